@@ -1,0 +1,163 @@
+/**
+ * Run: one immutable execution of a frozen pipeline snapshot. Status goes running → completed | failed,
+ * once. A completed run never changes: {@link assertRunEditable} guards every mutator, and storage
+ * calls it on every write.
+ */
+import { InvariantError, ValidationError } from './errors.ts'
+import type { Sha256Hex } from './hash.ts'
+import { canonicalJson, isSha256Hex } from './hash.ts'
+import type { ArtifactId, DatasetId, ExperimentId, ModelId, RunId, WorkspaceId } from './ids.ts'
+import { isIdOf } from './ids.ts'
+import type { BlockType, PipelineSnapshot } from './pipeline.ts'
+import { parseSnapshot } from './pipeline.ts'
+
+export const runSchemaVersion = 1
+
+export const runStatuses = ['running', 'completed', 'failed'] as const
+export type RunStatus = (typeof runStatuses)[number]
+
+export type RunFailureReason = 'error' | 'cancelled' | 'interrupted' | 'hook'
+
+export interface RunFailure {
+  reason: RunFailureReason
+  message: string
+  /** The block that was running, when known. */
+  block?: BlockType
+}
+
+export interface LogEntry {
+  /** Milliseconds since the run started. */
+  t: number
+  level: 'debug' | 'info' | 'warn' | 'error'
+  block?: BlockType
+  message: string
+  data?: Record<string, unknown>
+}
+
+export interface BlockTiming {
+  block: BlockType
+  startedAt: number
+  endedAt: number
+}
+
+/** Where a run was made: here, or in a bundle imported from elsewhere. */
+export type RunOrigin =
+  | { kind: 'local' }
+  | { kind: 'imported'; bundleName: string; importedAt: number; appVersion: string; browser: string }
+
+export interface Run {
+  schemaVersion: number
+  id: RunId
+  workspaceId: WorkspaceId
+  experimentId: ExperimentId
+  /** Sequence number within the experiment, for humans ("Run 3"). */
+  number: number
+  snapshot: PipelineSnapshot
+  datasetId: DatasetId
+  datasetHash: Sha256Hex
+  seed: number
+  status: RunStatus
+  startedAt: number
+  endedAt?: number
+  failure?: RunFailure
+  /** TF.js backend (or 'cpu' for pure TS models) the run used. */
+  backend?: string
+  /** Test-split metrics, keyed as in scikit-learn. */
+  metrics?: Record<string, number>
+  /** Family and hyperparameters of the chosen model. */
+  model?: { family: string; hyperparameters: Record<string, unknown> }
+  blockTimings: BlockTiming[]
+  logs: LogEntry[]
+  modelIds: ModelId[]
+  artifactIds: ArtifactId[]
+  origin: RunOrigin
+  /** When this run re-executes another one: that run's id. */
+  rerunOf?: RunId
+}
+
+export function createRun(input: {
+  id: RunId
+  workspaceId: WorkspaceId
+  number: number
+  snapshot: PipelineSnapshot
+  now: number
+}): Run {
+  const { snapshot } = input
+  return {
+    schemaVersion: runSchemaVersion,
+    id: input.id,
+    workspaceId: input.workspaceId,
+    experimentId: snapshot.experimentId,
+    number: input.number,
+    snapshot,
+    datasetId: snapshot.datasetId,
+    datasetHash: snapshot.datasetHash,
+    seed: snapshot.globalConfig.seed,
+    status: 'running',
+    startedAt: input.now,
+    blockTimings: [],
+    logs: [],
+    modelIds: [],
+    artifactIds: [],
+    origin: { kind: 'local' },
+  }
+}
+
+/** Throws unless the run may still change (it is running). */
+export function assertRunEditable(run: Run): void {
+  if (run.status !== 'running') {
+    throw new InvariantError('run-completed', `Run ${run.id} is ${run.status} and can no longer change`)
+  }
+}
+
+/** Ends a running run successfully. The result is frozen. */
+export function completeRun(
+  run: Run,
+  result: Pick<Run, 'metrics' | 'model' | 'blockTimings' | 'logs' | 'modelIds' | 'artifactIds' | 'backend'> & {
+    now: number
+  },
+): Run {
+  assertRunEditable(run)
+  const { now, ...rest } = result
+  return Object.freeze({ ...run, ...rest, status: 'completed' as const, endedAt: now })
+}
+
+/** Ends a running run with a failure. The result is frozen. */
+export function failRun(run: Run, failure: RunFailure, now: number, extra?: Partial<Pick<Run, 'logs' | 'blockTimings' | 'backend'>>): Run {
+  assertRunEditable(run)
+  return Object.freeze({ ...run, ...extra, status: 'failed' as const, failure, endedAt: now })
+}
+
+/**
+ * Storage's write guard: a write over a stored run is allowed only while the stored run is running,
+ * and it may never swap the snapshot. Identical rewrites of a finished run are allowed (idempotent).
+ */
+export function assertRunWriteAllowed(stored: Run, next: Run): void {
+  if (stored.status !== 'running') {
+    if (canonicalJson(stored) === canonicalJson(next)) return
+    throw new InvariantError('run-completed', `Run ${stored.id} is ${stored.status} and can no longer change`)
+  }
+  if (canonicalJson(stored.snapshot) !== canonicalJson(next.snapshot))
+    throw new InvariantError('snapshot-immutable', `The pipeline snapshot of run ${stored.id} cannot change`)
+  if (stored.seed !== next.seed || stored.datasetHash !== next.datasetHash)
+    throw new InvariantError('run-completed', `The seed and dataset hash of run ${stored.id} are fixed at start`)
+}
+
+export function parseRun(value: unknown): Run {
+  const record = value as Run
+  const fail = (why: string): never => {
+    throw new ValidationError('invalid-record', `Run ${String(record?.id)}: ${why}`)
+  }
+  if (!record || typeof record !== 'object') fail('not an object')
+  if (!isIdOf('run', record.id)) fail('bad id')
+  if (!isIdOf('experiment', record.experimentId)) fail('bad experiment id')
+  if (!runStatuses.includes(record.status)) fail(`unknown status ${record.status}`)
+  if (!isSha256Hex(record.datasetHash)) fail('datasetHash must be SHA-256 hex')
+  if (!Number.isInteger(record.seed)) fail('seed must be an integer')
+  if (typeof record.startedAt !== 'number') fail('startedAt missing')
+  if (record.status !== 'running' && typeof record.endedAt !== 'number') fail('a finished run needs endedAt')
+  if (record.status === 'failed' && !record.failure) fail('a failed run needs a failure reason')
+  parseSnapshot(record.snapshot)
+  if (record.snapshot.datasetHash !== record.datasetHash) fail('snapshot and run disagree on the dataset hash')
+  return record
+}

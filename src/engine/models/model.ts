@@ -1,0 +1,88 @@
+/**
+ * The uniform model interface every family implements (TF.js models and Butterfly's own trees), and
+ * the registry model selection and loading go through. One family per file registers itself.
+ */
+import type { Rng } from '../../domain/random.ts'
+import type { TaskType } from '../../domain/task.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
+
+export type Hyperparameters = Record<string, number | string | boolean>
+
+export interface TrainingProgress {
+  /** 0..1 of this fit. */
+  fraction: number
+  epoch?: number
+  iteration?: number
+  loss?: number
+  validationLoss?: number
+}
+
+export interface FitOptions {
+  task: TaskType
+  rng: Rng
+  onProgress?: (progress: TrainingProgress) => void
+  /** Checked between epochs/iterations; a fit stops with a WorkerError('cancelled') when it is true. */
+  isCancelled?: () => boolean
+  /** Optional validation rows for early stopping and curves. */
+  validation?: { X: FeatureMatrix; y: Target }
+}
+
+export interface TrainingCurve {
+  /** 'epoch' for neural nets, 'iteration' for boosting. */
+  unit: 'epoch' | 'iteration'
+  train: number[]
+  validation?: number[]
+  /** Name of the loss, e.g. 'log_loss', 'squared_error'. */
+  loss: string
+}
+
+export interface FittedModel {
+  readonly family: string
+  readonly framework: 'tfjs' | 'butterfly-trees'
+  readonly hyperparameters: Hyperparameters
+  readonly trainingMetadata: Record<string, unknown>
+  readonly featureNames: string[]
+  /** Number of classes for classification, 0 for regression. */
+  readonly nClasses: number
+  /** Regression values, or class indices (argmax of probabilities, ties → lowest index). */
+  predict(X: FeatureMatrix): Promise<Float64Array>
+  /** Row-major n × nClasses probabilities (classification only). */
+  predictProba(X: FeatureMatrix): Promise<Float64Array>
+  /** Versioned bytes that {@link ModelFamily.load} reads back into a model with identical predictions. */
+  serialize(): Promise<Uint8Array>
+  /** Importance per feature (same order as featureNames), e.g. gain; absent where the family has none. */
+  featureImportance?(): { kind: string; values: number[] }
+  trainingCurve?(): TrainingCurve | undefined
+  dispose?(): void
+}
+
+export interface ModelFamily {
+  /** Stable key used in pipelines and on the command line: logistic, linear, mlp, gbdt, rf, tree. */
+  family: string
+  label: string
+  framework: 'tfjs' | 'butterfly-trees'
+  tasks: readonly TaskType[]
+  defaults(task: TaskType): Hyperparameters
+  /** A small search space for model selection's optional search budget. */
+  searchSpace?(task: TaskType): Hyperparameters[]
+  fit(X: FeatureMatrix, y: Target, hyperparameters: Hyperparameters, options: FitOptions): Promise<FittedModel>
+  load(bytes: Uint8Array): Promise<FittedModel>
+}
+
+const families = new Map<string, ModelFamily>()
+
+/** Registers a model family; registering the same key twice is a bug. */
+export function registerModelFamily(family: ModelFamily): void {
+  if (families.has(family.family)) throw new Error(`Model family '${family.family}' is already registered`)
+  families.set(family.family, family)
+}
+
+export function getModelFamily(key: string): ModelFamily {
+  const family = families.get(key)
+  if (!family) throw new Error(`Unknown model family '${key}' (known: ${[...families.keys()].join(', ')})`)
+  return family
+}
+
+export function listModelFamilies(): ModelFamily[] {
+  return [...families.values()]
+}
