@@ -57,5 +57,8 @@ export function parseArtifact(value: unknown): Artifact {
 
 /** Artifacts are read-only: any write over a stored artifact is refused. */
 export function assertArtifactWriteAllowed(stored: Artifact): never {
-  throw new InvariantError('artifact-read-only', `Artifact ${stored.fileName} of run ${stored.runId} is read-only`)
+  throw new InvariantError(
+    'artifact-read-only',
+    `Artifact ${stored.fileName} of run ${stored.runId} is read-only`,
+  )
 }

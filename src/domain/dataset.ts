@@ -3,8 +3,8 @@
  * `name`; each import of different bytes under that name adds a version, never an overwrite.
  */
 import { InvariantError, ValidationError } from './errors.ts'
-import { canonicalJson, isSha256Hex } from './hash.ts'
 import type { Sha256Hex } from './hash.ts'
+import { canonicalJson, isSha256Hex } from './hash.ts'
 import type { DatasetId, WorkspaceId } from './ids.ts'
 import { isIdOf } from './ids.ts'
 
@@ -76,14 +76,17 @@ export function parseDataset(value: unknown): Dataset {
   if (!Number.isInteger(record.version) || record.version < 1) fail('version must be a positive integer')
   if (!isSha256Hex(record.hash)) fail('hash must be a SHA-256 hex string')
   if (!sourceFormats.includes(record.sourceFormat)) fail(`unknown format ${record.sourceFormat}`)
-  if (!Array.isArray(record.schema) || record.schema.length === 0) fail('schema must list at least one column')
+  if (!Array.isArray(record.schema) || record.schema.length === 0)
+    fail('schema must list at least one column')
   for (const column of record.schema) {
     if (!column.name) fail('a column has no name')
     if (!logicalKinds.includes(column.kind)) fail(`column ${column.name} has unknown kind ${column.kind}`)
   }
   if (new Set(record.schema.map((c) => c.name)).size !== record.schema.length) fail('duplicate column names')
-  if (!Number.isInteger(record.rowCount) || record.rowCount < 0) fail('rowCount must be a non-negative integer')
-  if (!Number.isInteger(record.byteSize) || record.byteSize < 0) fail('byteSize must be a non-negative integer')
+  if (!Number.isInteger(record.rowCount) || record.rowCount < 0)
+    fail('rowCount must be a non-negative integer')
+  if (!Number.isInteger(record.byteSize) || record.byteSize < 0)
+    fail('byteSize must be a non-negative integer')
   if (typeof record.blobPath !== 'string' || !record.blobPath) fail('blobPath missing')
   return record
 }
@@ -94,6 +97,9 @@ export function parseDataset(value: unknown): Dataset {
  */
 export function assertDatasetUnchanged(stored: Dataset, next: Dataset): void {
   if (canonicalJson(stored) !== canonicalJson(next)) {
-    throw new InvariantError('dataset-immutable', `Dataset ${stored.id} (${stored.name} v${stored.version}) is immutable once imported`)
+    throw new InvariantError(
+      'dataset-immutable',
+      `Dataset ${stored.id} (${stored.name} v${stored.version}) is immutable once imported`,
+    )
   }
 }

@@ -19,7 +19,11 @@ export type ValidationErrorCode =
   | 'bad-data'
   | 'bad-hook-result'
 
-export type InvariantErrorCode = 'run-completed' | 'dataset-immutable' | 'snapshot-immutable' | 'artifact-read-only'
+export type InvariantErrorCode =
+  | 'run-completed'
+  | 'dataset-immutable'
+  | 'snapshot-immutable'
+  | 'artifact-read-only'
 
 export type StorageErrorCode =
   | 'quota-exceeded'
@@ -31,7 +35,14 @@ export type StorageErrorCode =
 
 export type WorkerErrorCode = 'cancelled' | 'interrupted' | 'crashed' | 'backend-unavailable'
 
-export type HookErrorCode = 'cpu-time' | 'memory' | 'stack' | 'output-size' | 'syntax' | 'runtime' | 'bad-result'
+export type HookErrorCode =
+  | 'cpu-time'
+  | 'memory'
+  | 'stack'
+  | 'output-size'
+  | 'syntax'
+  | 'runtime'
+  | 'bad-result'
 
 abstract class ButterflyError<C extends string> extends Error {
   readonly code: C
@@ -68,7 +79,12 @@ export class HookError extends ButterflyError<HookErrorCode> {
   override readonly name = 'HookError'
 }
 
-export type ButterflyErrorName = 'ValidationError' | 'InvariantError' | 'StorageError' | 'WorkerError' | 'HookError'
+export type ButterflyErrorName =
+  | 'ValidationError'
+  | 'InvariantError'
+  | 'StorageError'
+  | 'WorkerError'
+  | 'HookError'
 
 /** Plain-data form of an error, safe for postMessage and JSON. */
 export interface SerializedError {
@@ -81,7 +97,13 @@ export interface SerializedError {
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof ButterflyError) {
-    return { name: error.name, code: error.code, message: error.message, stack: error.stack, details: error.details }
+    return {
+      name: error.name,
+      code: error.code,
+      message: error.message,
+      stack: error.stack,
+      details: error.details,
+    }
   }
   if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack }
   return { name: 'Error', message: String(error) }
@@ -100,7 +122,11 @@ export function reviveError(data: SerializedError): Error {
   const ErrorClass = errorClasses[data.name as ButterflyErrorName]
   // The code union differs per class; the code came from the same class when it was serialized.
   const AnyErrorClass = ErrorClass as unknown as
-    | (new (code: string, message: string, details?: Record<string, unknown>) => Error)
+    | (new (
+        code: string,
+        message: string,
+        details?: Record<string, unknown>,
+      ) => Error)
     | undefined
   const error = AnyErrorClass
     ? new AnyErrorClass(data.code ?? 'unknown', data.message, data.details)

@@ -27,7 +27,8 @@ export async function sha256(data: Uint8Array | string): Promise<Sha256Hex> {
   const webCrypto = subtle()
   if (webCrypto) {
     // WebCrypto wants an ArrayBuffer-backed view; copy only when the input is a SharedArrayBuffer view.
-    const input = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes)
+    const input =
+      bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes)
     return toHex(new Uint8Array(await webCrypto.digest('SHA-256', input))) as Sha256Hex
   }
   const hasher = await createSha256Hasher()
@@ -90,7 +91,8 @@ function serialize(value: unknown, path: string): string {
     case 'string':
       return JSON.stringify(value)
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item, i) => serialize(item ?? null, `${path}[${i}]`)).join(',')}]`
+      if (Array.isArray(value))
+        return `[${value.map((item, i) => serialize(item ?? null, `${path}[${i}]`)).join(',')}]`
       const record = value as Record<string, unknown>
       const keys = Object.keys(record)
         .filter((key) => record[key] !== undefined)
@@ -116,19 +118,18 @@ export function utf8Encode(text: string): Uint8Array {
   const out: number[] = []
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i)
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1)
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00)
-        i++
-      }
+    const low = i + 1 < text.length ? text.charCodeAt(i + 1) : 0
+    if (code >= 0xd800 && code <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+      code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00)
+      i++
     } else if (code >= 0xd800 && code <= 0xdfff) {
       code = 0xfffd
     }
     if (code < 0x80) out.push(code)
     else if (code < 0x800) out.push(0xc0 | (code >> 6), 0x80 | (code & 63))
     else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63))
-    else out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63))
+    else
+      out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63))
   }
   return Uint8Array.from(out)
 }

@@ -39,7 +39,10 @@ export interface Hook {
 
 export function parseHookKind(value: string): HookKind {
   if (!(hookKinds as readonly string[]).includes(value))
-    throw new ValidationError('invalid-argument', `Unknown hook kind '${value}': expected before_|after_|override_ + one of ${blockTypes.join(', ')}`)
+    throw new ValidationError(
+      'invalid-argument',
+      `Unknown hook kind '${value}': expected before_|after_|override_ + one of ${blockTypes.join(', ')}`,
+    )
   return value as HookKind
 }
 

@@ -34,6 +34,7 @@ export function parseModelRecord(value: unknown): ModelRecord {
   if (!isIdOf('model', record.id)) fail('bad id')
   if (!isIdOf('run', record.runId)) fail('bad run id')
   if (!record.family) fail('family missing')
-  if (record.framework !== 'tfjs' && record.framework !== 'butterfly-trees') fail(`unknown framework ${record.framework}`)
+  if (record.framework !== 'tfjs' && record.framework !== 'butterfly-trees')
+    fail(`unknown framework ${record.framework}`)
   return record
 }

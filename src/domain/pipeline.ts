@@ -101,7 +101,12 @@ export interface PipelineSnapshot {
 
 /** The part of a pipeline + task that affects results; ids, names and timestamps are left out. */
 export function resultAffectingContent(input: {
-  blocks: { type: BlockType; logicRef: string; config: BlockConfig; hooks: { kind: HookKind; codeHash: string }[] }[]
+  blocks: {
+    type: BlockType
+    logicRef: string
+    config: BlockConfig
+    hooks: { kind: HookKind; codeHash: string }[]
+  }[]
   globalConfig: GlobalConfig
   task: TaskDefinition
 }): JsonValue {
@@ -157,7 +162,10 @@ export async function createSnapshot(input: {
   datasetHash: Sha256Hex
   seed?: number
 }): Promise<PipelineSnapshot> {
-  const globalConfig = { ...input.pipeline.globalConfig, seed: input.seed ?? input.pipeline.globalConfig.seed }
+  const globalConfig = {
+    ...input.pipeline.globalConfig,
+    seed: input.seed ?? input.pipeline.globalConfig.seed,
+  }
   const blocks: SnapshotBlock[] = input.pipeline.blocks.map((block) => ({
     id: block.id,
     type: block.type,
@@ -192,22 +200,35 @@ export async function createSnapshot(input: {
 /** Recomputes a snapshot's hash from its content; used to verify stored and imported snapshots. */
 export function computeSnapshotHash(snapshot: PipelineSnapshot): Promise<Sha256Hex> {
   return hashCanonical(
-    resultAffectingContent({ blocks: snapshot.blocks, globalConfig: snapshot.globalConfig, task: snapshot.task }),
+    resultAffectingContent({
+      blocks: snapshot.blocks,
+      globalConfig: snapshot.globalConfig,
+      task: snapshot.task,
+    }),
   )
 }
 
 /** Invariant: a snapshot never changes once a run holds it. */
 export function assertSnapshotUnchanged(stored: PipelineSnapshot, next: PipelineSnapshot): void {
   if (canonicalJson(stored) !== canonicalJson(next)) {
-    throw new InvariantError('snapshot-immutable', `The pipeline snapshot ${stored.hash.slice(0, 12)} of a run cannot change`)
+    throw new InvariantError(
+      'snapshot-immutable',
+      `The pipeline snapshot ${stored.hash.slice(0, 12)} of a run cannot change`,
+    )
   }
 }
 
 export function validateGlobalConfig(config: GlobalConfig): GlobalConfig {
   if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > 0xffffffff)
-    throw new ValidationError('invalid-argument', `Seed must be an integer from 0 to 4294967295, got ${config.seed}`)
+    throw new ValidationError(
+      'invalid-argument',
+      `Seed must be an integer from 0 to 4294967295, got ${config.seed}`,
+    )
   if (!(config.testFraction > 0 && config.testFraction < 1))
-    throw new ValidationError('invalid-argument', `Test fraction must be between 0 and 1, got ${config.testFraction}`)
+    throw new ValidationError(
+      'invalid-argument',
+      `Test fraction must be between 0 and 1, got ${config.testFraction}`,
+    )
   return config
 }
 
@@ -221,7 +242,8 @@ export function parsePipeline(value: unknown): Pipeline {
   if (!isIdOf('experiment', record.experimentId)) fail('bad experiment id')
   if (!Array.isArray(record.blocks)) fail('blocks must be an array')
   const types = record.blocks.map((block) => block.type)
-  if (types.join() !== blockTypes.join()) fail(`blocks must be ${blockTypes.join(' → ')}, got ${types.join(' → ')}`)
+  if (types.join() !== blockTypes.join())
+    fail(`blocks must be ${blockTypes.join(' → ')}, got ${types.join(' → ')}`)
   for (const block of record.blocks) if (!isIdOf('block', block.id)) fail(`bad block id ${block.id}`)
   if (!isSha256Hex(record.versionHash)) fail('versionHash must be SHA-256 hex')
   validateGlobalConfig(record.globalConfig)
@@ -239,7 +261,8 @@ export function parseSnapshot(value: unknown): PipelineSnapshot {
   if (!Array.isArray(record.blocks) || record.blocks.map((b) => b.type).join() !== blockTypes.join())
     fail('blocks must be the six stages in order')
   for (const block of record.blocks)
-    for (const hook of block.hooks ?? []) if (!isSha256Hex(hook.codeHash)) fail(`hook ${hook.id} has no code hash`)
+    for (const hook of block.hooks ?? [])
+      if (!isSha256Hex(hook.codeHash)) fail(`hook ${hook.id} has no code hash`)
   validateGlobalConfig(record.globalConfig)
   return record
 }

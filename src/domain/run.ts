@@ -113,7 +113,10 @@ export function assertRunEditable(run: Run): void {
 /** Ends a running run successfully. The result is frozen. */
 export function completeRun(
   run: Run,
-  result: Pick<Run, 'metrics' | 'model' | 'blockTimings' | 'logs' | 'modelIds' | 'artifactIds' | 'backend'> & {
+  result: Pick<
+    Run,
+    'metrics' | 'model' | 'blockTimings' | 'logs' | 'modelIds' | 'artifactIds' | 'backend'
+  > & {
     now: number
   },
 ): Run {
@@ -123,7 +126,12 @@ export function completeRun(
 }
 
 /** Ends a running run with a failure. The result is frozen. */
-export function failRun(run: Run, failure: RunFailure, now: number, extra?: Partial<Pick<Run, 'logs' | 'blockTimings' | 'backend'>>): Run {
+export function failRun(
+  run: Run,
+  failure: RunFailure,
+  now: number,
+  extra?: Partial<Pick<Run, 'logs' | 'blockTimings' | 'backend'>>,
+): Run {
   assertRunEditable(run)
   return Object.freeze({ ...run, ...extra, status: 'failed' as const, failure, endedAt: now })
 }
@@ -140,7 +148,10 @@ export function assertRunWriteAllowed(stored: Run, next: Run): void {
   if (canonicalJson(stored.snapshot) !== canonicalJson(next.snapshot))
     throw new InvariantError('snapshot-immutable', `The pipeline snapshot of run ${stored.id} cannot change`)
   if (stored.seed !== next.seed || stored.datasetHash !== next.datasetHash)
-    throw new InvariantError('run-completed', `The seed and dataset hash of run ${stored.id} are fixed at start`)
+    throw new InvariantError(
+      'run-completed',
+      `The seed and dataset hash of run ${stored.id} are fixed at start`,
+    )
 }
 
 export function parseRun(value: unknown): Run {
@@ -158,6 +169,7 @@ export function parseRun(value: unknown): Run {
   if (record.status !== 'running' && typeof record.endedAt !== 'number') fail('a finished run needs endedAt')
   if (record.status === 'failed' && !record.failure) fail('a failed run needs a failure reason')
   parseSnapshot(record.snapshot)
-  if (record.snapshot.datasetHash !== record.datasetHash) fail('snapshot and run disagree on the dataset hash')
+  if (record.snapshot.datasetHash !== record.datasetHash)
+    fail('snapshot and run disagree on the dataset hash')
   return record
 }

@@ -4,12 +4,25 @@ export const taskTypes = ['binary', 'multiclass', 'regression'] as const
 export type TaskType = (typeof taskTypes)[number]
 
 /** Metric keys, named as in scikit-learn. */
-export const classificationMetrics = ['accuracy', 'balanced_accuracy', 'f1_macro', 'roc_auc', 'log_loss'] as const
+export const classificationMetrics = [
+  'accuracy',
+  'balanced_accuracy',
+  'f1_macro',
+  'roc_auc',
+  'log_loss',
+] as const
 export const regressionMetrics = ['r2', 'rmse', 'mae'] as const
 export type MetricName = (typeof classificationMetrics)[number] | (typeof regressionMetrics)[number]
 
 /** Metrics where smaller is better. */
-export const lowerIsBetter: ReadonlySet<string> = new Set(['log_loss', 'rmse', 'mae', 'mape', 'median_ae', 'brier'])
+export const lowerIsBetter: ReadonlySet<string> = new Set([
+  'log_loss',
+  'rmse',
+  'mae',
+  'mape',
+  'median_ae',
+  'brier',
+])
 
 export interface TaskDefinition {
   /** 'auto' while every part is the detector's choice; 'manual' once the user edited any part. */

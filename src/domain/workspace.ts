@@ -47,18 +47,23 @@ export function createWorkspace(input: {
 export function validateWorkspaceName(name: string): string {
   const trimmed = name.trim()
   if (!trimmed) throw new ValidationError('invalid-argument', 'A workspace needs a name')
-  if (trimmed.length > 120) throw new ValidationError('invalid-argument', 'A workspace name is at most 120 characters')
+  if (trimmed.length > 120)
+    throw new ValidationError('invalid-argument', 'A workspace name is at most 120 characters')
   return trimmed
 }
 
 export function parseWorkspace(value: unknown): Workspace {
   const record = value as Workspace
-  if (!record || typeof record !== 'object') throw new ValidationError('invalid-record', 'Workspace: not an object')
-  if (!isIdOf('workspace', record.id)) throw new ValidationError('invalid-record', `Workspace: bad id ${String(record.id)}`)
+  if (!record || typeof record !== 'object')
+    throw new ValidationError('invalid-record', 'Workspace: not an object')
+  if (!isIdOf('workspace', record.id))
+    throw new ValidationError('invalid-record', `Workspace: bad id ${String(record.id)}`)
   validateWorkspaceName(record.name ?? '')
-  if (typeof record.createdAt !== 'number') throw new ValidationError('invalid-record', 'Workspace: createdAt must be a number')
+  if (typeof record.createdAt !== 'number')
+    throw new ValidationError('invalid-record', 'Workspace: createdAt must be a number')
   if (!record.storage || (record.storage.kind !== 'opfs' && record.storage.kind !== 'folder'))
     throw new ValidationError('invalid-record', 'Workspace: storage must be opfs or folder')
-  if (typeof record.rootPath !== 'string') throw new ValidationError('invalid-record', 'Workspace: rootPath missing')
+  if (typeof record.rootPath !== 'string')
+    throw new ValidationError('invalid-record', 'Workspace: rootPath missing')
   return record
 }
