@@ -1,0 +1,159 @@
+/**
+ * Looks at the first bytes of a delimited text file before DuckDB reads it: rejects binary junk, finds
+ * the delimiter (comma, semicolon, tab, pipe) and the header, and checks the header for empty or
+ * duplicate names that DuckDB would otherwise silently rename. DuckDB then reads with that exact dialect.
+ */
+import { ValidationError } from '../../domain/errors.ts'
+
+export interface CsvDialect {
+  delimiter: ',' | ';' | '\t' | '|'
+  /** Header names as written. */
+  columns: string[]
+}
+
+const candidates = [',', ';', '\t', '|'] as const
+const delimiterNames: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' }
+
+/** How many bytes of the file the preflight reads. */
+export const preflightBytes = 256 * 1024
+
+/**
+ * @param head the first {@link preflightBytes} bytes (or the whole file when smaller)
+ * @param isWholeFile whether `head` is the complete file (then the last line is complete too)
+ * @param preferTab a `.tsv` file name: try tab first
+ */
+export function preflightCsv(head: Uint8Array, isWholeFile: boolean, preferTab = false): CsvDialect {
+  if (head.byteLength === 0) throw new ValidationError('empty-file', 'The file is empty')
+  const text = decodeText(head, isWholeFile)
+  const lines = splitRecords(text, isWholeFile)
+  if (lines.length === 0 || lines.every((line) => line.trim() === ''))
+    throw new ValidationError('empty-file', 'The file is empty (it holds only blank lines)')
+
+  const ordered = preferTab ? (['\t', ',', ';', '|'] as const) : candidates
+  let best: { delimiter: CsvDialect['delimiter']; fields: string[][] } | undefined
+  for (const delimiter of ordered) {
+    const fields = lines.slice(0, 200).map((line) => splitFields(line, delimiter))
+    const headerWidth = fields[0].length
+    if (headerWidth < 2) continue
+    if (!best || headerWidth > best.fields[0].length) best = { delimiter, fields }
+  }
+  // A single-column file: no delimiter occurs in the header.
+  const chosen = best ?? {
+    delimiter: ',' as const,
+    fields: lines.slice(0, 200).map((line) => splitFields(line, ',')),
+  }
+  const header = chosen.fields[0].map((name) => name.trim())
+
+  header.forEach((name, i) => {
+    if (name === '')
+      throw new ValidationError(
+        'empty-column-name',
+        `Column ${i + 1} of the header has no name: every column needs one`,
+        {
+          column: i + 1,
+        },
+      )
+  })
+  const seen = new Map<string, number>()
+  header.forEach((name, i) => {
+    const first = seen.get(name)
+    if (first !== undefined)
+      throw new ValidationError(
+        'duplicate-column',
+        `The header names the column “${name}” twice (columns ${first + 1} and ${i + 1}): column names must be unique`,
+        { column: name },
+      )
+    seen.set(name, i)
+  })
+
+  // Ragged rows in the sample: report the first one precisely (DuckDB reports the rest on load).
+  for (let i = 1; i < chosen.fields.length; i++) {
+    const width = chosen.fields[i].length
+    if (lines[i].trim() === '') continue
+    if (width !== header.length)
+      throw new ValidationError(
+        'ragged-rows',
+        `Line ${i + 1} has ${width} fields but the header has ${header.length} (${delimiterNames[chosen.delimiter]}-separated): every row needs the same number of fields`,
+        { line: i + 1, expected: header.length, found: width },
+      )
+  }
+  return { delimiter: chosen.delimiter, columns: header }
+}
+
+function decodeText(head: Uint8Array, isWholeFile: boolean): string {
+  let zeros = 0
+  const probe = Math.min(head.byteLength, 64 * 1024)
+  for (let i = 0; i < probe; i++) if (head[i] === 0) zeros++
+  if (zeros > 0)
+    throw new ValidationError(
+      'not-text',
+      'This file is not text (it contains binary bytes), so it cannot be read as CSV',
+    )
+  // A multi-byte character may be cut at the end of a partial head: decode leniently there only.
+  const bytes = isWholeFile ? head : head.subarray(0, lastLineBreak(head))
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+  } catch {
+    // Not UTF-8: decide whether it is plausible legacy text or junk by its control characters.
+    let controls = 0
+    for (let i = 0; i < probe; i++) {
+      const b = head[i]
+      if (b < 32 && b !== 9 && b !== 10 && b !== 13) controls++
+    }
+    if (controls > probe * 0.01)
+      throw new ValidationError(
+        'not-text',
+        'This file is not text (it contains binary bytes), so it cannot be read as CSV',
+      )
+    throw new ValidationError(
+      'not-text',
+      'This file is not UTF-8 text. Save it as UTF-8 CSV (for example “CSV UTF-8” in a spreadsheet) and import it again',
+    )
+  }
+}
+
+function lastLineBreak(bytes: Uint8Array): number {
+  for (let i = bytes.byteLength - 1; i >= 0; i--) if (bytes[i] === 10) return i + 1
+  return bytes.byteLength
+}
+
+/** Splits text into records, honouring quoted newlines. Drops a trailing partial record of a head. */
+function splitRecords(text: string, isWholeFile: boolean): string[] {
+  const records: string[] = []
+  let start = 0
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    if (ch === 34) quoted = !quoted
+    else if (ch === 10 && !quoted) {
+      records.push(text.slice(start, i).replace(/\r$/, ''))
+      start = i + 1
+    }
+  }
+  if (start < text.length && isWholeFile) records.push(text.slice(start).replace(/\r$/, ''))
+  if (records.length > 0) records[0] = records[0].replace(/^\uFEFF/, '')
+  return records
+}
+
+function splitFields(line: string, delimiter: string): string[] {
+  const fields: string[] = []
+  let current = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (quoted) {
+      if (ch === '"') {
+        if (line[i + 1] === '"') {
+          current += '"'
+          i++
+        } else quoted = false
+      } else current += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === delimiter) {
+      fields.push(current)
+      current = ''
+    } else current += ch
+  }
+  fields.push(current)
+  return fields
+}

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs'
+import { readParquet } from 'parquet-wasm/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { preflightCsv } from './csvPreflight.ts'
+import type { ReadOptions } from './ingest.ts'
+import { countRows, describeTable, loadTable } from './ingest.ts'
+import { createNodeSqlEngine } from './nodeSqlEngine.ts'
+import { resultRows } from './sqlEngine.ts'
+
+const fixture = (name: string) =>
+  new Uint8Array(readFileSync(new URL(`../../../tests/fixtures/datasets/${name}`, import.meta.url)))
+const text = (s: string) => new TextEncoder().encode(s)
+const parquetToArrow = async (bytes: Uint8Array) => readParquet(bytes).intoIPCStream()
+
+let engine: Awaited<ReturnType<typeof createNodeSqlEngine>>
+beforeAll(async () => {
+  engine = await createNodeSqlEngine()
+})
+afterAll(() => engine.close())
+
+async function ingestCsv(name: string, bytes: Uint8Array) {
+  const dialect = preflightCsv(bytes, true, name.endsWith('.tsv'))
+  const options: ReadOptions = { format: 'csv', delimiter: dialect.delimiter }
+  await loadTable(engine, 't', name, options, { file: bytes as Uint8Array<ArrayBuffer> })
+  const rows = await countRows(engine, 't')
+  return { rows, ...(await describeTable(engine, 't', rows)) }
+}
+
+describe('CSV ingest', () => {
+  it('reads penguins with the right schema, kinds and profile', async () => {
+    const { rows, schema, profile } = await ingestCsv('penguins.csv', fixture('penguins.csv'))
+    expect(rows).toBe(344)
+    expect(schema.map((c) => `${c.name}:${c.kind}`)).toEqual([
+      'species:categorical',
+      'island:categorical',
+      'bill_length_mm:numeric',
+      'bill_depth_mm:numeric',
+      'flipper_length_mm:numeric',
+      'body_mass_g:numeric',
+      'sex:categorical',
+      'year:numeric',
+    ])
+    const sex = profile.find((p) => p.name === 'sex')!
+    expect(sex.missing).toBe(11)
+    expect(sex.distinct).toBe(2)
+    expect(sex.topValues?.map((t) => t.value).sort()).toEqual(['female', 'male'])
+    const bill = profile.find((p) => p.name === 'bill_length_mm')!
+    expect(bill.missing).toBe(2)
+    expect(bill.min).toBe(32.1)
+    expect(bill.max).toBe(59.6)
+    expect(bill.histogram?.counts.reduce((a, b) => a + b, 0)).toBe(342)
+    const year = profile.find((p) => p.name === 'year')!
+    expect(year.histogram?.counts).toHaveLength(3)
+  })
+
+  it('reads the Parquet version to the same table', async () => {
+    await loadTable(
+      engine,
+      'tp',
+      'penguins.parquet',
+      { format: 'parquet' },
+      { file: fixture('penguins.parquet') as Uint8Array<ArrayBuffer>, parquetToArrow },
+    )
+    const rows = await countRows(engine, 'tp')
+    const { schema, profile } = await describeTable(engine, 'tp', rows)
+    expect(rows).toBe(344)
+    expect(schema.map((c) => c.kind)).toEqual([
+      'categorical',
+      'categorical',
+      'numeric',
+      'numeric',
+      'numeric',
+      'numeric',
+      'categorical',
+      'numeric',
+    ])
+    expect(profile.find((p) => p.name === 'sex')?.missing).toBe(11)
+  })
+
+  it('handles semicolons, tabs, quoted fields with delimiters and newlines, BOM and CRLF', async () => {
+    const semi = await ingestCsv('semi.csv', text('\ufeffa;b;"c d"\r\n1;"x;y";3\r\n4;"multi\nline";6\r\n'))
+    expect(semi.schema.map((c) => c.name)).toEqual(['a', 'b', 'c d'])
+    expect(semi.rows).toBe(2)
+    expect(resultRows(await engine.query('SELECT b FROM t ORDER BY a')).map((r) => r.b)).toEqual([
+      'x;y',
+      'multi\nline',
+    ])
+    const tab = await ingestCsv('data.tsv', text('a\tb\n1\t2\n3\t4\n'))
+    expect(tab.schema.map((c) => c.physicalType)).toEqual(['BIGINT', 'BIGINT'])
+  })
+
+  it('keeps hostile column names inert', async () => {
+    const { schema } = await ingestCsv('inj.csv', text('x,"a""; DROP TABLE x; --"\n1,2\n'))
+    expect(schema.map((c) => c.name)).toEqual(['x', 'a"; DROP TABLE x; --'])
+  })
+
+  it('treats only empty fields as missing ("NA" is a value)', async () => {
+    const { profile } = await ingestCsv('na.csv', text('a,b\nNA,1\n,2\nx,3\n'))
+    expect(profile[0]).toMatchObject({ missing: 1, distinct: 2 })
+  })
+})
+
+describe('bad CSV input gets a specific error', () => {
+  const cases: [string, string | Uint8Array, string, RegExp][] = [
+    ['empty', '', 'empty-file', /empty/],
+    ['blank lines', '\n\n', 'empty-file', /empty/],
+    ['empty column name', 'a,,b\n1,2,3\n', 'empty-column-name', /Column 2 of the header has no name/],
+    [
+      'duplicate column',
+      'a,b,a\n1,2,3\n',
+      'duplicate-column',
+      /names the column “a” twice \(columns 1 and 3\)/,
+    ],
+    ['ragged rows', 'a,b,c\n1,2,3\n4,5\n', 'ragged-rows', /Line 3 has 2 fields but the header has 3/],
+    ['binary junk', Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256), 'not-text', /not text/],
+  ]
+  for (const [label, input, code, message] of cases) {
+    it(label, () => {
+      const bytes = typeof input === 'string' ? text(input) : input
+      let error: unknown
+      try {
+        preflightCsv(bytes, true)
+      } catch (e) {
+        error = e
+      }
+      expect(error).toMatchObject({ code })
+      expect((error as Error).message).toMatch(message)
+    })
+  }
+
+  it('ragged rows beyond the preflight sample are reported by line', async () => {
+    let csv = 'a,b,c\n'
+    for (let i = 0; i < 30_000; i++) csv += i === 25_000 ? '1,2\n' : `${i},${i * 2},x${i % 7}\n`
+    const bytes = text(csv)
+    const dialect = preflightCsv(bytes.subarray(0, 1024), false)
+    await expect(
+      loadTable(
+        engine,
+        'tr',
+        'r.csv',
+        { format: 'csv', delimiter: dialect.delimiter },
+        { file: bytes as Uint8Array<ArrayBuffer> },
+      ),
+    ).rejects.toMatchObject({
+      code: 'ragged-rows',
+      message: expect.stringMatching(/Line 25002 has 2 fields but the header has 3/),
+    })
+  })
+
+  it('a truncated Parquet file is reported as corrupt', async () => {
+    const bytes = fixture('penguins.parquet')
+    await expect(
+      loadTable(
+        engine,
+        'tx',
+        'p.parquet',
+        { format: 'parquet' },
+        { file: bytes.slice(0, bytes.length - 100), parquetToArrow },
+      ),
+    ).rejects.toMatchObject({ code: 'corrupt-parquet' })
+  })
+})

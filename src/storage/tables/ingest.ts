@@ -1,0 +1,280 @@
+/**
+ * Loading a dataset file into a DuckDB table and describing it: schema with logical kinds, row count
+ * and a per-column profile (missing, distinct, min/max/mean/std or top values, a small histogram).
+ * Works on any {@link SqlEngine}; the caller owns storing bytes and records.
+ */
+import type { ColumnProfile, ColumnSchema, LogicalKind, SourceFormat } from '../../domain/dataset.ts'
+import { ValidationError } from '../../domain/errors.ts'
+import type { CsvDialect } from './csvPreflight.ts'
+import type { SqlEngine } from './sqlEngine.ts'
+import { quoteIdent, quoteLiteral, resultRows } from './sqlEngine.ts'
+
+/** How the table was read, kept with the dataset so it can be re-attached identically after a reload. */
+export interface ReadOptions {
+  format: SourceFormat
+  delimiter?: CsvDialect['delimiter']
+}
+
+/** DuckDB table name of a dataset's bytes (content-addressed: equal bytes, one table). */
+export function tableNameFor(hash: string): string {
+  return `data_${hash.slice(0, 32)}`
+}
+
+/** Turns Parquet bytes into an Arrow IPC stream (parquet-wasm in practice; injected for Node and tests). */
+export type ParquetToArrow = (bytes: Uint8Array) => Promise<Uint8Array>
+
+export async function loadTable(
+  engine: SqlEngine,
+  table: string,
+  fileName: string,
+  options: ReadOptions,
+  source: { file: Blob | Uint8Array<ArrayBuffer>; parquetToArrow?: ParquetToArrow },
+): Promise<void> {
+  if (options.format === 'parquet') {
+    if (!source.parquetToArrow) throw new Error('loadTable: Parquet needs a parquetToArrow reader')
+    const bytes =
+      source.file instanceof Uint8Array ? source.file : new Uint8Array(await source.file.arrayBuffer())
+    let ipc: Uint8Array
+    try {
+      ipc = await source.parquetToArrow(bytes)
+    } catch (error) {
+      throw new ValidationError(
+        'corrupt-parquet',
+        `This Parquet file is truncated or corrupt and cannot be read (${shortMessage(error)})`,
+      )
+    }
+    await engine.createTableFromArrowIpc(table, ipc)
+    return
+  }
+  const delimiter = options.delimiter ?? ','
+  await engine.registerFile(fileName, source.file)
+  const read = (sampleSize: number) =>
+    engine.query(
+      `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM read_csv(${quoteLiteral(fileName)}, header=true, delim=${quoteLiteral(delimiter)}, quote='"', escape='"', strict_mode=true, null_padding=false, sample_size=${sampleSize})`,
+    )
+  try {
+    try {
+      await read(20_480)
+    } catch (error) {
+      // A value late in the file that does not fit the type sniffed from the sample: read all rows to type.
+      if (/Could not convert|Conversion Error/i.test(shortMessage(error))) await read(-1)
+      else throw error
+    }
+  } catch (error) {
+    throw csvError(error)
+  } finally {
+    await engine.dropFile(fileName).catch(() => undefined)
+  }
+}
+
+function csvError(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error)
+  const ragged = /CSV Error on Line: (\d+)[\s\S]*?Expected Number of Columns: (\d+) Found: (\d+)/.exec(
+    message,
+  )
+  if (ragged) {
+    const [, line, expected, found] = ragged
+    return new ValidationError(
+      'ragged-rows',
+      `Line ${line} has ${found} fields but the header has ${expected}: every row needs the same number of fields`,
+      { line: Number(line), expected: Number(expected), found: Number(found) },
+    )
+  }
+  if (/sniffing file|not possible to automatically detect/i.test(message))
+    return new ValidationError(
+      'ragged-rows',
+      'The rows of this file do not line up with its header, so it cannot be read as a table',
+    )
+  if (/Invalid unicode|not utf-8/i.test(message))
+    return new ValidationError('not-text', 'This file is not UTF-8 text, so it cannot be read as CSV')
+  return new ValidationError('bad-data', `This file could not be read as CSV: ${shortMessage(error)}`)
+}
+
+function shortMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return message.split('\n')[0].slice(0, 300)
+}
+
+export async function dropTable(engine: SqlEngine, table: string): Promise<void> {
+  await engine.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`)
+}
+
+export async function countRows(engine: SqlEngine, table: string): Promise<number> {
+  const [row] = resultRows(await engine.query(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(table)}`))
+  return Number(row.n)
+}
+
+interface ColumnStats {
+  name: string
+  physicalType: string
+  nonNull: number
+  distinct: number
+  min?: number | string
+  max?: number | string
+  mean?: number
+  std?: number
+  /** Longest string length (text vs categorical). */
+  maxLength?: number
+  /** Whether all non-null numbers are whole. */
+  integral?: boolean
+}
+
+const numericTypes =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/
+const temporalTypes = /^(DATE|TIMESTAMP.*|TIME.*)$/
+
+export function isNumericType(physicalType: string): boolean {
+  return numericTypes.test(physicalType)
+}
+
+/** Schema + profile in two full scans (one for scalar stats, one for all histograms) plus top-value queries. */
+export async function describeTable(
+  engine: SqlEngine,
+  table: string,
+  rowCount: number,
+): Promise<{ schema: ColumnSchema[]; profile: ColumnProfile[] }> {
+  const columns = resultRows(await engine.query(`DESCRIBE ${quoteIdent(table)}`)).map((row) => ({
+    name: String(row.column_name),
+    physicalType: String(row.column_type),
+  }))
+  if (columns.length === 0) throw new ValidationError('bad-data', 'The file has no columns')
+  const exact = rowCount <= 200_000
+  const selects: string[] = []
+  columns.forEach((column, i) => {
+    const c = quoteIdent(column.name)
+    const distinct = exact ? `count(DISTINCT ${c})` : `approx_count_distinct(${c})`
+    selects.push(`count(${c})::BIGINT AS nn${i}`, `${distinct}::BIGINT AS d${i}`)
+    if (isNumericType(column.physicalType)) {
+      selects.push(
+        `min(${c})::DOUBLE AS mn${i}`,
+        `max(${c})::DOUBLE AS mx${i}`,
+        `avg(${c})::DOUBLE AS av${i}`,
+        `stddev_samp(${c})::DOUBLE AS sd${i}`,
+        `bool_and(${c}::DOUBLE = floor(${c}::DOUBLE)) AS ig${i}`,
+      )
+    } else if (temporalTypes.test(column.physicalType)) {
+      selects.push(`min(${c})::VARCHAR AS mn${i}`, `max(${c})::VARCHAR AS mx${i}`)
+    } else if (column.physicalType === 'VARCHAR') {
+      selects.push(`max(length(${c}))::BIGINT AS ml${i}`)
+    }
+  })
+  const [stats] = resultRows(await engine.query(`SELECT ${selects.join(', ')} FROM ${quoteIdent(table)}`))
+  const columnStats: ColumnStats[] = columns.map((column, i) => ({
+    ...column,
+    nonNull: Number(stats[`nn${i}`] ?? 0),
+    distinct: Number(stats[`d${i}`] ?? 0),
+    min: stats[`mn${i}`] as number | string | undefined,
+    max: stats[`mx${i}`] as number | string | undefined,
+    mean: stats[`av${i}`] as number | undefined,
+    std: stats[`sd${i}`] as number | undefined,
+    maxLength: stats[`ml${i}`] === undefined ? undefined : Number(stats[`ml${i}`]),
+    integral: stats[`ig${i}`] as boolean | undefined,
+  }))
+
+  const schema: ColumnSchema[] = columnStats.map((s) => ({
+    name: s.name,
+    physicalType: s.physicalType,
+    kind: inferKind(s, rowCount),
+  }))
+  const histograms = await numericHistograms(engine, table, columnStats)
+  const profile: ColumnProfile[] = []
+  for (const [i, s] of columnStats.entries()) {
+    const entry: ColumnProfile = { name: s.name, missing: rowCount - s.nonNull, distinct: s.distinct }
+    if (s.min !== undefined && s.min !== null) entry.min = s.min
+    if (s.max !== undefined && s.max !== null) entry.max = s.max
+    if (typeof s.mean === 'number') entry.mean = s.mean
+    if (typeof s.std === 'number') entry.std = s.std
+    const histogram = histograms.get(i)
+    if (histogram) entry.histogram = histogram
+    if (!isNumericType(s.physicalType) && !temporalTypes.test(s.physicalType))
+      entry.topValues = await topValues(engine, table, s.name)
+    profile.push(entry)
+  }
+  return { schema, profile }
+}
+
+const histogramBins = 20
+
+async function numericHistograms(
+  engine: SqlEngine,
+  table: string,
+  stats: ColumnStats[],
+): Promise<Map<number, { edges: number[]; counts: number[] }>> {
+  const result = new Map<number, { edges: number[]; counts: number[] }>()
+  const parts: string[] = []
+  const plans: { index: number; min: number; width: number; bins: number }[] = []
+  stats.forEach((s, i) => {
+    if (!isNumericType(s.physicalType) || typeof s.min !== 'number' || typeof s.max !== 'number') return
+    const span = s.max - s.min
+    // Few whole-number values: one bin per value reads better than 20 equal slices.
+    const bins = span === 0 ? 1 : s.integral && span < histogramBins ? span + 1 : histogramBins
+    const width = span === 0 ? 1 : s.integral && span < histogramBins ? 1 : span / bins
+    const min = s.integral && span < histogramBins ? s.min - 0.5 : s.min
+    const c = `${quoteIdent(s.name)}::DOUBLE`
+    parts.push(
+      `histogram(least(greatest(floor((${c} - ${min}) / ${width}), 0), ${bins - 1})::INTEGER) FILTER (WHERE ${c} IS NOT NULL AND isfinite(${c})) AS h${i}`,
+    )
+    plans.push({ index: i, min, width, bins })
+  })
+  if (parts.length === 0) return result
+  const table_ = await engine.query(`SELECT ${parts.join(', ')} FROM ${quoteIdent(table)}`)
+  for (const plan of plans) {
+    const counts = new Array<number>(plan.bins).fill(0)
+    const map = table_.getChild(`h${plan.index}`)?.get(0) as unknown
+    for (const [bin, count] of mapEntries(map)) counts[Number(bin)] = Number(count)
+    const edges = Array.from({ length: plan.bins + 1 }, (_, b) => plan.min + b * plan.width)
+    result.set(plan.index, { edges, counts })
+  }
+  return result
+}
+
+/** Entries of a DuckDB MAP value as Arrow returns it (a Map-like or an array of {key, value} structs). */
+function mapEntries(value: unknown): [unknown, unknown][] {
+  if (!value) return []
+  if (value instanceof Map) return [...value.entries()]
+  const maybe = value as { toJSON?: () => unknown }
+  const json = typeof maybe.toJSON === 'function' ? maybe.toJSON() : value
+  if (Array.isArray(json))
+    return json.map((entry) => [(entry as { key: unknown }).key, (entry as { value: unknown }).value])
+  if (json && typeof json === 'object') return Object.entries(json as Record<string, unknown>)
+  return []
+}
+
+async function topValues(
+  engine: SqlEngine,
+  table: string,
+  column: string,
+): Promise<{ value: string; count: number }[]> {
+  const c = quoteIdent(column)
+  const rows = resultRows(
+    await engine.query(
+      `SELECT ${c}::VARCHAR AS v, count(*)::BIGINT AS n FROM ${quoteIdent(table)} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+    ),
+  )
+  return rows.map((row) => ({ value: String(row.v), count: Number(row.n) }))
+}
+
+const idName = /(^|[^a-z])(id|uuid|guid|key|index|idx)$|^(id|uuid|row_?id|index)$/i
+
+/**
+ * The logical kind of a column from its physical type and statistics:
+ * BOOLEAN → boolean; dates/times → datetime; whole numbers unique per row and named like an id →
+ * identifier; other numbers → numeric; strings unique per row (short) → identifier, long free text →
+ * text, two values true/false-like → boolean, else categorical.
+ */
+export function inferKind(stats: ColumnStats, rowCount: number): LogicalKind {
+  const { physicalType } = stats
+  if (physicalType === 'BOOLEAN') return 'boolean'
+  if (temporalTypes.test(physicalType)) return 'datetime'
+  const unique = rowCount > 1 && stats.nonNull === rowCount && stats.distinct >= rowCount * 0.99
+  if (isNumericType(physicalType)) {
+    if (unique && stats.integral && idName.test(stats.name)) return 'identifier'
+    return 'numeric'
+  }
+  if (physicalType === 'VARCHAR') {
+    if (unique && rowCount >= 20) return (stats.maxLength ?? 0) > 40 ? 'text' : 'identifier'
+    if ((stats.maxLength ?? 0) > 60 && stats.distinct > Math.max(50, stats.nonNull * 0.5)) return 'text'
+    return 'categorical'
+  }
+  return 'categorical'
+}
