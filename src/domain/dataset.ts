@@ -56,6 +56,8 @@ export interface Dataset {
   profile: ColumnProfile[]
   /** Path of the original bytes inside the workspace's blob store. */
   blobPath: string
+  /** CSV/TSV only: the delimiter the file was read with, so a reload reads it identically. */
+  delimiter?: ',' | ';' | '\t' | '|'
   importedAt: number
 }
 

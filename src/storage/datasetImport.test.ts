@@ -1,0 +1,183 @@
+import 'fake-indexeddb/auto'
+import { readFileSync } from 'node:fs'
+import { readParquet } from 'parquet-wasm/node'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { asDirectoryHandle, MemoryDirectoryHandle } from '../../tests/helpers/memoryFs.ts'
+import type { Workspace } from '../domain/workspace.ts'
+import type { ImportProgress } from '../workers/protocol.ts'
+import { BlobStore } from './blobStore.ts'
+import type { ImportDeps } from './datasetImport.ts'
+import { formatBytes, importDataset } from './datasetImport.ts'
+import { ButterflyDb } from './db.ts'
+import { createNodeSqlEngine } from './tables/nodeSqlEngine.ts'
+import { ensureDefaultWorkspace } from './workspaces.ts'
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../tests/fixtures/datasets/${name}`, import.meta.url))
+const fileOf = (name: string, content: string | Uint8Array) => new File([content as BlobPart], name)
+
+let engine: Awaited<ReturnType<typeof createNodeSqlEngine>>
+let deps: ImportDeps
+let folder: MemoryDirectoryHandle
+let workspace: Workspace
+
+beforeAll(async () => {
+  engine = await createNodeSqlEngine()
+})
+afterAll(() => engine.close())
+beforeEach(async () => {
+  const db = new ButterflyDb(`import-${Math.random()}`)
+  folder = new MemoryDirectoryHandle()
+  workspace = await ensureDefaultWorkspace(db)
+  deps = {
+    db,
+    engine,
+    blobs: new BlobStore(asDirectoryHandle(folder)),
+    parquetToArrow: async (bytes) => readParquet(bytes).intoIPCStream(),
+    loadedTables: new Set(),
+  }
+})
+
+describe('importDataset', () => {
+  it('imports penguins.csv with progress through every phase and stores the bytes by hash', async () => {
+    const phases: ImportProgress[] = []
+    const { dataset, deduplicated } = await importDataset(
+      deps,
+      { workspaceId: workspace.id, file: fileOf('penguins.csv', fixture('penguins.csv')) },
+      (p) => phases.push(p),
+    )
+    expect(deduplicated).toBe(false)
+    expect(dataset).toMatchObject({
+      name: 'penguins',
+      version: 1,
+      rowCount: 344,
+      sourceFormat: 'csv',
+      byteSize: 15203,
+    })
+    expect(dataset.schema).toHaveLength(8)
+    expect(folder.paths()).toEqual([`datasets/${dataset.hash}.csv`])
+    expect(new Set(phases.map((p) => p.phase))).toEqual(
+      new Set(['check', 'hash', 'ingest', 'profile', 'store', 'done']),
+    )
+    expect(phases.map((p) => p.fraction)).toEqual([...phases.map((p) => p.fraction)].sort((a, b) => a - b))
+    expect(await deps.db.datasets.count()).toBe(1)
+  })
+
+  it('finds identical bytes by hash instead of duplicating them', async () => {
+    const first = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('penguins.csv', fixture('penguins.csv')),
+    })
+    const again = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('copy.csv', fixture('penguins.csv')),
+    })
+    expect(again.deduplicated).toBe(true)
+    expect(again.dataset.id).toBe(first.dataset.id)
+    expect(await deps.db.datasets.count()).toBe(1)
+  })
+
+  it('different bytes under an existing name become the next version', async () => {
+    const v1 = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('data.csv', 'a,b\n1,2\n'),
+    })
+    const v2 = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('data.csv', 'a,b\n1,3\n'),
+    })
+    expect([v1.dataset.version, v2.dataset.version]).toEqual([1, 2])
+    expect(v2.dataset.name).toBe('data')
+    expect(await deps.db.datasets.count()).toBe(2)
+  })
+
+  it('imports Parquet', async () => {
+    const { dataset } = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('penguins.parquet', fixture('penguins.parquet')),
+    })
+    expect(dataset).toMatchObject({ rowCount: 344, sourceFormat: 'parquet' })
+    expect(dataset.profile.find((p) => p.name === 'sex')?.missing).toBe(11)
+  })
+
+  const badInputs: [string, string, string | Uint8Array, string, RegExp][] = [
+    [
+      'unsupported extension',
+      'sheet.xlsx',
+      'x',
+      'unsupported-extension',
+      /drop a \.csv, \.tsv or \.parquet file/,
+    ],
+    ['empty file', 'empty.csv', '', 'empty-file', /is empty/],
+    ['header only', 'header.csv', 'a,b,c\n', 'header-only', /header but no data rows/],
+    ['ragged rows', 'ragged.csv', 'a,b\n1,2\n3\n', 'ragged-rows', /Line 3 has 1 fields but the header has 2/],
+    [
+      'binary junk',
+      'junk.csv',
+      Uint8Array.from({ length: 2000 }, (_, i) => (i * 131) % 256),
+      'not-text',
+      /not text/,
+    ],
+    ['duplicate columns', 'dup.csv', 'a,a\n1,2\n', 'duplicate-column', /twice/],
+    ['empty column name', 'blank.csv', 'a,\n1,2\n', 'empty-column-name', /no name/],
+    [
+      'truncated parquet',
+      'cut.parquet',
+      new Uint8Array(
+        readFileSync(new URL('../../tests/fixtures/datasets/penguins.parquet', import.meta.url)),
+      ).slice(0, 2000),
+      'corrupt-parquet',
+      /truncated or corrupt/,
+    ],
+  ]
+  for (const [label, name, content, code, message] of badInputs) {
+    it(`bad input leaves nothing behind: ${label}`, async () => {
+      await expect(
+        importDataset(deps, { workspaceId: workspace.id, file: fileOf(name, content) }),
+      ).rejects.toMatchObject({
+        code,
+        message: expect.stringMatching(message),
+      })
+      expect(await deps.db.datasets.count()).toBe(0)
+      expect(folder.paths()).toEqual([])
+    })
+  }
+
+  it('refuses a file larger than the free storage before writing anything', async () => {
+    deps.freeBytes = async () => 1000
+    await expect(
+      importDataset(deps, {
+        workspaceId: workspace.id,
+        file: fileOf('penguins.csv', fixture('penguins.csv')),
+      }),
+    ).rejects.toMatchObject({
+      code: 'quota-exceeded',
+      message: expect.stringMatching(/is 15\.2 kB but only 1\.0 kB of browser storage is free/),
+    })
+    expect(folder.paths()).toEqual([])
+  })
+
+  it('a record write failure removes the stored file again', async () => {
+    await deps.db.datasets.hook('creating', () => {
+      throw new Error('disk on fire')
+    })
+    await expect(
+      importDataset(deps, {
+        workspaceId: workspace.id,
+        file: fileOf('penguins.csv', fixture('penguins.csv')),
+      }),
+    ).rejects.toThrow(/disk on fire/)
+    expect(folder.paths()).toEqual([])
+  })
+})
+
+describe('formatBytes', () => {
+  it('formats for humans', () => {
+    expect([formatBytes(999), formatBytes(15_203), formatBytes(162_000_000), formatBytes(2.5e9)]).toEqual([
+      '999 B',
+      '15.2 kB',
+      '162 MB',
+      '2.5 GB',
+    ])
+  })
+})

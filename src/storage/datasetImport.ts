@@ -1,0 +1,235 @@
+/**
+ * Importing a file as a Dataset, all or nothing: check → hash → ingest into DuckDB → profile → store
+ * bytes → write the record. Identical bytes return the existing dataset; new bytes under an existing
+ * name become its next version. Any failure removes what this import created (table, file), so there
+ * is never a record without its file, a file without its record, or a half-loaded table.
+ */
+import type { Dataset, SourceFormat } from '../domain/dataset.ts'
+import { datasetBlobPath, parseDataset } from '../domain/dataset.ts'
+import { StorageError, ValidationError } from '../domain/errors.ts'
+import { sha256Stream } from '../domain/hash.ts'
+import type { WorkspaceId } from '../domain/ids.ts'
+import { newId } from '../domain/ids.ts'
+import type { ImportPhase, ImportProgress, ImportResult } from '../workers/protocol.ts'
+import type { BlobStore } from './blobStore.ts'
+import type { ButterflyDb } from './db.ts'
+import { preflightBytes, preflightCsv } from './tables/csvPreflight.ts'
+import type { ParquetToArrow } from './tables/ingest.ts'
+import { countRows, describeTable, dropTable, loadTable, tableNameFor } from './tables/ingest.ts'
+import type { SqlEngine } from './tables/sqlEngine.ts'
+
+export interface ImportDeps {
+  db: ButterflyDb
+  engine: SqlEngine
+  blobs: BlobStore
+  parquetToArrow: ParquetToArrow
+  /** Free storage in bytes, when the platform can tell (navigator.storage.estimate). */
+  freeBytes?: () => Promise<number | undefined>
+  /** Tables already loaded in `engine`, by name; the import adds the new one. */
+  loadedTables: Set<string>
+  now?: () => number
+}
+
+const formats: Record<string, SourceFormat> = {
+  csv: 'csv',
+  tsv: 'tsv',
+  txt: 'csv',
+  parquet: 'parquet',
+  pq: 'parquet',
+}
+
+export function formatOf(fileName: string): SourceFormat {
+  const extension = /\.([^.]+)$/.exec(fileName)?.[1]?.toLowerCase()
+  const format = extension ? formats[extension] : undefined
+  if (!format)
+    throw new ValidationError(
+      'unsupported-extension',
+      `“${fileName}” is not a file Butterfly can import: drop a .csv, .tsv or .parquet file`,
+      { extension: extension ?? '' },
+    )
+  return format
+}
+
+export function datasetNameOf(fileName: string): string {
+  return fileName.replace(/\.[^.]+$/, '').trim() || fileName
+}
+
+/** Weight of each phase in the overall progress fraction. */
+const phaseWeights: Record<ImportPhase, [number, number]> = {
+  check: [0, 0.02],
+  hash: [0.02, 0.25],
+  ingest: [0.25, 0.6],
+  profile: [0.6, 0.85],
+  store: [0.85, 0.99],
+  done: [1, 1],
+}
+
+export async function importDataset(
+  deps: ImportDeps,
+  request: { workspaceId: WorkspaceId; file: File },
+  onProgress: (progress: ImportProgress) => void = () => {},
+): Promise<ImportResult> {
+  const { db, engine, blobs, file } = { ...deps, file: request.file }
+  const now = deps.now ?? Date.now
+  const totalBytes = file.size
+  const timings: ImportResult['timings'] = {}
+  let phaseStart = performance.now()
+  const report = (phase: ImportPhase, within = 0, bytesDone?: number) => {
+    const [from, to] = phaseWeights[phase]
+    onProgress({ phase, totalBytes, bytesDone, fraction: from + (to - from) * within })
+  }
+  const endPhase = (phase: ImportPhase) => {
+    const t = performance.now()
+    timings[phase] = Math.round(t - phaseStart)
+    phaseStart = t
+  }
+
+  report('check')
+  const format = formatOf(file.name)
+  if (totalBytes === 0) throw new ValidationError('empty-file', `“${file.name}” is empty`)
+  const free = await deps.freeBytes?.()
+  if (free !== undefined && totalBytes > free)
+    throw new StorageError(
+      'quota-exceeded',
+      `“${file.name}” is ${formatBytes(totalBytes)} but only ${formatBytes(free)} of browser storage is free: free some space or use a folder workspace`,
+      { needed: totalBytes, free },
+    )
+  let delimiter: Dataset['delimiter']
+  const head = new Uint8Array(await file.slice(0, preflightBytes).arrayBuffer())
+  if (format === 'parquet') {
+    checkParquetMagic(head, new Uint8Array(await file.slice(Math.max(0, totalBytes - 4)).arrayBuffer()))
+  } else {
+    delimiter = preflightCsv(head, totalBytes <= preflightBytes, format === 'tsv').delimiter
+  }
+  endPhase('check')
+
+  report('hash', 0, 0)
+  const hash = await sha256Stream(streamChunks(file), (done) => report('hash', done / totalBytes, done))
+  endPhase('hash')
+  const existing = await db.datasets.where('[workspaceId+hash]').equals([request.workspaceId, hash]).first()
+  if (existing) {
+    report('done', 1)
+    return { dataset: existing, deduplicated: true, timings }
+  }
+
+  const table = tableNameFor(hash)
+  const blobPath = datasetBlobPath(hash, format)
+  let tableCreated = false
+  let blobWritten = false
+  try {
+    report('ingest')
+    tableCreated = true
+    await loadTable(
+      engine,
+      table,
+      `import_${hash.slice(0, 16)}.${format}`,
+      { format, delimiter },
+      { file, parquetToArrow: deps.parquetToArrow },
+    )
+    const rowCount = await countRows(engine, table)
+    if (rowCount === 0)
+      throw new ValidationError(
+        'header-only',
+        `“${file.name}” has a header but no data rows: there is nothing to import`,
+      )
+    endPhase('ingest')
+
+    report('profile')
+    const { schema, profile } = await describeTable(engine, table, rowCount)
+    endPhase('profile')
+
+    report('store', 0, 0)
+    if (!(await blobs.exists(blobPath))) {
+      await blobs.write(blobPath, file, { onBytes: (done) => report('store', done / totalBytes, done) })
+      blobWritten = true
+    }
+    const name = datasetNameOf(file.name)
+    const dataset = await db.transaction('rw', db.datasets, async () => {
+      const versions = await db.datasets
+        .where('[workspaceId+name]')
+        .equals([request.workspaceId, name])
+        .toArray()
+      const record: Dataset = parseDataset({
+        schemaVersion: 1,
+        id: newId('dataset'),
+        workspaceId: request.workspaceId,
+        name,
+        version: versions.reduce((max, d) => Math.max(max, d.version), 0) + 1,
+        sourcePath: file.name,
+        sourceFormat: format,
+        byteSize: totalBytes,
+        hash,
+        schema,
+        rowCount,
+        profile,
+        blobPath,
+        ...(delimiter ? { delimiter } : {}),
+        importedAt: now(),
+      })
+      await db.datasets.add(record)
+      return record
+    })
+    endPhase('store')
+    deps.loadedTables.add(table)
+    report('done', 1)
+    return { dataset, deduplicated: false, timings }
+  } catch (error) {
+    if (tableCreated) await dropTable(engine, table).catch(() => undefined)
+    if (blobWritten) await blobs.remove(blobPath).catch(() => undefined)
+    throw error
+  }
+}
+
+/** Re-attaches a dataset's table from its stored bytes when this engine has not loaded it yet. */
+export async function ensureDatasetTable(
+  deps: Omit<ImportDeps, 'freeBytes'>,
+  dataset: Dataset,
+): Promise<string> {
+  const table = tableNameFor(dataset.hash)
+  if (deps.loadedTables.has(table)) return table
+  const file = await deps.blobs.read(dataset.blobPath)
+  await loadTable(
+    deps.engine,
+    table,
+    `attach_${dataset.hash.slice(0, 16)}.${dataset.sourceFormat}`,
+    {
+      format: dataset.sourceFormat,
+      delimiter: dataset.delimiter,
+    },
+    { file, parquetToArrow: deps.parquetToArrow },
+  )
+  deps.loadedTables.add(table)
+  return table
+}
+
+function checkParquetMagic(head: Uint8Array, tail: Uint8Array): void {
+  const magic = (bytes: Uint8Array) =>
+    bytes.length >= 4 && String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) === 'PAR1'
+  if (!magic(head) || !magic(tail.subarray(tail.length - 4)))
+    throw new ValidationError(
+      'corrupt-parquet',
+      'This Parquet file is truncated or corrupt: it does not start and end with the Parquet marker “PAR1”',
+    )
+}
+
+async function* streamChunks(file: Blob): AsyncIterable<Uint8Array> {
+  const reader = (file.stream() as ReadableStream<Uint8Array>).getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return
+    yield value
+  }
+}
+
+/** Human byte sizes: 162 MB, 15.2 kB (decimal units, as file managers show them). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`
+  const units = ['kB', 'MB', 'GB', 'TB']
+  let value = bytes / 1000
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  return `${value < 100 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`
+}

@@ -1,0 +1,47 @@
+/**
+ * The one contract between threads: each worker's API, the progress events they report, and the
+ * plain-data error shape. Workers implement these interfaces with plain classes that tests can call
+ * in-thread; the app reaches them through Comlink.
+ */
+import type { Dataset } from '../domain/dataset.ts'
+import type { WorkspaceId } from '../domain/ids.ts'
+
+export const importPhases = ['check', 'hash', 'ingest', 'profile', 'store', 'done'] as const
+export type ImportPhase = (typeof importPhases)[number]
+
+export interface ImportProgress {
+  phase: ImportPhase
+  /** Bytes processed in this phase (hash and store phases), of `totalBytes`. */
+  bytesDone?: number
+  totalBytes: number
+  /** 0..1 over the whole import. */
+  fraction: number
+}
+
+export interface ImportResult {
+  dataset: Dataset
+  /** True when identical bytes were already imported: the existing dataset is returned. */
+  deduplicated: boolean
+  /** Milliseconds per phase. */
+  timings: Partial<Record<ImportPhase, number>>
+}
+
+/** A window of rows for the preview grid; cells are numbers, strings or null. */
+export interface RowWindow {
+  columns: string[]
+  /** Row numbers (0-based) of the rows in `rows`. */
+  start: number
+  rows: (string | number | boolean | null)[][]
+}
+
+export interface DataWorkerApi {
+  importFile(
+    request: { workspaceId: WorkspaceId; file: File },
+    onProgress?: (progress: ImportProgress) => void,
+  ): Promise<ImportResult>
+  previewRows(datasetId: string, start: number, count: number): Promise<RowWindow>
+  /** The dataset as an Arrow IPC stream (columns only, no per-row objects), for the run worker. */
+  datasetArrow(datasetId: string): Promise<Uint8Array>
+  /** Arrow IPC of an arbitrary file (predictions on new data), typed like `likeDatasetId` where possible. */
+  fileArrow(file: File): Promise<Uint8Array>
+}
