@@ -1,7 +1,9 @@
 /**
  * What each reported metric means for ranking models: whether larger is better, and a display label.
- * Model selection and the leaderboard read this instead of hard-coding metric directions.
+ * Model selection and the leaderboard read this instead of hard-coding metric directions; the direction
+ * itself comes from the domain's `lowerIsBetter`, the one place it is defined.
  */
+import { lowerIsBetter } from '../../domain/task.ts'
 
 /** Direction and label of one metric key of the classification or regression reports. */
 export interface MetricInfo {
@@ -9,29 +11,36 @@ export interface MetricInfo {
   greaterIsBetter: boolean
 }
 
-/** Keys as produced by `classificationReport(...).metrics` and `regressionMetrics(...)`. */
-export const metricInfo: Readonly<Record<string, MetricInfo>> = {
-  accuracy: { label: 'Accuracy', greaterIsBetter: true },
-  balanced_accuracy: { label: 'Balanced accuracy', greaterIsBetter: true },
-  precision: { label: 'Precision', greaterIsBetter: true },
-  recall: { label: 'Recall', greaterIsBetter: true },
-  f1: { label: 'F1', greaterIsBetter: true },
-  precision_macro: { label: 'Precision (macro)', greaterIsBetter: true },
-  precision_weighted: { label: 'Precision (weighted)', greaterIsBetter: true },
-  recall_macro: { label: 'Recall (macro)', greaterIsBetter: true },
-  recall_weighted: { label: 'Recall (weighted)', greaterIsBetter: true },
-  f1_macro: { label: 'F1 (macro)', greaterIsBetter: true },
-  f1_weighted: { label: 'F1 (weighted)', greaterIsBetter: true },
-  roc_auc: { label: 'ROC AUC', greaterIsBetter: true },
-  pr_auc: { label: 'PR AUC (average precision)', greaterIsBetter: true },
-  log_loss: { label: 'Log loss', greaterIsBetter: false },
-  brier: { label: 'Brier score', greaterIsBetter: false },
-  r2: { label: 'R²', greaterIsBetter: true },
-  rmse: { label: 'RMSE', greaterIsBetter: false },
-  mae: { label: 'MAE', greaterIsBetter: false },
-  mape: { label: 'MAPE', greaterIsBetter: false },
-  median_ae: { label: 'Median absolute error', greaterIsBetter: false },
+const metricLabels: Record<string, string> = {
+  accuracy: 'Accuracy',
+  balanced_accuracy: 'Balanced accuracy',
+  precision: 'Precision',
+  recall: 'Recall',
+  f1: 'F1',
+  precision_macro: 'Precision (macro)',
+  precision_weighted: 'Precision (weighted)',
+  recall_macro: 'Recall (macro)',
+  recall_weighted: 'Recall (weighted)',
+  f1_macro: 'F1 (macro)',
+  f1_weighted: 'F1 (weighted)',
+  roc_auc: 'ROC AUC',
+  pr_auc: 'PR AUC (average precision)',
+  log_loss: 'Log loss',
+  brier: 'Brier score',
+  r2: 'R²',
+  rmse: 'RMSE',
+  mae: 'MAE',
+  mape: 'MAPE',
+  median_ae: 'Median absolute error',
 }
+
+/** Keys as produced by `classificationReport(...).metrics` and `regressionMetrics(...)`. */
+export const metricInfo: Readonly<Record<string, MetricInfo>> = Object.fromEntries(
+  Object.entries(metricLabels).map(([key, label]) => [
+    key,
+    { label, greaterIsBetter: !lowerIsBetter.has(key) },
+  ]),
+)
 
 /**
  * Whether `candidate` scores better than `incumbent` on `metric`; NaN never wins.

@@ -1,0 +1,199 @@
+/**
+ * One explainability pass over a fitted model within a budget: permutation importance (any model),
+ * TreeSHAP values and beeswarm data (tree models), then partial dependence of the most important
+ * features. This is what the explainability block runs; each stage is also usable alone.
+ */
+import { WorkerError } from '../../domain/errors.ts'
+import type { Rng } from '../../domain/random.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
+import type { FittedModel } from '../models/model.ts'
+import { defaultExplainBudget, defaultNow, type ExplainBudget, sampleRowIndices } from './budget.ts'
+import { type PartialDependenceResult, partialDependence } from './partialDependence.ts'
+import { type PermutationImportance, permutationImportance, topIndices } from './permutationImportance.ts'
+import { createMetricScorer, defaultScorerMetric } from './scorers.ts'
+import { meanAbsoluteShap, type ShapSummaryFeature, shapSummary } from './shapSummary.ts'
+import { type ShapEnsemble, type ShapValues, treeShap } from './treeShap.ts'
+
+/** Stages of {@link explainModel}, in the order they run. */
+export type ExplainStage = 'permutation' | 'shap' | 'partial_dependence'
+
+/** Inputs of {@link explainModel}. */
+export interface ExplainModelOptions {
+  model: FittedModel
+  /** Held-out evaluation rows and their targets. */
+  X: FeatureMatrix
+  y: Target
+  /**
+   * The model's trees for TreeSHAP (for Butterfly tree models, `getTreeModelStructure(model)?.ensemble`);
+   * without it the SHAP stage is skipped.
+   */
+  trees?: ShapEnsemble
+  /** Metric whose drop permutation importance measures (default accuracy / r2, as scikit-learn). */
+  metric?: string
+  rng: Rng
+  budget?: ExplainBudget
+  /** Milliseconds clock (default `performance.now`). */
+  now?: () => number
+  onProgress?: (progress: { stage: ExplainStage; fraction: number }) => void
+  /** Checked between model calls and SHAP chunks; true stops with WorkerError('cancelled'). */
+  isCancelled?: () => boolean
+}
+
+/** SHAP output of {@link explainModel}: plain arrays, JSON-ready (NaN feature values become null). */
+export interface ShapExplanation {
+  /** Rows of X explained, increasing. */
+  rowIndex: number[]
+  /**
+   * Names of the explained raw outputs: the class labels (multiclass, forests), the positive class whose
+   * log-odds a binary boosting model outputs, or 'prediction' (regression).
+   */
+  outputs: string[]
+  expectedValue: number[]
+  /** values[o]: row-major rowIndex.length × nFeatures SHAP values of output o. */
+  values: number[][]
+  /** featureValues[f][r]: value of feature f in explained row r. */
+  featureValues: number[][]
+  /** Mean |φ| per feature, summed over outputs. */
+  meanAbsShap: number[]
+  /** Beeswarm data per output, features sorted by importance. */
+  summary: ShapSummaryFeature[][]
+  /** True when the time budget stopped before every sampled row was explained. */
+  truncated: boolean
+}
+
+/** Everything {@link explainModel} computed. */
+export interface ModelExplanation {
+  featureNames: string[]
+  permutation: PermutationImportance & { metric: string; negated: boolean }
+  shap?: ShapExplanation
+  partialDependence: PartialDependenceResult
+  /** Wall time per stage, milliseconds of the injected clock. */
+  timingsMs: Record<ExplainStage | 'total', number>
+}
+
+/** Rows per TreeSHAP call between clock and cancellation checks. */
+const SHAP_CHUNK_ROWS = 50
+
+function shapOutputNames(trees: ShapEnsemble, y: Target): string[] {
+  if (y.kind === 'regression') return ['prediction']
+  if (trees.nOutputs === y.classes.length) return [...y.classes]
+  return [y.classes[y.classes.length - 1]]
+}
+
+function explainWithShap(
+  options: ExplainModelOptions,
+  trees: ShapEnsemble,
+  budget: ExplainBudget,
+  now: () => number,
+): ShapExplanation {
+  const rows = sampleRowIndices(options.X.nRows, budget.shap.maxRows, options.rng.fork('shap-rows'))
+  const started = now()
+  const k = trees.nOutputs
+  const nF = trees.nFeatures
+  const parts: ShapValues[] = []
+  let done = 0
+  let truncated = false
+  while (done < rows.length) {
+    if (done > 0 && now() - started > budget.shap.maxSeconds * 1000) {
+      truncated = true
+      break
+    }
+    const chunk = rows.subarray(done, Math.min(rows.length, done + SHAP_CHUNK_ROWS))
+    parts.push(
+      treeShap(trees, options.X.columns, options.X.nRows, {
+        rows: chunk,
+        isCancelled: options.isCancelled,
+        cancelled: () => new WorkerError('cancelled', 'SHAP was cancelled'),
+      }),
+    )
+    done += chunk.length
+    options.onProgress?.({ stage: 'shap', fraction: done / rows.length })
+  }
+  const explained = rows.subarray(0, done)
+  const shap: ShapValues = {
+    nRows: done,
+    nFeatures: nF,
+    values: Array.from({ length: k }, (_, o) => {
+      const out = new Float64Array(done * nF)
+      let offset = 0
+      for (const part of parts) {
+        out.set(part.values[o], offset)
+        offset += part.values[o].length
+      }
+      return out
+    }),
+    expectedValue: parts[0]?.expectedValue ?? [],
+    rawPrediction: new Float64Array(0),
+  }
+  const featureValues = options.X.columns
+    .slice(0, nF)
+    .map((column) => Float64Array.from(explained, (i) => column[i]))
+  const names = options.X.names.slice(0, nF)
+  return {
+    rowIndex: Array.from(explained),
+    outputs: shapOutputNames(trees, options.y),
+    expectedValue: shap.expectedValue,
+    values: shap.values.map((v) => Array.from(v)),
+    featureValues: featureValues.map((v) => Array.from(v)),
+    meanAbsShap: meanAbsoluteShap(shap),
+    summary: shap.values.map((_, o) =>
+      shapSummary(shap, featureValues, names, { output: o, maxPoints: budget.summary.maxPoints }),
+    ),
+    truncated,
+  }
+}
+
+/**
+ * Explains `model` on evaluation rows within `budget` (default {@link defaultExplainBudget}). Partial
+ * dependence covers the features with the largest permutation importance.
+ * @throws WorkerError('cancelled') when `isCancelled()` turns true
+ */
+export async function explainModel(options: ExplainModelOptions): Promise<ModelExplanation> {
+  const budget = options.budget ?? defaultExplainBudget
+  const now = options.now ?? defaultNow
+  const started = now()
+  const scorer = createMetricScorer(options.metric ?? defaultScorerMetric(options.y))
+  const permutation = await permutationImportance({
+    model: options.model,
+    X: options.X,
+    y: options.y,
+    scorer: scorer.score,
+    rng: options.rng.fork('permutation'),
+    repeats: budget.permutation.repeats,
+    maxRows: budget.permutation.maxRows,
+    maxSeconds: budget.permutation.maxSeconds,
+    now,
+    isCancelled: options.isCancelled,
+    onProgress: (p) => options.onProgress?.({ stage: 'permutation', fraction: p.fraction }),
+  })
+  const afterPermutation = now()
+  const shap = options.trees ? explainWithShap(options, options.trees, budget, now) : undefined
+  const afterShap = now()
+  const top = topIndices(permutation.mean, budget.partialDependence.topFeatures)
+  const dependence = await partialDependence({
+    model: options.model,
+    X: options.X,
+    features: top,
+    classes: options.y.kind === 'classification' ? options.y.classes : undefined,
+    rng: options.rng.fork('partial-dependence'),
+    maxRows: budget.partialDependence.maxRows,
+    gridResolution: budget.partialDependence.gridResolution,
+    maxSeconds: budget.partialDependence.maxSeconds,
+    now,
+    isCancelled: options.isCancelled,
+    onProgress: (p) => options.onProgress?.({ stage: 'partial_dependence', fraction: p.fraction }),
+  })
+  const finished = now()
+  return {
+    featureNames: [...options.X.names],
+    permutation: { ...permutation, metric: scorer.metric, negated: scorer.negated },
+    ...(shap ? { shap } : {}),
+    partialDependence: dependence,
+    timingsMs: {
+      permutation: afterPermutation - started,
+      shap: afterShap - afterPermutation,
+      partial_dependence: finished - afterShap,
+      total: finished - started,
+    },
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Scorers for model-agnostic explainers: a function from (model, rows, target) to one number where
+ * larger is better. Metrics where smaller is better (log loss, RMSE) are negated, as in scikit-learn's
+ * `neg_*` scorers, so "score drop" always means "the model got worse".
+ */
+import type { FeatureMatrix, Target } from '../frame.ts'
+import { evaluateClassification } from '../metrics/classification.ts'
+import { metricInfo } from '../metrics/metricInfo.ts'
+import { regressionMetrics } from '../metrics/regression.ts'
+import type { FittedModel } from '../models/model.ts'
+
+/** Scores `model` on rows `X` with targets `y`; larger is better. */
+export type Scorer = (model: FittedModel, X: FeatureMatrix, y: Target) => Promise<number>
+
+/** A scorer and the metric it reports. */
+export interface NamedScorer {
+  /** Metric key as in the reports ('accuracy', 'r2', ...). */
+  metric: string
+  /** True when the scorer returns −metric (the metric is lower-is-better). */
+  negated: boolean
+  score: Scorer
+}
+
+/** scikit-learn's default for permutation importance (`estimator.score`): accuracy, or R² for regression. */
+export function defaultScorerMetric(target: Target): string {
+  return target.kind === 'classification' ? 'accuracy' : 'r2'
+}
+
+/**
+ * A scorer for a metric key of `classificationReport` / `regressionMetrics`.
+ * @throws Error for an unknown metric key
+ */
+export function createMetricScorer(metric: string): NamedScorer {
+  const info = metricInfo[metric]
+  if (!info)
+    throw new Error(
+      `createMetricScorer: unknown metric '${metric}' (known: ${Object.keys(metricInfo).join(', ')})`,
+    )
+  const sign = info.greaterIsBetter ? 1 : -1
+  const score: Scorer = async (model, X, y) => {
+    if (y.kind === 'classification') {
+      const proba = await model.predictProba(X)
+      const value = evaluateClassification(y.codes, proba, y.classes).metrics[metric]
+      if (value === undefined) throw new Error(`Metric '${metric}' does not apply to a classification target`)
+      return sign * value
+    }
+    const value = regressionMetrics(y.values, await model.predict(X))[metric]
+    if (value === undefined) throw new Error(`Metric '${metric}' does not apply to a regression target`)
+    return sign * value
+  }
+  return { metric, negated: sign < 0, score }
+}
