@@ -1,0 +1,364 @@
+/**
+ * The headless runner behind `scripts/butterfly.ts`: parses `run` arguments, loads the table like the
+ * browser import, detects (or takes) the task, builds the default pipeline (optionally patched by
+ * --pipeline/--model), freezes a snapshot, executes it with the same engine as the app, and writes
+ * RESULT.json (and optionally per-row predictions). Tests call {@link runHeadless} directly.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { errorMessage, ValidationError } from '../../src/domain/errors.ts'
+import { sha256 } from '../../src/domain/hash.ts'
+import type { Hook } from '../../src/domain/hook.ts'
+import { hookBlockType, hookCodeHash, parseHookKind } from '../../src/domain/hook.ts'
+import { newId } from '../../src/domain/ids.ts'
+import type { Pipeline } from '../../src/domain/pipeline.ts'
+import {
+  blockTypes,
+  computePipelineVersionHash,
+  createSnapshot,
+  validateGlobalConfig,
+} from '../../src/domain/pipeline.ts'
+import type { TaskType } from '../../src/domain/task.ts'
+import { taskTypes } from '../../src/domain/task.ts'
+import type { HookRunner } from '../../src/engine/hooks/hookContract.ts'
+import '../../src/engine/models/allModels.ts'
+import { getModelFamily, listModelFamilies } from '../../src/engine/models/model.ts'
+import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../../src/engine/pipeline/defaults.ts'
+import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
+import { executePipeline } from '../../src/engine/pipeline/executor.ts'
+import { detectTask } from '../../src/engine/pipeline/taskDetection.ts'
+import { loadTable } from './loadTable.ts'
+
+/** Parsed `run` arguments. */
+export interface HeadlessArgs {
+  data: string
+  target: string
+  out: string
+  task?: TaskType
+  split?: string
+  model?: string
+  pipeline?: string
+  seed?: number
+  predictions?: string
+  backend?: 'cpu' | 'wasm'
+  /** `KIND=FILE.js` pairs, in the order given. */
+  hooks: { kind: string; file: string }[]
+}
+
+export interface HeadlessOptions {
+  /** The hook sandbox; without one, a run with --hook fails with "hooks need the sandbox". */
+  hookRunner?: HookRunner
+  /** Progress lines (stderr in the CLI). */
+  onMessage?: (line: string) => void
+}
+
+/** A run's result: exit code 0 with the result object, or a non-zero code and a one-line message. */
+export type HeadlessResult =
+  | { exitCode: 0; result: Record<string, unknown>; outcome: RunOutcome }
+  | { exitCode: 1 | 2; message: string }
+
+export const usage =
+  'usage: butterfly run --data FILE --target COL --out RESULT.json [--task binary|multiclass|regression] [--split SPLIT.json] [--model FAMILY] [--pipeline PIPELINE.json] [--seed N] [--predictions PRED.csv] [--backend cpu|wasm] [--hook KIND=FILE.js]...'
+
+/** Thrown for bad command-line arguments (exit code 2). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+/** Parses `run …` arguments (without the node/script prefix). Throws UsageError with a one-line reason. */
+export function parseArgs(argv: readonly string[]): HeadlessArgs {
+  if (argv[0] !== 'run')
+    throw new UsageError(
+      argv.length === 0 ? 'missing command (expected: run)' : `unknown command '${argv[0]}' (expected: run)`,
+    )
+  const values: Record<string, string> = {}
+  const hooks: HeadlessArgs['hooks'] = []
+  const known = [
+    '--data',
+    '--target',
+    '--out',
+    '--task',
+    '--split',
+    '--model',
+    '--pipeline',
+    '--seed',
+    '--predictions',
+    '--backend',
+    '--hook',
+  ]
+  for (let i = 1; i < argv.length; i++) {
+    const flag = argv[i]
+    if (!known.includes(flag)) throw new UsageError(`unknown argument '${flag}'`)
+    const value = argv[i + 1]
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`)
+    i++
+    if (flag === '--hook') {
+      const eq = value.indexOf('=')
+      if (eq <= 0 || eq === value.length - 1)
+        throw new UsageError(`--hook must be KIND=FILE.js, got '${value}'`)
+      hooks.push({ kind: value.slice(0, eq), file: value.slice(eq + 1) })
+      continue
+    }
+    if (values[flag] !== undefined) throw new UsageError(`${flag} given twice`)
+    values[flag] = value
+  }
+  for (const required of ['--data', '--target', '--out'])
+    if (values[required] === undefined) throw new UsageError(`missing ${required}`)
+  const task = values['--task']
+  if (task !== undefined && !(taskTypes as readonly string[]).includes(task))
+    throw new UsageError(`--task must be one of ${taskTypes.join(', ')}, got '${task}'`)
+  const seedText = values['--seed']
+  let seed: number | undefined
+  if (seedText !== undefined) {
+    seed = Number(seedText)
+    if (!/^\d+$/.test(seedText) || seed > 0xffffffff)
+      throw new UsageError(`--seed must be an integer from 0 to 4294967295, got '${seedText}'`)
+  }
+  const backend = values['--backend']
+  if (backend !== undefined && backend !== 'cpu' && backend !== 'wasm')
+    throw new UsageError(`--backend must be cpu or wasm, got '${backend}'`)
+  return {
+    data: values['--data'],
+    target: values['--target'],
+    out: values['--out'],
+    ...(task ? { task: task as TaskType } : {}),
+    ...(values['--split'] ? { split: values['--split'] } : {}),
+    ...(values['--model'] ? { model: values['--model'] } : {}),
+    ...(values['--pipeline'] ? { pipeline: values['--pipeline'] } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(values['--predictions'] ? { predictions: values['--predictions'] } : {}),
+    ...(backend ? { backend: backend as 'cpu' | 'wasm' } : {}),
+    hooks,
+  }
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new ValidationError(
+      'invalid-argument',
+      `Cannot read ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
+    )
+  }
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new ValidationError(
+      'invalid-argument',
+      `${what} '${path}' is not valid JSON: ${errorMessage(error)}`,
+    )
+  }
+}
+
+/** Reads `holdout.test_indices` of a split.json file. */
+async function readSplit(path: string): Promise<number[]> {
+  const json = (await readJson(path, 'split file')) as { holdout?: { test_indices?: unknown } }
+  const indices = json?.holdout?.test_indices
+  if (!Array.isArray(indices) || indices.some((i) => !Number.isInteger(i)))
+    throw new ValidationError(
+      'invalid-argument',
+      `Split file '${path}' needs holdout.test_indices as a list of integers`,
+    )
+  return indices as number[]
+}
+
+/** Any JSON number that is not finite becomes null (metrics such as ROC-AUC can be undefined). */
+function finiteOrNull(record: Record<string, number>): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, Number.isFinite(v) ? v : null]))
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
+
+/** Per-row predictions as CSV: row,y_true,y_pred then proba_<class> per class (classification). */
+export function predictionsCsv(outcome: RunOutcome): string {
+  const p = outcome.predictions
+  if (!p) return 'row,y_true,y_pred\n'
+  const classes = p.classes
+  const header = ['row', 'y_true', 'y_pred', ...(classes ?? []).map((c) => `proba_${c}`)]
+    .map(csvField)
+    .join(',')
+  const lines = [header]
+  const k = classes?.length ?? 0
+  for (let i = 0; i < p.rows.length; i++) {
+    const fields = [String(p.rows[i])]
+    if (classes) {
+      fields.push(csvField(classes[p.yTrue[i]]), csvField(classes[p.yPred[i]]))
+      for (let c = 0; c < k; c++) fields.push(String(p.proba![i * k + c]))
+    } else fields.push(String(p.yTrue[i]), String(p.yPred[i]))
+    lines.push(fields.join(','))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** Runs one headless experiment; never throws for expected failures (they become exit codes). */
+export async function runHeadless(
+  args: HeadlessArgs,
+  options: HeadlessOptions = {},
+): Promise<HeadlessResult> {
+  try {
+    return await runHeadlessOrThrow(args, options)
+  } catch (error) {
+    if (error instanceof UsageError) return { exitCode: 2, message: error.message }
+    return { exitCode: 1, message: errorMessage(error).split('\n')[0] }
+  }
+}
+
+async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions): Promise<HeadlessResult> {
+  const say = options.onMessage ?? (() => {})
+  if (args.model !== undefined && !listModelFamilies().some((f) => f.family === args.model))
+    throw new UsageError(
+      `unknown model family '${args.model}' (known: ${listModelFamilies()
+        .map((f) => f.family)
+        .join(', ')})`,
+    )
+  if (args.hooks.length > 0 && !options.hookRunner)
+    throw new UsageError('--hook given but hooks need the sandbox, which this runner does not have yet')
+  const hookKinds = args.hooks.map((h) => {
+    try {
+      return parseHookKind(h.kind)
+    } catch (error) {
+      throw new UsageError(errorMessage(error))
+    }
+  })
+  const classification = args.task === 'binary' || args.task === 'multiclass'
+  const loaded = await loadTable(args.data, classification ? { [args.target]: 'categorical' } : {})
+  say(`loaded ${basename(args.data)}: ${loaded.frame.nRows} rows × ${loaded.frame.columns.length} columns`)
+  const task = detectTask(loaded.frame, {
+    target: args.target,
+    ...(args.task ? { taskType: args.task } : {}),
+  })
+  const testIndices = args.split ? await readSplit(args.split) : undefined
+
+  const pipelineId = newId('pipeline')
+  const blocks = createDefaultPipelineBlocks()
+  const globalConfig = {
+    ...createDefaultGlobalConfig(),
+    backend: args.backend ?? 'cpu',
+  } as Pipeline['globalConfig']
+  if (args.pipeline) {
+    const json = (await readJson(args.pipeline, 'pipeline file')) as {
+      blocks?: unknown
+      globalConfig?: unknown
+    }
+    if (json.blocks !== undefined) {
+      if (!Array.isArray(json.blocks))
+        throw new ValidationError(
+          'invalid-argument',
+          `Pipeline file '${args.pipeline}': blocks must be a list`,
+        )
+      for (const item of json.blocks as { type?: string; config?: Record<string, unknown> }[]) {
+        const block = blocks.find((b) => b.type === item?.type)
+        if (!block)
+          throw new ValidationError(
+            'invalid-argument',
+            `Pipeline file '${args.pipeline}': unknown block type '${item?.type}' (expected one of ${blockTypes.join(', ')})`,
+          )
+        block.config = { ...block.config, ...(item.config as typeof block.config) }
+      }
+    }
+    if (json.globalConfig !== undefined) Object.assign(globalConfig, json.globalConfig)
+  }
+  if (args.seed !== undefined) globalConfig.seed = args.seed
+  if (args.backend) globalConfig.backend = args.backend
+  validateGlobalConfig(globalConfig)
+  if (args.model) {
+    getModelFamily(args.model)
+    const selection = blocks.find((b) => b.type === 'model_selection')!
+    selection.config = { ...selection.config, candidates: [{ family: args.model }] }
+  }
+  const hooks: Hook[] = []
+  for (const [i, spec] of args.hooks.entries()) {
+    let code: string
+    try {
+      code = await readFile(spec.file, 'utf8')
+    } catch (error) {
+      throw new ValidationError(
+        'invalid-argument',
+        `Cannot read hook file '${spec.file}': ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
+      )
+    }
+    const block = blocks.find((b) => b.type === hookBlockType(hookKinds[i]))!
+    const hook: Hook = {
+      schemaVersion: 1,
+      id: newId('hook'),
+      pipelineId,
+      blockId: block.id,
+      kind: hookKinds[i],
+      order: i,
+      name: basename(spec.file),
+      source: { kind: 'file', fileName: basename(spec.file), code },
+      codeHash: await hookCodeHash(code),
+      updatedAt: 0,
+    }
+    hooks.push(hook)
+    block.hookIds.push(hook.id)
+  }
+  const pipeline: Pipeline = {
+    schemaVersion: 1,
+    id: pipelineId,
+    experimentId: newId('experiment'),
+    blocks,
+    globalConfig,
+    versionHash: await computePipelineVersionHash({ blocks, globalConfig }, hooks, task),
+    updatedAt: 0,
+  }
+  const datasetHash = await sha256(loaded.bytes)
+  const snapshot = await createSnapshot({ pipeline, hooks, task, datasetId: newId('dataset'), datasetHash })
+  say(
+    `task ${task.taskType}, target '${task.target}', metric ${task.metric}; backend ${globalConfig.backend}; seed ${globalConfig.seed}`,
+  )
+  let lastBlock = ''
+  const outcome = await executePipeline(snapshot, loaded.frame, {
+    ...(options.hookRunner ? { hookRunner: options.hookRunner } : {}),
+    ...(testIndices ? { testIndices } : {}),
+    onProgress: (event) => {
+      if (event.block !== lastBlock) {
+        lastBlock = event.block
+        say(`${event.block}…`)
+      }
+    },
+  })
+  const result: Record<string, unknown> = {
+    task: task.taskType,
+    target: task.target,
+    ...(task.positiveClass ? { positive_class: task.positiveClass } : {}),
+    ...(outcome.predictions?.classes ? { classes: outcome.predictions.classes } : {}),
+    model: outcome.model
+      ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
+      : null,
+    metrics: finiteOrNull(outcome.metrics),
+    timings: {
+      fit_s: outcome.timings.fitSeconds,
+      predict_s: outcome.timings.predictSeconds,
+      total_s: outcome.timings.totalSeconds,
+    },
+    backend: outcome.backend,
+    seed: snapshot.globalConfig.seed,
+    dataset_hash: datasetHash,
+    snapshot_hash: snapshot.hash,
+    n_train: outcome.split.trainRows.length,
+    n_test: outcome.split.testRows.length,
+    dropped_rows: outcome.droppedRows,
+    leaderboard: outcome.leaderboard.map((entry) => ({
+      family: entry.family,
+      hyperparameters: entry.hyperparameters,
+      metric: entry.metric,
+      validation_score: Number.isFinite(entry.validationScore) ? entry.validationScore : null,
+      fit_s: entry.fitSeconds,
+      chosen: entry.chosen,
+    })),
+    feature_names: outcome.featureNames,
+    task_reasons: task.reasons,
+    warnings: task.warnings,
+    block_timings_s: Object.fromEntries(
+      outcome.blockTimings.map((t) => [t.block, (t.endedAt - t.startedAt) / 1000]),
+    ),
+  }
+  await writeFile(args.out, `${JSON.stringify(result, null, 2)}\n`)
+  if (args.predictions) await writeFile(args.predictions, predictionsCsv(outcome))
+  return { exitCode: 0, result, outcome }
+}

@@ -1,0 +1,385 @@
+/**
+ * Multi-layer perceptron in TF.js: dense ReLU layers, Adam, mini-batches in an order drawn from the run's
+ * RNG, L2 on the weights (scikit-learn's MLP `alpha`), and early stopping on a validation slice with the
+ * best epoch's weights restored. Initial weights come from the RNG too (Glorot uniform), so a seed fixes
+ * the whole fit on a given backend. Regression targets are standardised for training and mapped back.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { ValidationError } from '../../domain/errors.ts'
+import type { Rng } from '../../domain/random.ts'
+import { shuffleInPlace } from '../../domain/random.ts'
+import type { TaskType } from '../../domain/task.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
+import { featureMatrixRows, targetRows } from '../frame.ts'
+import type { FitOptions, FittedModel, Hyperparameters, ModelFamily, TrainingCurve } from './model.ts'
+import { registerModelFamily } from './model.ts'
+import {
+  argmaxRows,
+  assertSameFeatures,
+  decodeModelFile,
+  encodeModelFile,
+  numberParam,
+  predictInChunks,
+  throwIfCancelled,
+  toRowMajorFloat32,
+} from './tfjsCommon.ts'
+
+const family = 'mlp'
+
+export interface MlpHyperparameters extends Hyperparameters {
+  /** Hidden layer widths, comma-separated, e.g. '64,32'. */
+  hiddenUnits: string
+  learningRate: number
+  /** L2 penalty on weights (scikit-learn `alpha`), per row of a batch. */
+  alpha: number
+  batchSize: number
+  maxEpochs: number
+  /** Epochs without a validation improvement before stopping. */
+  patience: number
+  /** Share of the training rows held out for early stopping when no validation set is passed. */
+  validationFraction: number
+}
+
+function readHyperparameters(hp: Hyperparameters): MlpHyperparameters {
+  const hidden = hp.hiddenUnits
+  if (
+    typeof hidden !== 'string' ||
+    !/^\d+(,\d+)*$/.test(hidden) ||
+    hidden.split(',').some((u) => Number(u) < 1)
+  )
+    throw new ValidationError(
+      'invalid-argument',
+      `Hyperparameter 'hiddenUnits' of model '${family}' must be comma-separated positive integers like '64,32', got ${String(hidden)}`,
+    )
+  const positiveInt = (v: number) => Number.isInteger(v) && v >= 1
+  return {
+    hiddenUnits: hidden,
+    learningRate: numberParam(
+      hp,
+      'learningRate',
+      family,
+      (v) => v > 0 && v < 10,
+      'a positive number below 10',
+    ),
+    alpha: numberParam(hp, 'alpha', family, (v) => v >= 0, 'a number ≥ 0'),
+    batchSize: numberParam(hp, 'batchSize', family, positiveInt, 'a positive integer'),
+    maxEpochs: numberParam(hp, 'maxEpochs', family, positiveInt, 'a positive integer'),
+    patience: numberParam(hp, 'patience', family, positiveInt, 'a positive integer'),
+    validationFraction: numberParam(
+      hp,
+      'validationFraction',
+      family,
+      (v) => v >= 0 && v < 0.5,
+      'in [0, 0.5)',
+    ),
+  }
+}
+
+interface MlpState {
+  /** Per layer: weights (in × out, row-major) and biases. */
+  layers: { weights: Float32Array; biases: Float32Array; inputs: number; outputs: number }[]
+  /** Regression only: training target mean and standard deviation. */
+  targetMean: number
+  targetScale: number
+}
+
+function forward(x: tf.Tensor2D, layers: { W: tf.Tensor2D; b: tf.Tensor1D }[]): tf.Tensor2D {
+  let h: tf.Tensor2D = x
+  layers.forEach((layer, i) => {
+    const z = tf.add(tf.matMul(h, layer.W), layer.b) as tf.Tensor2D
+    h = i < layers.length - 1 ? tf.relu(z) : z
+  })
+  return h
+}
+
+function createFittedMlp(
+  state: MlpState,
+  featureNames: string[],
+  nClasses: number,
+  hyperparameters: MlpHyperparameters,
+  trainingMetadata: Record<string, unknown>,
+  curve: TrainingCurve | undefined,
+): FittedModel {
+  const d = featureNames.length
+  const outputs = (X: FeatureMatrix): Float64Array => {
+    assertSameFeatures(X, featureNames, family)
+    const layers = state.layers.map((layer) => ({
+      W: tf.tensor2d(layer.weights, [layer.inputs, layer.outputs]),
+      b: tf.tensor1d(layer.biases),
+    }))
+    const width = nClasses > 0 ? nClasses : 1
+    const out = predictInChunks(toRowMajorFloat32(X), X.nRows, d, width, (x) => {
+      const z = forward(x, layers)
+      return nClasses > 0 ? tf.softmax(z) : tf.add(tf.mul(z, state.targetScale), state.targetMean)
+    })
+    for (const layer of layers) {
+      layer.W.dispose()
+      layer.b.dispose()
+    }
+    return out
+  }
+  return {
+    family,
+    framework: 'tfjs',
+    hyperparameters,
+    trainingMetadata,
+    featureNames,
+    nClasses,
+    predict: async (X) => (nClasses > 0 ? argmaxRows(outputs(X), nClasses) : outputs(X)),
+    predictProba: async (X) => {
+      if (nClasses === 0)
+        throw new ValidationError(
+          'invalid-argument',
+          `This '${family}' model is a regression model and has no probabilities`,
+        )
+      return outputs(X)
+    },
+    serialize: async () =>
+      encodeModelFile(
+        {
+          family,
+          hyperparameters,
+          featureNames,
+          nClasses,
+          extra: { targetMean: state.targetMean, targetScale: state.targetScale },
+          trainingMetadata,
+        },
+        state.layers.flatMap((layer, i) => [
+          { name: `dense${i}/kernel`, shape: [layer.inputs, layer.outputs], values: layer.weights },
+          { name: `dense${i}/bias`, shape: [layer.outputs], values: layer.biases },
+        ]),
+      ),
+    trainingCurve: () => curve,
+  }
+}
+
+function glorotUniform(inputs: number, outputs: number, rng: Rng): Float32Array {
+  const limit = Math.sqrt(6 / (inputs + outputs))
+  const values = new Float32Array(inputs * outputs)
+  for (let i = 0; i < values.length; i++) values[i] = (rng.nextFloat() * 2 - 1) * limit
+  return values
+}
+
+/** Splits off a random validation slice (rows drawn with `rng`), keeping both parts in ascending order. */
+function splitValidation(n: number, fraction: number, rng: Rng): { fit: Int32Array; validation: Int32Array } {
+  const order = shuffleInPlace(
+    Int32Array.from({ length: n }, (_, i) => i),
+    rng,
+  )
+  const nValidation = Math.max(1, Math.round(n * fraction))
+  const validation = order.slice(0, nValidation).sort()
+  const fit = order.slice(nValidation).sort()
+  return { fit, validation }
+}
+
+async function fitMlp(
+  X: FeatureMatrix,
+  y: Target,
+  hp: Hyperparameters,
+  options: FitOptions,
+): Promise<FittedModel> {
+  const params = readHyperparameters(hp)
+  const nClasses = y.kind === 'classification' ? y.classes.length : 0
+  if ((options.task === 'regression') !== (nClasses === 0))
+    throw new ValidationError(
+      'invalid-argument',
+      `Model '${family}': task ${options.task} does not match a ${y.kind} target`,
+    )
+  const rng = options.rng
+  let fitX = X
+  let fitY = y
+  let valX = options.validation?.X
+  let valY = options.validation?.y
+  if (!options.validation && params.validationFraction > 0 && X.nRows >= 20) {
+    const parts = splitValidation(X.nRows, params.validationFraction, rng.fork('mlp-validation'))
+    fitX = featureMatrixRows(X, parts.fit)
+    fitY = targetRows(y, parts.fit)
+    valX = featureMatrixRows(X, parts.validation)
+    valY = targetRows(y, parts.validation)
+  }
+  const n = fitX.nRows
+  const d = fitX.columns.length
+  const width = nClasses > 0 ? nClasses : 1
+  let targetMean = 0
+  let targetScale = 1
+  if (fitY.kind === 'regression') {
+    for (let i = 0; i < n; i++) targetMean += fitY.values[i]
+    targetMean /= n
+    let ss = 0
+    for (let i = 0; i < n; i++) ss += (fitY.values[i] - targetMean) ** 2
+    targetScale = Math.sqrt(ss / n) || 1
+  }
+  const encodeTargets = (target: Target): Float32Array => {
+    const rows = target.kind === 'classification' ? target.codes.length : target.values.length
+    const out = new Float32Array(rows * width)
+    for (let i = 0; i < rows; i++) {
+      if (target.kind === 'classification') out[i * width + target.codes[i]] = 1
+      else out[i] = (target.values[i] - targetMean) / targetScale
+    }
+    return out
+  }
+  const rowsX = toRowMajorFloat32(fitX)
+  const rowsY = encodeTargets(fitY)
+  const sizes = [d, ...params.hiddenUnits.split(',').map(Number), width]
+  const initRng = rng.fork('mlp-init')
+  const variables = sizes.slice(1).map((outputs, i) => ({
+    W: tf.variable(tf.tensor2d(glorotUniform(sizes[i], outputs, initRng), [sizes[i], outputs])),
+    b: tf.variable(tf.zeros([outputs])),
+  }))
+  const weightList = variables.flatMap((v) => [v.W, v.b]) as tf.Variable[]
+  const optimizer = tf.train.adam(params.learningRate)
+  const lossOf = (xb: tf.Tensor2D, yb: tf.Tensor2D): tf.Scalar => {
+    const z = forward(xb, variables as { W: tf.Tensor2D; b: tf.Tensor1D }[])
+    return nClasses > 0
+      ? (tf.neg(tf.mean(tf.sum(tf.mul(yb, tf.logSoftmax(z)), 1))) as tf.Scalar)
+      : (tf.mul(0.5, tf.mean(tf.square(tf.sub(z, yb)))) as tf.Scalar)
+  }
+  const valTensors =
+    valX && valY
+      ? {
+          x: tf.tensor2d(toRowMajorFloat32(valX), [valX.nRows, d]),
+          y: tf.tensor2d(encodeTargets(valY), [valX.nRows, width]),
+        }
+      : undefined
+  const batchSize = Math.min(params.batchSize, n)
+  const order = Int32Array.from({ length: n }, (_, i) => i)
+  const shuffleRng = rng.fork('mlp-batches')
+  const batchX = new Float32Array(batchSize * d)
+  const batchY = new Float32Array(batchSize * width)
+  const trainCurve: number[] = []
+  const validationCurve: number[] = []
+  let best = {
+    loss: Number.POSITIVE_INFINITY,
+    epoch: 0,
+    weights: weightList.map((w) => w.dataSync().slice()),
+  }
+  let epochsRun = 0
+  try {
+    for (let epoch = 1; epoch <= params.maxEpochs; epoch++) {
+      throwIfCancelled(options.isCancelled, family)
+      shuffleInPlace(order, shuffleRng)
+      let epochLoss = 0
+      for (let start = 0; start < n; start += batchSize) {
+        const end = Math.min(n, start + batchSize)
+        const rows = end - start
+        for (let r = 0; r < rows; r++) {
+          const source = order[start + r]
+          batchX.set(rowsX.subarray(source * d, source * d + d), r * d)
+          batchY.set(rowsY.subarray(source * width, source * width + width), r * width)
+        }
+        const cost = tf.tidy((): tf.Scalar => {
+          const xb = tf.tensor2d(batchX.subarray(0, rows * d), [rows, d])
+          const yb = tf.tensor2d(batchY.subarray(0, rows * width), [rows, width])
+          return optimizer.minimize(
+            () => {
+              let loss = lossOf(xb, yb)
+              if (params.alpha > 0) {
+                let l2: tf.Scalar = tf.scalar(0)
+                for (const v of variables) l2 = tf.add(l2, tf.sum(tf.square(v.W)))
+                loss = tf.add(loss, tf.mul(l2, params.alpha / (2 * rows)))
+              }
+              return loss
+            },
+            true,
+            weightList,
+          ) as tf.Scalar
+        })
+        epochLoss += cost.dataSync()[0] * rows
+        cost.dispose()
+      }
+      epochLoss /= n
+      trainCurve.push(epochLoss)
+      epochsRun = epoch
+      let monitored = epochLoss
+      if (valTensors) {
+        const v = tf.tidy(() => lossOf(valTensors.x, valTensors.y))
+        monitored = v.dataSync()[0]
+        v.dispose()
+        validationCurve.push(monitored)
+      }
+      options.onProgress?.({
+        fraction: epoch / params.maxEpochs,
+        epoch,
+        loss: epochLoss,
+        ...(valTensors ? { validationLoss: monitored } : {}),
+      })
+      if (monitored < best.loss - 1e-4)
+        best = { loss: monitored, epoch, weights: weightList.map((w) => w.dataSync().slice()) }
+      else if (epoch - best.epoch >= params.patience) break
+    }
+    const state: MlpState = {
+      layers: sizes.slice(1).map((outputs, i) => ({
+        inputs: sizes[i],
+        outputs,
+        weights: Float32Array.from(best.weights[2 * i]),
+        biases: Float32Array.from(best.weights[2 * i + 1]),
+      })),
+      targetMean,
+      targetScale,
+    }
+    const lossName = nClasses > 0 ? 'log_loss' : 'half_squared_error_standardized'
+    const curve: TrainingCurve = {
+      unit: 'epoch',
+      train: trainCurve,
+      ...(valTensors ? { validation: validationCurve } : {}),
+      loss: lossName,
+    }
+    const metadata = { rows: n, validationRows: valX?.nRows ?? 0, epochs: epochsRun, bestEpoch: best.epoch }
+    return createFittedMlp(state, X.names.slice(), nClasses, params, metadata, curve)
+  } finally {
+    for (const v of variables) {
+      v.W.dispose()
+      v.b.dispose()
+    }
+    optimizer.dispose()
+    valTensors?.x.dispose()
+    valTensors?.y.dispose()
+  }
+}
+
+/** Dense ReLU network trained with Adam and early stopping. */
+export const mlpFamily: ModelFamily = {
+  family,
+  label: 'Neural network (MLP)',
+  framework: 'tfjs',
+  tasks: ['binary', 'multiclass', 'regression'] as const satisfies readonly TaskType[],
+  defaults: () => ({
+    hiddenUnits: '64,32',
+    learningRate: 0.001,
+    alpha: 0.0001,
+    batchSize: 128,
+    maxEpochs: 200,
+    patience: 10,
+    validationFraction: 0.1,
+  }),
+  searchSpace: (task) =>
+    ['32', '64,32', '128,64'].flatMap((hiddenUnits) =>
+      [0.001, 0.01].map((learningRate) => ({ ...mlpFamily.defaults(task), hiddenUnits, learningRate })),
+    ),
+  fit: fitMlp,
+  load: async (bytes) => {
+    const { header, tensors } = decodeModelFile(bytes, family)
+    const hp = readHyperparameters(header.hyperparameters)
+    const layers: MlpState['layers'] = []
+    for (let i = 0; tensors.has(`dense${i}/kernel`); i++) {
+      const kernel = tensors.get(`dense${i}/kernel`)!
+      layers.push({
+        inputs: kernel.shape[0],
+        outputs: kernel.shape[1],
+        weights: kernel.values as Float32Array,
+        biases: tensors.get(`dense${i}/bias`)!.values as Float32Array,
+      })
+    }
+    const extra = header.extra as { targetMean: number; targetScale: number }
+    return createFittedMlp(
+      { layers, targetMean: extra.targetMean, targetScale: extra.targetScale },
+      header.featureNames,
+      header.nClasses,
+      hp,
+      header.trainingMetadata,
+      undefined,
+    )
+  },
+}
+
+registerModelFamily(mlpFamily)

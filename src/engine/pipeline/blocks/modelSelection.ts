@@ -1,0 +1,231 @@
+/**
+ * Model selection block (`system/model_selection@1`): fits each candidate family (defaults, plus up to
+ * `searchBudget` settings from the family's search space) on part of the training rows and scores it on
+ * the rest (hold-out or k-fold), on the task's metric. The best candidate is handed to training.
+ */
+import { ValidationError } from '../../../domain/errors.ts'
+import { canonicalJson } from '../../../domain/hash.ts'
+import type { BlockConfig } from '../../../domain/pipeline.ts'
+import type { TaskType } from '../../../domain/task.ts'
+import { featureMatrixRows, targetRows } from '../../frame.ts'
+import type { Hyperparameters } from '../../models/model.ts'
+import { getModelFamily, listModelFamilies } from '../../models/model.ts'
+import type { BlockDefinition } from '../blockRegistry.ts'
+import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
+import { createConfigReader } from '../configCheck.ts'
+import type { CandidateModel, EngineContext } from '../engineContext.ts'
+import { isBetterScore, scoreModel } from '../scoring.ts'
+import { kFoldAssignment, stratifiedHoldout } from '../split.ts'
+
+/** A family to try, with hyperparameters that override the family's defaults. */
+export interface CandidateSpec {
+  family: string
+  hyperparameters?: Hyperparameters
+}
+
+/** Settings of the Model Selection block. */
+export interface ModelSelectionConfig {
+  /**
+   * 'auto' (default): the linear family of the task (logistic or linear) and mlp, plus gbdt and rf
+   * when those families are registered. Or an explicit list.
+   */
+  candidates: 'auto' | CandidateSpec[]
+  /** 'holdout' (default): one validation slice of `validationFraction`; 'kfold': `folds` folds. */
+  validation: 'holdout' | 'kfold'
+  /** Default 0.2 of the training rows, stratified for classification. */
+  validationFraction: number
+  /** Default 5. */
+  folds: number
+  /** Extra hyperparameter settings tried per family, taken in order from its search space. Default 0. */
+  searchBudget: number
+  /** Score a lone candidate anyway (costs one more fit; otherwise its score is NaN). Default false. */
+  validateSingleCandidate: boolean
+}
+
+const label = 'Model Selection'
+
+export function defaultModelSelectionConfig(): ModelSelectionConfig & BlockConfig {
+  return {
+    candidates: 'auto',
+    validation: 'holdout',
+    validationFraction: 0.2,
+    folds: 5,
+    searchBudget: 0,
+    validateSingleCandidate: false,
+  }
+}
+
+export function validateModelSelectionConfig(config: unknown): ModelSelectionConfig {
+  const d = defaultModelSelectionConfig()
+  const read = createConfigReader(label, config)
+  const rawCandidates = read.raw('candidates')
+  let candidates: ModelSelectionConfig['candidates'] = 'auto'
+  if (rawCandidates !== undefined && rawCandidates !== 'auto') {
+    if (!Array.isArray(rawCandidates) || rawCandidates.length === 0)
+      read.fail('candidates', "'auto' or a non-empty list of { family, hyperparameters? }", rawCandidates)
+    candidates = (rawCandidates as unknown[]).map((item, i) => {
+      const spec = item as CandidateSpec
+      if (!spec || typeof spec.family !== 'string' || spec.family === '')
+        read.fail(`candidates[${i}].family`, 'a model family name', spec?.family)
+      if (
+        spec.hyperparameters !== undefined &&
+        (typeof spec.hyperparameters !== 'object' || Array.isArray(spec.hyperparameters))
+      )
+        read.fail(`candidates[${i}].hyperparameters`, 'an object', spec.hyperparameters)
+      return spec.hyperparameters
+        ? { family: spec.family, hyperparameters: spec.hyperparameters }
+        : { family: spec.family }
+    })
+  }
+  const out: ModelSelectionConfig = {
+    candidates,
+    validation: read.oneOf('validation', ['holdout', 'kfold'] as const, d.validation),
+    validationFraction: read.number(
+      'validationFraction',
+      d.validationFraction,
+      'between 0.05 and 0.5',
+      (v) => v >= 0.05 && v <= 0.5,
+    ),
+    folds: read.integer('folds', d.folds, 2, 20),
+    searchBudget: read.integer('searchBudget', d.searchBudget, 0, 50),
+    validateSingleCandidate: read.boolean('validateSingleCandidate', d.validateSingleCandidate),
+  }
+  read.rejectUnknown()
+  return out
+}
+
+/** The families 'auto' stands for, for a task, in leaderboard order. */
+export function autoCandidateFamilies(task: TaskType): string[] {
+  const registered = new Set(listModelFamilies().map((f) => f.family))
+  const wanted = [task === 'regression' ? 'linear' : 'logistic', 'mlp', 'gbdt', 'rf']
+  return wanted.filter((family) => registered.has(family) && getModelFamily(family).tasks.includes(task))
+}
+
+/** Every (family, hyperparameters) pair the config asks to try, deduplicated. */
+export function expandCandidates(
+  config: ModelSelectionConfig,
+  task: TaskType,
+): { family: string; hyperparameters: Hyperparameters }[] {
+  const specs: CandidateSpec[] =
+    config.candidates === 'auto'
+      ? autoCandidateFamilies(task).map((family) => ({ family }))
+      : config.candidates
+  const seen = new Set<string>()
+  const out: { family: string; hyperparameters: Hyperparameters }[] = []
+  for (const spec of specs) {
+    const family = getModelFamily(spec.family)
+    if (!family.tasks.includes(task))
+      throw new ValidationError(
+        'invalid-argument',
+        `Model family '${spec.family}' does not support ${task} tasks (it supports ${family.tasks.join(', ')})`,
+      )
+    const base = { ...family.defaults(task), ...spec.hyperparameters }
+    const settings = [
+      base,
+      ...(family.searchSpace?.(task) ?? []).slice(0, config.searchBudget).map((hp) => ({ ...base, ...hp })),
+    ]
+    for (const hyperparameters of settings) {
+      const key = canonicalJson({ family: spec.family, hyperparameters })
+      if (seen.has(key)) continue
+      seen.add(key)
+      out.push({ family: spec.family, hyperparameters })
+    }
+  }
+  if (out.length === 0)
+    throw new ValidationError('invalid-argument', `No model family is available for a ${task} task`)
+  return out
+}
+
+export async function runModelSelection(context: EngineContext, config: ModelSelectionConfig): Promise<void> {
+  const features = context.features
+  if (!features) throw new Error('Model selection needs features from the preprocessing block')
+  const { task } = context
+  const candidates = expandCandidates(config, task.taskType)
+  const trainTarget = targetRows(context.data.target, context.data.trainRows)
+  const n = features.train.nRows
+  const strata = trainTarget.kind === 'classification' ? trainTarget.codes : undefined
+  const positions = Int32Array.from({ length: n }, (_, i) => i)
+  const selectionRng = context.rng.fork('model-selection')
+  const folds: { fit: Int32Array; validation: Int32Array }[] = []
+  const validate = candidates.length > 1 || config.validateSingleCandidate
+  if (validate && config.validation === 'kfold') {
+    const fold = kFoldAssignment(n, config.folds, selectionRng.fork('folds'), strata)
+    for (let k = 0; k < config.folds; k++) {
+      folds.push({
+        fit: positions.filter((i) => fold[i] !== k),
+        validation: positions.filter((i) => fold[i] === k),
+      })
+    }
+  } else if (validate) {
+    const split = stratifiedHoldout(
+      positions,
+      config.validationFraction,
+      selectionRng.fork('holdout'),
+      strata,
+    )
+    folds.push({ fit: split.train, validation: split.test })
+  }
+  const results: CandidateModel[] = []
+  let best: CandidateModel | undefined
+  for (const [index, candidate] of candidates.entries()) {
+    context.checkCancelled()
+    const family = getModelFamily(candidate.family)
+    const foldScores: number[] = []
+    let fitSeconds = 0
+    for (const [f, fold] of folds.entries()) {
+      const started = context.now()
+      const model = await family.fit(
+        featureMatrixRows(features.train, fold.fit),
+        targetRows(trainTarget, fold.fit),
+        candidate.hyperparameters,
+        {
+          task: task.taskType,
+          rng: selectionRng.fork(`candidate-${index}-fold-${f}`),
+          isCancelled: context.isCancelled,
+          onProgress: (p) =>
+            context.progress({
+              ...p,
+              fraction: (index + (f + p.fraction) / folds.length) / candidates.length,
+              model: candidate.family,
+            }),
+        },
+      )
+      fitSeconds += (context.now() - started) / 1000
+      const metrics = await scoreModel(
+        model,
+        featureMatrixRows(features.train, fold.validation),
+        targetRows(trainTarget, fold.validation),
+        context.positiveClassIndex,
+      )
+      foldScores.push(metrics[task.metric] ?? Number.NaN)
+      model.dispose?.()
+    }
+    const validationScore = foldScores.length
+      ? foldScores.reduce((a, b) => a + b, 0) / foldScores.length
+      : Number.NaN
+    const result: CandidateModel = { ...candidate, validationScore, foldScores, fitSeconds }
+    results.push(result)
+    context.timings.fitSeconds += fitSeconds
+    context.log(
+      'info',
+      `Candidate ${candidate.family}: validation ${task.metric} = ${validationScore.toFixed(4)}`,
+      {
+        hyperparameters: candidate.hyperparameters,
+        foldScores,
+      },
+    )
+    if (!best || isBetterScore(task.metric, validationScore, best.validationScore)) best = result
+  }
+  context.models = { candidates: results, chosen: best }
+  context.log('info', `Model selection chose ${best!.family}`, { hyperparameters: best!.hyperparameters })
+}
+
+export const modelSelectionBlock: BlockDefinition<ModelSelectionConfig> = {
+  type: 'model_selection',
+  logicRef: systemLogicRef('model_selection'),
+  defaults: defaultModelSelectionConfig,
+  validate: validateModelSelectionConfig,
+  run: runModelSelection,
+}
+
+registerBlock(modelSelectionBlock)
