@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRng } from '../../domain/random.ts'
-import { classificationReport } from './classification.ts'
+import { binaryLogLoss, classificationReport, logLoss } from './classification.ts'
 import { summarizeFolds } from './crossValidation.ts'
 import {
   calibrationCurve,
@@ -180,6 +180,12 @@ describe('report edge cases', () => {
       'c',
     ])
     expect(multi.metrics.brier).toBeCloseTo(0.25 + 0.09 + 0.04, 14)
+  })
+
+  it('clips log loss at 1e-15 like scikit-learn 1.2', () => {
+    expect(logLoss(Int32Array.from([0]), Float64Array.from([0, 1]), 2)).toBeCloseTo(-Math.log(1e-15), 6)
+    expect(binaryLogLoss([0], [1])).toBeCloseTo(-Math.log(1 - (1 - 1e-15)), 9)
+    expect(binaryLogLoss([1], [1])).toBeLessThan(1e-14)
   })
 
   it('names the bad argument', () => {
