@@ -78,3 +78,25 @@ export function evenlySpacedIndices(n: number, maxCount: number): Int32Array {
 export function defaultNow(): number {
   return performance.now()
 }
+
+/**
+ * Resolves on a later macrotask, so a worker processes queued messages (a cancel request sets the flag
+ * `isCancelled` reads) between chunks of work. Awaiting a model whose predict is synchronous underneath
+ * only queues microtasks, which never let those messages in. MessageChannel avoids the ≥ 4 ms clamp
+ * browsers put on nested setTimeout(0).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof MessageChannel === 'undefined') {
+      setTimeout(resolve, 0)
+      return
+    }
+    const channel = new MessageChannel()
+    channel.port1.onmessage = () => {
+      // Closing matters in Node: an open port keeps the process alive.
+      channel.port1.close()
+      resolve()
+    }
+    channel.port2.postMessage(null)
+  })
+}

@@ -197,6 +197,31 @@ describe('permutation importance', () => {
   })
 })
 
+describe('cancellation from a message', () => {
+  it('lets a macrotask set the cancel flag while a synchronous model runs', async () => {
+    const X = toyData(500, 9)
+    const y: Target = { kind: 'regression', values: new Float64Array(500) }
+    let cancelled = false
+    // A worker's cancel message arrives as a macrotask, like this timer.
+    setTimeout(() => {
+      cancelled = true
+    }, 0)
+    const counter = { calls: 0 }
+    const promise = permutationImportance({
+      model: toyModel('regression', linear, counter),
+      X,
+      y,
+      scorer: createMetricScorer('r2').score,
+      rng: createRng(1),
+      repeats: 1000,
+      maxSeconds: 600,
+      isCancelled: () => cancelled,
+    })
+    await expect(promise).rejects.toMatchObject({ code: 'cancelled' })
+    expect(counter.calls).toBeLessThan(3000)
+  })
+})
+
 describe('partial dependence', () => {
   it('builds quantile grids, distinct-value grids and level grids', () => {
     const column = Float64Array.from({ length: 101 }, (_, i) => i)

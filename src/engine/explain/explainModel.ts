@@ -7,7 +7,13 @@ import { WorkerError } from '../../domain/errors.ts'
 import type { Rng } from '../../domain/random.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import type { FittedModel } from '../models/model.ts'
-import { defaultExplainBudget, defaultNow, type ExplainBudget, sampleRowIndices } from './budget.ts'
+import {
+  defaultExplainBudget,
+  defaultNow,
+  type ExplainBudget,
+  sampleRowIndices,
+  yieldToEventLoop,
+} from './budget.ts'
 import { type PartialDependenceResult, partialDependence } from './partialDependence.ts'
 import { type PermutationImportance, permutationImportance, topIndices } from './permutationImportance.ts'
 import { createMetricScorer, defaultScorerMetric } from './scorers.ts'
@@ -80,12 +86,12 @@ function shapOutputNames(trees: ShapEnsemble, y: Target): string[] {
   return [y.classes[y.classes.length - 1]]
 }
 
-function explainWithShap(
+async function explainWithShap(
   options: ExplainModelOptions,
   trees: ShapEnsemble,
   budget: ExplainBudget,
   now: () => number,
-): ShapExplanation {
+): Promise<ShapExplanation> {
   const rows = sampleRowIndices(options.X.nRows, budget.shap.maxRows, options.rng.fork('shap-rows'))
   const started = now()
   const k = trees.nOutputs
@@ -94,6 +100,7 @@ function explainWithShap(
   let done = 0
   let truncated = false
   while (done < rows.length) {
+    await yieldToEventLoop()
     if (done > 0 && now() - started > budget.shap.maxSeconds * 1000) {
       truncated = true
       break
@@ -167,7 +174,7 @@ export async function explainModel(options: ExplainModelOptions): Promise<ModelE
     onProgress: (p) => options.onProgress?.({ stage: 'permutation', fraction: p.fraction }),
   })
   const afterPermutation = now()
-  const shap = options.trees ? explainWithShap(options, options.trees, budget, now) : undefined
+  const shap = options.trees ? await explainWithShap(options, options.trees, budget, now) : undefined
   const afterShap = now()
   const top = topIndices(permutation.mean, budget.partialDependence.topFeatures)
   const dependence = await partialDependence({

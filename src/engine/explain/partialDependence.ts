@@ -7,7 +7,7 @@ import { WorkerError } from '../../domain/errors.ts'
 import type { Rng } from '../../domain/random.ts'
 import { type FeatureMatrix, featureMatrixRows } from '../frame.ts'
 import type { FittedModel } from '../models/model.ts'
-import { defaultExplainBudget, defaultNow, sampleRowIndices } from './budget.ts'
+import { defaultExplainBudget, defaultNow, sampleRowIndices, yieldToEventLoop } from './budget.ts'
 
 /** Partial dependence of one feature. Plain arrays, JSON-ready. */
 export interface FeaturePartialDependence {
@@ -122,6 +122,7 @@ export async function partialDependence(options: PartialDependenceOptions): Prom
     truncated: false,
   }
   for (let index = 0; index < options.features.length; index++) {
+    await yieldToEventLoop()
     if (options.isCancelled?.()) throw new WorkerError('cancelled', 'Partial dependence was cancelled')
     if (index > 0 && now() - started > maxSeconds * 1000) {
       result.truncated = true

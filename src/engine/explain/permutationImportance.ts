@@ -8,7 +8,7 @@ import type { Rng } from '../../domain/random.ts'
 import { type FeatureMatrix, featureMatrixRows, type Target, targetRows } from '../frame.ts'
 import { meanAndStd } from '../metrics/crossValidation.ts'
 import type { FittedModel } from '../models/model.ts'
-import { defaultExplainBudget, defaultNow, sampleRowIndices } from './budget.ts'
+import { defaultExplainBudget, defaultNow, sampleRowIndices, yieldToEventLoop } from './budget.ts'
 import type { Scorer } from './scorers.ts'
 
 /** Columns shuffled together with one permutation, e.g. the one-hot columns of one categorical feature. */
@@ -125,6 +125,7 @@ export async function permutationImportance(
       }
     }
     for (let g = 0; g < groups.length; g++) {
+      await yieldToEventLoop()
       if (isCancelled()) throw cancelledError()
       // One stream per (feature, repeat): adding features or repeats leaves the other shuffles unchanged.
       const rng = options.rng.fork(`shuffle:${groups[g].name}:${r}`)
