@@ -5,6 +5,7 @@ import { summarizeFolds } from './crossValidation.ts'
 import {
   calibrationCurve,
   calibrationCurves,
+  classificationPlotData,
   normalizeConfusionByTrue,
   precisionRecallCurves,
   residualPoints,
@@ -137,6 +138,21 @@ describe('residuals and normalised confusion', () => {
     expect(large.rowIndex.slice(0, 3)).toEqual([0, 100, 200])
     expect(large.totalRows).toBe(n)
     expect(residualPoints(y, y, 100)).toEqual(large)
+  })
+
+  it('gathers every classification plot in one call', () => {
+    const proba = Float64Array.from([0.9, 0.1, 0.6, 0.4, 0.65, 0.35, 0.2, 0.8])
+    const yTrue = Int32Array.from([0, 0, 1, 1])
+    const report = classificationReport(yTrue, proba, ['no', 'yes'])
+    const plots = classificationPlotData(yTrue, proba, ['no', 'yes'], report.confusion)
+    expect(plots.roc[0].auc).toBeCloseTo(0.75, 14)
+    expect(plots.precisionRecall).toHaveLength(1)
+    expect(plots.calibration[0].count.reduce((a, b) => a + b)).toBe(4)
+    expect(plots.confusionNormalized).toEqual([
+      [1, 0],
+      [0.5, 0.5],
+    ])
+    expect(JSON.parse(JSON.stringify(plots))).toEqual(plots)
   })
 
   it('normalises by true row, zero rows staying zero', () => {

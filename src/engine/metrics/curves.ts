@@ -184,3 +184,31 @@ export function normalizeConfusionByTrue(confusion: number[][]): number[][] {
     return row.map((count) => (total === 0 ? 0 : count / total))
   })
 }
+
+/** Every plot of a classification evaluation, from the test rows' probabilities. */
+export interface ClassificationPlotData {
+  roc: ClassRocCurve[]
+  precisionRecall: ClassPrecisionRecallCurve[]
+  calibration: (CalibrationCurve & { label: string })[]
+  /** Row-normalised confusion (recall on the diagonal), argmax predictions. */
+  confusionNormalized: number[][]
+}
+
+/**
+ * All classification plot data in one call (curves per {@link rocCurves} etc.; confusion from the argmax).
+ * @param confusion counts as in `classificationReport(...).confusion`
+ */
+export function classificationPlotData(
+  yTrue: Int32Array,
+  proba: Float64Array,
+  classes: string[],
+  confusion: number[][],
+  positiveClass = 1,
+): ClassificationPlotData {
+  return {
+    roc: rocCurves(yTrue, proba, classes, positiveClass),
+    precisionRecall: precisionRecallCurves(yTrue, proba, classes, positiveClass),
+    calibration: calibrationCurves(yTrue, proba, classes, positiveClass),
+    confusionNormalized: normalizeConfusionByTrue(confusion),
+  }
+}
