@@ -86,6 +86,16 @@ function shapOutputNames(trees: ShapEnsemble, y: Target): string[] {
   return [y.classes[y.classes.length - 1]]
 }
 
+function concatenate(arrays: Float64Array[]): Float64Array {
+  const out = new Float64Array(arrays.reduce((total, a) => total + a.length, 0))
+  let offset = 0
+  for (const a of arrays) {
+    out.set(a, offset)
+    offset += a.length
+  }
+  return out
+}
+
 async function explainWithShap(
   options: ExplainModelOptions,
   trees: ShapEnsemble,
@@ -120,17 +130,9 @@ async function explainWithShap(
   const shap: ShapValues = {
     nRows: done,
     nFeatures: nF,
-    values: Array.from({ length: k }, (_, o) => {
-      const out = new Float64Array(done * nF)
-      let offset = 0
-      for (const part of parts) {
-        out.set(part.values[o], offset)
-        offset += part.values[o].length
-      }
-      return out
-    }),
+    values: Array.from({ length: k }, (_, o) => concatenate(parts.map((part) => part.values[o]))),
     expectedValue: parts[0]?.expectedValue ?? [],
-    rawPrediction: new Float64Array(0),
+    rawPrediction: concatenate(parts.map((part) => part.rawPrediction)),
   }
   const featureValues = options.X.columns
     .slice(0, nF)
