@@ -216,6 +216,7 @@ describe('report edge cases', () => {
   it('handles a constant regression target like scikit-learn', () => {
     expect(regressionMetrics(Float64Array.from([2, 2]), Float64Array.from([2, 2])).r2).toBe(1)
     expect(regressionMetrics(Float64Array.from([2, 2]), Float64Array.from([1, 2])).r2).toBe(0)
+    expect(regressionMetrics(Float64Array.from([2]), Float64Array.from([2])).r2).toBeNaN()
   })
 })
 

@@ -59,11 +59,12 @@ export function medianAbsoluteError(yTrue: ArrayLike<number>, yPred: ArrayLike<n
 
 /**
  * Coefficient of determination, 1 − SS_res / SS_tot. With a constant yTrue (SS_tot = 0) it is 1 for a
- * perfect prediction and 0 otherwise, like scikit-learn's `force_finite=True`.
+ * perfect prediction and 0 otherwise, like scikit-learn's `force_finite=True`. NaN for fewer than 2 rows.
  */
 export function r2Score(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   const n = assertSameLength('r2Score', yTrue, yPred)
-  if (n === 0) return Number.NaN
+  // scikit-learn: "R^2 score is not well-defined with less than two samples" (NaN with a warning).
+  if (n < 2) return Number.NaN
   let mean = 0
   for (let i = 0; i < n; i++) mean += yTrue[i]
   mean /= n
