@@ -8,7 +8,12 @@ export interface LbfgsResult {
   x: Float64Array
   loss: number
   iterations: number
+  /** True when the gradient tolerance was met or no further decrease was measurable. */
   converged: boolean
+  /** Why it stopped: gradient below tolerance, no measurable decrease (float precision), or the iteration cap. */
+  stopReason: 'gradient' | 'no-decrease' | 'max-iterations'
+  /** Largest absolute gradient entry at the end. */
+  gradientMax: number
   /** Loss after each iteration. */
   history: number[]
 }
@@ -42,6 +47,7 @@ export function minimizeLbfgs(
   const xNew = new Float64Array(n)
   const gNew = new Float64Array(n)
   let converged = maxAbs(g) < options.gradientTolerance
+  let stopReason: LbfgsResult['stopReason'] = converged ? 'gradient' : 'max-iterations'
   let iteration = 0
   while (!converged && iteration < options.maxIterations) {
     // Two-loop recursion: direction = -H·g.
@@ -85,7 +91,12 @@ export function minimizeLbfgs(
       step *= 0.5
     }
     iteration++
-    if (!accepted) break // no further decrease is measurable at this precision
+    if (!accepted) {
+      // No further decrease is measurable at this precision (the loss may be computed in float32).
+      stopReason = 'no-decrease'
+      converged = true
+      break
+    }
     const s = new Float64Array(n)
     const y = new Float64Array(n)
     for (let i = 0; i < n; i++) {
@@ -109,9 +120,15 @@ export function minimizeLbfgs(
     f = fNew
     history.push(f)
     options.onIteration?.(iteration, f)
-    converged = maxAbs(g) < options.gradientTolerance || decrease <= 1e-12 * Math.max(1, Math.abs(f))
+    if (maxAbs(g) < options.gradientTolerance) {
+      converged = true
+      stopReason = 'gradient'
+    } else if (decrease <= 1e-12 * Math.max(1, Math.abs(f))) {
+      converged = true
+      stopReason = 'no-decrease'
+    }
   }
-  return { x, loss: f, iterations: iteration, converged, history }
+  return { x, loss: f, iterations: iteration, converged, stopReason, gradientMax: maxAbs(g), history }
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

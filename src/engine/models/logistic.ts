@@ -166,6 +166,8 @@ async function fitLogistic(
       rows: n,
       iterations: result.iterations,
       converged: result.converged,
+      stopReason: result.stopReason,
+      gradientMax: result.gradientMax,
       finalLoss: result.loss,
     }
     const curve: TrainingCurve = { unit: 'iteration', train: result.history, loss: 'log_loss' }

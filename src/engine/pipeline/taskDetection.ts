@@ -4,7 +4,8 @@
  *
  * Rules, in order:
  * - Target: the given one; else the first column named (case-insensitively) target, label, class, y,
- *   outcome (or with that word as a prefix/suffix, like `target_class`); else the first column named like
+ *   outcome (or with that word as a prefix/suffix, like `target_class`; 'y' not when 'x' or 'z' columns
+ *   exist, as those make it a coordinate); else the first column named like
  *   a common target (response, status, species, diagnosis, price, churn, survived, default, quality);
  *   else the last column.
  * - Task: a categorical/boolean target with 2 values is binary, with more multiclass; a numeric target with
@@ -100,9 +101,11 @@ export function numericLabel(value: number): string {
 function chooseTarget(frame: DataFrame): { name: string; reason: string } {
   const names = frame.columns.map((c) => c.name)
   const lower = names.map((n) => n.toLowerCase().trim())
+  // 'y' next to 'x' or 'z' is a coordinate or dimension (diamonds' x, y, z), not a target.
+  const coordinates = lower.includes('x') || lower.includes('z')
   const strong = lower.findIndex(
     (n) =>
-      strongTargetNames.includes(n) ||
+      (strongTargetNames.includes(n) && !(n === 'y' && coordinates)) ||
       strongTargetNames.some((w) => w !== 'y' && (n.startsWith(`${w}_`) || n.endsWith(`_${w}`))),
   )
   if (strong >= 0)

@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parseArgs, runHeadless } from '../../../scripts/lib/headless.ts'
+import { fixturePath } from '../../fixtures/engine/readFixture.ts'
+
+let dir: string
+const penguins = fixturePath('penguins.csv')
+const split = fixturePath('penguins.split.json')
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'butterfly-headless-'))
+})
+
+describe('butterfly run (headless)', () => {
+  it('runs penguins end to end and writes RESULT.json and the predictions file', async () => {
+    const out = join(dir, 'result.json')
+    const predictions = join(dir, 'pred.csv')
+    const args = parseArgs([
+      'run',
+      '--data',
+      penguins,
+      '--target',
+      'species',
+      '--split',
+      split,
+      '--model',
+      'logistic',
+      '--seed',
+      '7',
+      '--predictions',
+      predictions,
+      '--out',
+      out,
+    ])
+    const run = await runHeadless(args)
+    expect(run.exitCode).toBe(0)
+    const result = JSON.parse(readFileSync(out, 'utf8'))
+    expect(result).toMatchObject({
+      task: 'multiclass',
+      target: 'species',
+      model: { family: 'logistic', hyperparameters: { C: 1 } },
+      backend: 'cpu',
+      seed: 7,
+      n_train: 275,
+      n_test: 69,
+      classes: ['Adelie', 'Chinstrap', 'Gentoo'],
+    })
+    expect(result.metrics.accuracy).toBe(1)
+    expect(result.dataset_hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(result.snapshot_hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(Object.keys(result.timings)).toEqual(['fit_s', 'predict_s', 'total_s'])
+    const lines = readFileSync(predictions, 'utf8').trim().split('\n')
+    expect(lines[0]).toBe('row,y_true,y_pred,proba_Adelie,proba_Chinstrap,proba_Gentoo')
+    expect(lines).toHaveLength(70)
+    const testRows = JSON.parse(readFileSync(split, 'utf8')).holdout.test_indices as number[]
+    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(testRows)
+    const [, yTrue, yPred, ...proba] = lines[1].split(',')
+    expect(yTrue).toBe(yPred)
+    expect(proba.map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+    // Same inputs → same hashes and metrics.
+    const again = await runHeadless({ ...args, out: join(dir, 'again.json') })
+    const second = JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8'))
+    expect(again.exitCode).toBe(0)
+    expect(second.metrics).toEqual(result.metrics)
+    expect(second.snapshot_hash).toBe(result.snapshot_hash)
+    expect(second.dataset_hash).toBe(result.dataset_hash)
+  })
+
+  it('rejects bad arguments with exit code 2 and a one-line message', () => {
+    expect(() => parseArgs(['train'])).toThrow("unknown command 'train' (expected: run)")
+    expect(() => parseArgs(['run', '--data', 'x.csv', '--target', 'y'])).toThrow('missing --out')
+    expect(() =>
+      parseArgs(['run', '--data', 'x.csv', '--target', 'y', '--out', 'o', '--task', 'ranking']),
+    ).toThrow("--task must be one of binary, multiclass, regression, got 'ranking'")
+    expect(() =>
+      parseArgs(['run', '--data', 'x.csv', '--target', 'y', '--out', 'o', '--seed', '-1']),
+    ).toThrow('--seed must be an integer')
+    expect(() =>
+      parseArgs(['run', '--data', 'x.csv', '--target', 'y', '--out', 'o', '--hook', 'oops']),
+    ).toThrow('--hook must be KIND=FILE.js')
+    expect(() => parseArgs(['run', '--bogus', '1'])).toThrow("unknown argument '--bogus'")
+  })
+
+  it('fails with a clear message on bad data, columns, families, splits and hooks', async () => {
+    const base = { data: penguins, target: 'species', out: join(dir, 'bad.json'), hooks: [] }
+    const cases: [Parameters<typeof runHeadless>[0], 1 | 2, string][] = [
+      [{ ...base, target: 'nope' }, 1, "Unknown target column 'nope'"],
+      [{ ...base, model: 'xgboost' }, 2, "unknown model family 'xgboost'"],
+      [{ ...base, data: join(dir, 'missing.csv') }, 1, "Cannot read data file '"],
+      [{ ...base, data: join(dir, 'data.xlsx') }, 1, "Unsupported data file '"],
+      [{ ...base, model: 'linear' }, 1, "Model family 'linear' does not support multiclass tasks"],
+      [{ ...base, hooks: [{ kind: 'before_training', file: 'h.js' }] }, 2, 'hooks need the sandbox'],
+    ]
+    const badSplit = join(dir, 'split.json')
+    await writeFile(badSplit, JSON.stringify({ holdout: { test_indices: [0, 344] } }))
+    cases.push([{ ...base, split: badSplit }, 1, 'Split test index 344 is not a data row (0 to 343)'])
+    for (const [args, code, message] of cases) {
+      const run = await runHeadless(args)
+      expect(run.exitCode).toBe(code)
+      expect(run.exitCode !== 0 && run.message).toContain(message)
+      expect(run.exitCode !== 0 && run.message.includes('\n')).toBe(false)
+    }
+    expect(existsSync(join(dir, 'bad.json'))).toBe(false)
+  })
+})
