@@ -106,7 +106,10 @@ describe('SandboxClient', () => {
       expect((error as HookError).message).toBe(
         "Hook 'client hook' (after_training) did not finish within 150 ms; the sandbox worker was stopped and will be restarted",
       )
-      const output = await client.run(makeHook('function hook() { return { metrics: { ok: 1 } } }'), input)
+      // A generous budget for the fresh worker, which must load QuickJS first.
+      const output = await client.run(makeHook('function hook() { return { metrics: { ok: 1 } } }'), input, {
+        cpuTimeMs: 30_000,
+      })
       expect(output.result).toEqual({ type: 'patch', data: undefined, metrics: { ok: 1 } })
       expect(client.workersSpawned).toBe(2)
     } finally {
@@ -119,7 +122,7 @@ describe('SandboxClient', () => {
     const client = new SandboxClient({ spawn, watchdogGraceMs: 60_000 })
     try {
       const pending = client.run(makeHook('function hook() {}'), input).catch((e: unknown) => e)
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      while (crashes.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
       crashes[0]('RuntimeError: unreachable')
       const error = await pending
       expect(error).toBeInstanceOf(HookError)

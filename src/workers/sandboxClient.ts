@@ -129,7 +129,6 @@ export class SandboxClient implements HookRunner {
     details: Record<string, unknown>,
     call: (remote: Comlink.Remote<SandboxWorkerApi>) => Promise<T>,
   ): Promise<T> {
-    const live = await this.ensureWorker()
     let timer: ReturnType<typeof setTimeout> | undefined
     const watchdog = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -144,6 +143,8 @@ export class SandboxClient implements HookRunner {
       }, budgetMs)
     })
     try {
+      // The watchdog also covers starting the worker: a worker that never answers is as stuck as a hook.
+      const live = await Promise.race([this.ensureWorker(), watchdog])
       return await Promise.race([call(live.remote), watchdog, live.crashed])
     } catch (error) {
       if (error instanceof WorkerError && error.code === 'crashed') {
@@ -179,7 +180,7 @@ export class SandboxClient implements HookRunner {
       fail(new WorkerError('crashed', reason))
     })
     this.live = live
-    await remote.configure(this.options)
+    await Promise.race([remote.configure(this.options), crashed])
     return live
   }
 

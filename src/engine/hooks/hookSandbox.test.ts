@@ -46,7 +46,7 @@ const baseInput: HookInput = {
 let sandbox: HookSandbox
 
 beforeAll(() => {
-  sandbox = new HookSandbox({ limits: { memoryBytes: 48 * 1024 * 1024, cpuTimeMs: 2_000 } })
+  sandbox = new HookSandbox({ limits: { memoryBytes: 48 * 1024 * 1024, cpuTimeMs: 5_000 } })
 })
 
 async function run(code: string, kind?: HookKind, input: HookInput = baseInput): Promise<HookOutput> {

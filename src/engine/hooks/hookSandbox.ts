@@ -62,10 +62,11 @@ interface VmErrorInfo {
 
 type Phase = 'load' | 'input' | 'call' | 'encode'
 
-const syntaxCheckLimits = { memoryBytes: 32 * 1024 * 1024, cpuTimeMs: 250 }
+/** Top-level code of a hook normally only declares functions; a second is plenty even on a busy machine. */
+const syntaxCheckLimits = { memoryBytes: 32 * 1024 * 1024, cpuTimeMs: 1_000 }
 
 const wasmPageBytes = 64 * 1024
-/** The 16 MiB the Emscripten glue starts with (INITIAL_MEMORY); it holds static data and the C stack. */
+/** The 16 MiB the Emscripten glue starts with (INITIAL_MEMORY); the least the wasm needs. */
 const initialWasmPages = (16 * 1024 * 1024) / wasmPageBytes
 /** Room above the hook's budget for QuickJS's own runtime, the C stack and allocator slack. */
 const wasmHeadroomBytes = 16 * 1024 * 1024
@@ -297,13 +298,14 @@ export class HookSandbox implements HookRunner {
       // (https://github.com/justjake/quickjs-emscripten/issues/271). The wasm imports its memory, so a
       // Memory with a fixed maximum is the real cap: once it is full, malloc fails and QuickJS throws
       // "out of memory" inside the VM. Runs are sequential and each frees its runtime, so the cap is per run.
-      const wasmMemory = new WebAssembly.Memory({
-        initial: initialWasmPages,
-        maximum: Math.max(
-          initialWasmPages,
-          Math.ceil((this.limits.memoryBytes + wasmHeadroomBytes) / wasmPageBytes),
-        ),
-      })
+      // It is also allocated at its full size up front: quickjs-emscripten caches typed-array views on
+      // wasm memory across calls (getLength, executePendingJobs), and a growth detaches them.
+      // Untouched pages cost address space, not RAM.
+      const pages = Math.max(
+        initialWasmPages,
+        Math.ceil((this.limits.memoryBytes + wasmHeadroomBytes) / wasmPageBytes),
+      )
+      const wasmMemory = new WebAssembly.Memory({ initial: pages, maximum: pages })
       const variant = newVariant(releaseSync, {
         wasmMemory,
         ...(this.wasmLocation ? { wasmLocation: this.wasmLocation } : {}),
@@ -480,8 +482,11 @@ function readEnvelope(
   if (vm.typeof(jsonHandle) !== 'string') bad()
   const json = vm.getString(jsonHandle)
   const list = own(vm.getProp(envelope, 'buffers'))
-  const length = vm.getLength(list)
-  if (length === undefined) return bad()
+  // Not vm.getLength: it reads through a typed-array view cached before the run, which a wasm memory
+  // growth during the run detaches, so it returns undefined for big results.
+  const lengthHandle = own(vm.getProp(list, 'length'))
+  if (vm.typeof(lengthHandle) !== 'number') return bad()
+  const length = vm.getNumber(lengthHandle)
   const buffers: Uint8Array[] = []
   for (let i = 0; i < length; i++) {
     const item = own(vm.getProp(list, i))

@@ -101,12 +101,18 @@ export const preludeSource = String.raw`
     Object.defineProperty(target, key, { value: value, enumerable: true, writable: true, configurable: true })
   }
 
+  // Plain loops into [] on purpose: in QuickJS, Array.from(typedArray) is ~7x slower, new Array(n) ~3x.
   function buildVector(meta, buffers) {
-    if (meta.t === 'num') return Array.from(new Float64Array(buffers[meta.b]))
+    var out = []
+    var i
+    if (meta.t === 'num') {
+      var values = new Float64Array(buffers[meta.b])
+      for (i = 0; i < values.length; i++) out[i] = values[i]
+      return out
+    }
     var codes = new Int32Array(buffers[meta.b])
     var levels = meta.l
-    var out = new Array(codes.length)
-    for (var i = 0; i < codes.length; i++) {
+    for (i = 0; i < codes.length; i++) {
       var code = codes[i]
       out[i] = code < 0 ? null : levels[code]
     }
@@ -135,6 +141,23 @@ export const preludeSource = String.raw`
       var n = array.length
       if (n === 0) return undefined
       var numbers = 0, strings = 0, nulls = 0, booleans = 0, i, v
+      var out = {}
+      // Numeric columns are the common case: check and copy in one pass, fall back on the first surprise.
+      if (typeof array[0] === 'number' || array[0] === null) {
+        if (bytes + n * 8 > limit) throw { butterflyOutputSize: bytes + n * 8 }
+        var direct = new Float64Array(n)
+        var sawNumber = false
+        for (i = 0; i < n; i++) {
+          v = array[i]
+          if (typeof v === 'number') { direct[i] = v; sawNumber = true }
+          else if (v === null) direct[i] = NaN
+          else break
+        }
+        if (i === n && sawNumber) {
+          out[TAG] = 'f64'; out.i = push(direct)
+          return out
+        }
+      }
       for (i = 0; i < n; i++) {
         v = array[i]
         if (typeof v === 'number') numbers++
@@ -143,7 +166,6 @@ export const preludeSource = String.raw`
         else if (typeof v === 'boolean') booleans++
         else return undefined
       }
-      var out = {}
       if (numbers > 0 && numbers + nulls === n) {
         if (bytes + n * 8 > limit) throw { butterflyOutputSize: bytes + n * 8 }
         var f64 = new Float64Array(n)
