@@ -3,6 +3,7 @@
  * every column, and the result comes back validated. Target: 100,000 × 20 in under 1 s.
  * Usage: npm run bench:hooks [-- --rows 100000 --cols 20 --repeats 5]. Prints a table, then JSON.
  */
+import { loadavg } from 'node:os'
 import type { Sha256Hex } from '../src/domain/hash.ts'
 import type { HookId } from '../src/domain/ids.ts'
 import type { HookSnapshot } from '../src/domain/pipeline.ts'
@@ -71,9 +72,14 @@ const cases = [
     code: 'function hook(ctx) { const data = {}; for (const k in ctx.data) data[k] = ctx.data[k]; return { data } }',
   },
   {
-    name: 'in only (returns undefined)',
+    name: 'one column read, one added',
     frame: makeFrame(0),
-    code: 'function hook(ctx) { return undefined }',
+    code: 'function hook(ctx) { return { data: { twice: ctx.data.num3.map((v) => v * 2) } } }',
+  },
+  {
+    name: 'all columns read, none returned',
+    frame: makeFrame(0),
+    code: 'function hook(ctx) { let n = 0; for (const k in ctx.data) n += ctx.data[k].length; log(n) }',
   },
 ]
 
@@ -85,12 +91,16 @@ const results: {
   medianMs: number
   minMs: number
   maxMs: number
+  medianCpuMs: number
 }[] = []
 for (const benchCase of cases) {
   const times: number[] = []
+  // CPU time (user + system) of this process next to wall time: on a shared machine wall time also counts waiting.
+  const cpuTimes: number[] = []
   // The first run also loads the wasm module; it is a warm-up and not counted.
   for (let r = 0; r <= repeats; r++) {
     const started = performance.now()
+    const cpuStart = process.cpuUsage()
     const output = await sandbox.run(hook(benchCase.code), {
       data: benchCase.frame,
       config: {},
@@ -98,11 +108,17 @@ for (const benchCase of cases) {
       seed: 1,
     })
     const elapsed = performance.now() - started
-    if (output.result.type === 'patch' && output.result.data && output.result.data.set.length !== cols)
-      throw new Error(`Bench hook returned ${output.result.data.set.length} columns, expected ${cols}`)
-    if (r > 0) times.push(elapsed)
+    const cpu = process.cpuUsage(cpuStart)
+    const returned = output.result.type === 'patch' ? (output.result.data?.set.length ?? 0) : 0
+    if (benchCase.name.startsWith('identity') && returned !== cols)
+      throw new Error(`Bench hook returned ${returned} columns, expected ${cols}`)
+    if (r > 0) {
+      times.push(elapsed)
+      cpuTimes.push((cpu.user + cpu.system) / 1000)
+    }
   }
   times.sort((a, b) => a - b)
+  cpuTimes.sort((a, b) => a - b)
   results.push({
     case: benchCase.name,
     rows,
@@ -110,10 +126,15 @@ for (const benchCase of cases) {
     medianMs: Math.round(times[Math.floor(times.length / 2)]),
     minMs: Math.round(times[0]),
     maxMs: Math.round(times[times.length - 1]),
+    medianCpuMs: Math.round(cpuTimes[Math.floor(cpuTimes.length / 2)]),
   })
 }
 
 console.table(results)
 console.log(
-  JSON.stringify({ bench: 'hooks', node: process.version, repeats, targetMs: 1000, results }, null, 2),
+  JSON.stringify(
+    { bench: 'hooks', node: process.version, loadAverage1m: loadavg()[0], repeats, targetMs: 1000, results },
+    null,
+    2,
+  ),
 )

@@ -477,3 +477,20 @@ describe('checkSyntax', () => {
     })
   })
 })
+
+describe('ctx.data columns', () => {
+  it('behave like plain properties: enumerable, assignable, deletable, JSON-serialisable', async () => {
+    const output = await run(
+      `function hook(ctx) {
+      'use strict'
+      const keys = Object.keys(ctx.data).join(',')
+      ctx.data.age = [1, 2, 3, 4]
+      delete ctx.data.city
+      return { metrics: { ok: keys === 'age,city' && ctx.data.age[3] === 4 && !('city' in ctx.data)
+        && JSON.stringify(ctx.data) === '{"age":[1,2,3,4]}' ? 1 : 0 } }
+    }`,
+      'after_training',
+    )
+    expect(resultOf(output, 'patch').metrics).toEqual({ ok: 1 })
+  })
+})
