@@ -71,7 +71,6 @@ export function fitGradientBoosting(
   params: BoostingParams,
   options: BoostingRunOptions,
 ): BoostingResult {
-  const started = performance.now()
   const nAll = X.nRows
   if (nAll === 0) throw new Error('Gradient boosting needs at least one row')
   const lossKind: LossKind =
@@ -104,7 +103,6 @@ export function fitGradientBoosting(
   else if (options.validation) {
     validation = { binned: binMatrix(mapper, options.validation.X), y: targetAsNumbers(options.validation.y) }
   }
-  const binningSeconds = (performance.now() - started) / 1000
 
   const baseScore = initialScores(lossKind, yTrain, nOutputs)
   const raw = new Float64Array(n * nOutputs)
@@ -201,8 +199,6 @@ export function fitGradientBoosting(
       trainRows: n,
       validationRows: nVal,
       meanLeaves: trees.length ? leavesTotal / trees.length : 0,
-      binningSeconds,
-      fitSeconds: (performance.now() - started) / 1000,
       nBins: Array.from(mapper.nBins),
     },
   }

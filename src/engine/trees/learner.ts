@@ -29,6 +29,13 @@ import {
 } from './histogram.ts'
 import { CATEGORY_WORDS, type TreeNodes } from './treeModel.ts'
 
+/**
+ * Nodes with at most this many rows are scanned from their rows sorted by bin instead of from a
+ * 256-bin histogram: zeroing and scanning histograms would cost more than the rows themselves (deep
+ * forest trees are mostly such nodes).
+ */
+const SMALL_NODE = 128
+
 /** Categories with fewer rows than this in a node never go left (sklearn `MIN_CAT_SUPPORT`). */
 const MIN_CATEGORY_SUPPORT = 10
 
@@ -67,8 +74,8 @@ interface Split {
   categorical: boolean
   binThreshold: number
   defaultLeft: boolean
-  /** Per bin: 1 when rows of that bin go left. */
-  goLeft: Uint8Array
+  /** Left set of a categorical split (bins, the missing bin included when it goes left); null if numeric. */
+  bits: Uint32Array | null
   leftCount: number
   leftNum: Float64Array
   leftDen: number
@@ -101,51 +108,88 @@ class BestSplit {
   }
 }
 
-/** Growable node arrays; finalised into a {@link TreeNodes}. */
+/** Growable typed node arrays (capacity doubles); finalised into a {@link TreeNodes}. */
 class NodeBuffer {
-  left: number[] = []
-  right: number[] = []
-  feature: number[] = []
-  threshold: number[] = []
-  binThreshold: number[] = []
-  defaultLeft: number[] = []
-  categoryOffset: number[] = []
-  categoryBits: number[] = []
-  value: number[] = []
-  cover: number[] = []
-  gain: number[] = []
-  constructor(readonly nOutputs: number) {}
+  size = 0
+  left = new Int32Array(64)
+  right = new Int32Array(64)
+  feature = new Int32Array(64)
+  threshold = new Float64Array(64)
+  binThreshold = new Uint8Array(64)
+  defaultLeft = new Uint8Array(64)
+  categoryOffset = new Int32Array(64)
+  value: Float64Array
+  cover = new Float64Array(64)
+  gain = new Float64Array(64)
+  categoryBits = new Uint32Array(64)
+  categoryWords = 0
+  constructor(readonly nOutputs: number) {
+    this.value = new Float64Array(64 * nOutputs)
+  }
+
+  private grow(): void {
+    const capacity = this.left.length * 2
+    const resize = <T extends Int32Array | Float64Array | Uint8Array>(
+      a: T,
+      make: (n: number) => T,
+      width = 1,
+    ): T => {
+      const b = make(capacity * width)
+      b.set(a)
+      return b
+    }
+    this.left = resize(this.left, (n) => new Int32Array(n))
+    this.right = resize(this.right, (n) => new Int32Array(n))
+    this.feature = resize(this.feature, (n) => new Int32Array(n))
+    this.threshold = resize(this.threshold, (n) => new Float64Array(n))
+    this.binThreshold = resize(this.binThreshold, (n) => new Uint8Array(n))
+    this.defaultLeft = resize(this.defaultLeft, (n) => new Uint8Array(n))
+    this.categoryOffset = resize(this.categoryOffset, (n) => new Int32Array(n))
+    this.value = resize(this.value, (n) => new Float64Array(n), this.nOutputs)
+    this.cover = resize(this.cover, (n) => new Float64Array(n))
+    this.gain = resize(this.gain, (n) => new Float64Array(n))
+  }
 
   add(values: Float64Array, cover: number): number {
-    const id = this.left.length
-    this.left.push(-1)
-    this.right.push(-1)
-    this.feature.push(-1)
-    this.threshold.push(Number.NaN)
-    this.binThreshold.push(0)
-    this.defaultLeft.push(0)
-    this.categoryOffset.push(-1)
-    for (let o = 0; o < this.nOutputs; o++) this.value.push(values[o])
-    this.cover.push(cover)
-    this.gain.push(0)
+    if (this.size === this.left.length) this.grow()
+    const id = this.size++
+    this.left[id] = -1
+    this.right[id] = -1
+    this.feature[id] = -1
+    this.threshold[id] = Number.NaN
+    this.categoryOffset[id] = -1
+    for (let o = 0; o < this.nOutputs; o++) this.value[id * this.nOutputs + o] = values[o]
+    this.cover[id] = cover
     return id
   }
 
+  setCategories(id: number, bits: Uint32Array): void {
+    if (this.categoryWords + CATEGORY_WORDS > this.categoryBits.length) {
+      const grown = new Uint32Array(this.categoryBits.length * 2)
+      grown.set(this.categoryBits)
+      this.categoryBits = grown
+    }
+    this.categoryOffset[id] = this.categoryWords
+    this.categoryBits.set(bits, this.categoryWords)
+    this.categoryWords += CATEGORY_WORDS
+  }
+
   toNodes(): TreeNodes {
+    const n = this.size
     return {
-      nNodes: this.left.length,
+      nNodes: n,
       nOutputs: this.nOutputs,
-      left: Int32Array.from(this.left),
-      right: Int32Array.from(this.right),
-      feature: Int32Array.from(this.feature),
-      threshold: Float64Array.from(this.threshold),
-      binThreshold: Uint8Array.from(this.binThreshold),
-      defaultLeft: Uint8Array.from(this.defaultLeft),
-      categoryOffset: Int32Array.from(this.categoryOffset),
-      categoryBits: Uint32Array.from(this.categoryBits),
-      value: Float64Array.from(this.value),
-      cover: Float64Array.from(this.cover),
-      gain: Float64Array.from(this.gain),
+      left: this.left.slice(0, n),
+      right: this.right.slice(0, n),
+      feature: this.feature.slice(0, n),
+      threshold: this.threshold.slice(0, n),
+      binThreshold: this.binThreshold.slice(0, n),
+      defaultLeft: this.defaultLeft.slice(0, n),
+      categoryOffset: this.categoryOffset.slice(0, n),
+      categoryBits: this.categoryBits.slice(0, this.categoryWords),
+      value: this.value.slice(0, n * this.nOutputs),
+      cover: this.cover.slice(0, n),
+      gain: this.gain.slice(0, n),
     }
   }
 }
@@ -180,6 +224,13 @@ export class TreeLearner {
   private readonly sampleSums: Float64Array
   private readonly sampleCounts: Uint32Array
   private readonly rawThreshold: Float64Array[]
+  private readonly smallOrder = new Int32Array(SMALL_NODE)
+  private readonly smallTmp = new Int32Array(SMALL_NODE)
+  private readonly smallBins = new Uint8Array(SMALL_NODE)
+  private readonly bucket = new Int32Array(17)
+  private readonly goLeft: Uint8Array
+  private readonly smallSums: Float64Array
+  private readonly smallCounts: Uint32Array
 
   constructor(
     private readonly binned: BinnedMatrix,
@@ -207,6 +258,9 @@ export class TreeLearner {
       : new Float64Array(sampled * this.width * this.stride)
     this.sampleCounts = this.subtraction ? new Uint32Array(0) : new Uint32Array(sampled * this.width)
     this.accNum = new Float64Array(k)
+    this.goLeft = new Uint8Array(this.width)
+    this.smallSums = new Float64Array(this.width * this.stride)
+    this.smallCounts = new Uint32Array(this.width)
     this.accNum2 = new Float64Array(k)
     // Raw thresholds: the upper edge of the bin; the last non-missing bin has none (+Infinity).
     this.rawThreshold = mapper.edges.map((edges) => {
@@ -249,7 +303,8 @@ export class TreeLearner {
       split: null,
     }
     if (this.canSplit(root)) {
-      if (this.subtraction) {
+      if (root.count <= SMALL_NODE) root.split = this.evaluateSmall(root, num, den, rng)
+      else if (this.subtraction) {
         root.slot = this.acquireSlot()
         this.buildFull(root, num, den, rootRows === null)
         root.split = this.findSplit(
@@ -291,41 +346,49 @@ export class TreeLearner {
       nLeaves++
       const children = this.applySplit(node, split, buffer)
       const [leftChild, rightChild] = children
-      const leftSplittable = this.canSplit(leftChild)
-      const rightSplittable = this.canSplit(rightChild)
-      if (this.subtraction) {
-        if (leftSplittable || rightSplittable) {
-          // Build the smaller child (left on ties), derive the larger from the parent's histogram.
-          const smaller = leftChild.count <= rightChild.count ? leftChild : rightChild
-          const larger = smaller === leftChild ? rightChild : leftChild
-          smaller.slot = this.acquireSlot()
-          this.buildFull(smaller, num, den, false)
-          larger.slot = node.slot
-          node.slot = -1
-          subtractInPlace(this.poolSums[larger.slot], this.poolSums[smaller.slot], this.histSize)
-          subtractCountsInPlace(
-            this.poolCounts[larger.slot],
-            this.poolCounts[smaller.slot],
-            this.p * this.width,
-          )
-          for (const child of children) {
-            if (this.canSplit(child)) {
-              child.split = this.findSplit(
-                child,
-                this.poolSums[child.slot],
-                this.poolCounts[child.slot],
-                this.allFeatures,
-                this.p,
-              )
-            }
-            if (!child.split) this.releaseSlot(child)
+      // Small nodes are scanned from their sorted rows and need no histogram (see evaluateSmall).
+      if (
+        this.subtraction &&
+        node.slot >= 0 &&
+        (this.needsHistogram(leftChild) || this.needsHistogram(rightChild))
+      ) {
+        // Build the smaller child (left on ties), derive the larger from the parent's histogram.
+        const smaller = leftChild.count <= rightChild.count ? leftChild : rightChild
+        const larger = smaller === leftChild ? rightChild : leftChild
+        smaller.slot = this.acquireSlot()
+        this.buildFull(smaller, num, den, false)
+        larger.slot = node.slot
+        node.slot = -1
+        subtractInPlace(this.poolSums[larger.slot], this.poolSums[smaller.slot], this.histSize)
+        subtractCountsInPlace(
+          this.poolCounts[larger.slot],
+          this.poolCounts[smaller.slot],
+          this.p * this.width,
+        )
+        for (const child of children) {
+          if (this.needsHistogram(child)) {
+            child.split = this.findSplit(
+              child,
+              this.poolSums[child.slot],
+              this.poolCounts[child.slot],
+              this.allFeatures,
+              this.p,
+            )
+          } else {
+            this.releaseSlot(child)
+            if (this.canSplit(child)) child.split = this.evaluateSmall(child, num, den, rng)
           }
-        } else {
-          this.releaseSlot(node)
+          if (!child.split) this.releaseSlot(child)
         }
       } else {
-        for (const child of children)
-          if (this.canSplit(child)) child.split = this.evaluateSampled(child, num, den, rng)
+        this.releaseSlot(node)
+        for (const child of children) {
+          if (!this.canSplit(child)) continue
+          child.split =
+            child.count <= SMALL_NODE
+              ? this.evaluateSmall(child, num, den, rng)
+              : this.evaluateSampled(child, num, den, rng)
+        }
       }
       // Depth-first pops the left child first (pushed last).
       open.push(rightChild, leftChild)
@@ -344,6 +407,11 @@ export class TreeLearner {
       leafEnd[i] = leaves[i].end
     }
     return { nodes: buffer.toNodes(), leafNode, leafStart, leafEnd }
+  }
+
+  /** Small nodes are scanned from their sorted rows and need no histogram (see evaluateSmall). */
+  private needsHistogram(node: OpenNode): boolean {
+    return this.canSplit(node) && node.count > SMALL_NODE
   }
 
   private canSplit(node: OpenNode): boolean {
@@ -455,16 +523,12 @@ export class TreeLearner {
     }
   }
 
-  /** Forest strategy: draw features, build their histograms from the node's rows, find the best split. */
-  private evaluateSampled(
-    node: OpenNode,
-    num: Float32Array,
-    den: Float32Array,
-    rng: Rng | null,
-  ): Split | null {
+  /** Draws the features a split may use into `sampledFeatures` (all, in order, without subsampling). */
+  private drawFeatures(rng: Rng | null): number {
     const p = this.p
     const features = this.sampledFeatures
     for (let f = 0; f < p; f++) features[f] = f
+    if (this.subtraction) return p
     const take = Math.max(1, Math.min(p, Math.floor(this.params.featuresPerSplit)))
     if (rng) {
       for (let i = 0; i < take; i++) {
@@ -476,11 +540,244 @@ export class TreeLearner {
     }
     // Index order among the drawn features keeps the tie rule (lowest feature wins).
     features.subarray(0, take).sort()
+    return take
+  }
+
+  /** Forest strategy: draw features, build their histograms from the node's rows, find the best split. */
+  private evaluateSampled(
+    node: OpenNode,
+    num: Float32Array,
+    den: Float32Array,
+    rng: Rng | null,
+  ): Split | null {
+    const features = this.sampledFeatures
+    const take = this.drawFeatures(rng)
     const size = take * this.width
     this.sampleSums.fill(0, 0, size * this.stride)
     this.sampleCounts.fill(0, 0, size)
     this.buildFeatures(node, num, den, false, features, take, this.sampleSums, this.sampleCounts)
     return this.findSplit(node, this.sampleSums, this.sampleCounts, features, take)
+  }
+
+  /**
+   * Split search for a small node: per numeric feature, sort the node's rows by bin and scan the
+   * distinct bins only (the same candidates, thresholds and tie rule as the histogram scan);
+   * categorical features get a one-feature histogram. Left totals are summed over the rows.
+   */
+  private evaluateSmall(node: OpenNode, num: Float32Array, den: Float32Array, rng: Rng | null): Split | null {
+    const features = this.sampledFeatures
+    const take = this.drawFeatures(rng)
+    const m = node.count
+    const k = this.k
+    const orderedNum = this.orderedNum
+    const orderedDen = this.orderedDen
+    if (k === 1) gather(num, this.rows, node.start, m, orderedNum)
+    else gatherK(num, this.rows, node.start, m, k, orderedNum)
+    gather(den, this.rows, node.start, m, orderedDen)
+    const best = this.best
+    best.reset()
+    const parentScore = this.score(node.num, node.den)
+    const bins = this.binned.bins
+    const sums = this.smallSums
+    const counts = this.smallCounts
+    const stride = this.stride
+    const missingBin = this.mapper.missingBin
+    for (let s = 0; s < take; s++) {
+      const f = features[s]
+      const base = f * this.n
+      if (this.mapper.isCategorical[f]) {
+        const nb = this.mapper.nBins[f]
+        sums.fill(0, 0, nb * stride)
+        counts.fill(0, 0, nb)
+        sums.fill(0, missingBin * stride, (missingBin + 1) * stride)
+        counts[missingBin] = 0
+        if (k === 1) {
+          buildHistogramRows1(
+            bins,
+            base,
+            this.rows,
+            node.start,
+            m,
+            orderedNum,
+            orderedDen,
+            sums,
+            0,
+            counts,
+            0,
+          )
+        } else {
+          buildHistogramRowsK(
+            bins,
+            base,
+            this.rows,
+            node.start,
+            m,
+            k,
+            orderedNum,
+            orderedDen,
+            sums,
+            0,
+            counts,
+            0,
+          )
+        }
+        this.scanCategorical(node, sums, counts, 0, f, parentScore)
+        continue
+      }
+      this.sortByBin(base, node.start, m)
+      this.scanSorted(node, f, m, parentScore)
+    }
+    if (best.feature < 0) return null
+    // Routing table and left totals straight from the rows.
+    const bits = this.bestBits()
+    const goLeft = this.routing(bits, best.binThreshold, best.defaultLeft)
+    const base = best.feature * this.n
+    const leftNum = new Float64Array(k)
+    let leftDen = 0
+    let leftCount = 0
+    for (let i = 0; i < m; i++) {
+      if (goLeft[bins[base + this.rows[node.start + i]]] === 0) continue
+      for (let c = 0; c < k; c++) leftNum[c] += orderedNum[i * k + c]
+      leftDen += orderedDen[i]
+      leftCount++
+    }
+    return {
+      gain: best.gain,
+      feature: best.feature,
+      categorical: best.categorical,
+      binThreshold: best.binThreshold,
+      defaultLeft: best.defaultLeft,
+      bits,
+      leftCount,
+      leftNum,
+      leftDen,
+    }
+  }
+
+  /**
+   * Stable LSD radix sort (two 4-bit passes) of the node's positions 0..m-1 by bin: `smallBins[i]` is
+   * the bin of position i, `smallOrder` the positions in bin order (row order within a bin).
+   */
+  private sortByBin(base: number, start: number, m: number): void {
+    const bins = this.binned.bins
+    const rows = this.rows
+    const binOf = this.smallBins
+    const tmp = this.smallTmp
+    const order = this.smallOrder
+    const bucket = this.bucket
+    for (let i = 0; i < m; i++) binOf[i] = bins[base + rows[start + i]]
+    bucket.fill(0)
+    for (let i = 0; i < m; i++) bucket[(binOf[i] & 15) + 1]++
+    for (let d = 1; d < 17; d++) bucket[d] += bucket[d - 1]
+    for (let i = 0; i < m; i++) tmp[bucket[binOf[i] & 15]++] = i
+    bucket.fill(0)
+    for (let i = 0; i < m; i++) bucket[(binOf[i] >>> 4) + 1]++
+    for (let d = 1; d < 17; d++) bucket[d] += bucket[d - 1]
+    for (let j = 0; j < m; j++) {
+      const i = tmp[j]
+      order[bucket[binOf[i] >>> 4]++] = i
+    }
+  }
+
+  /** Numeric scan over the positions `smallOrder[0 .. m)` sorted by bin: both directions, as scanNumeric. */
+  private scanSorted(node: OpenNode, f: number, m: number, parentScore: number): void {
+    const { minSamplesLeaf, minHessian } = this.params
+    const k = this.k
+    const best = this.best
+    const order = this.smallOrder
+    const binOf = this.smallBins
+    const orderedNum = this.orderedNum
+    const orderedDen = this.orderedDen
+    const nb = this.mapper.nBins[f]
+    const missingBin = this.mapper.missingBin
+    const hasMissing = this.binned.hasMissing[f] === 1
+    const acc = this.accNum
+    const other = this.accNum2
+    const minGain = 1e-12 * Math.abs(parentScore)
+    // Positions with a non-missing bin are order[0 .. end).
+    let end = m
+    while (end > 0 && binOf[order[end - 1]] === missingBin) end--
+    const last = nb - 2 + (hasMissing ? 1 : 0)
+    acc.fill(0)
+    let accDen = 0
+    let accCount = 0
+    let i = 0
+    while (i < end) {
+      const b = binOf[order[i]]
+      if (b > last) break
+      // Add the whole group of bin b (positions ascending, i.e. row order).
+      while (i < end && binOf[order[i]] === b) {
+        const q = order[i]
+        for (let c = 0; c < k; c++) acc[c] += orderedNum[q * k + c]
+        accDen += orderedDen[q]
+        accCount++
+        i++
+      }
+      const rightCount = node.count - accCount
+      if (accCount < minSamplesLeaf) continue
+      if (rightCount < minSamplesLeaf) break
+      const rightDen = node.den - accDen
+      if (accDen < minHessian) continue
+      if (rightDen < minHessian) break
+      for (let c = 0; c < k; c++) other[c] = node.num[c] - acc[c]
+      const gain = this.score(acc, accDen) + this.score(other, rightDen) - parentScore
+      if (gain > best.gain && gain > minGain) {
+        best.gain = gain
+        best.feature = f
+        best.categorical = false
+        best.binThreshold = b
+        best.defaultLeft = hasMissing ? false : accCount > rightCount
+      }
+    }
+    if (!hasMissing) return
+    acc.fill(0)
+    accDen = 0
+    accCount = 0
+    i = end - 1
+    while (i >= 0) {
+      const b = binOf[order[i]]
+      if (b < 1) break
+      // Within a bin the group is added from its last row to its first: fine, only the totals matter
+      // for the gain, and left/right totals of the chosen split are re-summed in row order.
+      while (i >= 0 && binOf[order[i]] === b) {
+        const q = order[i]
+        for (let c = 0; c < k; c++) acc[c] += orderedNum[q * k + c]
+        accDen += orderedDen[q]
+        accCount++
+        i--
+      }
+      const leftCount = node.count - accCount
+      if (accCount < minSamplesLeaf) continue
+      if (leftCount < minSamplesLeaf) break
+      const leftDen = node.den - accDen
+      if (accDen < minHessian) continue
+      if (leftDen < minHessian) break
+      for (let c = 0; c < k; c++) other[c] = node.num[c] - acc[c]
+      const gain = this.score(acc, accDen) + this.score(other, leftDen) - parentScore
+      if (gain > best.gain && gain > minGain) {
+        best.gain = gain
+        best.feature = f
+        best.categorical = false
+        best.binThreshold = b - 1
+        best.defaultLeft = true
+      }
+    }
+  }
+
+  /** Fills the shared routing table (per bin, 1 = left) of a categorical or numeric split. */
+  private routing(bits: Uint32Array | null, binThreshold: number, defaultLeft: boolean): Uint8Array {
+    const goLeft = this.goLeft
+    if (bits) {
+      for (let b = 0; b < this.width; b++) goLeft[b] = (bits[b >>> 5] >>> (b & 31)) & 1
+    } else {
+      for (let b = 0; b < this.width; b++) goLeft[b] = b <= binThreshold ? 1 : 0
+    }
+    goLeft[this.mapper.missingBin] = defaultLeft ? 1 : 0
+    return goLeft
+  }
+
+  private bestBits(): Uint32Array | null {
+    return this.best.categorical ? this.best.bits.slice() : null
   }
 
   private score(num: Float64Array, den: number): number {
@@ -670,14 +967,8 @@ export class TreeLearner {
     const width = this.width
     const stride = this.stride
     const k = this.k
-    const missingBin = this.mapper.missingBin
-    const goLeft = new Uint8Array(width)
-    if (best.categorical) {
-      for (let b = 0; b < width; b++) goLeft[b] = (best.bits[b >>> 5] >>> (b & 31)) & 1
-    } else {
-      for (let b = 0; b <= best.binThreshold; b++) goLeft[b] = 1
-    }
-    goLeft[missingBin] = best.defaultLeft ? 1 : 0
+    const bits = this.bestBits()
+    const goLeft = this.routing(bits, best.binThreshold, best.defaultLeft)
     let slot = 0
     while (slot < nSlots && features[slot] !== best.feature) slot++
     const leftNum = new Float64Array(k)
@@ -696,7 +987,7 @@ export class TreeLearner {
       categorical: best.categorical,
       binThreshold: best.binThreshold,
       defaultLeft: best.defaultLeft,
-      goLeft,
+      bits,
       leftCount,
       leftNum,
       leftDen,
@@ -712,7 +1003,7 @@ export class TreeLearner {
       node.end,
       this.binned.bins,
       f * this.n,
-      split.goLeft,
+      this.routing(split.bits, split.binThreshold, split.defaultLeft),
       this.scratch,
     )
     if (nLeft !== split.leftCount)
@@ -732,17 +1023,12 @@ export class TreeLearner {
     buffer.feature[id] = f
     buffer.gain[id] = split.gain
     buffer.defaultLeft[id] = split.defaultLeft ? 1 : 0
-    if (split.categorical) {
-      buffer.categoryOffset[id] = buffer.categoryBits.length
-      for (let w = 0; w < CATEGORY_WORDS; w++) {
-        let word = 0
-        for (let bit = 0; bit < 32; bit++) {
-          const b = w * 32 + bit
-          // The missing bin is expressed by defaultLeft, not as a category.
-          if (b !== this.mapper.missingBin && split.goLeft[b] === 1) word |= 1 << bit
-        }
-        buffer.categoryBits.push(word >>> 0)
-      }
+    if (split.bits) {
+      const bits = split.bits.slice()
+      // The missing bin is expressed by defaultLeft, not as a category.
+      const missingBin = this.mapper.missingBin
+      bits[missingBin >>> 5] &= ~(1 << (missingBin & 31))
+      buffer.setCategories(id, bits)
     } else {
       buffer.binThreshold[id] = split.binThreshold
       buffer.threshold[id] = this.rawThreshold[f][split.binThreshold]

@@ -1,0 +1,133 @@
+/**
+ * Random forests and single decision trees on the shared histogram learner. A forest tree sees its
+ * bootstrap sample as per-row counts (never copied rows; count-0 rows stay out of the root), fits
+ * count·y (regression) or count·one-hot(y) (classification, where the variance reduction of the
+ * one-hot columns is the Gini decrease) and draws features per split. A single tree is a forest of
+ * one tree without bootstrap that considers every feature.
+ */
+import { WorkerError } from '../../domain/errors.ts'
+import type { Rng } from '../../domain/random.ts'
+import type { TaskType } from '../../domain/task.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
+import type { TrainingProgress } from '../models/model.ts'
+import { binMatrix, fitBinMapper } from './binning.ts'
+import { TreeLearner } from './learner.ts'
+import type { TreeEnsemble, TreeNodes } from './treeModel.ts'
+
+export interface ForestParams {
+  nEstimators: number
+  /** Infinity for none. */
+  maxDepth: number
+  /** Infinity for none. */
+  maxLeafNodes: number
+  minSamplesLeaf: number
+  minSamplesSplit: number
+  /** Features drawn per split (already resolved to a count). */
+  featuresPerSplit: number
+  bootstrap: boolean
+  maxBins: number
+}
+
+export interface ForestRunOptions {
+  task: TaskType
+  rng: Rng
+  onProgress?: (progress: TrainingProgress) => void
+  isCancelled?: () => boolean
+}
+
+/** sklearn defaults: √p features per split for classification, all for regression. */
+export function defaultFeaturesPerSplit(setting: string | number, nFeatures: number, task: TaskType): number {
+  if (setting === 'auto') setting = task === 'regression' ? 1 : 'sqrt'
+  if (setting === 'sqrt') return Math.max(1, Math.floor(Math.sqrt(nFeatures)))
+  if (setting === 'log2') return Math.max(1, Math.floor(Math.log2(nFeatures)))
+  if (typeof setting === 'number') {
+    // A fraction in (0, 1] like sklearn's float max_features, or an integer count above 1.
+    return setting <= 1
+      ? Math.max(1, Math.floor(setting * nFeatures))
+      : Math.min(nFeatures, Math.floor(setting))
+  }
+  throw new Error(`Unknown max_features '${setting}'`)
+}
+
+export function fitForest(
+  X: FeatureMatrix,
+  y: Target,
+  params: ForestParams,
+  options: ForestRunOptions,
+): { ensemble: TreeEnsemble; metadata: Record<string, unknown> } {
+  const n = X.nRows
+  if (n === 0) throw new Error('A forest needs at least one row')
+  const nClasses = y.kind === 'classification' ? y.classes.length : 0
+  const k = nClasses > 0 ? nClasses : 1
+  const mapper = fitBinMapper(X, options.rng.fork('binning'), params.maxBins)
+  const binned = binMatrix(mapper, X)
+  const learner = new TreeLearner(binned, mapper, k, {
+    maxLeafNodes: params.maxLeafNodes,
+    maxDepth: params.maxDepth,
+    minSamplesLeaf: params.minSamplesLeaf,
+    minSamplesSplit: params.minSamplesSplit,
+    minHessian: 0,
+    l2: 0,
+    featuresPerSplit: params.featuresPerSplit,
+    leafScale: 1,
+    coverFromDenominator: true,
+  })
+  const counts = new Float32Array(n)
+  const num = new Float32Array(n * k)
+  const trees: TreeNodes[] = []
+  let nodesTotal = 0
+  let depthTotal = 0
+  for (let t = 0; t < params.nEstimators; t++) {
+    if (options.isCancelled?.()) throw new WorkerError('cancelled', 'Forest training was cancelled')
+    const rng = options.rng.fork(`tree-${t}`)
+    counts.fill(0)
+    if (params.bootstrap) for (let i = 0; i < n; i++) counts[rng.nextInt(n)]++
+    else counts.fill(1)
+    let inBag = 0
+    for (let i = 0; i < n; i++) if (counts[i] > 0) inBag++
+    const rows = new Uint32Array(inBag)
+    let r = 0
+    for (let i = 0; i < n; i++) if (counts[i] > 0) rows[r++] = i
+    num.fill(0)
+    if (y.kind === 'classification') for (let i = 0; i < n; i++) num[i * k + y.codes[i]] = counts[i]
+    else for (let i = 0; i < n; i++) num[i] = counts[i] * y.values[i]
+    const grown = learner.grow(num, counts, rows, rng)
+    trees.push(grown.nodes)
+    nodesTotal += grown.nodes.nNodes
+    depthTotal += treeDepth(grown.nodes)
+    options.onProgress?.({ fraction: (t + 1) / params.nEstimators, iteration: t + 1 })
+  }
+  return {
+    ensemble: {
+      kind: 'forest',
+      task: options.task,
+      nFeatures: X.columns.length,
+      nClasses,
+      nOutputs: k,
+      baseScore: new Float64Array(k),
+      trees,
+      treeOutput: new Int32Array(trees.length).fill(-1),
+      treeWeight: 1 / trees.length,
+      link: 'identity',
+      categoricalLevels: X.categoricalLevels.slice(),
+    },
+    metadata: {
+      nTrees: trees.length,
+      featuresPerSplit: params.featuresPerSplit,
+      meanNodes: nodesTotal / trees.length,
+      meanDepth: depthTotal / trees.length,
+    },
+  }
+}
+
+function treeDepth(tree: TreeNodes): number {
+  const depth = new Int32Array(tree.nNodes)
+  let max = 0
+  for (let i = 0; i < tree.nNodes; i++) {
+    if (tree.left[i] < 0) continue
+    depth[tree.left[i]] = depth[i] + 1
+    depth[tree.right[i]] = depth[i] + 1
+    if (depth[i] + 1 > max) max = depth[i] + 1
+  }
+  return max
+}
