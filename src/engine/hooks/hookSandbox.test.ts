@@ -1,3 +1,4 @@
+import type { QuickJSWASMModule } from 'quickjs-emscripten-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { HookError } from '../../domain/errors.ts'
 import type { Sha256Hex } from '../../domain/hash.ts'
@@ -7,7 +8,7 @@ import type { HookSnapshot } from '../../domain/pipeline.ts'
 import type { DataFrame } from '../frame.ts'
 import type { HookInput, HookOutput, HookResult } from './hookContract.ts'
 import { applyHookDataPatch } from './hookContract.ts'
-import { HookSandbox } from './hookSandbox.ts'
+import { checkHookSyntax, HookSandbox } from './hookSandbox.ts'
 
 function makeHook(code: string, kind: HookKind = 'before_preprocessing', name = 'test hook'): HookSnapshot {
   return {
@@ -492,5 +493,62 @@ describe('ctx.data columns', () => {
       'after_training',
     )
     expect(resultOf(output, 'patch').metrics).toEqual({ ok: 1 })
+  })
+})
+
+describe('hostile hooks after the run', () => {
+  it('a thrown object whose getters loop forever is still contained', async () => {
+    const error = await failure(`function hook() {
+      throw { get message() { for (;;) {} }, get name() { for (;;) {} } }
+    }`)
+    expect(error.code).toBe('runtime')
+    const logs = await failure(
+      `function hook() { log('x'); Array.prototype.toJSON = function () { for (;;) {} }; throw new Error('boom') }`,
+    )
+    expect(logs.code).toBe('runtime')
+    const next = await run('function hook() { return { metrics: { fine: 1 } } }', 'after_training')
+    expect(resultOf(next, 'patch').metrics).toEqual({ fine: 1 })
+  })
+})
+
+describe('host failures', () => {
+  it('a host exception restarts the wasm module and the next run works', async () => {
+    let failNext = true
+    class FlakySandbox extends HookSandbox {
+      protected override async instantiate(
+        variant: Parameters<HookSandbox['instantiate']>[0],
+      ): Promise<QuickJSWASMModule> {
+        const module = await super.instantiate(variant)
+        if (!failNext) return module
+        failNext = false
+        // Stand-in for a wasm trap inside QuickJS (host stack overflow, abort): newRuntime throws.
+        return Object.assign(Object.create(module) as QuickJSWASMModule, {
+          newRuntime: () => {
+            throw new RangeError('Maximum call stack size exceeded')
+          },
+        })
+      }
+    }
+    const flaky = new FlakySandbox({ limits: { memoryBytes: 32 * 1024 * 1024 } })
+    const error = (await flaky
+      .run(makeHook('function hook() {}'), baseInput)
+      .catch((e: unknown) => e)) as HookError
+    expect(error).toBeInstanceOf(HookError)
+    expect(error.code).toBe('stack')
+    expect(error.message).toContain(
+      'crashed the sandbox (RangeError: Maximum call stack size exceeded); the sandbox was restarted',
+    )
+    expect(error.details?.fatal).toBe(true)
+    const output = await flaky.run(makeHook('function hook() {}'), baseInput)
+    expect(output.result).toEqual({ type: 'unchanged' })
+    expect(flaky.moduleLoads).toBe(2)
+  })
+
+  it('checkHookSyntax works without a sandbox of its own', async () => {
+    expect(await checkHookSyntax('function hook(ctx) { return undefined }')).toEqual({ ok: true })
+    expect(await checkHookSyntax('function hook(ctx) {\n  return ctx..x\n}')).toMatchObject({
+      ok: false,
+      line: 2,
+    })
   })
 })

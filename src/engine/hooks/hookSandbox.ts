@@ -65,6 +65,9 @@ type Phase = 'load' | 'input' | 'call' | 'encode'
 /** Top-level code of a hook normally only declares functions; a second is plenty even on a busy machine. */
 const syntaxCheckLimits = { memoryBytes: 32 * 1024 * 1024, cpuTimeMs: 1_000 }
 
+/** Deadline for reading logs and errors after the hook: they may run user code (getters, toJSON). */
+const afterRunBudgetMs = 500
+
 const wasmPageBytes = 64 * 1024
 /** The 16 MiB the Emscripten glue starts with (INITIAL_MEMORY); the least the wasm needs. */
 const initialWasmPages = (16 * 1024 * 1024) / wasmPageBytes
@@ -134,7 +137,9 @@ export class HookSandbox implements HookRunner {
       // Failures inside the VM: read the error with limits lifted (it may be an OOM), then classify.
       const failWith = (errorHandle: QuickJSHandle, phase: Phase): never => {
         own(errorHandle)
-        rt.removeInterruptHandler()
+        // A fresh short deadline, never none: reading the error runs user code (a `message` getter,
+        // a Proxy, an Array.prototype.toJSON), which must not be able to hang the host.
+        rt.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + afterRunBudgetMs))
         rt.setMemoryLimit(-1)
         logs = readLogs(ctxVm, api, own)
         const info = describeVmError(ctxVm, api, errorHandle, own)
@@ -196,7 +201,7 @@ export class HookSandbox implements HookRunner {
       const { json, buffers: resultBuffers } = readEnvelope(vm, envelope, own, label, details)
       const outputBytes = json.length + resultBuffers.reduce((sum, bytes) => sum + bytes.byteLength, 0)
       if (outputBytes > runLimits.outputBytes) throw outputSizeError(label, outputBytes, runLimits, details)
-      runtime.removeInterruptHandler()
+      runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + afterRunBudgetMs))
       logs = readLogs(vm, api, own)
 
       let value: unknown
@@ -290,6 +295,11 @@ export class HookSandbox implements HookRunner {
     }
   }
 
+  /** Instantiate the QuickJS wasm module; a seam for tests that simulate a host failure. */
+  protected instantiate(variant: typeof releaseSync): Promise<QuickJSWASMModule> {
+    return newQuickJSWASMModuleFromVariant(variant)
+  }
+
   private loadModule(): Promise<QuickJSWASMModule> {
     if (!this.modulePromise) {
       this.loads++
@@ -310,7 +320,7 @@ export class HookSandbox implements HookRunner {
         wasmMemory,
         ...(this.wasmLocation ? { wasmLocation: this.wasmLocation } : {}),
       })
-      const promise = newQuickJSWASMModuleFromVariant(variant)
+      const promise = this.instantiate(variant)
       promise.catch(() => {
         if (this.modulePromise === promise) this.modulePromise = undefined
       })
@@ -365,7 +375,17 @@ function describeVmError(
     own(result.error)
   }
   // describeError itself failed (e.g. still out of memory): fall back to a plain dump.
-  return toErrorInfo(vm.dump(errorHandle))
+  try {
+    return toErrorInfo(vm.dump(errorHandle))
+  } catch {
+    return {
+      name: 'Error',
+      message: 'the error could not be read',
+      stack: '',
+      lineNumber: null,
+      columnNumber: null,
+    }
+  }
 }
 
 function toErrorInfo(value: unknown): VmErrorInfo {
