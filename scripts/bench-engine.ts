@@ -3,6 +3,7 @@
  * hold-out splits, once per TF.js family (logistic or linear, mlp) and once with default model selection,
  * and compares the main metric with scikit-learn's LogisticRegression/Ridge from ../shared/bench/baselines.json.
  * Prints JSON, then a table. Usage: npx tsx scripts/bench-engine.ts [--datasets iris,penguins] [--modes linear,mlp,auto]
+ * [--backend cpu|wasm] (default cpu, as the headless runner).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
     : undefined
   const datasets = option('--datasets', allDatasets)
   const modes = option('--modes', ['linear', 'mlp', 'auto'])
+  const backend = option('--backend', ['cpu'])[0]
+  if (backend !== 'cpu' && backend !== 'wasm')
+    throw new Error(`--backend must be cpu or wasm, got ${backend}`)
   const out = await mkdtemp(join(tmpdir(), 'bench-engine-'))
   const rows: Row[] = []
   for (const dataset of datasets) {
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
         split: join(datasetsDir, dataset, `${dataset}.split.json`),
         out: join(out, `${dataset}-${mode}.json`),
         ...(family ? { model: family } : {}),
+        backend,
         hooks: [],
       })
       if (result.exitCode !== 0) {

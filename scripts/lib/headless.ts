@@ -21,6 +21,7 @@ import {
 import type { TaskType } from '../../src/domain/task.ts'
 import { taskTypes } from '../../src/domain/task.ts'
 import type { HookRunner } from '../../src/engine/hooks/hookContract.ts'
+import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
 import '../../src/engine/models/allModels.ts'
 import { getModelFamily, listModelFamilies } from '../../src/engine/models/model.ts'
 import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../../src/engine/pipeline/defaults.ts'
@@ -46,7 +47,7 @@ export interface HeadlessArgs {
 }
 
 export interface HeadlessOptions {
-  /** The hook sandbox; without one, a run with --hook fails with "hooks need the sandbox". */
+  /** The hook sandbox; defaults to an in-thread QuickJS {@link HookSandbox} when --hook is given. */
   hookRunner?: HookRunner
   /** Progress lines (stderr in the CLI). */
   onMessage?: (line: string) => void
@@ -215,8 +216,6 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
         .map((f) => f.family)
         .join(', ')})`,
     )
-  if (args.hooks.length > 0 && !options.hookRunner)
-    throw new UsageError('--hook given but hooks need the sandbox, which this runner does not have yet')
   const hookKinds = args.hooks.map((h) => {
     try {
       return parseHookKind(h.kind)
@@ -312,8 +311,9 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     `task ${task.taskType}, target '${task.target}', metric ${task.metric}; backend ${globalConfig.backend}; seed ${globalConfig.seed}`,
   )
   let lastBlock = ''
+  const hookRunner = options.hookRunner ?? (hooks.length > 0 ? new HookSandbox() : undefined)
   const outcome = await executePipeline(snapshot, loaded.frame, {
-    ...(options.hookRunner ? { hookRunner: options.hookRunner } : {}),
+    ...(hookRunner ? { hookRunner } : {}),
     ...(testIndices ? { testIndices } : {}),
     onProgress: (event) => {
       if (event.block !== lastBlock) {

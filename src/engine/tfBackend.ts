@@ -72,9 +72,10 @@ export function isNodeRuntime(): boolean {
 const wasmModule = '@tensorflow/tfjs-backend-wasm'
 
 async function registerWasm(wasmPaths: TfBackendOptions['wasmPaths']): Promise<void> {
-  // The threaded wasm build breaks after minification and is slower on two cores (browser-stack.md §3).
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
   const wasm = (await import(/* @vite-ignore */ wasmModule)) as typeof import('@tensorflow/tfjs-backend-wasm')
+  // The threaded wasm build breaks after minification and is slower on two cores (browser-stack.md §3).
+  // The flag only exists once the wasm backend module has registered it, so set it after the import.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
   if (wasmPaths) wasm.setWasmPaths(wasmPaths)
   else if (isNodeRuntime()) {
     const { createRequire } = await import('node:module')

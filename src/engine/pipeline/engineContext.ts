@@ -8,6 +8,7 @@ import type { BlockType } from '../../domain/pipeline.ts'
 import type { Rng } from '../../domain/random.ts'
 import type { LogEntry } from '../../domain/run.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
+import type { ModelExplanation } from '../explain/explainModel.ts'
 import type { DataFrame, FeatureMatrix, Target } from '../frame.ts'
 import type { HookRunner } from '../hooks/hookContract.ts'
 import type { ClassificationReport } from '../metrics/classification.ts'
@@ -93,6 +94,8 @@ export interface EngineContext extends ExecutionContext<EngineData, EngineFeatur
   trainingCurve: TrainingCurve | undefined
   /** Per-feature importances (explainability or a hook), when computed. */
   importances: Record<string, number> | undefined
+  /** The explainability block's full result, when it ran. */
+  explanation: ModelExplanation | undefined
   /** Seconds spent fitting (selection + refit) and predicting the test rows. */
   timings: { fitSeconds: number; predictSeconds: number }
   log(level: LogEntry['level'], message: string, data?: Record<string, unknown>): void

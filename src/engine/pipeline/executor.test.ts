@@ -109,6 +109,8 @@ describe('executePipeline', () => {
       'explainability',
     ])
     expect(outcome.featureNames).toContain('island=Biscoe')
+    expect(Object.keys(outcome.importances!)).toEqual(outcome.featureNames)
+    expect(outcome.explanation!.permutation.features).toEqual(outcome.featureNames)
     expect(
       outcome.logs.some(
         (l) => l.block === 'model_selection' && l.message.startsWith('Model selection chose'),

@@ -13,6 +13,7 @@ import { blockTypes } from '../../domain/pipeline.ts'
 import { createRng } from '../../domain/random.ts'
 import type { BlockTiming, LogEntry } from '../../domain/run.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
+import type { ModelExplanation } from '../explain/explainModel.ts'
 import type { DataFrame, Target } from '../frame.ts'
 import { getColumn, takeRows, targetRows } from '../frame.ts'
 import type { HookRunner } from '../hooks/hookContract.ts'
@@ -106,6 +107,8 @@ export interface RunOutcome {
   featureRecipe: FeatureRecipe | undefined
   featuresAlteredByHook: boolean
   importances: Record<string, number> | undefined
+  /** Permutation importance, SHAP (tree models) and partial dependence on test rows, when explainability ran. */
+  explanation: ModelExplanation | undefined
   trainingCurve: TrainingCurve | undefined
   blockTimings: BlockTiming[]
   logs: LogEntry[]
@@ -294,6 +297,7 @@ export async function executePipeline(
     predictions: undefined,
     trainingCurve: undefined,
     importances: undefined,
+    explanation: undefined,
     timings: { fitSeconds: 0, predictSeconds: 0 },
     log,
     progress: (p: BlockProgress) => {
@@ -400,6 +404,7 @@ export async function executePipeline(
     featureRecipe: context.features?.recipe,
     featuresAlteredByHook: context.features?.alteredByHook ?? false,
     importances: context.importances,
+    explanation: context.explanation,
     trainingCurve: context.trainingCurve,
     blockTimings,
     logs,
@@ -410,4 +415,23 @@ export async function executePipeline(
     },
     droppedRows,
   }
+}
+
+/**
+ * The buffers of an outcome's typed arrays, for `Comlink.transfer(outcome, outcomeTransferables(outcome))`
+ * once `fittedModel` is dropped. Shared buffers are listed once.
+ */
+export function outcomeTransferables(outcome: RunOutcome): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>()
+  const add = (array: ArrayBufferView | undefined) => {
+    if (array && array.buffer instanceof ArrayBuffer) buffers.add(array.buffer)
+  }
+  add(outcome.model?.bytes)
+  add(outcome.split.trainRows)
+  add(outcome.split.testRows)
+  add(outcome.predictions?.rows)
+  add(outcome.predictions?.yTrue)
+  add(outcome.predictions?.yPred)
+  add(outcome.predictions?.proba)
+  return [...buffers]
 }

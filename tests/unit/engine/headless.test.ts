@@ -69,6 +69,52 @@ describe('butterfly run (headless)', () => {
     expect(second.dataset_hash).toBe(result.dataset_hash)
   })
 
+  it('runs --hook files in the QuickJS sandbox', async () => {
+    const before = join(dir, 'ratio.js')
+    await writeFile(
+      before,
+      `function hook(ctx) {
+  const length = ctx.data.bill_length_mm
+  const depth = ctx.data.bill_depth_mm
+  return {
+    data: { bill_ratio: length.map((v, i) => v / depth[i]) },
+    keepRows: length.map((v) => !Number.isNaN(v)),
+  }
+}
+`,
+    )
+    const after = join(dir, 'error.js')
+    await writeFile(
+      after,
+      'function hook(ctx) { return { metrics: { error_rate: 1 - ctx.metrics.accuracy } } }\n',
+    )
+    const out = join(dir, 'hooked.json')
+    const run = await runHeadless(
+      parseArgs([
+        'run',
+        '--data',
+        penguins,
+        '--target',
+        'species',
+        '--split',
+        split,
+        '--model',
+        'logistic',
+        '--out',
+        out,
+        '--hook',
+        `before_preprocessing=${before}`,
+        '--hook',
+        `after_evaluation=${after}`,
+      ]),
+    )
+    expect(run.exitCode === 0 || run.message).toBe(true)
+    const result = JSON.parse(readFileSync(out, 'utf8'))
+    expect(result.feature_names).toContain('bill_ratio')
+    expect(result.n_train).toBe(273) // the two rows without measurements are training rows
+    expect(result.metrics.error_rate).toBeCloseTo(1 - result.metrics.accuracy, 12)
+  })
+
   it('rejects bad arguments with exit code 2 and a one-line message', () => {
     expect(() => parseArgs(['train'])).toThrow("unknown command 'train' (expected: run)")
     expect(() => parseArgs(['run', '--data', 'x.csv', '--target', 'y'])).toThrow('missing --out')
@@ -92,7 +138,16 @@ describe('butterfly run (headless)', () => {
       [{ ...base, data: join(dir, 'missing.csv') }, 1, "Cannot read data file '"],
       [{ ...base, data: join(dir, 'data.xlsx') }, 1, "Unsupported data file '"],
       [{ ...base, model: 'linear' }, 1, "Model family 'linear' does not support multiclass tasks"],
-      [{ ...base, hooks: [{ kind: 'before_training', file: 'h.js' }] }, 2, 'hooks need the sandbox'],
+      [
+        { ...base, hooks: [{ kind: 'during_training', file: 'h.js' }] },
+        2,
+        "Unknown hook kind 'during_training'",
+      ],
+      [
+        { ...base, hooks: [{ kind: 'before_training', file: join(dir, 'none.js') }] },
+        1,
+        "Cannot read hook file '",
+      ],
     ]
     const badSplit = join(dir, 'split.json')
     await writeFile(badSplit, JSON.stringify({ holdout: { test_indices: [0, 344] } }))

@@ -1,8 +1,10 @@
 /**
- * Explainability block (`system/explainability@1`): a placeholder that validates its settings and logs;
- * the explainability work (src/engine/explain) replaces its run function with the real computation.
+ * Explainability block (`system/explainability@1`): explains the trained model on the test rows with
+ * src/engine/explain (permutation importance, TreeSHAP for tree models, partial dependence), with every
+ * stage's row count capped by `budget`. Per-feature importances and the full explanation go to the outcome.
  */
 import type { BlockConfig } from '../../../domain/pipeline.ts'
+import { explainBudgetWithRowLimit, explainRun } from '../../explain/explainRun.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
 import { createConfigReader } from '../configCheck.ts'
@@ -12,7 +14,7 @@ import type { EngineContext } from '../engineContext.ts'
 export interface ExplainabilityConfig {
   /** Default true. */
   enabled: boolean
-  /** Most test rows explained (bounds the cost). Default 200. */
+  /** Most test rows each explanation stage uses (bounds the cost). Default 200. */
   budget: number
 }
 
@@ -27,17 +29,15 @@ export function validateExplainabilityConfig(config: unknown): ExplainabilityCon
   return out
 }
 
-export function runExplainability(context: EngineContext, config: ExplainabilityConfig): Promise<void> {
-  const importance = context.models.chosen?.model?.featureImportance?.()
-  if (config.enabled && importance && context.features && !context.importances) {
-    const names = context.features.train.names
-    context.importances = Object.fromEntries(names.map((name, i) => [name, importance.values[i]]))
+export async function runExplainability(context: EngineContext, config: ExplainabilityConfig): Promise<void> {
+  if (!config.enabled) {
+    context.log('info', 'Explainability disabled')
+    return
   }
-  context.log(
-    'info',
-    config.enabled ? 'Explainability: model importances only (no explainer yet)' : 'Explainability disabled',
-  )
-  return Promise.resolve()
+  context.explanation = await explainRun(context, {
+    budget: explainBudgetWithRowLimit(config.budget),
+    metric: context.task.metric,
+  })
 }
 
 export const explainabilityBlock: BlockDefinition<ExplainabilityConfig> = {

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { WorkerError } from '../domain/errors.ts'
+import { createRng } from '../domain/random.ts'
+import type { FeatureMatrix, Target } from './frame.ts'
+import './models/allModels.ts'
+import { getModelFamily } from './models/model.ts'
+import { createMemoryCalibrationCache, currentTfBackend, initTfBackend } from './tfBackend.ts'
+
+const X: FeatureMatrix = {
+  nRows: 40,
+  names: ['a', 'b'],
+  columns: [
+    Float64Array.from({ length: 40 }, (_, i) => i / 40),
+    Float64Array.from({ length: 40 }, (_, i) => (i * 7) % 5),
+  ],
+  categoricalLevels: [0, 0],
+}
+const y: Target = {
+  kind: 'classification',
+  classes: ['n', 'y'],
+  codes: Int32Array.from({ length: 40 }, (_, i) => (i >= 20 ? 1 : 0)),
+}
+
+async function mlpBytes(): Promise<Uint8Array> {
+  const family = getModelFamily('mlp')
+  const model = await family.fit(
+    X,
+    y,
+    { ...family.defaults('binary'), hiddenUnits: '6', maxEpochs: 8 },
+    { task: 'binary', rng: createRng(3) },
+  )
+  return model.serialize()
+}
+
+describe('TF.js backend choice', () => {
+  it("defaults to 'cpu' in Node and rejects an unavailable forced backend", async () => {
+    expect(await initTfBackend({ requested: 'auto' })).toMatchObject({
+      backend: 'cpu',
+      reason: 'Node default',
+    })
+    const forced = initTfBackend({ requested: 'webgpu' })
+    await expect(forced).rejects.toBeInstanceOf(WorkerError)
+    await expect(forced).rejects.toThrow("TF.js backend 'webgpu' is not available here")
+  })
+
+  it('runs wasm (single-threaded) with identical model bytes for the same seed', async () => {
+    expect(await initTfBackend({ requested: 'wasm' })).toMatchObject({ backend: 'wasm', reason: 'forced' })
+    expect(currentTfBackend()).toBe('wasm')
+    const a = await mlpBytes()
+    const b = await mlpBytes()
+    expect(a).toEqual(b)
+    await initTfBackend({ requested: 'cpu' })
+    expect(await mlpBytes()).toEqual(await mlpBytes())
+  })
+
+  it("'auto' calibrates the candidates once and then reads the cache", async () => {
+    const cache = createMemoryCalibrationCache()
+    const first = await initTfBackend({
+      requested: 'auto',
+      candidates: ['wasm', 'cpu'],
+      cache,
+      deviceKey: 'test',
+      modelSize: 256,
+    })
+    expect(['wasm', 'cpu']).toContain(first.backend)
+    expect(first.reason).toBe('fastest (calibrated)')
+    expect(Object.keys(first.calibration!).sort()).toEqual(['cpu', 'wasm'])
+    const second = await initTfBackend({
+      requested: 'auto',
+      candidates: ['wasm', 'cpu'],
+      cache,
+      deviceKey: 'test',
+      modelSize: 256,
+    })
+    expect(second).toMatchObject({
+      backend: first.backend,
+      reason: 'fastest (cached calibration)',
+      calibration: first.calibration,
+    })
+  })
+})
