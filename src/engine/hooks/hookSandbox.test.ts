@@ -474,7 +474,7 @@ describe('checkSyntax', () => {
     })
     expect(await sandbox.checkSyntax('while (true) {}\nfunction hook() {}')).toMatchObject({
       ok: false,
-      message: 'InternalError: interrupted',
+      message: 'The code outside hook(ctx) ran longer than 1000 ms while checking it',
     })
   })
 })

@@ -277,8 +277,12 @@ export class HookSandbox implements HookRunner {
           result.error.dispose()
           const error = toErrorInfo(info)
           const where = locate(error)
-          const message =
-            compileOnly || error.name === 'SyntaxError' ? error.message : `${error.name}: ${error.message}`
+          const interrupted = error.name === 'InternalError' && error.message === 'interrupted'
+          const message = interrupted
+            ? `The code outside hook(ctx) ran longer than ${syntaxCheckLimits.cpuTimeMs} ms while checking it`
+            : compileOnly || error.name === 'SyntaxError'
+              ? error.message
+              : `${error.name}: ${error.message}`
           return { ok: false, line: where.line ?? 1, column: where.column ?? 1, message }
         }
         result.value.dispose()
