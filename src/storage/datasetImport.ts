@@ -20,7 +20,8 @@ import type { SqlEngine } from './tables/sqlEngine.ts'
 
 export interface ImportDeps {
   db: ButterflyDb
-  engine: SqlEngine
+  /** The table engine; awaited only once the file passed its checks and is hashed (it may still be starting). */
+  engine: SqlEngine | Promise<SqlEngine>
   blobs: BlobStore
   parquetToArrow: ParquetToArrow
   /** Free storage in bytes, when the platform can tell (navigator.storage.estimate). */
@@ -69,7 +70,7 @@ export async function importDataset(
   request: { workspaceId: WorkspaceId; file: File },
   onProgress: (progress: ImportProgress) => void = () => {},
 ): Promise<ImportResult> {
-  const { db, engine, blobs, file } = { ...deps, file: request.file }
+  const { db, blobs, file } = { ...deps, file: request.file }
   const now = deps.now ?? Date.now
   const totalBytes = file.size
   const timings: ImportResult['timings'] = {}
@@ -114,6 +115,7 @@ export async function importDataset(
 
   const table = tableNameFor(hash)
   const blobPath = datasetBlobPath(hash, format)
+  const engine = await deps.engine
   let tableCreated = false
   let blobWritten = false
   try {
@@ -189,7 +191,7 @@ export async function ensureDatasetTable(
   if (deps.loadedTables.has(table)) return table
   const file = await deps.blobs.read(dataset.blobPath)
   await loadTable(
-    deps.engine,
+    await deps.engine,
     table,
     `attach_${dataset.hash.slice(0, 16)}.${dataset.sourceFormat}`,
     {

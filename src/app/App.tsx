@@ -1,0 +1,34 @@
+/** Routes: every page is deep-linkable under its workspace. */
+import { Navigate, Route, Router } from '@solidjs/router'
+import type { ParentProps } from 'solid-js'
+import { createResource, Show } from 'solid-js'
+import { ensureDefaultWorkspace } from '../storage/workspaces.ts'
+import { Shell } from './components/Shell.tsx'
+import { DatasetPage } from './pages/DatasetPage.tsx'
+import { NotFoundPage } from './pages/NotFoundPage.tsx'
+import { WorkspaceHome } from './pages/WorkspaceHome.tsx'
+import { db } from './services/db.ts'
+
+function CurrentWorkspaceRedirect() {
+  const [workspace] = createResource(() => ensureDefaultWorkspace(db))
+  return (
+    <Show when={workspace()} fallback={<p class="loading">Opening your workspace…</p>}>
+      {(w) => <Navigate href={`/w/${w().id}`} />}
+    </Show>
+  )
+}
+
+function Root(props: ParentProps) {
+  return <Shell>{props.children}</Shell>
+}
+
+export function App() {
+  return (
+    <Router root={Root}>
+      <Route path="/" component={CurrentWorkspaceRedirect} />
+      <Route path="/w/:workspaceId" component={WorkspaceHome} />
+      <Route path="/w/:workspaceId/datasets/:datasetId" component={DatasetPage} />
+      <Route path="*" component={NotFoundPage} />
+    </Router>
+  )
+}

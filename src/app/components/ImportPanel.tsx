@@ -1,0 +1,149 @@
+/**
+ * Dataset import: a labelled file picker plus drag-and-drop anywhere on the page. The work happens in
+ * the data worker; this shows a progress bar with phase and bytes, and a specific message on failure.
+ */
+import { useNavigate } from '@solidjs/router'
+import * as Comlink from 'comlink'
+import { createSignal, onCleanup, onMount, Show } from 'solid-js'
+import { errorMessage, StorageError } from '../../domain/errors.ts'
+import type { WorkspaceId } from '../../domain/ids.ts'
+import type { ImportPhase, ImportProgress } from '../../workers/protocol.ts'
+import { formatBytes } from '../format.ts'
+import { dataWorker } from '../services/dataClient.ts'
+
+const phaseLabels: Record<ImportPhase, string> = {
+  check: 'Checking the file',
+  hash: 'Hashing',
+  ingest: 'Loading into the table engine',
+  profile: 'Profiling columns',
+  store: 'Saving the file',
+  done: 'Done',
+}
+
+/** Free browser storage, asked on the main thread first so a too-large file is refused before any work. */
+async function checkQuota(file: File): Promise<void> {
+  const estimate = await navigator.storage?.estimate?.()
+  if (!estimate?.quota) return
+  const free = estimate.quota - (estimate.usage ?? 0)
+  if (file.size > free)
+    throw new StorageError(
+      'quota-exceeded',
+      `“${file.name}” is ${formatBytes(file.size)} but only ${formatBytes(free)} of browser storage is free: free some space or use a folder workspace`,
+    )
+}
+
+export function ImportPanel(props: { workspaceId: WorkspaceId }) {
+  const navigate = useNavigate()
+  const [progress, setProgress] = createSignal<ImportProgress | undefined>()
+  const [fileName, setFileName] = createSignal('')
+  const [error, setError] = createSignal('')
+  const [notice, setNotice] = createSignal('')
+  const [dragging, setDragging] = createSignal(false)
+  let input!: HTMLInputElement
+
+  const importFile = async (file: File) => {
+    if (progress()) return
+    setError('')
+    setNotice('')
+    setFileName(file.name)
+    setProgress({ phase: 'check', totalBytes: file.size, fraction: 0 })
+    try {
+      await checkQuota(file)
+      const result = await dataWorker().importFile(
+        { workspaceId: props.workspaceId, file },
+        Comlink.proxy((p: ImportProgress) => setProgress(p)),
+      )
+      if (result.deduplicated)
+        setNotice(
+          `These bytes were already imported as “${result.dataset.name}” v${result.dataset.version}: opening it.`,
+        )
+      navigate(`/w/${props.workspaceId}/datasets/${result.dataset.id}`, { state: { notice: notice() } })
+    } catch (e) {
+      setError(errorMessage(e))
+    } finally {
+      setProgress(undefined)
+      if (input) input.value = ''
+    }
+  }
+
+  // Drag-and-drop anywhere on the workspace page.
+  const onDragOver = (event: DragEvent) => {
+    if (!event.dataTransfer?.types.includes('Files')) return
+    event.preventDefault()
+    setDragging(true)
+  }
+  const onDragLeave = (event: DragEvent) => {
+    if (event.relatedTarget === null) setDragging(false)
+  }
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault()
+    setDragging(false)
+    const file = event.dataTransfer?.files?.[0]
+    if (file) void importFile(file)
+  }
+  onMount(() => {
+    window.addEventListener('dragover', onDragOver)
+    window.addEventListener('dragleave', onDragLeave)
+    window.addEventListener('drop', onDrop)
+  })
+  onCleanup(() => {
+    window.removeEventListener('dragover', onDragOver)
+    window.removeEventListener('dragleave', onDragLeave)
+    window.removeEventListener('drop', onDrop)
+  })
+
+  return (
+    <section
+      class="import-panel"
+      aria-labelledby="import-heading"
+      data-testid="dropzone"
+      classList={{ dragging: dragging() }}
+    >
+      <h2 id="import-heading">Import data</h2>
+      <p class="drop-hint">Drop a CSV or Parquet file here, or anywhere on this page.</p>
+      <label class="button primary file-label">
+        Import a data file
+        <input
+          ref={input}
+          type="file"
+          accept=".csv,.tsv,.txt,.parquet,.pq,text/csv,text/tab-separated-values"
+          aria-label="Import a data file"
+          class="visually-hidden"
+          onChange={(event) => {
+            const file = event.currentTarget.files?.[0]
+            if (file) void importFile(file)
+          }}
+        />
+      </label>
+      <p class="muted small">
+        CSV (comma, semicolon or tab), TSV or Parquet. The file never leaves this device.
+      </p>
+      <Show when={progress()}>
+        {(p) => (
+          <div class="import-progress" aria-live="polite">
+            <p>
+              Importing <strong>{fileName()}</strong>: {phaseLabels[p().phase]}
+              <Show when={p().bytesDone !== undefined}>
+                {' '}
+                ({formatBytes(p().bytesDone ?? 0)} of {formatBytes(p().totalBytes)})
+              </Show>
+            </p>
+            <progress
+              max="100"
+              value={Math.round(p().fraction * 100)}
+              aria-label={`Import progress: ${phaseLabels[p().phase]}`}
+            />
+          </div>
+        )}
+      </Show>
+      <Show when={error()}>
+        <div role="alert" class="error-box">
+          <strong>Could not import “{fileName()}”.</strong> {error()}
+        </div>
+      </Show>
+      <Show when={notice()}>
+        <p role="status">{notice()}</p>
+      </Show>
+    </section>
+  )
+}

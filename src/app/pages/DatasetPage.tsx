@@ -1,0 +1,185 @@
+/** A dataset: identity (name, file, size, hash), its versions, schema with logical kinds, column profiles and a row preview. */
+import { A, useLocation, useParams } from '@solidjs/router'
+import { For, Show } from 'solid-js'
+import type { ColumnProfile } from '../../domain/dataset.ts'
+import type { DatasetId, WorkspaceId } from '../../domain/ids.ts'
+import { DataGrid } from '../components/DataGrid.tsx'
+import { Histogram } from '../components/Histogram.tsx'
+import { NewExperimentButton } from '../components/NewExperimentButton.tsx'
+import { formatBytes, formatCount, formatDate, formatNumber } from '../format.ts'
+import { dataWorker } from '../services/dataClient.ts'
+import { createLiveQuery, db } from '../services/db.ts'
+
+export function DatasetPage() {
+  const params = useParams<{ workspaceId: WorkspaceId; datasetId: DatasetId }>()
+  const location = useLocation<{ notice?: string }>()
+  const dataset = createLiveQuery(
+    () => params.datasetId,
+    (id) => db.datasets.get(id),
+  )
+  const versions = createLiveQuery(
+    () => dataset(),
+    (d) =>
+      d
+        ? db.datasets.where('[workspaceId+name]').equals([d.workspaceId, d.name]).sortBy('version')
+        : Promise.resolve([]),
+  )
+
+  return (
+    <Show when={dataset()} fallback={<p class="loading">Loading dataset…</p>}>
+      {(d) => (
+        <div class="page">
+          <header class="page-header">
+            <h1>
+              {d().name} <span class="version">v{d().version}</span>
+            </h1>
+            <Show when={location.state?.notice}>
+              <p role="status" class="notice">
+                {location.state?.notice}
+              </p>
+            </Show>
+            <dl class="facts" aria-label="Dataset facts">
+              <div>
+                <dt>Rows</dt>
+                <dd data-testid="row-count">{formatCount(d().rowCount)}</dd>
+              </div>
+              <div>
+                <dt>Columns</dt>
+                <dd data-testid="column-count">{formatCount(d().schema.length)}</dd>
+              </div>
+              <div>
+                <dt>Size</dt>
+                <dd>{formatBytes(d().byteSize)}</dd>
+              </div>
+              <div>
+                <dt>Source file</dt>
+                <dd>{d().sourcePath}</dd>
+              </div>
+              <div>
+                <dt>Imported</dt>
+                <dd>{formatDate(d().importedAt)}</dd>
+              </div>
+              <div class="wide">
+                <dt>SHA-256</dt>
+                <dd>
+                  <code data-testid="dataset-hash">{d().hash}</code>
+                </dd>
+              </div>
+            </dl>
+            <Show when={(versions() ?? []).length > 1}>
+              <nav aria-label="Versions" class="versions">
+                Versions:{' '}
+                <For each={versions()}>
+                  {(version) => (
+                    <A
+                      class="chip"
+                      href={`/w/${params.workspaceId}/datasets/${version.id}`}
+                      aria-current={version.id === d().id ? 'page' : undefined}
+                    >
+                      v{version.version}
+                    </A>
+                  )}
+                </For>
+              </nav>
+            </Show>
+            <NewExperimentButton dataset={d()} />
+          </header>
+
+          <section aria-labelledby="schema-title">
+            <h2 id="schema-title">Schema and profile</h2>
+            <table class="data-table schema-table" aria-labelledby="schema-title">
+              <thead>
+                <tr>
+                  <th scope="col">Column</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col" class="num">
+                    Missing
+                  </th>
+                  <th scope="col" class="num">
+                    Distinct
+                  </th>
+                  <th scope="col">Summary</th>
+                  <th scope="col">Distribution</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={d().schema}>
+                  {(column, i) => {
+                    const profile = () => d().profile[i()]
+                    return (
+                      <tr data-column={column.name}>
+                        <th scope="row">{column.name}</th>
+                        <td>
+                          <code>{column.physicalType}</code>
+                        </td>
+                        <td>
+                          <span class={`kind kind-${column.kind}`}>{column.kind}</span>
+                        </td>
+                        <td class="num" data-testid={`missing-${column.name}`}>
+                          {formatCount(profile().missing)}
+                        </td>
+                        <td class="num">{formatCount(profile().distinct)}</td>
+                        <td class="summary">
+                          <ProfileSummary profile={profile()} />
+                        </td>
+                        <td>
+                          <Show when={profile().histogram}>
+                            {(h) => <Histogram edges={h().edges} counts={h().counts} label={column.name} />}
+                          </Show>
+                        </td>
+                      </tr>
+                    )
+                  }}
+                </For>
+              </tbody>
+            </table>
+          </section>
+
+          <section aria-labelledby="preview-title">
+            <h2 id="preview-title">Rows</h2>
+            <DataGrid
+              label={`Rows of ${d().name}`}
+              columns={d().schema.map((c) => c.name)}
+              rowCount={d().rowCount}
+              fetchRows={(start, count) => dataWorker().previewRows(d().id, start, count)}
+            />
+          </section>
+        </div>
+      )}
+    </Show>
+  )
+}
+
+function ProfileSummary(props: { profile: ColumnProfile }) {
+  return (
+    <Show
+      when={props.profile.topValues}
+      fallback={
+        <span>
+          <Show when={props.profile.min !== undefined}>
+            min {formatNumber(props.profile.min)} · max {formatNumber(props.profile.max)}
+          </Show>
+          <Show when={props.profile.mean !== undefined}>
+            {' '}
+            · mean {formatNumber(props.profile.mean)} · sd {formatNumber(props.profile.std)}
+          </Show>
+        </span>
+      }
+    >
+      {(top) => (
+        <span>
+          <For each={top().slice(0, 5)}>
+            {(value, i) => (
+              <>
+                {i() > 0 ? ', ' : ''}
+                <q>{value.value}</q> ({formatCount(value.count)})
+              </>
+            )}
+          </For>
+          {top().length > 5 ? ', …' : ''}
+        </span>
+      )}
+    </Show>
+  )
+}

@@ -1,0 +1,334 @@
+/**
+ * Runs from the app: freeze the experiment's pipeline into a snapshot, record the run as running,
+ * execute it in a fresh run worker, then store its artifacts and complete it — or fail it with the
+ * reason. Cancel terminates the worker at once. Each live run holds a Web Lock, so at start-up a run
+ * still marked running without its lock was left by a closed page and is marked failed ("interrupted").
+ */
+import * as Comlink from 'comlink'
+import { createStore, produce } from 'solid-js/store'
+import type { Artifact, ArtifactType } from '../../domain/artifact.ts'
+import { artifactBlobPath } from '../../domain/artifact.ts'
+import { errorMessage, HookError, WorkerError } from '../../domain/errors.ts'
+import { sha256 } from '../../domain/hash.ts'
+import type { ExperimentId, RunId } from '../../domain/ids.ts'
+import { newId } from '../../domain/ids.ts'
+import { deriveLineage } from '../../domain/lineage.ts'
+import type { ModelRecord } from '../../domain/model.ts'
+import type { PipelineSnapshot } from '../../domain/pipeline.ts'
+import { createSnapshot } from '../../domain/pipeline.ts'
+import type { LogEntry, Run, RunFailure } from '../../domain/run.ts'
+import { completeRun, createRun, failRun } from '../../domain/run.ts'
+import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
+import { workspaceBlobStore } from '../../storage/roots.ts'
+import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
+import { installErrorTransfer } from '../../workers/errorTransfer.ts'
+import type { RunWorkerApi, SerializedOutcome } from '../../workers/runApi.ts'
+import { dataWorker } from './dataClient.ts'
+import { db } from './db.ts'
+
+export interface LiveRun {
+  progress?: RunProgressEvent
+  /** Loss per epoch/iteration of the model being fitted, for the live curve. */
+  losses: number[]
+  logs: LogEntry[]
+}
+
+const [liveRuns, setLiveRuns] = createStore<Record<string, LiveRun>>({})
+
+export { liveRuns }
+
+const workers = new Map<string, { worker: Worker; cancel: () => void }>()
+
+export function createRunWorker(): { worker: Worker; api: Comlink.Remote<RunWorkerApi> } {
+  installErrorTransfer()
+  const worker = new Worker(new URL('../../workers/run.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'butterfly-run',
+  })
+  return { worker, api: Comlink.wrap<RunWorkerApi>(worker) }
+}
+
+const lockName = (runId: string) => `butterfly-run:${runId}`
+
+/** Marks runs left running by a closed page as failed ("interrupted"). */
+export async function startupRecovery(): Promise<void> {
+  const running = await db.runs.where('status').equals('running').toArray()
+  if (running.length === 0) return
+  const held = new Set(((await navigator.locks?.query())?.held ?? []).map((lock) => lock.name))
+  for (const run of running) {
+    if (held.has(lockName(run.id)) || workers.has(run.id)) continue
+    await db.runs.put(
+      failRun(
+        run,
+        { reason: 'interrupted', message: 'interrupted: the page was closed while the run was running' },
+        Date.now(),
+      ),
+    )
+  }
+}
+
+/** Freezes the experiment's draft and starts a run; resolves with its id once it is recorded. */
+export async function startRun(
+  experimentId: ExperimentId,
+  options: { seed?: number; snapshot?: PipelineSnapshot; rerunOf?: RunId } = {},
+): Promise<RunId> {
+  const experiment = await db.experiments.get(experimentId)
+  if (!experiment) throw new Error(`No experiment ${experimentId}`)
+  const dataset = await db.datasets.get(experiment.datasetId)
+  if (!dataset) throw new Error(`The dataset of experiment “${experiment.name}” is missing`)
+  let snapshot = options.snapshot
+  if (!snapshot) {
+    const pipeline = await db.pipelines.get(experiment.pipelineId)
+    if (!pipeline) throw new Error(`The pipeline of experiment “${experiment.name}” is missing`)
+    const hooks = await db.hooks.where('pipelineId').equals(pipeline.id).toArray()
+    snapshot = await createSnapshot({
+      pipeline,
+      hooks,
+      task: experiment.task,
+      datasetId: dataset.id,
+      datasetHash: dataset.hash,
+      seed: options.seed,
+    })
+  }
+  const number = (await db.runs.where('experimentId').equals(experimentId).count()) + 1
+  const run: Run = {
+    ...createRun({
+      id: newId('run'),
+      workspaceId: experiment.workspaceId,
+      number,
+      snapshot,
+      now: Date.now(),
+    }),
+    ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
+  }
+  await db.runs.add(run)
+  setLiveRuns(run.id, { losses: [], logs: [] })
+  void executeRun(run)
+  return run.id
+}
+
+/** Stops a running run at once: its worker is terminated and the run fails with reason "cancelled". */
+export function cancelRun(runId: string): void {
+  workers.get(runId)?.cancel()
+}
+
+async function executeRun(run: Run): Promise<void> {
+  const { worker, api } = createRunWorker()
+  let cancelled!: () => void
+  const cancelledPromise = new Promise<never>((_, reject) => {
+    cancelled = () => reject(new WorkerError('cancelled', 'cancelled'))
+  })
+  workers.set(run.id, {
+    worker,
+    cancel: () => {
+      worker.terminate()
+      cancelled()
+    },
+  })
+  const logs: LogEntry[] = []
+  const work = async () => {
+    const data = await dataWorker().datasetArrow(run.datasetId)
+    return api.execute(
+      Comlink.transfer({ snapshot: run.snapshot, data }, [data.buffer as ArrayBuffer]),
+      Comlink.proxy((event: RunProgressEvent) => {
+        setLiveRuns(run.id, 'progress', event)
+        if (event.loss !== undefined)
+          setLiveRuns(
+            run.id,
+            produce((live) => live.losses.push(event.loss as number)),
+          )
+      }),
+      Comlink.proxy((entry: LogEntry) => {
+        logs.push(entry)
+        setLiveRuns(
+          run.id,
+          produce((live) => live.logs.push(entry)),
+        )
+      }),
+    )
+  }
+  const run_ = () =>
+    navigator.locks
+      ? navigator.locks.request(lockName(run.id), () => Promise.race([work(), cancelledPromise]))
+      : Promise.race([work(), cancelledPromise])
+  try {
+    const outcome = (await run_()) as SerializedOutcome
+    await persistCompletedRun(run, outcome)
+  } catch (error) {
+    const failure: RunFailure = {
+      reason:
+        error instanceof WorkerError && error.code === 'cancelled'
+          ? 'cancelled'
+          : error instanceof HookError
+            ? 'hook'
+            : 'error',
+      message: error instanceof WorkerError && error.code === 'cancelled' ? 'cancelled' : errorMessage(error),
+    }
+    const stored = (await db.runs.get(run.id)) ?? run
+    if (stored.status === 'running')
+      await db.runs.put(failRun(stored, failure, Date.now(), { logs: logs.length ? logs : stored.logs }))
+  } finally {
+    worker.terminate()
+    workers.delete(run.id)
+    await syncWorkspaceManifest(db, run.workspaceId).catch(() => undefined)
+  }
+}
+
+async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promise<void> {
+  const workspace = await db.workspaces.get(run.workspaceId)
+  if (!workspace) throw new Error('The workspace of this run is gone')
+  const blobs = await workspaceBlobStore(db, workspace)
+  const artifacts: Artifact[] = []
+  const models: ModelRecord[] = []
+  const modelId = newId('model')
+  const addArtifact = async (
+    type: ArtifactType,
+    fileName: string,
+    mediaType: string,
+    bytes: Uint8Array<ArrayBuffer>,
+    metadata: Record<string, unknown> = {},
+  ) => {
+    const path = artifactBlobPath(run.id, fileName)
+    await blobs.write(path, bytes, { overwrite: true })
+    const artifact: Artifact = {
+      schemaVersion: 1,
+      id: newId('artifact'),
+      runId: run.id,
+      ...(type === 'model' ? { modelId } : {}),
+      type,
+      fileName,
+      path,
+      mediaType,
+      byteSize: bytes.byteLength,
+      sha256: await sha256(bytes),
+      metadata,
+      createdAt: Date.now(),
+    }
+    artifacts.push(artifact)
+    return artifact
+  }
+  const encode = (text: string) => new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>
+
+  if (outcome.model) {
+    const bytes = new Uint8Array(outcome.model.bytes) as Uint8Array<ArrayBuffer>
+    const isJson = bytes[0] === 0x7b
+    const artifact = await addArtifact(
+      'model',
+      `model-${outcome.model.family}.${isJson ? 'json' : 'bin'}`,
+      isJson ? 'application/json' : 'application/octet-stream',
+      bytes,
+      {
+        family: outcome.model.family,
+        framework: outcome.model.framework,
+      },
+    )
+    models.push({
+      schemaVersion: 1,
+      id: modelId,
+      runId: run.id,
+      family: outcome.model.family,
+      framework: outcome.model.framework,
+      hyperparameters: outcome.model.hyperparameters,
+      trainingMetadata: { ...outcome.model.trainingMetadata, backend: outcome.backend },
+      role: 'chosen',
+      validationScore: outcome.leaderboard.find((entry) => entry.chosen)?.validationScore,
+      artifactIds: [artifact.id],
+      createdAt: Date.now(),
+    })
+  }
+  for (const entry of outcome.leaderboard) {
+    if (entry.chosen && outcome.model) continue
+    models.push({
+      schemaVersion: 1,
+      id: newId('model'),
+      runId: run.id,
+      family: entry.family,
+      framework:
+        entry.family === 'gbdt' || entry.family === 'rf' || entry.family === 'tree'
+          ? 'butterfly-trees'
+          : 'tfjs',
+      hyperparameters: entry.hyperparameters,
+      trainingMetadata: { fitSeconds: entry.fitSeconds, foldScores: entry.foldScores },
+      role: 'candidate',
+      validationScore: Number.isFinite(entry.validationScore) ? entry.validationScore : undefined,
+      artifactIds: [],
+      createdAt: Date.now(),
+    })
+  }
+  const report = {
+    run: run.id,
+    lineage: deriveLineage({ ...run, backend: outcome.backend }),
+    task: outcome.task,
+    metrics: outcome.metrics,
+    report: outcome.report,
+    leaderboard: outcome.leaderboard.map((e) => ({
+      ...e,
+      validationScore: Number.isFinite(e.validationScore) ? e.validationScore : null,
+    })),
+    featureNames: outcome.featureNames,
+    importances: outcome.importances ?? null,
+    trainingCurve: outcome.trainingCurve ?? null,
+    timings: outcome.timings,
+    droppedRows: outcome.droppedRows,
+  }
+  await addArtifact(
+    'metrics-json',
+    'metrics.json',
+    'application/json',
+    encode(JSON.stringify(report, jsonSafe, 1)),
+  )
+  await addArtifact(
+    'log',
+    'run.log',
+    'application/x-ndjson',
+    encode(outcome.logs.map((entry) => JSON.stringify(entry)).join('\n')),
+  )
+  if (outcome.predictions)
+    await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictionsCsv(outcome)))
+
+  await db.transaction('rw', db.runs, db.artifacts, db.models, async () => {
+    const stored = await db.runs.get(run.id)
+    if (stored?.status !== 'running') return
+    await db.artifacts.bulkAdd(artifacts)
+    await db.models.bulkAdd(models)
+    await db.runs.put(
+      completeRun(stored, {
+        metrics: outcome.metrics,
+        model: outcome.model
+          ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
+          : undefined,
+        blockTimings: outcome.blockTimings,
+        logs: outcome.logs,
+        modelIds: models.filter((m) => m.role === 'chosen').map((m) => m.id),
+        artifactIds: artifacts.map((a) => a.id),
+        backend: outcome.backend,
+        now: Date.now(),
+      }),
+    )
+  })
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>)
+  return value
+}
+
+export function predictionsCsv(outcome: Pick<SerializedOutcome, 'predictions'>): string {
+  const p = outcome.predictions
+  if (!p) return ''
+  const classes = p.classes ?? []
+  const header = ['row', 'y_true', 'y_pred', ...classes.map((c) => `proba_${c}`)]
+  const lines = [header.map(csvField).join(',')]
+  const label = (v: number) => (classes.length ? (classes[v] ?? '') : String(v))
+  for (let i = 0; i < p.rows.length; i++) {
+    const fields = [String(p.rows[i]), label(p.yTrue[i]), label(p.yPred[i])]
+    for (let k = 0; k < classes.length; k++) fields.push(String(p.proba?.[i * classes.length + k] ?? ''))
+    lines.push(fields.map(csvField).join(','))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}

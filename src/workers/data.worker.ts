@@ -1,0 +1,27 @@
+/** Data worker entry point: DuckDB (nested worker), OPFS and the dataset metadata, behind Comlink. */
+import * as Comlink from 'comlink'
+import { openDb } from '../storage/db.ts'
+import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
+import { DataApi } from './dataApi.ts'
+import { createBrowserSqlEngine } from './duckdbBrowser.ts'
+import { installErrorTransfer } from './errorTransfer.ts'
+import { parquetToArrow } from './parquetBrowser.ts'
+
+installErrorTransfer()
+let engine: Promise<SqlEngine> | undefined
+
+const api = new DataApi({
+  db: openDb(),
+  engine: () => {
+    engine ??= createBrowserSqlEngine()
+    return engine
+  },
+  parquetToArrow,
+  async freeBytes() {
+    const estimate = await navigator.storage?.estimate?.()
+    if (!estimate?.quota) return undefined
+    return estimate.quota - (estimate.usage ?? 0)
+  },
+})
+
+Comlink.expose(api)

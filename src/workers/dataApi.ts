@@ -1,0 +1,132 @@
+/**
+ * The data worker's API: dataset import, re-attaching tables after a reload, row windows for the
+ * preview grid, and Arrow hand-off to the run worker. A plain class over injected dependencies, so
+ * the same code runs in the worker (browser DuckDB, OPFS) and in tests.
+ */
+import { tableFromIPC, tableToIPC } from 'apache-arrow'
+import type { Dataset } from '../domain/dataset.ts'
+import { StorageError } from '../domain/errors.ts'
+import type { WorkspaceId } from '../domain/ids.ts'
+import { ensureDatasetTable, formatOf, importDataset } from '../storage/datasetImport.ts'
+import type { ButterflyDb } from '../storage/db.ts'
+import { workspaceBlobStore } from '../storage/roots.ts'
+import { preflightBytes, preflightCsv } from '../storage/tables/csvPreflight.ts'
+import type { ParquetToArrow } from '../storage/tables/ingest.ts'
+import { dropTable, loadTable } from '../storage/tables/ingest.ts'
+import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
+import { plainValue, quoteIdent } from '../storage/tables/sqlEngine.ts'
+import type { DataWorkerApi, ImportProgress, ImportResult, RowWindow } from './protocol.ts'
+
+export interface DataApiDeps {
+  db: ButterflyDb
+  engine: () => Promise<SqlEngine>
+  parquetToArrow: ParquetToArrow
+  freeBytes?: () => Promise<number | undefined>
+}
+
+export class DataApi implements DataWorkerApi {
+  private readonly loadedTables = new Set<string>()
+  private uploads = 0
+
+  constructor(private readonly deps: DataApiDeps) {}
+
+  async importFile(
+    request: { workspaceId: WorkspaceId; file: File },
+    onProgress?: (progress: ImportProgress) => void,
+  ): Promise<ImportResult> {
+    // DuckDB starts while the file is checked and hashed; bad files fail without waiting for it.
+    const engine = this.deps.engine()
+    engine.catch(() => undefined)
+    const workspace = await this.deps.db.workspaces.get(request.workspaceId)
+    if (!workspace) throw new StorageError('not-found', `No workspace ${request.workspaceId}`)
+    return importDataset(
+      {
+        db: this.deps.db,
+        engine,
+        blobs: await workspaceBlobStore(this.deps.db, workspace),
+        parquetToArrow: this.deps.parquetToArrow,
+        freeBytes: this.deps.freeBytes,
+        loadedTables: this.loadedTables,
+      },
+      request,
+      onProgress,
+    )
+  }
+
+  async previewRows(datasetId: string, start: number, count: number): Promise<RowWindow> {
+    const { dataset, table, engine } = await this.attach(datasetId)
+    const from = Math.max(0, Math.floor(start))
+    const limit = Math.max(0, Math.min(2000, Math.floor(count)))
+    // rowid is the insertion order of an immutable table: a range on it is a cheap, stable window.
+    const result = await engine.query(
+      `SELECT * FROM ${quoteIdent(table)} WHERE rowid >= ${from} AND rowid < ${from + limit} ORDER BY rowid`,
+    )
+    const columns = dataset.schema.map((c) => c.name)
+    const vectors = columns.map((_, i) => result.getChildAt(i))
+    const rows: RowWindow['rows'] = []
+    for (let r = 0; r < result.numRows; r++) {
+      rows.push(vectors.map((vector) => cell(vector?.get(r))))
+    }
+    return { columns, start: from, rows }
+  }
+
+  async datasetArrow(datasetId: string): Promise<Uint8Array> {
+    const { table, engine } = await this.attach(datasetId)
+    return tableToIPC(await engine.query(`SELECT * FROM ${quoteIdent(table)} ORDER BY rowid`), 'stream')
+  }
+
+  async fileArrow(file: File): Promise<Uint8Array> {
+    const engine = await this.deps.engine()
+    const format = formatOf(file.name)
+    const table = `upload_${++this.uploads}`
+    let delimiter: Dataset['delimiter']
+    if (format !== 'parquet') {
+      const head = new Uint8Array(await file.slice(0, preflightBytes).arrayBuffer())
+      delimiter = preflightCsv(head, file.size <= preflightBytes, format === 'tsv').delimiter
+    }
+    try {
+      await loadTable(
+        engine,
+        table,
+        `${table}.${format}`,
+        { format, delimiter },
+        { file, parquetToArrow: this.deps.parquetToArrow },
+      )
+      return tableToIPC(await engine.query(`SELECT * FROM ${quoteIdent(table)} ORDER BY rowid`), 'stream')
+    } finally {
+      await dropTable(engine, table).catch(() => undefined)
+    }
+  }
+
+  private async attach(datasetId: string) {
+    const dataset = await this.deps.db.datasets.get(datasetId)
+    if (!dataset) throw new StorageError('not-found', `No dataset ${datasetId}`)
+    const workspace = await this.deps.db.workspaces.get(dataset.workspaceId)
+    if (!workspace) throw new StorageError('not-found', `No workspace ${dataset.workspaceId}`)
+    const engine = await this.deps.engine()
+    const table = await ensureDatasetTable(
+      {
+        db: this.deps.db,
+        engine,
+        blobs: await workspaceBlobStore(this.deps.db, workspace),
+        parquetToArrow: this.deps.parquetToArrow,
+        loadedTables: this.loadedTables,
+      },
+      dataset,
+    )
+    return { dataset, table, engine }
+  }
+}
+
+function cell(value: unknown): string | number | boolean | null {
+  const plain = plainValue(value)
+  if (plain === null || plain === undefined) return null
+  if (typeof plain === 'number' || typeof plain === 'string' || typeof plain === 'boolean') return plain
+  if (plain instanceof Date) return plain.toISOString()
+  return String(plain)
+}
+
+/** Re-reads an Arrow IPC stream (the run worker side uses this). */
+export function arrowFromIpc(bytes: Uint8Array) {
+  return tableFromIPC(bytes)
+}

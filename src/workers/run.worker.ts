@@ -1,0 +1,31 @@
+/** Run worker entry point: one worker per run, terminated on Cancel. TF.js wasm files come from our origin. */
+import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
+import simdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
+import threadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+import * as Comlink from 'comlink'
+import { openDb } from '../storage/db.ts'
+import { installErrorTransfer } from './errorTransfer.ts'
+import { RunApi } from './runApi.ts'
+
+installErrorTransfer()
+const db = openDb()
+
+const api = new RunApi({
+  wasmPaths: {
+    'tfjs-backend-wasm.wasm': wasmUrl,
+    'tfjs-backend-wasm-simd.wasm': simdUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': threadedUrl,
+  },
+  deviceKey: `${navigator.userAgent}|${navigator.hardwareConcurrency}`,
+  calibrationCache: {
+    async get(key) {
+      return (await db.settings.get(`tf-calibration:${key}`))?.value as Record<string, number> | undefined
+    },
+    async set(key, value) {
+      await db.settings.put({ key: `tf-calibration:${key}`, value })
+    },
+  },
+  transfer: (value, buffers) => Comlink.transfer(value, buffers),
+})
+
+Comlink.expose(api)

@@ -1,0 +1,205 @@
+import { cspViolations, dropFiles, expect, importWithPicker, openApp, readFixture, test } from './fixtures.ts'
+
+test.describe('dataset import', () => {
+  test('drag in penguins.csv and see the right schema and profile; it survives a reload', async ({
+    page,
+  }) => {
+    await openApp(page)
+    await expect(page.getByTestId('dropzone')).toContainText('Drop a CSV or Parquet file here')
+    await dropFiles(page, 'main', [
+      { name: 'penguins.csv', bytes: readFixture('datasets/penguins.csv'), type: 'text/csv' },
+    ])
+    await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 60_000 })
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('penguins')
+    await expect(page.getByTestId('row-count')).toHaveText('344')
+    await expect(page.getByTestId('column-count')).toHaveText('8')
+    const schema = page.getByRole('table', { name: 'Schema and profile' })
+    await expect(schema.getByRole('row')).toHaveCount(9)
+    const sex = schema.getByRole('row', { name: /^sex/ })
+    await expect(sex.getByRole('cell').nth(1)).toHaveText('categorical')
+    await expect(page.getByTestId('missing-sex')).toHaveText('11')
+    await expect(
+      schema
+        .getByRole('row', { name: /^bill_length_mm/ })
+        .getByRole('cell')
+        .nth(1),
+    ).toHaveText('numeric')
+    await expect(page.getByRole('img', { name: 'Histogram of bill_length_mm' })).toBeVisible()
+    // The row preview comes from DuckDB in the data worker.
+    const grid = page.getByRole('grid', { name: 'Rows of penguins' })
+    await expect(grid.getByText('Adelie').first()).toBeVisible()
+    const hash = await page.getByTestId('dataset-hash').textContent()
+    expect(hash).toMatch(/^[0-9a-f]{64}$/)
+
+    await page.reload()
+    await expect(page.getByTestId('missing-sex')).toHaveText('11')
+    await expect(
+      page.getByRole('grid', { name: 'Rows of penguins' }).getByText('Torgersen').first(),
+    ).toBeVisible()
+    await expect(
+      page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'penguins' }),
+    ).toBeVisible()
+    expect(await cspViolations(page)).toEqual([])
+  })
+
+  test('the Parquet version gives the same schema and profile', async ({ page }) => {
+    await openApp(page)
+    await page.getByLabel('Import a data file').setInputFiles({
+      name: 'penguins.parquet',
+      mimeType: 'application/octet-stream',
+      buffer: readFixture('datasets/penguins.parquet'),
+    })
+    await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 60_000 })
+    await expect(page.getByTestId('row-count')).toHaveText('344')
+    await expect(page.getByTestId('column-count')).toHaveText('8')
+    await expect(page.getByTestId('missing-sex')).toHaveText('11')
+    await expect(
+      page
+        .getByRole('table', { name: 'Schema and profile' })
+        .getByRole('row', { name: /^species/ })
+        .getByRole('cell')
+        .nth(1),
+    ).toHaveText('categorical')
+  })
+
+  test('importing the same file twice finds the existing dataset', async ({ page }) => {
+    await openApp(page)
+    await importWithPicker(page, 'datasets/iris.csv')
+    const first = page.url()
+    await page.getByRole('link', { name: 'Butterfly home' }).click()
+    await importWithPicker(page, 'datasets/iris.csv', 'iris-copy.csv')
+    expect(page.url()).toBe(first)
+    await expect(page.getByRole('status')).toContainText('already imported as “iris” v1')
+    await page.getByRole('link', { name: 'Butterfly home' }).click()
+    await expect(
+      page.getByRole('table', { name: 'Datasets in this workspace' }).getByRole('row'),
+    ).toHaveCount(2)
+  })
+
+  test('different bytes under the same name become version 2, listed together', async ({ page }) => {
+    await openApp(page)
+    await page
+      .getByLabel('Import a data file')
+      .setInputFiles({ name: 'scores.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n') })
+    await expect(page).toHaveURL(/\/datasets\//)
+    await page.getByRole('link', { name: 'Butterfly home' }).click()
+    await page
+      .getByLabel('Import a data file')
+      .setInputFiles({ name: 'scores.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n3,4\n') })
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('v2')
+    await expect(page.getByRole('navigation', { name: 'Versions' }).getByRole('link')).toHaveCount(2)
+  })
+})
+
+const badInputs: { label: string; name: string; bytes: Buffer; message: RegExp }[] = [
+  { label: 'empty file', name: 'empty.csv', bytes: Buffer.alloc(0), message: /is empty/ },
+  {
+    label: 'header only',
+    name: 'header.csv',
+    bytes: Buffer.from('a,b,c\n'),
+    message: /header but no data rows/,
+  },
+  {
+    label: 'ragged rows',
+    name: 'ragged.csv',
+    bytes: Buffer.from('a,b,c\n1,2,3\n4,5\n'),
+    message: /Line 3 has 2 fields but the header has 3/,
+  },
+  {
+    label: 'binary junk named .csv',
+    name: 'junk.csv',
+    bytes: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+    message: /not text/,
+  },
+  {
+    label: 'truncated Parquet',
+    name: 'cut.parquet',
+    bytes: readFixture('datasets/penguins.parquet').subarray(0, 3000),
+    message: /truncated or corrupt/,
+  },
+  {
+    label: 'corrupt Parquet',
+    name: 'bad.parquet',
+    bytes: Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(500, 7), Buffer.from('PAR1')]),
+    message: /truncated or corrupt/,
+  },
+  {
+    label: 'duplicate column names',
+    name: 'dup.csv',
+    bytes: Buffer.from('a,b,a\n1,2,3\n'),
+    message: /names the column “a” twice/,
+  },
+  {
+    label: 'empty column name',
+    name: 'blank.csv',
+    bytes: Buffer.from('a,,c\n1,2,3\n'),
+    message: /Column 2 of the header has no name/,
+  },
+  {
+    label: 'unsupported extension',
+    name: 'sheet.xlsx',
+    bytes: Buffer.from('PK'),
+    message: /drop a \.csv, \.tsv or \.parquet file/,
+  },
+]
+
+test.describe('bad input gets a specific message and leaves nothing behind', () => {
+  for (const input of badInputs) {
+    test(input.label, async ({ page }) => {
+      await openApp(page)
+      await page
+        .getByLabel('Import a data file')
+        .setInputFiles({ name: input.name, mimeType: 'application/octet-stream', buffer: input.bytes })
+      await expect(page.getByRole('alert')).toContainText(input.message)
+      await expect(page.getByRole('alert')).toContainText(`Could not import “${input.name}”`)
+      await expect(page.getByText('No datasets yet')).toBeVisible()
+      const leftovers = await page.evaluate(async () => {
+        const root = await navigator.storage.getDirectory()
+        const files: string[] = []
+        const walk = async (dir: FileSystemDirectoryHandle, prefix: string) => {
+          for await (const [name, handle] of (
+            dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+          ).entries()) {
+            if (handle.kind === 'directory')
+              await walk(handle as FileSystemDirectoryHandle, `${prefix}${name}/`)
+            else files.push(`${prefix}${name}`)
+          }
+        }
+        await walk(root, '')
+        return files
+      })
+      expect(leftovers).toEqual([])
+    })
+  }
+
+  test('hostile column names stay inert', async ({ page }) => {
+    await openApp(page)
+    await page.getByLabel('Import a data file').setInputFiles({
+      name: 'hostile.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('x,"a""; DROP TABLE x; --"\n1,2\n3,4\n'),
+    })
+    await expect(page.getByTestId('row-count')).toHaveText('2')
+    await expect(
+      page
+        .getByRole('table', { name: 'Schema and profile' })
+        .getByRole('rowheader', { name: 'a"; DROP TABLE x; --' }),
+    ).toBeVisible()
+  })
+
+  test('a file larger than the free storage is refused before any work', async ({ page }) => {
+    await page.addInitScript(() => {
+      navigator.storage.estimate = async () => ({ quota: 10_000, usage: 9_000 })
+    })
+    await openApp(page)
+    await page.getByLabel('Import a data file').setInputFiles({
+      name: 'penguins.csv',
+      mimeType: 'text/csv',
+      buffer: readFixture('datasets/penguins.csv'),
+    })
+    await expect(page.getByRole('alert')).toContainText(
+      'is 15.2 kB but only 1.0 kB of browser storage is free',
+    )
+    await expect(page.getByText('No datasets yet')).toBeVisible()
+  })
+})
