@@ -1,12 +1,12 @@
 import * as Comlink from 'comlink'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { HookError } from '../domain/errors.ts'
 import type { Sha256Hex } from '../domain/hash.ts'
 import type { HookKind } from '../domain/hook.ts'
 import type { HookId } from '../domain/ids.ts'
 import type { HookSnapshot } from '../domain/pipeline.ts'
-import type { HookInput, HookOutput } from '../engine/hooks/hookContract.ts'
-import type { HookSyntaxCheck } from '../engine/hooks/hookSandbox.ts'
+import type { HookInput, HookOutput, HookRunner } from '../engine/hooks/hookContract.ts'
+import type { HookSandbox, HookSyntaxCheck } from '../engine/hooks/hookSandbox.ts'
 import type { SandboxWorkerApi } from '../engine/hooks/sandboxService.ts'
 import { SandboxService } from '../engine/hooks/sandboxService.ts'
 import type { SandboxEndpoint } from './sandboxClient.ts'
@@ -64,6 +64,13 @@ const hangingWorker = (): SandboxWorkerApi => ({
 })
 
 describe('SandboxClient', () => {
+  it('is a HookRunner, like the in-thread HookSandbox and the worker API it wraps', () => {
+    expectTypeOf<SandboxClient>().toExtend<HookRunner>()
+    expectTypeOf<HookSandbox>().toExtend<HookRunner>()
+    expectTypeOf<SandboxService>().toExtend<SandboxWorkerApi>()
+    expectTypeOf<Comlink.Remote<SandboxWorkerApi>['run']>().returns.resolves.toEqualTypeOf<HookOutput>()
+  })
+
   it('runs hooks through Comlink; typed arrays and HookError codes survive the boundary', async () => {
     const { spawn } = channelWorkers([() => new SandboxService()])
     const client = new SandboxClient({ spawn, limits: { memoryBytes: 32 * 1024 * 1024 } })
