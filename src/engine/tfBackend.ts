@@ -69,16 +69,19 @@ export function isNodeRuntime(): boolean {
   )
 }
 
-const wasmModule = '@tensorflow/tfjs-backend-wasm'
+// Node-only module, imported through a variable so browser bundles never try to resolve it.
+const nodeModuleSpecifier = 'node:module'
 
 async function registerWasm(wasmPaths: TfBackendOptions['wasmPaths']): Promise<void> {
-  const wasm = (await import(/* @vite-ignore */ wasmModule)) as typeof import('@tensorflow/tfjs-backend-wasm')
+  const wasm = await import('@tensorflow/tfjs-backend-wasm')
   // The threaded wasm build breaks after minification and is slower on two cores (browser-stack.md §3).
   // The flag only exists once the wasm backend module has registered it, so set it after the import.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
   if (wasmPaths) wasm.setWasmPaths(wasmPaths)
   else if (isNodeRuntime()) {
-    const { createRequire } = await import('node:module')
+    const { createRequire } = (await import(
+      /* @vite-ignore */ nodeModuleSpecifier
+    )) as typeof import('node:module')
     const require = createRequire(import.meta.url)
     const dist = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')
     wasm.setWasmPaths(dist.slice(0, dist.lastIndexOf('/') + 1))
@@ -88,7 +91,7 @@ async function registerWasm(wasmPaths: TfBackendOptions['wasmPaths']): Promise<v
 async function trySetBackend(name: TfBackendName, options: TfBackendOptions): Promise<boolean> {
   try {
     if (name === 'wasm') await registerWasm(options.wasmPaths)
-    if (name === 'webgpu') await import(/* @vite-ignore */ '@tensorflow/tfjs-backend-webgpu')
+    if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu')
     const ok = await tf.setBackend(name)
     if (ok) await tf.ready()
     return ok && tf.getBackend() === name

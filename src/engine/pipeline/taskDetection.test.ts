@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fixturePath, readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
 import type { DataFrame } from '../frame.ts'
-import { detectTask } from './taskDetection.ts'
+import { detectTask, detectTaskFromProfile } from './taskDetection.ts'
 import { frameFromText } from './textColumns.ts'
 
 const fixture = fixturePath
@@ -144,5 +144,52 @@ describe('detectTask rules', () => {
   it('rejects a classification target with one value', () => {
     const frame = textFrame({ x: ['1', '2'], target: ['a', 'a'] })
     expect(() => detectTask(frame)).toThrow("Target 'target' has 1 distinct value(s)")
+  })
+})
+
+describe('detectTaskFromProfile (stored schema + profile, no rows)', () => {
+  it('applies the same rules from counts', () => {
+    const task = detectTaskFromProfile(
+      [
+        { name: 'Status', physicalType: 'VARCHAR', kind: 'categorical' },
+        { name: 'Age', physicalType: 'BIGINT', kind: 'numeric' },
+        { name: 'row_id', physicalType: 'BIGINT', kind: 'numeric' },
+        { name: 'const', physicalType: 'VARCHAR', kind: 'categorical' },
+      ],
+      [
+        {
+          name: 'Status',
+          missing: 0,
+          distinct: 2,
+          topValues: [
+            { value: 'good', count: 70 },
+            { value: 'bad', count: 30 },
+          ],
+        },
+        { name: 'Age', missing: 3, distinct: 50 },
+        { name: 'row_id', missing: 0, distinct: 100 },
+        { name: 'const', missing: 0, distinct: 1 },
+      ],
+      100,
+    )
+    expect(task).toMatchObject({
+      target: 'Status',
+      taskType: 'binary',
+      positiveClass: 'bad',
+      metric: 'roc_auc',
+      excludedColumns: ['row_id', 'const'],
+    })
+    const regression = detectTaskFromProfile(
+      [
+        { name: 'a', physicalType: 'VARCHAR', kind: 'categorical' },
+        { name: 'price', physicalType: 'DOUBLE', kind: 'numeric' },
+      ],
+      [
+        { name: 'a', missing: 0, distinct: 3 },
+        { name: 'price', missing: 0, distinct: 90 },
+      ],
+      100,
+    )
+    expect(regression).toMatchObject({ target: 'price', taskType: 'regression', metric: 'r2' })
   })
 })

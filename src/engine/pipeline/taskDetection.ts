@@ -17,6 +17,8 @@
  *   second label in code-point order.
  * - Warnings: a feature identical to the target or predicting it perfectly (likely leakage).
  */
+
+import type { ColumnProfile, ColumnSchema, LogicalKind } from '../../domain/dataset.ts'
 import { ValidationError } from '../../domain/errors.ts'
 import type { TaskDefinition, TaskType } from '../../domain/task.ts'
 import { defaultMetricFor } from '../../domain/task.ts'
@@ -97,9 +99,27 @@ export function numericLabel(value: number): string {
   return String(value)
 }
 
+/**
+ * What detection needs to know about one column; built from a DataFrame ({@link detectTask}) or from a
+ * stored dataset schema + profile ({@link detectTaskFromProfile}).
+ */
+export interface ColumnSummary {
+  name: string
+  kind: LogicalKind
+  /** Stored as numbers (numeric, boolean, datetime). */
+  numeric: boolean
+  /** Distinct present values. */
+  distinct: number
+  /** Present (non-missing) values. */
+  present: number
+  /** Numeric only: every present value is a whole number. */
+  wholeNumbers: boolean
+  /** Label counts (target only; for the positive class of a binary task). */
+  labelCounts?: () => { label: string; count: number }[]
+}
+
 /** Chooses the target column by the naming rules; returns the name and why. */
-function chooseTarget(frame: DataFrame): { name: string; reason: string } {
-  const names = frame.columns.map((c) => c.name)
+function chooseTarget(names: readonly string[]): { name: string; reason: string } {
   const lower = names.map((n) => n.toLowerCase().trim())
   // 'y' next to 'x' or 'z' is a coordinate or dimension (diamonds' x, y, z), not a target.
   const coordinates = lower.includes('x') || lower.includes('z')
@@ -120,51 +140,55 @@ function chooseTarget(frame: DataFrame): { name: string; reason: string } {
   }
 }
 
-/** Proposes a task for `frame` (see the module comment for the rules). */
-export function detectTask(frame: DataFrame, options: DetectTaskOptions = {}): TaskDefinition {
-  if (frame.columns.length < 2)
+/**
+ * The detection rules over column summaries. `leakage` adds data-based warnings when the data is at
+ * hand (it gets the target name, task type and the columns already excluded).
+ */
+export function detectTaskFromSummaries(
+  columns: readonly ColumnSummary[],
+  nRows: number,
+  options: DetectTaskOptions = {},
+  leakage?: (target: string, taskType: TaskType, skip: Set<string>) => string[],
+): TaskDefinition {
+  if (columns.length < 2)
     throw new ValidationError(
       'invalid-argument',
-      `A task needs at least two columns, the table has ${frame.columns.length}`,
+      `A task needs at least two columns, the table has ${columns.length}`,
     )
   const reasons: string[] = []
   const warnings: string[] = []
   let targetName: string
   if (options.target !== undefined) {
-    if (!frame.columns.some((c) => c.name === options.target))
+    if (!columns.some((c) => c.name === options.target))
       throw new ValidationError(
         'invalid-argument',
-        `Unknown target column '${options.target}' (columns: ${frame.columns.map((c) => c.name).join(', ')})`,
+        `Unknown target column '${options.target}' (columns: ${columns.map((c) => c.name).join(', ')})`,
       )
     targetName = options.target
     reasons.push(`Target '${targetName}': chosen by the user`)
   } else {
-    const choice = chooseTarget(frame)
+    const choice = chooseTarget(columns.map((c) => c.name))
     targetName = choice.name
     reasons.push(choice.reason)
   }
-  const target = frame.columns.find((c) => c.name === targetName)!
-  const distinct = distinctCount(target)
+  const target = columns.find((c) => c.name === targetName)!
+  const distinct = target.distinct
   let taskType: TaskType
   if (options.taskType) {
     taskType = options.taskType
     reasons.push(`Task ${taskType}: chosen by the user`)
-  } else if (target.type === 'categorical' || target.kind === 'boolean') {
+  } else if (!target.numeric || target.kind === 'boolean') {
     taskType = distinct <= 2 ? 'binary' : 'multiclass'
     reasons.push(`Task ${taskType}: the target holds ${distinct} distinct labels`)
+  } else if (distinct === 2) {
+    taskType = 'binary'
+    reasons.push('Task binary: the numeric target has exactly 2 distinct values')
+  } else if (target.wholeNumbers && distinct <= 10) {
+    taskType = 'multiclass'
+    reasons.push(`Task multiclass: the target holds ${distinct} distinct whole numbers`)
   } else {
-    let whole = true
-    for (const v of target.values) if (!Number.isNaN(v) && !Number.isInteger(v)) whole = false
-    if (distinct === 2) {
-      taskType = 'binary'
-      reasons.push('Task binary: the numeric target has exactly 2 distinct values')
-    } else if (whole && distinct <= 10) {
-      taskType = 'multiclass'
-      reasons.push(`Task multiclass: the target holds ${distinct} distinct whole numbers`)
-    } else {
-      taskType = 'regression'
-      reasons.push(`Task regression: the target is numeric with ${distinct} distinct values`)
-    }
+    taskType = 'regression'
+    reasons.push(`Task regression: the target is numeric with ${distinct} distinct values`)
   }
   if (taskType !== 'regression' && distinct < 2)
     throw new ValidationError(
@@ -176,7 +200,7 @@ export function detectTask(frame: DataFrame, options: DetectTaskOptions = {}): T
       'invalid-argument',
       `Target '${targetName}' has ${distinct} distinct values; a binary task needs exactly 2`,
     )
-  if (taskType === 'regression' && target.type === 'categorical')
+  if (taskType === 'regression' && !target.numeric)
     throw new ValidationError(
       'invalid-argument',
       `Target '${targetName}' is not numeric; a regression task needs numbers`,
@@ -185,27 +209,25 @@ export function detectTask(frame: DataFrame, options: DetectTaskOptions = {}): T
     warnings.push(`The target has ${distinct} classes; is this really classification?`)
 
   const excludedColumns: string[] = []
-  for (const column of frame.columns) {
+  for (const column of columns) {
     if (column.name === targetName) continue
-    const present = presentCount(column)
-    const values = distinctCount(column)
-    if (values <= 1) {
+    if (column.distinct <= 1) {
       excludedColumns.push(column.name)
       reasons.push(`Excluded '${column.name}': it is constant`)
     } else if (
       column.kind === 'identifier' ||
-      (values === frame.nRows &&
-        present === frame.nRows &&
+      (column.distinct === nRows &&
+        column.present === nRows &&
         isIdentifierName(column.name) &&
-        isWholeOrText(column))
+        (!column.numeric || column.wholeNumbers))
     ) {
       excludedColumns.push(column.name)
       reasons.push(`Excluded '${column.name}': it looks like an identifier (one distinct value per row)`)
     }
   }
-  warnings.push(...leakageWarnings(frame, target, taskType, new Set([...excludedColumns, targetName])))
+  if (leakage) warnings.push(...leakage(targetName, taskType, new Set([...excludedColumns, targetName])))
 
-  const positiveClass = taskType === 'binary' ? choosePositiveClass(target) : undefined
+  const positiveClass = taskType === 'binary' ? choosePositiveClass(target.labelCounts?.() ?? []) : undefined
   if (positiveClass !== undefined)
     reasons.push(`Positive class '${positiveClass.label}': ${positiveClass.reason}`)
   const metric = defaultMetricFor(taskType)
@@ -222,8 +244,63 @@ export function detectTask(frame: DataFrame, options: DetectTaskOptions = {}): T
   }
 }
 
-function isWholeOrText(column: Column): boolean {
-  return column.type === 'categorical' || column.values.every((v) => Number.isInteger(v))
+/** Summary of a frame column for detection. */
+function summarize(column: Column): ColumnSummary {
+  let whole = true
+  if (column.type === 'numeric')
+    for (const v of column.values) if (!Number.isNaN(v) && !Number.isInteger(v)) whole = false
+  return {
+    name: column.name,
+    kind: column.kind,
+    numeric: column.type === 'numeric',
+    distinct: distinctCount(column),
+    present: presentCount(column),
+    wholeNumbers: column.type === 'numeric' && whole,
+    labelCounts: () => targetLabelCounts(column),
+  }
+}
+
+/** Proposes a task for `frame` (see the module comment for the rules), with leakage warnings from the data. */
+export function detectTask(frame: DataFrame, options: DetectTaskOptions = {}): TaskDefinition {
+  return detectTaskFromSummaries(
+    frame.columns.map(summarize),
+    frame.nRows,
+    options,
+    (target, taskType, skip) =>
+      leakageWarnings(frame, frame.columns.find((c) => c.name === target)!, taskType, skip),
+  )
+}
+
+/**
+ * Proposes a task from a stored dataset's schema and profile (no data needed; leakage checks, which
+ * need the rows, are left out). Label counts for the positive class come from the profile's top values.
+ */
+export function detectTaskFromProfile(
+  schema: readonly ColumnSchema[],
+  profile: readonly ColumnProfile[],
+  rowCount: number,
+  options: DetectTaskOptions = {},
+): TaskDefinition {
+  const byName = new Map(profile.map((p) => [p.name, p]))
+  const summaries = schema.map((column): ColumnSummary => {
+    const stats = byName.get(column.name)
+    const numeric = column.kind === 'numeric' || column.kind === 'boolean' || column.kind === 'datetime'
+    // DuckDB types whole-number columns as integers (BIGINT…); booleans are 0/1.
+    const whole = /INT|BOOL/i.test(column.physicalType)
+    return {
+      name: column.name,
+      kind: column.kind,
+      numeric,
+      distinct: stats?.distinct ?? 0,
+      present: rowCount - (stats?.missing ?? 0),
+      wholeNumbers: numeric && whole,
+      labelCounts: () =>
+        (stats?.topValues ?? [])
+          .map((t) => ({ label: t.value, count: t.count }))
+          .sort((a, b) => compareCodePoints(a.label, b.label)),
+    }
+  })
+  return detectTaskFromSummaries(summaries, rowCount, options)
 }
 
 /** Class labels of a target column (code-point order) with their row counts. */
@@ -243,8 +320,10 @@ export function targetLabelCounts(target: Column): { label: string; count: numbe
     .sort((a, b) => compareCodePoints(a.label, b.label))
 }
 
-function choosePositiveClass(target: Column): { label: string; reason: string } {
-  const labels = targetLabelCounts(target)
+function choosePositiveClass(
+  labels: { label: string; count: number }[],
+): { label: string; reason: string } | undefined {
+  if (labels.length < 2) return undefined
   const events = labels.filter((l) => eventLabels.has(l.label.toLowerCase().trim()))
   if (events.length === 1) return { label: events[0].label, reason: 'it reads as the event of interest' }
   const [a, b] = labels
