@@ -9,7 +9,7 @@ import { shouldStop } from './boosting.ts'
 import { getTreeModelStructure, type TreeFittedModel } from './fittedTreeModel.ts'
 import { accuracy, blobs, classes, matrix, r2, regression, slice } from './testData.ts'
 
-async function fit(X: FeatureMatrix, y: Target, task: TaskType, hp: Hyperparameters = {}, seed = 42) {
+async function fitGbdt(X: FeatureMatrix, y: Target, task: TaskType, hp: Hyperparameters = {}, seed = 42) {
   return (await gbdtFamily.fit(
     X,
     y,
@@ -25,7 +25,9 @@ function firstTree(model: TreeFittedModel) {
 describe('gbdt on hand-checkable data', () => {
   it('finds a perfect split', async () => {
     const x = Array.from({ length: 100 }, (_, i) => i)
-    const model = await fit(matrix([x]), classes(x.map((v) => (v < 37 ? 0 : 1))), 'binary', { max_iter: 5 })
+    const model = await fitGbdt(matrix([x]), classes(x.map((v) => (v < 37 ? 0 : 1))), 'binary', {
+      max_iter: 5,
+    })
     const tree = firstTree(model)
     expect(tree.feature[0]).toBe(0)
     expect(tree.threshold[0]).toBe(36.5)
@@ -41,7 +43,7 @@ describe('gbdt on hand-checkable data', () => {
       // 60 rows: x < 30 is class 0, x ≥ 30 class 1; 40 more rows have x = NaN.
       const x = [...Array.from({ length: 60 }, (_, i) => i), ...new Array(40).fill(Number.NaN)]
       const y = [...Array.from({ length: 60 }, (_, i) => (i < 30 ? 0 : 1)), ...new Array(40).fill(nanClass)]
-      const model = await fit(matrix([x]), classes(y), 'binary', { max_iter: 50 })
+      const model = await fitGbdt(matrix([x]), classes(y), 'binary', { max_iter: 50 })
       const tree = firstTree(model)
       expect(tree.threshold[0]).toBe(29.5)
       expect(tree.defaultLeft[0]).toBe(left ? 1 : 0)
@@ -54,7 +56,7 @@ describe('gbdt on hand-checkable data', () => {
     const codes = Array.from({ length: 180 }, (_, i) => i % 6)
     const y = codes.map((c) => (c === 1 || c === 3 || c === 4 ? 1 : 0))
     const X = matrix([codes], [6])
-    const model = await fit(X, classes(y), 'binary', { max_iter: 3 })
+    const model = await fitGbdt(X, classes(y), 'binary', { max_iter: 3 })
     const tree = firstTree(model)
     expect(tree.categoryOffset[0]).toBeGreaterThanOrEqual(0)
     const bits = tree.categoryBits[tree.categoryOffset[0]]
@@ -72,7 +74,7 @@ describe('gbdt quality', () => {
     const data = blobs(900, 3, 1)
     const train = slice(data, 0, 600)
     const test = slice(data, 600, 900)
-    const model = await fit(train.X, train.y, 'multiclass')
+    const model = await fitGbdt(train.X, train.y, 'multiclass')
     expect(accuracy(await model.predict(test.X), test.y)).toBeGreaterThan(0.85)
     const proba = await model.predictProba(test.X)
     expect(proba.length).toBe(300 * 3)
@@ -81,7 +83,7 @@ describe('gbdt quality', () => {
 
   it('regression explains most of the variance', async () => {
     const data = regression(1500, 2)
-    const model = await fit(slice(data, 0, 1000).X, slice(data, 0, 1000).y, 'regression')
+    const model = await fitGbdt(slice(data, 0, 1000).X, slice(data, 0, 1000).y, 'regression')
     const test = slice(data, 1000, 1500)
     expect(r2(await model.predict(test.X), test.y)).toBeGreaterThan(0.85)
     const importance = model.featureImportance()
@@ -93,7 +95,7 @@ describe('gbdt quality', () => {
 
   it('binary probabilities have two columns that sum to one', async () => {
     const data = blobs(400, 2, 3)
-    const model = await fit(data.X, data.y, 'binary', { max_iter: 20 })
+    const model = await fitGbdt(data.X, data.y, 'binary', { max_iter: 20 })
     const proba = await model.predictProba(data.X)
     expect(proba.length).toBe(800)
     for (let i = 0; i < 400; i++) expect(proba[2 * i] + proba[2 * i + 1]).toBeCloseTo(1, 12)
@@ -110,7 +112,7 @@ describe('gbdt early stopping and curves', () => {
       Array.from({ length: n }, () => rng.nextNormal()),
     ])
     const y = classes(Array.from({ length: n }, () => rng.nextInt(2)))
-    const model = await fit(X, y, 'binary', { early_stopping: true, max_iter: 300 })
+    const model = await fitGbdt(X, y, 'binary', { early_stopping: true, max_iter: 300 })
     const meta = model.trainingMetadata
     expect(meta.stoppedEarly).toBe(true)
     expect(meta.iterations as number).toBeLessThan(300)
@@ -123,7 +125,7 @@ describe('gbdt early stopping and curves', () => {
 
   it('does not stop on learnable data with n ≤ 10000 and early_stopping auto', async () => {
     const data = blobs(600, 2, 4)
-    const model = await fit(data.X, data.y, 'binary', { max_iter: 30 })
+    const model = await fitGbdt(data.X, data.y, 'binary', { max_iter: 30 })
     expect(model.trainingMetadata.iterations).toBe(30)
     expect(model.trainingCurve()!.validation).toBeUndefined()
   })
@@ -154,7 +156,7 @@ describe('gbdt early stopping and curves', () => {
 describe('gbdt serialization and determinism', () => {
   it('round-trips to bit-identical predictions', async () => {
     const data = blobs(500, 3, 8)
-    const model = await fit(data.X, data.y, 'multiclass', { max_iter: 15 })
+    const model = await fitGbdt(data.X, data.y, 'multiclass', { max_iter: 15 })
     const bytes = await model.serialize()
     const text = new TextDecoder().decode(bytes)
     expect(JSON.parse(text)).toMatchObject({ format: 'butterfly-trees', version: 1, family: 'gbdt' })
@@ -170,10 +172,10 @@ describe('gbdt serialization and determinism', () => {
   it('gives the same bytes for the same seed (with early stopping)', async () => {
     const data = blobs(1200, 2, 9)
     const hp = { early_stopping: true, max_iter: 40 }
-    const a = await (await fit(data.X, data.y, 'binary', hp, 11)).serialize()
-    const b = await (await fit(data.X, data.y, 'binary', hp, 11)).serialize()
+    const a = await (await fitGbdt(data.X, data.y, 'binary', hp, 11)).serialize()
+    const b = await (await fitGbdt(data.X, data.y, 'binary', hp, 11)).serialize()
     expect(b).toEqual(a)
-    const c = await (await fit(data.X, data.y, 'binary', hp, 12)).serialize()
+    const c = await (await fitGbdt(data.X, data.y, 'binary', hp, 12)).serialize()
     expect(c).not.toEqual(a)
   })
 
@@ -184,6 +186,6 @@ describe('gbdt serialization and determinism', () => {
 
   it('checks hyperparameters by name', async () => {
     const data = blobs(100, 2, 1)
-    await expect(fit(data.X, data.y, 'binary', { max_leaf_nodes: 1.5 })).rejects.toThrow(/max_leaf_nodes/)
+    await expect(fitGbdt(data.X, data.y, 'binary', { max_leaf_nodes: 1.5 })).rejects.toThrow(/max_leaf_nodes/)
   })
 })

@@ -70,6 +70,110 @@ export function buildHistogramRows1(
   }
 }
 
+/**
+ * Histograms of four features in one pass over the node's rows (one numerator): each row id and its
+ * gradient pair are loaded once for four updates, which roughly halves the time per update on
+ * scattered nodes compared with one feature per pass (measured in Node 20). `rows === null` means
+ * the contiguous root (row i is position i).
+ */
+export function buildHistogramRows4(
+  bins: Uint8Array,
+  base0: number,
+  base1: number,
+  base2: number,
+  base3: number,
+  rows: Uint32Array,
+  start: number,
+  m: number,
+  num: Float32Array,
+  den: Float32Array,
+  sums: Float64Array,
+  sumOffset: number,
+  counts: Uint32Array,
+  countOffset: number,
+  width: number,
+): void {
+  const s1 = sumOffset + 2 * width
+  const s2 = s1 + 2 * width
+  const s3 = s2 + 2 * width
+  const c1 = countOffset + width
+  const c2 = c1 + width
+  const c3 = c2 + width
+  for (let i = 0; i < m; i++) {
+    const r = rows[start + i]
+    const g = num[i]
+    const h = den[i]
+    const x0 = bins[base0 + r]
+    const x1 = bins[base1 + r]
+    const x2 = bins[base2 + r]
+    const x3 = bins[base3 + r]
+    let j = sumOffset + 2 * x0
+    sums[j] += g
+    sums[j + 1] += h
+    counts[countOffset + x0]++
+    j = s1 + 2 * x1
+    sums[j] += g
+    sums[j + 1] += h
+    counts[c1 + x1]++
+    j = s2 + 2 * x2
+    sums[j] += g
+    sums[j + 1] += h
+    counts[c2 + x2]++
+    j = s3 + 2 * x3
+    sums[j] += g
+    sums[j + 1] += h
+    counts[c3 + x3]++
+  }
+}
+
+/** {@link buildHistogramRows4} for the contiguous root: row i is position i, no row ids. */
+export function buildHistogramRoot4(
+  bins: Uint8Array,
+  base0: number,
+  base1: number,
+  base2: number,
+  base3: number,
+  m: number,
+  num: Float32Array,
+  den: Float32Array,
+  sums: Float64Array,
+  sumOffset: number,
+  counts: Uint32Array,
+  countOffset: number,
+  width: number,
+): void {
+  const s1 = sumOffset + 2 * width
+  const s2 = s1 + 2 * width
+  const s3 = s2 + 2 * width
+  const c1 = countOffset + width
+  const c2 = c1 + width
+  const c3 = c2 + width
+  for (let i = 0; i < m; i++) {
+    const g = num[i]
+    const h = den[i]
+    const x0 = bins[base0 + i]
+    const x1 = bins[base1 + i]
+    const x2 = bins[base2 + i]
+    const x3 = bins[base3 + i]
+    let j = sumOffset + 2 * x0
+    sums[j] += g
+    sums[j + 1] += h
+    counts[countOffset + x0]++
+    j = s1 + 2 * x1
+    sums[j] += g
+    sums[j + 1] += h
+    counts[c1 + x1]++
+    j = s2 + 2 * x2
+    sums[j] += g
+    sums[j + 1] += h
+    counts[c2 + x2]++
+    j = s3 + 2 * x3
+    sums[j] += g
+    sums[j + 1] += h
+    counts[c3 + x3]++
+  }
+}
+
 /** Histogram of one feature over `rows[start .. start + m)` with `k` numerators (row-major `num`, m × k). */
 export function buildHistogramRowsK(
   bins: Uint8Array,

@@ -19,7 +19,9 @@ import type { Rng } from '../../domain/random.ts'
 import type { BinMapper, BinnedMatrix } from './binning.ts'
 import {
   buildHistogramRoot1,
+  buildHistogramRoot4,
   buildHistogramRows1,
+  buildHistogramRows4,
   buildHistogramRowsK,
   gather,
   gatherK,
@@ -478,7 +480,26 @@ export class TreeLearner {
     const width = this.width
     const stride = this.stride
     if (k === 1 && identity && node.start === 0 && m === n) {
-      for (let s = 0; s < nSlots; s++) {
+      let s = 0
+      // Four features per pass over the rows (slots of a full histogram are consecutive features).
+      for (; s + 3 < nSlots; s += 4) {
+        buildHistogramRoot4(
+          bins,
+          features[s] * n,
+          features[s + 1] * n,
+          features[s + 2] * n,
+          features[s + 3] * n,
+          m,
+          num,
+          den,
+          sums,
+          s * width * stride,
+          counts,
+          s * width,
+          width,
+        )
+      }
+      for (; s < nSlots; s++) {
         buildHistogramRoot1(bins, features[s] * n, m, num, den, sums, s * width * stride, counts, s * width)
       }
       return
@@ -488,7 +509,29 @@ export class TreeLearner {
     if (k === 1) gather(num, this.rows, node.start, m, orderedNum)
     else gatherK(num, this.rows, node.start, m, k, orderedNum)
     gather(den, this.rows, node.start, m, orderedDen)
-    for (let s = 0; s < nSlots; s++) {
+    let s = 0
+    if (k === 1) {
+      for (; s + 3 < nSlots; s += 4) {
+        buildHistogramRows4(
+          bins,
+          features[s] * n,
+          features[s + 1] * n,
+          features[s + 2] * n,
+          features[s + 3] * n,
+          this.rows,
+          node.start,
+          m,
+          orderedNum,
+          orderedDen,
+          sums,
+          s * width * stride,
+          counts,
+          s * width,
+          width,
+        )
+      }
+    }
+    for (; s < nSlots; s++) {
       const base = features[s] * n
       if (k === 1) {
         buildHistogramRows1(

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import { createRng } from '../../domain/random.ts'
+import type { TaskType } from '../../domain/task.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
+import type { Hyperparameters, ModelFamily } from '../models/model.ts'
+import { rfFamily } from '../models/rf.ts'
+import { treeFamily } from '../models/tree.ts'
+import { getTreeModelStructure, type TreeFittedModel } from './fittedTreeModel.ts'
+import { defaultFeaturesPerSplit } from './forest.ts'
+import { accuracy, blobs, classes, matrix, r2, regression, slice } from './testData.ts'
+
+async function fitWith(
+  family: ModelFamily,
+  X: FeatureMatrix,
+  y: Target,
+  task: TaskType,
+  hp: Hyperparameters = {},
+  seed = 42,
+): Promise<TreeFittedModel> {
+  return (await family.fit(
+    X,
+    y,
+    { ...family.defaults(task), ...hp },
+    { task, rng: createRng(seed) },
+  )) as TreeFittedModel
+}
+
+describe('decision tree', () => {
+  it('fits distinct training points perfectly when grown fully (Gini on one-hot)', async () => {
+    const data = blobs(300, 3, 21)
+    const model = await fitWith(treeFamily, data.X, data.y, 'multiclass')
+    expect(accuracy(await model.predict(data.X), data.y)).toBe(1)
+    const { ensemble } = getTreeModelStructure(model)!
+    expect(ensemble.trees.length).toBe(1)
+    expect(ensemble.trees[0].nOutputs).toBe(3)
+    // Leaves hold class proportions; the cover of the root is the number of rows.
+    expect(ensemble.trees[0].cover[0]).toBe(300)
+  })
+
+  it('finds a perfect split and respects max_depth', async () => {
+    const x = Array.from({ length: 100 }, (_, i) => i)
+    const y = classes(x.map((v) => (v < 63 ? 0 : 1)))
+    const model = await fitWith(treeFamily, matrix([x]), y, 'binary', { max_depth: 1 })
+    const tree = getTreeModelStructure(model)!.ensemble.trees[0]
+    expect(tree.nNodes).toBe(3)
+    expect(tree.threshold[0]).toBe(62.5)
+    expect(Array.from(tree.value.subarray(2, 6))).toEqual([1, 0, 0, 1])
+  })
+
+  it('takes the variance-reducing split in regression', async () => {
+    const x = Array.from({ length: 40 }, (_, i) => i % 10)
+    const values = Float64Array.from(x, (v) => (v >= 7 ? 5 : 1))
+    const model = await fitWith(treeFamily, matrix([x]), { kind: 'regression', values }, 'regression')
+    expect(Array.from(await model.predict(matrix([[0, 6, 7, 9]])))).toEqual([1, 1, 5, 5])
+  })
+})
+
+describe('random forest', () => {
+  it('classifies blobs well and gives probabilities that sum to one', async () => {
+    const data = blobs(900, 3, 22)
+    const train = slice(data, 0, 600)
+    const test = slice(data, 600, 900)
+    const model = await fitWith(rfFamily, train.X, train.y, 'multiclass', { n_estimators: 30 })
+    expect(accuracy(await model.predict(test.X), test.y)).toBeGreaterThan(0.85)
+    const proba = await model.predictProba(test.X)
+    for (let i = 0; i < 300; i++)
+      expect(proba[3 * i] + proba[3 * i + 1] + proba[3 * i + 2]).toBeCloseTo(1, 12)
+    expect(model.trainingMetadata.nTrees).toBe(30)
+  })
+
+  it('does regression clearly better than the mean', async () => {
+    const data = regression(1200, 23)
+    const model = await fitWith(rfFamily, slice(data, 0, 800).X, slice(data, 0, 800).y, 'regression', {
+      n_estimators: 25,
+    })
+    const test = slice(data, 800, 1200)
+    expect(r2(await model.predict(test.X), test.y)).toBeGreaterThan(0.8)
+  })
+
+  it('is deterministic for a seed and round-trips with identical predictions', async () => {
+    const data = blobs(400, 2, 24)
+    const hp = { n_estimators: 10 }
+    const a = await fitWith(rfFamily, data.X, data.y, 'binary', hp, 5)
+    const b = await fitWith(rfFamily, data.X, data.y, 'binary', hp, 5)
+    const bytes = await a.serialize()
+    expect(await b.serialize()).toEqual(bytes)
+    const c = await fitWith(rfFamily, data.X, data.y, 'binary', hp, 6)
+    expect(await c.serialize()).not.toEqual(bytes)
+    const loaded = await rfFamily.load(bytes)
+    const pa = await a.predictProba(data.X)
+    const pl = await loaded.predictProba(data.X)
+    expect(new Uint8Array(pl.buffer)).toEqual(new Uint8Array(pa.buffer))
+  })
+
+  it('uses sklearn-like feature counts per split', () => {
+    expect(defaultFeaturesPerSplit('auto', 23, 'binary')).toBe(4)
+    expect(defaultFeaturesPerSplit('auto', 23, 'regression')).toBe(23)
+    expect(defaultFeaturesPerSplit(0.33, 30, 'regression')).toBe(9)
+    expect(defaultFeaturesPerSplit('log2', 16, 'multiclass')).toBe(4)
+  })
+})
