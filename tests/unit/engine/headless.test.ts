@@ -69,6 +69,25 @@ describe('butterfly run (headless)', () => {
     expect(second.dataset_hash).toBe(result.dataset_hash)
   })
 
+  it('reads Parquet into the same table as the CSV', async () => {
+    const { loadTable } = await import('../../../scripts/lib/loadTable.ts')
+    const csv = await loadTable(penguins)
+    const parquet = await loadTable(fixturePath('penguins.parquet'))
+    expect(parquet.format).toBe('parquet')
+    expect(parquet.frame.nRows).toBe(csv.frame.nRows)
+    expect(parquet.frame.columns.map((c) => [c.name, c.type])).toEqual(
+      csv.frame.columns.map((c) => [c.name, c.type]),
+    )
+    for (const [i, column] of parquet.frame.columns.entries()) {
+      const other = csv.frame.columns[i]
+      if (column.type === 'numeric' && other.type === 'numeric') expect(column.values).toEqual(other.values)
+      if (column.type === 'categorical' && other.type === 'categorical') {
+        expect(column.levels).toEqual(other.levels)
+        expect(column.codes).toEqual(other.codes)
+      }
+    }
+  })
+
   it('runs --hook files in the QuickJS sandbox', async () => {
     const before = join(dir, 'ratio.js')
     await writeFile(
