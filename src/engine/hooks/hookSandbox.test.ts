@@ -148,6 +148,16 @@ describe('results by kind', () => {
     expect(label.type === 'categorical' && Array.from(label.codes)).toEqual([0, -1, 0])
   })
 
+  it('string values that look like object internals round-trip as plain data', async () => {
+    const output = await run(
+      `function hook() { return { data: { s: ['__proto__', 'constructor', 'toString', null] } } }`,
+    )
+    const column = resultOf(output, 'patch').data!.set[0]
+    expect(
+      column.type === 'categorical' && Array.from(column.codes, (c) => (c < 0 ? null : column.levels[c])),
+    ).toEqual(['__proto__', 'constructor', 'toString', null])
+  })
+
   it('keepRows also takes row indices, returned ascending', async () => {
     const { data } = resultOf(await run('function hook() { return { keepRows: [3, 0] } }'), 'patch')
     expect(Array.from(data!.keepRows!)).toEqual([0, 3])

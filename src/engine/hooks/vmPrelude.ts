@@ -26,6 +26,7 @@ export const preludeSource = String.raw`
   // Captured before the user's code runs, which may replace the globals.
   var jsonParse = JSON.parse
   var jsonStringify = JSON.stringify
+  var createObject = Object.create
   var TAG = '\u0000bf'
   var logs = []
   var logChars = 0
@@ -151,60 +152,41 @@ export const preludeSource = String.raw`
       return buffers.length - 1
     }
 
-    // Homogeneous arrays travel as one buffer each; anything else stays JSON for the host to judge.
+    // Homogeneous arrays travel as one buffer each, checked and copied in one pass; an array that turns
+    // out mixed stays JSON for the host to reject with a precise message.
     function encodeArray(array) {
       var n = array.length
-      if (n === 0) return undefined
-      var numbers = 0, strings = 0, nulls = 0, booleans = 0, i, v
+      var i = 0
+      var v
       var out = {}
-      // Numeric columns are the common case: check and copy in one pass, fall back on the first surprise.
-      if (typeof array[0] === 'number' || array[0] === null) {
-        if (bytes + n * 8 > limit) throw { butterflyOutputSize: bytes + n * 8 }
-        var direct = new Float64Array(n)
-        var sawNumber = false
-        for (i = 0; i < n; i++) {
-          v = array[i]
-          if (typeof v === 'number') { direct[i] = v; sawNumber = true }
-          else if (v === null) direct[i] = NaN
-          else break
-        }
-        if (i === n && sawNumber) {
-          out[TAG] = 'f64'; out.i = push(direct)
-          return out
-        }
-      }
-      for (i = 0; i < n; i++) {
-        v = array[i]
-        if (typeof v === 'number') numbers++
-        else if (typeof v === 'string') strings++
-        else if (v === null) nulls++
-        else if (typeof v === 'boolean') booleans++
-        else return undefined
-      }
-      if (numbers > 0 && numbers + nulls === n) {
+      while (i < n && array[i] === null) i++
+      if (i === n) return undefined
+      var type = typeof array[i]
+      if (type === 'number') {
         if (bytes + n * 8 > limit) throw { butterflyOutputSize: bytes + n * 8 }
         var f64 = new Float64Array(n)
-        for (i = 0; i < n; i++) { v = array[i]; f64[i] = v === null ? NaN : v }
+        for (i = 0; i < n; i++) {
+          v = array[i]
+          if (typeof v === 'number') f64[i] = v
+          else if (v === null) f64[i] = NaN
+          else return undefined
+        }
         out[TAG] = 'f64'; out.i = push(f64)
         return out
       }
-      if (booleans === n) {
-        var u8 = new Uint8Array(n)
-        for (i = 0; i < n; i++) u8[i] = array[i] ? 1 : 0
-        out[TAG] = 'bool'; out.i = push(u8)
-        return out
-      }
-      if (strings > 0 && strings + nulls === n) {
-        var index = new Map()
+      if (type === 'string') {
+        // A null-prototype object as the dictionary: QuickJS looks up atoms ~4x faster than Map keys.
+        var index = createObject(null)
         var levels = []
         var codes = new Int32Array(n)
         for (i = 0; i < n; i++) {
           v = array[i]
           if (v === null) { codes[i] = -1; continue }
-          var code = index.get(v)
+          if (typeof v !== 'string') return undefined
+          var code = index[v]
           if (code === undefined) {
             code = levels.length
-            index.set(v, code)
+            index[v] = code
             levels.push(v)
             bytes += v.length
           }
@@ -212,6 +194,16 @@ export const preludeSource = String.raw`
         }
         // levels as a JSON string: an array here would be fed to this replacer again, forever.
         out[TAG] = 'str'; out.i = push(codes); out.levels = jsonStringify(levels)
+        return out
+      }
+      if (type === 'boolean') {
+        var u8 = new Uint8Array(n)
+        for (i = 0; i < n; i++) {
+          v = array[i]
+          if (typeof v !== 'boolean') return undefined
+          u8[i] = v ? 1 : 0
+        }
+        out[TAG] = 'bool'; out.i = push(u8)
         return out
       }
       return undefined
