@@ -1,0 +1,187 @@
+/**
+ * What the HTML report (and the run page's charts) read: the run's `metrics.json` artifact, the test-set
+ * plot data, the explanation, and the dataset's name. Every member is plain JSON, so a report can be
+ * rebuilt later from stored artifacts alone. Also the helpers that turn a run's outputs into that data.
+ */
+import type { Lineage } from '../../domain/lineage.ts'
+import type { TaskDefinition } from '../../domain/task.ts'
+import type { ModelExplanation, ShapExplanation } from '../explain/explainModel.ts'
+import { explainRow, type RowExplanation } from '../explain/treeShap.ts'
+import type { ClassificationReport } from '../metrics/classification.ts'
+import {
+  type ClassificationPlotData,
+  classificationPlotData,
+  type ResidualPoints,
+  residualPoints,
+} from '../metrics/curves.ts'
+import type { Hyperparameters, TrainingCurve } from '../models/model.ts'
+import type { TestPredictions } from '../pipeline/engineContext.ts'
+import type { ChartTheme } from './chartTheme.ts'
+
+/** A number as stored in JSON: non-finite values (NaN, ±∞) were written as null. */
+export type JsonNumber = number | null
+
+/** The evaluation report as stored in metrics.json (NaN metrics became null). */
+export type StoredEvaluationReport =
+  | {
+      kind: 'classification'
+      classes: string[]
+      metrics: Record<string, JsonNumber>
+      perClass: {
+        label: string
+        precision: JsonNumber
+        recall: JsonNumber
+        f1: JsonNumber
+        support: number
+      }[]
+      /** confusion[trueClass][predictedClass] counts. */
+      confusion: ClassificationReport['confusion']
+    }
+  | { kind: 'regression'; metrics: Record<string, JsonNumber> }
+
+/** One model-selection leaderboard row as stored (validationScore null when not validated). */
+export interface StoredLeaderboardEntry {
+  family: string
+  hyperparameters: Hyperparameters
+  metric: string
+  validationScore: JsonNumber
+  foldScores: JsonNumber[]
+  fitSeconds: number
+  chosen: boolean
+}
+
+/**
+ * The `metrics.json` artifact of a completed run, exactly as `src/app/services/runs.ts` writes it
+ * (`JSON.stringify` with non-finite numbers as null and typed arrays as arrays).
+ */
+export interface RunMetricsJson {
+  /** Run id. */
+  run: string
+  lineage: Lineage
+  task: TaskDefinition
+  /** Test-split metrics keyed as in scikit-learn, plus hook metrics. */
+  metrics: Record<string, JsonNumber>
+  /** Absent when an override_evaluation hook replaced the evaluation. */
+  report?: StoredEvaluationReport | null
+  leaderboard: StoredLeaderboardEntry[]
+  featureNames: string[]
+  importances: Record<string, number> | null
+  trainingCurve: TrainingCurve | null
+  timings: { fitSeconds: number; predictSeconds: number; totalSeconds: number }
+  droppedRows: number
+}
+
+/** Test-set plot data: the classification curves or the regression residuals. */
+export type ReportPlots =
+  | ({ kind: 'classification'; classes: string[] } & ClassificationPlotData)
+  | { kind: 'regression'; residuals: ResidualPoints }
+
+/** The explanation as stored (the explainability stage's output; timings optional). */
+export type ReportExplanation = Omit<ModelExplanation, 'timingsMs' | 'shap'> & {
+  timingsMs?: ModelExplanation['timingsMs']
+  shap?: ShapExplanation
+}
+
+/** One explained row for a waterfall plot. */
+export interface ReportRowExplanation {
+  /** Caption, e.g. "Test row 17 (predicted: Adelie)". */
+  label: string
+  /** Name of the explained output (class label, or 'prediction'). */
+  outputName?: string
+  explanation: RowExplanation
+}
+
+/**
+ * Everything {@link renderReportHtml} needs. Only `metrics` and `dataset.name` are required; each plot
+ * section appears when its data is present.
+ */
+export interface ReportInput {
+  /** The run's metrics.json artifact (lineage, task, metrics, evaluation report, leaderboard, curves). */
+  metrics: RunMetricsJson
+  dataset: {
+    name: string
+    /** Defaults to `metrics.lineage.datasetHash`. */
+    sha256?: string
+    rows?: number
+    columns?: number
+  }
+  /** Display facts about the run, all optional. */
+  run?: {
+    experimentName?: string
+    /** Run number within its experiment (shown as "Run #n"). */
+    number?: number
+    /** Epoch milliseconds. */
+    createdAt?: number
+    /** The chosen model. */
+    model?: { family: string; hyperparameters: Hyperparameters }
+  }
+  /** Test-set plot data, from {@link reportPlotsFromPredictions}. */
+  plots?: ReportPlots
+  /** Explainability output (permutation importance, partial dependence, SHAP). */
+  explanation?: ReportExplanation
+  /** Rows explained one by one (waterfall plots), from {@link rowExplanationsFromShap}. */
+  rowExplanations?: ReportRowExplanation[]
+  /** Level names of categorical features, for partial-dependence axes. */
+  levels?: Record<string, string[]>
+  /**
+   * Text of the "generated" line, e.g. an ISO date. Passed in (never read from a clock) so the same
+   * input always gives byte-identical HTML.
+   */
+  generatedAt?: string
+  /** Palettes to embed; with both (the default) the page shows the one matching `prefers-color-scheme`. */
+  themes?: ChartTheme[]
+}
+
+/**
+ * Plot data from a run's test predictions: ROC, PR, calibration and normalised confusion for a
+ * classification run (argmax confusion given in `confusion`), residual points for regression.
+ * @param confusion classification only: the report's confusion counts
+ * @param positiveClass binary only: index of the positive class (default 1)
+ * @returns undefined when the predictions lack what the plots need (e.g. no probabilities)
+ */
+export function reportPlotsFromPredictions(
+  predictions: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'>,
+  confusion?: number[][],
+  positiveClass = 1,
+): ReportPlots | undefined {
+  const classes = predictions.classes
+  if (classes && classes.length >= 2) {
+    if (!predictions.proba || !confusion) return undefined
+    const yTrue = Int32Array.from(predictions.yTrue)
+    const proba = Float64Array.from(predictions.proba)
+    return {
+      kind: 'classification',
+      classes,
+      ...classificationPlotData(yTrue, proba, classes, confusion, positiveClass),
+    }
+  }
+  return { kind: 'regression', residuals: residualPoints(predictions.yTrue, predictions.yPred) }
+}
+
+/**
+ * Waterfall data for some explained rows of a SHAP explanation (via `explainRow`).
+ * @param positions positions in `shap.rowIndex` (not data rows) to explain
+ * @param output index into `shap.outputs` (default: the last output, the positive class of a binary task)
+ */
+export function rowExplanationsFromShap(
+  shap: ShapExplanation,
+  featureNames: string[],
+  positions: number[],
+  output = shap.outputs.length - 1,
+): ReportRowExplanation[] {
+  const nRows = shap.rowIndex.length
+  const nFeatures = shap.featureValues.length
+  const values = {
+    nRows,
+    nFeatures,
+    values: shap.values.map((v) => Float64Array.from(v)),
+    expectedValue: shap.expectedValue,
+    rawPrediction: new Float64Array(nRows),
+  }
+  const featureValues = shap.featureValues.map((column) => Float64Array.from(column, (v) => v ?? Number.NaN))
+  return positions.map((r) => ({
+    label: `Row ${shap.rowIndex[r]}`,
+    outputName: shap.outputs[output],
+    explanation: explainRow(values, r, featureNames.slice(0, nFeatures), featureValues, output),
+  }))
+}
