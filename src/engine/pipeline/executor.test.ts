@@ -29,11 +29,18 @@ const fastCandidates = [
 
 async function snapshotFor(
   task: TaskDefinition,
-  options: { candidates?: unknown; seed?: number; hooks?: { kind: HookKind; code?: string }[] } = {},
+  options: {
+    candidates?: unknown
+    seed?: number
+    hooks?: { kind: HookKind; code?: string }[]
+    explain?: boolean
+  } = {},
 ): Promise<PipelineSnapshot> {
   const blocks: Block[] = createDefaultPipelineBlocks(blockId)
   const selection = blocks.find((b) => b.type === 'model_selection')!
   selection.config = { ...selection.config, candidates: (options.candidates ?? fastCandidates) as never }
+  // Explanations cost time; only the test that checks them turns them on.
+  blocks[5].config = { ...blocks[5].config, enabled: options.explain ?? false }
   const hooks: Hook[] = (options.hooks ?? []).map((spec, i) => {
     const block = blocks.find((b) => spec.kind.endsWith(`_${b.type}`))!
     const id = `hk_test${i}` as HookId
@@ -86,7 +93,7 @@ describe('executePipeline', () => {
   })
 
   it('returns the report, leaderboard, predictions, timings and a loadable model', async () => {
-    const outcome = await executePipeline(await snapshotFor(task), penguins)
+    const outcome = await executePipeline(await snapshotFor(task, { explain: true }), penguins)
     expect(outcome.backend).toBe('cpu')
     expect(outcome.split.testRows.length).toBe(69) // ceil(0.2 · 344)
     expect(outcome.split.trainRows.length + outcome.split.testRows.length).toBe(344)
@@ -137,6 +144,26 @@ describe('executePipeline', () => {
     await expect(
       executePipeline(await snapshotFor(task), penguins, { testIndices: [0, 999] }),
     ).rejects.toThrow('Split test index 999 is not a data row (0 to 343)')
+  })
+
+  it('validates candidates with k-fold and a search budget from the family search space', async () => {
+    const snapshot = await snapshotFor(task, { candidates: [{ family: 'logistic' }] })
+    const blocks = snapshot.blocks.map((b) =>
+      b.type === 'model_selection'
+        ? { ...b, config: { ...b.config, validation: 'kfold', folds: 3, searchBudget: 2 } }
+        : b,
+    )
+    const outcome = await executePipeline({ ...snapshot, blocks }, penguins)
+    expect(outcome.leaderboard.map((e) => e.hyperparameters.C)).toEqual([1, 0.01, 0.1])
+    for (const entry of outcome.leaderboard) {
+      expect(entry.foldScores).toHaveLength(3)
+      expect(entry.validationScore).toBeCloseTo(entry.foldScores.reduce((a, b) => a + b, 0) / 3, 12)
+    }
+    const best = Math.max(...outcome.leaderboard.map((e) => e.validationScore))
+    expect(outcome.leaderboard.find((e) => e.chosen)!.validationScore).toBe(best)
+    expect(outcome.model!.hyperparameters.C).toBe(
+      outcome.leaderboard.find((e) => e.chosen)!.hyperparameters.C,
+    )
   })
 
   it('reports progress with the model, epochs and losses, ending at 100 %', async () => {
