@@ -345,7 +345,7 @@ describe('limits and errors', () => {
 
   it('a huge return value fails with code output-size', async () => {
     const error = await failure(
-      'function hook() { return { metrics: { x: new Array(200000).fill(1) } } }',
+      'function hook() { log("big"); return { metrics: { x: new Array(200000).fill(1) } } }',
       undefined,
       baseInput,
       {
@@ -353,6 +353,7 @@ describe('limits and errors', () => {
       },
     )
     expect(error.code).toBe('output-size')
+    expect(error.details?.logs).toEqual([{ level: 'info', message: 'big' }])
     expect(error.message).toContain('over its output limit of 1 MiB')
   })
 

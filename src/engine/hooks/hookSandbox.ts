@@ -119,6 +119,7 @@ export class HookSandbox implements HookRunner {
       return handle
     }
     let logs: { logs: HookLogLine[]; truncated: boolean } = { logs: [], truncated: false }
+    let collectLogs: (() => void) | undefined
     try {
       runtime = module.newRuntime()
       runtime.setMemoryLimit(runLimits.memoryBytes)
@@ -134,14 +135,19 @@ export class HookSandbox implements HookRunner {
       own(prelude.value)
       const api = own(vm.getProp(vm.global, '__butterfly'))
 
-      // Failures inside the VM: read the error with limits lifted (it may be an OOM), then classify.
+      // Logs are read once the hook is done, under a fresh short deadline, never none: reading them or
+      // an error may run user code (a `message` getter, a Proxy, an Array.prototype.toJSON).
+      collectLogs = () => {
+        rt.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + afterRunBudgetMs))
+        collectLogs = undefined
+        logs = readLogs(ctxVm, api, own)
+      }
+      // Failures inside the VM: read the logs and the error with the QuickJS allocation cap lifted (it
+      // may be an OOM; the wasm memory stays capped), then classify.
       const failWith = (errorHandle: QuickJSHandle, phase: Phase): never => {
         own(errorHandle)
-        // A fresh short deadline, never none: reading the error runs user code (a `message` getter,
-        // a Proxy, an Array.prototype.toJSON), which must not be able to hang the host.
-        rt.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + afterRunBudgetMs))
         rt.setMemoryLimit(-1)
-        logs = readLogs(ctxVm, api, own)
+        collectLogs?.()
         const info = describeVmError(ctxVm, api, errorHandle, own)
         throw hookErrorFrom(info, phase, label, runLimits, { ...details, logs: logs.logs })
       }
@@ -201,8 +207,7 @@ export class HookSandbox implements HookRunner {
       const { json, buffers: resultBuffers } = readEnvelope(vm, envelope, own, label, details)
       const outputBytes = json.length + resultBuffers.reduce((sum, bytes) => sum + bytes.byteLength, 0)
       if (outputBytes > runLimits.outputBytes) throw outputSizeError(label, outputBytes, runLimits, details)
-      runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + afterRunBudgetMs))
-      logs = readLogs(vm, api, own)
+      collectLogs()
 
       let value: unknown
       try {
@@ -235,7 +240,19 @@ export class HookSandbox implements HookRunner {
       }
     } catch (error) {
       if (error instanceof HookError) {
-        if (!error.details?.logs) Object.assign(error.details ?? {}, { logs: logs.logs })
+        // Failures found on the host side (output size, a never-settled promise) still carry the log.
+        if (!error.details?.logs) {
+          try {
+            collectLogs?.()
+          } catch (logError) {
+            // The hook's own failure is what the user must see; note why its log is missing.
+            logs = {
+              logs: [{ level: 'warn', message: `log unavailable: ${String(logError)}` }],
+              truncated: false,
+            }
+          }
+          Object.assign(error.details ?? {}, { logs: logs.logs })
+        }
         throw error
       }
       // The host side of QuickJS threw (wasm stack overflow, abort, use-after-free): that instance can't
