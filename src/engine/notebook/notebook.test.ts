@@ -1,0 +1,309 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { fixturePath, readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
+import { hookCodeHash } from '../../domain/hook.ts'
+import type { BlockId, HookId } from '../../domain/ids.ts'
+import { newId } from '../../domain/ids.ts'
+import type { Pipeline } from '../../domain/pipeline.ts'
+import { createSnapshot } from '../../domain/pipeline.ts'
+import { createRng } from '../../domain/random.ts'
+import type { DataFrame } from '../frame.ts'
+import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../pipeline/defaults.ts'
+import type { RunOutcome } from '../pipeline/executor.ts'
+import { executePipeline } from '../pipeline/executor.ts'
+import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
+import { detectTask } from '../pipeline/taskDetection.ts'
+import type { NotebookInput } from './notebook.ts'
+import { contentId, generateNotebook, py } from './notebook.ts'
+
+/** `/usr/bin/python3` (Debian) or `python3` with pandas and scikit-learn, or why there is none. */
+function findPython(): { path: string } | { reason: string } {
+  const reasons: string[] = []
+  for (const path of ['/usr/bin/python3', 'python3']) {
+    const probe = spawnSync(path, ['-c', 'import pandas, sklearn; print(sklearn.__version__)'], {
+      encoding: 'utf8',
+    })
+    if (probe.status === 0) return { path }
+    reasons.push(`${path}: ${(probe.stderr || String(probe.error ?? 'not found')).trim().split('\n').pop()}`)
+  }
+  return { reason: reasons.join('; ') }
+}
+const python = findPython()
+if ('reason' in python)
+  console.log(
+    `notebook.test: not executing notebooks, no python3 with pandas + scikit-learn (${python.reason})`,
+  )
+const pythonPath = 'path' in python ? python.path : ''
+
+const testRows = (
+  JSON.parse(readFileSync(fixturePath('penguins.split.json'), 'utf8')) as {
+    holdout: { test_indices: number[] }
+  }
+).holdout.test_indices
+
+interface PenguinsRun {
+  input: NotebookInput
+  outcome: RunOutcome
+}
+
+/** A real engine run on penguins with the fixture split, and the notebook input built from it. */
+async function runPenguins(options: {
+  family: string
+  preprocessing?: Record<string, unknown>
+  featureEngineering?: Record<string, unknown>
+  hyperparameters?: Record<string, number>
+  hookCode?: string
+  withRecipe: boolean
+}): Promise<PenguinsRun> {
+  const rng = createRng(11)
+  const randomBytes = (length: number) => Uint8Array.from({ length }, () => rng.nextInt(256))
+  const frame: DataFrame = readFixtureFrame('penguins.csv')
+  const task = detectTask(frame, { target: 'species' })
+  const blocks = createDefaultPipelineBlocks(() => newId('block', randomBytes) as BlockId)
+  const patch = (type: string, config: Record<string, unknown> | undefined) => {
+    const block = blocks.find((b) => b.type === type)!
+    if (config) block.config = { ...block.config, ...(config as typeof block.config) }
+  }
+  patch('preprocessing', options.preprocessing)
+  patch('feature_engineering', options.featureEngineering)
+  patch('model_selection', {
+    candidates: [
+      {
+        family: options.family,
+        ...(options.hyperparameters ? { hyperparameters: options.hyperparameters } : {}),
+      },
+    ],
+  })
+  const globalConfig = { ...createDefaultGlobalConfig(), backend: 'cpu' as const, seed: 7 }
+  const pipelineId = newId('pipeline', randomBytes)
+  const hooks = options.hookCode
+    ? [
+        {
+          schemaVersion: 1,
+          id: newId('hook', randomBytes) as HookId,
+          pipelineId,
+          blockId: blocks[4].id,
+          kind: 'after_evaluation' as const,
+          order: 0,
+          name: 'note.js',
+          source: { kind: 'inline' as const, code: options.hookCode },
+          codeHash: await hookCodeHash(options.hookCode),
+          updatedAt: 0,
+        },
+      ]
+    : []
+  for (const hook of hooks) blocks[4].hookIds.push(hook.id)
+  const pipeline: Pipeline = {
+    schemaVersion: 1,
+    id: pipelineId,
+    experimentId: newId('experiment', randomBytes),
+    blocks,
+    globalConfig,
+    versionHash: '0'.repeat(64) as Pipeline['versionHash'],
+    updatedAt: 0,
+  }
+  const snapshot = await createSnapshot({
+    pipeline,
+    hooks,
+    task,
+    datasetId: newId('dataset', randomBytes),
+    datasetHash: 'a'.repeat(64) as Pipeline['versionHash'],
+  })
+  // The notebook only displays the hook; the engine run itself goes without it.
+  const engineSnapshot = hooks.length
+    ? { ...snapshot, blocks: snapshot.blocks.map((b) => ({ ...b, hooks: [] })) }
+    : snapshot
+  const outcome = await executePipeline(engineSnapshot, frame, { testIndices: testRows })
+  const input: NotebookInput = {
+    title: 'Penguins — run 1',
+    runId: newId('run', randomBytes),
+    datasetFileName: 'penguins.csv',
+    columns: frame.columns.map((c) => ({ name: c.name, kind: c.kind })),
+    snapshot,
+    testRows: Array.from(outcome.split.testRows),
+    model: outcome.model && { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters },
+    runMetrics: outcome.metrics,
+    ...(options.withRecipe && outcome.featureRecipe ? { featureRecipe: outcome.featureRecipe } : {}),
+    generator: 'Butterfly test',
+  }
+  return { input, outcome }
+}
+
+interface NotebookJson {
+  nbformat: number
+  nbformat_minor: number
+  metadata: { kernelspec: { name: string; language: string; display_name: string } }
+  cells: {
+    cell_type: string
+    id: string
+    source: string[]
+    metadata: object
+    outputs?: unknown[]
+    execution_count?: null
+  }[]
+}
+
+/** Runs the notebook's code cells in order as one script (plus `extra`); returns stdout. */
+function executeNotebook(text: string, extra = ''): string {
+  const notebook = JSON.parse(text) as NotebookJson
+  const script = notebook.cells
+    .filter((cell) => cell.cell_type === 'code')
+    .map((cell) => cell.source.join(''))
+    .join('\n\n')
+  const dir = mkdtempSync(join(tmpdir(), 'butterfly-notebook-'))
+  const file = join(dir, 'notebook.py')
+  writeFileSync(file, `${script}\n\n${extra}\n`)
+  const result = spawnSync(pythonPath, [file], {
+    encoding: 'utf8',
+    cwd: dir,
+    timeout: 120_000,
+    // One OpenMP thread: the test machine is shared, and oversubscribed threads only slow the fit down.
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  })
+  if (result.status !== 0)
+    throw new Error(`python failed (${result.status}):\n${result.stderr}\n${result.stdout}`)
+  return result.stdout
+}
+
+/** The printed comparison table: metric → [scikit-learn, run]. */
+function metricTable(stdout: string): Record<string, [number, number]> {
+  const table: Record<string, [number, number]> = {}
+  for (const match of stdout.matchAll(/^(\w+)\s+(-?[\d.]+|nan)\s+(-?[\d.]+|nan)$/gm))
+    table[match[1]] = [Number(match[2]), Number(match[3])]
+  return table
+}
+
+/** Recursively compares recipes, numbers to 1e-9 relative. */
+function expectRecipesClose(actual: unknown, expected: unknown, path = 'recipe'): void {
+  if (typeof expected === 'number') {
+    expect(typeof actual, path).toBe('number')
+    expect(Math.abs((actual as number) - expected), path).toBeLessThanOrEqual(
+      1e-9 * Math.max(1, Math.abs(expected)),
+    )
+    return
+  }
+  if (expected && typeof expected === 'object') {
+    expect(actual && typeof actual === 'object', path).toBe(true)
+    const keys = Object.keys(expected as object).filter(
+      (k) => (expected as Record<string, unknown>)[k] !== undefined,
+    )
+    expect(Object.keys(actual as object).sort(), path).toEqual(keys.sort())
+    for (const key of keys)
+      expectRecipesClose(
+        (actual as Record<string, unknown>)[key],
+        (expected as Record<string, unknown>)[key],
+        `${path}.${key}`,
+      )
+    return
+  }
+  expect(actual, path).toEqual(expected)
+}
+
+describe('generated notebook', () => {
+  it('is nbformat 4.5 with a python3 kernel, unique content-derived cell ids and DATA_PATH first', async () => {
+    const { input } = await runPenguins({
+      family: 'logistic',
+      withRecipe: true,
+      hookCode: 'export default function (ctx) {\n  return ctx\n}\n',
+    })
+    const text = generateNotebook(input)
+    expect(generateNotebook(input)).toBe(text)
+    const notebook = JSON.parse(text) as NotebookJson
+    expect(notebook.nbformat).toBe(4)
+    expect(notebook.nbformat_minor).toBe(5)
+    expect(notebook.metadata.kernelspec).toEqual({
+      display_name: 'Python 3',
+      language: 'python',
+      name: 'python3',
+    })
+    const ids = notebook.cells.map((cell) => cell.id)
+    for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9_-]{1,64}$/)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const cell of notebook.cells) {
+      expect(['markdown', 'code']).toContain(cell.cell_type)
+      expect(cell.metadata).toEqual({})
+      expect(cell.source.every((line) => typeof line === 'string')).toBe(true)
+      expect(cell.source.slice(0, -1).every((line) => line.endsWith('\n'))).toBe(true)
+      if (cell.cell_type === 'code') {
+        expect(cell.outputs).toEqual([])
+        expect(cell.execution_count).toBeNull()
+      } else expect(cell).not.toHaveProperty('outputs')
+    }
+    const codeCells = notebook.cells
+      .filter((cell) => cell.cell_type === 'code')
+      .map((cell) => cell.source.join(''))
+    expect(codeCells[0]).toMatch(/^# The dataset file.*\nDATA_PATH = "penguins\.csv"\n/)
+    expect(codeCells.join('\n')).toContain(`TEST_ROWS = [\n    ${input.testRows.slice(0, 20).join(', ')},`)
+    expect(codeCells.join('\n')).toContain('keep_default_na=False, na_values=[""]')
+    // The hook is there, commented out line by line.
+    const hookCell = codeCells.at(-1)!
+    expect(hookCell).toContain('# Hook "note.js" (after_evaluation)')
+    expect(hookCell).toContain('#   return ctx')
+    expect(hookCell.split('\n').every((line) => line.startsWith('#'))).toBe(true)
+    // A cell's id is its content hash: changing the run changes the ids of the cells that changed.
+    const other = JSON.parse(generateNotebook({ ...input, dataPath: 'elsewhere.csv' })) as NotebookJson
+    expect(other.cells[1].id).not.toBe(notebook.cells[1].id)
+    expect(other.cells[0].id).toBe(notebook.cells[0].id)
+  })
+
+  it('writes Python literals for JSON data', () => {
+    expect(py({ a: [1, 2.5, 'x"y'], b: null, c: true, d: Number.NaN })).toBe(
+      '{"a": [1,2.5,"x\\"y"],"b": None,"c": True,"d": float("nan")}',
+    )
+    expect(contentId('abc')).toMatch(/^[0-9a-f]{16}$/)
+    expect(contentId('abc')).not.toBe(contentId('abd'))
+  })
+
+  it.skipIf(!pythonPath)(
+    'runs as is with pandas + scikit-learn and matches a logistic run within 2 accuracy points',
+    async () => {
+      const { input, outcome } = await runPenguins({ family: 'logistic', withRecipe: true })
+      const stdout = executeNotebook(generateNotebook({ ...input, dataPath: fixturePath('penguins.csv') }))
+      const table = metricTable(stdout)
+      expect(Object.keys(table)).toEqual(['accuracy', 'balanced_accuracy', 'f1_macro', 'roc_auc', 'log_loss'])
+      const [sklearn, run] = table.accuracy
+      console.log(`notebook (logistic): scikit-learn accuracy ${sklearn}, run ${run}`)
+      expect(run).toBeCloseTo(outcome.metrics.accuracy, 4)
+      expect(Math.abs(sklearn - run)).toBeLessThanOrEqual(0.02)
+      expect(stdout).toMatch(/344 rows: 275 training, 69 test/)
+    },
+  )
+
+  it.skipIf(!pythonPath)(
+    're-fits the same feature recipe from the block settings (indicator, log, interactions) and matches a gbdt run',
+    async () => {
+      const { input, outcome } = await runPenguins({
+        family: 'gbdt',
+        // Fewer boosting rounds keep the Python side quick on a busy machine.
+        hyperparameters: { max_iter: 30 },
+        withRecipe: false,
+        preprocessing: { numericImputation: 'indicator', scaling: 'minmax', maxOneHotLevels: 2 },
+        featureEngineering: {
+          logTransform: true,
+          skewThreshold: 0.2,
+          interactions: true,
+          interactionTopK: 3,
+        },
+      })
+      const stdout = executeNotebook(
+        generateNotebook({ ...input, dataPath: fixturePath('penguins.csv') }),
+        'print("RECIPE_JSON=" + json.dumps(recipe))',
+      )
+      const recipe = JSON.parse(stdout.split('RECIPE_JSON=')[1]) as FeatureRecipe
+      const expected = outcome.featureRecipe!
+      expect(expected.steps.map((s) => s.kind)).toEqual(
+        expect.arrayContaining(['missing_indicator', 'onehot', 'interaction']),
+      )
+      expect(expected.steps.some((s) => s.kind === 'numeric' && s.log)).toBe(true)
+      expect(expected.steps.some((s) => s.kind === 'onehot' && s.other)).toBe(true)
+      expectRecipesClose(recipe, expected)
+      const [sklearn, run] = metricTable(stdout).accuracy
+      console.log(`notebook (gbdt, re-fitted recipe): scikit-learn accuracy ${sklearn}, run ${run}`)
+      expect(run).toBeCloseTo(outcome.metrics.accuracy, 4)
+      expect(Math.abs(sklearn - run)).toBeLessThanOrEqual(0.02)
+    },
+  )
+})
