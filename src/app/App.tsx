@@ -7,6 +7,9 @@ import { Shell } from './components/Shell.tsx'
 import { DatasetPage } from './pages/DatasetPage.tsx'
 import { NotFoundPage } from './pages/NotFoundPage.tsx'
 import { WorkspaceHome } from './pages/WorkspaceHome.tsx'
+import { ExperimentPage } from './pages/ExperimentPage.tsx'
+import { RunPage } from './pages/RunPage.tsx'
+import { startupRecovery } from './services/runs.ts'
 import { db } from './services/db.ts'
 
 function CurrentWorkspaceRedirect() {
@@ -23,11 +26,14 @@ function Root(props: ParentProps) {
 }
 
 export function App() {
+  void startupRecovery()
   return (
     <Router root={Root}>
       <Route path="/" component={CurrentWorkspaceRedirect} />
       <Route path="/w/:workspaceId" component={WorkspaceHome} />
       <Route path="/w/:workspaceId/datasets/:datasetId" component={DatasetPage} />
+      <Route path="/w/:workspaceId/experiments/:experimentId" component={ExperimentPage} />
+      <Route path="/w/:workspaceId/runs/:runId" component={RunPage} />
       <Route path="*" component={NotFoundPage} />
     </Router>
   )

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink'
 import { openDb } from '../storage/db.ts'
 import { installErrorTransfer } from './errorTransfer.ts'
 import { RunApi } from './runApi.ts'
+import { SandboxClient } from './sandboxClient.ts'
 
 installErrorTransfer()
 const db = openDb()
@@ -25,6 +26,8 @@ const api = new RunApi({
       await db.settings.put({ key: `tf-calibration:${key}`, value })
     },
   },
+  // Hooks run in their own sandbox worker, started only when a run has hooks.
+  hookRunner: () => new SandboxClient(),
   transfer: (value, buffers) => Comlink.transfer(value, buffers),
 })
 

@@ -1,0 +1,183 @@
+/** The draft pipeline: the six blocks in order, each with its configuration form, and the global settings. */
+import { For, Show, createSignal } from 'solid-js'
+import { errorMessage } from '../../domain/errors.ts'
+import type { Experiment } from '../../domain/experiment.ts'
+import type { JsonValue } from '../../domain/hash.ts'
+import type { Block, BlockConfig, GlobalConfig, Pipeline } from '../../domain/pipeline.ts'
+import { blockLabels } from '../../domain/pipeline.ts'
+import type { FieldSpec } from '../blockForms.ts'
+import { blockDescriptions, blockForms } from '../blockForms.ts'
+import { shortHash } from '../format.ts'
+import { modelCatalog } from '../modelCatalog.ts'
+import { updateBlockConfig, updateGlobalConfig } from '../services/experiments.ts'
+import type { JSX } from 'solid-js'
+
+export function PipelineEditor(props: { experiment: Experiment; pipeline: Pipeline; hooks?: (block: Block) => JSX.Element }) {
+  const [error, setError] = createSignal('')
+  const apply = async (action: () => Promise<void>) => {
+    setError('')
+    try {
+      await action()
+    } catch (e) {
+      setError(errorMessage(e))
+    }
+  }
+  const setField = (block: Block, key: string, value: JsonValue) =>
+    apply(() => updateBlockConfig(props.experiment, block.id, { ...block.config, [key]: value } as BlockConfig))
+  const setGlobal = (patch: Partial<GlobalConfig>) => apply(() => updateGlobalConfig(props.experiment, patch))
+
+  return (
+    <section class="card" aria-labelledby="pipeline-title">
+      <h2 id="pipeline-title">Pipeline</h2>
+      <p class="muted small">
+        Version <code data-testid="pipeline-version">{shortHash(props.pipeline.versionHash)}</code>: the draft is editable; runs keep the snapshot they ran.
+      </p>
+      <Show when={error()}>
+        <p role="alert" class="error">
+          {error()}
+        </p>
+      </Show>
+      <fieldset class="global-config">
+        <legend>Global settings</legend>
+        <div class="form-grid">
+          <div>
+            <label for="global-seed">Seed</label>
+            <input
+              id="global-seed"
+              type="number"
+              min="0"
+              step="1"
+              value={props.pipeline.globalConfig.seed}
+              onChange={(e) => setGlobal({ seed: Number(e.currentTarget.value) })}
+            />
+          </div>
+          <div>
+            <label for="global-test-fraction">Test fraction</label>
+            <input
+              id="global-test-fraction"
+              type="number"
+              min="0.05"
+              max="0.5"
+              step="0.05"
+              value={props.pipeline.globalConfig.testFraction}
+              onChange={(e) => setGlobal({ testFraction: Number(e.currentTarget.value) })}
+            />
+          </div>
+          <div>
+            <label for="global-backend">TF.js backend</label>
+            <select id="global-backend" value={props.pipeline.globalConfig.backend} onChange={(e) => setGlobal({ backend: e.currentTarget.value as GlobalConfig['backend'] })}>
+              <option value="auto">auto (fastest measured)</option>
+              <option value="wasm">wasm</option>
+              <option value="cpu">cpu</option>
+              <option value="webgl">webgl</option>
+              <option value="webgpu">webgpu</option>
+            </select>
+          </div>
+        </div>
+      </fieldset>
+      <ol class="block-list">
+        <For each={props.pipeline.blocks}>
+          {(block, index) => (
+            <li aria-labelledby={`block-${block.id}`}>
+              <details open={index() < 3}>
+                <summary id={`block-${block.id}`}>
+                  {index() + 1}. {blockLabels[block.type]}
+                </summary>
+                <p class="muted small">{blockDescriptions[block.type]}</p>
+                <Show when={blockForms[block.type].length > 0} fallback={<p class="muted small">No settings.</p>}>
+                  <div class="form-grid">
+                    <For each={blockForms[block.type]}>
+                      {(field) => <Field field={field} block={block} experiment={props.experiment} onChange={(value) => setField(block, field.key, value)} />}
+                    </For>
+                  </div>
+                </Show>
+                {props.hooks?.(block)}
+              </details>
+            </li>
+          )}
+        </For>
+      </ol>
+    </section>
+  )
+}
+
+function Field(props: { field: FieldSpec; block: Block; experiment: Experiment; onChange: (value: JsonValue) => void }) {
+  const id = () => `${props.block.type}-${props.field.key}`
+  const value = () => props.block.config[props.field.key]
+  const field = props.field
+  switch (field.kind) {
+    case 'select':
+      return (
+        <div>
+          <label for={id()}>{field.label}</label>
+          <select id={id()} value={String(value())} onChange={(e) => props.onChange(e.currentTarget.value)}>
+            <For each={field.options}>{(option) => <option value={option}>{option}</option>}</For>
+          </select>
+        </div>
+      )
+    case 'number':
+      return (
+        <div>
+          <label for={id()}>{field.label}</label>
+          <input
+            id={id()}
+            type="number"
+            min={field.min}
+            max={field.max}
+            step={field.step ?? (field.integer ? 1 : 'any')}
+            value={Number(value())}
+            onChange={(e) => props.onChange(Number(e.currentTarget.value))}
+          />
+        </div>
+      )
+    case 'checkbox':
+      return (
+        <label class="checkbox">
+          <input type="checkbox" checked={value() === true} onChange={(e) => props.onChange(e.currentTarget.checked)} />
+          {field.label}
+        </label>
+      )
+    case 'text':
+      return (
+        <div>
+          <label for={id()}>{field.label}</label>
+          <input id={id()} value={String(value() ?? '')} onChange={(e) => props.onChange(e.currentTarget.value)} />
+        </div>
+      )
+    case 'candidates': {
+      const task = () => props.experiment.task.taskType
+      const families = () => modelCatalog.filter((m) => m.tasks.includes(task()))
+      const selected = () => {
+        const current = value()
+        if (current === 'auto') return new Set(families().filter((m) => m.auto).map((m) => m.family))
+        return new Set((current as { family: string }[]).map((c) => c.family))
+      }
+      return (
+        <fieldset class="candidates" style={{ 'grid-column': '1 / -1' }}>
+          <legend>{field.label}</legend>
+          <label class="checkbox">
+            <input type="checkbox" checked={value() === 'auto'} onChange={(e) => props.onChange(e.currentTarget.checked ? 'auto' : [...selected()].map((family) => ({ family })))} />
+            Automatic choice
+          </label>
+          <For each={families()}>
+            {(model) => (
+              <label class="checkbox">
+                <input
+                  type="checkbox"
+                  checked={selected().has(model.family)}
+                  onChange={(e) => {
+                    const next = new Set(selected())
+                    if (e.currentTarget.checked) next.add(model.family)
+                    else next.delete(model.family)
+                    props.onChange(families().filter((m) => next.has(m.family)).map((m) => ({ family: m.family })))
+                  }}
+                />
+                {model.label}
+              </label>
+            )}
+          </For>
+        </fieldset>
+      )
+    }
+  }
+}

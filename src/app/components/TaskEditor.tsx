@@ -1,0 +1,95 @@
+/** The experiment's task: what was detected and why, and every part editable by hand. */
+import { For, Show } from 'solid-js'
+import type { Dataset } from '../../domain/dataset.ts'
+import type { Experiment } from '../../domain/experiment.ts'
+import type { TaskType } from '../../domain/task.ts'
+import { defaultMetricFor, metricsFor, taskTypes } from '../../domain/task.ts'
+
+export function TaskEditor(props: {
+  experiment: Experiment
+  dataset: Dataset
+  onChange: (patch: Partial<Experiment['task']>) => void
+}) {
+  const task = () => props.experiment.task
+  const targetProfile = () => props.dataset.profile.find((p) => p.name === task().target)
+  const classLabels = () => (targetProfile()?.topValues ?? []).map((v) => v.value)
+  return (
+    <section class="card" aria-labelledby="task-title">
+      <h2 id="task-title">
+        Task <span class="chip">{task().mode === 'auto' ? 'detected' : 'edited by hand'}</span>
+      </h2>
+      <div class="form-grid">
+        <div>
+          <label for="task-target">Target column</label>
+          <select id="task-target" value={task().target} onChange={(e) => props.onChange({ target: e.currentTarget.value })}>
+            <For each={props.dataset.schema}>{(column) => <option value={column.name}>{column.name}</option>}</For>
+          </select>
+        </div>
+        <div>
+          <label for="task-type">Task type</label>
+          <select
+            id="task-type"
+            value={task().taskType}
+            onChange={(e) => {
+              const taskType = e.currentTarget.value as TaskType
+              props.onChange({ taskType, metric: defaultMetricFor(taskType) })
+            }}
+          >
+            <For each={taskTypes}>{(type) => <option value={type}>{type}</option>}</For>
+          </select>
+        </div>
+        <Show when={task().taskType === 'binary'}>
+          <div>
+            <label for="task-positive">Positive class</label>
+            <select id="task-positive" value={task().positiveClass ?? ''} onChange={(e) => props.onChange({ positiveClass: e.currentTarget.value })}>
+              <For each={classLabels()}>{(label) => <option value={label}>{label}</option>}</For>
+            </select>
+          </div>
+        </Show>
+        <div>
+          <label for="task-metric">Metric to optimize</label>
+          <select id="task-metric" value={task().metric} onChange={(e) => props.onChange({ metric: e.currentTarget.value as Experiment['task']['metric'] })}>
+            <For each={metricsFor(task().taskType)}>{(metric) => <option value={metric}>{metric}</option>}</For>
+          </select>
+        </div>
+      </div>
+      <fieldset class="excluded">
+        <legend>Excluded columns</legend>
+        <div class="checkbox-grid">
+          <For each={props.dataset.schema.filter((c) => c.name !== task().target)}>
+            {(column) => (
+              <label class="checkbox">
+                <input
+                  type="checkbox"
+                  checked={task().excludedColumns.includes(column.name)}
+                  onChange={(e) => {
+                    const excluded = new Set(task().excludedColumns)
+                    if (e.currentTarget.checked) excluded.add(column.name)
+                    else excluded.delete(column.name)
+                    props.onChange({ excludedColumns: props.dataset.schema.map((c) => c.name).filter((n) => excluded.has(n)) })
+                  }}
+                />
+                {column.name} <span class="muted small">({column.kind})</span>
+              </label>
+            )}
+          </For>
+        </div>
+      </fieldset>
+      <Show when={task().reasons.length > 0}>
+        <details open>
+          <summary>Why these choices</summary>
+          <ul>
+            <For each={task().reasons}>{(reason) => <li>{reason}</li>}</For>
+          </ul>
+        </details>
+      </Show>
+      <For each={task().warnings}>
+        {(warning) => (
+          <p class="warning" role="note">
+            ⚠ {warning}
+          </p>
+        )}
+      </For>
+    </section>
+  )
+}

@@ -1,0 +1,26 @@
+/**
+ * The model families the UI offers, without loading their code (TF.js and the tree engine stay in the
+ * run worker). Keys match the engine's model registry.
+ */
+import type { TaskType } from '../domain/task.ts'
+
+export interface ModelCatalogEntry {
+  family: string
+  label: string
+  tasks: readonly TaskType[]
+  /** Among the automatic candidates. */
+  auto: boolean
+}
+
+export const modelCatalog: readonly ModelCatalogEntry[] = [
+  { family: 'logistic', label: 'Logistic / softmax regression', tasks: ['binary', 'multiclass'], auto: true },
+  { family: 'linear', label: 'Linear (ridge) regression', tasks: ['regression'], auto: true },
+  { family: 'mlp', label: 'Multilayer perceptron', tasks: ['binary', 'multiclass', 'regression'], auto: true },
+  { family: 'gbdt', label: 'Gradient-boosted trees', tasks: ['binary', 'multiclass', 'regression'], auto: true },
+  { family: 'rf', label: 'Random forest', tasks: ['binary', 'multiclass', 'regression'], auto: true },
+  { family: 'tree', label: 'Decision tree', tasks: ['binary', 'multiclass', 'regression'], auto: false },
+]
+
+export function modelLabel(family: string): string {
+  return modelCatalog.find((m) => m.family === family)?.label ?? family
+}

@@ -1,0 +1,83 @@
+/** An experiment: its task, its draft pipeline, the Run button and its runs. */
+import { A, useNavigate, useParams } from '@solidjs/router'
+import { Show, createSignal } from 'solid-js'
+import { errorMessage } from '../../domain/errors.ts'
+import type { ExperimentId, WorkspaceId } from '../../domain/ids.ts'
+import { PipelineEditor } from '../components/PipelineEditor.tsx'
+import { RunsTable } from '../components/RunsTable.tsx'
+import { TaskEditor } from '../components/TaskEditor.tsx'
+import { HookPanel } from '../components/HookPanel.tsx'
+import { createLiveQuery, db } from '../services/db.ts'
+import { renameExperiment, updateTask } from '../services/experiments.ts'
+import { startRun } from '../services/runs.ts'
+
+export function ExperimentPage() {
+  const params = useParams<{ workspaceId: WorkspaceId; experimentId: ExperimentId }>()
+  const navigate = useNavigate()
+  const experiment = createLiveQuery(() => params.experimentId, (id) => db.experiments.get(id))
+  const dataset = createLiveQuery(() => experiment()?.datasetId, (id) => (id ? db.datasets.get(id) : Promise.resolve(undefined)))
+  const pipeline = createLiveQuery(() => experiment()?.pipelineId, (id) => (id ? db.pipelines.get(id) : Promise.resolve(undefined)))
+  const runs = createLiveQuery(() => params.experimentId, (id) => db.runs.where('experimentId').equals(id).toArray())
+  const [error, setError] = createSignal('')
+  const [starting, setStarting] = createSignal(false)
+
+  const run = async () => {
+    setError('')
+    setStarting(true)
+    try {
+      const runId = await startRun(params.experimentId)
+      navigate(`/w/${params.workspaceId}/runs/${runId}`)
+    } catch (e) {
+      setError(errorMessage(e))
+    } finally {
+      setStarting(false)
+    }
+  }
+
+  return (
+    <Show when={experiment() && dataset() && pipeline()} fallback={<p class="loading">Loading experiment…</p>}>
+      <div class="page">
+        <header class="page-header">
+          <h1>{experiment()!.name}</h1>
+          <p class="muted">
+            On dataset{' '}
+            <A href={`/w/${params.workspaceId}/datasets/${dataset()!.id}`}>
+              {dataset()!.name} v{dataset()!.version}
+            </A>{' '}
+            · {dataset()!.rowCount.toLocaleString('en-US')} rows
+          </p>
+          <div class="actions">
+            <button type="button" class="primary" onClick={run} disabled={starting()}>
+              {starting() ? 'Starting…' : 'Run'}
+            </button>
+            <button
+              type="button"
+              onClick={async () => {
+                const name = window.prompt('Rename experiment', experiment()!.name)
+                if (name) await renameExperiment(params.experimentId, name).catch((e) => setError(errorMessage(e)))
+              }}
+            >
+              Rename experiment
+            </button>
+          </div>
+          <Show when={error()}>
+            <p role="alert" class="error-box">
+              {error()}
+            </p>
+          </Show>
+        </header>
+        <RunsTable runs={runs() ?? []} metric={experiment()!.task.metric} workspaceId={params.workspaceId} />
+        <TaskEditor
+          experiment={experiment()!}
+          dataset={dataset()!}
+          onChange={(patch) => updateTask(params.experimentId, patch).catch((e) => setError(errorMessage(e)))}
+        />
+        <PipelineEditor
+          experiment={experiment()!}
+          pipeline={pipeline()!}
+          hooks={(block) => <HookPanel experiment={experiment()!} pipeline={pipeline()!} block={block} />}
+        />
+      </div>
+    </Show>
+  )
+}
