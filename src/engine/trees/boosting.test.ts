@@ -3,9 +3,9 @@ import { WorkerError } from '../../domain/errors.ts'
 import { createRng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
-import { gbdtFamily } from '../models/gbdt.ts'
+import { boostingParamsFrom, gbdtFamily } from '../models/gbdt.ts'
 import type { Hyperparameters } from '../models/model.ts'
-import { shouldStop } from './boosting.ts'
+import { fitGradientBoosting, shouldStop } from './boosting.ts'
 import { getTreeModelStructure, type TreeFittedModel } from './fittedTreeModel.ts'
 import { accuracy, blobs, classes, matrix, r2, regression, slice } from './testData.ts'
 
@@ -177,6 +177,21 @@ describe('gbdt serialization and determinism', () => {
     expect(b).toEqual(a)
     const c = await (await fitGbdt(data.X, data.y, 'binary', hp, 12)).serialize()
     expect(c).not.toEqual(a)
+  })
+
+  it('gives identical trees with the wasm and the JS kernels', async () => {
+    const data = blobs(3000, 2, 13)
+    const params = { ...boostingParamsFrom({}), maxIter: 8 }
+    const options = { task: 'binary' as const, rng: createRng(3) }
+    const wasm = fitGradientBoosting(data.X, data.y, params, options)
+    const js = fitGradientBoosting(
+      data.X,
+      data.y,
+      { ...params, useWasm: false },
+      { ...options, rng: createRng(3) },
+    )
+    expect(js.ensemble.trees.length).toBe(8)
+    expect(js.ensemble.trees).toEqual(wasm.ensemble.trees)
   })
 
   it('rejects other formats and versions', async () => {

@@ -27,6 +27,8 @@ export interface BoostingParams {
   validationFraction: number
   nIterNoChange: number
   tol: number
+  /** false forces the JS kernels (for tests: both paths must give identical models). */
+  useWasm?: boolean
 }
 
 export const defaultBoostingParams: BoostingParams = {
@@ -125,6 +127,7 @@ export function fitGradientBoosting(
     featuresPerSplit: X.columns.length,
     leafScale: -params.learningRate,
     coverFromDenominator: false,
+    useWasm: params.useWasm,
   })
 
   const trees: TreeNodes[] = []

@@ -30,6 +30,17 @@ import {
   subtractInPlace,
 } from './histogram.ts'
 import { CATEGORY_WORDS, type TreeNodes } from './treeModel.ts'
+import { createWasmKernels, type WasmKernels } from './wasmKernels.ts'
+
+/** Byte offsets of the learner's buffers in the wasm memory, each 16-byte aligned. */
+class WasmLayout {
+  size = 0
+  take(bytes: number): number {
+    const at = this.size
+    this.size += Math.ceil(bytes / 16) * 16
+    return at
+  }
+}
 
 /**
  * Nodes with at most this many rows are scanned from their rows sorted by bin instead of from a
@@ -59,6 +70,8 @@ export interface LearnerParams {
   leafScale: number
   /** Cover = Σ denominator (forests: bootstrap-weighted count) instead of the row count. */
   coverFromDenominator: boolean
+  /** false forces the JS kernels (tests compare both); by default wasm is used where it applies. */
+  useWasm?: boolean
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -203,6 +216,12 @@ class NodeBuffer {
 export class TreeLearner {
   /** Row ids; after {@link grow} each leaf owns a contiguous slice. */
   readonly rows: Uint32Array
+  /** The binned matrix (a copy inside the wasm memory when the wasm kernels are used). */
+  private readonly bins: Uint8Array
+  private readonly wasm: WasmKernels | null
+  /** Copies of a tree's numerators/denominators inside the wasm memory. */
+  private readonly wasmNum: Float32Array
+  private readonly wasmDen: Float32Array
   private readonly scratch: Uint32Array
   private readonly orderedNum: Float32Array
   private readonly orderedDen: Float32Array
@@ -246,13 +265,59 @@ export class TreeLearner {
     this.width = mapper.histWidth
     this.stride = k + 1
     this.histSize = this.p * this.width * this.stride
-    this.rows = new Uint32Array(this.n)
-    this.scratch = new Uint32Array(this.n)
-    this.orderedNum = new Float32Array(this.n * k)
-    this.orderedDen = new Float32Array(this.n)
+    this.subtraction = params.featuresPerSplit >= this.p
+    const n = this.n
+    // Wasm kernels need every buffer they touch in one memory, sized up front: that suits boosting
+    // (one numerator, subtraction, at most max_leaf_nodes + 1 histograms alive).
+    const wasmSlots = Number.isFinite(params.maxLeafNodes) ? params.maxLeafNodes + 2 : 0
+    const layout = new WasmLayout()
+    const binsAt = layout.take(this.p * n)
+    const rowsAt = layout.take(4 * n)
+    const scratchAt = layout.take(4 * n)
+    const numAt = layout.take(4 * n)
+    const denAt = layout.take(4 * n)
+    const orderedNumAt = layout.take(4 * n)
+    const orderedDenAt = layout.take(4 * n)
+    const lutAt = layout.take(this.width)
+    const slotSumsAt: number[] = []
+    const slotCountsAt: number[] = []
+    for (let i = 0; i < wasmSlots; i++) {
+      slotSumsAt.push(layout.take(8 * this.histSize))
+      slotCountsAt.push(layout.take(4 * this.p * this.width))
+    }
+    const kernels =
+      k === 1 && this.subtraction && wasmSlots > 0 && params.useWasm !== false
+        ? createWasmKernels(layout.size)
+        : null
+    this.wasm = kernels
+    if (kernels) {
+      const buffer = kernels.memory.buffer
+      this.bins = new Uint8Array(buffer, binsAt, this.p * n)
+      this.bins.set(binned.bins)
+      this.rows = new Uint32Array(buffer, rowsAt, n)
+      this.scratch = new Uint32Array(buffer, scratchAt, n)
+      this.wasmNum = new Float32Array(buffer, numAt, n)
+      this.wasmDen = new Float32Array(buffer, denAt, n)
+      this.orderedNum = new Float32Array(buffer, orderedNumAt, n)
+      this.orderedDen = new Float32Array(buffer, orderedDenAt, n)
+      this.goLeft = new Uint8Array(buffer, lutAt, this.width)
+      for (let i = 0; i < wasmSlots; i++) {
+        this.poolSums.push(new Float64Array(buffer, slotSumsAt[i], this.histSize))
+        this.poolCounts.push(new Uint32Array(buffer, slotCountsAt[i], this.p * this.width))
+        this.freeSlots.push(wasmSlots - 1 - i)
+      }
+    } else {
+      this.bins = binned.bins
+      this.rows = new Uint32Array(n)
+      this.scratch = new Uint32Array(n)
+      this.wasmNum = new Float32Array(0)
+      this.wasmDen = new Float32Array(0)
+      this.orderedNum = new Float32Array(n * k)
+      this.orderedDen = new Float32Array(n)
+      this.goLeft = new Uint8Array(this.width)
+    }
     this.allFeatures = new Int32Array(this.p)
     for (let f = 0; f < this.p; f++) this.allFeatures[f] = f
-    this.subtraction = params.featuresPerSplit >= this.p
     const sampled = Math.max(1, Math.min(this.p, Math.floor(params.featuresPerSplit)))
     this.sampledFeatures = new Int32Array(this.p)
     this.sampleSums = this.subtraction
@@ -260,7 +325,6 @@ export class TreeLearner {
       : new Float64Array(sampled * this.width * this.stride)
     this.sampleCounts = this.subtraction ? new Uint32Array(0) : new Uint32Array(sampled * this.width)
     this.accNum = new Float64Array(k)
-    this.goLeft = new Uint8Array(this.width)
     this.smallSums = new Float64Array(this.width * this.stride)
     this.smallCounts = new Uint32Array(this.width)
     this.accNum2 = new Float64Array(k)
@@ -283,6 +347,12 @@ export class TreeLearner {
     const m = rootRows ? rootRows.length : this.n
     if (rootRows) this.rows.set(rootRows)
     else for (let i = 0; i < m; i++) this.rows[i] = i
+    if (this.wasm) {
+      this.wasmNum.set(num)
+      this.wasmDen.set(den)
+      num = this.wasmNum
+      den = this.wasmDen
+    }
     const buffer = new NodeBuffer(k)
 
     // Root totals in row order.
@@ -441,6 +511,7 @@ export class TreeLearner {
     const free = this.freeSlots.pop()
     const slot = free ?? this.poolSums.length
     if (free === undefined) {
+      if (this.wasm) throw new Error('Tree learner: histogram pool exhausted')
       this.poolSums.push(new Float64Array(this.histSize))
       this.poolCounts.push(new Uint32Array(this.p * this.width))
     }
@@ -476,9 +547,21 @@ export class TreeLearner {
     const m = node.end - node.start
     const k = this.k
     const n = this.n
-    const bins = this.binned.bins
+    const bins = this.bins
     const width = this.width
     const stride = this.stride
+    if (this.wasm) {
+      this.buildFeaturesWasm(
+        this.wasm,
+        node,
+        identity && node.start === 0 && m === n,
+        features,
+        nSlots,
+        sums,
+        counts,
+      )
+      return
+    }
     if (k === 1 && identity && node.start === 0 && m === n) {
       let s = 0
       // Four features per pass over the rows (slots of a full histogram are consecutive features).
@@ -566,6 +649,61 @@ export class TreeLearner {
     }
   }
 
+  /** Histograms through the wasm kernels: every array below is a view into the kernels' memory. */
+  private buildFeaturesWasm(
+    wasm: WasmKernels,
+    node: OpenNode,
+    root: boolean,
+    features: Int32Array,
+    nSlots: number,
+    sums: Float64Array,
+    counts: Uint32Array,
+  ): void {
+    const m = node.end - node.start
+    const n = this.n
+    const width = this.width
+    const binsAt = this.bins.byteOffset
+    const rowsAt = this.rows.byteOffset + 4 * node.start
+    let numAt = this.wasmNum.byteOffset
+    let denAt = this.wasmDen.byteOffset
+    if (!root) {
+      wasm.gather(numAt, rowsAt, m, this.orderedNum.byteOffset)
+      wasm.gather(denAt, rowsAt, m, this.orderedDen.byteOffset)
+      numAt = this.orderedNum.byteOffset
+      denAt = this.orderedDen.byteOffset
+    }
+    const hist4 = root ? wasm.hist4root : wasm.hist4
+    const hist1 = root ? wasm.hist1root : wasm.hist1
+    let s = 0
+    for (; s + 3 < nSlots; s += 4) {
+      hist4(
+        binsAt + features[s] * n,
+        binsAt + features[s + 1] * n,
+        binsAt + features[s + 2] * n,
+        binsAt + features[s + 3] * n,
+        rowsAt,
+        m,
+        numAt,
+        denAt,
+        sums.byteOffset + 16 * s * width,
+        counts.byteOffset + 4 * s * width,
+        width,
+      )
+    }
+    for (; s < nSlots; s++) {
+      hist1(
+        binsAt + features[s] * n,
+        rowsAt,
+        m,
+        numAt,
+        denAt,
+        sums.byteOffset + 16 * s * width,
+        counts.byteOffset + 4 * s * width,
+        width,
+      )
+    }
+  }
+
   /** Draws the features a split may use into `sampledFeatures` (all, in order, without subsampling). */
   private drawFeatures(rng: Rng | null): number {
     const p = this.p
@@ -620,7 +758,7 @@ export class TreeLearner {
     const best = this.best
     best.reset()
     const parentScore = this.score(node.num, node.den)
-    const bins = this.binned.bins
+    const bins = this.bins
     const sums = this.smallSums
     const counts = this.smallCounts
     const stride = this.stride
@@ -702,7 +840,7 @@ export class TreeLearner {
    * the bin of position i, `smallOrder` the positions in bin order (row order within a bin).
    */
   private sortByBin(base: number, start: number, m: number): void {
-    const bins = this.binned.bins
+    const bins = this.bins
     const rows = this.rows
     const binOf = this.smallBins
     const tmp = this.smallTmp
@@ -1040,15 +1178,16 @@ export class TreeLearner {
   /** Partitions the node's rows, records the split in the tree, returns the two children. */
   private applySplit(node: OpenNode, split: Split, buffer: NodeBuffer): [OpenNode, OpenNode] {
     const f = split.feature
-    const nLeft = partitionRows(
-      this.rows,
-      node.start,
-      node.end,
-      this.binned.bins,
-      f * this.n,
-      this.routing(split.bits, split.binThreshold, split.defaultLeft),
-      this.scratch,
-    )
+    const goLeft = this.routing(split.bits, split.binThreshold, split.defaultLeft)
+    const nLeft = this.wasm
+      ? this.wasm.partition(
+          this.rows.byteOffset + 4 * node.start,
+          node.end - node.start,
+          this.bins.byteOffset + f * this.n,
+          goLeft.byteOffset,
+          this.scratch.byteOffset,
+        )
+      : partitionRows(this.rows, node.start, node.end, this.bins, f * this.n, goLeft, this.scratch)
     if (nLeft !== split.leftCount)
       throw new Error(`Tree learner: partition gave ${nLeft} rows, histogram ${split.leftCount}`)
     const rightNum = new Float64Array(this.k)

@@ -1,0 +1,345 @@
+/**
+ * WebAssembly versions of the learner's hottest loops (histograms, gather, partition), emitted as
+ * bytes at load time by a tiny assembler below, so no toolchain or binary blob is needed. They run on
+ * one `WebAssembly.Memory` that holds the binned matrix, row ids, gradients and histogram pool.
+ *
+ * Why: the same column-wise histogram loop runs 2–5× faster in wasm than in JS (no bounds checks,
+ * steadier JIT; see the trees-performance note). The gradient pair is added as one `f64x2.add` (SIMD
+ * lanes are plain IEEE adds, so results are bit-identical to the JS kernels, which stay as fallback).
+ */
+
+const I32 = 0x7f
+const V128 = 0x7b
+
+function uleb(value: number): number[] {
+  const out: number[] = []
+  let v = value >>> 0
+  do {
+    let byte = v & 0x7f
+    v >>>= 7
+    if (v !== 0) byte |= 0x80
+    out.push(byte)
+  } while (v !== 0)
+  return out
+}
+
+function sleb(value: number): number[] {
+  const out: number[] = []
+  let v = value | 0
+  for (;;) {
+    const byte = v & 0x7f
+    v >>= 7
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte)
+      return out
+    }
+    out.push(byte | 0x80)
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body]
+}
+
+function vector(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()]
+}
+
+function name(text: string): number[] {
+  const bytes = Array.from(new TextEncoder().encode(text))
+  return [...uleb(bytes.length), ...bytes]
+}
+
+// Instructions.
+const get = (i: number) => [0x20, ...uleb(i)]
+const set = (i: number) => [0x21, ...uleb(i)]
+const tee = (i: number) => [0x22, ...uleb(i)]
+const i32c = (v: number) => [0x41, ...sleb(v)]
+const add = [0x6a]
+const sub = [0x6b]
+const shl = [0x74]
+const ltU = [0x49]
+const eqz = [0x45]
+const load32 = [0x28, 2, 0]
+const load8 = [0x2d, 0, 0]
+const store32 = [0x36, 2, 0]
+const loadF32 = [0x2a, 2, 0]
+const promote = [0xbb]
+const v128Load = [0xfd, 0x00, 3, 0]
+const v128Store = [0xfd, 0x0b, 3, 0]
+const splatF64 = [0xfd, 0x14]
+const replaceLaneF64 = (lane: number) => [0xfd, 0x22, lane]
+const addF64x2 = [0xfd, ...uleb(0xf0)]
+const memoryCopy = [0xfc, ...uleb(10), 0, 0]
+const block = [0x02, 0x40]
+const loop = [0x03, 0x40]
+const end = [0x0b]
+const br = (depth: number) => [0x0c, ...uleb(depth)]
+const brIf = (depth: number) => [0x0d, ...uleb(depth)]
+
+interface FunctionSpec {
+  name: string
+  params: number
+  results: number
+  /** Extra locals as [count, type] groups. */
+  locals: [number, number][]
+  body: number[]
+}
+
+/**
+ * Histogram of `nf` features: params b0..b{nf-1} (byte address of each feature's bin column), rows
+ * (address of the first row id; ignored when `root`), m, g, h (addresses of f32 gradient pairs in
+ * node order), sums (f64 [g, h] pairs of feature 0; features follow every width·16 bytes), counts
+ * (u32 of feature 0; every width·4 bytes), width.
+ */
+function histogram(nf: number, root: boolean): FunctionSpec {
+  const P = { rows: nf, m: nf + 1, g: nf + 2, h: nf + 3, sums: nf + 4, counts: nf + 5, width: nf + 6 }
+  const nParams = nf + 7
+  const L = {
+    i: nParams,
+    r: nParams + 1,
+    x: nParams + 2,
+    j: nParams + 3,
+    s: nParams + 4,
+    c: nParams + 4 + nf,
+  }
+  const pair = nParams + 4 + 2 * nf
+  const body: number[] = []
+  // s[q] = sums + q·width·16, c[q] = counts + q·width·4.
+  for (let q = 0; q < nf; q++) {
+    body.push(...get(P.sums), ...get(P.width), ...i32c(q * 16), ...[0x6c], ...add, ...set(L.s + q))
+    body.push(...get(P.counts), ...get(P.width), ...i32c(q * 4), ...[0x6c], ...add, ...set(L.c + q))
+  }
+  body.push(...block, ...get(P.m), ...eqz, ...brIf(0), ...loop)
+  if (root) body.push(...get(L.i), ...set(L.r))
+  else body.push(...get(P.rows), ...get(L.i), ...i32c(2), ...shl, ...add, ...load32, ...set(L.r))
+  body.push(...get(P.g), ...get(L.i), ...i32c(2), ...shl, ...add, ...loadF32, ...promote, ...splatF64)
+  body.push(
+    ...get(P.h),
+    ...get(L.i),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...loadF32,
+    ...promote,
+    ...replaceLaneF64(1),
+  )
+  body.push(...set(pair))
+  for (let q = 0; q < nf; q++) {
+    body.push(...get(q), ...get(L.r), ...add, ...load8, ...set(L.x))
+    body.push(...get(L.s + q), ...get(L.x), ...i32c(4), ...shl, ...add, ...tee(L.j))
+    body.push(...get(L.j), ...v128Load, ...get(pair), ...addF64x2, ...v128Store)
+    body.push(...get(L.c + q), ...get(L.x), ...i32c(2), ...shl, ...add, ...tee(L.j))
+    body.push(...get(L.j), ...load32, ...i32c(1), ...add, ...store32)
+  }
+  body.push(...get(L.i), ...i32c(1), ...add, ...tee(L.i), ...get(P.m), ...ltU, ...brIf(0), ...end, ...end)
+  return {
+    name: `hist${nf}${root ? 'root' : ''}`,
+    params: nParams,
+    results: 0,
+    locals: [
+      [4 + 2 * nf, I32],
+      [1, V128],
+    ],
+    body,
+  }
+}
+
+/** gather(src, rows, m, dst): dst[i] = src[rows[i]] for 4-byte elements. */
+function gatherSpec(): FunctionSpec {
+  const [src, rows, m, dst, i] = [0, 1, 2, 3, 4]
+  const body = [
+    ...block,
+    ...get(m),
+    ...eqz,
+    ...brIf(0),
+    ...loop,
+    ...get(dst),
+    ...get(i),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...get(src),
+    ...get(rows),
+    ...get(i),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...load32,
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...load32,
+    ...store32,
+    ...get(i),
+    ...i32c(1),
+    ...add,
+    ...tee(i),
+    ...get(m),
+    ...ltU,
+    ...brIf(0),
+    ...end,
+    ...end,
+  ]
+  return { name: 'gather', params: 4, results: 0, locals: [[1, I32]], body }
+}
+
+/**
+ * partition(rows, m, column, lut, scratch) → left count: stable, branchless split of the m row ids
+ * at `rows` by `lut[bin]` (1 = left); right ids go through `scratch` and are copied back after.
+ */
+function partitionSpec(): FunctionSpec {
+  const [rows, m, column, lut, scratch, i, r, l, wl, wr] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+  const body = [
+    ...block,
+    ...get(m),
+    ...eqz,
+    ...brIf(0),
+    ...loop,
+    ...get(rows),
+    ...get(i),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...load32,
+    ...set(r),
+    ...get(lut),
+    ...get(column),
+    ...get(r),
+    ...add,
+    ...load8,
+    ...add,
+    ...load8,
+    ...set(l),
+    ...get(rows),
+    ...get(wl),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...get(r),
+    ...store32,
+    ...get(scratch),
+    ...get(wr),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...get(r),
+    ...store32,
+    ...get(wl),
+    ...get(l),
+    ...add,
+    ...set(wl),
+    ...get(wr),
+    ...i32c(1),
+    ...add,
+    ...get(l),
+    ...sub,
+    ...set(wr),
+    ...get(i),
+    ...i32c(1),
+    ...add,
+    ...tee(i),
+    ...get(m),
+    ...ltU,
+    ...brIf(0),
+    ...end,
+    ...end,
+    // memory.copy(rows + wl·4, scratch, wr·4)
+    ...get(rows),
+    ...get(wl),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...get(scratch),
+    ...get(wr),
+    ...i32c(2),
+    ...shl,
+    ...memoryCopy,
+    ...get(wl),
+  ]
+  return { name: 'partition', params: 5, results: 1, locals: [[5, I32]], body }
+}
+
+function assemble(functions: FunctionSpec[]): Uint8Array<ArrayBuffer> {
+  const types = functions.map((f) => [
+    0x60,
+    ...uleb(f.params),
+    ...new Array(f.params).fill(I32),
+    ...uleb(f.results),
+    ...new Array(f.results).fill(I32),
+  ])
+  const imports = vector([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])
+  const code = functions.map((f) => {
+    const locals = vector(f.locals.map(([count, type]) => [...uleb(count), type]))
+    const body = [...locals, ...f.body, ...end]
+    return [...uleb(body.length), ...body]
+  })
+  const bytes = [
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vector(types)),
+    ...section(2, imports),
+    ...section(3, vector(functions.map((_, i) => uleb(i)))),
+    ...section(7, vector(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vector(code)),
+  ]
+  return Uint8Array.from(bytes)
+}
+
+/** The kernels, called with byte addresses into the shared memory. */
+export interface WasmKernels {
+  memory: WebAssembly.Memory
+  hist4(...args: number[]): void
+  hist4root(...args: number[]): void
+  hist1(...args: number[]): void
+  hist1root(...args: number[]): void
+  gather(src: number, rows: number, m: number, dst: number): void
+  partition(rows: number, m: number, column: number, lut: number, scratch: number): number
+}
+
+let compiled: WebAssembly.Module | null | undefined
+
+/** Compiles the kernels once; null when this engine has no WebAssembly SIMD (the JS kernels are used). */
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled
+  try {
+    compiled = new WebAssembly.Module(
+      assemble([
+        histogram(4, false),
+        histogram(4, true),
+        histogram(1, false),
+        histogram(1, true),
+        gatherSpec(),
+        partitionSpec(),
+      ]),
+    )
+  } catch {
+    compiled = null
+  }
+  return compiled
+}
+
+/** Instantiates the kernels on a fresh memory of at least `bytes` bytes, or null without wasm SIMD. */
+export function createWasmKernels(bytes: number): WasmKernels | null {
+  const module = kernelModule()
+  if (!module) return null
+  const pages = Math.ceil(bytes / 65536)
+  if (pages > 65536) return null
+  let memory: WebAssembly.Memory
+  try {
+    memory = new WebAssembly.Memory({ initial: pages })
+  } catch {
+    return null
+  }
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Omit<
+    WasmKernels,
+    'memory'
+  >
+  return { memory, ...exports }
+}
