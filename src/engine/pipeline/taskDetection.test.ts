@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { fixturePath, readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
+import { readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
 import type { DataFrame } from '../frame.ts'
 import { detectTask, detectTaskFromProfile } from './taskDetection.ts'
 import { frameFromText } from './textColumns.ts'
-
-const fixture = fixturePath
 
 function textFrame(columns: Record<string, (string | null)[]>): DataFrame {
   return frameFromText(Object.entries(columns).map(([name, values]) => ({ name, values })))
