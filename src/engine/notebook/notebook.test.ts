@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { fixturePath, readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
+import { fixturePath } from '../../../tests/fixtures/engine/readFixture.ts'
 import { hookCodeHash } from '../../domain/hook.ts'
 import type { BlockId, HookId } from '../../domain/ids.ts'
 import { newId } from '../../domain/ids.ts'
@@ -11,11 +12,14 @@ import type { Pipeline } from '../../domain/pipeline.ts'
 import { createSnapshot } from '../../domain/pipeline.ts'
 import { createRng } from '../../domain/random.ts'
 import type { DataFrame } from '../frame.ts'
+import type { PreprocessingConfig } from '../pipeline/blocks/preprocessing.ts'
+import { defaultPreprocessingConfig, fitPreprocessing } from '../pipeline/blocks/preprocessing.ts'
 import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../pipeline/defaults.ts'
 import type { RunOutcome } from '../pipeline/executor.ts'
 import { executePipeline } from '../pipeline/executor.ts'
 import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { detectTask } from '../pipeline/taskDetection.ts'
+import { frameFromText } from '../pipeline/textColumns.ts'
 import type { NotebookInput } from './notebook.ts'
 import { contentId, generateNotebook, py } from './notebook.ts'
 
@@ -38,30 +42,53 @@ if ('reason' in python)
   )
 const pythonPath = 'path' in python ? python.path : ''
 
-const testRows = (
-  JSON.parse(readFileSync(fixturePath('penguins.split.json'), 'utf8')) as {
-    holdout: { test_indices: number[] }
-  }
-).holdout.test_indices
-
-interface PenguinsRun {
-  input: NotebookInput
-  outcome: RunOutcome
+/** A fixture CSV (no quoted fields) with its split's test rows, typed by Butterfly's import rules. */
+function loadFixture(csvPath: string, splitPath: string): { frame: DataFrame; testRows: number[] } {
+  const lines = readFileSync(csvPath, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+  const header = lines[0].split(',')
+  const rows = lines.slice(1).map((line) => line.split(','))
+  const frame = frameFromText(
+    header.map((name, j) => ({ name, values: rows.map((row) => (row[j] === '' ? null : row[j])) })),
+  )
+  const split = JSON.parse(readFileSync(splitPath, 'utf8')) as { holdout: { test_indices: number[] } }
+  return { frame, testRows: split.holdout.test_indices }
 }
 
-/** A real engine run on penguins with the fixture split, and the notebook input built from it. */
-async function runPenguins(options: {
-  family: string
-  preprocessing?: Record<string, unknown>
-  featureEngineering?: Record<string, unknown>
-  hyperparameters?: Record<string, number>
-  hookCode?: string
-  withRecipe: boolean
-}): Promise<PenguinsRun> {
+const penguins = {
+  csv: fixturePath('penguins.csv'),
+  split: fixturePath('penguins.split.json'),
+  target: 'species',
+}
+const events = {
+  csv: fileURLToPath(new URL('../../../tests/fixtures/bundle/events.csv', import.meta.url)),
+  split: fileURLToPath(new URL('../../../tests/fixtures/bundle/events.split.json', import.meta.url)),
+  target: 'score',
+}
+
+interface EngineRun {
+  input: NotebookInput
+  outcome: RunOutcome
+  frame: DataFrame
+}
+
+/** A real engine run on a fixture with its split, and the notebook input built from it. */
+async function runEngine(
+  fixture: { csv: string; split: string; target: string },
+  options: {
+    family: string
+    preprocessing?: Record<string, unknown>
+    featureEngineering?: Record<string, unknown>
+    hyperparameters?: Record<string, number>
+    hookCode?: string
+    withRecipe: boolean
+  },
+): Promise<EngineRun> {
   const rng = createRng(11)
   const randomBytes = (length: number) => Uint8Array.from({ length }, () => rng.nextInt(256))
-  const frame: DataFrame = readFixtureFrame('penguins.csv')
-  const task = detectTask(frame, { target: 'species' })
+  const { frame, testRows } = loadFixture(fixture.csv, fixture.split)
+  const task = detectTask(frame, { target: fixture.target })
   const blocks = createDefaultPipelineBlocks(() => newId('block', randomBytes) as BlockId)
   const patch = (type: string, config: Record<string, unknown> | undefined) => {
     const block = blocks.find((b) => b.type === type)!
@@ -118,9 +145,9 @@ async function runPenguins(options: {
     : snapshot
   const outcome = await executePipeline(engineSnapshot, frame, { testIndices: testRows })
   const input: NotebookInput = {
-    title: 'Penguins — run 1',
+    title: 'Fixture — run 1',
     runId: newId('run', randomBytes),
-    datasetFileName: 'penguins.csv',
+    datasetFileName: basename(fixture.csv),
     columns: frame.columns.map((c) => ({ name: c.name, kind: c.kind })),
     snapshot,
     testRows: Array.from(outcome.split.testRows),
@@ -129,7 +156,7 @@ async function runPenguins(options: {
     ...(options.withRecipe && outcome.featureRecipe ? { featureRecipe: outcome.featureRecipe } : {}),
     generator: 'Butterfly test',
   }
-  return { input, outcome }
+  return { input, outcome, frame }
 }
 
 interface NotebookJson {
@@ -204,7 +231,7 @@ function expectRecipesClose(actual: unknown, expected: unknown, path = 'recipe')
 
 describe('generated notebook', () => {
   it('is nbformat 4.5 with a python3 kernel, unique content-derived cell ids and DATA_PATH first', async () => {
-    const { input } = await runPenguins({
+    const { input } = await runEngine(penguins, {
       family: 'logistic',
       withRecipe: true,
       hookCode: 'export default function (ctx) {\n  return ctx\n}\n',
@@ -260,7 +287,7 @@ describe('generated notebook', () => {
   it.skipIf(!pythonPath)(
     'runs as is with pandas + scikit-learn and matches a logistic run within 2 accuracy points',
     async () => {
-      const { input, outcome } = await runPenguins({ family: 'logistic', withRecipe: true })
+      const { input, outcome } = await runEngine(penguins, { family: 'logistic', withRecipe: true })
       const stdout = executeNotebook(generateNotebook({ ...input, dataPath: fixturePath('penguins.csv') }))
       const table = metricTable(stdout)
       expect(Object.keys(table)).toEqual(['accuracy', 'balanced_accuracy', 'f1_macro', 'roc_auc', 'log_loss'])
@@ -275,7 +302,7 @@ describe('generated notebook', () => {
   it.skipIf(!pythonPath)(
     're-fits the same feature recipe from the block settings (indicator, log, interactions) and matches a gbdt run',
     async () => {
-      const { input, outcome } = await runPenguins({
+      const { input, outcome } = await runEngine(penguins, {
         family: 'gbdt',
         // Fewer boosting rounds keep the Python side quick on a busy machine.
         hyperparameters: { max_iter: 30 },
@@ -303,6 +330,72 @@ describe('generated notebook', () => {
       const [sklearn, run] = metricTable(stdout).accuracy
       console.log(`notebook (gbdt, re-fitted recipe): scikit-learn accuracy ${sklearn}, run ${run}`)
       expect(run).toBeCloseTo(outcome.metrics.accuracy, 4)
+      expect(Math.abs(sklearn - run)).toBeLessThanOrEqual(0.02)
+    },
+  )
+
+  it.skipIf(!pythonPath)(
+    'handles datetime, boolean, "NA" and skewed columns in a regression run, and every encoding, as the engine does',
+    async () => {
+      const { input, outcome, frame } = await runEngine(events, {
+        family: 'linear',
+        withRecipe: false,
+        preprocessing: { numericImputation: 'mean', encoding: 'frequency' },
+        featureEngineering: { logTransform: true, interactions: true, interactionTopK: 3 },
+      })
+      expect(input.columns.map((c) => c.kind)).toEqual([
+        'datetime',
+        'boolean',
+        'numeric',
+        'categorical',
+        'categorical',
+        'numeric',
+      ])
+      const variants: PreprocessingConfig[] = [
+        {
+          ...defaultPreprocessingConfig(),
+          encoding: 'ordinal',
+          numericImputation: 'most_frequent',
+          scaling: 'minmax',
+        },
+        {
+          ...defaultPreprocessingConfig(),
+          categoricalImputation: 'constant',
+          numericImputation: 'constant',
+          numericFillValue: -1,
+          scaling: 'none',
+          maxOneHotLevels: 3,
+        },
+      ]
+      const stdout = executeNotebook(
+        generateNotebook({ ...input, dataPath: events.csv }),
+        [
+          'print("RECIPE_JSON=" + json.dumps(recipe))',
+          `for variant in ${py(variants)}:`,
+          '    print("VARIANT_JSON=" + json.dumps(fit_preprocessing(frame, feature_columns, COLUMN_KINDS, train_rows, variant)))',
+        ].join('\n'),
+      )
+      const recipe = JSON.parse(stdout.split('RECIPE_JSON=')[1].split('\n')[0]) as FeatureRecipe
+      const expected = outcome.featureRecipe!
+      expect(expected.steps.filter((s) => s.kind === 'datetime_part').length).toBeGreaterThanOrEqual(4)
+      expect(expected.steps.some((s) => s.kind === 'frequency')).toBe(true)
+      expect(expected.steps.some((s) => s.kind === 'numeric' && s.log)).toBe(true)
+      expectRecipesClose(recipe, expected)
+      const featureColumns = frame.columns.map((c) => c.name).filter((name) => name !== 'score')
+      const trainRows = Int32Array.from(outcome.split.trainRows).sort()
+      const printed = stdout.split('VARIANT_JSON=').slice(1)
+      expect(printed).toHaveLength(variants.length)
+      variants.forEach((variant, i) => {
+        expectRecipesClose(
+          JSON.parse(printed[i].split('\n')[0]).steps,
+          fitPreprocessing(frame, featureColumns, trainRows, variant),
+        )
+      })
+      const table = metricTable(stdout)
+      expect(Object.keys(table)).toEqual(['r2', 'rmse', 'mae'])
+      const [sklearn, run] = table.r2
+      console.log(`notebook (linear, events): scikit-learn r2 ${sklearn}, run ${run}`)
+      expect(run).toBeCloseTo(outcome.metrics.r2, 4)
       expect(Math.abs(sklearn - run)).toBeLessThanOrEqual(0.02)
     },
   )

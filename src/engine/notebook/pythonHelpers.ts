@@ -258,6 +258,8 @@ def build_model(family, hp, task_type, seed, n_train):
         max_features = hp.get("max_features", "auto")
         if max_features == "auto":  # Butterfly's 'auto': sqrt for classification, all features for regression
             max_features = "sqrt" if classification else 1.0
+        elif not isinstance(max_features, str):  # Butterfly: at most 1 is a fraction, above 1 a count
+            max_features = float(max_features) if max_features <= 1 else int(max_features)
         model = RandomForestClassifier if classification else RandomForestRegressor
         return model(n_estimators=hp.get("n_estimators", 100), max_features=max_features,
                      bootstrap=hp.get("bootstrap", True), random_state=seed, **kwargs)
