@@ -177,9 +177,12 @@ async function buildFixture(seed = 1) {
     includeDataset: true,
     app: { name: 'Butterfly', version: '0.0.0-test' },
     environment: { tfBackend: 'cpu', userAgent: 'node' },
+    // Every kind of source the writer takes: a buffer (dataset), a stream (model), a Blob (the rest).
     readFile: async (path) => {
       const content = blobs.get(path)
       if (!content) throw new Error(`no blob at ${path}`)
+      if (path === dataset.blobPath) return content
+      if (path.endsWith('.bin')) return new Blob([content as Uint8Array<ArrayBuffer>]).stream()
       return new Blob([content as Uint8Array<ArrayBuffer>])
     },
     now: 4000,

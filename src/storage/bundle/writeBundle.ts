@@ -39,8 +39,11 @@ export interface RunBundleInput {
   includeDataset: boolean
   app: { name: string; version: string }
   environment: { tfBackend: string; userAgent: string }
-  /** Reads the bytes stored at a workspace path (`artifact.path`, `dataset.blobPath`). */
-  readFile: (path: string) => Promise<Blob>
+  /**
+   * Reads the bytes stored at a workspace path (`artifact.path`, `dataset.blobPath`). Called once per
+   * file, just before that file is written, so only one file is open at a time.
+   */
+  readFile: (path: string) => Promise<BundleFileSource>
   /** Export time, epoch ms (default `Date.now()`). */
   now?: number
 }
@@ -52,12 +55,29 @@ export interface BundleProgress {
   path: string
 }
 
+/** File bytes as the provider has them: a Blob or File (browser), a buffer, or a stream. */
+export type BundleFileSource = Blob | Uint8Array | ReadableStream<Uint8Array>
+
 interface PendingFile {
   path: string
-  blob: Blob
+  open: () => Promise<BundleFileSource>
+  /** Size the records give (for the progress total before any file is opened). */
+  size: number
   /** The hash the workspace recorded for these bytes, checked while streaming. */
   expectedSha256?: Sha256Hex
   what: string
+}
+
+function streamOf(source: BundleFileSource): ReadableStream<Uint8Array> {
+  if (source instanceof Blob) return source.stream() as ReadableStream<Uint8Array>
+  if (source instanceof Uint8Array)
+    return new ReadableStream({
+      start(controller) {
+        controller.enqueue(source)
+        controller.close()
+      },
+    })
+  return source
 }
 
 /** The archive name of the dataset file: `dataset/<original file name>` (a safe fallback otherwise). */
@@ -80,21 +100,17 @@ export async function writeRunBundle(
   if (run.status === 'running')
     throw new StorageError('write-failed', `Run ${run.id} is still running and cannot be exported`)
   const pending: PendingFile[] = []
-  const encode = (text: string) => new Blob([text])
-  pending.push({
-    path: bundlePaths.metrics,
-    blob: encode(`${JSON.stringify(run.metrics ?? {}, finiteOrNull, 1)}\n`),
-    what: 'metrics',
-  })
-  pending.push({
-    path: bundlePaths.logs,
-    blob: encode(run.logs.map((entry) => `${JSON.stringify(entry)}\n`).join('')),
-    what: 'logs',
-  })
+  const text = (path: string, content: string, what: string) => {
+    const bytes = new TextEncoder().encode(content)
+    pending.push({ path, open: async () => bytes, size: bytes.byteLength, what })
+  }
+  text(bundlePaths.metrics, `${JSON.stringify(run.metrics ?? {}, finiteOrNull, 1)}\n`, 'metrics')
+  text(bundlePaths.logs, run.logs.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'logs')
   for (const artifact of input.artifacts)
     pending.push({
       path: bundlePaths.artifact(artifact.fileName),
-      blob: await input.readFile(artifact.path),
+      open: () => input.readFile(artifact.path),
+      size: artifact.byteSize,
       expectedSha256: artifact.sha256,
       what: `artifact ${artifact.fileName}`,
     })
@@ -102,7 +118,8 @@ export async function writeRunBundle(
   if (datasetPath)
     pending.push({
       path: datasetPath,
-      blob: await input.readFile(dataset.blobPath),
+      open: () => input.readFile(dataset.blobPath),
+      size: dataset.byteSize,
       expectedSha256: dataset.hash,
       what: `dataset ${dataset.name}`,
     })
@@ -116,7 +133,8 @@ export async function writeRunBundle(
     seen.add(file.path)
   }
 
-  const bytesTotal = pending.reduce((sum, file) => sum + file.blob.size, 0)
+  // From the records, so the total is known before any file is opened (a stream has no size).
+  const bytesTotal = pending.reduce((sum, file) => sum + file.size, 0)
   let bytesDone = 0
   const zip = new ZipWriter(new BlobWriter('application/zip'), { useWebWorkers: false })
   const files: BundleFileEntry[] = []
@@ -134,7 +152,7 @@ export async function writeRunBundle(
         },
       })
       onProgress?.({ bytesDone, bytesTotal, path: file.path })
-      await zip.add(file.path, (file.blob.stream() as ReadableStream<Uint8Array>).pipeThrough(hashing), {
+      await zip.add(file.path, streamOf(await file.open()).pipeThrough(hashing), {
         lastModDate: new Date(input.now ?? Date.now()),
       })
       const digest = hasher.digest()
