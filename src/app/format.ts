@@ -1,7 +1,9 @@
 /** Numbers, sizes, durations and dates formatted for people. */
 
 const integer = new Intl.NumberFormat('en-US')
-const compact = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 })
+// Four-digit values such as years read better without a separator (2009, but 10,000).
+const plain = new Intl.NumberFormat('en-US', { useGrouping: 'min2' })
+const compact = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4, useGrouping: 'min2' })
 
 export function formatCount(n: number): string {
   return integer.format(n)
@@ -11,7 +13,7 @@ export function formatNumber(value: unknown): string {
   if (value === null || value === undefined) return '—'
   if (typeof value !== 'number') return String(value)
   if (!Number.isFinite(value)) return String(value)
-  if (Number.isInteger(value)) return integer.format(value)
+  if (Number.isInteger(value)) return plain.format(value)
   const abs = Math.abs(value)
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e9)) return value.toExponential(3)
   return compact.format(value)
