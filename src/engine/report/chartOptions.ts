@@ -110,13 +110,13 @@ export function beeswarmOffsets(values: readonly number[], nBins = 60, halfWidth
     else bins.set(bin, [i])
   }
   let tallest = 1
-  for (const members of bins.values()) tallest = Math.max(tallest, Math.ceil(members.length / 2))
+  for (const members of bins.values()) tallest = Math.max(tallest, Math.floor(members.length / 2))
   for (const members of bins.values()) {
     members.forEach((i, k) => {
       // k = 0 on the centre, then 1 up, 1 down, 2 up, 2 down…
       const layer = Math.ceil(k / 2)
       const sign = k % 2 === 1 ? 1 : -1
-      offsets[i] = (sign * layer * halfWidth) / tallest
+      offsets[i] = layer === 0 ? 0 : (sign * layer * halfWidth) / tallest
     })
   }
   return offsets
@@ -131,7 +131,8 @@ function baseOption(p: ChartPalette, title: string, subtitle?: string): ChartOpt
     color: p.series,
     textStyle: {
       color: p.text,
-      fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
+      // Single quotes only: ECharts' SVG renderer writes this into a double-quoted style attribute.
+      fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
     },
     title: {
       text: title,

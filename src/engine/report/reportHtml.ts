@@ -53,13 +53,20 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * Prepares ECharts' SVG for inline use: the namespace declarations (URLs the HTML parser does not need)
- * are removed, so the file holds no http(s) reference at all, and the fixed size becomes a viewBox the
- * CSS can scale.
+ * Prepares ECharts' SVG for inline use:
+ * - the namespace declarations (URLs the HTML parser does not need) go, so the file holds no http(s)
+ *   reference at all;
+ * - the hover-style block goes (a static page has no hover states, and ECharts 6 writes
+ *   `fill:[object Object]` into it for gradient fills);
+ * - zrender's per-process instance ids (`zr12-…`, used by gradient and clip-path ids) are renamed to
+ *   `idPrefix`, so ids are unique within the page and the same input gives the same bytes.
  */
-function inlineSvg(svg: string): string {
+function inlineSvg(svg: string, idPrefix: string): string {
   return svg
     .replace(/\s+xmlns(:xlink)?="[^"]*"/g, '')
+    .replace(/<style\s*><!\[CDATA\[[\s\S]*?\]\]>\s*<\/style>/g, '')
+    .replace(/\sclass="zr\d+-cls-\d+"/g, '')
+    .replace(/\bzr\d+-/g, `${idPrefix}-`)
     .replace(
       /^<svg width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"/,
       '<svg width="$1" height="$2" focusable="false"',
@@ -215,7 +222,7 @@ function renderFigure(figure: ReportFigure, themes: ChartTheme[]): string {
   const label = escapeHtml(`${title}. ${figure.description}`)
   const charts = themes
     .map((theme) => {
-      const svg = inlineSvg(renderChartSvg(figure.build(theme), size))
+      const svg = inlineSvg(renderChartSvg(figure.build(theme), size), `${figure.id}-${theme}`)
       const themeClass = themes.length > 1 ? ` chart-${theme}` : ''
       return `<div class="chart${themeClass}" role="img" aria-label="${label}">${svg}</div>`
     })
