@@ -2,12 +2,13 @@
  * Benchmark of Butterfly's tree models against the scikit-learn reference results.
  *
  *   npx tsx scripts/bench-models.ts [--models gbdt,rf] [--datasets a,b] [--mode auto|cli|direct]
- *                                   [--synthetic FILE.csv | --no-synthetic]
+ *                                   [--encoding native|protocol] [--synthetic FILE.csv | --no-synthetic]
  *
  * For every dataset in ../shared/datasets/* (relative to the repository root) it fits each model on
  * the stored hold-out split and scores the test rows, either through the headless runner
  * (`scripts/butterfly.ts run ...`, mode 'cli', the default when that script exists) or directly
- * (mode 'direct': a small CSV loader here, categoricals as native codes). It then runs the scale
+ * (mode 'direct': a small CSV loader here, categoricals as native codes, or with --encoding protocol
+ * the reference pipeline's median imputation and one-hot encoding). It then runs the scale
  * test: gbdt on the 1M-row synthetic file of ../shared/bench/make_synthetic.py (100 iterations,
  * 31 leaves, early stopping off), generated into a temp folder when missing and python3 with
  * scikit-learn is available (path also from env BUTTERFLY_SYNTHETIC). Prints a JSON blob, then tables.
@@ -35,6 +36,8 @@ const models = (flag('models') ?? 'gbdt,rf').split(',')
 const onlyDatasets = flag('datasets')?.split(',')
 const cliPath = join(root, 'scripts', 'butterfly.ts')
 const mode = flag('mode') ?? (existsSync(cliPath) ? 'auto' : 'direct')
+/** 'native': categorical codes split natively, NaN kept; 'protocol': the baseline's preprocessing (median imputation, one-hot). */
+const encoding = flag('encoding') ?? 'native'
 const baselineKey: Record<string, string> = { gbdt: 'hist_gb', rf: 'random_forest', tree: 'random_forest' }
 
 interface Meta {
@@ -179,6 +182,41 @@ function load(csvPath: string, meta: Meta): Loaded {
   }
   if (!y) throw new Error(`Target '${meta.target}' not in ${csvPath}`)
   return { X: { nRows, names, columns: features, categoricalLevels: levels }, y, nRows }
+}
+
+/**
+ * The reference protocol's preprocessing (PROTOCOL.md §3), fitted on the training rows: numeric
+ * columns median-imputed first, then categoricals imputed with the most frequent level (ties: the
+ * smallest) and one-hot encoded (sorted levels; unseen levels give all zeros). Scaling is left out:
+ * trees are invariant to it.
+ */
+function protocolEncode(X: FeatureMatrix, trainRows: Uint32Array): FeatureMatrix {
+  const names: string[] = []
+  const columns: Float64Array[] = []
+  X.columns.forEach((column, j) => {
+    if (X.categoricalLevels[j] > 0) return
+    const seen = Float64Array.from(trainRows, (r) => column[r])
+      .filter((v) => !Number.isNaN(v))
+      .sort()
+    const mid = seen.length >> 1
+    const median = seen.length % 2 ? seen[mid] : (seen[mid - 1] + seen[mid]) / 2
+    names.push(X.names[j])
+    columns.push(column.map((v) => (Number.isNaN(v) ? median : v)))
+  })
+  X.columns.forEach((column, j) => {
+    const levels = X.categoricalLevels[j]
+    if (levels === 0) return
+    const counts = new Float64Array(levels)
+    for (const r of trainRows) if (!Number.isNaN(column[r])) counts[column[r]]++
+    let mostFrequent = 0
+    for (let c = 1; c < levels; c++) if (counts[c] > counts[mostFrequent]) mostFrequent = c
+    for (let c = 0; c < levels; c++) {
+      if (counts[c] === 0) continue
+      names.push(`${X.names[j]}=${c}`)
+      columns.push(column.map((v) => ((Number.isNaN(v) ? mostFrequent : v) === c ? 1 : 0)))
+    }
+  })
+  return { nRows: X.nRows, names, columns, categoricalLevels: names.map(() => 0) }
 }
 
 function rowsOf(X: FeatureMatrix, rows: Uint32Array): FeatureMatrix {
@@ -353,10 +391,11 @@ async function benchDatasets(): Promise<Row[]> {
         const trainRows = Uint32Array.from(Array.from(isTest.keys()).filter((i) => !isTest[i]))
         const positiveIndex =
           data.y.kind === 'classification' ? data.y.classes.indexOf(meta.positive_class ?? '') : -1
+        const X = encoding === 'protocol' ? protocolEncode(data.X, trainRows) : data.X
         const direct = await evaluate(
           family,
-          { X: rowsOf(data.X, trainRows), y: targetOf(data.y, trainRows) },
-          { X: rowsOf(data.X, testRows), y: targetOf(data.y, testRows) },
+          { X: rowsOf(X, trainRows), y: targetOf(data.y, trainRows) },
+          { X: rowsOf(X, testRows), y: targetOf(data.y, testRows) },
           meta.task,
           positiveIndex,
         )
@@ -481,7 +520,7 @@ function fmt(x: number | null | undefined, digits = 4): string {
 
 const rows = await benchDatasets()
 const synthetic = await benchSynthetic()
-console.log(JSON.stringify({ mode, datasets: rows, synthetic }, null, 2))
+console.log(JSON.stringify({ mode, encoding, datasets: rows, synthetic }, null, 2))
 console.log(
   '\n| dataset | model | metric | butterfly | sklearn | Δ (gate) | xgboost | fit s | sklearn fit s |',
 )

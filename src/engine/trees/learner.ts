@@ -1089,12 +1089,14 @@ export class TreeLearner {
     for (let c = 1; c < k; c++) if (node.num[c] > node.num[channel]) channel = c
     const bins = this.catBins
     const values = this.catValues
+    const supportFactor = node.den > 0 ? node.count / node.den : 0
     let used = 0
     for (let i = 0; i <= nb; i++) {
       const b = i === nb ? missingBin : i
       if (i === nb && !hasMissing) break
-      if (counts[countBase + b] < MIN_CATEGORY_SUPPORT) continue
       const j = sumBase + b * stride
+      // sklearn's support: the bin's hessian scaled to a row count (= its count for constant hessians).
+      if (sums[j + k] * supportFactor < MIN_CATEGORY_SUPPORT) continue
       bins[used] = b
       values[used] = sums[j + channel] / (sums[j + k] + MIN_CATEGORY_SUPPORT)
       used++
@@ -1111,7 +1113,7 @@ export class TreeLearner {
       acc.fill(0)
       let accDen = 0
       let accCount = 0
-      const steps = direction === 0 ? middle : Math.min(middle, used - 1)
+      const steps = direction === 0 ? middle : middle - 1
       for (let i = 0; i < steps; i++) {
         const b = bins[order[direction === 0 ? i : used - 1 - i]]
         const j = sumBase + b * stride

@@ -74,7 +74,6 @@ const memoryCopy = [0xfc, ...uleb(10), 0, 0]
 const block = [0x02, 0x40]
 const loop = [0x03, 0x40]
 const end = [0x0b]
-const br = (depth: number) => [0x0c, ...uleb(depth)]
 const brIf = (depth: number) => [0x0d, ...uleb(depth)]
 
 interface FunctionSpec {
