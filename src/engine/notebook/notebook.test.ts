@@ -5,12 +5,14 @@ import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { fixturePath } from '../../../tests/fixtures/engine/readFixture.ts'
+import type { Dataset } from '../../domain/dataset.ts'
 import { hookCodeHash } from '../../domain/hook.ts'
-import type { BlockId, HookId } from '../../domain/ids.ts'
+import type { BlockId, HookId, RunId } from '../../domain/ids.ts'
 import { newId } from '../../domain/ids.ts'
 import type { Pipeline } from '../../domain/pipeline.ts'
 import { createSnapshot } from '../../domain/pipeline.ts'
 import { createRng } from '../../domain/random.ts'
+import { completeRun, createRun } from '../../domain/run.ts'
 import type { DataFrame } from '../frame.ts'
 import type { PreprocessingConfig } from '../pipeline/blocks/preprocessing.ts'
 import { defaultPreprocessingConfig, fitPreprocessing } from '../pipeline/blocks/preprocessing.ts'
@@ -22,6 +24,7 @@ import { detectTask } from '../pipeline/taskDetection.ts'
 import { frameFromText } from '../pipeline/textColumns.ts'
 import type { NotebookInput } from './notebook.ts'
 import { contentId, generateNotebook, py } from './notebook.ts'
+import { notebookInputFromRun, testRowsFromPredictionsCsv } from './notebookInput.ts'
 
 /** `/usr/bin/python3` (Debian) or `python3` with pandas and scikit-learn, or why there is none. */
 function findPython(): { path: string } | { reason: string } {
@@ -274,6 +277,51 @@ describe('generated notebook', () => {
     const other = JSON.parse(generateNotebook({ ...input, dataPath: 'elsewhere.csv' })) as NotebookJson
     expect(other.cells[1].id).not.toBe(notebook.cells[1].id)
     expect(other.cells[0].id).toBe(notebook.cells[0].id)
+  })
+
+  it('builds its input from the stored run, dataset record and predictions file', async () => {
+    const { input, outcome } = await runEngine(penguins, { family: 'logistic', withRecipe: true })
+    const predictions = [
+      'row,y_true,y_pred,proba_Adelie',
+      ...input.testRows.map((r) => `${r},Adelie,Adelie,0.9`),
+    ]
+    expect(testRowsFromPredictionsCsv(`${predictions.join('\r\n')}\r\n`)).toEqual(input.testRows)
+    expect(() => testRowsFromPredictionsCsv('id,y\n1,2\n')).toThrow(/first column must be 'row'/)
+    expect(() => testRowsFromPredictionsCsv('row,y\nx,2\n')).toThrow(/line 2: row 'x'/)
+    const run = completeRun(
+      createRun({
+        id: input.runId as RunId,
+        workspaceId: newId('workspace', () => new Uint8Array(16)),
+        number: 1,
+        snapshot: input.snapshot,
+        now: 0,
+      }),
+      {
+        metrics: outcome.metrics,
+        model: input.model,
+        blockTimings: [],
+        logs: [],
+        modelIds: [],
+        artifactIds: [],
+        backend: 'cpu',
+        now: 1,
+      },
+    )
+    const dataset = {
+      sourcePath: 'uploads/penguins.csv',
+      sourceFormat: 'csv',
+      delimiter: ',',
+      schema: input.columns.map((c) => ({ name: c.name, physicalType: 'VARCHAR', kind: c.kind })),
+    } as unknown as Dataset
+    const fromRecords = notebookInputFromRun({
+      run,
+      dataset,
+      experimentName: 'Fixture',
+      testRows: input.testRows,
+      featureRecipe: input.featureRecipe,
+      generator: 'Butterfly test',
+    })
+    expect(generateNotebook(fromRecords)).toBe(generateNotebook({ ...input, delimiter: ',' }))
   })
 
   it('writes Python literals for JSON data', () => {

@@ -21,6 +21,15 @@ def parse_epoch_ms(text):
 
 
 def read_table(path, column_kinds, sep, target, task_type):
+    if str(path).lower().endswith(".parquet"):  # needs pyarrow; typed columns, text as in Butterfly
+        raw = pd.read_parquet(path)
+        frame = pd.DataFrame(index=raw.index)
+        for name, kind in column_kinds.items():
+            if kind in ("numeric", "boolean"):
+                frame[name] = raw[name].astype(float)
+            else:
+                frame[name] = raw[name].map(lambda v: str(v) if v is not None and v == v else np.nan)
+        return frame
     # keep_default_na=False + na_values=[""]: only an empty field is missing ("NA", "None" are values).
     raw = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
     frame = pd.DataFrame(index=raw.index)
