@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { BlobWriter, configure, TextReader, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js'
 import { describe, expect, it } from 'vitest'
 import type { Artifact } from '../../domain/artifact.ts'
@@ -574,6 +576,23 @@ describe('run bundles', () => {
     // No file in the bundle and no dataset with that hash: the run is still importable, marked missing.
     const noData = await readRunBundle(await writeRunBundle({ ...input, includeDataset: false }))
     expect(planBundleImport(noData, target, {}, context).dataset.action).toBe('missing')
+  })
+
+  it('still reads the version 1 bundle kept in tests/fixtures (keep it for good)', async () => {
+    const bytes = new Uint8Array(
+      readFileSync(
+        fileURLToPath(new URL('../../../tests/fixtures/bundle/tiny-v1.butterfly.zip', import.meta.url)),
+      ),
+    )
+    const bundle = await readRunBundle(bytes)
+    expect(bundle.manifest.version).toBe(1)
+    expect(bundle.run.id).toBe('run_60z3jfh7515snp01tc2erzzx04')
+    expect(bundle.snapshot.hash).toBe('22fcd15ea3e82bf3bb302041e73754cf2f93653e326d2ba1dc9dd7558ca720d3')
+    expect(bundle.datasetFile?.name).toBe('tiny.csv')
+    expect(await sha256(bundle.datasetFile!.bytes)).toBe(
+      '229db44b3d9bd751d9f040b8cf271f68f1b9fece8de0a01f2551862b20c3a994',
+    )
+    expect(bundle.artifacts.map((a) => a.fileName)).toEqual(['model-gbdt.bin', 'metrics.json'])
   })
 
   it('names bundle files safely', () => {
