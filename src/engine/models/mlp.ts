@@ -32,6 +32,7 @@ export interface MlpHyperparameters extends Hyperparameters {
   learningRate: number
   /** L2 penalty on weights (scikit-learn `alpha`), per row of a batch. */
   alpha: number
+  /** Rows per Adam step; 0 = auto: n/64 rounded up (about 64 steps an epoch), at least 32, at most n. */
   batchSize: number
   maxEpochs: number
   /** Epochs without a validation improvement before stopping. */
@@ -62,7 +63,13 @@ function readHyperparameters(hp: Hyperparameters): MlpHyperparameters {
       'a positive number below 10',
     ),
     alpha: numberParam(hp, 'alpha', family, (v) => v >= 0, 'a number ≥ 0'),
-    batchSize: numberParam(hp, 'batchSize', family, positiveInt, 'a positive integer'),
+    batchSize: numberParam(
+      hp,
+      'batchSize',
+      family,
+      (v) => Number.isInteger(v) && v >= 0,
+      'an integer ≥ 0 (0 = auto)',
+    ),
     maxEpochs: numberParam(hp, 'maxEpochs', family, positiveInt, 'a positive integer'),
     patience: numberParam(hp, 'patience', family, positiveInt, 'a positive integer'),
     validationFraction: numberParam(
@@ -241,7 +248,9 @@ async function fitMlp(
           y: tf.tensor2d(encodeTargets(valY), [valX.nRows, width]),
         }
       : undefined
-  const batchSize = Math.min(params.batchSize, n)
+  // Auto batches keep the step count per epoch near 64: small tables get many small steps, large ones
+  // few large steps (diamonds: 1 min instead of 5 for the same R² to 3 decimals).
+  const batchSize = Math.min(n, params.batchSize > 0 ? params.batchSize : Math.max(32, Math.ceil(n / 64)))
   const order = Int32Array.from({ length: n }, (_, i) => i)
   const shuffleRng = rng.fork('mlp-batches')
   const batchX = new Float32Array(batchSize * d)
@@ -324,7 +333,13 @@ async function fitMlp(
       ...(valTensors ? { validation: validationCurve } : {}),
       loss: lossName,
     }
-    const metadata = { rows: n, validationRows: valX?.nRows ?? 0, epochs: epochsRun, bestEpoch: best.epoch }
+    const metadata = {
+      rows: n,
+      validationRows: valX?.nRows ?? 0,
+      batchSize,
+      epochs: epochsRun,
+      bestEpoch: best.epoch,
+    }
     return createFittedMlp(state, X.names.slice(), nClasses, params, metadata, curve)
   } finally {
     for (const v of variables) {
@@ -345,9 +360,9 @@ export const mlpFamily: ModelFamily = {
   tasks: ['binary', 'multiclass', 'regression'] as const satisfies readonly TaskType[],
   defaults: () => ({
     hiddenUnits: '64,32',
-    learningRate: 0.001,
+    learningRate: 0.003,
     alpha: 0.0001,
-    batchSize: 128,
+    batchSize: 0,
     maxEpochs: 200,
     patience: 10,
     validationFraction: 0.1,
