@@ -38,6 +38,10 @@ export interface HeadlessArgs {
   task?: TaskType
   split?: string
   model?: string
+  /**
+   * JSON file patching the default pipeline: `{ "blocks": [{ "type": "preprocessing", "config": { … } }, …],
+   * "globalConfig": { "seed": 1, "testFraction": 0.25 } }`; block configs merge over the defaults.
+   */
   pipeline?: string
   seed?: number
   predictions?: string
