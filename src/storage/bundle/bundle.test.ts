@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { BlobWriter, configure, TextReader, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js'
+import { BlobReader, BlobWriter, configure, TextReader, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js'
 import { describe, expect, it } from 'vitest'
 import type { Artifact } from '../../domain/artifact.ts'
 import { artifactBlobPath } from '../../domain/artifact.ts'
@@ -192,12 +192,21 @@ async function buildFixture(seed = 1) {
   return { input, blobs, csv, workspaceId }
 }
 
-async function zipOf(files: [string, Uint8Array | string][]): Promise<Uint8Array> {
+async function bytesOf(blob: Blob | undefined): Promise<Uint8Array> {
+  if (!blob) throw new Error('expected a file')
+  return new Uint8Array(await blob.arrayBuffer())
+}
+
+async function zipOf(files: [string, Uint8Array | string | Blob][]): Promise<Uint8Array> {
   const writer = new ZipWriter(new BlobWriter('application/zip'), { useWebWorkers: false })
   for (const [name, content] of files)
     await writer.add(
       name,
-      typeof content === 'string' ? new TextReader(content) : new Uint8ArrayReader(content),
+      typeof content === 'string'
+        ? new TextReader(content)
+        : content instanceof Blob
+          ? new BlobReader(content)
+          : new Uint8ArrayReader(content),
     )
   return new Uint8Array(await (await writer.close()).arrayBuffer())
 }
@@ -221,10 +230,8 @@ async function rezip(
   const verified = await readRunBundle(bundle)
   const manifest = JSON.parse(JSON.stringify(verified.manifest)) as RunBundleManifest
   edit.manifest?.(manifest)
-  const files: [string, Uint8Array | string][] = [...verified.files.entries()].map(([path, content]) => [
-    path,
-    edit.files?.[path] ?? content,
-  ])
+  const files: [string, Uint8Array | string][] = []
+  for (const [path, blob] of verified.files) files.push([path, edit.files?.[path] ?? (await bytesOf(blob))])
   files.push(['manifest.json', JSON.stringify(manifest)])
   return zipOf(files)
 }
@@ -251,9 +258,9 @@ describe('run bundles', () => {
     expect(canonicalJson(bundle.artifacts)).toBe(canonicalJson(input.artifacts))
     expect(bundle.snapshot.hash).toBe(input.run.snapshot.hash)
     for (const artifact of input.artifacts)
-      expect(bundle.artifactBytes.get(artifact.id)).toEqual(blobs.get(artifact.path))
+      expect(await bytesOf(bundle.artifactFiles.get(artifact.id))).toEqual(blobs.get(artifact.path))
     expect(bundle.datasetFile?.name).toBe('tiny.csv')
-    expect(bundle.datasetFile?.bytes).toEqual(csv)
+    expect(await bytesOf(bundle.datasetFile?.blob)).toEqual(csv)
     expect(bundle.manifest).toMatchObject({
       type: 'butterfly/run-bundle',
       version: 1,
@@ -300,7 +307,7 @@ describe('run bundles', () => {
     const { input } = await buildFixture()
     const zip = new Uint8Array(await (await writeRunBundle(input)).arrayBuffer())
     // Same archive structure, model file with one byte changed, original manifest: the hash check fails.
-    const original = (await readRunBundle(zip)).files.get('artifacts/model-gbdt.bin')!
+    const original = await bytesOf((await readRunBundle(zip)).files.get('artifacts/model-gbdt.bin'))
     const tampered = original.map((b, i) => (i === 1234 ? b ^ 0x40 : b))
     const error = await rejection(
       readRunBundle(await rezip(zip, { files: { 'artifacts/model-gbdt.bin': tampered } })),
@@ -512,7 +519,7 @@ describe('run bundles', () => {
     const fresh = planBundleImport(bundle, target, {}, context)
     expect(fresh.dataset.action).toBe('add')
     if (fresh.dataset.action !== 'add') throw new Error('unreachable')
-    expect(fresh.dataset.bytes).toEqual(csv)
+    expect(await bytesOf(fresh.dataset.blob)).toEqual(csv)
     expect(fresh.dataset.record).toMatchObject({
       id: input.dataset.id,
       workspaceId: target,
@@ -589,7 +596,7 @@ describe('run bundles', () => {
     expect(bundle.run.id).toBe('run_60z3jfh7515snp01tc2erzzx04')
     expect(bundle.snapshot.hash).toBe('22fcd15ea3e82bf3bb302041e73754cf2f93653e326d2ba1dc9dd7558ca720d3')
     expect(bundle.datasetFile?.name).toBe('tiny.csv')
-    expect(await sha256(bundle.datasetFile!.bytes)).toBe(
+    expect(await sha256(await bytesOf(bundle.datasetFile?.blob))).toBe(
       '229db44b3d9bd751d9f040b8cf271f68f1b9fece8de0a01f2551862b20c3a994',
     )
     expect(bundle.artifacts.map((a) => a.fileName)).toEqual(['model-gbdt.bin', 'metrics.json'])

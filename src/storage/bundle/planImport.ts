@@ -62,8 +62,8 @@ export interface ImportContext {
 /** The records to add, in dependency order: dataset, experiment (+ pipeline, hooks), run, models, artifacts. */
 export interface BundleImportPlan {
   workspaceId: WorkspaceId
-  dataset: /** No dataset with this hash exists: add the record and write `bytes` at `record.blobPath`. */
-    | { action: 'add'; record: Dataset; bytes: Uint8Array }
+  dataset: /** No dataset with this hash exists: add the record and write `blob` at `record.blobPath`. */
+    | { action: 'add'; record: Dataset; blob: Blob }
     /** A dataset with the same hash exists: the run points to it; nothing is written. */
     | { action: 'reuse'; record: Dataset }
     /**
@@ -79,7 +79,7 @@ export interface BundleImportPlan {
   run: Run
   models: ModelRecord[]
   /** Artifact records (paths in the target workspace) with the bytes to write at `record.path`. */
-  artifacts: { record: Artifact; bytes: Uint8Array }[]
+  artifacts: { record: Artifact; blob: Blob }[]
   /** True when the bundle's run id already existed and the run got a new id. */
   runIdChanged: boolean
   /** Human-readable notes on the decisions above, for the import dialog or the CLI. */
@@ -115,7 +115,7 @@ export function planBundleImport(
       blobPath: datasetBlobPath(source.hash, source.sourceFormat),
       importedAt: context.now,
     }
-    datasetPlan = { action: 'add', record, bytes: bundle.datasetFile.bytes }
+    datasetPlan = { action: 'add', record, blob: bundle.datasetFile.blob }
     notes.push(`Dataset ${record.name} added as version ${record.version}`)
   } else {
     datasetPlan = { action: 'missing', metadata: source }
@@ -191,7 +191,7 @@ export function planBundleImport(
       ...(artifact.modelId ? { modelId: modelIds.get(artifact.modelId) ?? artifact.modelId } : {}),
       path: artifactBlobPath(runId, artifact.fileName),
     },
-    bytes: bundle.artifactBytes.get(artifact.id)!,
+    blob: bundle.artifactFiles.get(artifact.id)!,
   }))
   return {
     workspaceId: targetWorkspaceId,

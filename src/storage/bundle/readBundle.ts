@@ -15,7 +15,8 @@ import { parseDataset } from '../../domain/dataset.ts'
 import { errorMessage, StorageError } from '../../domain/errors.ts'
 import type { Experiment } from '../../domain/experiment.ts'
 import { parseExperiment } from '../../domain/experiment.ts'
-import { canonicalJson, isSha256Hex, sha256 } from '../../domain/hash.ts'
+import type { Sha256Hex } from '../../domain/hash.ts'
+import { canonicalJson, createSha256Hasher, isSha256Hex, sha256 } from '../../domain/hash.ts'
 import type { ModelRecord } from '../../domain/model.ts'
 import { parseModelRecord } from '../../domain/model.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
@@ -44,13 +45,16 @@ export interface VerifiedBundle {
   /** The dataset record as it was in the exporting workspace. */
   dataset: Dataset
   /** The original dataset file, when the bundle includes it (its SHA-256 equals `dataset.hash`). */
-  datasetFile: { name: string; bytes: Uint8Array } | undefined
+  datasetFile: { name: string; blob: Blob } | undefined
   models: ModelRecord[]
   artifacts: Artifact[]
   /** Bytes of each artifact by artifact id (SHA-256 checked against the artifact record). */
-  artifactBytes: Map<string, Uint8Array>
-  /** Bytes of every listed file by archive path (manifest excluded). */
-  files: Map<string, Uint8Array>
+  artifactFiles: Map<string, Blob>
+  /**
+   * Bytes of every listed file by archive path (manifest excluded). Blobs, not buffers, so a large
+   * dataset never needs one contiguous copy (browsers may keep big Blobs on disk).
+   */
+  files: Map<string, Blob>
 }
 
 /** Options of {@link readRunBundle}. */
@@ -103,7 +107,7 @@ export async function readRunBundle(
         `${manifestPath} is ${manifestEntry.uncompressedSize} bytes, over the limit of ${limits.maxManifestBytes}`,
       )
     const manifest = parseManifestText(
-      new TextDecoder().decode(await inflate(manifestEntry, limits.maxManifestBytes)),
+      await (await inflate(manifestEntry, limits.maxManifestBytes)).blob.text(),
     )
 
     // Every archive file is listed, every listed file is in the archive, with the declared size.
@@ -129,13 +133,13 @@ export async function readRunBundle(
 
     const bytesTotal = manifest.files.reduce((sum, file) => sum + file.size, 0)
     let bytesDone = 0
-    const files = new Map<string, Uint8Array>()
+    const files = new Map<string, Blob>()
     for (const file of manifest.files) {
-      const bytes = await inflate(fileEntries.get(file.path)!, file.size)
-      if ((await sha256(bytes)) !== file.sha256)
+      const inflated = await inflate(fileEntries.get(file.path)!, file.size)
+      if (inflated.sha256 !== file.sha256)
         reject(`File '${file.path}' does not match its SHA-256 in the manifest (tampered or corrupt)`)
-      files.set(file.path, bytes)
-      bytesDone += bytes.byteLength
+      files.set(file.path, inflated.blob)
+      bytesDone += inflated.size
       options.onProgress?.({ bytesDone, bytesTotal, path: file.path })
     }
     return await verifyRecords(manifest, files)
@@ -179,11 +183,15 @@ function checkStructure(entries: Entry[], limits: BundleLimits): Map<string, Fil
 }
 
 /**
- * Inflates one entry, refusing more than `cap` bytes whatever its header declares (the counting sink
- * errors, which aborts zip.js's pipe), with CRC-32 and overlap checks on.
+ * Inflates one entry into a Blob while hashing it, refusing more than `cap` bytes whatever its header
+ * declares (the counting sink errors, which aborts zip.js's pipe), with CRC-32 and overlap checks on.
  */
-async function inflate(entry: FileEntry, cap: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
+async function inflate(
+  entry: FileEntry,
+  cap: number,
+): Promise<{ blob: Blob; sha256: Sha256Hex; size: number }> {
+  const hasher = await createSha256Hasher()
+  const parts: Blob[] = []
   let size = 0
   let overflow = false
   const sink = new WritableStream<Uint8Array>({
@@ -193,7 +201,9 @@ async function inflate(entry: FileEntry, cap: number): Promise<Uint8Array> {
         overflow = true
         throw new Error(`more than ${cap} bytes`)
       }
-      chunks.push(chunk.slice())
+      hasher.update(chunk)
+      // A Blob copies the chunk now, so zip.js may reuse its buffer.
+      parts.push(new Blob([chunk as Uint8Array<ArrayBuffer>]))
     },
   })
   try {
@@ -203,13 +213,7 @@ async function inflate(entry: FileEntry, cap: number): Promise<Uint8Array> {
       reject(`Entry '${entry.filename}' inflates to more than its declared ${cap} bytes (zip bomb?)`)
     reject(`Entry '${entry.filename}' is corrupt: ${errorMessage(error)}`)
   }
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
+  return { blob: new Blob(parts), sha256: hasher.digest(), size }
 }
 
 /** The manifest's envelope and `files` list; the records inside are checked by {@link verifyRecords}. */
@@ -247,10 +251,9 @@ function parseManifestText(text: string): RunBundleManifest {
 }
 
 /** Domain parsers, cross-references and every hash the records carry. */
-async function verifyRecords(
-  manifest: RunBundleManifest,
-  files: Map<string, Uint8Array>,
-): Promise<VerifiedBundle> {
+async function verifyRecords(manifest: RunBundleManifest, files: Map<string, Blob>): Promise<VerifiedBundle> {
+  // Each listed file was hashed against these while inflating; the records are checked against them.
+  const listed = new Map(manifest.files.map((file) => [file.path, file]))
   const parse = <T>(what: string, parser: (value: unknown) => T, value: unknown): T => {
     try {
       return parser(value)
@@ -295,15 +298,15 @@ async function verifyRecords(
 
   for (const model of models)
     if (model.runId !== run.id) reject(`Model ${model.id} belongs to run ${model.runId}, not ${run.id}`)
-  const artifactBytes = new Map<string, Uint8Array>()
+  const artifactFiles = new Map<string, Blob>()
   for (const artifact of artifacts) {
     if (artifact.runId !== run.id)
       reject(`Artifact ${artifact.fileName} belongs to run ${artifact.runId}, not ${run.id}`)
     const path = bundlePaths.artifact(artifact.fileName)
-    const bytes = files.get(path) ?? reject(`Artifact ${artifact.fileName} has no file ${path} in the bundle`)
-    if ((await sha256(bytes)) !== artifact.sha256 || bytes.byteLength !== artifact.byteSize)
+    const file = listed.get(path) ?? reject(`Artifact ${artifact.fileName} has no file ${path} in the bundle`)
+    if (file.sha256 !== artifact.sha256 || file.size !== artifact.byteSize)
       reject(`File '${path}' does not match the SHA-256 or size recorded for artifact ${artifact.fileName}`)
-    artifactBytes.set(artifact.id, bytes)
+    artifactFiles.set(artifact.id, files.get(path)!)
   }
   const artifactIds = new Set(artifacts.map((a) => a.id))
   for (const id of run.artifactIds)
@@ -315,12 +318,12 @@ async function verifyRecords(
   let datasetFile: VerifiedBundle['datasetFile']
   if (manifest.dataset.included) {
     const path = manifest.dataset.path
-    const bytes =
-      (typeof path === 'string' ? files.get(path) : undefined) ??
+    const file =
+      (typeof path === 'string' ? listed.get(path) : undefined) ??
       reject(`The dataset is marked included but its file ${String(path)} is not in the bundle`)
-    if ((await sha256(bytes)) !== dataset.hash)
-      reject(`The dataset file '${path}' does not match the dataset hash ${dataset.hash.slice(0, 12)}…`)
-    datasetFile = { name: (path as string).slice(path!.indexOf('/') + 1), bytes }
+    if (file.sha256 !== dataset.hash)
+      reject(`The dataset file '${file.path}' does not match the dataset hash ${dataset.hash.slice(0, 12)}…`)
+    datasetFile = { name: file.path.slice(file.path.indexOf('/') + 1), blob: files.get(file.path)! }
   }
   return {
     manifest,
@@ -331,7 +334,7 @@ async function verifyRecords(
     datasetFile,
     models,
     artifacts,
-    artifactBytes,
+    artifactFiles,
     files,
   }
 }
