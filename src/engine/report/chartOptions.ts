@@ -1047,7 +1047,8 @@ export function shapWaterfallOption(
           lineStyle: { type: 'dashed', color: p.reference },
           label: {
             color: p.muted,
-            position: 'end',
+            // The category axis is inverted, so the line's start is the top of the plot.
+            position: 'start',
             formatter: (params: { name?: string }) => params.name ?? '',
           },
           data: [

@@ -15,6 +15,7 @@ import {
 import * as echarts from 'echarts/core'
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers'
 import type { ChartOption } from './chartOptions.ts'
+import type { ChartTheme } from './chartTheme.ts'
 
 echarts.use([
   BarChart,
@@ -41,11 +42,20 @@ export interface SvgSize {
 }
 
 /**
+ * The ECharts theme name to init with for a palette: ECharts' built-in 'dark' supplies dark defaults for
+ * whatever the builders leave unset (handles, emphasis); the builders set every colour they draw with.
+ */
+export function echartsThemeName(theme: ChartTheme | undefined): string | undefined {
+  return theme === 'dark' ? 'dark' : undefined
+}
+
+/**
  * Renders an option to an SVG string with ECharts' server-side mode: no DOM, so it runs in Node, in a
  * Web Worker and in the CLI. Animation is turned off so the string is the final frame and deterministic.
+ * @param theme the palette the option was built with (default light)
  */
-export function renderChartSvg(option: ChartOption, size: SvgSize): string {
-  const chart = echarts.init(null, undefined, {
+export function renderChartSvg(option: ChartOption, size: SvgSize, theme?: ChartTheme): string {
+  const chart = echarts.init(null, echartsThemeName(theme), {
     renderer: 'svg',
     ssr: true,
     width: size.width,

@@ -222,7 +222,7 @@ function renderFigure(figure: ReportFigure, themes: ChartTheme[]): string {
   const label = escapeHtml(`${title}. ${figure.description}`)
   const charts = themes
     .map((theme) => {
-      const svg = inlineSvg(renderChartSvg(figure.build(theme), size), `${figure.id}-${theme}`)
+      const svg = inlineSvg(renderChartSvg(figure.build(theme), size, theme), `${figure.id}-${theme}`)
       const themeClass = themes.length > 1 ? ` chart-${theme}` : ''
       return `<div class="chart${themeClass}" role="img" aria-label="${label}">${svg}</div>`
     })

@@ -1,0 +1,144 @@
+/**
+ * The app's one ECharts wrapper: a figure with the plot, its caption and Download SVG / PNG buttons. It
+ * owns the chart's lifetime (init on mount, resize with its box, dispose on cleanup) and redraws in the
+ * other palette when the system colour scheme changes. Options come from the pure builders in
+ * `src/engine/report/chartOptions.ts`, the same ones the HTML report uses.
+ */
+import type { ECharts } from 'echarts/core'
+import { createEffect, createMemo, createSignal, onCleanup, Show } from 'solid-js'
+import { type ChartOption, chartTitle } from '../../engine/report/chartOptions.ts'
+import { type ChartTheme, chartPalette } from '../../engine/report/chartTheme.ts'
+import { echarts, echartsThemeName, renderChartSvg } from '../../engine/report/echartsRuntime.ts'
+import { chartFileStem, dataUrlToBlob, downloadBlob, downloadLabel, svgBlob } from './chartExport.ts'
+import './chart.css'
+
+export interface ChartProps {
+  /**
+   * Builds the option for a palette (e.g. `(theme) => rocCurveOption(curves, { theme })`). Called again
+   * when the signals it reads change or the colour scheme flips.
+   */
+  option: (theme: ChartTheme) => ChartOption
+  /** Plot height in CSS pixels (default 360); the width follows the container. */
+  height?: number
+  /** 'svg' (default) for crisp, exportable figures; 'canvas' for scatters with thousands of points. */
+  renderer?: 'svg' | 'canvas'
+  /** Read by screen readers after the title (what the chart shows, in words). */
+  description?: string
+  /** Download file name without extension (default: a slug of the title). */
+  fileName?: string
+  /** Hide the download buttons (e.g. for small live charts). */
+  hideDownloads?: boolean
+  class?: string
+}
+
+const darkQuery = '(prefers-color-scheme: dark)'
+
+/** The system colour scheme as a signal, updated when the user or the OS switches it. */
+function createColorScheme(): () => ChartTheme {
+  const media = typeof matchMedia === 'function' ? matchMedia(darkQuery) : undefined
+  const [theme, setTheme] = createSignal<ChartTheme>(media?.matches ? 'dark' : 'light')
+  if (media) {
+    const onChange = (event: MediaQueryListEvent) => setTheme(event.matches ? 'dark' : 'light')
+    media.addEventListener('change', onChange)
+    onCleanup(() => media.removeEventListener('change', onChange))
+  }
+  return theme
+}
+
+/** A chart figure: title as caption, `role="img"` plot with an aria-label, and download buttons. */
+export function Chart(props: ChartProps) {
+  let plot!: HTMLDivElement
+  const theme = createColorScheme()
+  const [instance, setInstance] = createSignal<ECharts>()
+  const option = createMemo(() => props.option(theme()))
+  const title = createMemo(() => chartTitle(option()))
+  const height = () => props.height ?? 360
+  const label = () => [title(), props.description].filter(Boolean).join('. ') || 'Chart'
+
+  // A new instance per renderer and palette: ECharts themes are fixed at init, and re-creating is cheap
+  // next to the redraw that a theme change needs anyway.
+  createEffect(() => {
+    const chart = echarts.init(plot, echartsThemeName(theme()), { renderer: props.renderer ?? 'svg' })
+    setInstance(chart)
+    const observer = new ResizeObserver(() => chart.resize())
+    observer.observe(plot)
+    onCleanup(() => {
+      observer.disconnect()
+      setInstance(undefined)
+      chart.dispose()
+    })
+  })
+
+  createEffect(() => {
+    // notMerge: a rebuilt option replaces the old one, so removed series do not linger.
+    instance()?.setOption(option(), { notMerge: true })
+  })
+
+  const stem = () => props.fileName ?? chartFileStem(title())
+
+  const downloadSvg = () => {
+    // Server-side rendering gives a standalone SVG (with namespaces) whichever renderer is on screen.
+    const svg = renderChartSvg(option(), { width: plot.clientWidth || 800, height: height() }, theme())
+    downloadBlob(svgBlob(svg), `${stem()}.svg`)
+  }
+
+  const downloadPng = () => {
+    const chart = instance()
+    if (!chart) return
+    const background = chartPalette(theme()).background
+    if ((props.renderer ?? 'svg') === 'canvas') {
+      downloadBlob(
+        dataUrlToBlob(chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background })),
+        `${stem()}.png`,
+      )
+      return
+    }
+    // The SVG renderer's getDataURL always returns SVG, so draw the same option once on an off-screen canvas.
+    const holder = document.createElement('div')
+    const offscreen = echarts.init(holder, echartsThemeName(theme()), {
+      renderer: 'canvas',
+      width: plot.clientWidth || 800,
+      height: height(),
+    })
+    try {
+      offscreen.setOption({ ...option(), animation: false })
+      const url = offscreen.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background })
+      downloadBlob(dataUrlToBlob(url), `${stem()}.png`)
+    } finally {
+      offscreen.dispose()
+    }
+  }
+
+  return (
+    <figure class={`chart-figure${props.class ? ` ${props.class}` : ''}`}>
+      <Show when={!props.hideDownloads}>
+        <div class="chart-toolbar">
+          <button
+            type="button"
+            class="small"
+            aria-label={downloadLabel(title(), 'svg')}
+            onClick={downloadSvg}
+          >
+            SVG
+          </button>
+          <button
+            type="button"
+            class="small"
+            aria-label={downloadLabel(title(), 'png')}
+            onClick={downloadPng}
+          >
+            PNG
+          </button>
+        </div>
+      </Show>
+      <div
+        ref={plot}
+        class="chart-plot"
+        role="img"
+        aria-label={label()}
+        style={{ height: `${height()}px` }}
+      />
+      <figcaption>{title()}</figcaption>
+    </figure>
+  )
+}
