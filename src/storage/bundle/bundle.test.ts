@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { BlobReader, BlobWriter, configure, TextReader, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js'
+import {
+  BlobReader,
+  BlobWriter,
+  configure,
+  TextReader,
+  Uint8ArrayReader,
+  ZipReader,
+  ZipWriter,
+} from '@zip.js/zip.js'
 import { describe, expect, it } from 'vitest'
 import type { Artifact } from '../../domain/artifact.ts'
 import { artifactBlobPath } from '../../domain/artifact.ts'
@@ -291,6 +299,21 @@ describe('run bundles', () => {
     expect(bundle.datasetFile).toBeUndefined()
     expect(bundle.manifest.dataset.included).toBe(false)
     expect(bundle.files.has('dataset/tiny.csv')).toBe(false)
+  })
+
+  it('stores a Parquet dataset without deflating it again, under its original name', async () => {
+    const { input } = await buildFixture()
+    const dataset = {
+      ...input.dataset,
+      sourcePath: 'C:\\data\\tiny.parquet',
+      sourceFormat: 'parquet' as const,
+    }
+    const zip = await writeRunBundle({ ...input, dataset })
+    const reader = new ZipReader(new BlobReader(zip), { useWebWorkers: false })
+    const entry = (await reader.getEntries()).find((e) => e.filename === 'dataset/tiny.parquet')
+    await reader.close()
+    expect(entry?.compressionMethod).toBe(0)
+    expect((await readRunBundle(zip)).datasetFile?.name).toBe('tiny.parquet')
   })
 
   it('refuses to export an artifact whose stored bytes no longer match its hash', async () => {

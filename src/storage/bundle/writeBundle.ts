@@ -154,6 +154,8 @@ export async function writeRunBundle(
       onProgress?.({ bytesDone, bytesTotal, path: file.path })
       await zip.add(file.path, streamOf(await file.open()).pipeThrough(hashing), {
         lastModDate: new Date(input.now ?? Date.now()),
+        // Parquet is compressed already: store it rather than spend time deflating it again.
+        ...(file.path.toLowerCase().endsWith('.parquet') ? { level: 0 } : {}),
       })
       const digest = hasher.digest()
       if (file.expectedSha256 && digest !== file.expectedSha256)
