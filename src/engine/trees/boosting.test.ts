@@ -103,6 +103,29 @@ describe('gbdt quality', () => {
   })
 })
 
+describe('gbdt tree shape', () => {
+  it('respects max_depth and max_leaf_nodes, also without a leaf limit', async () => {
+    const data = regression(800, 31)
+    const deep = await fitGbdt(data.X, data.y, 'regression', {
+      max_iter: 5,
+      max_depth: 2,
+      max_leaf_nodes: 'none',
+    })
+    for (const tree of getTreeModelStructure(deep)!.ensemble.trees) {
+      const depth = new Int32Array(tree.nNodes)
+      for (let i = 0; i < tree.nNodes; i++) {
+        if (tree.left[i] < 0) continue
+        depth[tree.left[i]] = depth[tree.right[i]] = depth[i] + 1
+      }
+      expect(Math.max(...depth)).toBeLessThanOrEqual(2)
+    }
+    const small = await fitGbdt(data.X, data.y, 'regression', { max_iter: 5, max_leaf_nodes: 4 })
+    for (const tree of getTreeModelStructure(small)!.ensemble.trees) {
+      expect(Array.from(tree.left).filter((l) => l < 0).length).toBeLessThanOrEqual(4)
+    }
+  })
+})
+
 describe('gbdt early stopping and curves', () => {
   it('stops early on noise labels and records train and validation losses', async () => {
     const rng = createRng(5)

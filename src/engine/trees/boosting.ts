@@ -314,7 +314,8 @@ function computeGradients(
   } else if (lossKind === 'binary') {
     for (let i = 0; i < n; i++) {
       const f = raw[i]
-      const p = f >= 0 ? 1 / (1 + Math.exp(-f)) : 1 - 1 / (1 + Math.exp(f))
+      // exp(-f) overflows to Infinity for very negative f, which still gives p = 0 exactly.
+      const p = 1 / (1 + Math.exp(-f))
       g[i] = p - y[i]
       h[i] = p * (1 - p)
     }

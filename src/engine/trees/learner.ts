@@ -30,7 +30,17 @@ import {
   subtractInPlace,
 } from './histogram.ts'
 import { CATEGORY_WORDS, type TreeNodes } from './treeModel.ts'
-import { createWasmKernels, type WasmKernels } from './wasmKernels.ts'
+import {
+  createWasmKernels,
+  type HistogramKernel,
+  MAX_FEATURES_PER_PASS,
+  type WasmKernels,
+} from './wasmKernels.ts'
+
+/** Calls a histogram kernel with the first `count` arguments (once per node and feature group). */
+function callKernel(kernel: HistogramKernel, args: number[], count: number): void {
+  kernel(...args.slice(0, count))
+}
 
 /** Byte offsets of the learner's buffers in the wasm memory, each 16-byte aligned. */
 class WasmLayout {
@@ -222,6 +232,7 @@ export class TreeLearner {
   /** Copies of a tree's numerators/denominators inside the wasm memory. */
   private readonly wasmNum: Float32Array
   private readonly wasmDen: Float32Array
+  private readonly kernelArgs = new Array<number>(MAX_FEATURES_PER_PASS + 7).fill(0)
   private readonly scratch: Uint32Array
   private readonly orderedNum: Float32Array
   private readonly orderedDen: Float32Array
@@ -672,35 +683,21 @@ export class TreeLearner {
       numAt = this.orderedNum.byteOffset
       denAt = this.orderedDen.byteOffset
     }
-    const hist4 = root ? wasm.hist4root : wasm.hist4
-    const hist1 = root ? wasm.hist1root : wasm.hist1
-    let s = 0
-    for (; s + 3 < nSlots; s += 4) {
-      hist4(
-        binsAt + features[s] * n,
-        binsAt + features[s + 1] * n,
-        binsAt + features[s + 2] * n,
-        binsAt + features[s + 3] * n,
-        rowsAt,
-        m,
-        numAt,
-        denAt,
-        sums.byteOffset + 16 * s * width,
-        counts.byteOffset + 4 * s * width,
-        width,
-      )
-    }
-    for (; s < nSlots; s++) {
-      hist1(
-        binsAt + features[s] * n,
-        rowsAt,
-        m,
-        numAt,
-        denAt,
-        sums.byteOffset + 16 * s * width,
-        counts.byteOffset + 4 * s * width,
-        width,
-      )
+    const kernels = root ? wasm.rootHistograms : wasm.histograms
+    // Up to eight features per pass: row ids and gradient pairs are loaded once per pass.
+    for (let s = 0; s < nSlots; ) {
+      const nf = Math.min(MAX_FEATURES_PER_PASS, nSlots - s)
+      const args = this.kernelArgs
+      for (let q = 0; q < nf; q++) args[q] = binsAt + features[s + q] * n
+      args[nf] = rowsAt
+      args[nf + 1] = m
+      args[nf + 2] = numAt
+      args[nf + 3] = denAt
+      args[nf + 4] = sums.byteOffset + 16 * s * width
+      args[nf + 5] = counts.byteOffset + 4 * s * width
+      args[nf + 6] = width
+      callKernel(kernels[nf], args, nf + 7)
+      s += nf
     }
   }
 

@@ -113,17 +113,18 @@ export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array 
   const n = X.nRows
   const k = model.nOutputs
   const out = new Float64Array(n * k)
+  const leaves = new Int32Array(n)
   const weight = model.treeWeight
-  const levels = model.categoricalLevels
   for (let t = 0; t < model.trees.length; t++) {
     const tree = model.trees[t]
     const column = model.treeOutput[t]
     const value = tree.value
+    routeRows(tree, X.columns, model.categoricalLevels, n, leaves)
     if (column >= 0) {
-      for (let i = 0; i < n; i++) out[i * k + column] += value[leafIndex(tree, X.columns, levels, i)]
+      for (let i = 0; i < n; i++) out[i * k + column] += value[leaves[i]]
     } else {
       for (let i = 0; i < n; i++) {
-        const leaf = leafIndex(tree, X.columns, levels, i) * k
+        const leaf = leaves[i] * k
         for (let o = 0; o < k; o++) out[i * k + o] += value[leaf + o]
       }
     }
@@ -132,6 +133,35 @@ export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array 
     for (let o = 0; o < k; o++) out[i * k + o] = model.baseScore[o] + weight * out[i * k + o]
   }
   return out
+}
+
+/** Leaf index of every row (the routing rule of {@link leafIndex}, with the node arrays hoisted). */
+function routeRows(
+  tree: TreeNodes,
+  columns: Float64Array[],
+  levels: number[],
+  n: number,
+  out: Int32Array,
+): void {
+  const { left, right, feature, threshold, defaultLeft, categoryOffset, categoryBits } = tree
+  for (let i = 0; i < n; i++) {
+    let node = 0
+    while (left[node] !== -1) {
+      const f = feature[node]
+      const x = columns[f][i]
+      const offset = categoryOffset[node]
+      let goLeft: boolean
+      if (offset >= 0) {
+        goLeft =
+          x >= 0 && x < levels[f] && x === Math.floor(x)
+            ? ((categoryBits[offset + (x >>> 5)] >>> (x & 31)) & 1) === 1
+            : defaultLeft[node] === 1
+      } else if (x <= threshold[node]) goLeft = true
+      else goLeft = Number.isNaN(x) ? defaultLeft[node] === 1 : false
+      node = goLeft ? left[node] : right[node]
+    }
+    out[i] = node
+  }
 }
 
 /** Class probabilities (row-major n × nClasses; binary gives 2 columns) from raw outputs. */

@@ -291,13 +291,21 @@ function assemble(functions: FunctionSpec[]): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(bytes)
 }
 
+/** Most features one histogram kernel handles per pass over a node's rows. */
+export const MAX_FEATURES_PER_PASS = 8
+
+/**
+ * A histogram kernel over `nf` features: (bin column address × nf, rows, m, g, h, sums, counts,
+ * width); see {@link histogram}.
+ */
+export type HistogramKernel = (...args: number[]) => void
+
 /** The kernels, called with byte addresses into the shared memory. */
 export interface WasmKernels {
   memory: WebAssembly.Memory
-  hist4(...args: number[]): void
-  hist4root(...args: number[]): void
-  hist1(...args: number[]): void
-  hist1root(...args: number[]): void
+  /** `histograms[nf]` / `rootHistograms[nf]`: kernels for nf = 1..MAX_FEATURES_PER_PASS features. */
+  histograms: HistogramKernel[]
+  rootHistograms: HistogramKernel[]
   gather(src: number, rows: number, m: number, dst: number): void
   partition(rows: number, m: number, column: number, lut: number, scratch: number): number
 }
@@ -308,16 +316,9 @@ let compiled: WebAssembly.Module | null | undefined
 function kernelModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled
   try {
-    compiled = new WebAssembly.Module(
-      assemble([
-        histogram(4, false),
-        histogram(4, true),
-        histogram(1, false),
-        histogram(1, true),
-        gatherSpec(),
-        partitionSpec(),
-      ]),
-    )
+    const specs: FunctionSpec[] = [gatherSpec(), partitionSpec()]
+    for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) specs.push(histogram(nf, false), histogram(nf, true))
+    compiled = new WebAssembly.Module(assemble(specs))
   } catch {
     compiled = null
   }
@@ -336,9 +337,18 @@ export function createWasmKernels(bytes: number): WasmKernels | null {
   } catch {
     return null
   }
-  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Omit<
-    WasmKernels,
-    'memory'
-  >
-  return { memory, ...exports }
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, unknown>
+  const histograms: HistogramKernel[] = [() => {}]
+  const rootHistograms: HistogramKernel[] = [() => {}]
+  for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) {
+    histograms.push(exports[`hist${nf}`] as HistogramKernel)
+    rootHistograms.push(exports[`hist${nf}root`] as HistogramKernel)
+  }
+  return {
+    memory,
+    histograms,
+    rootHistograms,
+    gather: exports.gather as WasmKernels['gather'],
+    partition: exports.partition as WasmKernels['partition'],
+  }
 }
