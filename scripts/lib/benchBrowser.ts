@@ -1,0 +1,415 @@
+/**
+ * Browser plumbing for benches that drive the production build in headless Chromium: serving `dist/`
+ * with `vite preview`, launching Debian's Chromium with the e2e flags in a throw-away profile, and
+ * sampling what a page costs while it works: JS heap of the page and of every (nested) worker over
+ * CDP, main-thread long tasks, and the resident memory of Chromium's processes.
+ */
+import type { ChildProcess } from 'node:child_process'
+import { execSync, spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { BrowserContext, CDPSession, Page } from '@playwright/test'
+import { chromium } from '@playwright/test'
+import { chromiumArgs } from '../../playwright.config.ts'
+
+/** The Chromium the e2e tests use: BUTTERFLY_CHROMIUM, else `chromium` on the PATH. */
+export function chromiumExecutable(): string {
+  if (process.env.BUTTERFLY_CHROMIUM) return process.env.BUTTERFLY_CHROMIUM
+  try {
+    return execSync('command -v chromium', { encoding: 'utf8' }).trim()
+  } catch {
+    throw new Error('No Chromium found: install it (apt-get install -y chromium) or set BUTTERFLY_CHROMIUM')
+  }
+}
+
+/** A TCP port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** A running `vite preview` of `dist/`; `stop()` ends its whole process group. */
+export interface PreviewServer {
+  url: string
+  stop(): void
+}
+
+/** Serves the build in `outDir` (default `root/dist`) on `port` and resolves once it answers HTTP. */
+export async function startPreview(
+  root: string,
+  port: number,
+  options: { outDir?: string; timeoutMs?: number } = {},
+): Promise<PreviewServer> {
+  const timeoutMs = options.timeoutMs ?? 60_000
+  const args = ['vite', 'preview', '--port', String(port), '--strictPort']
+  if (options.outDir) args.push('--outDir', options.outDir)
+  // Detached: npx starts vite as a child, and only killing the group stops both.
+  const child: ChildProcess = spawn('npx', args, {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const stop = () => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  const url = `http://localhost:${port}`
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited (${child.exitCode}):\n${output}`)
+    try {
+      const response = await fetch(url)
+      if (response.ok) return { url, stop }
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200)
+  }
+  stop()
+  throw new Error(`vite preview did not answer on ${url} within ${timeoutMs} ms:\n${output}`)
+}
+
+/** A persistent context in a fresh profile folder (on-disk OPFS and IndexedDB, as a real user has). */
+export interface BenchBrowser {
+  context: BrowserContext
+  page: Page
+  profileDir: string
+  close(): Promise<void>
+}
+
+export async function launchBenchBrowser(): Promise<BenchBrowser> {
+  const profileDir = await mkdtemp(join(tmpdir(), 'butterfly-bench-profile-'))
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: chromiumExecutable(),
+    args: chromiumArgs,
+    headless: true,
+  })
+  const page = context.pages()[0] ?? (await context.newPage())
+  return {
+    context,
+    page,
+    profileDir,
+    async close() {
+      await context.close().catch(() => undefined)
+      await rm(profileDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** One main-thread task that the Long Tasks API reported (all are over 50 ms). */
+export interface LongTask {
+  startTime: number
+  duration: number
+}
+
+/**
+ * Records every long task of each document of `context` in `window.__benchLongTasks`, including those
+ * before the observer was created (`buffered`). Call before the first navigation.
+ */
+export async function observeLongTasks(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const holder = window as unknown as { __benchLongTasks?: { startTime: number; duration: number }[] }
+    holder.__benchLongTasks = []
+    try {
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries())
+          holder.__benchLongTasks?.push({ startTime: entry.startTime, duration: entry.duration })
+      }).observe({ type: 'longtask', buffered: true })
+    } catch {
+      // No Long Tasks API: the bench reports no tasks rather than failing.
+    }
+  })
+}
+
+/** Long tasks of the current document that started within [fromMs, toMs] of its `performance.now()`. */
+export async function longTasksBetween(page: Page, fromMs: number, toMs: number): Promise<LongTask[]> {
+  const tasks = await page.evaluate(
+    () => (window as unknown as { __benchLongTasks?: LongTask[] }).__benchLongTasks ?? [],
+  )
+  return tasks.filter((task) => task.startTime >= fromMs && task.startTime <= toMs)
+}
+
+interface HeapUsage {
+  usedSize: number
+  totalSize: number
+  backingStorageSize?: number
+}
+
+/** Peaks in bytes: JS heap (`usedSize`) and ArrayBuffer backing stores, which hold wasm memories. */
+export interface HeapPeaks {
+  samples: number
+  page: { heap: number; buffers: number }
+  /** Largest sum over all workers alive at one sample. */
+  workers: { heap: number; buffers: number }
+  /** Largest page + workers sum at one sample (not the sum of the separate peaks). */
+  total: { heap: number; buffers: number }
+  /** Each worker's own peak, by script URL (the file name only). */
+  perWorker: Record<string, { heap: number; buffers: number }>
+}
+
+/**
+ * Samples `Runtime.getHeapUsage` of a page and of all its workers, nested ones included, every
+ * `intervalMs`. Workers are reached through CDP auto-attach in non-flattened mode: Playwright's
+ * CDPSession cannot address flattened child sessions, but it can carry `Target.sendMessageToTarget`
+ * and its `receivedMessageFromTarget` replies, recursively.
+ */
+export class HeapSampler {
+  private nextId = 1_000_000
+  private readonly pending = new Map<number, (result: unknown) => void>()
+  /** Attached workers by session id: the chain of session ids from the page down, and the script URL. */
+  private readonly workers = new Map<string, { path: string[]; url: string }>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private busy = false
+  private readonly peaks: HeapPeaks = {
+    samples: 0,
+    page: { heap: 0, buffers: 0 },
+    workers: { heap: 0, buffers: 0 },
+    total: { heap: 0, buffers: 0 },
+    perWorker: {},
+  }
+
+  private constructor(private readonly cdp: CDPSession) {}
+
+  /** Attaches to `page` (call before the work starts: workers created later are attached as they start). */
+  static async attach(page: Page): Promise<HeapSampler> {
+    const cdp = await page.context().newCDPSession(page)
+    const sampler = new HeapSampler(cdp)
+    const untyped = cdp as unknown as { on(event: string, handler: (params: unknown) => void): void }
+    untyped.on('Target.attachedToTarget', (params) => sampler.onEvent([], 'Target.attachedToTarget', params))
+    untyped.on('Target.detachedFromTarget', (params) =>
+      sampler.onEvent([], 'Target.detachedFromTarget', params),
+    )
+    untyped.on('Target.receivedMessageFromTarget', (params) =>
+      sampler.onEvent([], 'Target.receivedMessageFromTarget', params),
+    )
+    await sampler.call([], 'Target.setAutoAttach', {
+      autoAttach: true,
+      waitForDebuggerOnStart: false,
+      flatten: false,
+    })
+    return sampler
+  }
+
+  start(intervalMs = 100): void {
+    this.timer = setInterval(() => {
+      if (this.busy) return
+      this.busy = true
+      this.sample()
+        .catch(() => undefined)
+        .finally(() => {
+          this.busy = false
+        })
+    }, intervalMs)
+  }
+
+  async stop(): Promise<HeapPeaks> {
+    clearInterval(this.timer)
+    while (this.busy) await sleep(20)
+    await this.sample().catch(() => undefined)
+    await this.cdp.detach().catch(() => undefined)
+    return this.peaks
+  }
+
+  private async sample(): Promise<void> {
+    const workerIds = [...this.workers.keys()]
+    const [page, ...workers] = await Promise.all([
+      this.call([], 'Runtime.getHeapUsage') as Promise<HeapUsage>,
+      ...workerIds.map((id) =>
+        (this.call(this.workers.get(id)?.path ?? [], 'Runtime.getHeapUsage') as Promise<HeapUsage>).catch(
+          () => undefined,
+        ),
+      ),
+    ])
+    const peaks = this.peaks
+    peaks.samples++
+    bump(peaks.page, page)
+    const sum = { usedSize: 0, backingStorageSize: 0, totalSize: 0 }
+    workers.forEach((usage, i) => {
+      if (!usage) return
+      sum.usedSize += usage.usedSize
+      sum.backingStorageSize += usage.backingStorageSize ?? 0
+      const name = (this.workers.get(workerIds[i])?.url ?? '?').split('/').pop() ?? '?'
+      peaks.perWorker[name] ??= { heap: 0, buffers: 0 }
+      bump(peaks.perWorker[name], usage)
+    })
+    bump(peaks.workers, sum)
+    bump(peaks.total, {
+      usedSize: page.usedSize + sum.usedSize,
+      backingStorageSize: (page.backingStorageSize ?? 0) + sum.backingStorageSize,
+      totalSize: 0,
+    })
+  }
+
+  /** Sends `method` to the target at the end of `path` (session ids from the page down). */
+  private call(path: string[], method: string, params: object = {}): Promise<unknown> {
+    const send = this.cdp.send.bind(this.cdp) as (method: string, params?: object) => Promise<unknown>
+    if (path.length === 0) return send(method, params)
+    const id = this.nextId++
+    let message = JSON.stringify({ id, method, params })
+    for (let level = path.length - 1; level >= 1; level--)
+      message = JSON.stringify({
+        id: this.nextId++,
+        method: 'Target.sendMessageToTarget',
+        params: { sessionId: path[level], message },
+      })
+    return new Promise((resolve, reject) => {
+      const timeout = setTimeout(() => {
+        this.pending.delete(id)
+        reject(new Error(`${method}: no reply`))
+      }, 10_000)
+      this.pending.set(id, (result) => {
+        clearTimeout(timeout)
+        resolve(result)
+      })
+      send('Target.sendMessageToTarget', { sessionId: path[0], message }).catch((error: unknown) => {
+        clearTimeout(timeout)
+        this.pending.delete(id)
+        reject(error)
+      })
+    })
+  }
+
+  private onEvent(path: string[], method: string, params: unknown): void {
+    if (method === 'Target.attachedToTarget') {
+      const { sessionId, targetInfo } = params as { sessionId: string; targetInfo: { url: string } }
+      const childPath = [...path, sessionId]
+      this.workers.set(sessionId, { path: childPath, url: targetInfo.url })
+      // Nested workers (DuckDB's worker inside the data worker) attach through their parent.
+      this.call(childPath, 'Target.setAutoAttach', {
+        autoAttach: true,
+        waitForDebuggerOnStart: false,
+        flatten: false,
+      }).catch(() => undefined)
+    } else if (method === 'Target.detachedFromTarget') {
+      this.workers.delete((params as { sessionId: string }).sessionId)
+    } else if (method === 'Target.receivedMessageFromTarget') {
+      const { sessionId, message } = params as { sessionId: string; message: string }
+      const parsed = JSON.parse(message) as {
+        id?: number
+        result?: unknown
+        method?: string
+        params?: unknown
+      }
+      const resolve = parsed.id === undefined ? undefined : this.pending.get(parsed.id)
+      if (resolve && parsed.id !== undefined) {
+        this.pending.delete(parsed.id)
+        resolve(parsed.result)
+      } else if (parsed.method) {
+        this.onEvent(this.workers.get(sessionId)?.path ?? [sessionId], parsed.method, parsed.params)
+      }
+    }
+  }
+}
+
+function bump(peak: { heap: number; buffers: number }, usage: HeapUsage): void {
+  peak.heap = Math.max(peak.heap, usage.usedSize)
+  peak.buffers = Math.max(peak.buffers, usage.backingStorageSize ?? 0)
+}
+
+/** Peak resident memory of a browser's process tree (Linux /proc only; zeros elsewhere). */
+export interface RssPeaks {
+  /** Largest sum of VmRSS over all processes at one sample. */
+  sumBytes: number
+  /** Largest VmHWM (the kernel's own high-water mark) of a single process. */
+  maxProcessBytes: number
+  processes: number
+}
+
+/**
+ * Samples the RSS of the Chromium processes of a profile: the browser is the process whose command
+ * line names `profileDir`; renderers, GPU and utility processes are its descendants.
+ */
+export class RssSampler {
+  private timer: ReturnType<typeof setInterval> | undefined
+  private readonly seen = new Set<number>()
+  private readonly peaks: RssPeaks = { sumBytes: 0, maxProcessBytes: 0, processes: 0 }
+
+  constructor(private readonly profileDir: string) {}
+
+  start(intervalMs = 100): void {
+    if (!existsSync('/proc/self/status')) return
+    this.timer = setInterval(() => this.sample(), intervalMs)
+  }
+
+  stop(): RssPeaks {
+    clearInterval(this.timer)
+    this.sample()
+    this.peaks.processes = this.seen.size
+    return this.peaks
+  }
+
+  private sample(): void {
+    try {
+      const parents = new Map<number, number>()
+      let root: number | undefined
+      for (const entry of readdirSync('/proc')) {
+        const pid = Number(entry)
+        if (!Number.isInteger(pid)) continue
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+          // The command name is parenthesised and may contain spaces: fields resume after the last ')'.
+          parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+          if (root === undefined && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.profileDir))
+            root = pid
+        } catch {
+          // The process ended while we looked.
+        }
+      }
+      if (root === undefined) return
+      const tree = new Set([root])
+      for (let grew = true; grew; ) {
+        grew = false
+        for (const [pid, parent] of parents)
+          if (!tree.has(pid) && tree.has(parent)) {
+            tree.add(pid)
+            grew = true
+          }
+      }
+      let sum = 0
+      for (const pid of tree) {
+        try {
+          const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+          sum += kilobytes(status, 'VmRSS') * 1024
+          this.peaks.maxProcessBytes = Math.max(this.peaks.maxProcessBytes, kilobytes(status, 'VmHWM') * 1024)
+          this.seen.add(pid)
+        } catch {
+          // Gone.
+        }
+      }
+      this.peaks.sumBytes = Math.max(this.peaks.sumBytes, sum)
+    } catch {
+      // /proc unreadable: no RSS numbers.
+    }
+  }
+}
+
+function kilobytes(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)
+  return match ? Number(match[1]) : 0
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
