@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -176,14 +176,23 @@ interface NotebookJson {
   }[]
 }
 
-/** Runs the notebook's code cells in order as one script (plus `extra`); returns stdout. */
-function executeNotebook(text: string, extra = ''): string {
+/**
+ * Runs the notebook's code cells in order as one script (plus `extra`); returns stdout. With
+ * `bundleData`, the script runs from an unzipped bundle's layout: artifacts/ with the data in dataset/.
+ */
+function executeNotebook(text: string, extra = '', bundleData?: string): string {
   const notebook = JSON.parse(text) as NotebookJson
   const script = notebook.cells
     .filter((cell) => cell.cell_type === 'code')
     .map((cell) => cell.source.join(''))
     .join('\n\n')
-  const dir = mkdtempSync(join(tmpdir(), 'butterfly-notebook-'))
+  let dir = mkdtempSync(join(tmpdir(), 'butterfly-notebook-'))
+  if (bundleData) {
+    mkdirSync(join(dir, 'dataset'))
+    copyFileSync(bundleData, join(dir, 'dataset', basename(bundleData)))
+    dir = join(dir, 'artifacts')
+    mkdirSync(dir)
+  }
   const file = join(dir, 'notebook.py')
   writeFileSync(file, `${script}\n\n${extra}\n`)
   const result = spawnSync(pythonPath, [file], {
@@ -336,7 +345,8 @@ describe('generated notebook', () => {
     'runs as is with pandas + scikit-learn and matches a logistic run within 2 accuracy points',
     async () => {
       const { input, outcome } = await runEngine(penguins, { family: 'logistic', withRecipe: true })
-      const stdout = executeNotebook(generateNotebook({ ...input, dataPath: fixturePath('penguins.csv') }))
+      // DATA_PATH left at its default: found through the bundle layout (../dataset/penguins.csv).
+      const stdout = executeNotebook(generateNotebook(input), '', penguins.csv)
       const table = metricTable(stdout)
       expect(Object.keys(table)).toEqual(['accuracy', 'balanced_accuracy', 'f1_macro', 'roc_auc', 'log_loss'])
       const [sklearn, run] = table.accuracy

@@ -95,9 +95,14 @@ export function generateNotebook(input: NotebookInput): string {
       '',
       'import json',
       'import math',
+      'import os',
       '',
       'import numpy as np',
       'import pandas as pd',
+      '',
+      '# In an unzipped run bundle this notebook is in artifacts/ and the data file in dataset/.',
+      'if not os.path.exists(DATA_PATH) and os.path.exists(os.path.join("..", "dataset", DATA_PATH)):',
+      '    DATA_PATH = os.path.join("..", "dataset", DATA_PATH)',
     ].join('\n'),
   )
   markdown('## Run settings\nAs frozen in the run’s pipeline snapshot.')
