@@ -454,7 +454,8 @@ function scatterSeries(
     type: 'scatter',
     name,
     data,
-    symbolSize: data.length > LARGE_THRESHOLD ? 3 : 5,
+    // Not below 4: under that ECharts' large mode switches to a fillRect path that ignores the colour (draws black).
+    symbolSize: data.length > LARGE_THRESHOLD ? 4 : 5,
     large: data.length > LARGE_THRESHOLD,
     largeThreshold: LARGE_THRESHOLD,
     itemStyle: { color, opacity: data.length > LARGE_THRESHOLD ? 0.5 : 0.7 },
@@ -942,7 +943,7 @@ export function shapSummaryOption(
         type: 'scatter',
         name: 'Feature value',
         data: valued,
-        symbolSize: big ? 3 : 4,
+        symbolSize: 4,
         large: big,
         largeThreshold: LARGE_THRESHOLD,
         itemStyle: { opacity: 0.8 },
@@ -952,7 +953,7 @@ export function shapSummaryOption(
         type: 'scatter',
         name: 'Missing value',
         data: missing,
-        symbolSize: big ? 3 : 4,
+        symbolSize: 4,
         itemStyle: { color: p.missing, opacity: 0.8 },
         tooltip: { formatter: tooltip },
         markLine: {
