@@ -31,7 +31,7 @@ import { entryNameProblem } from './limits.ts'
 import type { RunBundleManifest } from './manifest.ts'
 import { runBundleFileName } from './manifest.ts'
 import { planBundleImport } from './planImport.ts'
-import { readRunBundle } from './readBundle.ts'
+import { readRunBundle, summarizeBundle } from './readBundle.ts'
 import type { BundleProgress, RunBundleInput } from './writeBundle.ts'
 import { writeRunBundle } from './writeBundle.ts'
 
@@ -291,6 +291,28 @@ describe('run bundles', () => {
       'logs.jsonl',
       'metrics.json',
     ])
+  })
+
+  it('summarises a verified bundle as plain JSON', async () => {
+    const { input } = await buildFixture()
+    const summary = summarizeBundle(await readRunBundle(await writeRunBundle(input)))
+    expect(JSON.parse(JSON.stringify(summary))).toEqual(summary)
+    expect(summary).toMatchObject({
+      run: {
+        id: input.run.id,
+        number: 3,
+        status: 'completed',
+        seed: 42,
+        metrics: { accuracy: 0.75, roc_auc: null },
+      },
+      model: { family: 'gbdt' },
+      experiment: { name: 'Tiny experiment' },
+      task: { target: 'y', taskType: 'binary' },
+      dataset: { name: 'tiny', included: true, hash: input.dataset.hash },
+      snapshotHash: input.run.snapshot.hash,
+      hooks: [{ kind: 'after_preprocessing', name: 'noop.js' }],
+      fileCount: 5,
+    })
   })
 
   it('leaves the dataset out when asked', async () => {

@@ -319,7 +319,7 @@ async function verifyRecords(manifest: RunBundleManifest, files: Map<string, Blo
   if (manifest.dataset.included) {
     const path = manifest.dataset.path
     const file =
-      (typeof path === 'string' ? listed.get(path) : undefined) ??
+      (typeof path === 'string' && path.startsWith('dataset/') ? listed.get(path) : undefined) ??
       reject(`The dataset is marked included but its file ${String(path)} is not in the bundle`)
     if (file.sha256 !== dataset.hash)
       reject(`The dataset file '${file.path}' does not match the dataset hash ${dataset.hash.slice(0, 12)}…`)
@@ -348,4 +348,56 @@ function restoreMetrics(run: unknown): unknown {
     Object.entries(record.metrics).map(([key, value]) => [key, value === null ? Number.NaN : value]),
   )
   return { ...record, metrics }
+}
+
+/** What a verified bundle holds, as plain JSON: for the import dialog's preview and `butterfly verify`. */
+export interface BundleSummary {
+  createdAt: number
+  app: { name: string; version: string }
+  environment: { tfBackend: string; userAgent: string }
+  run: { id: string; number: number; status: string; seed: number; metrics: Record<string, number | null> }
+  model: { family: string; hyperparameters: Record<string, unknown> } | null
+  experiment: { id: string; name: string }
+  task: { target: string; taskType: string; metric: string }
+  dataset: { name: string; version: number; hash: string; rowCount: number; included: boolean }
+  snapshotHash: string
+  hooks: { kind: string; name: string; codeHash: string }[]
+  artifacts: { fileName: string; type: string; byteSize: number }[]
+  /** Files in the bundle (manifest excluded) and their total uncompressed size. */
+  fileCount: number
+  totalBytes: number
+}
+
+/** Summarises a verified bundle; NaN metrics become null so the result is valid JSON. */
+export function summarizeBundle(bundle: VerifiedBundle): BundleSummary {
+  const { manifest, run, dataset, snapshot } = bundle
+  return {
+    createdAt: manifest.createdAt,
+    app: manifest.app,
+    environment: manifest.environment,
+    run: {
+      id: run.id,
+      number: run.number,
+      status: run.status,
+      seed: run.seed,
+      metrics: Object.fromEntries(
+        Object.entries(run.metrics ?? {}).map(([key, value]) => [key, Number.isFinite(value) ? value : null]),
+      ),
+    },
+    model: run.model ?? null,
+    experiment: { id: bundle.experiment.id, name: bundle.experiment.name },
+    task: { target: snapshot.task.target, taskType: snapshot.task.taskType, metric: snapshot.task.metric },
+    dataset: {
+      name: dataset.name,
+      version: dataset.version,
+      hash: dataset.hash,
+      rowCount: dataset.rowCount,
+      included: bundle.datasetFile !== undefined,
+    },
+    snapshotHash: snapshot.hash,
+    hooks: manifest.hooks.map((hook) => ({ kind: hook.kind, name: hook.name, codeHash: hook.codeHash })),
+    artifacts: bundle.artifacts.map((a) => ({ fileName: a.fileName, type: a.type, byteSize: a.byteSize })),
+    fileCount: manifest.files.length,
+    totalBytes: manifest.files.reduce((sum, file) => sum + file.size, 0),
+  }
 }
