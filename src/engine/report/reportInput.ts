@@ -185,3 +185,80 @@ export function rowExplanationsFromShap(
     explanation: explainRow(values, r, featureNames.slice(0, nFeatures), featureValues, output),
   }))
 }
+
+/**
+ * The output whose explanation a waterfall shows for one explained row: the only output, or the one with
+ * the largest raw value (the class the model leans to).
+ */
+function explainedOutput(shap: ShapExplanation, position: number): number {
+  const nFeatures = shap.featureValues.length
+  let best = 0
+  let bestValue = Number.NEGATIVE_INFINITY
+  shap.values.forEach((phi, o) => {
+    let raw = shap.expectedValue[o]
+    for (let f = 0; f < nFeatures; f++) raw += phi[position * nFeatures + f]
+    if (raw > bestValue) {
+      bestValue = raw
+      best = o
+    }
+  })
+  return best
+}
+
+/** What {@link reportInputFromRun} needs: a run's metrics.json plus its in-memory outputs. */
+export interface RunReportSources {
+  metrics: RunMetricsJson
+  dataset: ReportInput['dataset']
+  run?: ReportInput['run']
+  /** The run's test predictions (RunOutcome.predictions). */
+  predictions?: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'>
+  /** The explainability block's output (RunOutcome.explanation). */
+  explanation?: ReportExplanation
+  /** Explained rows to draw as waterfalls (positions in the SHAP rows, default the first one). */
+  explainedRows?: number[]
+  levels?: Record<string, string[]>
+  generatedAt?: string
+  themes?: ChartTheme[]
+}
+
+/**
+ * Assembles a {@link ReportInput}: plot data from the predictions (the task's positive class for a binary
+ * task), and waterfalls of `explainedRows` when the explanation has SHAP values.
+ */
+export function reportInputFromRun(sources: RunReportSources): ReportInput {
+  const { metrics } = sources
+  const stored = metrics.report
+  let plots: ReportPlots | undefined
+  if (sources.predictions) {
+    const classes = sources.predictions.classes ?? []
+    const positive =
+      metrics.task.positiveClass === undefined ? -1 : classes.indexOf(metrics.task.positiveClass)
+    const confusion = stored?.kind === 'classification' ? stored.confusion : undefined
+    plots = reportPlotsFromPredictions(sources.predictions, confusion, positive === -1 ? 1 : positive)
+  }
+  const shap = sources.explanation?.shap
+  const rowExplanations =
+    shap && shap.rowIndex.length > 0
+      ? (sources.explainedRows ?? [0])
+          .filter((r) => r >= 0 && r < shap.rowIndex.length)
+          .flatMap((r) =>
+            rowExplanationsFromShap(
+              shap,
+              sources.explanation?.featureNames ?? metrics.featureNames,
+              [r],
+              explainedOutput(shap, r),
+            ),
+          )
+      : undefined
+  return {
+    metrics,
+    dataset: sources.dataset,
+    ...(sources.run ? { run: sources.run } : {}),
+    ...(plots ? { plots } : {}),
+    ...(sources.explanation ? { explanation: sources.explanation } : {}),
+    ...(rowExplanations ? { rowExplanations } : {}),
+    ...(sources.levels ? { levels: sources.levels } : {}),
+    ...(sources.generatedAt ? { generatedAt: sources.generatedAt } : {}),
+    ...(sources.themes ? { themes: sources.themes } : {}),
+  }
+}

@@ -1,0 +1,118 @@
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import {
+  classificationReportInput,
+  regressionReportInput,
+} from '../../../tests/fixtures/report/sampleReportInputs.ts'
+import type { ModelExplanation } from '../explain/explainModel.ts'
+import {
+  type ReportExplanation,
+  reportInputFromRun,
+  reportPlotsFromPredictions,
+  rowExplanationsFromShap,
+} from './reportInput.ts'
+
+describe('report input helpers', () => {
+  it("the explainability block's output is a report explanation", () => {
+    expectTypeOf<ModelExplanation>().toExtend<ReportExplanation>()
+  })
+
+  it('binary plots are drawn for the task’s positive class', () => {
+    const base = classificationReportInput().metrics
+    const metrics = {
+      ...base,
+      task: { ...base.task, taskType: 'binary' as const, positiveClass: 'no' },
+      report: {
+        kind: 'classification' as const,
+        classes: ['no', 'yes'],
+        metrics: {},
+        perClass: [],
+        confusion: [
+          [1, 1],
+          [0, 2],
+        ],
+      },
+    }
+    const input = reportInputFromRun({
+      metrics,
+      dataset: { name: 'toy' },
+      predictions: {
+        yTrue: Float64Array.from([0, 0, 1, 1]),
+        yPred: Float64Array.from([0, 1, 1, 1]),
+        proba: Float64Array.from([0.9, 0.1, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]),
+        classes: ['no', 'yes'],
+      },
+    })
+    expect(input.plots?.kind).toBe('classification')
+    if (input.plots?.kind !== 'classification') return
+    expect(input.plots.roc.map((c) => c.label)).toEqual(['no'])
+    expect(input.plots.roc[0].auc).toBe(1)
+    expect(input.plots.confusionNormalized).toEqual([
+      [0.5, 0.5],
+      [0, 1],
+    ])
+    expect(input.rowExplanations).toBeUndefined()
+  })
+
+  it('classification without probabilities has no plot data; regression gets residuals', () => {
+    expect(
+      reportPlotsFromPredictions(
+        { yTrue: Float64Array.from([0, 1]), yPred: Float64Array.from([0, 1]), classes: ['a', 'b'] },
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ),
+    ).toBeUndefined()
+    const plots = reportPlotsFromPredictions({
+      yTrue: Float64Array.from([1, 2]),
+      yPred: Float64Array.from([1.5, 1.5]),
+    })
+    expect(plots).toEqual({
+      kind: 'regression',
+      residuals: {
+        predicted: [1.5, 1.5],
+        actual: [1, 2],
+        residual: [-0.5, 0.5],
+        rowIndex: [0, 1],
+        totalRows: 2,
+      },
+    })
+  })
+
+  it('waterfalls explain the output the row leans to, and chain from φ₀ to the raw prediction', () => {
+    const sample = classificationReportInput()
+    const explanation = sample.explanation
+    const shap = explanation?.shap
+    if (!explanation || !shap) throw new Error('fixture has SHAP')
+    const input = reportInputFromRun({
+      metrics: sample.metrics,
+      dataset: sample.dataset,
+      explanation,
+      explainedRows: [0, 5, 9999],
+    })
+    expect(input.rowExplanations).toHaveLength(2)
+    const [first] = input.rowExplanations ?? []
+    const nF = shap.featureValues.length
+    const raw = shap.values.map(
+      (phi, o) => shap.expectedValue[o] + phi.slice(0, nF).reduce((a, b) => a + b, 0),
+    )
+    const leaning = raw.indexOf(Math.max(...raw))
+    expect(first.outputName).toBe(shap.outputs[leaning])
+    expect(first.label).toBe(`Row ${shap.rowIndex[0]}`)
+    expect(first.explanation.prediction).toBeCloseTo(raw[leaning], 12)
+    const direct = rowExplanationsFromShap(shap, explanation.featureNames, [0], leaning)[0]
+    expect(first.explanation).toEqual(direct.explanation)
+  })
+
+  it('regression runs keep their one SHAP output', () => {
+    const sample = regressionReportInput()
+    const input = reportInputFromRun({
+      metrics: sample.metrics,
+      dataset: sample.dataset,
+      explanation: sample.explanation,
+      predictions: { yTrue: Float64Array.from([3]), yPred: Float64Array.from([2]) },
+    })
+    expect(input.rowExplanations?.map((r) => r.outputName)).toEqual(['prediction'])
+    expect(input.plots?.kind).toBe('regression')
+  })
+})
