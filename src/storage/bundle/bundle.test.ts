@@ -459,35 +459,29 @@ describe('run bundles', () => {
   })
 
   it('stops inflating an entry whose header understates its size', async () => {
+    const { input } = await buildFixture()
+    const zip = new Uint8Array(await (await writeRunBundle(input)).arrayBuffer())
+    // The model file replaced by 2 MiB of zeros, with the manifest and records unchanged (5000 bytes)…
     const zeros = new Uint8Array(2 * 1024 * 1024)
-    const manifest = {
-      type: 'butterfly/run-bundle',
-      version: 1,
-      files: [{ path: 'artifacts/zeros.bin', sha256: await sha256(zeros.subarray(0, 1000)), size: 1000 }],
-    }
-    const zip = await zipOf([
-      ['manifest.json', JSON.stringify(manifest)],
-      ['artifacts/zeros.bin', zeros],
-    ])
-    // Rewrite the declared uncompressed size (local header and central directory) from 2 MiB to 1000.
-    const lying = zip.slice()
-    const view = new DataView(lying.buffer)
+    const swapped = await rezip(zip, { files: { 'artifacts/model-gbdt.bin': zeros } })
+    // …and the declared uncompressed size in the headers rewritten from 2 MiB to 5000.
+    const view = new DataView(swapped.buffer)
     let patched = 0
-    for (let i = 0; i < lying.length - 30; i++) {
+    for (let i = 0; i < swapped.length - 30; i++) {
       const signature = view.getUint32(i, true)
       if (signature === 0x04034b50 && view.getUint32(i + 22, true) === zeros.length) {
-        view.setUint32(i + 22, 1000, true)
+        view.setUint32(i + 22, 5000, true)
         patched++
       }
       if (signature === 0x02014b50 && view.getUint32(i + 24, true) === zeros.length) {
-        view.setUint32(i + 24, 1000, true)
+        view.setUint32(i + 24, 5000, true)
         patched++
       }
     }
     expect(patched).toBeGreaterThanOrEqual(1)
-    const error = await rejection(readRunBundle(lying))
+    const error = await rejection(readRunBundle(swapped))
     expect(error.message).toMatch(
-      /'artifacts\/zeros\.bin' (inflates to more than its declared 1000 bytes|is corrupt)/,
+      /'artifacts\/model-gbdt\.bin' (inflates to more than its declared 5000 bytes|is corrupt)/,
     )
   })
 

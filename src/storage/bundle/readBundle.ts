@@ -107,7 +107,7 @@ export async function readRunBundle(
         `${manifestPath} is ${manifestEntry.uncompressedSize} bytes, over the limit of ${limits.maxManifestBytes}`,
       )
     const manifest = parseManifestText(
-      await (await inflate(manifestEntry, limits.maxManifestBytes)).blob.text(),
+      await (await inflate(manifestEntry, manifestEntry.uncompressedSize)).blob.text(),
     )
 
     // Every archive file is listed, every listed file is in the archive, with the declared size.
@@ -131,18 +131,31 @@ export async function readRunBundle(
         )
     }
 
+    // The records are cheap to check: a tampered manifest fails before any large file is inflated.
+    const records = await verifyRecords(manifest)
+
     const bytesTotal = manifest.files.reduce((sum, file) => sum + file.size, 0)
     let bytesDone = 0
     const files = new Map<string, Blob>()
     for (const file of manifest.files) {
       const inflated = await inflate(fileEntries.get(file.path)!, file.size)
-      if (inflated.sha256 !== file.sha256)
+      if (inflated.sha256 !== file.sha256 || inflated.size !== file.size)
         reject(`File '${file.path}' does not match its SHA-256 in the manifest (tampered or corrupt)`)
       files.set(file.path, inflated.blob)
       bytesDone += inflated.size
       options.onProgress?.({ bytesDone, bytesTotal, path: file.path })
     }
-    return await verifyRecords(manifest, files)
+    const artifactFiles = new Map(
+      records.artifacts.map((artifact) => [artifact.id, files.get(bundlePaths.artifact(artifact.fileName))!]),
+    )
+    const datasetFile = records.datasetPath
+      ? {
+          name: records.datasetPath.slice(records.datasetPath.indexOf('/') + 1),
+          blob: files.get(records.datasetPath)!,
+        }
+      : undefined
+    const { datasetPath: _, ...rest } = records
+    return { manifest, ...rest, datasetFile, artifactFiles, files }
   } finally {
     await reader.close()
   }
@@ -251,7 +264,15 @@ function parseManifestText(text: string): RunBundleManifest {
 }
 
 /** Domain parsers, cross-references and every hash the records carry. */
-async function verifyRecords(manifest: RunBundleManifest, files: Map<string, Blob>): Promise<VerifiedBundle> {
+/** The parsed, cross-checked records; `datasetPath` is the dataset file's archive path when included. */
+type CheckedRecords = Pick<
+  VerifiedBundle,
+  'run' | 'experiment' | 'snapshot' | 'dataset' | 'models' | 'artifacts'
+> & {
+  datasetPath: string | undefined
+}
+
+async function verifyRecords(manifest: RunBundleManifest): Promise<CheckedRecords> {
   // Each listed file was hashed against these while inflating; the records are checked against them.
   const listed = new Map(manifest.files.map((file) => [file.path, file]))
   const parse = <T>(what: string, parser: (value: unknown) => T, value: unknown): T => {
@@ -298,7 +319,6 @@ async function verifyRecords(manifest: RunBundleManifest, files: Map<string, Blo
 
   for (const model of models)
     if (model.runId !== run.id) reject(`Model ${model.id} belongs to run ${model.runId}, not ${run.id}`)
-  const artifactFiles = new Map<string, Blob>()
   for (const artifact of artifacts) {
     if (artifact.runId !== run.id)
       reject(`Artifact ${artifact.fileName} belongs to run ${artifact.runId}, not ${run.id}`)
@@ -306,7 +326,6 @@ async function verifyRecords(manifest: RunBundleManifest, files: Map<string, Blo
     const file = listed.get(path) ?? reject(`Artifact ${artifact.fileName} has no file ${path} in the bundle`)
     if (file.sha256 !== artifact.sha256 || file.size !== artifact.byteSize)
       reject(`File '${path}' does not match the SHA-256 or size recorded for artifact ${artifact.fileName}`)
-    artifactFiles.set(artifact.id, files.get(path)!)
   }
   const artifactIds = new Set(artifacts.map((a) => a.id))
   for (const id of run.artifactIds)
@@ -315,7 +334,7 @@ async function verifyRecords(manifest: RunBundleManifest, files: Map<string, Blo
   for (const id of run.modelIds)
     if (!modelIds.has(id)) reject(`Model ${id} of run ${run.id} is missing from the bundle`)
 
-  let datasetFile: VerifiedBundle['datasetFile']
+  let datasetPath: string | undefined
   if (manifest.dataset.included) {
     const path = manifest.dataset.path
     const file =
@@ -323,20 +342,9 @@ async function verifyRecords(manifest: RunBundleManifest, files: Map<string, Blo
       reject(`The dataset is marked included but its file ${String(path)} is not in the bundle`)
     if (file.sha256 !== dataset.hash)
       reject(`The dataset file '${file.path}' does not match the dataset hash ${dataset.hash.slice(0, 12)}…`)
-    datasetFile = { name: file.path.slice(file.path.indexOf('/') + 1), blob: files.get(file.path)! }
+    datasetPath = file.path
   }
-  return {
-    manifest,
-    run,
-    experiment,
-    snapshot,
-    dataset,
-    datasetFile,
-    models,
-    artifacts,
-    artifactFiles,
-    files,
-  }
+  return { run, experiment, snapshot, dataset, models, artifacts, datasetPath }
 }
 
 /** Metrics that were NaN (undefined ROC-AUC…) travel as null in JSON; they come back as NaN. */
