@@ -4,16 +4,25 @@ import {
   regressionReportInput,
 } from '../../../tests/fixtures/report/sampleReportInputs.ts'
 import type { ModelExplanation } from '../explain/explainModel.ts'
+import type { EvaluationReport } from '../pipeline/engineContext.ts'
+import type { LeaderboardEntry } from '../pipeline/executor.ts'
 import {
   type ReportExplanation,
   reportInputFromRun,
   reportPlotsFromPredictions,
   rowExplanationsFromShap,
+  type StoredEvaluationReport,
+  type StoredLeaderboardEntry,
 } from './reportInput.ts'
 
 describe('report input helpers', () => {
   it("the explainability block's output is a report explanation", () => {
     expectTypeOf<ModelExplanation>().toExtend<ReportExplanation>()
+  })
+
+  it("a run outcome's evaluation report and leaderboard rows fit the stored metrics.json types", () => {
+    expectTypeOf<EvaluationReport>().toExtend<StoredEvaluationReport>()
+    expectTypeOf<LeaderboardEntry>().toExtend<StoredLeaderboardEntry>()
   })
 
   it('binary plots are drawn for the task’s positive class', () => {
