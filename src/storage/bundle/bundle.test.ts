@@ -256,7 +256,12 @@ describe('run bundles', () => {
       [...progress.map((p) => p.bytesDone)].sort((a, b) => a - b),
     )
 
-    const bundle = await readRunBundle(blob)
+    const readProgress: number[] = []
+    const bundle = await readRunBundle(blob, {
+      onProgress: (p) => readProgress.push(p.bytesDone / p.bytesTotal),
+    })
+    expect(readProgress.at(-1)).toBe(1)
+    expect(readProgress).toEqual([...readProgress].sort((a, b) => a - b))
     // The run's NaN metric travels as null and comes back as NaN; everything else is equal as JSON.
     expect(Number.isNaN(bundle.run.metrics?.roc_auc)).toBe(true)
     expect(JSON.stringify(bundle.run)).toBe(JSON.stringify(input.run))

@@ -138,12 +138,15 @@ export async function readRunBundle(
     let bytesDone = 0
     const files = new Map<string, Blob>()
     for (const file of manifest.files) {
-      const inflated = await inflate(fileEntries.get(file.path)!, file.size)
+      const before = bytesDone
+      const inflated = await inflate(fileEntries.get(file.path)!, file.size, (size) => {
+        bytesDone = before + size
+        options.onProgress?.({ bytesDone, bytesTotal, path: file.path })
+      })
       if (inflated.sha256 !== file.sha256 || inflated.size !== file.size)
         reject(`File '${file.path}' does not match its SHA-256 in the manifest (tampered or corrupt)`)
       files.set(file.path, inflated.blob)
-      bytesDone += inflated.size
-      options.onProgress?.({ bytesDone, bytesTotal, path: file.path })
+      bytesDone = before + inflated.size
     }
     const artifactFiles = new Map(
       records.artifacts.map((artifact) => [artifact.id, files.get(bundlePaths.artifact(artifact.fileName))!]),
@@ -202,6 +205,7 @@ function checkStructure(entries: Entry[], limits: BundleLimits): Map<string, Fil
 async function inflate(
   entry: FileEntry,
   cap: number,
+  onBytes?: (size: number) => void,
 ): Promise<{ blob: Blob; sha256: Sha256Hex; size: number }> {
   const hasher = await createSha256Hasher()
   const parts: Blob[] = []
@@ -217,6 +221,7 @@ async function inflate(
       hasher.update(chunk)
       // A Blob copies the chunk now, so zip.js may reuse its buffer.
       parts.push(new Blob([chunk as Uint8Array<ArrayBuffer>]))
+      onBytes?.(size)
     },
   })
   try {
