@@ -326,7 +326,7 @@ function metricsSection(metrics: RunMetricsJson): string {
   const scalar = table(
     ['Metric', 'Value', 'Better'],
     names.map((name) => [
-      code(name),
+      `${code(name)}${name === metrics.task.metric ? ' <span class="badge">selection metric</span>' : ''}`,
       value(metrics.metrics[name]),
       lowerIsBetter.has(name) ? 'lower' : 'higher',
     ]),
@@ -392,7 +392,7 @@ const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--text);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 main{max-width:860px;margin:0 auto;padding:24px 20px 48px}
-header{border-bottom:1px solid var(--border);margin-bottom:8px;padding-bottom:12px}
+header{margin-bottom:8px}
 h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.2rem;margin:2rem 0 .6rem;padding-top:.4rem;border-top:1px solid var(--border)}h3{font-size:1rem;margin:1.2rem 0 .4rem}
 a{color:var(--accent)}
 code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
