@@ -5,12 +5,12 @@ import { createResource, Show } from 'solid-js'
 import { ensureDefaultWorkspace } from '../storage/workspaces.ts'
 import { Shell } from './components/Shell.tsx'
 import { DatasetPage } from './pages/DatasetPage.tsx'
-import { NotFoundPage } from './pages/NotFoundPage.tsx'
-import { WorkspaceHome } from './pages/WorkspaceHome.tsx'
 import { ExperimentPage } from './pages/ExperimentPage.tsx'
+import { NotFoundPage } from './pages/NotFoundPage.tsx'
 import { RunPage } from './pages/RunPage.tsx'
-import { startupRecovery } from './services/runs.ts'
+import { WorkspaceHome } from './pages/WorkspaceHome.tsx'
 import { db } from './services/db.ts'
+import { startupRecovery } from './services/runs.ts'
 
 function CurrentWorkspaceRedirect() {
   const [workspace] = createResource(() => ensureDefaultWorkspace(db))

@@ -1,10 +1,24 @@
 /** The configuration form of each block: which settings it shows, how they are labelled, their choices. */
 import type { BlockType } from '../domain/pipeline.ts'
-import { categoricalEncodings, categoricalImputations, numericImputations, scalings } from '../engine/pipeline/blocks/preprocessing.ts'
+import {
+  categoricalEncodings,
+  categoricalImputations,
+  numericImputations,
+  scalings,
+} from '../engine/pipeline/blocks/preprocessing.ts'
 
 export type FieldSpec =
   | { key: string; label: string; kind: 'select'; options: readonly string[]; help?: string }
-  | { key: string; label: string; kind: 'number'; min?: number; max?: number; step?: number; help?: string; integer?: boolean }
+  | {
+      key: string
+      label: string
+      kind: 'number'
+      min?: number
+      max?: number
+      step?: number
+      help?: string
+      integer?: boolean
+    }
   | { key: string; label: string; kind: 'checkbox'; help?: string }
   | { key: string; label: string; kind: 'text'; help?: string }
   | { key: string; label: string; kind: 'candidates'; help?: string }
@@ -13,7 +27,12 @@ export const blockForms: Record<BlockType, FieldSpec[]> = {
   preprocessing: [
     { key: 'numericImputation', label: 'Missing numbers', kind: 'select', options: numericImputations },
     { key: 'numericFillValue', label: 'Numeric fill value', kind: 'number', step: 0.1 },
-    { key: 'categoricalImputation', label: 'Missing categories', kind: 'select', options: categoricalImputations },
+    {
+      key: 'categoricalImputation',
+      label: 'Missing categories',
+      kind: 'select',
+      options: categoricalImputations,
+    },
     { key: 'categoricalFillValue', label: 'Category fill value', kind: 'text' },
     { key: 'encoding', label: 'Categorical encoding', kind: 'select', options: categoricalEncodings },
     { key: 'maxOneHotLevels', label: 'One-hot level cap', kind: 'number', min: 1, max: 1000, integer: true },
@@ -24,14 +43,35 @@ export const blockForms: Record<BlockType, FieldSpec[]> = {
     { key: 'logTransform', label: 'Log-transform skewed numbers', kind: 'checkbox' },
     { key: 'skewThreshold', label: 'Skewness threshold', kind: 'number', min: 0, step: 0.1 },
     { key: 'interactions', label: 'Pairwise interactions', kind: 'checkbox' },
-    { key: 'interactionTopK', label: 'Interaction features (top k)', kind: 'number', min: 2, max: 20, integer: true },
+    {
+      key: 'interactionTopK',
+      label: 'Interaction features (top k)',
+      kind: 'number',
+      min: 2,
+      max: 20,
+      integer: true,
+    },
   ],
   model_selection: [
     { key: 'candidates', label: 'Candidate models', kind: 'candidates' },
     { key: 'validation', label: 'Validation scheme', kind: 'select', options: ['holdout', 'kfold'] },
-    { key: 'validationFraction', label: 'Validation fraction', kind: 'number', min: 0.05, max: 0.5, step: 0.05 },
+    {
+      key: 'validationFraction',
+      label: 'Validation fraction',
+      kind: 'number',
+      min: 0.05,
+      max: 0.5,
+      step: 0.05,
+    },
     { key: 'folds', label: 'Folds', kind: 'number', min: 2, max: 10, integer: true },
-    { key: 'searchBudget', label: 'Search budget (extra settings per family)', kind: 'number', min: 0, max: 10, integer: true },
+    {
+      key: 'searchBudget',
+      label: 'Search budget (extra settings per family)',
+      kind: 'number',
+      min: 0,
+      max: 10,
+      integer: true,
+    },
   ],
   training: [],
   evaluation: [{ key: 'storePredictions', label: 'Keep test predictions', kind: 'checkbox' }],
@@ -42,7 +82,8 @@ export const blockForms: Record<BlockType, FieldSpec[]> = {
 }
 
 export const blockDescriptions: Record<BlockType, string> = {
-  preprocessing: 'Fills missing values, encodes categories and scales numbers, fitted on the training rows only.',
+  preprocessing:
+    'Fills missing values, encodes categories and scales numbers, fitted on the training rows only.',
   feature_engineering: 'Derives datetime parts, log transforms of skewed numbers and optional interactions.',
   model_selection: 'Fits each candidate model and keeps the one with the best validation score.',
   training: 'Refits the chosen model on the whole training split.',

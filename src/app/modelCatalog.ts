@@ -15,8 +15,18 @@ export interface ModelCatalogEntry {
 export const modelCatalog: readonly ModelCatalogEntry[] = [
   { family: 'logistic', label: 'Logistic / softmax regression', tasks: ['binary', 'multiclass'], auto: true },
   { family: 'linear', label: 'Linear (ridge) regression', tasks: ['regression'], auto: true },
-  { family: 'mlp', label: 'Multilayer perceptron', tasks: ['binary', 'multiclass', 'regression'], auto: true },
-  { family: 'gbdt', label: 'Gradient-boosted trees', tasks: ['binary', 'multiclass', 'regression'], auto: true },
+  {
+    family: 'mlp',
+    label: 'Multilayer perceptron',
+    tasks: ['binary', 'multiclass', 'regression'],
+    auto: true,
+  },
+  {
+    family: 'gbdt',
+    label: 'Gradient-boosted trees',
+    tasks: ['binary', 'multiclass', 'regression'],
+    auto: true,
+  },
   { family: 'rf', label: 'Random forest', tasks: ['binary', 'multiclass', 'regression'], auto: true },
   { family: 'tree', label: 'Decision tree', tasks: ['binary', 'multiclass', 'regression'], auto: false },
 ]

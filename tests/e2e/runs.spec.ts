@@ -1,5 +1,5 @@
-import { expect, importWithPicker, openApp, test } from './fixtures.ts'
 import type { Page } from '@playwright/test'
+import { expect, importWithPicker, openApp, test } from './fixtures.ts'
 
 async function newExperiment(page: Page, fixture = 'datasets/penguins.csv') {
   await openApp(page)
@@ -8,7 +8,9 @@ async function newExperiment(page: Page, fixture = 'datasets/penguins.csv') {
   await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
 }
 
-test('penguins: detected multiclass task on species, a run with defaults completes with metrics and artifacts', async ({ page }) => {
+test('penguins: detected multiclass task on species, a run with defaults completes with metrics and artifacts', async ({
+  page,
+}) => {
   await newExperiment(page)
   await expect(page.getByLabel('Target column')).toHaveValue('species')
   await expect(page.getByLabel('Task type')).toHaveValue('multiclass')
@@ -24,18 +26,26 @@ test('penguins: detected multiclass task on species, a run with defaults complet
   await expect(page.getByRole('table', { name: 'Model selection' }).getByRole('row')).not.toHaveCount(1)
 
   for (const name of ['metrics.json', 'run.log']) {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download ${name}` }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: `Download ${name}` }).click(),
+    ])
     expect(download.suggestedFilename()).toBe(name)
   }
   const modelButton = page.getByRole('button', { name: /^Download model-/ })
   const [modelDownload] = await Promise.all([page.waitForEvent('download'), modelButton.click()])
   expect(modelDownload.suggestedFilename()).toMatch(/^model-(logistic|mlp|gbdt|rf|tree)\.(json|bin)$/)
-  const metricsDownload = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download metrics.json' }).click()])
+  const metricsDownload = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download metrics.json' }).click(),
+  ])
   const text = await (await import('node:fs/promises')).readFile(await metricsDownload[0].path(), 'utf8')
   expect(JSON.parse(text).metrics.accuracy).toBeCloseTo(accuracy, 3)
 })
 
-test('changing a setting gives a second run with a different snapshot hash; the first stays as it was', async ({ page }) => {
+test('changing a setting gives a second run with a different snapshot hash; the first stays as it was', async ({
+  page,
+}) => {
   await newExperiment(page, 'datasets/iris.csv')
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
@@ -43,7 +53,10 @@ test('changing a setting gives a second run with a different snapshot hash; the 
   const firstHash = await page.getByTestId('lineage-snapshot-hash').textContent()
   const firstAccuracy = await page.locator('[data-metric="accuracy"]').textContent()
 
-  await page.getByRole('link', { name: /iris · species/ }).first().click()
+  await page
+    .getByRole('link', { name: /iris · species/ })
+    .first()
+    .click()
   const version = await page.getByTestId('pipeline-version').textContent()
   await page.getByLabel('Scaling').selectOption('minmax')
   await expect(page.getByTestId('pipeline-version')).not.toHaveText(version ?? '')
@@ -51,7 +64,9 @@ test('changing a setting gives a second run with a different snapshot hash; the 
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
   const secondHash = await page.getByTestId('lineage-snapshot-hash').textContent()
   expect(secondHash).not.toBe(firstHash)
-  await expect(page.getByRole('table', { name: 'Run 2' }).or(page.getByRole('heading', { level: 1 }))).toContainText('Run 2')
+  await expect(
+    page.getByRole('table', { name: 'Run 2' }).or(page.getByRole('heading', { level: 1 })),
+  ).toContainText('Run 2')
 
   await page.goto(firstUrl)
   await expect(page.getByTestId('lineage-snapshot-hash')).toHaveText(firstHash ?? '')
@@ -67,13 +82,18 @@ test('Cancel stops a run at once: it fails with reason "cancelled"', async ({ pa
   await expect(page.getByTestId('run-status')).toHaveText('failed')
   await expect(page.getByTestId('run-failure')).toContainText('cancelled')
   // The app works on: the next run completes.
-  await page.getByRole('link', { name: /credit_data · Status/ }).first().click()
+  await page
+    .getByRole('link', { name: /credit_data · Status/ })
+    .first()
+    .click()
   await page.getByLabel('Validation scheme').selectOption('holdout')
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
 })
 
-test('a run left running by a reload is marked failed (interrupted) and the app works on', async ({ page }) => {
+test('a run left running by a reload is marked failed (interrupted) and the app works on', async ({
+  page,
+}) => {
   await newExperiment(page, 'datasets/credit_data.csv')
   await page.getByLabel('Validation scheme').selectOption('kfold')
   await page.getByRole('button', { name: 'Run', exact: true }).click()
@@ -81,6 +101,11 @@ test('a run left running by a reload is marked failed (interrupted) and the app 
   await page.reload()
   await expect(page.getByTestId('run-status')).toHaveText('failed')
   await expect(page.getByTestId('run-failure')).toContainText('interrupted')
-  await page.getByRole('link', { name: /credit_data · Status/ }).first().click()
-  await expect(page.getByRole('table', { name: 'Runs of this experiment' })).toContainText('failed (interrupted)')
+  await page
+    .getByRole('link', { name: /credit_data · Status/ })
+    .first()
+    .click()
+  await expect(page.getByRole('table', { name: 'Runs of this experiment' })).toContainText(
+    'failed (interrupted)',
+  )
 })

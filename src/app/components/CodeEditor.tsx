@@ -5,14 +5,16 @@
 import { javascript } from '@codemirror/lang-javascript'
 import type { Diagnostic } from '@codemirror/lint'
 import { linter, lintGutter } from '@codemirror/lint'
-import { EditorView, basicSetup } from 'codemirror'
+import { basicSetup, EditorView } from 'codemirror'
 import { onCleanup, onMount } from 'solid-js'
 
 export function CodeEditor(props: {
   value: string
   label: string
   onChange: (code: string) => void
-  checkSyntax?: (code: string) => Promise<{ ok: true } | { ok: false; line: number; column: number; message: string }>
+  checkSyntax?: (
+    code: string,
+  ) => Promise<{ ok: true } | { ok: false; line: number; column: number; message: string }>
 }) {
   let host!: HTMLDivElement
   let view: EditorView | undefined
@@ -25,7 +27,14 @@ export function CodeEditor(props: {
         if (result.ok) return []
         const line = editor.state.doc.line(Math.min(Math.max(1, result.line), editor.state.doc.lines))
         const from = Math.min(line.from + Math.max(0, result.column - 1), line.to)
-        return [{ from, to: Math.max(from + 1, line.to), severity: 'error', message: `Line ${result.line}: ${result.message}` }]
+        return [
+          {
+            from,
+            to: Math.max(from + 1, line.to),
+            severity: 'error',
+            message: `Line ${result.line}: ${result.message}`,
+          },
+        ]
       },
       { delay: 400 },
     )

@@ -2,7 +2,7 @@
  * The hooks of one block: add (written inline or loaded from a .js file), edit in CodeMirror with the
  * hook API next to the editor, reorder, reload a file, delete. Saving stores the code and its SHA-256.
  */
-import { For, Show, createSignal } from 'solid-js'
+import { createSignal, For, Show } from 'solid-js'
 import { errorMessage } from '../../domain/errors.ts'
 import type { Experiment } from '../../domain/experiment.ts'
 import type { Hook, HookKind } from '../../domain/hook.ts'
@@ -15,6 +15,9 @@ import { addHook, deleteHook, moveHook, updateHookSource } from '../services/hoo
 import { editorSandbox } from '../services/sandbox.ts'
 import { CodeEditor } from './CodeEditor.tsx'
 
+/** The hook whose editor is open; module-level so it survives re-renders of the pipeline. */
+const [editing, setEditing] = createSignal<string | undefined>()
+
 export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; block: Block }) {
   const hooks = createLiveQuery(
     () => props.block.hookIds.join(','),
@@ -22,7 +25,6 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
   )
   const [kind, setKind] = createSignal<HookKind>(`before_${props.block.type}` as HookKind)
   const [error, setError] = createSignal('')
-  const [editing, setEditing] = createSignal<string | undefined>()
   const attempt = async (action: () => Promise<unknown>) => {
     setError('')
     try {
@@ -36,7 +38,12 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
   return (
     <div class="hooks" aria-label={`Hooks of ${props.block.type}`}>
       <h3>Hooks</h3>
-      <Show when={(hooks() ?? []).length > 0} fallback={<p class="muted small">No hooks. Add one to change or replace this stage with your own code.</p>}>
+      <Show
+        when={(hooks() ?? []).length > 0}
+        fallback={
+          <p class="muted small">No hooks. Add one to change or replace this stage with your own code.</p>
+        }
+      >
         <ul class="hook-list">
           <For each={hooks()}>
             {(hook, index) => (
@@ -44,13 +51,23 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
                 <div class="hook-row">
                   <strong>{hook.name}</strong> <code>{hook.kind}</code>{' '}
                   <span class="muted small">
-                    {hook.source.kind === 'file' ? `file ${hook.source.fileName}` : 'inline'} · SHA-256 <code>{shortHash(hook.codeHash)}</code>
+                    {hook.source.kind === 'file' ? `file ${hook.source.fileName}` : 'inline'} · SHA-256{' '}
+                    <code>{shortHash(hook.codeHash)}</code>
                   </span>
                   <div class="actions">
-                    <button type="button" class="small" onClick={() => setEditing(editing() === hook.id ? undefined : hook.id)}>
+                    <button
+                      type="button"
+                      class="small"
+                      onClick={() => setEditing(editing() === hook.id ? undefined : hook.id)}
+                    >
                       {editing() === hook.id ? 'Close editor' : `Edit ${hook.name}`}
                     </button>
-                    <button type="button" class="small" disabled={index() === 0} onClick={() => attempt(() => moveHook(props.experiment, props.block.id, hook.id, -1))}>
+                    <button
+                      type="button"
+                      class="small"
+                      disabled={index() === 0}
+                      onClick={() => attempt(() => moveHook(props.experiment, props.block.id, hook.id, -1))}
+                    >
                       Move up
                     </button>
                     <button
@@ -71,18 +88,40 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
                           aria-label={`Reload ${hook.name} from a file`}
                           onChange={async (e) => {
                             const file = e.currentTarget.files?.[0]
-                            if (file) await attempt(async () => updateHookSource(props.experiment, hook.id, { kind: 'file', fileName: file.name, code: await file.text() }))
+                            if (file)
+                              await attempt(async () =>
+                                updateHookSource(props.experiment, hook.id, {
+                                  kind: 'file',
+                                  fileName: file.name,
+                                  code: await file.text(),
+                                }),
+                              )
                           }}
                         />
                       </label>
                     </Show>
-                    <button type="button" class="small danger" onClick={() => attempt(() => deleteHook(props.experiment, hook.id))}>
+                    <button
+                      type="button"
+                      class="small danger"
+                      onClick={() => attempt(() => deleteHook(props.experiment, hook.id))}
+                    >
                       Delete {hook.name}
                     </button>
                   </div>
                 </div>
                 <Show when={editing() === hook.id}>
-                  <HookEditor hook={hook} onSave={(code) => attempt(() => updateHookSource(props.experiment, hook.id, hook.source.kind === 'file' ? { ...hook.source, code } : { kind: 'inline', code }))} />
+                  <HookEditor
+                    hook={hook}
+                    onSave={(code) =>
+                      attempt(() =>
+                        updateHookSource(
+                          props.experiment,
+                          hook.id,
+                          hook.source.kind === 'file' ? { ...hook.source, code } : { kind: 'inline', code },
+                        ),
+                      )
+                    }
+                  />
                 </Show>
               </li>
             )}
@@ -93,15 +132,27 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
         <label for={`hook-kind-${props.block.id}`} class="visually-hidden">
           {kindLabel}
         </label>
-        <select id={`hook-kind-${props.block.id}`} aria-label={kindLabel} value={kind()} onChange={(e) => setKind(e.currentTarget.value as HookKind)}>
-          <For each={hookTimings}>{(timing) => <option value={`${timing}_${props.block.type}`}>{`${timing}_${props.block.type}`}</option>}</For>
+        <select
+          id={`hook-kind-${props.block.id}`}
+          aria-label={kindLabel}
+          value={kind()}
+          onChange={(e) => setKind(e.currentTarget.value as HookKind)}
+        >
+          <For each={hookTimings}>
+            {(timing) => (
+              <option value={`${timing}_${props.block.type}`}>{`${timing}_${props.block.type}`}</option>
+            )}
+          </For>
         </select>
         <button
           type="button"
           class="small"
           onClick={() =>
             attempt(async () => {
-              const hook = await addHook(props.experiment, props.block.id, kind(), { kind: 'inline', code: hookTemplate(kind()) })
+              const hook = await addHook(props.experiment, props.block.id, kind(), {
+                kind: 'inline',
+                code: hookTemplate(kind()),
+              })
               setEditing(hook.id)
             })
           }
@@ -117,7 +168,14 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
             aria-label={`Load a ${props.block.type} hook from a .js file`}
             onChange={async (e) => {
               const file = e.currentTarget.files?.[0]
-              if (file) await attempt(async () => addHook(props.experiment, props.block.id, kind(), { kind: 'file', fileName: file.name, code: await file.text() }))
+              if (file)
+                await attempt(async () =>
+                  addHook(props.experiment, props.block.id, kind(), {
+                    kind: 'file',
+                    fileName: file.name,
+                    code: await file.text(),
+                  }),
+                )
               e.currentTarget.value = ''
             }}
           />
@@ -135,7 +193,8 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
 function HookEditor(props: { hook: Hook; onSave: (code: string) => Promise<void> }) {
   const [code, setCode] = createSignal(props.hook.source.code)
   const [saved, setSaved] = createSignal(true)
-  const example = () => hookExamples[props.hook.kind.slice(props.hook.kind.indexOf('_') + 1) as keyof typeof hookExamples]
+  const example = () =>
+    hookExamples[props.hook.kind.slice(props.hook.kind.indexOf('_') + 1) as keyof typeof hookExamples]
   return (
     <div class="hook-editor grid-2">
       <div>

@@ -54,7 +54,15 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
         Comlink.proxy((p: ImportProgress) => setProgress(p)),
       )
       // Phase timings, for people curious about speed and for `npm run bench:import`.
-      console.info('butterfly:import', JSON.stringify({ file: file.name, bytes: file.size, deduplicated: result.deduplicated, timings: result.timings }))
+      console.info(
+        'butterfly:import',
+        JSON.stringify({
+          file: file.name,
+          bytes: file.size,
+          deduplicated: result.deduplicated,
+          timings: result.timings,
+        }),
+      )
       if (result.deduplicated)
         setNotice(
           `These bytes were already imported as “${result.dataset.name}” v${result.dataset.version}: opening it.`,

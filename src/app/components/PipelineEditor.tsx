@@ -1,5 +1,7 @@
 /** The draft pipeline: the six blocks in order, each with its configuration form, and the global settings. */
-import { For, Show, createSignal } from 'solid-js'
+
+import type { JSX } from 'solid-js'
+import { createSignal, For, Index, Show } from 'solid-js'
 import { errorMessage } from '../../domain/errors.ts'
 import type { Experiment } from '../../domain/experiment.ts'
 import type { JsonValue } from '../../domain/hash.ts'
@@ -10,9 +12,12 @@ import { blockDescriptions, blockForms } from '../blockForms.ts'
 import { shortHash } from '../format.ts'
 import { modelCatalog } from '../modelCatalog.ts'
 import { updateBlockConfig, updateGlobalConfig } from '../services/experiments.ts'
-import type { JSX } from 'solid-js'
 
-export function PipelineEditor(props: { experiment: Experiment; pipeline: Pipeline; hooks?: (block: Block) => JSX.Element }) {
+export function PipelineEditor(props: {
+  experiment: Experiment
+  pipeline: Pipeline
+  hooks?: (block: Block) => JSX.Element
+}) {
   const [error, setError] = createSignal('')
   const apply = async (action: () => Promise<void>) => {
     setError('')
@@ -23,14 +28,17 @@ export function PipelineEditor(props: { experiment: Experiment; pipeline: Pipeli
     }
   }
   const setField = (block: Block, key: string, value: JsonValue) =>
-    apply(() => updateBlockConfig(props.experiment, block.id, { ...block.config, [key]: value } as BlockConfig))
+    apply(() =>
+      updateBlockConfig(props.experiment, block.id, { ...block.config, [key]: value } as BlockConfig),
+    )
   const setGlobal = (patch: Partial<GlobalConfig>) => apply(() => updateGlobalConfig(props.experiment, patch))
 
   return (
     <section class="card" aria-labelledby="pipeline-title">
       <h2 id="pipeline-title">Pipeline</h2>
       <p class="muted small">
-        Version <code data-testid="pipeline-version">{shortHash(props.pipeline.versionHash)}</code>: the draft is editable; runs keep the snapshot they ran.
+        Version <code data-testid="pipeline-version">{shortHash(props.pipeline.versionHash)}</code>: the draft
+        is editable; runs keep the snapshot they ran.
       </p>
       <Show when={error()}>
         <p role="alert" class="error">
@@ -65,7 +73,11 @@ export function PipelineEditor(props: { experiment: Experiment; pipeline: Pipeli
           </div>
           <div>
             <label for="global-backend">TF.js backend</label>
-            <select id="global-backend" value={props.pipeline.globalConfig.backend} onChange={(e) => setGlobal({ backend: e.currentTarget.value as GlobalConfig['backend'] })}>
+            <select
+              id="global-backend"
+              value={props.pipeline.globalConfig.backend}
+              onChange={(e) => setGlobal({ backend: e.currentTarget.value as GlobalConfig['backend'] })}
+            >
               <option value="auto">auto (fastest measured)</option>
               <option value="wasm">wasm</option>
               <option value="cpu">cpu</option>
@@ -76,32 +88,47 @@ export function PipelineEditor(props: { experiment: Experiment; pipeline: Pipeli
         </div>
       </fieldset>
       <ol class="block-list">
-        <For each={props.pipeline.blocks}>
+        <Index each={props.pipeline.blocks}>
           {(block, index) => (
-            <li aria-labelledby={`block-${block.id}`}>
-              <details open={index() < 3}>
-                <summary id={`block-${block.id}`}>
-                  {index() + 1}. {blockLabels[block.type]}
+            <li aria-labelledby={`block-${block().id}`}>
+              <details open={index < 3}>
+                <summary id={`block-${block().id}`}>
+                  {index + 1}. {blockLabels[block().type]}
                 </summary>
-                <p class="muted small">{blockDescriptions[block.type]}</p>
-                <Show when={blockForms[block.type].length > 0} fallback={<p class="muted small">No settings.</p>}>
+                <p class="muted small">{blockDescriptions[block().type]}</p>
+                <Show
+                  when={blockForms[block().type].length > 0}
+                  fallback={<p class="muted small">No settings.</p>}
+                >
                   <div class="form-grid">
-                    <For each={blockForms[block.type]}>
-                      {(field) => <Field field={field} block={block} experiment={props.experiment} onChange={(value) => setField(block, field.key, value)} />}
+                    <For each={blockForms[block().type]}>
+                      {(field) => (
+                        <Field
+                          field={field}
+                          block={block()}
+                          experiment={props.experiment}
+                          onChange={(value) => setField(block(), field.key, value)}
+                        />
+                      )}
                     </For>
                   </div>
                 </Show>
-                {props.hooks?.(block)}
+                {props.hooks?.(block())}
               </details>
             </li>
           )}
-        </For>
+        </Index>
       </ol>
     </section>
   )
 }
 
-function Field(props: { field: FieldSpec; block: Block; experiment: Experiment; onChange: (value: JsonValue) => void }) {
+function Field(props: {
+  field: FieldSpec
+  block: Block
+  experiment: Experiment
+  onChange: (value: JsonValue) => void
+}) {
   const id = () => `${props.block.type}-${props.field.key}`
   const value = () => props.block.config[props.field.key]
   const field = props.field
@@ -133,7 +160,11 @@ function Field(props: { field: FieldSpec; block: Block; experiment: Experiment; 
     case 'checkbox':
       return (
         <label class="checkbox">
-          <input type="checkbox" checked={value() === true} onChange={(e) => props.onChange(e.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={value() === true}
+            onChange={(e) => props.onChange(e.currentTarget.checked)}
+          />
           {field.label}
         </label>
       )
@@ -141,7 +172,11 @@ function Field(props: { field: FieldSpec; block: Block; experiment: Experiment; 
       return (
         <div>
           <label for={id()}>{field.label}</label>
-          <input id={id()} value={String(value() ?? '')} onChange={(e) => props.onChange(e.currentTarget.value)} />
+          <input
+            id={id()}
+            value={String(value() ?? '')}
+            onChange={(e) => props.onChange(e.currentTarget.value)}
+          />
         </div>
       )
     case 'candidates': {
@@ -149,14 +184,27 @@ function Field(props: { field: FieldSpec; block: Block; experiment: Experiment; 
       const families = () => modelCatalog.filter((m) => m.tasks.includes(task()))
       const selected = () => {
         const current = value()
-        if (current === 'auto') return new Set(families().filter((m) => m.auto).map((m) => m.family))
+        if (current === 'auto')
+          return new Set(
+            families()
+              .filter((m) => m.auto)
+              .map((m) => m.family),
+          )
         return new Set((current as { family: string }[]).map((c) => c.family))
       }
       return (
         <fieldset class="candidates" style={{ 'grid-column': '1 / -1' }}>
           <legend>{field.label}</legend>
           <label class="checkbox">
-            <input type="checkbox" checked={value() === 'auto'} onChange={(e) => props.onChange(e.currentTarget.checked ? 'auto' : [...selected()].map((family) => ({ family })))} />
+            <input
+              type="checkbox"
+              checked={value() === 'auto'}
+              onChange={(e) =>
+                props.onChange(
+                  e.currentTarget.checked ? 'auto' : [...selected()].map((family) => ({ family })),
+                )
+              }
+            />
             Automatic choice
           </label>
           <For each={families()}>
@@ -169,7 +217,11 @@ function Field(props: { field: FieldSpec; block: Block; experiment: Experiment; 
                     const next = new Set(selected())
                     if (e.currentTarget.checked) next.add(model.family)
                     else next.delete(model.family)
-                    props.onChange(families().filter((m) => next.has(m.family)).map((m) => ({ family: m.family })))
+                    props.onChange(
+                      families()
+                        .filter((m) => next.has(m.family))
+                        .map((m) => ({ family: m.family })),
+                    )
                   }}
                 />
                 {model.label}

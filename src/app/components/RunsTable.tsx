@@ -1,6 +1,6 @@
 /** An experiment's runs: a sortable leaderboard of key metrics, duration and model; pick runs to compare. */
 import { A, useNavigate } from '@solidjs/router'
-import { For, Show, createMemo, createSignal } from 'solid-js'
+import { createMemo, createSignal, For, Show } from 'solid-js'
 import type { Run } from '../../domain/run.ts'
 import { lowerIsBetter } from '../../domain/task.ts'
 import { formatDate, formatDuration, formatNumber } from '../format.ts'
@@ -10,7 +10,10 @@ type SortKey = 'number' | 'status' | 'metric' | 'model' | 'duration' | 'seed'
 
 export function RunsTable(props: { runs: Run[]; metric: string; workspaceId: string }) {
   const navigate = useNavigate()
-  const [sort, setSort] = createSignal<{ key: SortKey; descending: boolean }>({ key: 'number', descending: true })
+  const [sort, setSort] = createSignal<{ key: SortKey; descending: boolean }>({
+    key: 'number',
+    descending: true,
+  })
   const [selected, setSelected] = createSignal<Set<string>>(new Set())
   const duration = (run: Run) => (run.endedAt ? run.endedAt - run.startedAt : Number.NaN)
   const sorted = createMemo(() => {
@@ -42,8 +45,16 @@ export function RunsTable(props: { runs: Run[]; metric: string; workspaceId: str
     })
   })
   const header = (key: SortKey, label: string, numeric = false) => (
-    <th scope="col" class={numeric ? 'num' : ''} aria-sort={sort().key === key ? (sort().descending ? 'descending' : 'ascending') : 'none'}>
-      <button type="button" class="sort" onClick={() => setSort((s) => ({ key, descending: s.key === key ? !s.descending : true }))}>
+    <th
+      scope="col"
+      class={numeric ? 'num' : ''}
+      aria-sort={sort().key === key ? (sort().descending ? 'descending' : 'ascending') : 'none'}
+    >
+      <button
+        type="button"
+        class="sort"
+        onClick={() => setSort((s) => ({ key, descending: s.key === key ? !s.descending : true }))}
+      >
         {label}
         {sort().key === key ? (sort().descending ? ' ▼' : ' ▲') : ''}
       </button>
@@ -60,7 +71,10 @@ export function RunsTable(props: { runs: Run[]; metric: string; workspaceId: str
   return (
     <section aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
-      <Show when={props.runs.length > 0} fallback={<p class="empty-state">No runs yet. Press “Run” to train and evaluate this pipeline.</p>}>
+      <Show
+        when={props.runs.length > 0}
+        fallback={<p class="empty-state">No runs yet. Press “Run” to train and evaluate this pipeline.</p>}
+      >
         <div class="actions">
           <button
             type="button"
@@ -90,7 +104,12 @@ export function RunsTable(props: { runs: Run[]; metric: string; workspaceId: str
               {(run) => (
                 <tr classList={{ selected: selected().has(run.id) }}>
                   <td>
-                    <input type="checkbox" aria-label={`Select run ${run.number} for comparison`} checked={selected().has(run.id)} onChange={(e) => toggle(run.id, e.currentTarget.checked)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Select run ${run.number} for comparison`}
+                      checked={selected().has(run.id)}
+                      onChange={(e) => toggle(run.id, e.currentTarget.checked)}
+                    />
                   </td>
                   <th scope="row">
                     <A href={`/w/${props.workspaceId}/runs/${run.id}`}>Run {run.number}</A>
@@ -99,7 +118,9 @@ export function RunsTable(props: { runs: Run[]; metric: string; workspaceId: str
                     </Show>
                   </th>
                   <td>
-                    <span class={`status status-${run.status}`}>{run.status === 'failed' ? `failed (${run.failure?.reason})` : run.status}</span>
+                    <span class={`status status-${run.status}`}>
+                      {run.status === 'failed' ? `failed (${run.failure?.reason})` : run.status}
+                    </span>
                   </td>
                   <td class="num">{formatNumber(run.metrics?.[props.metric])}</td>
                   <td>{run.model ? modelLabel(run.model.family) : '—'}</td>

@@ -71,7 +71,8 @@ export function SnapshotView(props: { snapshot: PipelineSnapshot }) {
                 {(hook) => (
                   <div class="hook-code">
                     <p>
-                      Hook <strong>{hook.name}</strong> <code>{hook.kind}</code> · SHA-256 <code data-testid="snapshot-hook-hash">{hook.codeHash}</code>
+                      Hook <strong>{hook.name}</strong> <code>{hook.kind}</code> · SHA-256{' '}
+                      <code data-testid="snapshot-hook-hash">{hook.codeHash}</code>
                     </p>
                     <pre class="code" aria-label={`Code of hook ${hook.name} used by this run`}>
                       {hook.code}

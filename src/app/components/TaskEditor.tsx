@@ -21,8 +21,14 @@ export function TaskEditor(props: {
       <div class="form-grid">
         <div>
           <label for="task-target">Target column</label>
-          <select id="task-target" value={task().target} onChange={(e) => props.onChange({ target: e.currentTarget.value })}>
-            <For each={props.dataset.schema}>{(column) => <option value={column.name}>{column.name}</option>}</For>
+          <select
+            id="task-target"
+            value={task().target}
+            onChange={(e) => props.onChange({ target: e.currentTarget.value })}
+          >
+            <For each={props.dataset.schema}>
+              {(column) => <option value={column.name}>{column.name}</option>}
+            </For>
           </select>
         </div>
         <div>
@@ -41,15 +47,27 @@ export function TaskEditor(props: {
         <Show when={task().taskType === 'binary'}>
           <div>
             <label for="task-positive">Positive class</label>
-            <select id="task-positive" value={task().positiveClass ?? ''} onChange={(e) => props.onChange({ positiveClass: e.currentTarget.value })}>
+            <select
+              id="task-positive"
+              value={task().positiveClass ?? ''}
+              onChange={(e) => props.onChange({ positiveClass: e.currentTarget.value })}
+            >
               <For each={classLabels()}>{(label) => <option value={label}>{label}</option>}</For>
             </select>
           </div>
         </Show>
         <div>
           <label for="task-metric">Metric to optimize</label>
-          <select id="task-metric" value={task().metric} onChange={(e) => props.onChange({ metric: e.currentTarget.value as Experiment['task']['metric'] })}>
-            <For each={metricsFor(task().taskType)}>{(metric) => <option value={metric}>{metric}</option>}</For>
+          <select
+            id="task-metric"
+            value={task().metric}
+            onChange={(e) =>
+              props.onChange({ metric: e.currentTarget.value as Experiment['task']['metric'] })
+            }
+          >
+            <For each={metricsFor(task().taskType)}>
+              {(metric) => <option value={metric}>{metric}</option>}
+            </For>
           </select>
         </div>
       </div>
@@ -66,7 +84,9 @@ export function TaskEditor(props: {
                     const excluded = new Set(task().excludedColumns)
                     if (e.currentTarget.checked) excluded.add(column.name)
                     else excluded.delete(column.name)
-                    props.onChange({ excludedColumns: props.dataset.schema.map((c) => c.name).filter((n) => excluded.has(n)) })
+                    props.onChange({
+                      excludedColumns: props.dataset.schema.map((c) => c.name).filter((n) => excluded.has(n)),
+                    })
                   }}
                 />
                 {column.name} <span class="muted small">({column.kind})</span>

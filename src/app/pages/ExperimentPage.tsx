@@ -1,12 +1,12 @@
 /** An experiment: its task, its draft pipeline, the Run button and its runs. */
 import { A, useNavigate, useParams } from '@solidjs/router'
-import { Show, createSignal } from 'solid-js'
+import { createSignal, Show } from 'solid-js'
 import { errorMessage } from '../../domain/errors.ts'
 import type { ExperimentId, WorkspaceId } from '../../domain/ids.ts'
+import { HookPanel } from '../components/HookPanel.tsx'
 import { PipelineEditor } from '../components/PipelineEditor.tsx'
 import { RunsTable } from '../components/RunsTable.tsx'
 import { TaskEditor } from '../components/TaskEditor.tsx'
-import { HookPanel } from '../components/HookPanel.tsx'
 import { createLiveQuery, db } from '../services/db.ts'
 import { renameExperiment, updateTask } from '../services/experiments.ts'
 import { startRun } from '../services/runs.ts'
@@ -14,10 +14,22 @@ import { startRun } from '../services/runs.ts'
 export function ExperimentPage() {
   const params = useParams<{ workspaceId: WorkspaceId; experimentId: ExperimentId }>()
   const navigate = useNavigate()
-  const experiment = createLiveQuery(() => params.experimentId, (id) => db.experiments.get(id))
-  const dataset = createLiveQuery(() => experiment()?.datasetId, (id) => (id ? db.datasets.get(id) : Promise.resolve(undefined)))
-  const pipeline = createLiveQuery(() => experiment()?.pipelineId, (id) => (id ? db.pipelines.get(id) : Promise.resolve(undefined)))
-  const runs = createLiveQuery(() => params.experimentId, (id) => db.runs.where('experimentId').equals(id).toArray())
+  const experiment = createLiveQuery(
+    () => params.experimentId,
+    (id) => db.experiments.get(id),
+  )
+  const dataset = createLiveQuery(
+    () => experiment()?.datasetId,
+    (id) => (id ? db.datasets.get(id) : Promise.resolve(undefined)),
+  )
+  const pipeline = createLiveQuery(
+    () => experiment()?.pipelineId,
+    (id) => (id ? db.pipelines.get(id) : Promise.resolve(undefined)),
+  )
+  const runs = createLiveQuery(
+    () => params.experimentId,
+    (id) => db.runs.where('experimentId').equals(id).toArray(),
+  )
   const [error, setError] = createSignal('')
   const [starting, setStarting] = createSignal(false)
 
@@ -35,7 +47,10 @@ export function ExperimentPage() {
   }
 
   return (
-    <Show when={experiment() && dataset() && pipeline()} fallback={<p class="loading">Loading experiment…</p>}>
+    <Show
+      when={experiment() && dataset() && pipeline()}
+      fallback={<p class="loading">Loading experiment…</p>}
+    >
       <div class="page">
         <header class="page-header">
           <h1>{experiment()!.name}</h1>
@@ -54,7 +69,8 @@ export function ExperimentPage() {
               type="button"
               onClick={async () => {
                 const name = window.prompt('Rename experiment', experiment()!.name)
-                if (name) await renameExperiment(params.experimentId, name).catch((e) => setError(errorMessage(e)))
+                if (name)
+                  await renameExperiment(params.experimentId, name).catch((e) => setError(errorMessage(e)))
               }}
             >
               Rename experiment

@@ -4,26 +4,38 @@
  * artifacts to download, and the log.
  */
 import { A, useParams } from '@solidjs/router'
-import { For, Show, createResource, createSignal } from 'solid-js'
+import { createResource, createSignal, For, Show } from 'solid-js'
 import type { Artifact } from '../../domain/artifact.ts'
 import { errorMessage } from '../../domain/errors.ts'
 import type { RunId, WorkspaceId } from '../../domain/ids.ts'
 import { deriveLineage } from '../../domain/lineage.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
+import type { RunMetricsJson as MetricsReport } from '../../engine/report/reportInput.ts'
 import { SnapshotView } from '../components/SnapshotView.tsx'
 import { formatBytes, formatDate, formatDuration, formatNumber } from '../format.ts'
 import { modelLabel } from '../modelCatalog.ts'
 import { downloadArtifact, readArtifactJson } from '../services/artifacts.ts'
 import { createLiveQuery, db } from '../services/db.ts'
-import type { RunMetricsJson as MetricsReport } from '../../engine/report/reportInput.ts'
 import { cancelRun, liveRuns } from '../services/runs.ts'
 
 export function RunPage() {
   const params = useParams<{ workspaceId: WorkspaceId; runId: RunId }>()
-  const run = createLiveQuery(() => params.runId, (id) => db.runs.get(id))
-  const experiment = createLiveQuery(() => run()?.experimentId, (id) => (id ? db.experiments.get(id) : Promise.resolve(undefined)))
-  const dataset = createLiveQuery(() => run()?.datasetId, (id) => (id ? db.datasets.get(id) : Promise.resolve(undefined)))
-  const artifacts = createLiveQuery(() => `${params.runId}:${run()?.status}`, () => db.artifacts.where('runId').equals(params.runId).toArray())
+  const run = createLiveQuery(
+    () => params.runId,
+    (id) => db.runs.get(id),
+  )
+  const experiment = createLiveQuery(
+    () => run()?.experimentId,
+    (id) => (id ? db.experiments.get(id) : Promise.resolve(undefined)),
+  )
+  const dataset = createLiveQuery(
+    () => run()?.datasetId,
+    (id) => (id ? db.datasets.get(id) : Promise.resolve(undefined)),
+  )
+  const artifacts = createLiveQuery(
+    () => `${params.runId}:${run()?.status}`,
+    () => db.artifacts.where('runId').equals(params.runId).toArray(),
+  )
   const metricsArtifact = () => artifacts()?.find((a) => a.type === 'metrics-json')
   const [report] = createResource(metricsArtifact, (artifact) => readArtifactJson<MetricsReport>(artifact))
   const [error, setError] = createSignal('')
@@ -51,12 +63,15 @@ export function RunPage() {
               </span>{' '}
               <span class="muted small">
                 started {formatDate(r().startedAt)}
-                <Show when={r().endedAt}>{(end) => <> · took {formatDuration(end() - r().startedAt)}</>}</Show>
+                <Show when={r().endedAt}>
+                  {(end) => <> · took {formatDuration(end() - r().startedAt)}</>}
+                </Show>
               </span>
               <Show when={r().origin.kind === 'imported'}>
                 {' '}
                 <span class="chip" data-testid="run-origin">
-                  imported from {r().origin.kind === 'imported' ? (r().origin as { bundleName: string }).bundleName : ''}
+                  imported from{' '}
+                  {r().origin.kind === 'imported' ? (r().origin as { bundleName: string }).bundleName : ''}
                 </span>
               </Show>
             </p>
@@ -157,6 +172,33 @@ export function RunPage() {
             </section>
           </Show>
 
+          <Show when={report()?.importances}>
+            {(importances) => (
+              <section aria-labelledby="importance-title">
+                <h2 id="importance-title">Feature importance</h2>
+                <table class="data-table" aria-labelledby="importance-title">
+                  <thead>
+                    <tr>
+                      <th scope="col">Feature</th>
+                      <th scope="col" class="num">
+                        Importance
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={Object.entries(importances()).sort((a, b) => b[1] - a[1])}>
+                      {([feature, value]) => (
+                        <tr>
+                          <th scope="row">{feature}</th>
+                          <td class="num">{formatNumber(value)}</td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              </section>
+            )}
+          </Show>
 
           <section aria-labelledby="lineage-title">
             <h2 id="lineage-title">Lineage</h2>
@@ -216,16 +258,28 @@ export function RunPage() {
 
           <section aria-labelledby="artifacts-title">
             <h2 id="artifacts-title">Artifacts</h2>
-            <Show when={(artifacts() ?? []).length > 0} fallback={<p class="muted">{r().status === 'running' ? 'Artifacts appear when the run completes.' : 'No artifacts.'}</p>}>
+            <Show
+              when={(artifacts() ?? []).length > 0}
+              fallback={
+                <p class="muted">
+                  {r().status === 'running' ? 'Artifacts appear when the run completes.' : 'No artifacts.'}
+                </p>
+              }
+            >
               <ul class="card-list" aria-labelledby="artifacts-title">
                 <For each={artifacts()}>
                   {(artifact: Artifact) => (
                     <li>
-                      <button type="button" class="small" onClick={() => downloadArtifact(artifact).catch((e) => setError(errorMessage(e)))}>
+                      <button
+                        type="button"
+                        class="small"
+                        onClick={() => downloadArtifact(artifact).catch((e) => setError(errorMessage(e)))}
+                      >
                         Download {artifact.fileName}
                       </button>{' '}
                       <span class="muted small">
-                        {artifact.type} · {formatBytes(artifact.byteSize)} · SHA-256 {artifact.sha256.slice(0, 12)}
+                        {artifact.type} · {formatBytes(artifact.byteSize)} · SHA-256{' '}
+                        {artifact.sha256.slice(0, 12)}
                       </span>
                     </li>
                   )}
@@ -281,11 +335,20 @@ function LossSparkline(props: { losses: number[] }) {
     const max = Math.max(...values)
     const span = max - min || 1
     return values
-      .map((v, i) => `${i === 0 ? 'M' : 'L'}${((i / Math.max(1, values.length - 1)) * width).toFixed(1)},${(height - ((v - min) / span) * (height - 4) - 2).toFixed(1)}`)
+      .map(
+        (v, i) =>
+          `${i === 0 ? 'M' : 'L'}${((i / Math.max(1, values.length - 1)) * width).toFixed(1)},${(height - ((v - min) / span) * (height - 4) - 2).toFixed(1)}`,
+      )
       .join(' ')
   }
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label="Training loss so far">
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      width={width}
+      height={height}
+      role="img"
+      aria-label="Training loss so far"
+    >
       <path d={path()} fill="none" stroke="currentColor" stroke-width="1.5" />
     </svg>
   )

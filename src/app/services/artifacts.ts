@@ -7,7 +7,8 @@ import { db } from './db.ts'
 export async function readArtifact(artifact: Artifact): Promise<File> {
   const run = await db.runs.get(artifact.runId)
   const workspace = run ? await db.workspaces.get(run.workspaceId) : undefined
-  if (!workspace) throw new StorageError('not-found', `The workspace of artifact ${artifact.fileName} is gone`)
+  if (!workspace)
+    throw new StorageError('not-found', `The workspace of artifact ${artifact.fileName} is gone`)
   return (await workspaceBlobStore(db, workspace)).read(artifact.path)
 }
 

@@ -16,16 +16,27 @@ async function rehashPipeline(experiment: Experiment): Promise<void> {
   const pipeline = await db.pipelines.get(experiment.pipelineId)
   if (!pipeline) throw new ValidationError('invalid-argument', 'The pipeline is missing')
   const hooks = await db.hooks.where('pipelineId').equals(pipeline.id).toArray()
-  await db.pipelines.put({ ...pipeline, versionHash: await computePipelineVersionHash(pipeline, hooks, experiment.task), updatedAt: Date.now() })
+  await db.pipelines.put({
+    ...pipeline,
+    versionHash: await computePipelineVersionHash(pipeline, hooks, experiment.task),
+    updatedAt: Date.now(),
+  })
 }
 
-export async function addHook(experiment: Experiment, blockId: BlockId, kind: HookKind, source: HookSource, name?: string): Promise<Hook> {
+export async function addHook(
+  experiment: Experiment,
+  blockId: BlockId,
+  kind: HookKind,
+  source: HookSource,
+  name?: string,
+): Promise<Hook> {
   return db.transaction('rw', db.hooks, db.pipelines, async () => {
     const pipeline = await db.pipelines.get(experiment.pipelineId)
     if (!pipeline) throw new ValidationError('invalid-argument', 'The pipeline is missing')
     const block = pipeline.blocks.find((b) => b.id === blockId)
     if (!block) throw new ValidationError('invalid-argument', `No block ${blockId}`)
-    if (!kind.endsWith(`_${block.type}`)) throw new ValidationError('invalid-argument', `A ${kind} hook cannot attach to the ${block.type} block`)
+    if (!kind.endsWith(`_${block.type}`))
+      throw new ValidationError('invalid-argument', `A ${kind} hook cannot attach to the ${block.type} block`)
     const hook: Hook = {
       schemaVersion: 1,
       id: newId('hook'),
@@ -33,19 +44,27 @@ export async function addHook(experiment: Experiment, blockId: BlockId, kind: Ho
       blockId,
       kind,
       order: block.hookIds.length,
-      name: name?.trim() || (source.kind === 'file' ? source.fileName : `${kind} ${block.hookIds.length + 1}`),
+      name:
+        name?.trim() || (source.kind === 'file' ? source.fileName : `${kind} ${block.hookIds.length + 1}`),
       source,
       codeHash: await hookCodeHash(source.code),
       updatedAt: Date.now(),
     }
     await db.hooks.add(hook)
-    await db.pipelines.put({ ...pipeline, blocks: pipeline.blocks.map((b) => (b.id === blockId ? { ...b, hookIds: [...b.hookIds, hook.id] } : b)) })
+    await db.pipelines.put({
+      ...pipeline,
+      blocks: pipeline.blocks.map((b) => (b.id === blockId ? { ...b, hookIds: [...b.hookIds, hook.id] } : b)),
+    })
     await rehashPipeline(experiment)
     return hook
   })
 }
 
-export async function updateHookSource(experiment: Experiment, hookId: HookId, source: HookSource): Promise<void> {
+export async function updateHookSource(
+  experiment: Experiment,
+  hookId: HookId,
+  source: HookSource,
+): Promise<void> {
   await db.transaction('rw', db.hooks, db.pipelines, async () => {
     const hook = await db.hooks.get(hookId)
     if (!hook) throw new ValidationError('invalid-argument', `No hook ${hookId}`)
@@ -64,13 +83,21 @@ export async function deleteHook(experiment: Experiment, hookId: HookId): Promis
     const pipeline = await db.pipelines.get(experiment.pipelineId)
     if (!pipeline) return
     await db.hooks.delete(hookId)
-    await db.pipelines.put({ ...pipeline, blocks: pipeline.blocks.map((b) => ({ ...b, hookIds: b.hookIds.filter((id) => id !== hookId) })) })
+    await db.pipelines.put({
+      ...pipeline,
+      blocks: pipeline.blocks.map((b) => ({ ...b, hookIds: b.hookIds.filter((id) => id !== hookId) })),
+    })
     await rehashPipeline(experiment)
   })
 }
 
 /** Moves a hook one place earlier (-1) or later (+1) among its block's hooks. */
-export async function moveHook(experiment: Experiment, blockId: BlockId, hookId: HookId, delta: -1 | 1): Promise<void> {
+export async function moveHook(
+  experiment: Experiment,
+  blockId: BlockId,
+  hookId: HookId,
+  delta: -1 | 1,
+): Promise<void> {
   await db.transaction('rw', db.hooks, db.pipelines, async () => {
     const pipeline = await db.pipelines.get(experiment.pipelineId)
     if (!pipeline) return

@@ -1,0 +1,118 @@
+import type { Page } from '@playwright/test'
+import { expect, importWithPicker, openApp, test } from './fixtures.ts'
+
+const ratioHook = `function hook(ctx) {
+  const bill = ctx.data.bill_length_mm
+  const depth = ctx.data.bill_depth_mm
+  return { data: { bill_ratio: bill.map((b, i) => b / depth[i]) } }
+}
+`
+
+async function typeIntoEditor(page: Page, label: string, code: string) {
+  const editor = page.getByRole('textbox', { name: label })
+  await editor.click()
+  await page.keyboard.press('ControlOrMeta+A')
+  await page.keyboard.press('Delete')
+  // insertText types without key events, so the editor's auto-closing brackets stay out of the way.
+  await page.keyboard.insertText(code)
+}
+
+test('a before_preprocessing hook written in the editor adds a feature; editing it never changes the past run', async ({
+  page,
+}) => {
+  await openApp(page)
+  await importWithPicker(page, 'datasets/penguins.csv')
+  await page.getByRole('button', { name: 'New experiment' }).click()
+  await expect(page).toHaveURL(/\/experiments\//)
+  const experimentUrl = page.url()
+
+  const hooks = page.getByLabel('Hooks of preprocessing')
+  await hooks.getByRole('combobox', { name: 'preprocessing hook kind' }).selectOption('before_preprocessing')
+  await hooks.getByRole('button', { name: 'Add before_preprocessing hook' }).click()
+  await typeIntoEditor(page, 'Code of hook before_preprocessing 1', ratioHook)
+  await expect(page.getByRole('complementary', { name: 'Hook API' })).toContainText('before_preprocessing')
+  await hooks.getByRole('button', { name: 'Save hook' }).click()
+  await expect(hooks.getByRole('status')).toHaveText('Saved')
+
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
+  const firstRunUrl = page.url()
+  await expect(
+    page
+      .getByRole('table', { name: 'Feature importance' })
+      .getByRole('rowheader', { name: /bill_ratio/ })
+      .first(),
+  ).toBeVisible()
+  const hookHash = await page.getByTestId('lineage-hook-hash').textContent()
+  expect(hookHash).toMatch(/^[0-9a-f]{64}$/)
+  const accuracy = await page.locator('[data-metric="accuracy"]').textContent()
+  await expect(page.getByLabel('Code of hook before_preprocessing 1 used by this run')).toContainText(
+    'bill_ratio',
+  )
+
+  // Edit the hook: the past run keeps its code, hash and metrics.
+  await page.goto(experimentUrl)
+  await page
+    .getByLabel('Hooks of preprocessing')
+    .getByRole('button', { name: 'Edit before_preprocessing 1' })
+    .click()
+  await typeIntoEditor(
+    page,
+    'Code of hook before_preprocessing 1',
+    ratioHook.replaceAll('bill_ratio', 'bill_product').replace('b / depth[i]', 'b * depth[i]'),
+  )
+  await page.getByLabel('Hooks of preprocessing').getByRole('button', { name: 'Save hook' }).click()
+  await expect(page.getByLabel('Hooks of preprocessing').getByRole('status')).toHaveText('Saved')
+
+  await page.goto(firstRunUrl)
+  await expect(page.getByTestId('lineage-hook-hash')).toHaveText(hookHash ?? '')
+  await expect(page.getByLabel('Code of hook before_preprocessing 1 used by this run')).toContainText(
+    'bill_ratio',
+  )
+  await expect(page.getByLabel('Code of hook before_preprocessing 1 used by this run')).not.toContainText(
+    'bill_product',
+  )
+  await expect(page.locator('[data-metric="accuracy"]')).toHaveText(accuracy ?? '')
+})
+
+test('a hook that breaks a limit fails the run with a message naming the hook and the limit; the next run works', async ({
+  page,
+}) => {
+  await openApp(page)
+  await importWithPicker(page, 'datasets/iris.csv')
+  await page.getByRole('button', { name: 'New experiment' }).click()
+  const hooks = page.getByLabel('Hooks of preprocessing')
+  await hooks.getByRole('button', { name: 'Add before_preprocessing hook' }).click()
+  await typeIntoEditor(
+    page,
+    'Code of hook before_preprocessing 1',
+    'function hook(ctx) {\n  while (true) {}\n}\n',
+  )
+  await hooks.getByRole('button', { name: 'Save hook' }).click()
+  await expect(hooks.getByRole('status')).toHaveText('Saved')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('failed', { timeout: 120_000 })
+  await expect(page.getByTestId('run-failure')).toContainText('before_preprocessing 1')
+  await expect(page.getByTestId('run-failure')).toContainText(/CPU|time/i)
+
+  await page
+    .getByRole('link', { name: /iris · species/ })
+    .first()
+    .click()
+  await page
+    .getByLabel('Hooks of preprocessing')
+    .getByRole('button', { name: 'Delete before_preprocessing 1' })
+    .click()
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
+})
+
+test('syntax errors are marked in the editor before any run', async ({ page }) => {
+  await openApp(page)
+  await importWithPicker(page, 'datasets/iris.csv')
+  await page.getByRole('button', { name: 'New experiment' }).click()
+  const hooks = page.getByLabel('Hooks of preprocessing')
+  await hooks.getByRole('button', { name: 'Add before_preprocessing hook' }).click()
+  await typeIntoEditor(page, 'Code of hook before_preprocessing 1', 'function hook(ctx) {\n  return {\n}\n')
+  await expect(page.locator('.cm-lint-marker-error').first()).toBeVisible({ timeout: 30_000 })
+})
