@@ -607,7 +607,7 @@ describe('run bundles', () => {
       target,
       {
         datasetByHash: existingDataset,
-        runIds: new Set([input.run.id]),
+        isIdTaken: (id) => id === input.run.id,
         experimentIds: new Set([input.experiment.id]),
         runsInExperiment: 4,
       },
@@ -623,6 +623,44 @@ describe('run bundles', () => {
     expect(again.artifacts[0].record.modelId).toBe(again.models[0].id)
     expect(again.artifacts.every((a) => a.record.path.startsWith(`runs/${again.run.id}/`))).toBe(true)
     expect(again.notes.join('\n')).toMatch(/already exists here/)
+
+    // Into a second workspace of the same database: every id of the bundle is taken (in the first one).
+    const firstIds = new Set<string>([
+      fresh.run.id,
+      fresh.experiment.action === 'add' ? fresh.experiment.record.id : '',
+      fresh.experiment.action === 'add' ? fresh.experiment.pipeline.id : '',
+      ...(fresh.experiment.action === 'add' ? fresh.experiment.hooks.map((h) => h.id) : []),
+      fresh.dataset.action === 'add' ? fresh.dataset.record.id : '',
+      ...fresh.models.map((m) => m.id),
+      ...fresh.artifacts.map((a) => a.record.id),
+    ])
+    const second = planBundleImport(
+      bundle,
+      newId('workspace', seededBytes(98)),
+      { isIdTaken: (id) => firstIds.has(id) },
+      context,
+    )
+    if (second.experiment.action !== 'add' || second.dataset.action !== 'add')
+      throw new Error('expected adds')
+    const secondIds = [
+      second.run.id,
+      second.experiment.record.id,
+      second.experiment.pipeline.id,
+      ...second.experiment.hooks.map((h) => h.id),
+      second.dataset.record.id,
+      ...second.models.map((m) => m.id),
+      ...second.artifacts.map((a) => a.record.id),
+    ]
+    expect(secondIds.filter((id) => firstIds.has(id))).toEqual([])
+    expect(second.run.experimentId).toBe(second.experiment.record.id)
+    expect(second.experiment.pipeline.experimentId).toBe(second.experiment.record.id)
+    expect(second.experiment.record.pipelineId).toBe(second.experiment.pipeline.id)
+    expect(second.experiment.pipeline.blocks.flatMap((b) => b.hookIds)).toEqual(
+      second.experiment.hooks.map((h) => h.id),
+    )
+    const secondPipelineId = second.experiment.pipeline.id
+    expect(second.experiment.hooks.every((h) => h.pipelineId === secondPipelineId)).toBe(true)
+    expect(second.run.datasetId).toBe(second.dataset.record.id)
 
     // No file in the bundle and no dataset with that hash: the run is still importable, marked missing.
     const noData = await readRunBundle(await writeRunBundle({ ...input, includeDataset: false }))

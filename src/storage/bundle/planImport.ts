@@ -2,11 +2,13 @@
  * Turns a verified bundle into the records to add to a workspace, without touching storage, so the
  * app and the headless runner apply the same rules:
  * - the dataset is deduplicated by content hash: an existing dataset with the same hash is reused;
- * - the run keeps its original id; only when that id already exists in the target workspace does the
- *   import get fresh ids for the run, its models and artifacts (the plan's notes name the original id;
- *   nothing already stored is replaced or merged);
- * - the experiment is reused when its id exists, else added together with a draft pipeline and hooks
- *   rebuilt from the snapshot, so the experiment opens and can be rerun;
+ * - the run keeps its original id. Record ids are global keys in IndexedDB, so when the run's id (or
+ *   one of its models' or artifacts') is already stored, in any workspace, the import gets fresh ids
+ *   for the run, its models and artifacts; the plan's notes name the original id. Nothing already
+ *   stored is replaced or merged;
+ * - the experiment is reused when it is in the target workspace, else added together with a draft
+ *   pipeline and hooks rebuilt from the snapshot (fresh ids when any of theirs is taken), so the
+ *   experiment opens and can be rerun;
  * - the run is marked `origin: { kind: 'imported', … }` and stays read-only (it is completed or failed).
  */
 import type { Artifact } from '../../domain/artifact.ts'
@@ -19,7 +21,9 @@ import type {
   ArtifactId,
   DatasetId,
   ExperimentId,
+  HookId,
   ModelId,
+  PipelineId,
   RandomBytes,
   RunId,
   WorkspaceId,
@@ -31,18 +35,21 @@ import { deepFreeze, pipelineSchemaVersion } from '../../domain/pipeline.ts'
 import type { Run } from '../../domain/run.ts'
 import type { VerifiedBundle } from './readBundle.ts'
 
-/** What the target workspace already holds, as far as the plan needs to know. */
+/** What the database already holds, as far as the plan needs to know. */
 export interface ExistingRecords {
   /** A dataset of the target workspace whose hash equals the bundle's dataset hash. */
   datasetByHash?: Dataset
   /** Highest version among the target's datasets named like the bundle's dataset (0 or absent: none). */
   latestDatasetVersion?: number
-  /** Ids already used in the target workspace (only the run's, experiment's and dataset's ids matter). */
-  runIds?: ReadonlySet<string>
+  /** Experiment ids of the target workspace: an imported run joins its experiment when it is here. */
   experimentIds?: ReadonlySet<string>
-  datasetIds?: ReadonlySet<string>
-  /** Runs already in the bundle's experiment, when that experiment exists (for the run number). */
+  /** Runs already in the bundle's experiment, when that experiment is here (for the run number). */
   runsInExperiment?: number
+  /**
+   * True for an id any stored record already has, in any workspace (ids are global primary keys).
+   * Such an id is never reused. Absent: no id is taken.
+   */
+  isIdTaken?: (id: string) => boolean
 }
 
 /** Where the import happens, for the run's origin. */
@@ -94,8 +101,10 @@ export function planBundleImport(
   context: ImportContext,
 ): BundleImportPlan {
   const notes: string[] = []
-  const id = <K extends 'run' | 'model' | 'artifact' | 'dataset' | 'experiment'>(kind: K) =>
-    newId(kind, context.randomBytes)
+  const id = <K extends 'run' | 'model' | 'artifact' | 'dataset' | 'experiment' | 'pipeline' | 'hook'>(
+    kind: K,
+  ) => newId(kind, context.randomBytes)
+  const taken = existing.isIdTaken ?? (() => false)
 
   // Dataset: reuse by hash, else add (keeping its id unless taken), else missing.
   let datasetPlan: BundleImportPlan['dataset']
@@ -106,7 +115,7 @@ export function planBundleImport(
       `Dataset ${existing.datasetByHash.name} v${existing.datasetByHash.version} already here (same hash)`,
     )
   } else if (bundle.datasetFile) {
-    const datasetId: DatasetId = existing.datasetIds?.has(source.id) ? id('dataset') : source.id
+    const datasetId: DatasetId = taken(source.id) ? id('dataset') : source.id
     const record: Dataset = {
       ...source,
       id: datasetId,
@@ -125,8 +134,12 @@ export function planBundleImport(
   }
   const datasetId = datasetPlan.action === 'missing' ? datasetPlan.metadata.id : datasetPlan.record.id
 
-  // Run id: keep it unless it is taken; then every run-owned id is new too.
-  const runIdChanged = existing.runIds?.has(bundle.run.id) ?? false
+  // Run id: keep it unless it (or a model's or artifact's id) is taken; then every run-owned id is new.
+  const runIdChanged = [
+    bundle.run.id,
+    ...bundle.models.map((m) => m.id),
+    ...bundle.artifacts.map((a) => a.id),
+  ].some(taken)
   const runId: RunId = runIdChanged ? id('run') : bundle.run.id
   if (runIdChanged) notes.push(`Run ${bundle.run.id} already exists here; the imported copy is ${runId}`)
   const modelIds = new Map<string, ModelId>(
@@ -138,16 +151,25 @@ export function planBundleImport(
 
   // Experiment: reuse, or add with a draft pipeline rebuilt from the snapshot.
   let experimentPlan: BundleImportPlan['experiment']
-  const experimentExists = existing.experimentIds?.has(bundle.experiment.id) ?? false
+  let experimentId = bundle.experiment.id
+  const experimentExists = existing.experimentIds?.has(experimentId) ?? false
   if (experimentExists) {
-    experimentPlan = { action: 'reuse', id: bundle.experiment.id }
+    experimentPlan = { action: 'reuse', id: experimentId }
     notes.push(`Run added to the existing experiment ${bundle.experiment.name}`)
   } else {
-    const { pipeline, hooks } = pipelineFromSnapshot(bundle, context.now)
+    const hookIds = bundle.snapshot.blocks.flatMap((block) => block.hooks.map((hook) => hook.id))
+    const fresh = [experimentId, bundle.snapshot.pipelineId, ...hookIds].some(taken)
+    if (fresh) experimentId = id('experiment')
+    const { pipeline, hooks } = pipelineFromSnapshot(
+      bundle,
+      context.now,
+      fresh ? { experimentId, id } : undefined,
+    )
     experimentPlan = {
       action: 'add',
       record: {
         ...bundle.experiment,
+        id: experimentId,
         workspaceId: targetWorkspaceId,
         datasetId,
         pipelineId: pipeline.id,
@@ -164,6 +186,8 @@ export function planBundleImport(
     ...bundle.run,
     id: runId,
     workspaceId: targetWorkspaceId,
+    // NOTE: snapshot.experimentId stays as exported (frozen); the run's own field points here.
+    experimentId,
     // NOTE: the snapshot keeps the exporting workspace's dataset id: it is frozen and hash-checked.
     datasetId,
     number: experimentExists ? (existing.runsInExperiment ?? 0) + 1 : bundle.run.number,
@@ -205,14 +229,27 @@ export function planBundleImport(
   }
 }
 
-/** A draft pipeline and hook records equal in content to the snapshot (its version hash is the snapshot's). */
-function pipelineFromSnapshot(bundle: VerifiedBundle, now: number): { pipeline: Pipeline; hooks: Hook[] } {
+/**
+ * A draft pipeline and hook records equal in content to the snapshot (its version hash is the
+ * snapshot's). With `fresh`, the pipeline and hooks get new ids and belong to `fresh.experimentId`.
+ */
+function pipelineFromSnapshot(
+  bundle: VerifiedBundle,
+  now: number,
+  fresh?: { experimentId: ExperimentId; id: (kind: 'pipeline' | 'hook') => string },
+): { pipeline: Pipeline; hooks: Hook[] } {
   const { snapshot } = bundle
+  const pipelineId = (fresh ? fresh.id('pipeline') : snapshot.pipelineId) as PipelineId
+  const hookIds = new Map(
+    snapshot.blocks.flatMap((block) =>
+      block.hooks.map((hook) => [hook.id, (fresh ? fresh.id('hook') : hook.id) as HookId] as const),
+    ),
+  )
   const hooks: Hook[] = snapshot.blocks.flatMap((block) =>
     block.hooks.map((hook) => ({
       schemaVersion: 1,
-      id: hook.id,
-      pipelineId: snapshot.pipelineId,
+      id: hookIds.get(hook.id)!,
+      pipelineId,
       blockId: block.id,
       kind: hook.kind,
       order: hook.order,
@@ -227,14 +264,14 @@ function pipelineFromSnapshot(bundle: VerifiedBundle, now: number): { pipeline: 
   )
   const pipeline: Pipeline = {
     schemaVersion: pipelineSchemaVersion,
-    id: snapshot.pipelineId,
-    experimentId: snapshot.experimentId,
+    id: pipelineId,
+    experimentId: fresh ? fresh.experimentId : snapshot.experimentId,
     blocks: snapshot.blocks.map((block) => ({
       id: block.id,
       type: block.type,
       logicRef: block.logicRef,
       config: JSON.parse(JSON.stringify(block.config)),
-      hookIds: block.hooks.map((hook) => hook.id),
+      hookIds: block.hooks.map((hook) => hookIds.get(hook.id)!),
     })),
     globalConfig: { ...snapshot.globalConfig },
     versionHash: snapshot.hash,
