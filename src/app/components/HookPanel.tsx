@@ -36,7 +36,7 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
   const kindLabel = `${props.block.type.replace('_', ' ')} hook kind`
 
   return (
-    <div class="hooks" aria-label={`Hooks of ${props.block.type}`}>
+    <section class="hooks" aria-label={`Hooks of ${props.block.type}`}>
       <h3>Hooks</h3>
       <Show
         when={(hooks() ?? []).length > 0}
@@ -186,7 +186,7 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
           {error()}
         </p>
       </Show>
-    </div>
+    </section>
   )
 }
 

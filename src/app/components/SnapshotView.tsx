@@ -74,9 +74,9 @@ export function SnapshotView(props: { snapshot: PipelineSnapshot }) {
                       Hook <strong>{hook.name}</strong> <code>{hook.kind}</code> · SHA-256{' '}
                       <code data-testid="snapshot-hook-hash">{hook.codeHash}</code>
                     </p>
-                    <pre class="code" aria-label={`Code of hook ${hook.name} used by this run`}>
-                      {hook.code}
-                    </pre>
+                    <section aria-label={`Code of hook ${hook.name} used by this run`}>
+                      <pre class="code">{hook.code}</pre>
+                    </section>
                   </div>
                 )}
               </For>
