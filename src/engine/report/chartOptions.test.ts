@@ -10,6 +10,7 @@ import {
   chartTitle,
   confusionMatrixOption,
   featureImportanceOption,
+  interpolateColor,
   partialDependenceGridOption,
   partialDependenceOption,
   permutationImportanceOption,
@@ -91,6 +92,12 @@ describe('helpers', () => {
     expect(same.filter((o) => o > 0).length).toBe(2)
     expect(beeswarmOffsets([3, 1, 2], 10)).toEqual(beeswarmOffsets([3, 1, 2], 10))
     expect(beeswarmOffsets([])).toEqual([])
+  })
+
+  it('interpolateColor mixes evenly spaced stops', () => {
+    expect(interpolateColor(['#000000', '#ffffff'], 0.5)).toBe('#808080')
+    expect(interpolateColor(['#ff0000', '#00ff00', '#0000ff'], 0.75)).toBe('#008080')
+    expect(interpolateColor(['#ff0000', '#00ff00'], 2)).toBe('#00ff00')
   })
 
   it('formatChartNumber keeps 4 significant digits and marks missing values', () => {
@@ -359,12 +366,28 @@ describe('partial dependence and SHAP charts', () => {
         normalizedValue: [0.2, Number.NaN, 0.9],
       },
     ]
-    const option = shapSummaryOption(summary, { outputName: 'yes' })
-    const [valued, missing] = seriesOf(option)
-    expect(valued.data).toHaveLength(5)
+    const option = shapSummaryOption(summary, { outputName: 'yes', colorBins: 4 })
+    const series = seriesOf(option)
+    expect(series.map((s) => s.name)).toEqual([
+      'Feature value 0–0.25',
+      'Feature value 0.25–0.5',
+      'Feature value 0.5–0.75',
+      'Feature value 0.75–1',
+      'Missing value',
+    ])
+    // Each point sits in its colour step: values 0 and 0.2 → step 0, 0.5 → 2, 0.9 and 1 → 3.
+    expect(series.slice(0, 4).map((s) => (s.data as number[][]).map((d) => d[3]))).toEqual([
+      [0, 0.2],
+      [],
+      [0.5],
+      [1, 0.9],
+    ])
+    expect(series.map((s) => s.large)).toEqual([true, false, true, true, true])
+    const valued = series.slice(0, 4).flatMap((s) => s.data as number[][])
+    const missing = series[4]
     expect(missing.data).toHaveLength(1)
-    const bmiRows = (valued.data as number[][]).filter((d) => d[2] === 0)
-    expect(bmiRows.map((d) => d[0])).toEqual([2, -2, 1])
+    const bmiRows = valued.filter((d) => d[2] === 0).sort((a, b) => b[3] - a[3])
+    expect(bmiRows.map((d) => d[0])).toEqual([2, 1, -2])
     expect(bmiRows.every((d) => Math.abs(d[1] - 1) <= 0.4)).toBe(true)
     expect((missing.data as number[][])[0][0]).toBe(-0.5)
     const y = axis(option.yAxis)[0] as { axisLabel: { formatter: (v: number) => string } }
@@ -373,11 +396,13 @@ describe('partial dependence and SHAP charts', () => {
       'age',
       '',
     ])
-    expect((option.visualMap as { dimension: number }).dimension).toBe(3)
+    // The colour bar targets only the missing-value series, so it cannot recolour the steps.
+    expect(option.visualMap).toMatchObject({ dimension: 3, seriesIndex: 4 })
     expect(chartTitle(option)).toBe('SHAP summary (yes)')
     // Rows 0 and 2 of every feature are kept, so the missing value (row 1) drops out.
     const thinned = seriesOf(shapSummaryOption(summary, { maxPointsPerFeature: 2 }))
-    expect([thinned[0].data.length, thinned[1].data.length]).toEqual([4, 0])
+    expect(thinned.slice(0, -1).reduce((total, s) => total + s.data.length, 0)).toBe(4)
+    expect(thinned[thinned.length - 1].data).toHaveLength(0)
   })
 
   it('SHAP waterfall: bars chain from the expected value to the prediction; the tail is summed', () => {
