@@ -34,7 +34,8 @@ const REPORT_SHAP_POINTS = 250
 const MAX_SHAP_OUTPUTS = 5
 
 /** A plot of the report: a builder per theme, its size and a stable id for links. */
-interface ReportFigure {
+/** One plot of a report (also drawn on the run page): how to build it, its height and its description. */
+export interface ReportFigure {
   id: string
   build: (theme: ChartTheme) => ChartOption
   height: number
@@ -81,7 +82,7 @@ function slug(text: string): string {
 }
 
 /** The plots a report holds for its input, in reading order. */
-function reportFigures(input: ReportInput): { evaluation: ReportFigure[]; explanation: ReportFigure[] } {
+export function reportFigures(input: ReportInput): { evaluation: ReportFigure[]; explanation: ReportFigure[] } {
   const evaluation: ReportFigure[] = []
   const explanation: ReportFigure[] = []
   const stored = input.metrics.report
