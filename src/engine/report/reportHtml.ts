@@ -82,7 +82,10 @@ function slug(text: string): string {
 }
 
 /** The plots a report holds for its input, in reading order. */
-export function reportFigures(input: ReportInput): { evaluation: ReportFigure[]; explanation: ReportFigure[] } {
+export function reportFigures(input: ReportInput): {
+  evaluation: ReportFigure[]
+  explanation: ReportFigure[]
+} {
   const evaluation: ReportFigure[] = []
   const explanation: ReportFigure[] = []
   const stored = input.metrics.report
