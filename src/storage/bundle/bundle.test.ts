@@ -10,195 +10,24 @@ import {
   ZipWriter,
 } from '@zip.js/zip.js'
 import { describe, expect, it } from 'vitest'
-import type { Artifact } from '../../domain/artifact.ts'
-import { artifactBlobPath } from '../../domain/artifact.ts'
+import { buildFixture, seededBytes } from '../../../tests/fixtures/bundle/buildBundleFixture.ts'
 import type { Dataset } from '../../domain/dataset.ts'
-import { datasetBlobPath } from '../../domain/dataset.ts'
 import { StorageError } from '../../domain/errors.ts'
-import type { Experiment } from '../../domain/experiment.ts'
 import { canonicalJson, sha256 } from '../../domain/hash.ts'
-import type { Hook } from '../../domain/hook.ts'
-import { hookCodeHash } from '../../domain/hook.ts'
-import type { RandomBytes, WorkspaceId } from '../../domain/ids.ts'
+import type { WorkspaceId } from '../../domain/ids.ts'
 import { newId } from '../../domain/ids.ts'
-import type { ModelRecord } from '../../domain/model.ts'
-import type { Block, Pipeline } from '../../domain/pipeline.ts'
-import { blockTypes, computeSnapshotHash, createSnapshot } from '../../domain/pipeline.ts'
-import { createRng } from '../../domain/random.ts'
-import type { Run } from '../../domain/run.ts'
-import { completeRun, createRun } from '../../domain/run.ts'
+import { computeSnapshotHash } from '../../domain/pipeline.ts'
 import { entryNameProblem } from './limits.ts'
 import type { RunBundleManifest } from './manifest.ts'
 import { runBundleFileName } from './manifest.ts'
 import { planBundleImport } from './planImport.ts'
 import { readRunBundle, summarizeBundle } from './readBundle.ts'
-import type { BundleProgress, RunBundleInput } from './writeBundle.ts'
+import type { BundleProgress } from './writeBundle.ts'
 import { writeRunBundle } from './writeBundle.ts'
 
 configure({ useWebWorkers: false })
 
 const encoder = new TextEncoder()
-
-function seededBytes(seed: number): RandomBytes {
-  const rng = createRng(seed)
-  return (length) => Uint8Array.from({ length }, () => rng.nextInt(256))
-}
-
-/** A small completed run with two artifacts, one hook and a dataset file, all in a fake blob store. */
-async function buildFixture(seed = 1) {
-  const bytes = seededBytes(seed)
-  const workspaceId = newId('workspace', bytes)
-  const experimentId = newId('experiment', bytes)
-  const pipelineId = newId('pipeline', bytes)
-  const csv = encoder.encode('a,b,y\n1,x,yes\n2,y,no\n3,x,yes\n4,,no\n')
-  const datasetHash = await sha256(csv)
-  const dataset: Dataset = {
-    schemaVersion: 1,
-    id: newId('dataset', bytes),
-    workspaceId,
-    name: 'tiny',
-    version: 1,
-    sourcePath: 'tiny.csv',
-    sourceFormat: 'csv',
-    byteSize: csv.byteLength,
-    hash: datasetHash,
-    schema: [
-      { name: 'a', physicalType: 'DOUBLE', kind: 'numeric' },
-      { name: 'b', physicalType: 'VARCHAR', kind: 'categorical' },
-      { name: 'y', physicalType: 'VARCHAR', kind: 'categorical' },
-    ],
-    rowCount: 4,
-    profile: [],
-    blobPath: datasetBlobPath(datasetHash, 'csv'),
-    delimiter: ',',
-    importedAt: 1000,
-  }
-  const blocks = blockTypes.map(
-    (type): Block => ({
-      id: newId('block', bytes),
-      type,
-      logicRef: `system/${type}@1`,
-      config: type === 'preprocessing' ? { scaling: 'standard' } : {},
-      hookIds: [],
-    }),
-  )
-  const hookCode = 'export default function (ctx) { return ctx }\n'
-  const hook: Hook = {
-    schemaVersion: 1,
-    id: newId('hook', bytes),
-    pipelineId,
-    blockId: blocks[0].id,
-    kind: 'after_preprocessing',
-    order: 0,
-    name: 'noop.js',
-    source: { kind: 'inline', code: hookCode },
-    codeHash: await hookCodeHash(hookCode),
-    updatedAt: 0,
-  }
-  blocks[0].hookIds.push(hook.id)
-  const globalConfig: Pipeline['globalConfig'] = { seed: 42, testFraction: 0.25, backend: 'cpu' }
-  const task = {
-    target: 'y',
-    taskType: 'binary',
-    positiveClass: 'yes',
-    metric: 'roc_auc',
-    excludedColumns: [],
-  } as unknown as Experiment['task']
-  const pipeline: Pipeline = {
-    schemaVersion: 1,
-    id: pipelineId,
-    experimentId,
-    blocks,
-    globalConfig,
-    versionHash: datasetHash,
-    updatedAt: 0,
-  }
-  const snapshot = await createSnapshot({ pipeline, hooks: [hook], task, datasetId: dataset.id, datasetHash })
-  const experiment: Experiment = {
-    schemaVersion: 1,
-    id: experimentId,
-    workspaceId,
-    name: 'Tiny experiment',
-    datasetId: dataset.id,
-    pipelineId,
-    task,
-    createdAt: 0,
-    updatedAt: 0,
-  }
-  const runId = newId('run', bytes)
-  const modelId = newId('model', bytes)
-  const blobs = new Map<string, Uint8Array>([[dataset.blobPath, csv]])
-  const artifacts: Artifact[] = []
-  const addArtifact = async (type: Artifact['type'], fileName: string, content: Uint8Array) => {
-    const path = artifactBlobPath(runId, fileName)
-    blobs.set(path, content)
-    const artifact: Artifact = {
-      schemaVersion: 1,
-      id: newId('artifact', bytes),
-      runId,
-      ...(type === 'model' ? { modelId } : {}),
-      type,
-      fileName,
-      path,
-      mediaType: 'application/octet-stream',
-      byteSize: content.byteLength,
-      sha256: await sha256(content),
-      metadata: {},
-      createdAt: 2000,
-    }
-    artifacts.push(artifact)
-    return artifact
-  }
-  const modelBytes = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251)
-  const modelArtifact = await addArtifact('model', 'model-gbdt.bin', modelBytes)
-  await addArtifact('metrics-json', 'metrics.json', encoder.encode('{"accuracy":0.75}'))
-  const models: ModelRecord[] = [
-    {
-      schemaVersion: 1,
-      id: modelId,
-      runId,
-      family: 'gbdt',
-      framework: 'butterfly-trees',
-      hyperparameters: { max_iter: 100 },
-      trainingMetadata: {},
-      role: 'chosen',
-      validationScore: 0.8,
-      artifactIds: [modelArtifact.id],
-      createdAt: 2000,
-    },
-  ]
-  const running = createRun({ id: runId, workspaceId, number: 3, snapshot, now: 1500 })
-  const run: Run = completeRun(running, {
-    metrics: { accuracy: 0.75, roc_auc: Number.NaN },
-    model: { family: 'gbdt', hyperparameters: { max_iter: 100 } },
-    blockTimings: [],
-    logs: [{ t: 1, level: 'info', message: 'hello' }],
-    modelIds: [modelId],
-    artifactIds: artifacts.map((a) => a.id),
-    backend: 'cpu',
-    now: 3000,
-  })
-  const input: RunBundleInput = {
-    run,
-    experiment,
-    dataset,
-    models,
-    artifacts,
-    includeDataset: true,
-    app: { name: 'Butterfly', version: '0.0.0-test' },
-    environment: { tfBackend: 'cpu', userAgent: 'node' },
-    // Every kind of source the writer takes: a buffer (dataset), a stream (model), a Blob (the rest).
-    readFile: async (path) => {
-      const content = blobs.get(path)
-      if (!content) throw new Error(`no blob at ${path}`)
-      if (path === dataset.blobPath) return content
-      if (path.endsWith('.bin')) return new Blob([content as Uint8Array<ArrayBuffer>]).stream()
-      return new Blob([content as Uint8Array<ArrayBuffer>])
-    },
-    now: 4000,
-  }
-  return { input, blobs, csv, workspaceId }
-}
 
 async function bytesOf(blob: Blob | undefined): Promise<Uint8Array> {
   if (!blob) throw new Error('expected a file')
