@@ -1,0 +1,179 @@
+/**
+ * Predictions on new data with a loaded model package: check the new table against the package's
+ * input columns, bring each column to the type the recipe expects, compute the features with the
+ * training-time recipe (unseen categories behave exactly as the recipe says), and predict in chunks
+ * with progress. The result is plain typed arrays; {@link predictionsToCsv} writes the file.
+ *
+ * Input may come typed (the browser's DuckDB Arrow columns through `frameFromArrow`) or as text (the
+ * headless loader's all-VARCHAR CSV), so numeric columns that arrive as numeric-looking text are
+ * converted, and categorical columns that arrive as numbers are read as their labels ("2007").
+ */
+import type { LogicalKind } from '../../domain/dataset.ts'
+import { ValidationError } from '../../domain/errors.ts'
+import type { CategoricalColumn, Column, DataFrame } from '../frame.ts'
+import { compareCodePoints } from '../pipeline/blocks/preprocessing.ts'
+import { applyFeatureRecipe } from '../pipeline/featureRecipe.ts'
+import { numericLabel } from '../pipeline/taskDetection.ts'
+import { columnFromText } from '../pipeline/textColumns.ts'
+import type { LoadedModelPackage, ModelPackageDocument, PackageInputColumn } from './modelPackage.ts'
+
+/** Options of {@link predictNewData}. */
+export interface PredictNewDataOptions {
+  /** Called after each chunk with the rows predicted so far. */
+  onProgress?: (progress: { rowsDone: number; rowsTotal: number }) => void
+  /** Rows per chunk (default 8192): bounds the memory of the feature matrix of one chunk. */
+  chunkRows?: number
+  /** Polled between chunks; when true, predicting stops with ValidationError('invalid-argument'). */
+  isCancelled?: () => boolean
+}
+
+/** Predictions for every row of the new table, in row order. */
+export interface NewDataPredictions {
+  nRows: number
+  /** Class labels by index (classification only). */
+  classes?: string[]
+  /** Predicted class index (classification: argmax of `proba`, ties → lowest index) or value. */
+  predicted: Float64Array
+  /** Row-major rows × classes probabilities (classification only). */
+  proba?: Float64Array
+}
+
+/**
+ * The columns of `frame` that the package reads, each converted to the type the recipe expects;
+ * extra columns are dropped. Throws ValidationError('bad-data') naming every missing column, or every
+ * column whose values cannot be read as the trained type (with the expected type and sample values).
+ */
+export function prepareInputFrame(document: ModelPackageDocument, frame: DataFrame): DataFrame {
+  const byName = new Map(frame.columns.map((c) => [c.name, c]))
+  const missing = document.inputColumns.filter((c) => !byName.has(c.name)).map((c) => c.name)
+  if (missing.length > 0)
+    throw new ValidationError('bad-data', `Missing columns: ${missing.join(', ')}`, { missing })
+  const problems: string[] = []
+  const columns = document.inputColumns.map((expected) => {
+    const column = byName.get(expected.name)!
+    const converted = convertColumn(column, expected)
+    if ('bad' in converted) {
+      const sample = converted.bad
+        .slice(0, 3)
+        .map((v) => `'${v}'`)
+        .join(', ')
+      problems.push(
+        `'${expected.name}' must be ${describeType(expected)} as in training, but has ${converted.bad.length === 1 ? 'the value' : `${converted.bad.length} values such as`} ${sample}`,
+      )
+      return column
+    }
+    return converted.column
+  })
+  if (problems.length > 0)
+    throw new ValidationError('bad-data', `Mistyped columns: ${problems.join('; ')}`, { problems })
+  return { nRows: frame.nRows, columns }
+}
+
+function describeType(column: PackageInputColumn): string {
+  if (column.type === 'categorical') return 'categorical'
+  if (column.kind === 'datetime') return 'a date/time (ISO 8601)'
+  if (column.kind === 'boolean') return 'boolean (true/false)'
+  return 'numeric'
+}
+
+/** Kinds of a one-value text column that an expected numeric kind accepts. */
+function acceptsKind(expected: LogicalKind, parsed: LogicalKind): boolean {
+  if (expected === 'datetime') return parsed === 'datetime'
+  if (expected === 'boolean') return parsed === 'boolean' || parsed === 'numeric'
+  return parsed === 'numeric' || parsed === 'boolean'
+}
+
+function convertColumn(column: Column, expected: PackageInputColumn): { column: Column } | { bad: string[] } {
+  if (column.type === expected.type) return { column: { ...column, kind: expected.kind } }
+  if (expected.type === 'categorical') {
+    // A numeric column where a categorical one was trained: its labels, as training would have read them.
+    if (column.type !== 'numeric') return { column }
+    const values = Array.from(column.values, (v) => (Number.isNaN(v) ? null : numericLabel(v)))
+    const levels = [...new Set(values.filter((v): v is string => v !== null))].sort(compareCodePoints)
+    const index = new Map(levels.map((level, i) => [level, i]))
+    const codes = Int32Array.from(values, (v) => (v === null ? -1 : index.get(v)!))
+    return {
+      column: {
+        name: column.name,
+        type: 'categorical',
+        kind: expected.kind,
+        codes,
+        levels,
+      } satisfies CategoricalColumn,
+    }
+  }
+  // Text where numbers were trained: parse each distinct level once, as the import rules would.
+  const categorical = column as CategoricalColumn
+  const levelValues = new Float64Array(categorical.levels.length)
+  const bad: string[] = []
+  for (const [k, level] of categorical.levels.entries()) {
+    const parsed = columnFromText(column.name, [level])
+    if (parsed.type === 'numeric' && acceptsKind(expected.kind, parsed.kind))
+      levelValues[k] = parsed.values[0]
+    else bad.push(level)
+  }
+  if (bad.length > 0) return { bad }
+  const values = Float64Array.from(categorical.codes, (code) => (code < 0 ? Number.NaN : levelValues[code]))
+  return { column: { name: column.name, type: 'numeric', kind: expected.kind, values } }
+}
+
+/**
+ * Predicts every row of `frame` with the package's model, `chunkRows` rows at a time. Rejects with
+ * ValidationError('bad-data') for missing or mistyped columns (see {@link prepareInputFrame}).
+ */
+export async function predictNewData(
+  pkg: LoadedModelPackage,
+  frame: DataFrame,
+  options: PredictNewDataOptions = {},
+): Promise<NewDataPredictions> {
+  const { document, model } = pkg
+  const input = prepareInputFrame(document, frame)
+  const n = input.nRows
+  const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? 8192))
+  const classes = document.classes
+  const k = classes?.length ?? 0
+  const predicted = new Float64Array(n)
+  const proba = classes ? new Float64Array(n * k) : undefined
+  options.onProgress?.({ rowsDone: 0, rowsTotal: n })
+  for (let start = 0; start < n; start += chunkRows) {
+    if (options.isCancelled?.()) throw new ValidationError('invalid-argument', 'Prediction cancelled')
+    const end = Math.min(n, start + chunkRows)
+    const rows = Int32Array.from({ length: end - start }, (_, i) => start + i)
+    const X = applyFeatureRecipe(document.featureRecipe, input, rows)
+    if (proba) {
+      const p = await model.predictProba(X)
+      proba.set(p, start * k)
+      for (let i = 0; i < rows.length; i++) {
+        let best = 0
+        for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c
+        predicted[start + i] = best
+      }
+    } else predicted.set(await model.predict(X), start)
+    options.onProgress?.({ rowsDone: end, rowsTotal: n })
+  }
+  return { nRows: n, ...(classes ? { classes, proba } : {}), predicted }
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
+
+/**
+ * Predictions as CSV: `row` (0-based data row of the new table), `predicted`, then for classification
+ * `proba_<class>` per class. Numbers are written with JavaScript's shortest round-trip form, so reading
+ * them back gives the same doubles.
+ */
+export function predictionsToCsv(predictions: NewDataPredictions): string {
+  const { classes, proba } = predictions
+  const k = classes?.length ?? 0
+  const lines = [['row', 'predicted', ...(classes ?? []).map((c) => `proba_${c}`)].map(csvField).join(',')]
+  for (let i = 0; i < predictions.nRows; i++) {
+    const fields = [
+      String(i),
+      classes ? csvField(classes[predictions.predicted[i]]) : String(predictions.predicted[i]),
+    ]
+    for (let c = 0; c < k; c++) fields.push(String(proba![i * k + c]))
+    lines.push(fields.join(','))
+  }
+  return `${lines.join('\n')}\n`
+}

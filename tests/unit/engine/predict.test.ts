@@ -1,0 +1,227 @@
+import { readFileSync } from 'node:fs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Sha256Hex } from '../../../src/domain/hash.ts'
+import type { BlockId, DatasetId, ExperimentId, PipelineId } from '../../../src/domain/ids.ts'
+import type { Pipeline } from '../../../src/domain/pipeline.ts'
+import { createSnapshot } from '../../../src/domain/pipeline.ts'
+import type { DataFrame } from '../../../src/engine/frame.ts'
+import {
+  createDefaultGlobalConfig,
+  createDefaultPipelineBlocks,
+} from '../../../src/engine/pipeline/defaults.ts'
+import type { RunOutcome } from '../../../src/engine/pipeline/executor.ts'
+import { executePipeline } from '../../../src/engine/pipeline/executor.ts'
+import { detectTask } from '../../../src/engine/pipeline/taskDetection.ts'
+import type { ColumnTypeHint } from '../../../src/engine/pipeline/textColumns.ts'
+import { frameFromText } from '../../../src/engine/pipeline/textColumns.ts'
+import type { ModelPackageInput } from '../../../src/engine/predict/modelPackage.ts'
+import {
+  createModelPackage,
+  loadModelPackage,
+  parseModelPackage,
+} from '../../../src/engine/predict/modelPackage.ts'
+import { predictionsToCsv, predictNewData } from '../../../src/engine/predict/predictNewData.ts'
+import { fixturePath } from '../../fixtures/engine/readFixture.ts'
+
+let counter = 0
+const blockId = () => `blk_pred${++counter}` as BlockId
+
+/** A CSV fixture as header + rows of text fields (the fixtures have no quoted fields). */
+function readRows(name: string): { header: string[]; rows: string[][] } {
+  const lines = readFileSync(fixturePath(name), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+  return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',')) }
+}
+
+/** Rows `which` of a table as a frame, without `drop` columns, typed by the import rules or hints. */
+function frameOf(
+  table: { header: string[]; rows: string[][] },
+  which: ArrayLike<number> | undefined,
+  options: { drop?: string[]; hints?: Record<string, ColumnTypeHint>; allText?: boolean } = {},
+): DataFrame {
+  const rows = which ? Array.from(which, (r) => table.rows[r]) : table.rows
+  const columns = table.header
+    .map((name, j) => ({ name, values: rows.map((row) => (row[j] === '' ? null : row[j])) }))
+    .filter((c) => !options.drop?.includes(c.name))
+  const hints = options.allText
+    ? Object.fromEntries(columns.map((c) => [c.name, 'categorical' as const]))
+    : (options.hints ?? {})
+  return frameFromText(columns, hints)
+}
+
+async function train(
+  frame: DataFrame,
+  target: string,
+  family: string,
+  testIndices: number[],
+): Promise<RunOutcome> {
+  const task = detectTask(frame, { target })
+  const blocks = createDefaultPipelineBlocks(blockId)
+  const selection = blocks.find((b) => b.type === 'model_selection')!
+  selection.config = { ...selection.config, candidates: [{ family }] as never }
+  blocks[5].config = { ...blocks[5].config, enabled: false }
+  const pipeline: Pipeline = {
+    schemaVersion: 1,
+    id: 'pl_pred' as PipelineId,
+    experimentId: 'exp_pred' as ExperimentId,
+    blocks,
+    globalConfig: { ...createDefaultGlobalConfig(), backend: 'cpu', seed: 3 },
+    versionHash: 'b'.repeat(64) as Sha256Hex,
+    updatedAt: 0,
+  }
+  const snapshot = await createSnapshot({
+    pipeline,
+    hooks: [],
+    task,
+    datasetId: 'ds_pred' as DatasetId,
+    datasetHash: 'a'.repeat(64) as Sha256Hex,
+  })
+  return executePipeline(snapshot, frame, { testIndices })
+}
+
+function packageInput(outcome: RunOutcome, frame: DataFrame): ModelPackageInput {
+  return {
+    task: outcome.task,
+    model: outcome.model,
+    featureRecipe: outcome.featureRecipe,
+    featuresAlteredByHook: outcome.featuresAlteredByHook,
+    featureNames: outcome.featureNames,
+    ...(outcome.predictions?.classes ? { classes: outcome.predictions.classes } : {}),
+    trainingColumns: frame.columns,
+    now: 0,
+  }
+}
+
+describe('model package and predictions on new data', () => {
+  const penguins = readRows('penguins.csv')
+  const penguinTest = JSON.parse(readFileSync(fixturePath('penguins.split.json'), 'utf8')).holdout
+    .test_indices as number[]
+  let outcome: RunOutcome
+  let training: DataFrame
+  let packageBytes: Uint8Array
+
+  beforeAll(async () => {
+    training = frameOf(penguins, undefined, { hints: { year: 'categorical' } })
+    outcome = await train(training, 'species', 'logistic', penguinTest)
+    packageBytes = createModelPackage(packageInput(outcome, training))
+  })
+
+  it('writes a documented, versioned JSON package', () => {
+    const doc = parseModelPackage(packageBytes)
+    expect(doc.format).toBe('butterfly/model-package')
+    expect(doc.version).toBe(1)
+    expect(doc.classes).toEqual(['Adelie', 'Chinstrap', 'Gentoo'])
+    expect(doc.model.family).toBe('logistic')
+    expect(doc.inputColumns.map((c) => c.name)).not.toContain('species')
+    expect(doc.inputColumns.find((c) => c.name === 'year')).toEqual({
+      name: 'year',
+      type: 'categorical',
+      kind: 'categorical',
+    })
+    expect(doc.featureNames).toEqual(outcome.featureNames)
+  })
+
+  it("predicts the run's test rows, fed as a new file, exactly as the run did", async () => {
+    const pkg = await loadModelPackage(packageBytes)
+    // The test rows alone, target dropped, typed from their own text (year now reads as numbers).
+    const fresh = frameOf(penguins, penguinTest, { drop: ['species'] })
+    expect(fresh.columns.find((c) => c.name === 'year')?.type).toBe('numeric')
+    const progress: number[] = []
+    const result = await predictNewData(pkg, fresh, {
+      chunkRows: 20,
+      onProgress: (p) => progress.push(p.rowsDone),
+    })
+    expect(progress).toEqual([0, 20, 40, 60, 69])
+    const run = outcome.predictions!
+    expect(Array.from(run.rows)).toEqual(penguinTest)
+    expect(result.classes).toEqual(run.classes)
+    expect(Array.from(result.predicted)).toEqual(Array.from(run.yPred))
+    expect(Array.from(result.proba!)).toEqual(Array.from(run.proba!))
+    // Every column as text (the headless loader's worst case) gives the same numbers.
+    const text = await predictNewData(pkg, frameOf(penguins, penguinTest, { allText: true }))
+    expect(Array.from(text.proba!)).toEqual(Array.from(run.proba!))
+    const csv = predictionsToCsv(result).trim().split('\n')
+    expect(csv[0]).toBe('row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo')
+    expect(csv).toHaveLength(70)
+    const first = csv[1].split(',')
+    expect(first[1]).toBe(run.classes![run.yPred[0]])
+    expect(Number(first[2])).toBe(run.proba![0])
+  })
+
+  it('predicts a regression model exactly as its run did (gbdt on diabetes)', async () => {
+    const diabetes = readRows('diabetes.csv')
+    const test = JSON.parse(readFileSync(fixturePath('diabetes.split.json'), 'utf8')).holdout
+      .test_indices as number[]
+    const frame = frameOf(diabetes, undefined)
+    const run = await train(frame, 'disease_progression', 'gbdt', test)
+    const pkg = await loadModelPackage(createModelPackage(packageInput(run, frame)))
+    expect(pkg.document.classes).toBeUndefined()
+    const result = await predictNewData(pkg, frameOf(diabetes, test, { allText: true }), { chunkRows: 50 })
+    expect(Array.from(result.predicted)).toEqual(Array.from(run.predictions!.yPred))
+    expect(predictionsToCsv(result).split('\n')[0]).toBe('row,predicted')
+  })
+
+  it('names missing and mistyped columns and ignores extra ones', async () => {
+    const pkg = await loadModelPackage(packageBytes)
+    const missing = frameOf(penguins, [0, 1], { drop: ['island', 'sex'] })
+    await expect(predictNewData(pkg, missing)).rejects.toThrow('Missing columns: island, sex')
+    const rows = penguins.rows.slice(0, 3).map((row) => [...row])
+    rows[1][2] = 'abc'
+    rows[2][2] = 'n/a'
+    const mistyped = frameOf({ header: penguins.header, rows }, undefined)
+    await expect(predictNewData(pkg, mistyped)).rejects.toThrow(
+      "Mistyped columns: 'bill_length_mm' must be numeric as in training, but has 2 values such as 'abc', 'n/a'",
+    )
+    const extra = frameOf(penguins, [0, 1])
+    extra.columns.push({ name: 'extra', type: 'numeric', kind: 'numeric', values: new Float64Array(2) })
+    expect((await predictNewData(pkg, extra)).nRows).toBe(2)
+  })
+
+  it('treats an unseen category as the recipe does', async () => {
+    const pkg = await loadModelPackage(packageBytes)
+    const rows = [penguins.rows[0], penguins.rows[0]].map((row) => [...row])
+    rows[1][1] = 'Atlantis' // island never seen in training
+    const result = await predictNewData(pkg, frameOf({ header: penguins.header, rows }, undefined))
+    const island = pkg.document.featureRecipe.steps.find((s) => 'source' in s && s.source === 'island')!
+    expect(island.kind).toBe('onehot')
+    expect(result.nRows).toBe(2)
+    expect(Number.isFinite(result.proba![3])).toBe(true)
+  })
+
+  it('refuses to package what a hook changed, and rejects broken packages precisely', async () => {
+    const input = packageInput(outcome, training)
+    expect(() => createModelPackage({ ...input, featuresAlteredByHook: true })).toThrow(
+      'a hook changed the features directly',
+    )
+    expect(() => createModelPackage({ ...input, hookKinds: ['before_preprocessing'] })).toThrow(
+      'before_preprocessing hook may have changed the data',
+    )
+    expect(() => createModelPackage({ ...input, model: undefined })).toThrow('it has no trained model')
+    const doc = JSON.parse(new TextDecoder().decode(packageBytes))
+    const broken = (patch: (d: typeof doc) => void) => {
+      const copy = structuredClone(doc)
+      patch(copy)
+      return new TextEncoder().encode(JSON.stringify(copy))
+    }
+    await expect(loadModelPackage(new Uint8Array([1, 2, 3]))).rejects.toThrow('it is not UTF-8 JSON')
+    await expect(loadModelPackage(broken((d) => (d.format = 'x')))).rejects.toThrow(
+      "format must be 'butterfly/model-package'",
+    )
+    await expect(loadModelPackage(broken((d) => (d.version = 2)))).rejects.toThrow(
+      'it is version 2, newer than this Butterfly reads (1)',
+    )
+    await expect(loadModelPackage(broken((d) => d.featureNames.pop()))).rejects.toThrow(
+      'featureNames differ from the outputs of featureRecipe',
+    )
+    await expect(loadModelPackage(broken((d) => (d.model.family = 'xgboost')))).rejects.toThrow(
+      "Unknown model family 'xgboost'",
+    )
+    await expect(loadModelPackage(broken((d) => (d.model.bytes = 'AAAA')))).rejects.toThrow(
+      'model.bytes do not load as a logistic model',
+    )
+    await expect(loadModelPackage(broken((d) => (d.featureRecipe.steps[0].source = 'nope')))).rejects.toThrow(
+      'featureRecipe.steps[0].source must name an input column, got "nope"',
+    )
+  })
+})
