@@ -3,9 +3,11 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { buildFixture, seededBytes } from '../../../tests/fixtures/bundle/buildBundleFixture.ts'
 import { asDirectoryHandle, MemoryDirectoryHandle } from '../../../tests/helpers/memoryFs.ts'
 import { StorageError } from '../../domain/errors.ts'
+import type { RunId } from '../../domain/ids.ts'
 import { BlobStore } from '../blobStore.ts'
 import { ButterflyDb } from '../db.ts'
 import { addWorkspace, ensureDefaultWorkspace } from '../workspaces.ts'
+import { exportRunBundle } from './exportBundle.ts'
 import { applyBundleImport, importRunBundle, lookUpExistingRecords } from './importBundle.ts'
 import { planBundleImport } from './planImport.ts'
 import { readRunBundle } from './readBundle.ts'
@@ -98,5 +100,37 @@ describe('importing a run bundle into a workspace', () => {
     expect(await db.runs.count()).toBe(0)
     expect(await db.datasets.count()).toBe(0)
     expect(await db.experiments.count()).toBe(0)
+  })
+
+  it('exports a stored run back to a bundle with the same records and files', async () => {
+    const { input } = await buildFixture()
+    const workspace = await ensureDefaultWorkspace(db)
+    await importRunBundle(db, blobs, workspace.id, await writeRunBundle(input), context(1))
+    const progress: number[] = []
+    const exported = await exportRunBundle(
+      db,
+      blobs,
+      input.run.id,
+      {
+        includeDataset: true,
+        app: { name: 'Butterfly', version: '1.0.0' },
+        environment: { tfBackend: 'cpu', userAgent: 'node' },
+      },
+      (p) => progress.push(p.bytesDone),
+    )
+    expect(exported.fileName).toBe('Tiny-experiment-run-3.butterfly.zip')
+    expect(progress.length).toBeGreaterThan(0)
+    const bundle = await readRunBundle(exported.blob)
+    expect(bundle.run.origin.kind).toBe('imported')
+    expect(bundle.artifacts.map((a) => a.sha256)).toEqual(input.artifacts.map((a) => a.sha256))
+    expect(bundle.snapshot.hash).toBe(input.run.snapshot.hash)
+    expect(bundle.datasetFile?.name).toBe('tiny.csv')
+    await expect(
+      exportRunBundle(db, blobs, 'run_missing0000' as RunId, {
+        includeDataset: false,
+        app: { name: 'Butterfly', version: '1' },
+        environment: { tfBackend: 'cpu', userAgent: 'node' },
+      }),
+    ).rejects.toMatchObject({ code: 'not-found' })
   })
 })
