@@ -3,7 +3,7 @@ import {
   classificationReportInput,
   regressionReportInput,
 } from '../../../tests/fixtures/report/sampleReportInputs.ts'
-import { escapeHtml, renderReportHtml } from './reportHtml.ts'
+import { escapeHtml, renderReportHtml, reportFigures } from './reportHtml.ts'
 
 const VOID_ELEMENTS = new Set([
   'area',
@@ -183,6 +183,26 @@ describe('renderReportHtml: regression', () => {
     expect(html).toContain('No hooks')
     expect(html).toContain('d'.repeat(64))
     expect(html).toContain('Column “total” may leak the target')
+  })
+})
+
+describe('reportFigures', () => {
+  it('lists the regression figures in reading order, point clouds on canvas', () => {
+    const { evaluation, explanation } = reportFigures(regressionReportInput())
+    expect(evaluation.map((f) => [f.id, f.renderer])).toEqual([
+      ['residuals', 'canvas'],
+      ['predicted-vs-actual', 'canvas'],
+      ['training-curve', 'svg'],
+    ])
+    expect(explanation.map((f) => f.id)).toEqual([
+      'importance',
+      'permutation',
+      'pdp-bmi',
+      'pdp-bp',
+      'shap-summary',
+      'row-explanation-1',
+    ])
+    expect(evaluation[0].build('dark').backgroundColor).toBe('#181824')
   })
 })
 

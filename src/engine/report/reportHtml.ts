@@ -33,12 +33,15 @@ const REPORT_SHAP_POINTS = 250
 /** Outputs (classes) that get a SHAP beeswarm in the report. */
 const MAX_SHAP_OUTPUTS = 5
 
-/** A plot of the report: a builder per theme, its size and a stable id for links. */
 /** One plot of a report (also drawn on the run page): how to build it, its height and its description. */
 export interface ReportFigure {
+  /** Stable id, unique within a report (`roc`, `pdp-age`, `shap-summary-adelie`…); the HTML anchor is `fig-{id}`. */
   id: string
   build: (theme: ChartTheme) => ChartOption
+  /** Height in CSS pixels at the report's 760 px width. */
   height: number
+  /** Renderer for an interactive chart: 'canvas' for point clouds that can hold thousands of rows. */
+  renderer: 'svg' | 'canvas'
   /** Short description for screen readers, next to the title. */
   description: string
 }
@@ -97,12 +100,14 @@ export function reportFigures(input: ReportInput): {
       id: 'confusion',
       build: (theme) => confusionMatrixOption(confusionInput, { theme }),
       height: side,
+      renderer: 'svg',
       description: 'Heatmap of test-row counts by true class (rows) and predicted class (columns).',
     })
     evaluation.push({
       id: 'confusion-normalized',
       build: (theme) => confusionMatrixOption(confusionInput, { theme, normalized: true }),
       height: side,
+      renderer: 'svg',
       description: 'Heatmap of each true class’s rows by predicted class, as shares; recall on the diagonal.',
     })
   }
@@ -112,18 +117,21 @@ export function reportFigures(input: ReportInput): {
         id: 'roc',
         build: (theme) => rocCurveOption(plots.roc, { theme }),
         height: DEFAULT_CHART_HEIGHT,
+        renderer: 'svg',
         description: `ROC curves: ${plots.roc.map((c) => `${c.label} AUC ${fmt(c.auc, 3)}`).join(', ')}.`,
       },
       {
         id: 'precision-recall',
         build: (theme) => precisionRecallOption(plots.precisionRecall, { theme }),
         height: DEFAULT_CHART_HEIGHT,
+        renderer: 'svg',
         description: `Precision–recall curves: ${plots.precisionRecall.map((c) => `${c.label} AP ${fmt(c.averagePrecision, 3)}`).join(', ')}.`,
       },
       {
         id: 'calibration',
         build: (theme) => calibrationOption(plots.calibration, { theme }),
         height: DEFAULT_CHART_HEIGHT,
+        renderer: 'svg',
         description: 'Observed fraction of positives against mean predicted probability per bin.',
       },
     )
@@ -134,12 +142,14 @@ export function reportFigures(input: ReportInput): {
         id: 'residuals',
         build: (theme) => residualsOption(plots.residuals, { theme }),
         height: DEFAULT_CHART_HEIGHT,
+        renderer: 'canvas',
         description: 'Scatter of residuals (actual minus predicted) against predicted values.',
       },
       {
         id: 'predicted-vs-actual',
         build: (theme) => predictedVsActualOption(plots.residuals, { theme }),
         height: DEFAULT_CHART_HEIGHT,
+        renderer: 'canvas',
         description: 'Scatter of predicted against actual values with the identity line.',
       },
     )
@@ -150,6 +160,7 @@ export function reportFigures(input: ReportInput): {
       id: 'training-curve',
       build: (theme) => trainingCurveOption(curve, { theme }),
       height: 360,
+      renderer: 'svg',
       description: `Training${curve.validation?.length ? ' and validation' : ''} ${curve.loss} per ${curve.unit}.`,
     })
   }
@@ -160,6 +171,7 @@ export function reportFigures(input: ReportInput): {
       id: 'importance',
       build: (theme) => featureImportanceOption(importances, { theme }),
       height: rowChartHeight(rows),
+      renderer: 'svg',
       description: 'Horizontal bars of feature importance, largest first.',
     })
   }
@@ -170,6 +182,7 @@ export function reportFigures(input: ReportInput): {
       id: 'permutation',
       build: (theme) => permutationImportanceOption(permutation, { theme }),
       height: rowChartHeight(Math.min(20, permutation.features.length)),
+      renderer: 'svg',
       description: `Mean drop in ${permutation.metric} when each feature is shuffled, with ± one standard deviation.`,
     })
   }
@@ -180,6 +193,7 @@ export function reportFigures(input: ReportInput): {
         id: `pdp-${slug(feature.feature) || feature.featureIndex}`,
         build: (theme) => partialDependenceOption(feature, outputs, { theme, levels: input.levels }),
         height: 340,
+        renderer: 'svg',
         description: `Average model output as ${feature.feature} varies.`,
       })
     }
@@ -200,6 +214,7 @@ export function reportFigures(input: ReportInput): {
             maxPointsPerFeature: REPORT_SHAP_POINTS,
           }),
         height: rowChartHeight(Math.min(15, summary.length)),
+        renderer: 'svg',
         description: 'Beeswarm of SHAP values per feature; colour shows the feature value from low to high.',
       })
     })
@@ -214,6 +229,7 @@ export function reportFigures(input: ReportInput): {
           outputName: row.outputName,
         }),
       height: rowChartHeight(Math.min(11, row.explanation.contributions.length)),
+      renderer: 'svg',
       description: `Feature contributions of ${row.label}, from the expected value to the prediction.`,
     })
   }

@@ -13,6 +13,7 @@ import {
   rowExplanationsFromShap,
   type StoredEvaluationReport,
   type StoredLeaderboardEntry,
+  shapLeaningOutput,
 } from './reportInput.ts'
 
 describe('report input helpers', () => {
@@ -107,6 +108,7 @@ describe('report input helpers', () => {
     )
     const leaning = raw.indexOf(Math.max(...raw))
     expect(first.outputName).toBe(shap.outputs[leaning])
+    expect(shapLeaningOutput(shap, 0)).toBe(leaning)
     expect(first.label).toBe(`Row ${shap.rowIndex[0]}`)
     expect(first.explanation.prediction).toBeCloseTo(raw[leaning], 12)
     const direct = rowExplanationsFromShap(shap, explanation.featureNames, [0], leaning)[0]

@@ -187,10 +187,10 @@ export function rowExplanationsFromShap(
 }
 
 /**
- * The output whose explanation a waterfall shows for one explained row: the only output, or the one with
- * the largest raw value (the class the model leans to).
+ * The output a waterfall should explain for explained row `position` (an index into `shap.rowIndex`):
+ * the only output, or the one with the largest raw value φ₀ + Σφ (the class the model leans to).
  */
-function explainedOutput(shap: ShapExplanation, position: number): number {
+export function shapLeaningOutput(shap: ShapExplanation, position: number): number {
   const nFeatures = shap.featureValues.length
   let best = 0
   let bestValue = Number.NEGATIVE_INFINITY
@@ -246,7 +246,7 @@ export function reportInputFromRun(sources: RunReportSources): ReportInput {
               shap,
               sources.explanation?.featureNames ?? metrics.featureNames,
               [r],
-              explainedOutput(shap, r),
+              shapLeaningOutput(shap, r),
             ),
           )
       : undefined
