@@ -4,6 +4,7 @@ import type { ParentProps } from 'solid-js'
 import { createResource, Show } from 'solid-js'
 import { ensureDefaultWorkspace } from '../storage/workspaces.ts'
 import { Shell } from './components/Shell.tsx'
+import { ComparePage } from './pages/ComparePage.tsx'
 import { DatasetPage } from './pages/DatasetPage.tsx'
 import { ExperimentPage } from './pages/ExperimentPage.tsx'
 import { NotFoundPage } from './pages/NotFoundPage.tsx'
@@ -34,6 +35,7 @@ export function App() {
       <Route path="/w/:workspaceId/datasets/:datasetId" component={DatasetPage} />
       <Route path="/w/:workspaceId/experiments/:experimentId" component={ExperimentPage} />
       <Route path="/w/:workspaceId/runs/:runId" component={RunPage} />
+      <Route path="/w/:workspaceId/compare" component={ComparePage} />
       <Route path="*" component={NotFoundPage} />
     </Router>
   )

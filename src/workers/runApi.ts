@@ -12,17 +12,21 @@ import type { FrameColumnHint } from '../engine/arrowFrame.ts'
 import { frameFromArrow } from '../engine/arrowFrame.ts'
 import '../engine/models/allModels.ts'
 import type { RunOutcome, RunProgressEvent } from '../engine/pipeline/executor.ts'
-import { executePipeline } from '../engine/pipeline/executor.ts'
+import { executePipeline, outcomeTransferables } from '../engine/pipeline/executor.ts'
 import type { HookRunner } from '../engine/pipeline/hooks.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
+import type { RunArtifactContext, RunArtifactTexts } from '../engine/runArtifacts.ts'
+import { buildRunArtifactTexts } from '../engine/runArtifacts.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
 
-/** What a finished run sends back: the outcome without the live model object. */
-export type SerializedOutcome = Omit<RunOutcome, 'fittedModel'>
+/** What a finished run sends back: the outcome without the live model object, and its text artifacts. */
+export type SerializedOutcome = Omit<RunOutcome, 'fittedModel'> & { files: RunArtifactTexts }
 
 export interface RunRequest {
   snapshot: PipelineSnapshot
+  /** Names and facts for the report (the run record, dataset name, experiment name). */
+  context: Omit<RunArtifactContext, 'generatedAt'>
   /** The dataset as an Arrow IPC stream. */
   data: Uint8Array
   /** Explicit test rows (re-runs of imported runs, predictions checks). */
@@ -76,17 +80,12 @@ export class RunApi implements RunWorkerApi {
         deviceKey: this.deps.deviceKey,
       },
     })
-    const { fittedModel, ...serialized } = outcome
+    const { fittedModel, ...rest } = outcome
     fittedModel?.dispose?.()
-    const buffers = [
-      serialized.model?.bytes.buffer,
-      serialized.split.trainRows.buffer,
-      serialized.split.testRows.buffer,
-      serialized.predictions?.rows.buffer,
-      serialized.predictions?.yTrue.buffer,
-      serialized.predictions?.yPred.buffer,
-      serialized.predictions?.proba?.buffer,
-    ].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
-    return this.deps.transfer ? this.deps.transfer(serialized, [...new Set(buffers)]) : serialized
+    onProgress?.({ block: 'explainability', percent: 99, message: 'Writing the report' })
+    // Plot data and the HTML report are built here, off the main thread.
+    const files = buildRunArtifactTexts({ ...request.context, generatedAt: new Date().toISOString() }, rest)
+    const serialized: SerializedOutcome = { ...rest, files }
+    return this.deps.transfer ? this.deps.transfer(serialized, outcomeTransferables(outcome)) : serialized
   }
 }

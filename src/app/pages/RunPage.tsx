@@ -10,7 +10,8 @@ import { errorMessage } from '../../domain/errors.ts'
 import type { RunId, WorkspaceId } from '../../domain/ids.ts'
 import { deriveLineage } from '../../domain/lineage.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
-import type { RunMetricsJson as MetricsReport } from '../../engine/report/reportInput.ts'
+import type { RunMetricsJson as MetricsReport, ReportInput } from '../../engine/report/reportInput.ts'
+import { RunPlots } from '../components/RunPlots.tsx'
 import { SnapshotView } from '../components/SnapshotView.tsx'
 import { formatBytes, formatDate, formatDuration, formatNumber } from '../format.ts'
 import { modelLabel } from '../modelCatalog.ts'
@@ -38,6 +39,8 @@ export function RunPage() {
   )
   const metricsArtifact = () => artifacts()?.find((a) => a.type === 'metrics-json')
   const [report] = createResource(metricsArtifact, (artifact) => readArtifactJson<MetricsReport>(artifact))
+  const plotArtifact = () => artifacts()?.find((a) => a.fileName === 'report-data.json')
+  const [plotData] = createResource(plotArtifact, (artifact) => readArtifactJson<ReportInput>(artifact))
   const [error, setError] = createSignal('')
   const live = () => liveRuns[params.runId]
 
@@ -171,6 +174,8 @@ export function RunPage() {
               </table>
             </section>
           </Show>
+
+          <Show when={plotData()}>{(input) => <RunPlots input={input()} />}</Show>
 
           <Show when={report()?.importances}>
             {(importances) => (

@@ -12,7 +12,6 @@ import { errorMessage, HookError, WorkerError } from '../../domain/errors.ts'
 import { sha256 } from '../../domain/hash.ts'
 import type { ExperimentId, RunId } from '../../domain/ids.ts'
 import { newId } from '../../domain/ids.ts'
-import { deriveLineage } from '../../domain/lineage.ts'
 import type { ModelRecord } from '../../domain/model.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
 import { createSnapshot } from '../../domain/pipeline.ts'
@@ -129,7 +128,9 @@ async function executeRun(run: Run): Promise<void> {
   const work = async () => {
     const data = await dataWorker().datasetArrow(run.datasetId)
     return api.execute(
-      Comlink.transfer({ snapshot: run.snapshot, data }, [data.buffer as ArrayBuffer]),
+      Comlink.transfer({ snapshot: run.snapshot, data, context: await reportContext(run) }, [
+        data.buffer as ArrayBuffer,
+      ]),
       Comlink.proxy((event: RunProgressEvent) => {
         setLiveRuns(run.id, 'progress', event)
         if (event.loss !== undefined)
@@ -171,6 +172,18 @@ async function executeRun(run: Run): Promise<void> {
     worker.terminate()
     workers.delete(run.id)
     await syncWorkspaceManifest(db, run.workspaceId).catch(() => undefined)
+  }
+}
+
+async function reportContext(run: Run) {
+  const dataset = await db.datasets.get(run.datasetId)
+  const experiment = await db.experiments.get(run.experimentId)
+  return {
+    run,
+    datasetName: dataset ? `${dataset.name} v${dataset.version}` : run.datasetId,
+    datasetRows: dataset?.rowCount,
+    datasetColumns: dataset?.schema.length,
+    experimentName: experiment?.name,
   }
 }
 
@@ -255,36 +268,15 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
       createdAt: Date.now(),
     })
   }
-  const report = {
-    run: run.id,
-    lineage: deriveLineage({ ...run, backend: outcome.backend }),
-    task: outcome.task,
-    metrics: outcome.metrics,
-    report: outcome.report,
-    leaderboard: outcome.leaderboard.map((e) => ({
-      ...e,
-      validationScore: Number.isFinite(e.validationScore) ? e.validationScore : null,
-    })),
-    featureNames: outcome.featureNames,
-    importances: outcome.importances ?? null,
-    trainingCurve: outcome.trainingCurve ?? null,
-    timings: outcome.timings,
-    droppedRows: outcome.droppedRows,
-  }
-  await addArtifact(
-    'metrics-json',
-    'metrics.json',
-    'application/json',
-    encode(JSON.stringify(report, jsonSafe, 1)),
-  )
-  await addArtifact(
-    'log',
-    'run.log',
-    'application/x-ndjson',
-    encode(outcome.logs.map((entry) => JSON.stringify(entry)).join('\n')),
-  )
-  if (outcome.predictions)
-    await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictionsCsv(outcome)))
+  const { files } = outcome
+  await addArtifact('metrics-json', 'metrics.json', 'application/json', encode(files['metrics.json']))
+  await addArtifact('metrics-report', 'report.html', 'text/html', encode(files['report.html']))
+  await addArtifact('plot', 'report-data.json', 'application/json', encode(files['report-data.json']), {
+    what: 'data behind every plot',
+  })
+  await addArtifact('log', 'run.log', 'application/x-ndjson', encode(files['run.log']))
+  const predictions = files['test-predictions.csv']
+  if (predictions) await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictions))
 
   await db.transaction('rw', db.runs, db.artifacts, db.models, async () => {
     const stored = await db.runs.get(run.id)
@@ -306,29 +298,4 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
       }),
     )
   })
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return null
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>)
-  return value
-}
-
-export function predictionsCsv(outcome: Pick<SerializedOutcome, 'predictions'>): string {
-  const p = outcome.predictions
-  if (!p) return ''
-  const classes = p.classes ?? []
-  const header = ['row', 'y_true', 'y_pred', ...classes.map((c) => `proba_${c}`)]
-  const lines = [header.map(csvField).join(',')]
-  const label = (v: number) => (classes.length ? (classes[v] ?? '') : String(v))
-  for (let i = 0; i < p.rows.length; i++) {
-    const fields = [String(p.rows[i]), label(p.yTrue[i]), label(p.yPred[i])]
-    for (let k = 0; k < classes.length; k++) fields.push(String(p.proba?.[i * classes.length + k] ?? ''))
-    lines.push(fields.map(csvField).join(','))
-  }
-  return `${lines.join('\n')}\n`
-}
-
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
 }

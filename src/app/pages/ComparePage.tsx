@@ -1,0 +1,128 @@
+/**
+ * Runs side by side: metrics with the differences from the first run highlighted, the pipeline settings
+ * that differ between their snapshots (only what changed), and overlaid ROC or residual plots.
+ */
+import { A, useParams, useSearchParams } from '@solidjs/router'
+import { createMemo, For, Show } from 'solid-js'
+import type { WorkspaceId } from '../../domain/ids.ts'
+import type { Run } from '../../domain/run.ts'
+import { diffSnapshots } from '../../domain/snapshotDiff.ts'
+import { lowerIsBetter } from '../../domain/task.ts'
+import { ComparePlots } from '../components/ComparePlots.tsx'
+import { formatNumber } from '../format.ts'
+import { modelLabel } from '../modelCatalog.ts'
+import { createLiveQuery, db } from '../services/db.ts'
+
+export function ComparePage() {
+  const params = useParams<{ workspaceId: WorkspaceId }>()
+  const [search] = useSearchParams<{ runs?: string }>()
+  const runIds = () => (search.runs ?? '').split(',').filter(Boolean)
+  const runs = createLiveQuery(runIds, async (ids) =>
+    (await db.runs.bulkGet(ids)).filter((r): r is Run => !!r),
+  )
+  const metricNames = createMemo(() => [
+    ...new Set((runs() ?? []).flatMap((r) => Object.keys(r.metrics ?? {}))),
+  ])
+  const differences = createMemo(() => diffSnapshots((runs() ?? []).map((r) => r.snapshot)))
+
+  return (
+    <div class="page">
+      <h1>Compare runs</h1>
+      <Show
+        when={(runs() ?? []).length >= 2}
+        fallback={<p class="empty-state">Select two or more runs of an experiment to compare them.</p>}
+      >
+        <section aria-labelledby="compare-metrics-title">
+          <h2 id="compare-metrics-title">Metrics</h2>
+          <table class="data-table" aria-labelledby="compare-metrics-title">
+            <thead>
+              <tr>
+                <th scope="col">Metric</th>
+                <For each={runs()}>
+                  {(run) => (
+                    <th scope="col" class="num">
+                      <A href={`/w/${params.workspaceId}/runs/${run.id}`}>Run {run.number}</A>
+                    </th>
+                  )}
+                </For>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <th scope="row">model</th>
+                <For each={runs()}>
+                  {(run) => <td class="num">{run.model ? modelLabel(run.model.family) : '—'}</td>}
+                </For>
+              </tr>
+              <For each={metricNames()}>
+                {(name) => {
+                  const base = () => runs()![0].metrics?.[name]
+                  return (
+                    <tr>
+                      <th scope="row">{name}</th>
+                      <For each={runs()}>
+                        {(run, i) => {
+                          const value = run.metrics?.[name]
+                          const delta =
+                            value !== undefined && base() !== undefined
+                              ? value - (base() as number)
+                              : undefined
+                          const changed = i() > 0 && delta !== undefined && delta !== 0
+                          const better =
+                            delta !== undefined && (lowerIsBetter.has(name) ? delta < 0 : delta > 0)
+                          return (
+                            <td
+                              class="num"
+                              classList={{ diff: changed }}
+                              data-testid={`compare-${name}-${i()}`}
+                            >
+                              {formatNumber(value)}
+                              <Show when={changed}>
+                                <span class={better ? 'better' : 'worse'}>
+                                  {' '}
+                                  ({delta! > 0 ? '+' : ''}
+                                  {formatNumber(delta)})
+                                </span>
+                              </Show>
+                            </td>
+                          )
+                        }}
+                      </For>
+                    </tr>
+                  )
+                }}
+              </For>
+            </tbody>
+          </table>
+        </section>
+        <section aria-labelledby="compare-settings-title">
+          <h2 id="compare-settings-title">Pipeline differences</h2>
+          <Show
+            when={differences().length > 0}
+            fallback={<p class="muted">The runs share the same pipeline snapshot settings.</p>}
+          >
+            <table class="data-table" aria-labelledby="compare-settings-title">
+              <thead>
+                <tr>
+                  <th scope="col">Setting</th>
+                  <For each={runs()}>{(run) => <th scope="col">Run {run.number}</th>}</For>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={differences()}>
+                  {(difference) => (
+                    <tr>
+                      <th scope="row">{difference.setting}</th>
+                      <For each={difference.values}>{(value) => <td class="diff">{value}</td>}</For>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </Show>
+        </section>
+        <ComparePlots runs={runs()!} />
+      </Show>
+    </div>
+  )
+}

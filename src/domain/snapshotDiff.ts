@@ -1,0 +1,51 @@
+/**
+ * What differs between pipeline snapshots, as flat, labelled settings: only the settings whose value is
+ * not the same in every snapshot. Used to compare runs ("scaling: standard → minmax").
+ */
+import { canonicalJson } from './hash.ts'
+import type { PipelineSnapshot } from './pipeline.ts'
+import { blockLabels } from './pipeline.ts'
+
+export interface SettingDifference {
+  /** Readable path, e.g. "Preprocessing › scaling". */
+  setting: string
+  /** The value in each snapshot, in the order given (JSON text for objects; '—' when absent). */
+  values: string[]
+}
+
+/** Flattens a snapshot into readable setting paths with display values. */
+export function flattenSnapshot(snapshot: PipelineSnapshot): Map<string, string> {
+  const out = new Map<string, string>()
+  const show = (value: unknown) =>
+    value === undefined ? '—' : typeof value === 'string' ? value : canonicalJson(value)
+  out.set('Task › target', snapshot.task.target)
+  out.set('Task › type', snapshot.task.taskType)
+  out.set('Task › metric', snapshot.task.metric)
+  out.set('Task › positive class', show(snapshot.task.positiveClass))
+  out.set('Task › excluded columns', [...snapshot.task.excludedColumns].sort().join(', ') || 'none')
+  out.set('Global › seed', String(snapshot.globalConfig.seed))
+  out.set('Global › test fraction', String(snapshot.globalConfig.testFraction))
+  out.set('Global › backend', snapshot.globalConfig.backend)
+  out.set('Dataset › hash', snapshot.datasetHash)
+  for (const block of snapshot.blocks) {
+    const label = blockLabels[block.type]
+    out.set(`${label} › logic`, block.logicRef)
+    for (const [key, value] of Object.entries(block.config)) out.set(`${label} › ${key}`, show(value))
+    out.set(
+      `${label} › hooks`,
+      block.hooks.map((h) => `${h.kind} ${h.codeHash.slice(0, 12)}`).join(', ') || 'none',
+    )
+  }
+  return out
+}
+
+export function diffSnapshots(snapshots: readonly PipelineSnapshot[]): SettingDifference[] {
+  const flat = snapshots.map(flattenSnapshot)
+  const keys = new Set(flat.flatMap((f) => [...f.keys()]))
+  const differences: SettingDifference[] = []
+  for (const setting of keys) {
+    const values = flat.map((f) => f.get(setting) ?? '—')
+    if (new Set(values).size > 1) differences.push({ setting, values })
+  }
+  return differences
+}

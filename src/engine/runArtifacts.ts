@@ -1,0 +1,116 @@
+/**
+ * The text artifacts of a completed run, built where the run executed (a worker, or Node): the
+ * metrics report JSON, the data behind every plot, the self-contained HTML report, the run log and the
+ * test predictions. Plain strings, so the caller only stores them.
+ */
+import { deriveLineage } from '../domain/lineage.ts'
+import type { Run } from '../domain/run.ts'
+import type { RunOutcome } from './pipeline/executor.ts'
+import { renderReportHtml } from './report/reportHtml.ts'
+import type { ReportInput, RunMetricsJson } from './report/reportInput.ts'
+import { reportInputFromRun } from './report/reportInput.ts'
+
+export interface RunArtifactTexts {
+  'metrics.json': string
+  'report-data.json': string
+  'report.html': string
+  'run.log': string
+  'test-predictions.csv'?: string
+}
+
+export interface RunArtifactContext {
+  run: Run
+  datasetName: string
+  datasetRows?: number
+  datasetColumns?: number
+  experimentName?: string
+  /** ISO date for the report's "generated" line (passed in so the same inputs give the same bytes). */
+  generatedAt: string
+}
+
+/** JSON with non-finite numbers as null and typed arrays as plain arrays. */
+export function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return null
+      if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>)
+      return v
+    },
+    indent,
+  )
+}
+
+export function buildMetricsJson(run: Run, outcome: Omit<RunOutcome, 'fittedModel'>): RunMetricsJson {
+  return JSON.parse(
+    toJson({
+      run: run.id,
+      lineage: deriveLineage({ ...run, backend: outcome.backend }),
+      task: outcome.task,
+      metrics: outcome.metrics,
+      report: outcome.report ?? null,
+      leaderboard: outcome.leaderboard,
+      featureNames: outcome.featureNames,
+      importances: outcome.importances ?? null,
+      trainingCurve: outcome.trainingCurve ?? null,
+      timings: outcome.timings,
+      droppedRows: outcome.droppedRows,
+    }),
+  ) as RunMetricsJson
+}
+
+export function buildRunArtifactTexts(
+  context: RunArtifactContext,
+  outcome: Omit<RunOutcome, 'fittedModel'>,
+): RunArtifactTexts {
+  const metrics = buildMetricsJson(context.run, outcome)
+  const reportInput: ReportInput = reportInputFromRun({
+    metrics,
+    dataset: {
+      name: context.datasetName,
+      sha256: context.run.datasetHash,
+      rows: context.datasetRows,
+      columns: context.datasetColumns,
+    },
+    run: {
+      experimentName: context.experimentName,
+      number: context.run.number,
+      createdAt: context.run.startedAt,
+      ...(outcome.model
+        ? { model: { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters } }
+        : {}),
+    },
+    predictions: outcome.predictions,
+    explanation: outcome.explanation,
+    generatedAt: context.generatedAt,
+  })
+  const texts: RunArtifactTexts = {
+    'metrics.json': toJson(metrics, 1),
+    'report-data.json': toJson(reportInput),
+    'report.html': renderReportHtml(reportInput),
+    'run.log': outcome.logs.map((entry) => JSON.stringify(entry)).join('\n'),
+  }
+  const csv = predictionsCsv(outcome)
+  if (csv) texts['test-predictions.csv'] = csv
+  return texts
+}
+
+/** `row,y_true,y_pred` plus `proba_<class>` per class: one line per test row. */
+export function predictionsCsv(outcome: Pick<RunOutcome, 'predictions'>): string {
+  const p = outcome.predictions
+  if (!p) return ''
+  const classes = p.classes ?? []
+  const header = ['row', 'y_true', 'y_pred', ...classes.map((c) => `proba_${c}`)]
+  const lines = [header.map(csvField).join(',')]
+  const label = (v: number) => (classes.length ? (classes[v] ?? '') : String(v))
+  for (let i = 0; i < p.rows.length; i++) {
+    const fields = [String(p.rows[i]), label(p.yTrue[i]), label(p.yPred[i])]
+    for (let k = 0; k < classes.length; k++) fields.push(String(p.proba?.[i * classes.length + k] ?? ''))
+    lines.push(fields.map(csvField).join(','))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
