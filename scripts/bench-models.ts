@@ -416,6 +416,10 @@ async function benchDatasets(): Promise<Row[]> {
         xgboost: ref?.xgboost?.holdout?.n_jobs_1?.metrics?.[metric] ?? null,
         via: result.via,
       })
+      const last = rows[rows.length - 1]
+      console.error(
+        `${name}/${family} (${last.via}): ${metric} ${fmt(last.butterfly)} vs sklearn ${fmt(last.sklearn)}, fit ${fmt(last.fit_s, 2)} s`,
+      )
     }
   }
   return rows
