@@ -76,6 +76,8 @@ interface EngineRun {
   frame: DataFrame
 }
 
+const engineRuns = new Map<string, Promise<RunOutcome>>()
+
 /** A real engine run on a fixture with its split, and the notebook input built from it. */
 async function runEngine(
   fixture: { csv: string; split: string; target: string },
@@ -146,7 +148,11 @@ async function runEngine(
   const engineSnapshot = hooks.length
     ? { ...snapshot, blocks: snapshot.blocks.map((b) => ({ ...b, hooks: [] })) }
     : snapshot
-  const outcome = await executePipeline(engineSnapshot, frame, { testIndices: testRows })
+  // Runs with equal data and settings share one engine run (ids differ, results do not).
+  const key = JSON.stringify([fixture.csv, engineSnapshot.blocks.map((b) => b.config), globalConfig])
+  if (!engineRuns.has(key))
+    engineRuns.set(key, executePipeline(engineSnapshot, frame, { testIndices: testRows }))
+  const outcome = await engineRuns.get(key)!
   const input: NotebookInput = {
     title: 'Fixture — run 1',
     runId: newId('run', randomBytes),
@@ -177,10 +183,11 @@ interface NotebookJson {
 }
 
 /**
- * Runs the notebook's code cells in order as one script (plus `extra`); returns stdout. With
- * `bundleData`, the script runs from an unzipped bundle's layout: artifacts/ with the data in dataset/.
+ * Writes the notebook's code cells, in order, as one script (plus `extra`) in a fresh folder; returns
+ * its path. With `bundleData`, the folder is an unzipped bundle's layout: the script in artifacts/,
+ * the data file in dataset/.
  */
-function executeNotebook(text: string, extra = '', bundleData?: string): string {
+function writeNotebookScript(text: string, extra = '', bundleData?: string): string {
   const notebook = JSON.parse(text) as NotebookJson
   const script = notebook.cells
     .filter((cell) => cell.cell_type === 'code')
@@ -195,16 +202,36 @@ function executeNotebook(text: string, extra = '', bundleData?: string): string 
   }
   const file = join(dir, 'notebook.py')
   writeFileSync(file, `${script}\n\n${extra}\n`)
-  const result = spawnSync(pythonPath, [file], {
+  return file
+}
+
+const jobMarker = '=====BUTTERFLY-NOTEBOOK-JOB====='
+
+/**
+ * Runs scripts in one Python process (pandas and scikit-learn import once: seconds on a busy
+ * machine), each from its own folder as if run alone; returns each script's stdout.
+ */
+function executeScripts(files: string[]): string[] {
+  const runner = join(mkdtempSync(join(tmpdir(), 'butterfly-notebook-runner-')), 'run.py')
+  writeFileSync(
+    runner,
+    [
+      'import os, runpy, sys',
+      'for path in sys.argv[1:]:',
+      '    os.chdir(os.path.dirname(path))',
+      `    print("\\n${jobMarker}", flush=True)`,
+      '    runpy.run_path(path, run_name="__main__")',
+    ].join('\n'),
+  )
+  const result = spawnSync(pythonPath, [runner, ...files], {
     encoding: 'utf8',
-    cwd: dir,
-    timeout: 120_000,
+    timeout: 240_000,
     // One OpenMP thread: the test machine is shared, and oversubscribed threads only slow the fit down.
     env: { ...process.env, OMP_NUM_THREADS: '1' },
   })
   if (result.status !== 0)
     throw new Error(`python failed (${result.status}):\n${result.stderr}\n${result.stdout}`)
-  return result.stdout
+  return result.stdout.split(jobMarker).slice(1)
 }
 
 /** The printed comparison table: metric → [scikit-learn, run]. */
@@ -239,6 +266,78 @@ function expectRecipesClose(actual: unknown, expected: unknown, path = 'recipe')
     return
   }
   expect(actual, path).toEqual(expected)
+}
+
+const preprocessingVariants: PreprocessingConfig[] = [
+  {
+    ...defaultPreprocessingConfig(),
+    encoding: 'ordinal',
+    numericImputation: 'most_frequent',
+    scaling: 'minmax',
+  },
+  {
+    ...defaultPreprocessingConfig(),
+    categoricalImputation: 'constant',
+    numericImputation: 'constant',
+    numericFillValue: -1,
+    scaling: 'none',
+    maxOneHotLevels: 3,
+  },
+]
+
+/** The notebooks the Python tests execute, run together in one Python process. */
+const pythonCases = {
+  logistic: async () => {
+    const run = await runEngine(penguins, { family: 'logistic', withRecipe: true })
+    // DATA_PATH left at its default: found through the bundle layout (../dataset/penguins.csv).
+    return { run, script: writeNotebookScript(generateNotebook(run.input), '', penguins.csv) }
+  },
+  gbdt: async () => {
+    const run = await runEngine(penguins, {
+      family: 'gbdt',
+      // Fewer boosting rounds keep the Python side quick on a busy machine.
+      hyperparameters: { max_iter: 30 },
+      withRecipe: false,
+      preprocessing: { numericImputation: 'indicator', scaling: 'minmax', maxOneHotLevels: 2 },
+      featureEngineering: { logTransform: true, skewThreshold: 0.2, interactions: true, interactionTopK: 3 },
+    })
+    const notebook = generateNotebook({ ...run.input, dataPath: penguins.csv })
+    return { run, script: writeNotebookScript(notebook, 'print("RECIPE_JSON=" + json.dumps(recipe))') }
+  },
+  events: async () => {
+    const run = await runEngine(events, {
+      family: 'linear',
+      withRecipe: false,
+      preprocessing: { numericImputation: 'mean', encoding: 'frequency' },
+      featureEngineering: { logTransform: true, interactions: true, interactionTopK: 3 },
+    })
+    const extra = [
+      'print("RECIPE_JSON=" + json.dumps(recipe))',
+      `for variant in ${py(preprocessingVariants)}:`,
+      '    print("VARIANT_JSON=" + json.dumps(fit_preprocessing(frame, feature_columns, COLUMN_KINDS, train_rows, variant)))',
+    ].join('\n')
+    return {
+      run,
+      script: writeNotebookScript(generateNotebook({ ...run.input, dataPath: events.csv }), extra),
+    }
+  },
+}
+type PythonCase = keyof typeof pythonCases
+
+let pythonRuns: Promise<Record<PythonCase, { run: EngineRun; stdout: string }>> | undefined
+
+/** Every Python case's engine run and notebook output (computed once, on first use). */
+function pythonResult(name: PythonCase): Promise<{ run: EngineRun; stdout: string }> {
+  pythonRuns ??= (async () => {
+    const names = Object.keys(pythonCases) as PythonCase[]
+    const prepared: { run: EngineRun; script: string }[] = []
+    for (const key of names) prepared.push(await pythonCases[key]())
+    const outputs = executeScripts(prepared.map((p) => p.script))
+    return Object.fromEntries(
+      names.map((key, i) => [key, { run: prepared[i].run, stdout: outputs[i] }]),
+    ) as Record<PythonCase, { run: EngineRun; stdout: string }>
+  })()
+  return pythonRuns.then((all) => all[name])
 }
 
 describe('generated notebook', () => {
@@ -344,9 +443,10 @@ describe('generated notebook', () => {
   it.skipIf(!pythonPath)(
     'runs as is with pandas + scikit-learn and matches a logistic run within 2 accuracy points',
     async () => {
-      const { input, outcome } = await runEngine(penguins, { family: 'logistic', withRecipe: true })
-      // DATA_PATH left at its default: found through the bundle layout (../dataset/penguins.csv).
-      const stdout = executeNotebook(generateNotebook(input), '', penguins.csv)
+      const {
+        run: { outcome },
+        stdout,
+      } = await pythonResult('logistic')
       const table = metricTable(stdout)
       expect(Object.keys(table)).toEqual(['accuracy', 'balanced_accuracy', 'f1_macro', 'roc_auc', 'log_loss'])
       const [sklearn, run] = table.accuracy
@@ -360,24 +460,11 @@ describe('generated notebook', () => {
   it.skipIf(!pythonPath)(
     're-fits the same feature recipe from the block settings (indicator, log, interactions) and matches a gbdt run',
     async () => {
-      const { input, outcome } = await runEngine(penguins, {
-        family: 'gbdt',
-        // Fewer boosting rounds keep the Python side quick on a busy machine.
-        hyperparameters: { max_iter: 30 },
-        withRecipe: false,
-        preprocessing: { numericImputation: 'indicator', scaling: 'minmax', maxOneHotLevels: 2 },
-        featureEngineering: {
-          logTransform: true,
-          skewThreshold: 0.2,
-          interactions: true,
-          interactionTopK: 3,
-        },
-      })
-      const stdout = executeNotebook(
-        generateNotebook({ ...input, dataPath: fixturePath('penguins.csv') }),
-        'print("RECIPE_JSON=" + json.dumps(recipe))',
-      )
-      const recipe = JSON.parse(stdout.split('RECIPE_JSON=')[1]) as FeatureRecipe
+      const {
+        run: { outcome },
+        stdout,
+      } = await pythonResult('gbdt')
+      const recipe = JSON.parse(stdout.split('RECIPE_JSON=')[1].split('\n')[0]) as FeatureRecipe
       const expected = outcome.featureRecipe!
       expect(expected.steps.map((s) => s.kind)).toEqual(
         expect.arrayContaining(['missing_indicator', 'onehot', 'interaction']),
@@ -395,12 +482,10 @@ describe('generated notebook', () => {
   it.skipIf(!pythonPath)(
     'handles datetime, boolean, "NA" and skewed columns in a regression run, and every encoding, as the engine does',
     async () => {
-      const { input, outcome, frame } = await runEngine(events, {
-        family: 'linear',
-        withRecipe: false,
-        preprocessing: { numericImputation: 'mean', encoding: 'frequency' },
-        featureEngineering: { logTransform: true, interactions: true, interactionTopK: 3 },
-      })
+      const {
+        run: { input, outcome, frame },
+        stdout,
+      } = await pythonResult('events')
       expect(input.columns.map((c) => c.kind)).toEqual([
         'datetime',
         'boolean',
@@ -409,30 +494,7 @@ describe('generated notebook', () => {
         'categorical',
         'numeric',
       ])
-      const variants: PreprocessingConfig[] = [
-        {
-          ...defaultPreprocessingConfig(),
-          encoding: 'ordinal',
-          numericImputation: 'most_frequent',
-          scaling: 'minmax',
-        },
-        {
-          ...defaultPreprocessingConfig(),
-          categoricalImputation: 'constant',
-          numericImputation: 'constant',
-          numericFillValue: -1,
-          scaling: 'none',
-          maxOneHotLevels: 3,
-        },
-      ]
-      const stdout = executeNotebook(
-        generateNotebook({ ...input, dataPath: events.csv }),
-        [
-          'print("RECIPE_JSON=" + json.dumps(recipe))',
-          `for variant in ${py(variants)}:`,
-          '    print("VARIANT_JSON=" + json.dumps(fit_preprocessing(frame, feature_columns, COLUMN_KINDS, train_rows, variant)))',
-        ].join('\n'),
-      )
+      const variants = preprocessingVariants
       const recipe = JSON.parse(stdout.split('RECIPE_JSON=')[1].split('\n')[0]) as FeatureRecipe
       const expected = outcome.featureRecipe!
       expect(expected.steps.filter((s) => s.kind === 'datetime_part').length).toBeGreaterThanOrEqual(4)
