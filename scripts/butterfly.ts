@@ -1,28 +1,63 @@
 /**
- * Butterfly's headless command line: `npx tsx scripts/butterfly.ts run --data FILE --target COL --out RESULT.json …`.
- * A thin wrapper over runHeadless (scripts/lib/headless.ts); prints one line on failure and exits non-zero
- * (2 for bad arguments, 1 for bad data or a failed run).
+ * Butterfly's headless command line (`npm run butterfly -- <command> …`):
+ * - `run --data FILE --target COL --out RESULT.json [--bundle RUN.butterfly.zip [--include-data]] …`
+ * - `verify RUN.butterfly.zip [--rerun] [--data FILE]`: checks every hash; with --rerun executes the run
+ *   again and compares its metrics exactly
+ * - `predict --model model-package.json|RUN.butterfly.zip --data NEW.csv --out PRED.csv`
+ * Thin wrappers over scripts/lib; prints one line on failure and exits non-zero (2 for bad arguments,
+ * 1 for bad data, a failed run, a rejected bundle or a metric that does not reproduce).
  */
+import { errorMessage } from '../src/domain/errors.ts'
 import { parseArgs, runHeadless, UsageError, usage } from './lib/headless.ts'
+import { verifyBundleFile } from './lib/headlessBundle.ts'
+import { parsePredictArgs, parseVerifyArgs, runPredict } from './lib/headlessPredict.ts'
 
-async function main(): Promise<number> {
-  let args: ReturnType<typeof parseArgs>
+const say = (line: string) => process.stderr.write(`${line}\n`)
+
+function parsed<T>(parse: () => T): T | undefined {
   try {
-    args = parseArgs(process.argv.slice(2))
+    return parse()
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
     process.stderr.write(`butterfly: ${error.message}\n${usage}\n`)
-    return 2
+    return undefined
   }
-  const outcome = await runHeadless(args, { onMessage: (line) => process.stderr.write(`${line}\n`) })
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'verify') {
+    const args = parsed(() => parseVerifyArgs(argv))
+    if (!args) return 2
+    const result = await verifyBundleFile(args.bundle, {
+      rerun: args.rerun,
+      ...(args.data ? { data: args.data } : {}),
+      onMessage: (line) => process.stdout.write(`${line}\n`),
+    })
+    return result.exitCode
+  }
+  if (argv[0] === 'predict') {
+    const args = parsed(() => parsePredictArgs(argv))
+    if (!args) return 2
+    try {
+      const { rows } = await runPredict(args, say)
+      say(`done: ${rows} predictions → ${args.out}`)
+      return 0
+    } catch (error) {
+      say(`butterfly: ${errorMessage(error).split('\n')[0]}`)
+      return 1
+    }
+  }
+  const args = parsed(() => parseArgs(argv))
+  if (!args) return 2
+  const outcome = await runHeadless(args, { onMessage: say })
   if (outcome.exitCode !== 0) {
-    process.stderr.write(`butterfly: ${outcome.message}\n`)
+    say(`butterfly: ${outcome.message}`)
     return outcome.exitCode
   }
   const metrics = outcome.result.metrics as Record<string, number | null>
   const metric = outcome.outcome.task.metric
-  process.stderr.write(`done: ${metric} = ${metrics[metric]} → ${args.out}\n`)
+  say(`done: ${metric} = ${metrics[metric]} → ${args.out}`)
   return 0
 }
 
-process.exitCode = await main()
+process.exitCode = await main(process.argv.slice(2))

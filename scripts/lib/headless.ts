@@ -28,6 +28,7 @@ import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../../sr
 import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
 import { executePipeline } from '../../src/engine/pipeline/executor.ts'
 import { detectTask } from '../../src/engine/pipeline/taskDetection.ts'
+import { newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
 import { loadTable } from './loadTable.ts'
 
 /** Parsed `run` arguments. */
@@ -48,6 +49,10 @@ export interface HeadlessArgs {
   backend?: 'cpu' | 'wasm'
   /** `KIND=FILE.js` pairs, in the order given. */
   hooks: { kind: string; file: string }[]
+  /** Write a run bundle (`.butterfly.zip`) like the app's export. */
+  bundle?: string
+  /** Put the data file in the bundle. */
+  includeData?: boolean
 }
 
 export interface HeadlessOptions {
@@ -63,7 +68,7 @@ export type HeadlessResult =
   | { exitCode: 1 | 2; message: string }
 
 export const usage =
-  'usage: butterfly run --data FILE --target COL --out RESULT.json [--task binary|multiclass|regression] [--split SPLIT.json] [--model FAMILY] [--pipeline PIPELINE.json] [--seed N] [--predictions PRED.csv] [--backend cpu|wasm] [--hook KIND=FILE.js]...'
+  'usage: butterfly run --data FILE --target COL --out RESULT.json [--task binary|multiclass|regression] [--split SPLIT.json] [--model FAMILY] [--pipeline PIPELINE.json] [--seed N] [--predictions PRED.csv] [--backend cpu|wasm] [--hook KIND=FILE.js]... [--bundle RUN.butterfly.zip [--include-data]]\n       butterfly verify RUN.butterfly.zip [--rerun] [--data FILE]\n       butterfly predict --model MODEL (model-package.json or RUN.butterfly.zip) --data FILE --out PRED.csv'
 
 /** Thrown for bad command-line arguments (exit code 2). */
 export class UsageError extends Error {
@@ -74,7 +79,9 @@ export class UsageError extends Error {
 export function parseArgs(argv: readonly string[]): HeadlessArgs {
   if (argv[0] !== 'run')
     throw new UsageError(
-      argv.length === 0 ? 'missing command (expected: run)' : `unknown command '${argv[0]}' (expected: run)`,
+      argv.length === 0
+        ? 'missing command (expected: run, verify, predict)'
+        : `unknown command '${argv[0]}' (expected: run, verify, predict)`,
     )
   const values: Record<string, string> = {}
   const hooks: HeadlessArgs['hooks'] = []
@@ -90,9 +97,15 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs {
     '--predictions',
     '--backend',
     '--hook',
+    '--bundle',
   ]
+  let includeData = false
   for (let i = 1; i < argv.length; i++) {
     const flag = argv[i]
+    if (flag === '--include-data') {
+      includeData = true
+      continue
+    }
     if (!known.includes(flag)) throw new UsageError(`unknown argument '${flag}'`)
     const value = argv[i + 1]
     if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`)
@@ -119,6 +132,7 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs {
     if (!/^\d+$/.test(seedText) || seed > 0xffffffff)
       throw new UsageError(`--seed must be an integer from 0 to 4294967295, got '${seedText}'`)
   }
+  if (includeData && values['--bundle'] === undefined) throw new UsageError('--include-data needs --bundle')
   const backend = values['--backend']
   if (backend !== undefined && backend !== 'cpu' && backend !== 'wasm')
     throw new UsageError(`--backend must be cpu or wasm, got '${backend}'`)
@@ -134,6 +148,7 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs {
     ...(values['--predictions'] ? { predictions: values['--predictions'] } : {}),
     ...(backend ? { backend: backend as 'cpu' | 'wasm' } : {}),
     hooks,
+    ...(values['--bundle'] ? { bundle: values['--bundle'], includeData } : {}),
   }
 }
 
@@ -236,7 +251,8 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   })
   const testIndices = args.split ? await readSplit(args.split) : undefined
 
-  const pipelineId = newId('pipeline')
+  const ids = newHeadlessIds()
+  const { pipelineId } = ids
   const blocks = createDefaultPipelineBlocks()
   const globalConfig = {
     ...createDefaultGlobalConfig(),
@@ -303,17 +319,18 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   const pipeline: Pipeline = {
     schemaVersion: 1,
     id: pipelineId,
-    experimentId: newId('experiment'),
+    experimentId: ids.experimentId,
     blocks,
     globalConfig,
     versionHash: await computePipelineVersionHash({ blocks, globalConfig }, hooks, task),
     updatedAt: 0,
   }
   const datasetHash = await sha256(loaded.bytes)
-  const snapshot = await createSnapshot({ pipeline, hooks, task, datasetId: newId('dataset'), datasetHash })
+  const snapshot = await createSnapshot({ pipeline, hooks, task, datasetId: ids.datasetId, datasetHash })
   say(
     `task ${task.taskType}, target '${task.target}', metric ${task.metric}; backend ${globalConfig.backend}; seed ${globalConfig.seed}`,
   )
+  const startedAt = Date.now()
   let lastBlock = ''
   const hookRunner = options.hookRunner ?? (hooks.length > 0 ? new HookSandbox() : undefined)
   const outcome = await executePipeline(snapshot, loaded.frame, {
@@ -364,5 +381,19 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   }
   await writeFile(args.out, `${JSON.stringify(result, null, 2)}\n`)
   if (args.predictions) await writeFile(args.predictions, predictionsCsv(outcome))
+  if (args.bundle) {
+    const bundle = await writeHeadlessBundle({
+      ids,
+      snapshot,
+      outcome,
+      data: { path: args.data, table: loaded, hash: datasetHash },
+      startedAt,
+      endedAt: Date.now(),
+      includeData: args.includeData ?? false,
+      onMessage: say,
+    })
+    await writeFile(args.bundle, bundle)
+    say(`bundle: ${args.bundle} (${bundle.byteLength} bytes${args.includeData ? ', data included' : ''})`)
+  }
   return { exitCode: 0, result, outcome }
 }

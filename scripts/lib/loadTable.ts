@@ -191,12 +191,22 @@ export async function loadTable(
       `Cannot read data file '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     )
   }
-  if (bytes.length === 0) throw new ValidationError('empty-file', `Data file '${path}' is empty`)
+  return loadTableBytes(bytes, format, path, hints)
+}
+
+/** Reads a table's bytes (e.g. a bundle's dataset file); `name` is for messages only. */
+export async function loadTableBytes(
+  bytes: Uint8Array,
+  format: LoadedTable['format'],
+  name: string,
+  hints: Record<string, ColumnTypeHint> = {},
+): Promise<LoadedTable> {
+  if (bytes.length === 0) throw new ValidationError('empty-file', `Data file '${name}' is empty`)
   const frame =
     format === 'parquet'
       ? await loadParquet(bytes, hints)
       : await loadDelimited(bytes, format === 'tsv' ? '\t' : ',', hints)
   if (frame.nRows === 0)
-    throw new ValidationError('header-only', `Data file '${path}' has a header but no rows`)
+    throw new ValidationError('header-only', `Data file '${name}' has a header but no rows`)
   return { frame, bytes, format }
 }

@@ -135,7 +135,7 @@ describe('butterfly run (headless)', () => {
   })
 
   it('rejects bad arguments with exit code 2 and a one-line message', () => {
-    expect(() => parseArgs(['train'])).toThrow("unknown command 'train' (expected: run)")
+    expect(() => parseArgs(['train'])).toThrow("unknown command 'train' (expected: run, verify, predict)")
     expect(() => parseArgs(['run', '--data', 'x.csv', '--target', 'y'])).toThrow('missing --out')
     expect(() =>
       parseArgs(['run', '--data', 'x.csv', '--target', 'y', '--out', 'o', '--task', 'ranking']),

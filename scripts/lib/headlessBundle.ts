@@ -1,0 +1,465 @@
+/**
+ * Run bundles from the command line: `run --bundle` builds the same records the app stores for a
+ * completed run (dataset, experiment, run, models, artifacts: model file, model package, metrics.json,
+ * run.log, test-predictions.csv) in memory and writes them with the app's bundle writer; `verify`
+ * checks a bundle with the app's reader and, with `--rerun`, executes its snapshot again on its data,
+ * with its seed and test rows, and compares every metric exactly.
+ */
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import type { Artifact, ArtifactType } from '../../src/domain/artifact.ts'
+import { artifactBlobPath } from '../../src/domain/artifact.ts'
+import type { Dataset } from '../../src/domain/dataset.ts'
+import { datasetBlobPath } from '../../src/domain/dataset.ts'
+import { errorMessage, ValidationError } from '../../src/domain/errors.ts'
+import type { Experiment } from '../../src/domain/experiment.ts'
+import type { Sha256Hex } from '../../src/domain/hash.ts'
+import { sha256 } from '../../src/domain/hash.ts'
+import type { DatasetId, ExperimentId, PipelineId, RunId, WorkspaceId } from '../../src/domain/ids.ts'
+import { newId } from '../../src/domain/ids.ts'
+import { deriveLineage } from '../../src/domain/lineage.ts'
+import type { ModelRecord } from '../../src/domain/model.ts'
+import type { PipelineSnapshot } from '../../src/domain/pipeline.ts'
+import { completeRun, createRun } from '../../src/domain/run.ts'
+import type { DataFrame } from '../../src/engine/frame.ts'
+import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
+import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
+import { executePipeline } from '../../src/engine/pipeline/executor.ts'
+import { createModelPackage, modelPackageFileName } from '../../src/engine/predict/modelPackage.ts'
+import type { VerifiedBundle } from '../../src/storage/bundle/readBundle.ts'
+import { readRunBundle, summarizeBundle } from '../../src/storage/bundle/readBundle.ts'
+import { writeRunBundle } from '../../src/storage/bundle/writeBundle.ts'
+import type { LoadedTable } from './loadTable.ts'
+import { formatOf, loadTableBytes } from './loadTable.ts'
+
+/** Ids fixed before a headless run starts, so its snapshot and its records agree. */
+export interface HeadlessIds {
+  workspaceId: WorkspaceId
+  datasetId: DatasetId
+  experimentId: ExperimentId
+  pipelineId: PipelineId
+  runId: RunId
+}
+
+export function newHeadlessIds(): HeadlessIds {
+  return {
+    workspaceId: newId('workspace'),
+    datasetId: newId('dataset'),
+    experimentId: newId('experiment'),
+    pipelineId: newId('pipeline'),
+    runId: newId('run'),
+  }
+}
+
+/** What a finished headless run hands to {@link writeHeadlessBundle}. */
+export interface HeadlessBundleInput {
+  ids: HeadlessIds
+  snapshot: PipelineSnapshot
+  outcome: RunOutcome
+  /** The loaded data file and its path. */
+  data: { path: string; table: LoadedTable; hash: Sha256Hex }
+  startedAt: number
+  endedAt: number
+  includeData: boolean
+  /** Warnings (e.g. why no model package could be made). */
+  onMessage?: (line: string) => void
+}
+
+const encode = (text: string) => new TextEncoder().encode(text)
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>)
+  return value
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
+
+/** The app's test-predictions.csv: row,y_true,y_pred then proba_<class> per class. */
+export function testPredictionsCsv(outcome: RunOutcome): string {
+  const p = outcome.predictions
+  if (!p) return ''
+  const classes = p.classes ?? []
+  const lines = [['row', 'y_true', 'y_pred', ...classes.map((c) => `proba_${c}`)].map(csvField).join(',')]
+  const label = (v: number) => (classes.length ? (classes[v] ?? '') : String(v))
+  for (let i = 0; i < p.rows.length; i++) {
+    const fields = [String(p.rows[i]), label(p.yTrue[i]), label(p.yPred[i])]
+    for (let k = 0; k < classes.length; k++) fields.push(String(p.proba?.[i * classes.length + k] ?? ''))
+    lines.push(fields.map(csvField).join(','))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function datasetRecord(ids: HeadlessIds, data: HeadlessBundleInput['data'], now: number): Dataset {
+  const { frame, bytes, format } = data.table
+  return {
+    schemaVersion: 1,
+    id: ids.datasetId,
+    workspaceId: ids.workspaceId,
+    name: basename(data.path).replace(/\.(csv|tsv|tab|parquet)$/i, ''),
+    version: 1,
+    sourcePath: basename(data.path),
+    sourceFormat: format,
+    byteSize: bytes.byteLength,
+    hash: data.hash,
+    schema: frame.columns.map((c) => ({
+      name: c.name,
+      physicalType: c.type === 'numeric' ? 'DOUBLE' : 'VARCHAR',
+      kind: c.kind,
+    })),
+    rowCount: frame.nRows,
+    profile: [],
+    blobPath: datasetBlobPath(data.hash, format),
+    ...(format === 'csv'
+      ? { delimiter: ',' as const }
+      : format === 'tsv'
+        ? { delimiter: '\t' as const }
+        : {}),
+    importedAt: now,
+  }
+}
+
+/**
+ * The records and files the app would store for this run, then the bundle bytes from the app's bundle
+ * writer (dataset file included when asked).
+ */
+export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<Uint8Array> {
+  const { ids, snapshot, outcome, data } = input
+  const now = input.endedAt
+  const dataset = datasetRecord(ids, data, input.startedAt)
+  const experiment: Experiment = {
+    schemaVersion: 1,
+    id: ids.experimentId,
+    workspaceId: ids.workspaceId,
+    name: `${dataset.name} → ${snapshot.task.target}`,
+    datasetId: ids.datasetId,
+    pipelineId: ids.pipelineId,
+    task: snapshot.task,
+    createdAt: input.startedAt,
+    updatedAt: input.startedAt,
+  }
+  const running = createRun({
+    id: ids.runId,
+    workspaceId: ids.workspaceId,
+    number: 1,
+    snapshot,
+    now: input.startedAt,
+  })
+  const blobs = new Map<string, Uint8Array>()
+  blobs.set(dataset.blobPath, data.table.bytes)
+  const artifacts: Artifact[] = []
+  const models: ModelRecord[] = []
+  const modelId = newId('model')
+  const addArtifact = async (
+    type: ArtifactType,
+    fileName: string,
+    mediaType: string,
+    bytes: Uint8Array,
+    metadata: Record<string, unknown> = {},
+  ) => {
+    const path = artifactBlobPath(running.id, fileName)
+    blobs.set(path, bytes)
+    const artifact: Artifact = {
+      schemaVersion: 1,
+      id: newId('artifact'),
+      runId: running.id,
+      ...(type === 'model' ? { modelId } : {}),
+      type,
+      fileName,
+      path,
+      mediaType,
+      byteSize: bytes.byteLength,
+      sha256: await sha256(bytes),
+      metadata,
+      createdAt: now,
+    }
+    artifacts.push(artifact)
+    return artifact
+  }
+
+  if (outcome.model) {
+    const bytes = outcome.model.bytes
+    const isJson = bytes[0] === 0x7b
+    const modelArtifacts = [
+      await addArtifact(
+        'model',
+        `model-${outcome.model.family}.${isJson ? 'json' : 'bin'}`,
+        isJson ? 'application/json' : 'application/octet-stream',
+        bytes,
+        { family: outcome.model.family, framework: outcome.model.framework },
+      ),
+    ]
+    try {
+      const packageBytes = createModelPackage({
+        task: outcome.task,
+        model: outcome.model,
+        featureRecipe: outcome.featureRecipe,
+        featuresAlteredByHook: outcome.featuresAlteredByHook,
+        featureNames: outcome.featureNames,
+        ...(outcome.predictions?.classes ? { classes: outcome.predictions.classes } : {}),
+        trainingColumns: data.table.frame.columns,
+        hookKinds: snapshot.blocks.flatMap((b) => b.hooks.map((h) => h.kind)),
+        provenance: {
+          runId: running.id,
+          datasetHash: data.hash,
+          snapshotHash: snapshot.hash,
+          seed: snapshot.globalConfig.seed,
+        },
+        now,
+      })
+      modelArtifacts.push(
+        await addArtifact('model', modelPackageFileName, 'application/json', packageBytes, {
+          format: 'butterfly/model-package',
+          version: 1,
+        }),
+      )
+    } catch (error) {
+      input.onMessage?.(`no model package: ${errorMessage(error)}`)
+    }
+    models.push({
+      schemaVersion: 1,
+      id: modelId,
+      runId: running.id,
+      family: outcome.model.family,
+      framework: outcome.model.framework,
+      hyperparameters: outcome.model.hyperparameters,
+      trainingMetadata: { ...outcome.model.trainingMetadata, backend: outcome.backend },
+      role: 'chosen',
+      validationScore: outcome.leaderboard.find((entry) => entry.chosen)?.validationScore,
+      artifactIds: modelArtifacts.map((a) => a.id),
+      createdAt: now,
+    })
+  }
+  for (const entry of outcome.leaderboard) {
+    if (entry.chosen && outcome.model) continue
+    models.push({
+      schemaVersion: 1,
+      id: newId('model'),
+      runId: running.id,
+      family: entry.family,
+      framework:
+        entry.family === 'gbdt' || entry.family === 'rf' || entry.family === 'tree'
+          ? 'butterfly-trees'
+          : 'tfjs',
+      hyperparameters: entry.hyperparameters,
+      trainingMetadata: { fitSeconds: entry.fitSeconds, foldScores: entry.foldScores },
+      role: 'candidate',
+      ...(Number.isFinite(entry.validationScore) ? { validationScore: entry.validationScore } : {}),
+      artifactIds: [],
+      createdAt: now,
+    })
+  }
+  const report = {
+    run: running.id,
+    lineage: deriveLineage({ ...running, backend: outcome.backend }),
+    task: outcome.task,
+    metrics: outcome.metrics,
+    report: outcome.report,
+    leaderboard: outcome.leaderboard.map((e) => ({
+      ...e,
+      validationScore: Number.isFinite(e.validationScore) ? e.validationScore : null,
+    })),
+    featureNames: outcome.featureNames,
+    importances: outcome.importances ?? null,
+    trainingCurve: outcome.trainingCurve ?? null,
+    timings: outcome.timings,
+    droppedRows: outcome.droppedRows,
+  }
+  await addArtifact(
+    'metrics-json',
+    'metrics.json',
+    'application/json',
+    encode(JSON.stringify(report, jsonSafe, 1)),
+  )
+  await addArtifact(
+    'log',
+    'run.log',
+    'application/x-ndjson',
+    encode(outcome.logs.map((entry) => JSON.stringify(entry)).join('\n')),
+  )
+  if (outcome.predictions)
+    await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(testPredictionsCsv(outcome)))
+
+  const run = completeRun(running, {
+    metrics: outcome.metrics,
+    model: outcome.model
+      ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
+      : undefined,
+    blockTimings: outcome.blockTimings,
+    logs: outcome.logs,
+    modelIds: models.filter((m) => m.role === 'chosen').map((m) => m.id),
+    artifactIds: artifacts.map((a) => a.id),
+    backend: outcome.backend,
+    now,
+  })
+  const blob = await writeRunBundle({
+    run,
+    experiment,
+    dataset,
+    models,
+    artifacts,
+    includeDataset: input.includeData,
+    app: { name: 'butterfly', version: await appVersion() },
+    environment: { tfBackend: outcome.backend, userAgent: `node ${process.version}` },
+    readFile: async (path) => {
+      const bytes = blobs.get(path)
+      if (!bytes) throw new Error(`No file ${path}`)
+      return bytes
+    },
+    now,
+  })
+  return new Uint8Array(await blob.arrayBuffer())
+}
+
+async function appVersion(): Promise<string> {
+  try {
+    const json = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'))
+    return String(json.version)
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** One metric of a rerun, compared exactly with the recorded value (NaN equals NaN). */
+export interface MetricComparison {
+  name: string
+  recorded: number | undefined
+  rerun: number | undefined
+  match: boolean
+}
+
+/** The result of `verify`: exit code 0 when every check passed, with the report lines. */
+export interface VerifyResult {
+  exitCode: 0 | 1
+  lines: string[]
+  /** Per metric, when `--rerun` ran. */
+  comparisons?: MetricComparison[]
+}
+
+export interface VerifyOptions {
+  rerun?: boolean
+  /** Data file to rerun on instead of the bundled dataset. */
+  data?: string
+  onMessage?: (line: string) => void
+}
+
+/** Input rows of the run's test split, from its test-predictions.csv (first column). */
+async function testRowsOf(bundle: VerifiedBundle): Promise<number[] | undefined> {
+  const artifact = bundle.artifacts.find(
+    (a) => a.type === 'predictions' && a.fileName === 'test-predictions.csv',
+  )
+  const blob = artifact ? bundle.artifactFiles.get(artifact.id) : undefined
+  if (!blob) return undefined
+  const lines = (await blob.text()).split('\n').filter((l) => l !== '')
+  return lines.slice(1).map((line) => Number(line.slice(0, line.indexOf(','))))
+}
+
+function formatMetric(value: number | undefined): string {
+  return value === undefined ? '(none)' : String(value)
+}
+
+/**
+ * Verifies a bundle file: every hash and record (the app's bundle reader), then with `rerun` executes
+ * the snapshot again on the bundled dataset (or `data`), with the run's seed and test rows, and
+ * compares every metric exactly. Never throws for expected failures; they become exit code 1 with
+ * the reason in the last line.
+ */
+export async function verifyBundleFile(path: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const lines: string[] = []
+  const say = (line: string) => {
+    lines.push(line)
+    options.onMessage?.(line)
+  }
+  let bundle: VerifiedBundle
+  try {
+    bundle = await readRunBundle(new Uint8Array(await readFile(path)))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    say(`REJECTED: ${code === 'ENOENT' ? `cannot read '${path}'` : errorMessage(error)}`)
+    return { exitCode: 1, lines }
+  }
+  const summary = summarizeBundle(bundle)
+  say(
+    `verified ${basename(path)}: ${summary.fileCount} files (${summary.totalBytes} bytes), every SHA-256 matches; run ${summary.run.number} of '${summary.experiment.name}', ${summary.model?.family ?? 'no model'}, snapshot ${summary.snapshotHash.slice(0, 12)}…, dataset ${summary.dataset.hash.slice(0, 12)}…${summary.dataset.included ? ' (included)' : ' (not included)'}`,
+  )
+  if (!options.rerun) return { exitCode: 0, lines }
+  try {
+    const comparisons = await rerunBundle(bundle, options, say)
+    const width = Math.max(...comparisons.map((c) => c.name.length))
+    for (const c of comparisons)
+      say(
+        `${c.name.padEnd(width)}  ${c.match ? 'match   ' : 'MISMATCH'}  recorded ${formatMetric(c.recorded)}  rerun ${formatMetric(c.rerun)}`,
+      )
+    const mismatches = comparisons.filter((c) => !c.match).length
+    say(
+      mismatches === 0
+        ? `rerun reproduces all ${comparisons.length} metrics exactly`
+        : `rerun differs on ${mismatches} of ${comparisons.length} metrics`,
+    )
+    return { exitCode: mismatches === 0 ? 0 : 1, lines, comparisons }
+  } catch (error) {
+    say(`RERUN FAILED: ${errorMessage(error).split('\n')[0]}`)
+    return { exitCode: 1, lines }
+  }
+}
+
+async function rerunBundle(
+  bundle: VerifiedBundle,
+  options: VerifyOptions,
+  say: (line: string) => void,
+): Promise<MetricComparison[]> {
+  const { snapshot, run } = bundle
+  let table: LoadedTable
+  const hints: Record<string, 'categorical'> =
+    snapshot.task.taskType === 'regression' ? {} : { [snapshot.task.target]: 'categorical' }
+  if (options.data) {
+    let bytes: Uint8Array
+    try {
+      bytes = new Uint8Array(await readFile(options.data))
+    } catch (error) {
+      throw new ValidationError(
+        'invalid-argument',
+        `Cannot read data file '${options.data}': ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
+      )
+    }
+    if ((await sha256(bytes)) !== run.datasetHash)
+      say(
+        `warning: '${basename(options.data)}' is not the run's dataset (its SHA-256 differs); metrics may differ`,
+      )
+    table = await loadTableBytes(bytes, formatOf(options.data), options.data, hints)
+  } else {
+    if (!bundle.datasetFile)
+      throw new ValidationError(
+        'invalid-argument',
+        'The bundle does not include its dataset; pass --data FILE (the run was made on dataset ' +
+          `${run.datasetHash.slice(0, 12)}…)`,
+      )
+    const { name, blob } = bundle.datasetFile
+    table = await loadTableBytes(new Uint8Array(await blob.arrayBuffer()), formatOf(name), name, hints)
+  }
+  const testIndices = await testRowsOf(bundle)
+  say(
+    `rerunning snapshot ${snapshot.hash.slice(0, 12)}… with seed ${snapshot.globalConfig.seed} on ${table.frame.nRows} rows${testIndices ? ` and the run's ${testIndices.length} test rows` : ''}`,
+  )
+  const hasHooks = snapshot.blocks.some((b) => b.hooks.length > 0)
+  const outcome = await executePipeline(snapshot, table.frame as DataFrame, {
+    ...(hasHooks ? { hookRunner: new HookSandbox() } : {}),
+    ...(testIndices ? { testIndices } : {}),
+  })
+  if (run.backend && outcome.backend !== run.backend)
+    say(`warning: the run used the ${run.backend} backend, this rerun ${outcome.backend}`)
+  const recorded = run.metrics ?? {}
+  const names = [...new Set([...Object.keys(recorded), ...Object.keys(outcome.metrics)])]
+  return names.map((name) => {
+    const a = recorded[name]
+    const b = outcome.metrics[name]
+    return {
+      name,
+      recorded: a,
+      rerun: b,
+      match: a !== undefined && b !== undefined && (a === b || (Number.isNaN(a) && Number.isNaN(b))),
+    }
+  })
+}

@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parseArgs, runHeadless } from '../../../scripts/lib/headless.ts'
+import { verifyBundleFile } from '../../../scripts/lib/headlessBundle.ts'
+import { parsePredictArgs, parseVerifyArgs, runPredict } from '../../../scripts/lib/headlessPredict.ts'
+import { parseModelPackage } from '../../../src/engine/predict/modelPackage.ts'
+import { readRunBundle } from '../../../src/storage/bundle/readBundle.ts'
+import { fixturePath } from '../../fixtures/engine/readFixture.ts'
+
+let dir: string
+const penguins = fixturePath('penguins.csv')
+const split = fixturePath('penguins.split.json')
+const testRows = JSON.parse(readFileSync(split, 'utf8')).holdout.test_indices as number[]
+let withData: string
+let withoutData: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'butterfly-bundle-cli-'))
+  withData = join(dir, 'run.butterfly.zip')
+  withoutData = join(dir, 'bare.butterfly.zip')
+  const args = (bundle: string, ...extra: string[]) =>
+    parseArgs([
+      'run',
+      '--data',
+      penguins,
+      '--target',
+      'species',
+      '--split',
+      split,
+      '--model',
+      'logistic',
+      '--out',
+      join(dir, 'result.json'),
+      '--bundle',
+      bundle,
+      ...extra,
+    ])
+  const first = await runHeadless(args(withData, '--include-data'))
+  expect(first.exitCode === 0 || first.message).toBe(true)
+  const second = await runHeadless(args(withoutData))
+  expect(second.exitCode === 0 || second.message).toBe(true)
+}, 120_000)
+
+describe('butterfly run --bundle / verify / predict', () => {
+  it('writes a bundle the app reader verifies, with the same artifacts as the app plus the model package', async () => {
+    const bundle = await readRunBundle(new Uint8Array(readFileSync(withData)))
+    expect(bundle.artifacts.map((a) => a.fileName).sort()).toEqual([
+      'metrics.json',
+      'model-logistic.bin',
+      'model-package.json',
+      'run.log',
+      'test-predictions.csv',
+    ])
+    expect(bundle.datasetFile?.name).toBe('penguins.csv')
+    expect(new Uint8Array(await bundle.datasetFile!.blob.arrayBuffer())).toEqual(
+      new Uint8Array(readFileSync(penguins)),
+    )
+    expect(bundle.run.status).toBe('completed')
+    expect(bundle.run.metrics?.accuracy).toBe(1)
+    expect(bundle.manifest.environment.userAgent).toMatch(/^node v\d+/)
+    const chosen = bundle.models.find((m) => m.role === 'chosen')!
+    expect(chosen.artifactIds).toHaveLength(2)
+    const pkgArtifact = bundle.artifacts.find((a) => a.fileName === 'model-package.json')!
+    const pkg = parseModelPackage(
+      new Uint8Array(await bundle.artifactFiles.get(pkgArtifact.id)!.arrayBuffer()),
+    )
+    expect(pkg.provenance?.runId).toBe(bundle.run.id)
+    expect(pkg.provenance?.snapshotHash).toBe(bundle.snapshot.hash)
+    const csv = await bundle.artifactFiles
+      .get(bundle.artifacts.find((a) => a.type === 'predictions')!.id)!
+      .text()
+    expect(csv.split('\n')[0]).toBe('row,y_true,y_pred,proba_Adelie,proba_Chinstrap,proba_Gentoo')
+    const bare = await readRunBundle(new Uint8Array(readFileSync(withoutData)))
+    expect(bare.datasetFile).toBeUndefined()
+    const verified = await verifyBundleFile(withData)
+    expect(verified.exitCode).toBe(0)
+    expect(verified.lines[0]).toContain('every SHA-256 matches')
+  })
+
+  it('verify --rerun reproduces every metric exactly on the cpu backend', async () => {
+    const result = await verifyBundleFile(withData, { rerun: true })
+    expect(result.exitCode).toBe(0)
+    expect(result.lines[1]).toContain(`the run's ${testRows.length} test rows`)
+    const names = result.comparisons!.map((c) => c.name)
+    expect(names).toEqual(expect.arrayContaining(['accuracy', 'log_loss', 'roc_auc', 'brier']))
+    for (const c of result.comparisons!) {
+      expect(c.match).toBe(true)
+      expect(c.rerun).toBe(c.recorded)
+    }
+    expect(result.lines.at(-1)).toBe(`rerun reproduces all ${names.length} metrics exactly`)
+  }, 60_000)
+
+  it('verify --rerun --data reports MISMATCH with both values when the data differs', async () => {
+    const bare = await verifyBundleFile(withoutData, { rerun: true })
+    expect(bare.exitCode).toBe(1)
+    expect(bare.lines.at(-1)).toContain('The bundle does not include its dataset; pass --data FILE')
+    const lines = readFileSync(penguins, 'utf8').split('\n')
+    const row = testRows[0] + 1
+    const fields = lines[row].split(',')
+    fields[2] = String(Number(fields[2]) + 5) // bill_length_mm of the first test row
+    lines[row] = fields.join(',')
+    const changed = join(dir, 'changed.csv')
+    await writeFile(changed, lines.join('\n'))
+    const result = await verifyBundleFile(withoutData, { rerun: true, data: changed })
+    expect(result.exitCode).toBe(1)
+    expect(result.lines.some((l) => l.startsWith("warning: 'changed.csv' is not the run's dataset"))).toBe(
+      true,
+    )
+    const logLoss = result.comparisons!.find((c) => c.name === 'log_loss')!
+    expect(logLoss.match).toBe(false)
+    expect(logLoss.rerun).not.toBe(logLoss.recorded)
+    expect(result.lines.find((l) => l.startsWith('log_loss'))).toMatch(
+      new RegExp(`MISMATCH\\s+recorded ${logLoss.recorded}\\s+rerun ${logLoss.rerun}`),
+    )
+    expect(result.lines.at(-1)).toMatch(/^rerun differs on \d+ of \d+ metrics$/)
+  }, 60_000)
+
+  it('verify fails naming the file when one byte of it is flipped', async () => {
+    const bytes = new Uint8Array(readFileSync(withData))
+    // Find metrics.json's local header and flip a byte in the middle of its (compressed) data.
+    const name = new TextEncoder().encode('metrics.json')
+    let header = -1
+    for (let i = 0; i < bytes.length - 30 && header < 0; i++) {
+      if (bytes[i] !== 0x50 || bytes[i + 1] !== 0x4b || bytes[i + 2] !== 3 || bytes[i + 3] !== 4) continue
+      const nameLength = bytes[i + 26] | (bytes[i + 27] << 8)
+      if (nameLength === name.length && name.every((b, k) => bytes[i + 30 + k] === b)) header = i
+    }
+    expect(header).toBeGreaterThanOrEqual(0)
+    // Local sizes may be deferred to a data descriptor: the data ends at the next PK signature.
+    const extra = bytes[header + 28] | (bytes[header + 29] << 8)
+    const start = header + 30 + name.length + extra
+    let end = start
+    while (!(bytes[end] === 0x50 && bytes[end + 1] === 0x4b && [1, 3, 7].includes(bytes[end + 2]))) end++
+    expect(end - start).toBeGreaterThan(4)
+    bytes[(start + end) >> 1] ^= 0xff
+    const tampered = join(dir, 'tampered.butterfly.zip')
+    await writeFile(tampered, bytes)
+    const result = await verifyBundleFile(tampered)
+    expect(result.exitCode).toBe(1)
+    expect(result.lines.at(-1)).toMatch(/^REJECTED: .*'metrics\.json'/)
+    const missing = await verifyBundleFile(join(dir, 'nope.zip'))
+    expect(missing.exitCode).toBe(1)
+    expect(missing.lines.at(-1)).toContain("cannot read '")
+  })
+
+  it('predict reads the package from a bundle and writes one row per input row', async () => {
+    const lines = readFileSync(penguins, 'utf8').trim().split('\n')
+    const fresh = join(dir, 'new.csv')
+    // Target column dropped, an extra column added.
+    await writeFile(
+      fresh,
+      `${[...lines.slice(0, 6).map((l, i) => `${l.slice(l.indexOf(',') + 1)},${i === 0 ? 'note' : 'x'}`)].join('\n')}\n`,
+    )
+    const out = join(dir, 'pred.csv')
+    const { rows } = await runPredict(
+      parsePredictArgs(['predict', '--model', withData, '--data', fresh, '--out', out]),
+    )
+    expect(rows).toBe(5)
+    const csv = readFileSync(out, 'utf8').trim().split('\n')
+    expect(csv[0]).toBe('row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo')
+    expect(csv.slice(1).map((l) => l.split(',')[1])).toEqual([
+      'Adelie',
+      'Adelie',
+      'Adelie',
+      'Adelie',
+      'Adelie',
+    ])
+    const noIsland = join(dir, 'no-island.csv')
+    await writeFile(
+      noIsland,
+      lines
+        .map((l) =>
+          l
+            .split(',')
+            .filter((_, j) => j !== 1)
+            .join(','),
+        )
+        .join('\n'),
+    )
+    await expect(
+      runPredict({ model: withData, data: noIsland, out: join(dir, 'never.csv') }),
+    ).rejects.toThrow('Missing columns: island')
+  }, 60_000)
+
+  it('parses verify and predict arguments with one-line reasons', () => {
+    expect(parseVerifyArgs(['verify', 'a.zip', '--rerun', '--data', 'd.csv'])).toEqual({
+      bundle: 'a.zip',
+      rerun: true,
+      data: 'd.csv',
+    })
+    expect(() => parseVerifyArgs(['verify'])).toThrow('verify needs a bundle file')
+    expect(() => parseVerifyArgs(['verify', 'a.zip', '--data', 'd.csv'])).toThrow(
+      '--data is only used with --rerun',
+    )
+    expect(() => parsePredictArgs(['predict', '--model', 'm.json', '--data', 'd.csv'])).toThrow(
+      'missing --out',
+    )
+    expect(() =>
+      parseArgs(['run', '--data', 'x.csv', '--target', 'y', '--out', 'o', '--include-data']),
+    ).toThrow('--include-data needs --bundle')
+  })
+})
