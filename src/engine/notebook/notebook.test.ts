@@ -381,6 +381,10 @@ describe('generated notebook', () => {
     expect(hookCell).toContain('# Hook "note.js" (after_evaluation)')
     expect(hookCell).toContain('#   return ctx')
     expect(hookCell.split('\n').every((line) => line.startsWith('#'))).toBe(true)
+    expect(notebook.cells[0].source.join('')).toContain('This run had 1 hook(s)')
+    expect(notebook.cells[0].source.join('')).not.toContain('A hook changed')
+    const altered = JSON.parse(generateNotebook({ ...input, featuresAlteredByHook: true })) as NotebookJson
+    expect(altered.cells[0].source.join('')).toContain('A hook changed this run’s features')
     // A cell's id is its content hash: changing the run changes the ids of the cells that changed.
     const other = JSON.parse(generateNotebook({ ...input, dataPath: 'elsewhere.csv' })) as NotebookJson
     expect(other.cells[1].id).not.toBe(notebook.cells[1].id)

@@ -38,6 +38,8 @@ export interface NotebookInput {
   runMetrics: Record<string, number>
   /** The run's fitted recipe; when absent the notebook fits it from the block configs. */
   featureRecipe?: FeatureRecipe
+  /** RunOutcome.featuresAlteredByHook: a hook changed the features, so the notebook's differ. */
+  featuresAlteredByHook?: boolean
   /** Free text for the provenance line, e.g. "Butterfly 0.3.0". */
   generator?: string
 }
@@ -84,6 +86,12 @@ export function generateNotebook(input: NotebookInput): string {
         ? [
             '',
             `**This run had ${hooks.length} hook(s).** Hooks are JavaScript; they are listed at the end, not translated.`,
+          ]
+        : []),
+      ...(input.featuresAlteredByHook
+        ? [
+            '',
+            '**A hook changed this run’s features**: the features below are the configured ones, not the hook’s.',
           ]
         : []),
     ].join('\n'),

@@ -36,6 +36,8 @@ export function notebookInputFromRun(input: {
   testRows: readonly number[]
   /** The run's fitted recipe (RunOutcome.featureRecipe), when it was kept; else the notebook re-fits it. */
   featureRecipe?: FeatureRecipe
+  /** RunOutcome.featuresAlteredByHook, when known. */
+  featuresAlteredByHook?: boolean
   /** e.g. "Butterfly 0.3.0". */
   generator?: string
 }): NotebookInput {
@@ -51,6 +53,7 @@ export function notebookInputFromRun(input: {
     model: run.model,
     runMetrics: run.metrics ?? {},
     ...(input.featureRecipe ? { featureRecipe: input.featureRecipe } : {}),
+    ...(input.featuresAlteredByHook ? { featuresAlteredByHook: true } : {}),
     ...(input.generator ? { generator: input.generator } : {}),
   }
 }
