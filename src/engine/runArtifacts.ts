@@ -3,8 +3,11 @@
  * metrics report JSON, the data behind every plot, the self-contained HTML report, the run log and the
  * test predictions. Plain strings, so the caller only stores them.
  */
+import type { Dataset } from '../domain/dataset.ts'
 import { deriveLineage } from '../domain/lineage.ts'
 import type { Run } from '../domain/run.ts'
+import { generateNotebook } from './notebook/notebook.ts'
+import { notebookInputFromRun } from './notebook/notebookInput.ts'
 import type { RunOutcome } from './pipeline/executor.ts'
 import { renderReportHtml } from './report/reportHtml.ts'
 import type { ReportInput, RunMetricsJson } from './report/reportInput.ts'
@@ -16,10 +19,13 @@ export interface RunArtifactTexts {
   'report.html': string
   'run.log': string
   'test-predictions.csv'?: string
+  'notebook.ipynb'?: string
 }
 
 export interface RunArtifactContext {
   run: Run
+  /** The dataset record, for the generated notebook (omitted: no notebook). */
+  dataset?: Dataset
   datasetName: string
   datasetRows?: number
   datasetColumns?: number
@@ -92,6 +98,26 @@ export function buildRunArtifactTexts(
   }
   const csv = predictionsCsv(outcome)
   if (csv) texts['test-predictions.csv'] = csv
+  if (context.dataset) {
+    texts['notebook.ipynb'] = generateNotebook(
+      notebookInputFromRun({
+        run: {
+          ...context.run,
+          metrics: outcome.metrics,
+          model: outcome.model
+            ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
+            : undefined,
+        },
+        dataset: context.dataset,
+        experimentName: context.experimentName ?? context.datasetName,
+        testRows: Array.from(outcome.split.testRows),
+        ...(outcome.featureRecipe && !outcome.featuresAlteredByHook
+          ? { featureRecipe: outcome.featureRecipe }
+          : {}),
+        generator: 'Butterfly',
+      }),
+    )
+  }
   return texts
 }
 

@@ -6,7 +6,9 @@
 import { tableFromIPC, tableToIPC } from 'apache-arrow'
 import type { Dataset } from '../domain/dataset.ts'
 import { StorageError } from '../domain/errors.ts'
-import type { WorkspaceId } from '../domain/ids.ts'
+import type { RunId, WorkspaceId } from '../domain/ids.ts'
+import { exportRunBundle } from '../storage/bundle/exportBundle.ts'
+import { importRunBundle } from '../storage/bundle/importBundle.ts'
 import { ensureDatasetTable, formatOf, importDataset } from '../storage/datasetImport.ts'
 import type { ButterflyDb } from '../storage/db.ts'
 import { workspaceBlobStore } from '../storage/roots.ts'
@@ -15,7 +17,14 @@ import type { ParquetToArrow } from '../storage/tables/ingest.ts'
 import { dropTable, loadTable } from '../storage/tables/ingest.ts'
 import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
 import { plainValue, quoteIdent } from '../storage/tables/sqlEngine.ts'
-import type { DataWorkerApi, ImportProgress, ImportResult, RowWindow } from './protocol.ts'
+import type {
+  BundleExportProgress,
+  BundleImportSummary,
+  DataWorkerApi,
+  ImportProgress,
+  ImportResult,
+  RowWindow,
+} from './protocol.ts'
 
 export interface DataApiDeps {
   db: ButterflyDb
@@ -51,6 +60,55 @@ export class DataApi implements DataWorkerApi {
       request,
       onProgress,
     )
+  }
+
+  async exportRunBundle(
+    request: { runId: string; includeDataset: boolean; appVersion: string; userAgent: string },
+    onProgress?: (progress: BundleExportProgress) => void,
+  ): Promise<{ blob: Blob; fileName: string }> {
+    const run = await this.deps.db.runs.get(request.runId)
+    if (!run) throw new StorageError('not-found', `No run ${request.runId}`)
+    const workspace = await this.deps.db.workspaces.get(run.workspaceId)
+    if (!workspace) throw new StorageError('not-found', `No workspace ${run.workspaceId}`)
+    return exportRunBundle(
+      this.deps.db,
+      await workspaceBlobStore(this.deps.db, workspace),
+      request.runId as RunId,
+      {
+        includeDataset: request.includeDataset,
+        app: { name: 'Butterfly', version: request.appVersion },
+        environment: { tfBackend: run.backend ?? 'unknown', userAgent: request.userAgent },
+      },
+      onProgress,
+    )
+  }
+
+  async importRunBundle(request: {
+    workspaceId: WorkspaceId
+    file: File
+    appVersion: string
+    userAgent: string
+  }): Promise<BundleImportSummary> {
+    const workspace = await this.deps.db.workspaces.get(request.workspaceId)
+    if (!workspace) throw new StorageError('not-found', `No workspace ${request.workspaceId}`)
+    const { plan } = await importRunBundle(
+      this.deps.db,
+      await workspaceBlobStore(this.deps.db, workspace),
+      request.workspaceId,
+      request.file,
+      {
+        bundleName: request.file.name,
+        now: Date.now(),
+        appVersion: request.appVersion,
+        browser: request.userAgent,
+      },
+    )
+    return {
+      runId: plan.run.id,
+      experimentId: plan.experiment.action === 'add' ? plan.experiment.record.id : plan.experiment.id,
+      datasetAction: plan.dataset.action,
+      notes: plan.notes,
+    }
   }
 
   async previewRows(datasetId: string, start: number, count: number): Promise<RowWindow> {

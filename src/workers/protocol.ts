@@ -34,7 +34,33 @@ export interface RowWindow {
   rows: (string | number | boolean | null)[][]
 }
 
+export interface BundleExportProgress {
+  bytesDone: number
+  bytesTotal: number
+  path: string
+}
+
+/** What a bundle import added, for the UI to show and open. */
+export interface BundleImportSummary {
+  runId: string
+  experimentId: string
+  datasetAction: 'add' | 'reuse' | 'missing'
+  notes: string[]
+}
+
 export interface DataWorkerApi {
+  /** Streams a stored run into a `.butterfly.zip` bundle (dataset file only when asked). */
+  exportRunBundle(
+    request: { runId: string; includeDataset: boolean; appVersion: string; userAgent: string },
+    onProgress?: (progress: BundleExportProgress) => void,
+  ): Promise<{ blob: Blob; fileName: string }>
+  /** Verifies every hash of a bundle, then stores it in the workspace; nothing is written when a check fails. */
+  importRunBundle(request: {
+    workspaceId: WorkspaceId
+    file: File
+    appVersion: string
+    userAgent: string
+  }): Promise<BundleImportSummary>
   importFile(
     request: { workspaceId: WorkspaceId; file: File },
     onProgress?: (progress: ImportProgress) => void,

@@ -10,6 +10,7 @@ import type { WorkspaceId } from '../../domain/ids.ts'
 import type { ImportPhase, ImportProgress } from '../../workers/protocol.ts'
 import { formatBytes } from '../format.ts'
 import { dataWorker } from '../services/dataClient.ts'
+import { appVersion } from '../version.ts'
 
 const phaseLabels: Record<ImportPhase, string> = {
   check: 'Checking the file',
@@ -49,6 +50,19 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
     setProgress({ phase: 'check', totalBytes: file.size, fraction: 0 })
     try {
       await checkQuota(file)
+      if (/\.zip$/i.test(file.name)) {
+        setProgress({ phase: 'check', totalBytes: file.size, fraction: 0.5 })
+        const imported = await dataWorker().importRunBundle({
+          workspaceId: props.workspaceId,
+          file,
+          appVersion,
+          userAgent: navigator.userAgent,
+        })
+        navigate(`/w/${props.workspaceId}/runs/${imported.runId}`, {
+          state: { notice: imported.notes.join(' ') },
+        })
+        return
+      }
       const result = await dataWorker().importFile(
         { workspaceId: props.workspaceId, file },
         Comlink.proxy((p: ImportProgress) => setProgress(p)),
@@ -116,7 +130,7 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
         <input
           ref={input}
           type="file"
-          accept=".csv,.tsv,.txt,.parquet,.pq,text/csv,text/tab-separated-values"
+          accept=".csv,.tsv,.txt,.parquet,.pq,.zip,text/csv,text/tab-separated-values,application/zip"
           aria-label="Import a data file"
           class="visually-hidden"
           onChange={(event) => {

@@ -3,7 +3,7 @@
  * its metrics, the model-selection leaderboard, lineage, the frozen snapshot with its hook code, plots,
  * artifacts to download, and the log.
  */
-import { A, useParams } from '@solidjs/router'
+import { A, useLocation, useNavigate, useParams } from '@solidjs/router'
 import { createResource, createSignal, For, Show } from 'solid-js'
 import type { Artifact } from '../../domain/artifact.ts'
 import { errorMessage } from '../../domain/errors.ts'
@@ -12,6 +12,7 @@ import { deriveLineage } from '../../domain/lineage.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
 import type { RunMetricsJson as MetricsReport, ReportInput } from '../../engine/report/reportInput.ts'
 import { RunPlots } from '../components/RunPlots.tsx'
+import { RunSharing } from '../components/RunSharing.tsx'
 import { SnapshotView } from '../components/SnapshotView.tsx'
 import { formatBytes, formatDate, formatDuration, formatNumber } from '../format.ts'
 import { modelLabel } from '../modelCatalog.ts'
@@ -21,6 +22,8 @@ import { cancelRun, liveRuns } from '../services/runs.ts'
 
 export function RunPage() {
   const params = useParams<{ workspaceId: WorkspaceId; runId: RunId }>()
+  const navigate = useNavigate()
+  const location = useLocation<{ notice?: string }>()
   const run = createLiveQuery(
     () => params.runId,
     (id) => db.runs.get(id),
@@ -78,6 +81,11 @@ export function RunPage() {
                 </span>
               </Show>
             </p>
+            <Show when={location.state?.notice}>
+              <p role="status" class="notice">
+                {location.state?.notice}
+              </p>
+            </Show>
             <Show when={r().failure}>
               {(failure) => (
                 <p role="alert" class="error-box" data-testid="run-failure">
@@ -259,6 +267,10 @@ export function RunPage() {
             <p role="alert" class="error-box">
               {error()}
             </p>
+          </Show>
+
+          <Show when={r().status !== 'running'}>
+            <RunSharing run={r()} onRerun={(id) => navigate(`/w/${params.workspaceId}/runs/${id}`)} />
           </Show>
 
           <section aria-labelledby="artifacts-title">

@@ -180,6 +180,7 @@ async function reportContext(run: Run) {
   const experiment = await db.experiments.get(run.experimentId)
   return {
     run,
+    dataset,
     datasetName: dataset ? `${dataset.name} v${dataset.version}` : run.datasetId,
     datasetRows: dataset?.rowCount,
     datasetColumns: dataset?.schema.length,
@@ -277,6 +278,8 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
   await addArtifact('log', 'run.log', 'application/x-ndjson', encode(files['run.log']))
   const predictions = files['test-predictions.csv']
   if (predictions) await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictions))
+  const notebook = files['notebook.ipynb']
+  if (notebook) await addArtifact('notebook', 'notebook.ipynb', 'application/x-ipynb+json', encode(notebook))
 
   await db.transaction('rw', db.runs, db.artifacts, db.models, async () => {
     const stored = await db.runs.get(run.id)

@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises'
+import { expect, importWithPicker, openApp, test } from './fixtures.ts'
+
+test('export a run, import it into a second workspace with identical metrics and lineage, re-run it, and refuse a tampered bundle', async ({
+  page,
+}) => {
+  await openApp(page)
+  await importWithPicker(page, 'datasets/iris.csv')
+  await page.getByRole('button', { name: 'New experiment' }).click()
+  await expect(page).toHaveURL(/\/experiments\//)
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+  const accuracy = await page.locator('[data-metric="accuracy"]').textContent()
+  const snapshotHash = await page.getByTestId('lineage-snapshot-hash').textContent()
+  const datasetHash = await page.getByTestId('lineage-dataset-hash').textContent()
+  await expect(page.getByRole('button', { name: 'Download notebook.ipynb' })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Export run bundle' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Export run bundle' })
+  await expect(dialog.getByRole('checkbox', { name: /Include the dataset file/ })).not.toBeChecked()
+  await dialog.getByRole('checkbox', { name: /Include the dataset file/ }).check()
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.getByRole('button', { name: 'Export' }).click(),
+  ])
+  expect(download.suggestedFilename()).toMatch(/\.butterfly\.zip$/)
+  const bundle = await readFile(await download.path())
+
+  const nav = page.getByRole('navigation', { name: 'Workspace' })
+  await nav.getByRole('button', { name: 'New workspace' }).click()
+  await page.getByRole('dialog', { name: 'New workspace' }).getByLabel('Workspace name').fill('Receiver')
+  await page.getByRole('dialog', { name: 'New workspace' }).getByRole('button', { name: 'Create' }).click()
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Receiver')
+
+  // One flipped byte: rejected with a message, nothing written.
+  const tampered = Buffer.from(bundle)
+  tampered[Math.floor(tampered.length / 2)] ^= 0xff
+  await page
+    .getByLabel('Import a data file')
+    .setInputFiles({ name: 'tampered.butterfly.zip', mimeType: 'application/zip', buffer: tampered })
+  await expect(page.getByRole('alert')).toContainText('Could not import “tampered.butterfly.zip”')
+  await expect(page.getByText('No datasets yet')).toBeVisible()
+  await expect(page.getByText('No experiments yet')).toBeVisible()
+
+  await page
+    .getByLabel('Import a data file')
+    .setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/zip', buffer: bundle })
+  await expect(page).toHaveURL(/\/runs\/run_/, { timeout: 60_000 })
+  await expect(page.getByTestId('run-origin')).toContainText('imported')
+  await expect(page.locator('[data-metric="accuracy"]')).toHaveText(accuracy ?? '')
+  await expect(page.getByTestId('lineage-snapshot-hash')).toHaveText(snapshotHash ?? '')
+  await expect(page.getByTestId('lineage-dataset-hash')).toHaveText(datasetHash ?? '')
+  await expect(
+    page.getByRole('region', { name: 'Evaluation plots' }).getByRole('img', { name: /^ROC/ }).first(),
+  ).toBeVisible()
+
+  await page.getByRole('button', { name: 'Re-run' }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+  await expect(page.getByTestId('rerun-check')).toHaveText(/metrics match exactly/)
+})
