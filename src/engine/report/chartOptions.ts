@@ -184,6 +184,8 @@ function valueXAxis(p: ChartPalette, name: string, extra: XAXisComponentOption =
     nameGap: 28,
     scale: true,
     ...axisStyle(p),
+    // Bounds such as 'dataMin' are raw values: label every tick with at most 4 significant digits.
+    axisLabel: { color: p.muted, formatter: (value: number) => fmt(value) },
     ...extra,
   } as XAXisComponentOption
 }
@@ -196,6 +198,8 @@ function valueYAxis(p: ChartPalette, name: string, extra: YAXisComponentOption =
     nameGap: 46,
     scale: true,
     ...axisStyle(p),
+    // Bounds such as 'dataMin' are raw values: label every tick with at most 4 significant digits.
+    axisLabel: { color: p.muted, formatter: (value: number) => fmt(value) },
     ...extra,
   } as YAXisComponentOption
 }
@@ -571,7 +575,7 @@ export function trainingCurveOption(curve: TrainingCurve, options: ChartBuildOpt
       p,
       series.map((s) => String(s.name)),
     ),
-    xAxis: valueXAxis(p, unit, { minInterval: 1, scale: false, min: 1 }),
+    xAxis: valueXAxis(p, unit, { minInterval: 1, scale: false, min: 1, max: 'dataMax' }),
     yAxis: valueYAxis(p, `Loss (${curve.loss})`),
     series,
   }
@@ -774,6 +778,9 @@ export function partialDependenceOption(
       indices.map((o) => outputs[o]),
     ),
     xAxis: valueXAxis(p, feature.feature, {
+      // The grid spans the feature's observed range; nice-number padding past it would be empty.
+      min: 'dataMin',
+      max: 'dataMax',
       ...(feature.categorical
         ? {
             minInterval: 1,
