@@ -335,6 +335,11 @@ export interface RssPeaks {
   /** Largest VmHWM (the kernel's own high-water mark) of a single process. */
   maxProcessBytes: number
   processes: number
+  /**
+   * CPU seconds (user + system) the process tree used while sampling: unlike wall time, this hardly
+   * changes when other programs compete for the cores.
+   */
+  cpuSeconds: number
 }
 
 /**
@@ -344,7 +349,10 @@ export interface RssPeaks {
 export class RssSampler {
   private timer: ReturnType<typeof setInterval> | undefined
   private readonly seen = new Set<number>()
-  private readonly peaks: RssPeaks = { sumBytes: 0, maxProcessBytes: 0, processes: 0 }
+  private sampled = false
+  private readonly peaks: RssPeaks = { sumBytes: 0, maxProcessBytes: 0, processes: 0, cpuSeconds: 0 }
+  /** CPU ticks per process: first and latest sample. */
+  private readonly ticks = new Map<number, { first: number; last: number }>()
 
   constructor(private readonly profileDir: string) {}
 
@@ -357,28 +365,37 @@ export class RssSampler {
     clearInterval(this.timer)
     this.sample()
     this.peaks.processes = this.seen.size
+    const hertz = Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100
+    let used = 0
+    for (const { first, last } of this.ticks.values()) used += last - first
+    this.peaks.cpuSeconds = used / hertz
     return this.peaks
   }
 
   private sample(): void {
     try {
       const parents = new Map<number, number>()
-      let root: number | undefined
+      const cpu = new Map<number, number>()
+      const named = new Set<number>()
       for (const entry of readdirSync('/proc')) {
         const pid = Number(entry)
         if (!Number.isInteger(pid)) continue
         try {
           const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
           // The command name is parenthesised and may contain spaces: fields resume after the last ')'.
-          parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
-          if (root === undefined && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.profileDir))
-            root = pid
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+          parents.set(pid, Number(fields[1]))
+          // utime and stime are fields 14 and 15 of /proc/PID/stat, 12 and 13 after the name.
+          cpu.set(pid, Number(fields[11]) + Number(fields[12]))
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.profileDir)) named.add(pid)
         } catch {
           // The process ended while we looked.
         }
       }
-      if (root === undefined) return
-      const tree = new Set([root])
+      // Most of Chromium's processes carry the profile folder on their command line; the browser is the
+      // one whose parent does not (process ids wrap around, so the lowest id is not always the browser).
+      const tree = new Set([...named].filter((pid) => !named.has(parents.get(pid) ?? -1)))
+      if (tree.size === 0) return
       for (let grew = true; grew; ) {
         grew = false
         for (const [pid, parent] of parents)
@@ -394,11 +411,17 @@ export class RssSampler {
           sum += kilobytes(status, 'VmRSS') * 1024
           this.peaks.maxProcessBytes = Math.max(this.peaks.maxProcessBytes, kilobytes(status, 'VmHWM') * 1024)
           this.seen.add(pid)
+          const ticks = cpu.get(pid) ?? 0
+          const known = this.ticks.get(pid)
+          // A process born after the first sample started from zero ticks.
+          if (known) known.last = ticks
+          else this.ticks.set(pid, { first: this.sampled ? 0 : ticks, last: ticks })
         } catch {
           // Gone.
         }
       }
       this.peaks.sumBytes = Math.max(this.peaks.sumBytes, sum)
+      this.sampled = true
     } catch {
       // /proc unreadable: no RSS numbers.
     }
@@ -412,4 +435,65 @@ function kilobytes(status: string, field: string): number {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** A V8 CPU profile as CDP's `Profiler.stop` returns it (times in microseconds). */
+export interface CpuProfile {
+  nodes: {
+    id: number
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
+  }[]
+  startTime: number
+  endTime: number
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/** A sampling CPU profile of the page's main thread, started now; `pageStart` is its `performance.now()`. */
+export async function startCpuProfile(
+  page: Page,
+): Promise<{ pageStart: number; stop(): Promise<CpuProfile> }> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 })
+  await cdp.send('Profiler.start')
+  const pageStart = await page.evaluate(() => performance.now())
+  return {
+    pageStart,
+    async stop() {
+      const { profile } = await cdp.send('Profiler.stop')
+      await cdp.detach().catch(() => undefined)
+      return profile as unknown as CpuProfile
+    },
+  }
+}
+
+/**
+ * The functions that used the most main-thread time between `fromMs` and `toMs` (milliseconds since
+ * the profile started), by self time: what a long task was busy with. Names are minified in a
+ * production build, so each comes with its file and line:column.
+ */
+export function hottestFrames(
+  profile: CpuProfile,
+  fromMs: number,
+  toMs: number,
+  top = 5,
+): { frame: string; self_ms: number }[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]))
+  const self = new Map<string, number>()
+  let t = 0
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] / 1000
+    const duration = (profile.timeDeltas[i + 1] ?? 0) / 1000
+    if (t < fromMs || t > toMs) continue
+    const frame = byId.get(profile.samples[i])
+    if (!frame) continue
+    const file = frame.url.split('/').pop() ?? ''
+    const key = `${frame.functionName || '(anonymous)'} ${file}${file ? `:${frame.lineNumber + 1}:${frame.columnNumber + 1}` : ''}`
+    self.set(key, (self.get(key) ?? 0) + duration)
+  }
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([frame, ms]) => ({ frame, self_ms: Math.round(ms) }))
 }
