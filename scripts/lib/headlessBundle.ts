@@ -25,7 +25,7 @@ import type { DataFrame } from '../../src/engine/frame.ts'
 import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
 import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
 import { executePipeline } from '../../src/engine/pipeline/executor.ts'
-import { createModelPackage, modelPackageFileName } from '../../src/engine/predict/modelPackage.ts'
+import { modelPackageFileName, packageRunOutcome } from '../../src/engine/predict/modelPackage.ts'
 import type { VerifiedBundle } from '../../src/storage/bundle/readBundle.ts'
 import { readRunBundle, summarizeBundle } from '../../src/storage/bundle/readBundle.ts'
 import { writeRunBundle } from '../../src/storage/bundle/writeBundle.ts'
@@ -191,33 +191,18 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
         { family: outcome.model.family, framework: outcome.model.framework },
       ),
     ]
-    try {
-      const packageBytes = createModelPackage({
-        task: outcome.task,
-        model: outcome.model,
-        featureRecipe: outcome.featureRecipe,
-        featuresAlteredByHook: outcome.featuresAlteredByHook,
-        featureNames: outcome.featureNames,
-        ...(outcome.predictions?.classes ? { classes: outcome.predictions.classes } : {}),
-        trainingColumns: data.table.frame.columns,
-        hookKinds: snapshot.blocks.flatMap((b) => b.hooks.map((h) => h.kind)),
-        provenance: {
-          runId: running.id,
-          datasetHash: data.hash,
-          snapshotHash: snapshot.hash,
-          seed: snapshot.globalConfig.seed,
-        },
-        now,
-      })
+    const packaged = packageRunOutcome(outcome, data.table.frame.columns, snapshot, {
+      runId: running.id,
+      now,
+    })
+    if ('bytes' in packaged)
       modelArtifacts.push(
-        await addArtifact('model', modelPackageFileName, 'application/json', packageBytes, {
+        await addArtifact('model', modelPackageFileName, 'application/json', packaged.bytes, {
           format: 'butterfly/model-package',
           version: 1,
         }),
       )
-    } catch (error) {
-      input.onMessage?.(`no model package: ${errorMessage(error)}`)
-    }
+    else input.onMessage?.(`no model package: ${packaged.refused}`)
     models.push({
       schemaVersion: 1,
       id: modelId,

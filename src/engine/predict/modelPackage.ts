@@ -42,6 +42,7 @@ import '../models/allModels.ts'
 import type { Column } from '../frame.ts'
 import type { FittedModel, Hyperparameters } from '../models/model.ts'
 import { getModelFamily } from '../models/model.ts'
+import type { RunOutcome } from '../pipeline/executor.ts'
 import type { FeatureRecipe, FeatureStep } from '../pipeline/featureRecipe.ts'
 import { recipeFeatureNames } from '../pipeline/featureRecipe.ts'
 
@@ -187,6 +188,54 @@ export function createModelPackage(input: ModelPackageInput): Uint8Array {
     return value
   })
   return new TextEncoder().encode(`${text}\n`)
+}
+
+/**
+ * The model package of a finished run, or why there is none: what the run worker (which still has the
+ * training frame) and the headless runner call. `snapshot` gives the hooks, provenance and seed.
+ */
+export function packageRunOutcome(
+  outcome: Pick<
+    RunOutcome,
+    'task' | 'model' | 'featureRecipe' | 'featuresAlteredByHook' | 'featureNames' | 'predictions'
+  >,
+  trainingColumns: ModelPackageInput['trainingColumns'],
+  snapshot?: {
+    hash: string
+    datasetHash: string
+    globalConfig: { seed: number }
+    blocks: readonly { hooks: readonly { kind: string }[] }[]
+  },
+  extra: { runId?: string; now?: number } = {},
+): { bytes: Uint8Array } | { refused: string } {
+  try {
+    return {
+      bytes: createModelPackage({
+        task: outcome.task,
+        model: outcome.model,
+        featureRecipe: outcome.featureRecipe,
+        featuresAlteredByHook: outcome.featuresAlteredByHook,
+        featureNames: outcome.featureNames,
+        ...(outcome.predictions?.classes ? { classes: outcome.predictions.classes } : {}),
+        trainingColumns,
+        ...(snapshot
+          ? {
+              hookKinds: snapshot.blocks.flatMap((block) => block.hooks.map((hook) => hook.kind)),
+              provenance: {
+                ...(extra.runId ? { runId: extra.runId } : {}),
+                datasetHash: snapshot.datasetHash,
+                snapshotHash: snapshot.hash,
+                seed: snapshot.globalConfig.seed,
+              },
+            }
+          : {}),
+        ...(extra.now !== undefined ? { now: extra.now } : {}),
+      }),
+    }
+  } catch (error) {
+    if (error instanceof ValidationError) return { refused: error.message }
+    throw error
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
  * converted, and categorical columns that arrive as numbers are read as their labels ("2007").
  */
 import type { LogicalKind } from '../../domain/dataset.ts'
-import { ValidationError } from '../../domain/errors.ts'
+import { ValidationError, WorkerError } from '../../domain/errors.ts'
 import type { CategoricalColumn, Column, DataFrame } from '../frame.ts'
 import { compareCodePoints } from '../pipeline/blocks/preprocessing.ts'
 import { applyFeatureRecipe } from '../pipeline/featureRecipe.ts'
@@ -23,7 +23,7 @@ export interface PredictNewDataOptions {
   onProgress?: (progress: { rowsDone: number; rowsTotal: number }) => void
   /** Rows per chunk (default 8192): bounds the memory of the feature matrix of one chunk. */
   chunkRows?: number
-  /** Polled between chunks; when true, predicting stops with ValidationError('invalid-argument'). */
+  /** Polled between chunks; when true, predicting stops with WorkerError('cancelled'). */
   isCancelled?: () => boolean
 }
 
@@ -136,7 +136,7 @@ export async function predictNewData(
   const proba = classes ? new Float64Array(n * k) : undefined
   options.onProgress?.({ rowsDone: 0, rowsTotal: n })
   for (let start = 0; start < n; start += chunkRows) {
-    if (options.isCancelled?.()) throw new ValidationError('invalid-argument', 'Prediction cancelled')
+    if (options.isCancelled?.()) throw new WorkerError('cancelled', 'Prediction cancelled')
     const end = Math.min(n, start + chunkRows)
     const rows = Int32Array.from({ length: end - start }, (_, i) => start + i)
     const X = applyFeatureRecipe(document.featureRecipe, input, rows)

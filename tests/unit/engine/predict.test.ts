@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs'
+import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Sha256Hex } from '../../../src/domain/hash.ts'
 import type { BlockId, DatasetId, ExperimentId, PipelineId } from '../../../src/domain/ids.ts'
 import type { Pipeline } from '../../../src/domain/pipeline.ts'
 import { createSnapshot } from '../../../src/domain/pipeline.ts'
+import { frameFromArrow } from '../../../src/engine/arrowFrame.ts'
 import type { DataFrame } from '../../../src/engine/frame.ts'
 import {
   createDefaultGlobalConfig,
@@ -14,13 +16,18 @@ import { executePipeline } from '../../../src/engine/pipeline/executor.ts'
 import { detectTask } from '../../../src/engine/pipeline/taskDetection.ts'
 import type { ColumnTypeHint } from '../../../src/engine/pipeline/textColumns.ts'
 import { frameFromText } from '../../../src/engine/pipeline/textColumns.ts'
-import type { ModelPackageInput } from '../../../src/engine/predict/modelPackage.ts'
+import type { ModelPackageDocument, ModelPackageInput } from '../../../src/engine/predict/modelPackage.ts'
 import {
   createModelPackage,
   loadModelPackage,
+  packageRunOutcome,
   parseModelPackage,
 } from '../../../src/engine/predict/modelPackage.ts'
-import { predictionsToCsv, predictNewData } from '../../../src/engine/predict/predictNewData.ts'
+import {
+  predictionsToCsv,
+  predictNewData,
+  prepareInputFrame,
+} from '../../../src/engine/predict/predictNewData.ts'
 import { fixturePath } from '../../fixtures/engine/readFixture.ts'
 
 let counter = 0
@@ -149,6 +156,28 @@ describe('model package and predictions on new data', () => {
     expect(Number(first[2])).toBe(run.proba![0])
   })
 
+  it('predicts typed Arrow columns (the browser path) exactly as the run did', async () => {
+    const pkg = await loadModelPackage(packageBytes)
+    const rows = penguinTest.map((r) => penguins.rows[r])
+    const column = (name: string) => rows.map((row) => row[penguins.header.indexOf(name)])
+    const numbers = (name: string) => column(name).map((v) => (v === '' ? null : Number(v)))
+    const strings = (name: string) => column(name).map((v) => (v === '' ? null : v))
+    const table = new Table({
+      island: vectorFromArray(strings('island'), new Utf8()),
+      bill_length_mm: vectorFromArray(numbers('bill_length_mm'), new Float64()),
+      bill_depth_mm: vectorFromArray(numbers('bill_depth_mm'), new Float64()),
+      flipper_length_mm: vectorFromArray(numbers('flipper_length_mm'), new Int32()),
+      body_mass_g: vectorFromArray(numbers('body_mass_g'), new Int32()),
+      sex: vectorFromArray(strings('sex'), new Utf8()),
+      // Trained as a category, arriving as integers: read as the labels "2007", "2008", "2009".
+      year: vectorFromArray(numbers('year'), new Int32()),
+    })
+    const frame = frameFromArrow(table)
+    expect(frame.columns.find((c) => c.name === 'year')?.type).toBe('numeric')
+    const result = await predictNewData(pkg, frame)
+    expect(Array.from(result.proba!)).toEqual(Array.from(outcome.predictions!.proba!))
+  })
+
   it('predicts a regression model exactly as its run did (gbdt on diabetes)', async () => {
     const diabetes = readRows('diabetes.csv')
     const test = JSON.parse(readFileSync(fixturePath('diabetes.split.json'), 'utf8')).holdout
@@ -189,6 +218,48 @@ describe('model package and predictions on new data', () => {
     expect(Number.isFinite(result.proba![3])).toBe(true)
   })
 
+  it('converts dates, booleans and numbers that arrive as text, and names what does not parse', () => {
+    const document = {
+      inputColumns: [
+        { name: 'when', type: 'numeric', kind: 'datetime' },
+        { name: 'flag', type: 'numeric', kind: 'boolean' },
+        { name: 'size', type: 'numeric', kind: 'numeric' },
+        { name: 'code', type: 'categorical', kind: 'categorical' },
+      ],
+    } as unknown as ModelPackageDocument
+    const text = (values: (string | null)[]) => values
+    const frame = frameFromText(
+      [
+        { name: 'when', values: text(['2024-01-02', null]) },
+        { name: 'flag', values: text(['true', 'FALSE']) },
+        { name: 'size', values: text([' 1.5', '2e3']) },
+        { name: 'code', values: text(['7', '12']) },
+      ],
+      { when: 'categorical', flag: 'categorical', size: 'categorical', code: 'numeric' },
+    )
+    const input = prepareInputFrame(document, frame)
+    const values = (name: string) => {
+      const column = input.columns.find((c) => c.name === name)!
+      return column.type === 'numeric' ? Array.from(column.values) : column.levels
+    }
+    expect(values('when')).toEqual([Date.UTC(2024, 0, 2), Number.NaN])
+    expect(values('flag')).toEqual([1, 0])
+    expect(values('size')).toEqual([1.5, 2000])
+    expect(values('code')).toEqual(['12', '7'])
+    const bad = frameFromText(
+      [
+        { name: 'when', values: ['2024-01-02', '2024-13'] },
+        { name: 'flag', values: ['yes', 'no'] },
+        { name: 'size', values: ['1', '2'] },
+        { name: 'code', values: ['a', 'b'] },
+      ],
+      { when: 'categorical' },
+    )
+    expect(() => prepareInputFrame(document, bad)).toThrow(
+      "Mistyped columns: 'when' must be a date/time (ISO 8601) as in training, but has the value '2024-13'; 'flag' must be boolean (true/false) as in training, but has 2 values such as 'no', 'yes'",
+    )
+  })
+
   it('refuses to package what a hook changed, and rejects broken packages precisely', async () => {
     const input = packageInput(outcome, training)
     expect(() => createModelPackage({ ...input, featuresAlteredByHook: true })).toThrow(
@@ -198,6 +269,28 @@ describe('model package and predictions on new data', () => {
       'before_preprocessing hook may have changed the data',
     )
     expect(() => createModelPackage({ ...input, model: undefined })).toThrow('it has no trained model')
+    const snapshot = {
+      hash: 'c'.repeat(64),
+      datasetHash: 'a'.repeat(64),
+      globalConfig: { seed: 3 },
+      blocks: [{ hooks: [{ kind: 'override_preprocessing' }] }],
+    }
+    expect(packageRunOutcome(outcome, training.columns, snapshot)).toEqual({
+      refused:
+        "This run's model cannot be packaged: its override_preprocessing hook may have changed the data before the feature recipe was fitted, and a package cannot run hooks",
+    })
+    const packaged = packageRunOutcome(
+      outcome,
+      training.columns,
+      { ...snapshot, blocks: [] },
+      { runId: 'run_x' },
+    )
+    expect('bytes' in packaged && parseModelPackage(packaged.bytes).provenance).toEqual({
+      runId: 'run_x',
+      datasetHash: 'a'.repeat(64),
+      snapshotHash: 'c'.repeat(64),
+      seed: 3,
+    })
     const doc = JSON.parse(new TextDecoder().decode(packageBytes))
     const broken = (patch: (d: typeof doc) => void) => {
       const copy = structuredClone(doc)
