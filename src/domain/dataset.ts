@@ -4,7 +4,7 @@
  */
 import { InvariantError, ValidationError } from './errors.ts'
 import type { Sha256Hex } from './hash.ts'
-import { canonicalJson, isSha256Hex } from './hash.ts'
+import { isSha256Hex, sameData } from './hash.ts'
 import type { DatasetId, WorkspaceId } from './ids.ts'
 import { isIdOf } from './ids.ts'
 
@@ -98,7 +98,7 @@ export function parseDataset(value: unknown): Dataset {
  * existing dataset record; only a byte-identical record passes.
  */
 export function assertDatasetUnchanged(stored: Dataset, next: Dataset): void {
-  if (canonicalJson(stored) !== canonicalJson(next)) {
+  if (!sameData(stored, next)) {
     throw new InvariantError(
       'dataset-immutable',
       `Dataset ${stored.id} (${stored.name} v${stored.version}) is immutable once imported`,

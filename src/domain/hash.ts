@@ -133,3 +133,27 @@ export function utf8Encode(text: string): Uint8Array {
   }
   return Uint8Array.from(out)
 }
+
+/**
+ * Structural equality of plain data (NaN equals NaN, key order ignored): for invariant checks on
+ * stored records, which may hold non-finite metrics that canonical JSON cannot express.
+ */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
+    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return false
+    const x = a as unknown as ArrayLike<number>
+    const y = b as unknown as ArrayLike<number>
+    if (x.length !== y.length) return false
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false
+    return true
+  }
+  const recordA = a as Record<string, unknown>
+  const recordB = b as Record<string, unknown>
+  const keysA = Object.keys(recordA).filter((k) => recordA[k] !== undefined)
+  const keysB = Object.keys(recordB).filter((k) => recordB[k] !== undefined)
+  if (keysA.length !== keysB.length) return false
+  return keysA.every((key) => sameData(recordA[key], recordB[key]))
+}

@@ -182,3 +182,21 @@ describe('errors across threads', () => {
     expect(revived).toMatchObject({ code: 'ragged-rows', message: 'Line 4 has 2 fields' })
   })
 })
+
+describe('invariant checks on records holding NaN metrics', () => {
+  it('allow an identical rewrite and refuse a change, with the invariant error', async () => {
+    const run = await makeRun()
+    const done = completeRun(run, {
+      metrics: { roc_auc: Number.NaN },
+      blockTimings: [],
+      logs: [],
+      modelIds: [],
+      artifactIds: [],
+      backend: 'cpu',
+      model: undefined,
+      now: 2,
+    })
+    expect(() => assertRunWriteAllowed(done, { ...done, metrics: { roc_auc: Number.NaN } })).not.toThrow()
+    expect(() => assertRunWriteAllowed(done, { ...done, metrics: { roc_auc: 0.5 } })).toThrow(InvariantError)
+  })
+})

@@ -5,7 +5,7 @@
  */
 import { InvariantError, ValidationError } from './errors.ts'
 import type { JsonValue, Sha256Hex } from './hash.ts'
-import { canonicalJson, hashCanonical, isSha256Hex } from './hash.ts'
+import { hashCanonical, isSha256Hex, sameData } from './hash.ts'
 import type { Hook, HookKind } from './hook.ts'
 import type { BlockId, DatasetId, ExperimentId, HookId, PipelineId } from './ids.ts'
 import { isIdOf } from './ids.ts'
@@ -210,7 +210,7 @@ export function computeSnapshotHash(snapshot: PipelineSnapshot): Promise<Sha256H
 
 /** Invariant: a snapshot never changes once a run holds it. */
 export function assertSnapshotUnchanged(stored: PipelineSnapshot, next: PipelineSnapshot): void {
-  if (canonicalJson(stored) !== canonicalJson(next)) {
+  if (!sameData(stored, next)) {
     throw new InvariantError(
       'snapshot-immutable',
       `The pipeline snapshot ${stored.hash.slice(0, 12)} of a run cannot change`,

@@ -5,7 +5,7 @@
  */
 import { InvariantError, ValidationError } from './errors.ts'
 import type { Sha256Hex } from './hash.ts'
-import { canonicalJson, isSha256Hex } from './hash.ts'
+import { isSha256Hex, sameData } from './hash.ts'
 import type { ArtifactId, DatasetId, ExperimentId, ModelId, RunId, WorkspaceId } from './ids.ts'
 import { isIdOf } from './ids.ts'
 import type { BlockType, PipelineSnapshot } from './pipeline.ts'
@@ -142,10 +142,10 @@ export function failRun(
  */
 export function assertRunWriteAllowed(stored: Run, next: Run): void {
   if (stored.status !== 'running') {
-    if (canonicalJson(stored) === canonicalJson(next)) return
+    if (sameData(stored, next)) return
     throw new InvariantError('run-completed', `Run ${stored.id} is ${stored.status} and can no longer change`)
   }
-  if (canonicalJson(stored.snapshot) !== canonicalJson(next.snapshot))
+  if (!sameData(stored.snapshot, next.snapshot))
     throw new InvariantError('snapshot-immutable', `The pipeline snapshot of run ${stored.id} cannot change`)
   if (stored.seed !== next.seed || stored.datasetHash !== next.datasetHash)
     throw new InvariantError(

@@ -17,6 +17,7 @@ import type { ParquetToArrow } from '../storage/tables/ingest.ts'
 import { dropTable, loadTable } from '../storage/tables/ingest.ts'
 import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
 import { plainValue, quoteIdent } from '../storage/tables/sqlEngine.ts'
+import { syncWorkspaceManifest } from '../storage/workspaces.ts'
 import type {
   BundleExportProgress,
   BundleImportSummary,
@@ -103,6 +104,7 @@ export class DataApi implements DataWorkerApi {
         browser: request.userAgent,
       },
     )
+    await syncWorkspaceManifest(this.deps.db, request.workspaceId).catch(() => undefined)
     return {
       runId: plan.run.id,
       experimentId: plan.experiment.action === 'add' ? plan.experiment.record.id : plan.experiment.id,
