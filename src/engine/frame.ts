@@ -31,7 +31,8 @@ export interface DataFrame {
 
 export function getColumn(frame: DataFrame, name: string): Column {
   const column = frame.columns.find((c) => c.name === name)
-  if (!column) throw new Error(`No column named '${name}' (have: ${frame.columns.map((c) => c.name).join(', ')})`)
+  if (!column)
+    throw new Error(`No column named '${name}' (have: ${frame.columns.map((c) => c.name).join(', ')})`)
   return column
 }
 

@@ -65,7 +65,12 @@ export interface ModelFamily {
   defaults(task: TaskType): Hyperparameters
   /** A small search space for model selection's optional search budget. */
   searchSpace?(task: TaskType): Hyperparameters[]
-  fit(X: FeatureMatrix, y: Target, hyperparameters: Hyperparameters, options: FitOptions): Promise<FittedModel>
+  fit(
+    X: FeatureMatrix,
+    y: Target,
+    hyperparameters: Hyperparameters,
+    options: FitOptions,
+  ): Promise<FittedModel>
   load(bytes: Uint8Array): Promise<FittedModel>
 }
 
