@@ -504,7 +504,7 @@ export function residualsOption(
           'Residuals',
           data,
           p.series[0],
-          (v) => `Row ${v[4]}\nPredicted: ${fmt(v[3])}\nActual: ${fmt(v[2])}\nResidual: ${fmt(v[1])}`,
+          (v) => `Test row ${v[4]}\nPredicted: ${fmt(v[3])}\nActual: ${fmt(v[2])}\nResidual: ${fmt(v[1])}`,
         ),
         markLine: {
           silent: true,
@@ -543,7 +543,8 @@ export function predictedVsActualOption(
         'Rows',
         data,
         p.series[0],
-        (v) => `Row ${v[4]}\nActual: ${fmt(v[2])}\nPredicted: ${fmt(v[3])}\nResidual: ${fmt(v[2] - v[3])}`,
+        (v) =>
+          `Test row ${v[4]}\nActual: ${fmt(v[2])}\nPredicted: ${fmt(v[3])}\nResidual: ${fmt(v[2] - v[3])}`,
       ),
       referenceLine(p, 'Identity (ŷ = y)', [lo, lo], [hi, hi]),
     ],
@@ -1173,7 +1174,7 @@ export function residualOverlayOption(
       r.name,
       residualData(r.curve, max, 'predicted', 'residual'),
       p.series[k % p.series.length],
-      (v, item) => `${item.seriesName}\nRow ${v[4]}\nPredicted: ${fmt(v[3])}\nResidual: ${fmt(v[1])}`,
+      (v, item) => `${item.seriesName}\nTest row ${v[4]}\nPredicted: ${fmt(v[3])}\nResidual: ${fmt(v[1])}`,
     ),
   )
   series.push({

@@ -109,7 +109,7 @@ describe('report input helpers', () => {
     const leaning = raw.indexOf(Math.max(...raw))
     expect(first.outputName).toBe(shap.outputs[leaning])
     expect(shapLeaningOutput(shap, 0)).toBe(leaning)
-    expect(first.label).toBe(`Row ${shap.rowIndex[0]}`)
+    expect(first.label).toBe(`Test row ${shap.rowIndex[0]}`)
     expect(first.explanation.prediction).toBeCloseTo(raw[leaning], 12)
     const direct = rowExplanationsFromShap(shap, explanation.featureNames, [0], leaning)[0]
     expect(first.explanation).toEqual(direct.explanation)

@@ -84,7 +84,7 @@ export type ReportExplanation = Omit<ModelExplanation, 'timingsMs' | 'shap'> & {
 
 /** One explained row for a waterfall plot. */
 export interface ReportRowExplanation {
-  /** Caption, e.g. "Test row 17 (predicted: Adelie)". */
+  /** Caption, e.g. "Test row 17" (the position among the evaluated test rows). */
   label: string
   /** Name of the explained output (class label, or 'prediction'). */
   outputName?: string
@@ -180,7 +180,7 @@ export function rowExplanationsFromShap(
   }
   const featureValues = shap.featureValues.map((column) => Float64Array.from(column, (v) => v ?? Number.NaN))
   return positions.map((r) => ({
-    label: `Row ${shap.rowIndex[r]}`,
+    label: `Test row ${shap.rowIndex[r]}`,
     outputName: shap.outputs[output],
     explanation: explainRow(values, r, featureNames.slice(0, nFeatures), featureValues, output),
   }))
