@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Artifact, ArtifactType } from '../../src/domain/artifact.ts'
 import { artifactBlobPath } from '../../src/domain/artifact.ts'
-import type { Dataset } from '../../src/domain/dataset.ts'
+import type { ColumnProfile, Dataset } from '../../src/domain/dataset.ts'
 import { datasetBlobPath } from '../../src/domain/dataset.ts'
 import { errorMessage, ValidationError } from '../../src/domain/errors.ts'
 import type { Experiment } from '../../src/domain/experiment.ts'
@@ -21,7 +21,7 @@ import { deriveLineage } from '../../src/domain/lineage.ts'
 import type { ModelRecord } from '../../src/domain/model.ts'
 import type { PipelineSnapshot } from '../../src/domain/pipeline.ts'
 import { completeRun, createRun } from '../../src/domain/run.ts'
-import type { DataFrame } from '../../src/engine/frame.ts'
+import type { Column, DataFrame } from '../../src/engine/frame.ts'
 import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
 import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
 import { executePipeline } from '../../src/engine/pipeline/executor.ts'
@@ -92,6 +92,49 @@ export function testPredictionsCsv(outcome: RunOutcome): string {
   return `${lines.join('\n')}\n`
 }
 
+/** Missing and distinct counts, range, mean and spread (numbers) or the most frequent values (categories). */
+function profileOf(column: Column): ColumnProfile {
+  if (column.type === 'categorical') {
+    const counts = new Float64Array(column.levels.length)
+    let missing = 0
+    for (const code of column.codes)
+      if (code < 0) missing++
+      else counts[code]++
+    const top = Array.from(counts.keys())
+      .sort((a, b) => counts[b] - counts[a] || a - b)
+      .slice(0, 10)
+    return {
+      name: column.name,
+      missing,
+      distinct: column.levels.filter((_, k) => counts[k] > 0).length,
+      topValues: top.map((k) => ({ value: column.levels[k], count: counts[k] })),
+    }
+  }
+  const present = column.values.filter((v) => !Number.isNaN(v))
+  const distinct = new Set(present).size
+  if (present.length === 0) return { name: column.name, missing: column.values.length, distinct }
+  let min = Number.POSITIVE_INFINITY
+  let max = Number.NEGATIVE_INFINITY
+  let sum = 0
+  for (const v of present) {
+    if (v < min) min = v
+    if (v > max) max = v
+    sum += v
+  }
+  const mean = sum / present.length
+  let ss = 0
+  for (const v of present) ss += (v - mean) ** 2
+  return {
+    name: column.name,
+    missing: column.values.length - present.length,
+    distinct,
+    min,
+    max,
+    mean,
+    std: present.length > 1 ? Math.sqrt(ss / (present.length - 1)) : 0,
+  }
+}
+
 function datasetRecord(ids: HeadlessIds, data: HeadlessBundleInput['data'], now: number): Dataset {
   const { frame, bytes, format } = data.table
   return {
@@ -106,11 +149,19 @@ function datasetRecord(ids: HeadlessIds, data: HeadlessBundleInput['data'], now:
     hash: data.hash,
     schema: frame.columns.map((c) => ({
       name: c.name,
-      physicalType: c.type === 'numeric' ? 'DOUBLE' : 'VARCHAR',
+      physicalType:
+        c.type === 'categorical'
+          ? 'VARCHAR'
+          : c.kind === 'boolean'
+            ? 'BOOLEAN'
+            : c.kind === 'datetime'
+              ? 'TIMESTAMP'
+              : 'DOUBLE',
       kind: c.kind,
     })),
     rowCount: frame.nRows,
-    profile: [],
+    // The app's dataset page shows one profile per schema column.
+    profile: frame.columns.map(profileOf),
     blobPath: datasetBlobPath(data.hash, format),
     ...(format === 'csv'
       ? { delimiter: ',' as const }

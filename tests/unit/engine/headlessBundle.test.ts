@@ -6,7 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { parseArgs, runHeadless } from '../../../scripts/lib/headless.ts'
 import { verifyBundleFile } from '../../../scripts/lib/headlessBundle.ts'
 import { parsePredictArgs, parseVerifyArgs, runPredict } from '../../../scripts/lib/headlessPredict.ts'
+import { newId } from '../../../src/domain/ids.ts'
 import { parseModelPackage } from '../../../src/engine/predict/modelPackage.ts'
+import { planBundleImport } from '../../../src/storage/bundle/planImport.ts'
 import { readRunBundle } from '../../../src/storage/bundle/readBundle.ts'
 import { fixturePath } from '../../fixtures/engine/readFixture.ts'
 
@@ -58,6 +60,16 @@ describe('butterfly run --bundle / verify / predict', () => {
     expect(new Uint8Array(await bundle.datasetFile!.blob.arrayBuffer())).toEqual(
       new Uint8Array(readFileSync(penguins)),
     )
+    expect(bundle.dataset.profile.map((p) => p.name)).toEqual(bundle.dataset.schema.map((c) => c.name))
+    expect(bundle.dataset.profile.find((p) => p.name === 'bill_length_mm')).toMatchObject({
+      missing: 2,
+      min: 32.1,
+      max: 59.6,
+    })
+    expect(bundle.dataset.profile.find((p) => p.name === 'species')?.topValues?.[0]).toEqual({
+      value: 'Adelie',
+      count: 152,
+    })
     expect(bundle.run.status).toBe('completed')
     expect(bundle.run.metrics?.accuracy).toBe(1)
     expect(bundle.manifest.environment.userAgent).toMatch(/^node v\d+/)
@@ -73,6 +85,16 @@ describe('butterfly run --bundle / verify / predict', () => {
       .get(bundle.artifacts.find((a) => a.type === 'predictions')!.id)!
       .text()
     expect(csv.split('\n')[0]).toBe('row,y_true,y_pred,proba_Adelie,proba_Chinstrap,proba_Gentoo')
+    // The app can import it: dataset added with the run, every artifact kept.
+    const plan = planBundleImport(
+      bundle,
+      newId('workspace'),
+      {},
+      { bundleName: 'run.butterfly.zip', now: 1, appVersion: 'test', browser: 'node' },
+    )
+    expect(plan.dataset.action).toBe('add')
+    expect(plan.experiment.action).toBe('add')
+    expect(plan.artifacts.map((a) => a.record.fileName)).toContain('model-package.json')
     const bare = await readRunBundle(new Uint8Array(readFileSync(withoutData)))
     expect(bare.datasetFile).toBeUndefined()
     const verified = await verifyBundleFile(withData)
