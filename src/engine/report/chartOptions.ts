@@ -292,6 +292,9 @@ export function confusionMatrixOption(
     })
   })
   const showLabels = classes.length <= 20
+  const tilt = classes.length > 6 || classes.some((c) => c.length > 12)
+  // Room for the longest true-class label (about 7 px per character), within bounds.
+  const left = Math.round(Math.min(180, Math.max(96, 52 + 7 * Math.max(0, ...classes.map((c) => c.length)))))
   const title =
     options.title ?? (normalized ? 'Confusion matrix (normalised by true class)' : 'Confusion matrix')
   const categoryAxis = {
@@ -302,9 +305,23 @@ export function confusionMatrixOption(
   }
   return {
     ...baseOption(p, title),
-    grid: { left: 96, right: 88, top: 56, bottom: 64 },
-    xAxis: { ...categoryAxis, name: 'Predicted class', nameLocation: 'middle', nameGap: 30 },
-    yAxis: { ...categoryAxis, name: 'True class', nameLocation: 'middle', nameGap: 80, inverse: true },
+    grid: { left, right: 88, top: 56, bottom: tilt ? 96 : 64 },
+    xAxis: {
+      ...categoryAxis,
+      name: 'Predicted class',
+      nameLocation: 'middle',
+      // Many or long class names would overlap side by side: slant them and make room for the name.
+      nameGap: tilt ? 56 : 30,
+      axisLabel: { color: p.muted, interval: 0, rotate: tilt ? 35 : 0, width: 90, overflow: 'truncate' },
+    },
+    yAxis: {
+      ...categoryAxis,
+      name: 'True class',
+      nameLocation: 'middle',
+      nameGap: left - 16,
+      inverse: true,
+      axisLabel: { color: p.muted, width: left - 36, overflow: 'truncate' },
+    },
     visualMap: {
       type: 'continuous',
       min: 0,
