@@ -11,7 +11,9 @@
  * the reference pipeline's median imputation and one-hot encoding). It then runs the scale
  * test: gbdt on the 1M-row synthetic file of ../shared/bench/make_synthetic.py (100 iterations,
  * 31 leaves, early stopping off), generated into a temp folder when missing and python3 with
- * scikit-learn is available (path also from env BUTTERFLY_SYNTHETIC). Prints a JSON blob, then tables.
+ * scikit-learn is available (env PYTHON picks the interpreter; the file path can also come from env
+ * BUTTERFLY_SYNTHETIC). Prints a JSON blob, then tables. Fit times are wall and CPU seconds: on a
+ * shared machine the CPU seconds are the steadier number.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -435,7 +437,9 @@ async function benchSynthetic(): Promise<Record<string, unknown> | null> {
     if (!existsSync(path) && existsSync(generator)) {
       try {
         console.error(`Generating ${path} with make_synthetic.py ...`)
-        execFileSync('python3', [generator, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] })
+        execFileSync(process.env.PYTHON ?? 'python3', [generator, '--out', dir], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        })
       } catch {
         console.error(
           'Could not generate the synthetic file (needs python3 with scikit-learn and pandas); skipping.',
