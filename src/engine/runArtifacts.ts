@@ -20,6 +20,8 @@ export interface RunArtifactTexts {
   'run.log': string
   'test-predictions.csv'?: string
   'notebook.ipynb'?: string
+  /** The trained model with its preprocessing (see src/engine/predict/modelPackage.ts). */
+  'model-package.json'?: string
 }
 
 export interface RunArtifactContext {

@@ -16,6 +16,8 @@ import { executePipeline, outcomeTransferables } from '../engine/pipeline/execut
 import type { HookRunner } from '../engine/pipeline/hooks.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
+import { loadModelPackage, packageRunOutcome } from '../engine/predict/modelPackage.ts'
+import { predictionsToCsv, predictNewData } from '../engine/predict/predictNewData.ts'
 import type { RunArtifactContext, RunArtifactTexts } from '../engine/runArtifacts.ts'
 import { buildRunArtifactTexts } from '../engine/runArtifacts.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
@@ -33,7 +35,18 @@ export interface RunRequest {
   testIndices?: number[]
 }
 
+export interface PredictionProgress {
+  rowsDone: number
+  rowsTotal: number
+}
+
 export interface RunWorkerApi {
+  /** Predictions on a new table (Arrow IPC) with a model package: CSV text with one line per row. */
+  predict(
+    modelPackage: Uint8Array,
+    data: Uint8Array,
+    onProgress?: (progress: PredictionProgress) => void,
+  ): Promise<{ csv: string; rows: number }>
   detectTask(data: Uint8Array, options?: DetectTaskOptions): Promise<TaskDefinition>
   execute(
     request: RunRequest,
@@ -58,6 +71,16 @@ export function targetHints(snapshot: PipelineSnapshot): Record<string, FrameCol
 
 export class RunApi implements RunWorkerApi {
   constructor(private readonly deps: RunApiDeps = {}) {}
+
+  async predict(
+    modelPackage: Uint8Array,
+    data: Uint8Array,
+    onProgress?: (progress: PredictionProgress) => void,
+  ): Promise<{ csv: string; rows: number }> {
+    const pkg = await loadModelPackage(modelPackage)
+    const predictions = await predictNewData(pkg, frameFromArrow(tableFromIPC(data)), { onProgress })
+    return { csv: predictionsToCsv(predictions), rows: predictions.nRows }
+  }
 
   async detectTask(data: Uint8Array, options: DetectTaskOptions = {}): Promise<TaskDefinition> {
     return detectTask(frameFromArrow(tableFromIPC(data)), options)
@@ -85,6 +108,11 @@ export class RunApi implements RunWorkerApi {
     onProgress?.({ block: 'explainability', percent: 99, message: 'Writing the report' })
     // Plot data and the HTML report are built here, off the main thread.
     const files = buildRunArtifactTexts({ ...request.context, generatedAt: new Date().toISOString() }, rest)
+    const modelPackage = packageRunOutcome(rest, frame.columns, request.snapshot, {
+      runId: request.context.run.id,
+    })
+    if ('bytes' in modelPackage) files['model-package.json'] = new TextDecoder().decode(modelPackage.bytes)
+    else onLog?.({ t: 0, level: 'info', message: `No model package: ${modelPackage.refused}` })
     const serialized: SerializedOutcome = { ...rest, files }
     return this.deps.transfer ? this.deps.transfer(serialized, outcomeTransferables(outcome)) : serialized
   }

@@ -11,6 +11,7 @@ import type { RunId, WorkspaceId } from '../../domain/ids.ts'
 import { deriveLineage } from '../../domain/lineage.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
 import type { RunMetricsJson as MetricsReport, ReportInput } from '../../engine/report/reportInput.ts'
+import { PredictPanel } from '../components/PredictPanel.tsx'
 import { RunPlots } from '../components/RunPlots.tsx'
 import { RunSharing } from '../components/RunSharing.tsx'
 import { SnapshotView } from '../components/SnapshotView.tsx'
@@ -267,6 +268,13 @@ export function RunPage() {
             <p role="alert" class="error-box">
               {error()}
             </p>
+          </Show>
+
+          <Show when={r().status === 'completed'}>
+            <PredictPanel
+              packageArtifact={artifacts()?.find((a) => a.fileName === 'model-package.json')}
+              runLabel={`Run ${r().number}`}
+            />
           </Show>
 
           <Show when={r().status !== 'running'}>

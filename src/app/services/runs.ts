@@ -278,6 +278,11 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
   await addArtifact('log', 'run.log', 'application/x-ndjson', encode(files['run.log']))
   const predictions = files['test-predictions.csv']
   if (predictions) await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictions))
+  const modelPackage = files['model-package.json']
+  if (modelPackage)
+    await addArtifact('model', 'model-package.json', 'application/json', encode(modelPackage), {
+      what: 'model with its preprocessing',
+    })
   const notebook = files['notebook.ipynb']
   if (notebook) await addArtifact('notebook', 'notebook.ipynb', 'application/x-ipynb+json', encode(notebook))
 

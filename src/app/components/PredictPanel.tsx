@@ -1,0 +1,110 @@
+/**
+ * Predictions on new data: drop or pick a CSV/Parquet file with the training columns and get a CSV of
+ * predictions (class and probabilities, or value), computed in workers with progress. The run's own
+ * model package is used, or any model package file the user loads (e.g. one downloaded earlier).
+ */
+import * as Comlink from 'comlink'
+import { createSignal, Show } from 'solid-js'
+import type { Artifact } from '../../domain/artifact.ts'
+import { errorMessage } from '../../domain/errors.ts'
+import type { PredictionProgress } from '../../workers/runApi.ts'
+import { formatCount } from '../format.ts'
+import { downloadBlob, readArtifact } from '../services/artifacts.ts'
+import { dataWorker } from '../services/dataClient.ts'
+import { createRunWorker } from '../services/runs.ts'
+
+export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: string }) {
+  const [packageFile, setPackageFile] = createSignal<File | undefined>()
+  const [progress, setProgress] = createSignal<PredictionProgress | undefined>()
+  const [busy, setBusy] = createSignal(false)
+  const [error, setError] = createSignal('')
+  const [done, setDone] = createSignal('')
+
+  const predict = async (file: File) => {
+    setError('')
+    setDone('')
+    setBusy(true)
+    const { worker, api } = createRunWorker()
+    try {
+      const source =
+        packageFile() ?? (props.packageArtifact ? await readArtifact(props.packageArtifact) : undefined)
+      if (!source)
+        throw new Error(
+          'This run has no model package (a hook changed its features or predicted instead of a model)',
+        )
+      const modelPackage = new Uint8Array(await source.arrayBuffer())
+      const data = await dataWorker().fileArrow(file)
+      const result = await api.predict(
+        Comlink.transfer(modelPackage, [modelPackage.buffer]),
+        Comlink.transfer(data, [data.buffer as ArrayBuffer]),
+        Comlink.proxy((p: PredictionProgress) => setProgress(p)),
+      )
+      downloadBlob(
+        new Blob([result.csv], { type: 'text/csv' }),
+        `${file.name.replace(/\.[^.]+$/, '')}-predictions.csv`,
+      )
+      setDone(`Predicted ${formatCount(result.rows)} rows.`)
+    } catch (e) {
+      setError(errorMessage(e))
+    } finally {
+      worker.terminate()
+      setBusy(false)
+      setProgress(undefined)
+    }
+  }
+
+  return (
+    <section aria-labelledby="predict-title">
+      <h2 id="predict-title">Predict on new data</h2>
+      <p class="muted small">
+        A CSV or Parquet file with the same feature columns as the training data; unseen categories are
+        handled as during training. Uses{' '}
+        {packageFile() ? `the model package “${packageFile()!.name}”` : `the model of ${props.runLabel}`}.
+      </p>
+      <div class="actions">
+        <label class="button primary">
+          Predict on a data file
+          <input
+            type="file"
+            class="visually-hidden"
+            aria-label="Predict on a data file"
+            accept=".csv,.tsv,.parquet,.pq,text/csv"
+            disabled={busy()}
+            onChange={(e) => {
+              const file = e.currentTarget.files?.[0]
+              e.currentTarget.value = ''
+              if (file) void predict(file)
+            }}
+          />
+        </label>
+        <label class="button">
+          Use a model package file
+          <input
+            type="file"
+            class="visually-hidden"
+            aria-label="Use a model package file"
+            accept=".json,application/json"
+            onChange={(e) => setPackageFile(e.currentTarget.files?.[0])}
+          />
+        </label>
+      </div>
+      <Show when={progress()}>
+        {(p) => (
+          <progress
+            max={p().rowsTotal || 1}
+            value={p().rowsDone}
+            aria-label={`Predicting: ${formatCount(p().rowsDone)} of ${formatCount(p().rowsTotal)} rows`}
+          />
+        )}
+      </Show>
+      <Show when={done()}>
+        <p role="status">{done()}</p>
+      </Show>
+      <Show when={error()}>
+        <p role="alert" class="error-box">
+          Could not predict: {error()}
+        </p>
+      </Show>
+    </section>
+  )
+}
