@@ -243,12 +243,18 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     }
   })
   const classification = args.task === 'binary' || args.task === 'multiclass'
-  const loaded = await loadTable(args.data, classification ? { [args.target]: 'categorical' } : {})
+  let loaded = await loadTable(args.data, classification ? { [args.target]: 'categorical' } : {})
   say(`loaded ${basename(args.data)}: ${loaded.frame.nRows} rows × ${loaded.frame.columns.length} columns`)
   const task = detectTask(loaded.frame, {
     target: args.target,
     ...(args.task ? { taskType: args.task } : {}),
   })
+  // Like the app's run worker, read a classification target as its text labels (a bundle's rerun does too).
+  if (
+    task.taskType !== 'regression' &&
+    loaded.frame.columns.find((c) => c.name === task.target)?.type === 'numeric'
+  )
+    loaded = await loadTable(args.data, { [task.target]: 'categorical' })
   const testIndices = args.split ? await readSplit(args.split) : undefined
 
   const ids = newHeadlessIds()
