@@ -6,7 +6,7 @@ import { createMemo, createSignal, For, Show } from 'solid-js'
 import { rowChartHeight, shapWaterfallOption } from '../../engine/report/chartOptions.ts'
 import { reportFigures } from '../../engine/report/reportHtml.ts'
 import type { ReportExplanation, ReportInput } from '../../engine/report/reportInput.ts'
-import { rowExplanationsFromShap } from '../../engine/report/reportInput.ts'
+import { rowExplanationsFromShap, shapLeaningOutput } from '../../engine/report/reportInput.ts'
 import { Chart } from '../charts/Chart.tsx'
 
 export function RunPlots(props: { input: ReportInput }) {
