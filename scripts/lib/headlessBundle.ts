@@ -447,6 +447,11 @@ async function rerunBundle(
   say: (line: string) => void,
 ): Promise<MetricComparison[]> {
   const { snapshot, run } = bundle
+  if (run.status !== 'completed')
+    throw new ValidationError(
+      'invalid-argument',
+      `Run ${run.number} ${run.status}${run.failure ? ` (${run.failure.message})` : ''}; it has no metrics to compare`,
+    )
   let table: LoadedTable
   const hints: Record<string, 'categorical'> =
     snapshot.task.taskType === 'regression' ? {} : { [snapshot.task.target]: 'categorical' }
