@@ -80,6 +80,22 @@ export interface ModelExplanation {
 /** Rows per TreeSHAP call between clock and cancellation checks. */
 const SHAP_CHUNK_ROWS = 50
 
+/**
+ * Rows per TreeSHAP call for this ensemble. Path-dependent TreeSHAP costs about leaves × depth² per
+ * tree and row, so deep forests (thousands of leaves per tree) get small chunks: the time budget is
+ * checked between chunks, and one chunk of 50 rows could otherwise run for minutes.
+ */
+export function shapChunkRows(trees: ShapEnsemble): number {
+  let cost = 0
+  for (const tree of trees.trees) {
+    const nodes = tree.left.length
+    const depth = Math.log2(Math.max(2, nodes)) + 1
+    cost += nodes * depth * depth
+  }
+  const perChunkBudget = 2e7
+  return Math.max(1, Math.min(SHAP_CHUNK_ROWS, Math.floor(perChunkBudget / Math.max(1, cost))))
+}
+
 function shapOutputNames(trees: ShapEnsemble, y: Target): string[] {
   if (y.kind === 'regression') return ['prediction']
   if (trees.nOutputs === y.classes.length) return [...y.classes]
@@ -109,13 +125,14 @@ async function explainWithShap(
   const parts: ShapValues[] = []
   let done = 0
   let truncated = false
+  const chunkRows = shapChunkRows(trees)
   while (done < rows.length) {
     await yieldToEventLoop()
     if (done > 0 && now() - started > budget.shap.maxSeconds * 1000) {
       truncated = true
       break
     }
-    const chunk = rows.subarray(done, Math.min(rows.length, done + SHAP_CHUNK_ROWS))
+    const chunk = rows.subarray(done, Math.min(rows.length, done + chunkRows))
     parts.push(
       treeShap(trees, options.X.columns, options.X.nRows, {
         rows: chunk,
