@@ -497,3 +497,80 @@ export function hottestFrames(
     .slice(0, top)
     .map(([frame, ms]) => ({ frame, self_ms: Math.round(ms) }))
 }
+
+/** A main-thread task from a Chromium trace: wall time, the thread's own CPU time, and what filled it. */
+export interface TracedTask {
+  wallMs: number
+  /** CPU time of the main thread inside the task; far below `wallMs` means the OS ran other programs. */
+  cpuMs: number
+  /** Trace events inside the task with the longest total wall time. */
+  top: { name: string; ms: number }[]
+}
+
+interface TraceEvent {
+  name: string
+  ph: string
+  pid: number
+  tid: number
+  ts: number
+  dur?: number
+  tdur?: number
+  args?: { name?: string }
+}
+
+/**
+ * Traces the page's renderer (timeline categories) until `stop()`, which returns its main thread's
+ * tasks longer than 50 ms of wall time. Unlike the Long Tasks API, the trace tells a busy main thread
+ * from one the OS set aside for other processes on a loaded machine.
+ */
+export async function startMainThreadTrace(page: Page): Promise<{ stop(): Promise<TracedTask[]> }> {
+  const cdp = await page.context().newCDPSession(page)
+  const untyped = cdp as unknown as {
+    on(event: string, handler: (params: { value?: TraceEvent[] }) => void): void
+    send(method: string, params?: object): Promise<unknown>
+  }
+  const events: TraceEvent[] = []
+  let complete = () => {}
+  const completed = new Promise<void>((resolve) => {
+    complete = resolve
+  })
+  untyped.on('Tracing.dataCollected', (params) => events.push(...(params.value ?? [])))
+  untyped.on('Tracing.tracingComplete', () => complete())
+  await untyped.send('Tracing.start', {
+    categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink,gc',
+    transferMode: 'ReportEvents',
+  })
+  return {
+    async stop() {
+      await untyped.send('Tracing.end')
+      await completed
+      await cdp.detach().catch(() => undefined)
+      const mains = events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      const complete = (e: TraceEvent, pid: number, tid: number) =>
+        e.pid === pid && e.tid === tid && e.ph === 'X'
+      // The page's main thread is the renderer main thread with the most tasks.
+      let best: TraceEvent[] = []
+      for (const main of mains) {
+        const own = events.filter((e) => complete(e, main.pid, main.tid))
+        if (own.length > best.length) best = own
+      }
+      return best
+        .filter((e) => e.name === 'RunTask' && (e.dur ?? 0) > 50_000)
+        .map((task) => {
+          const end = task.ts + (task.dur ?? 0)
+          const names = new Map<string, number>()
+          for (const e of best)
+            if (e !== task && e.ts >= task.ts && e.ts + (e.dur ?? 0) <= end)
+              names.set(e.name, (names.get(e.name) ?? 0) + (e.dur ?? 0) / 1000)
+          return {
+            wallMs: Math.round((task.dur ?? 0) / 1000),
+            cpuMs: Math.round((task.tdur ?? 0) / 1000),
+            top: [...names]
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, 4)
+              .map(([name, ms]) => ({ name, ms: Math.round(ms) })),
+          }
+        })
+    },
+  }
+}
