@@ -402,7 +402,10 @@ function printTable(r: Report, run: number): void {
     `\nrun ${run}: ${r.file} (${r.rows?.toLocaleString('en-US') ?? '?'} rows, ${mb(r.bytes)} MB), load ${r.load_avg_before.join(' ')} → ${r.load_avg_after.join(' ')}\n`,
   )
   line('measure', 'value', 'target', 'verdict')
-  for (const p of phases) line(`  phase ${p}`, `${r.phases_ms[p] ?? '-'} ms`)
+  // Known phases in order, then any other timing the app adds (say, the wait for the table engine).
+  const timings = r.phases_ms as Record<string, number | undefined>
+  const names = [...phases, ...Object.keys(timings).filter((name) => !phases.includes(name as Phase))]
+  for (const name of names) line(`  phase ${name}`, `${timings[name] ?? '-'} ms`)
   const pandasMs = r.pandas_read_csv_s === undefined ? undefined : r.pandas_read_csv_s * 1000
   line(
     'ingest',
