@@ -25,6 +25,9 @@ export const chromiumArgs = [
   '--disable-gpu',
 ]
 
+/** BUTTERFLY_PORT lets a second test run share the machine with another one. */
+const port = Number(process.env.BUTTERFLY_PORT ?? 4173)
+
 export default defineConfig({
   testDir: 'tests/e2e',
   timeout: 120_000,
@@ -34,14 +37,14 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: 'http://localhost:4173',
+    baseURL: `http://localhost:${port}`,
     browserName: 'chromium',
     launchOptions: { executablePath: chromiumPath(), args: chromiumArgs },
     trace: 'off',
   },
   webServer: {
-    command: 'npx vite preview --port 4173 --strictPort',
-    url: 'http://localhost:4173',
+    command: `npx vite preview --port ${port} --strictPort`,
+    url: `http://localhost:${port}`,
     reuseExistingServer: false,
     timeout: 60_000,
   },

@@ -115,7 +115,11 @@ export async function importDataset(
 
   const table = tableNameFor(hash)
   const blobPath = datasetBlobPath(hash, format)
+  // The engine may still be starting (it is started with the worker): time that wait on its own.
+  const engineWait = performance.now()
   const engine = await deps.engine
+  timings.engine = Math.round(performance.now() - engineWait)
+  phaseStart = performance.now()
   let tableCreated = false
   let blobWritten = false
   try {

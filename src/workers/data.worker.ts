@@ -14,6 +14,10 @@ const api = new DataApi({
   db: openDb(),
   engine: () => {
     engine ??= createBrowserSqlEngine()
+    // A failed start is retried on the next call instead of failing every import.
+    engine.catch(() => {
+      engine = undefined
+    })
     return engine
   },
   parquetToArrow,
@@ -23,5 +27,9 @@ const api = new DataApi({
     return estimate.quota - (estimate.usage ?? 0)
   },
 })
+
+// DuckDB takes seconds to start: start it with the worker, before the user picks a file.
+engine = createBrowserSqlEngine()
+engine.catch(() => undefined)
 
 Comlink.expose(api)

@@ -22,8 +22,8 @@ export interface ImportResult {
   dataset: Dataset
   /** True when identical bytes were already imported: the existing dataset is returned. */
   deduplicated: boolean
-  /** Milliseconds per phase. */
-  timings: Partial<Record<ImportPhase, number>>
+  /** Milliseconds per phase, plus `engine`: the wait for the table engine to finish starting. */
+  timings: Partial<Record<ImportPhase | 'engine', number>>
 }
 
 /** A window of rows for the preview grid; cells are numbers, strings or null. */

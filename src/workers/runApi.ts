@@ -11,6 +11,7 @@ import type { TaskDefinition } from '../domain/task.ts'
 import type { FrameColumnHint } from '../engine/arrowFrame.ts'
 import { frameFromArrow } from '../engine/arrowFrame.ts'
 import '../engine/models/allModels.ts'
+import { exportTfjsModelFiles } from '../engine/models/tfjsExport.ts'
 import type { RunOutcome, RunProgressEvent } from '../engine/pipeline/executor.ts'
 import { executePipeline, outcomeTransferables } from '../engine/pipeline/executor.ts'
 import type { HookRunner } from '../engine/pipeline/hooks.ts'
@@ -22,8 +23,12 @@ import type { RunArtifactContext, RunArtifactTexts } from '../engine/runArtifact
 import { buildRunArtifactTexts } from '../engine/runArtifacts.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
 
-/** What a finished run sends back: the outcome without the live model object, and its text artifacts. */
-export type SerializedOutcome = Omit<RunOutcome, 'fittedModel'> & { files: RunArtifactTexts }
+/** What a finished run sends back: the outcome without the live model object, and its artifact files. */
+export type SerializedOutcome = Omit<RunOutcome, 'fittedModel'> & {
+  files: RunArtifactTexts
+  /** Standard TF.js model files of a neural model (`model.json` + weights), when the family has them. */
+  tfjsModel?: { modelJson: string; weights: Uint8Array; weightsFileName: string }
+}
 
 export interface RunRequest {
   snapshot: PipelineSnapshot
@@ -113,7 +118,10 @@ export class RunApi implements RunWorkerApi {
     })
     if ('bytes' in modelPackage) files['model-package.json'] = new TextDecoder().decode(modelPackage.bytes)
     else onLog?.({ t: 0, level: 'info', message: `No model package: ${modelPackage.refused}` })
-    const serialized: SerializedOutcome = { ...rest, files }
-    return this.deps.transfer ? this.deps.transfer(serialized, outcomeTransferables(outcome)) : serialized
+    const tfjsModel = rest.model ? await exportTfjsModelFiles(rest.model.family, rest.model.bytes) : undefined
+    const serialized: SerializedOutcome = { ...rest, files, ...(tfjsModel ? { tfjsModel } : {}) }
+    const buffers = outcomeTransferables(outcome)
+    if (tfjsModel?.weights.buffer instanceof ArrayBuffer) buffers.push(tfjsModel.weights.buffer)
+    return this.deps.transfer ? this.deps.transfer(serialized, buffers) : serialized
   }
 }

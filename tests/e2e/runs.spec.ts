@@ -32,9 +32,22 @@ test('penguins: detected multiclass task on species, a run with defaults complet
     ])
     expect(download.suggestedFilename()).toBe(name)
   }
-  const modelButton = page.getByRole('button', { name: /^Download model-/ })
+  const modelButton = page.getByRole('button', { name: /^Download model-(logistic|mlp|gbdt|rf|tree)\./ })
   const [modelDownload] = await Promise.all([page.waitForEvent('download'), modelButton.click()])
   expect(modelDownload.suggestedFilename()).toMatch(/^model-(logistic|mlp|gbdt|rf|tree)\.(json|bin)$/)
+  // A neural model also exports as standard TF.js model files (model.json + weights).
+  await expect(page.getByTestId('chosen-model')).toHaveText('Logistic / softmax regression')
+  const [tfjsDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download tfjs-model.json' }).click(),
+  ])
+  const tfjsModel = JSON.parse(
+    await (await import('node:fs/promises')).readFile(await tfjsDownload.path(), 'utf8'),
+  )
+  expect(tfjsModel.format).toBe('layers-model')
+  await expect(
+    page.getByRole('button', { name: `Download ${tfjsModel.weightsManifest[0].paths[0]}` }),
+  ).toBeVisible()
   const metricsDownload = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Download metrics.json' }).click(),

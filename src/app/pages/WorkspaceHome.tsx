@@ -1,10 +1,11 @@
 /** A workspace's home: import data, and its datasets (versions together) and experiments. */
 import { A, useParams } from '@solidjs/router'
-import { For, Show } from 'solid-js'
+import { For, onMount, Show } from 'solid-js'
 import type { Dataset } from '../../domain/dataset.ts'
 import type { WorkspaceId } from '../../domain/ids.ts'
 import { ImportPanel } from '../components/ImportPanel.tsx'
 import { formatBytes, formatCount, formatDate } from '../format.ts'
+import { dataWorker } from '../services/dataClient.ts'
 import { createLiveQuery, db } from '../services/db.ts'
 
 export function WorkspaceHome() {
@@ -22,6 +23,8 @@ export function WorkspaceHome() {
     (id) => db.experiments.where('workspaceId').equals(id).reverse().sortBy('createdAt'),
   )
   const grouped = () => groupVersions(datasets() ?? [])
+  // Start the data worker (and DuckDB in it) now, so an import does not wait for it.
+  onMount(() => void dataWorker())
 
   return (
     <Show when={workspace()} fallback={<p class="loading">Loading workspace…</p>}>

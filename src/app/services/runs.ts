@@ -278,6 +278,21 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
   await addArtifact('log', 'run.log', 'application/x-ndjson', encode(files['run.log']))
   const predictions = files['test-predictions.csv']
   if (predictions) await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictions))
+  if (outcome.tfjsModel) {
+    // Standard TF.js layers-model files: loadable with tf.loadLayersModel, next to Butterfly's own model file.
+    await addArtifact('model', 'tfjs-model.json', 'application/json', encode(outcome.tfjsModel.modelJson), {
+      format: 'tfjs layers-model',
+    })
+    await addArtifact(
+      'model',
+      outcome.tfjsModel.weightsFileName,
+      'application/octet-stream',
+      new Uint8Array(outcome.tfjsModel.weights) as Uint8Array<ArrayBuffer>,
+      {
+        format: 'tfjs weights',
+      },
+    )
+  }
   const modelPackage = files['model-package.json']
   if (modelPackage)
     await addArtifact('model', 'model-package.json', 'application/json', encode(modelPackage), {

@@ -100,6 +100,25 @@ describe('CSV ingest', () => {
   })
 })
 
+describe('histograms', () => {
+  it('count every finite value into equal-width bins with right-inclusive edges', async () => {
+    const values = Array.from(
+      { length: 1000 },
+      (_, i) => Math.round(Math.sin(i * 12.9898) * 43758.5453 * 1000) / 1000,
+    )
+    const { profile } = await ingestCsv('h.csv', text(`x\n${values.join('\n')}\n`))
+    const histogram = profile[0].histogram!
+    const min = Math.min(...values)
+    const max = Math.max(...values)
+    const width = (max - min) / 20
+    const expected = new Array(20).fill(0)
+    for (const v of values) expected[Math.min(19, Math.max(0, Math.ceil((v - min) / width) - 1))]++
+    expect(histogram.counts).toEqual(expected)
+    expect(histogram.edges[0]).toBe(min)
+    expect(histogram.edges[20]).toBeCloseTo(max, 9)
+  })
+})
+
 describe('bad CSV input gets a specific error', () => {
   const cases: [string, string | Uint8Array, string, RegExp][] = [
     ['empty', '', 'empty-file', /empty/],

@@ -207,22 +207,33 @@ async function numericHistograms(
     if (!isNumericType(s.physicalType) || typeof s.min !== 'number' || typeof s.max !== 'number') return
     const span = s.max - s.min
     // Few whole-number values: one bin per value reads better than 20 equal slices.
-    const bins = span === 0 ? 1 : s.integral && span < histogramBins ? span + 1 : histogramBins
-    const width = span === 0 ? 1 : s.integral && span < histogramBins ? 1 : span / bins
-    const min = s.integral && span < histogramBins ? s.min - 0.5 : s.min
+    const perValue = s.integral && span < histogramBins
+    const bins = span === 0 ? 1 : perValue ? span + 1 : histogramBins
+    const width = span === 0 ? 1 : perValue ? 1 : span / bins
+    const min = perValue ? s.min - 0.5 : s.min
     const c = `${quoteIdent(s.name)}::DOUBLE`
+    // DuckDB's binned histogram counts each value under the first upper edge >= it, in one pass over
+    // all columns: several times faster than bucketing with floor() and a generic histogram.
+    const upperEdges = Array.from({ length: bins }, (_, b) =>
+      b === bins - 1 ? Math.max(s.max as number, min + bins * width) : min + (b + 1) * width,
+    )
     parts.push(
-      `histogram(least(greatest(floor((${c} - ${min}) / ${width}), 0), ${bins - 1})::INTEGER) FILTER (WHERE ${c} IS NOT NULL AND isfinite(${c})) AS h${i}`,
+      `histogram(${c}, [${upperEdges.map((e) => e.toPrecision(17)).join(', ')}]::DOUBLE[]) FILTER (WHERE isfinite(${c})) AS h${i}`,
     )
     plans.push({ index: i, min, width, bins })
   })
   if (parts.length === 0) return result
-  const table_ = await engine.query(`SELECT ${parts.join(', ')} FROM ${quoteIdent(table)}`)
+  const histogramTable = await engine.query(`SELECT ${parts.join(', ')} FROM ${quoteIdent(table)}`)
   for (const plan of plans) {
     const counts = new Array<number>(plan.bins).fill(0)
-    const map = table_.getChild(`h${plan.index}`)?.get(0) as unknown
-    for (const [bin, count] of mapEntries(map)) counts[Number(bin)] = Number(count)
     const edges = Array.from({ length: plan.bins + 1 }, (_, b) => plan.min + b * plan.width)
+    const map = histogramTable.getChild(`h${plan.index}`)?.get(0) as unknown
+    for (const [edge, count] of mapEntries(map)) {
+      const upper = Number(edge)
+      // The bin whose upper edge this is (an infinite key holds values above the last edge).
+      const bin = Number.isFinite(upper) ? Math.round((upper - plan.min) / plan.width) - 1 : plan.bins - 1
+      counts[Math.min(plan.bins - 1, Math.max(0, bin))] += Number(count)
+    }
     result.set(plan.index, { edges, counts })
   }
   return result
