@@ -58,27 +58,16 @@ export function RunPlots(props: { input: ReportInput }) {
 function RowExplanation(props: { explanation: ReportExplanation; featureNames: string[] }) {
   const shap = () => props.explanation.shap!
   const [position, setPosition] = createSignal(0)
-  const row = createMemo(() => {
-    const s = shap()
-    const nFeatures = s.featureValues.length
-    // Explain the output the model leans to for this row (its predicted class, or the only output).
-    let output = 0
-    let best = Number.NEGATIVE_INFINITY
-    s.values.forEach((phi, o) => {
-      let raw = s.expectedValue[o]
-      for (let f = 0; f < nFeatures; f++) raw += phi[position() * nFeatures + f]
-      if (raw > best) {
-        best = raw
-        output = o
-      }
-    })
-    return rowExplanationsFromShap(
-      s,
-      props.explanation.featureNames ?? props.featureNames,
-      [position()],
-      output,
-    )[0]
-  })
+  // Explain the output the model leans to for this row (its predicted class, or the only output).
+  const row = createMemo(
+    () =>
+      rowExplanationsFromShap(
+        shap(),
+        props.explanation.featureNames ?? props.featureNames,
+        [position()],
+        shapLeaningOutput(shap(), position()),
+      )[0],
+  )
   return (
     <div class="row-explanation">
       <label for="explain-row">Explain test row</label>{' '}
