@@ -17,7 +17,6 @@ import type { Sha256Hex } from '../../src/domain/hash.ts'
 import { sha256 } from '../../src/domain/hash.ts'
 import type { DatasetId, ExperimentId, PipelineId, RunId, WorkspaceId } from '../../src/domain/ids.ts'
 import { newId } from '../../src/domain/ids.ts'
-import { deriveLineage } from '../../src/domain/lineage.ts'
 import type { ModelRecord } from '../../src/domain/model.ts'
 import type { PipelineSnapshot } from '../../src/domain/pipeline.ts'
 import { completeRun, createRun } from '../../src/domain/run.ts'
@@ -26,6 +25,7 @@ import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
 import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
 import { executePipeline } from '../../src/engine/pipeline/executor.ts'
 import { modelPackageFileName, packageRunOutcome } from '../../src/engine/predict/modelPackage.ts'
+import { buildMetricsJson, predictionsCsv, toJson } from '../../src/engine/runArtifacts.ts'
 import type { VerifiedBundle } from '../../src/storage/bundle/readBundle.ts'
 import { readRunBundle, summarizeBundle } from '../../src/storage/bundle/readBundle.ts'
 import { writeRunBundle } from '../../src/storage/bundle/writeBundle.ts'
@@ -66,31 +66,6 @@ export interface HeadlessBundleInput {
 }
 
 const encode = (text: string) => new TextEncoder().encode(text)
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return null
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>)
-  return value
-}
-
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
-}
-
-/** The app's test-predictions.csv: row,y_true,y_pred then proba_<class> per class. */
-export function testPredictionsCsv(outcome: RunOutcome): string {
-  const p = outcome.predictions
-  if (!p) return ''
-  const classes = p.classes ?? []
-  const lines = [['row', 'y_true', 'y_pred', ...classes.map((c) => `proba_${c}`)].map(csvField).join(',')]
-  const label = (v: number) => (classes.length ? (classes[v] ?? '') : String(v))
-  for (let i = 0; i < p.rows.length; i++) {
-    const fields = [String(p.rows[i]), label(p.yTrue[i]), label(p.yPred[i])]
-    for (let k = 0; k < classes.length; k++) fields.push(String(p.proba?.[i * classes.length + k] ?? ''))
-    lines.push(fields.map(csvField).join(','))
-  }
-  return `${lines.join('\n')}\n`
-}
 
 /** Missing and distinct counts, range, mean and spread (numbers) or the most frequent values (categories). */
 function profileOf(column: Column): ColumnProfile {
@@ -287,27 +262,12 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
       createdAt: now,
     })
   }
-  const report = {
-    run: running.id,
-    lineage: deriveLineage({ ...running, backend: outcome.backend }),
-    task: outcome.task,
-    metrics: outcome.metrics,
-    report: outcome.report,
-    leaderboard: outcome.leaderboard.map((e) => ({
-      ...e,
-      validationScore: Number.isFinite(e.validationScore) ? e.validationScore : null,
-    })),
-    featureNames: outcome.featureNames,
-    importances: outcome.importances ?? null,
-    trainingCurve: outcome.trainingCurve ?? null,
-    timings: outcome.timings,
-    droppedRows: outcome.droppedRows,
-  }
+  // The same metrics.json and test-predictions.csv as the app writes (src/engine/runArtifacts.ts).
   await addArtifact(
     'metrics-json',
     'metrics.json',
     'application/json',
-    encode(JSON.stringify(report, jsonSafe, 1)),
+    encode(toJson(buildMetricsJson(running, outcome), 1)),
   )
   await addArtifact(
     'log',
@@ -316,7 +276,7 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
     encode(outcome.logs.map((entry) => JSON.stringify(entry)).join('\n')),
   )
   if (outcome.predictions)
-    await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(testPredictionsCsv(outcome)))
+    await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictionsCsv(outcome)))
 
   const run = completeRun(running, {
     metrics: outcome.metrics,
