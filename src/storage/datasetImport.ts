@@ -17,6 +17,7 @@ import { preflightBytes, preflightCsv } from './tables/csvPreflight.ts'
 import type { ParquetToArrow } from './tables/ingest.ts'
 import { countRows, describeTable, dropTable, loadTable, tableNameFor } from './tables/ingest.ts'
 import type { SqlEngine } from './tables/sqlEngine.ts'
+import { quoteIdent } from './tables/sqlEngine.ts'
 
 export interface ImportDeps {
   db: ButterflyDb
@@ -104,51 +105,87 @@ export async function importDataset(
   }
   endPhase('check')
 
+  // Hashing (here) and loading into DuckDB (its own worker) run at the same time on two cores. The
+  // table gets a temporary name until the hash is known; identical bytes then reuse the existing dataset.
   report('hash', 0, 0)
-  const hash = await sha256Stream(streamChunks(file), (done) => report('hash', done / totalBytes, done))
-  endPhase('hash')
+  const started = performance.now()
+  const hashing = sha256Stream(streamChunks(file), (done) => report('hash', done / totalBytes, done)).then(
+    (hash) => {
+      timings.hash = Math.round(performance.now() - started)
+      // Loading may still run (large files) or be done already (small ones): either way it is next.
+      report('ingest')
+      return hash
+    },
+  )
+  const engineWait = performance.now()
+  const engine = await deps.engine
+  // The engine may still be starting (it is started with the worker): time that wait on its own.
+  timings.engine = Math.round(performance.now() - engineWait)
+  const temporaryTable = `import_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e9).toString(36)}`
+  const ingestStarted = performance.now()
+  const loading = loadTable(
+    engine,
+    temporaryTable,
+    `${temporaryTable}.${format}`,
+    { format, delimiter },
+    { file, parquetToArrow: deps.parquetToArrow },
+  ).then(async () => {
+    const rows = await countRows(engine, temporaryTable)
+    timings.ingest = Math.round(performance.now() - ingestStarted)
+    return rows
+  })
+  // Settle both before deciding, so a failure of one never leaves the other running unobserved.
+  const [hashResult, loadResult] = await Promise.allSettled([hashing, loading])
+  const dropTemporary = () => dropTable(engine, temporaryTable).catch(() => undefined)
+  if (hashResult.status === 'rejected') {
+    await dropTemporary()
+    throw hashResult.reason
+  }
+  const hash = hashResult.value
   const existing = await db.datasets.where('[workspaceId+hash]').equals([request.workspaceId, hash]).first()
   if (existing) {
+    await dropTemporary()
     report('done', 1)
     return { dataset: existing, deduplicated: true, timings }
   }
-
+  if (loadResult.status === 'rejected') {
+    await dropTemporary()
+    throw loadResult.reason
+  }
+  const rowCount = loadResult.value
   const table = tableNameFor(hash)
   const blobPath = datasetBlobPath(hash, format)
-  // The engine may still be starting (it is started with the worker): time that wait on its own.
-  const engineWait = performance.now()
-  const engine = await deps.engine
-  timings.engine = Math.round(performance.now() - engineWait)
-  phaseStart = performance.now()
-  let tableCreated = false
   let blobWritten = false
   try {
-    report('ingest')
-    tableCreated = true
-    await loadTable(
-      engine,
-      table,
-      `import_${hash.slice(0, 16)}.${format}`,
-      { format, delimiter },
-      { file, parquetToArrow: deps.parquetToArrow },
-    )
-    const rowCount = await countRows(engine, table)
     if (rowCount === 0)
       throw new ValidationError(
         'header-only',
         `“${file.name}” has a header but no data rows: there is nothing to import`,
       )
-    endPhase('ingest')
+    // Equal bytes imported before (another workspace) are already loaded under the same content-addressed
+    // name: keep that table, it holds the same rows.
+    if (deps.loadedTables.has(table) || (await tableExists(engine, table))) await dropTemporary()
+    else await engine.query(`ALTER TABLE ${quoteIdent(temporaryTable)} RENAME TO ${quoteIdent(table)}`)
 
+    // Profiling (DuckDB's worker) and storing the file (this worker) also overlap.
     report('profile')
-    const { schema, profile } = await describeTable(engine, table, rowCount)
-    endPhase('profile')
-
-    report('store', 0, 0)
-    if (!(await blobs.exists(blobPath))) {
-      await blobs.write(blobPath, file, { onBytes: (done) => report('store', done / totalBytes, done) })
+    const profileStarted = performance.now()
+    const storeStarted = performance.now()
+    const storing = (async () => {
+      if (await blobs.exists(blobPath)) return
       blobWritten = true
-    }
+      await blobs.write(blobPath, file, { onBytes: (done) => report('store', done / totalBytes, done) })
+      timings.store = Math.round(performance.now() - storeStarted)
+    })()
+    const profiling = describeTable(engine, table, rowCount).then((described) => {
+      timings.profile = Math.round(performance.now() - profileStarted)
+      return described
+    })
+    const [storeResult, profileResult] = await Promise.allSettled([storing, profiling])
+    if (storeResult.status === 'rejected') throw storeResult.reason
+    if (profileResult.status === 'rejected') throw profileResult.reason
+    const { schema, profile } = profileResult.value
+
     const name = datasetNameOf(file.name)
     const dataset = await db.transaction('rw', db.datasets, async () => {
       const versions = await db.datasets
@@ -175,15 +212,22 @@ export async function importDataset(
       await db.datasets.add(record)
       return record
     })
-    endPhase('store')
     deps.loadedTables.add(table)
     report('done', 1)
     return { dataset, deduplicated: false, timings }
   } catch (error) {
-    if (tableCreated) await dropTable(engine, table).catch(() => undefined)
+    if (!deps.loadedTables.has(table)) await dropTable(engine, table).catch(() => undefined)
+    await dropTemporary()
     if (blobWritten) await blobs.remove(blobPath).catch(() => undefined)
     throw error
   }
+}
+
+async function tableExists(engine: SqlEngine, table: string): Promise<boolean> {
+  const result = await engine.query(
+    `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = '${table.replaceAll("'", "''")}'`,
+  )
+  return Number(result.getChild('n')?.get(0) ?? 0) > 0
 }
 
 /** Re-attaches a dataset's table from its stored bytes when this engine has not loaded it yet. */
