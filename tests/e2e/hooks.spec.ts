@@ -116,3 +116,36 @@ test('syntax errors are marked in the editor before any run', async ({ page }) =
   await typeIntoEditor(page, 'Code of hook before_preprocessing 1', 'function hook(ctx) {\n  return {\n}\n')
   await expect(page.locator('.cm-lint-marker-error').first()).toBeVisible({ timeout: 30_000 })
 })
+
+test('a file-based hook is read and hashed when loaded; the stored code changes only when the file is reloaded', async ({
+  page,
+}) => {
+  await openApp(page)
+  await importWithPicker(page, 'datasets/iris.csv')
+  await page.getByRole('button', { name: 'New experiment' }).click()
+  await expect(page).toHaveURL(/\/experiments\//)
+  await page.getByText('5. Evaluation').click()
+  const hooks = page.getByLabel('Hooks of evaluation')
+  await hooks.getByRole('combobox', { name: 'evaluation hook kind' }).selectOption('after_evaluation')
+  const first = 'function hook(ctx) {\n  return { metrics: { answer: 42 } }\n}\n'
+  await hooks
+    .getByLabel('Load a evaluation hook from a .js file')
+    .setInputFiles({ name: 'answer.js', mimeType: 'text/javascript', buffer: Buffer.from(first) })
+  await expect(hooks.getByText('file answer.js')).toBeVisible()
+  const version = await page.getByTestId('pipeline-version').textContent()
+
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+  await expect(page.locator('[data-metric="answer"]')).toHaveText('42')
+
+  await page
+    .getByRole('link', { name: /iris · species/ })
+    .first()
+    .click()
+  const second = first.replace('42', '43')
+  await page
+    .getByLabel('Hooks of evaluation')
+    .getByLabel('Reload answer.js from a file')
+    .setInputFiles({ name: 'answer.js', mimeType: 'text/javascript', buffer: Buffer.from(second) })
+  await expect(page.getByTestId('pipeline-version')).not.toHaveText(version ?? '')
+})
