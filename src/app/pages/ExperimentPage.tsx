@@ -3,6 +3,7 @@ import { A, useNavigate, useParams } from '@solidjs/router'
 import { createSignal, Show } from 'solid-js'
 import { errorMessage } from '../../domain/errors.ts'
 import type { ExperimentId, WorkspaceId } from '../../domain/ids.ts'
+import { Dialog } from '../components/Dialog.tsx'
 import { HookPanel } from '../components/HookPanel.tsx'
 import { PipelineEditor } from '../components/PipelineEditor.tsx'
 import { RunsTable } from '../components/RunsTable.tsx'
@@ -32,6 +33,8 @@ export function ExperimentPage() {
   )
   const [error, setError] = createSignal('')
   const [starting, setStarting] = createSignal(false)
+  const [renaming, setRenaming] = createSignal(false)
+  const [newName, setNewName] = createSignal('')
 
   const run = async () => {
     setError('')
@@ -67,15 +70,46 @@ export function ExperimentPage() {
             </button>
             <button
               type="button"
-              onClick={async () => {
-                const name = window.prompt('Rename experiment', experiment()!.name)
-                if (name)
-                  await renameExperiment(params.experimentId, name).catch((e) => setError(errorMessage(e)))
+              onClick={() => {
+                setNewName(experiment()!.name)
+                setRenaming(true)
               }}
             >
               Rename experiment
             </button>
           </div>
+          <Dialog
+            open={renaming()}
+            title="Rename experiment"
+            onClose={() => setRenaming(false)}
+            onSubmit={async () => {
+              try {
+                await renameExperiment(params.experimentId, newName())
+                setRenaming(false)
+              } catch (e) {
+                setError(errorMessage(e))
+              }
+            }}
+            actions={
+              <>
+                <button type="button" onClick={() => setRenaming(false)}>
+                  Cancel
+                </button>
+                <button type="submit" class="primary">
+                  Rename
+                </button>
+              </>
+            }
+          >
+            <label for="experiment-name">Experiment name</label>
+            <input
+              id="experiment-name"
+              value={newName()}
+              onInput={(e) => setNewName(e.currentTarget.value)}
+              required
+              autofocus
+            />
+          </Dialog>
           <Show when={error()}>
             <p role="alert" class="error-box">
               {error()}
