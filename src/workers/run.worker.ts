@@ -3,6 +3,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import simdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import threadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import * as Comlink from 'comlink'
+import type { ForestHelper } from '../engine/trees/forest.ts'
 import { openDb } from '../storage/db.ts'
 import { installErrorTransfer } from './errorTransfer.ts'
 import { RunApi } from './runApi.ts'
@@ -10,6 +11,7 @@ import { SandboxClient } from './sandboxClient.ts'
 
 installErrorTransfer()
 const db = openDb()
+let forestWorker: Comlink.Remote<ForestHelper> | undefined
 
 const api = new RunApi({
   wasmPaths: {
@@ -29,6 +31,15 @@ const api = new RunApi({
   // Hooks run in their own sandbox worker, started only when a run has hooks.
   hookRunner: () => new SandboxClient(),
   transfer: (value, buffers) => Comlink.transfer(value, buffers),
+  // The second core grows half of each forest; the worker starts on the first forest of the run.
+  forestHelper: {
+    fitForestRange(request) {
+      forestWorker ??= Comlink.wrap<ForestHelper>(
+        new Worker(new URL('./tree.worker.ts', import.meta.url), { type: 'module', name: 'butterfly-trees' }),
+      )
+      return forestWorker.fitForestRange(request)
+    },
+  },
 })
 
 Comlink.expose(api)

@@ -22,6 +22,7 @@ import { predictionsToCsv, predictNewData } from '../engine/predict/predictNewDa
 import type { RunArtifactContext, RunArtifactTexts } from '../engine/runArtifacts.ts'
 import { buildRunArtifactTexts } from '../engine/runArtifacts.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
+import type { ForestHelper } from '../engine/trees/forest.ts'
 
 /** What a finished run sends back: the outcome without the live model object, and its artifact files. */
 export type SerializedOutcome = Omit<RunOutcome, 'fittedModel'> & {
@@ -65,6 +66,8 @@ export interface RunApiDeps {
   calibrationCache?: BackendCalibrationCache
   deviceKey?: string
   hookRunner?: () => HookRunner
+  /** A second thread for forests (the browser starts a worker on first use). */
+  forestHelper?: ForestHelper
   /** Marks transferable buffers of the result (Comlink.transfer in the worker). */
   transfer?: <T>(value: T, buffers: ArrayBuffer[]) => T
 }
@@ -102,6 +105,7 @@ export class RunApi implements RunWorkerApi {
       onProgress,
       onLog,
       testIndices: request.testIndices,
+      forestHelper: this.deps.forestHelper,
       tfBackend: {
         wasmPaths: this.deps.wasmPaths,
         cache: this.deps.calibrationCache,

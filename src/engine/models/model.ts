@@ -5,6 +5,7 @@
 import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
+import type { ForestHelper } from '../trees/forest.ts'
 
 export type Hyperparameters = Record<string, number | string | boolean>
 
@@ -23,6 +24,8 @@ export interface FitOptions {
   onProgress?: (progress: TrainingProgress) => void
   /** Checked between epochs/iterations; a fit stops with a WorkerError('cancelled') when it is true. */
   isCancelled?: () => boolean
+  /** A second thread for forests (absent: one thread). Results are identical either way. */
+  forestHelper?: ForestHelper
   /** Optional validation rows for early stopping and curves. */
   validation?: { X: FeatureMatrix; y: Target }
 }

@@ -4,11 +4,23 @@
  */
 import { ValidationError } from '../../domain/errors.ts'
 import type { TaskType } from '../../domain/task.ts'
-import type { FeatureMatrix } from '../frame.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
 import { TreeFittedModel } from '../trees/fittedTreeModel.ts'
-import { defaultFeaturesPerSplit, type ForestParams, fitForest } from '../trees/forest.ts'
+import {
+  defaultFeaturesPerSplit,
+  type ForestParams,
+  type ForestPart,
+  fitForest,
+  mergeForestParts,
+} from '../trees/forest.ts'
 import { isPositiveInteger, readLimit, readNumber } from '../trees/hyperparameters.ts'
-import { type FittedModel, type Hyperparameters, type ModelFamily, registerModelFamily } from './model.ts'
+import {
+  type FitOptions,
+  type FittedModel,
+  type Hyperparameters,
+  type ModelFamily,
+  registerModelFamily,
+} from './model.ts'
 
 /** Reads and checks sklearn-named forest/tree hyperparameters of `family`. */
 export function forestParamsFrom(
@@ -102,7 +114,7 @@ export const rfFamily: ModelFamily = {
       bootstrap: true,
       maxFeatures: 'auto',
     })
-    const result = fitForest(X, y, params, options)
+    const result = await fitForestOnTwoThreads(X, y, params, options)
     return new TreeFittedModel({
       family: FAMILY,
       featureNames: X.names.slice(),
@@ -119,3 +131,32 @@ export const rfFamily: ModelFamily = {
 }
 
 registerModelFamily(rfFamily)
+
+/** Fewer trees than this are not worth a second thread (copying the data costs more than it saves). */
+const minTreesForHelper = 8
+
+/**
+ * Grows the second half of the forest on the helper thread while this thread grows the first half;
+ * the merged forest is the same, tree for tree, as one grown on a single thread.
+ */
+async function fitForestOnTwoThreads(
+  X: FeatureMatrix,
+  y: Target,
+  params: ForestParams,
+  options: FitOptions,
+): Promise<ForestPart> {
+  const helper = options.forestHelper
+  if (!helper || params.nEstimators < minTreesForHelper) return fitForest(X, y, params, options)
+  const half = Math.ceil(params.nEstimators / 2)
+  const far = helper.fitForestRange({
+    X,
+    y,
+    params,
+    task: options.task,
+    seed: options.rng.seed,
+    range: [half, params.nEstimators],
+  })
+  // Grown synchronously here while the helper works; its answer waits in the message queue.
+  const near = fitForest(X, y, params, { ...options, treeRange: [0, half] })
+  return mergeForestParts([near, await far])
+}

@@ -13,6 +13,7 @@ import type { DataFrame, FeatureMatrix, Target } from '../frame.ts'
 import type { HookRunner } from '../hooks/hookContract.ts'
 import type { ClassificationReport } from '../metrics/classification.ts'
 import type { FittedModel, Hyperparameters, TrainingCurve, TrainingProgress } from '../models/model.ts'
+import type { ForestHelper } from '../trees/forest.ts'
 import type { FeatureRecipe } from './featureRecipe.ts'
 
 /** The table and split a run works on. Rows whose target is missing were removed before the split. */
@@ -85,6 +86,8 @@ export interface EngineContext extends ExecutionContext<EngineData, EngineFeatur
   readonly positiveClassIndex: number | undefined
   /** The run's root RNG; blocks fork it by label so streams do not depend on block order. */
   readonly rng: Rng
+  /** A second thread for forests, when the host has one. */
+  readonly forestHelper?: ForestHelper
   readonly backend: string
   readonly hookRunner: HookRunner | undefined
   /** Stage currently running (for logs and progress). */

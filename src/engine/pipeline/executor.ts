@@ -21,6 +21,7 @@ import type { FittedModel, Hyperparameters, TrainingCurve } from '../models/mode
 import { getModelFamily } from '../models/model.ts'
 import type { TfBackendOptions } from '../tfBackend.ts'
 import { initTfBackend } from '../tfBackend.ts'
+import type { ForestHelper } from '../trees/forest.ts'
 import { getBlock } from './blockRegistry.ts'
 import { recordEvaluation } from './blocks/evaluation.ts'
 import { compareCodePoints } from './blocks/preprocessing.ts'
@@ -60,6 +61,8 @@ export interface ExecuteDeps {
   now?: () => number
   /** Explicit test rows (0-based input data rows) instead of the seeded stratified split. */
   testIndices?: readonly number[]
+  /** A second thread for growing forests (the browser's run worker starts one); results are identical. */
+  forestHelper?: ForestHelper
 }
 
 /** One row of the model-selection leaderboard. */
@@ -280,6 +283,7 @@ export async function executePipeline(
     return sum
   }
   const context: EngineContext = {
+    forestHelper: deps.forestHelper,
     dataset: { id: snapshot.datasetId, hash: snapshot.datasetHash },
     seed: snapshot.globalConfig.seed,
     data: { frame, sourceRows: usable, featureColumns, target, trainRows: split.train, testRows: split.test },

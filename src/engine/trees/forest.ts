@@ -33,6 +33,56 @@ export interface ForestRunOptions {
   rng: Rng
   onProgress?: (progress: TrainingProgress) => void
   isCancelled?: () => boolean
+  /** Grow only trees [from, to) of the forest (for splitting one forest over two threads). */
+  treeRange?: readonly [number, number]
+}
+
+/** Trees [from, to) of a forest, fitted on another thread from the same data, params and seed. */
+export interface ForestRangeRequest {
+  X: FeatureMatrix
+  y: Target
+  params: ForestParams
+  task: TaskType
+  /** Seed of the forest's generator: every tree forks its own stream from it, so any thread grows the same tree. */
+  seed: number
+  range: [number, number]
+}
+
+/** A second thread that grows part of a forest (a worker in the browser); see `rfFamily`. */
+export interface ForestHelper {
+  fitForestRange(request: ForestRangeRequest): Promise<ForestPart>
+}
+
+export type ForestPart = { ensemble: TreeEnsemble; metadata: Record<string, unknown> }
+
+/**
+ * One forest from parts fitted over consecutive tree ranges, in order. Because each tree depends only
+ * on the shared binning and its own `tree-<t>` stream, the merge equals a forest fitted in one piece.
+ */
+export function mergeForestParts(parts: readonly ForestPart[]): ForestPart {
+  const trees = parts.flatMap((part) => part.ensemble.trees)
+  const first = parts[0].ensemble
+  let nodes = 0
+  let depth = 0
+  for (const part of parts) {
+    const count = part.ensemble.trees.length
+    nodes += Number(part.metadata.meanNodes) * count
+    depth += Number(part.metadata.meanDepth) * count
+  }
+  return {
+    ensemble: {
+      ...first,
+      trees,
+      treeOutput: new Int32Array(trees.length).fill(-1),
+      treeWeight: 1 / trees.length,
+    },
+    metadata: {
+      ...parts[0].metadata,
+      nTrees: trees.length,
+      meanNodes: nodes / trees.length,
+      meanDepth: depth / trees.length,
+    },
+  }
 }
 
 /** sklearn defaults: √p features per split for classification, all for regression. */
@@ -77,7 +127,8 @@ export function fitForest(
   const trees: TreeNodes[] = []
   let nodesTotal = 0
   let depthTotal = 0
-  for (let t = 0; t < params.nEstimators; t++) {
+  const [from, to] = options.treeRange ?? [0, params.nEstimators]
+  for (let t = from; t < to; t++) {
     if (options.isCancelled?.()) throw new WorkerError('cancelled', 'Forest training was cancelled')
     const rng = options.rng.fork(`tree-${t}`)
     counts.fill(0)
@@ -95,7 +146,7 @@ export function fitForest(
     trees.push(grown.nodes)
     nodesTotal += grown.nodes.nNodes
     depthTotal += treeDepth(grown.nodes)
-    options.onProgress?.({ fraction: (t + 1) / params.nEstimators, iteration: t + 1 })
+    options.onProgress?.({ fraction: (t + 1 - from) / (to - from), iteration: t + 1 })
   }
   return {
     ensemble: {

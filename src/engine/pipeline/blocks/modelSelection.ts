@@ -182,6 +182,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
           task: task.taskType,
           rng: selectionRng.fork(`candidate-${index}-fold-${f}`),
           isCancelled: context.isCancelled,
+          forestHelper: context.forestHelper,
           onProgress: (p) =>
             context.progress({
               ...p,

@@ -47,6 +47,7 @@ export async function runTraining(context: EngineContext, config: TrainingConfig
       task: context.task.taskType,
       rng: context.rng.fork('training'),
       isCancelled: context.isCancelled,
+      forestHelper: context.forestHelper,
       onProgress: (p) => context.progress({ ...p, model: chosen.family }),
     },
   )
