@@ -17,7 +17,6 @@ import type { Sha256Hex } from '../../src/domain/hash.ts'
 import { sha256 } from '../../src/domain/hash.ts'
 import type { DatasetId, ExperimentId, PipelineId, RunId, WorkspaceId } from '../../src/domain/ids.ts'
 import { newId } from '../../src/domain/ids.ts'
-import type { ModelRecord } from '../../src/domain/model.ts'
 import type { PipelineSnapshot } from '../../src/domain/pipeline.ts'
 import { completeRun, createRun } from '../../src/domain/run.ts'
 import type { Column, DataFrame } from '../../src/engine/frame.ts'
@@ -25,7 +24,7 @@ import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
 import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
 import { executePipeline } from '../../src/engine/pipeline/executor.ts'
 import { modelPackageFileName, packageRunOutcome } from '../../src/engine/predict/modelPackage.ts'
-import { buildMetricsJson, predictionsCsv, toJson } from '../../src/engine/runArtifacts.ts'
+import { buildMetricsJson, buildModelRecords, predictionsCsv, toJson } from '../../src/engine/runArtifacts.ts'
 import type { VerifiedBundle } from '../../src/storage/bundle/readBundle.ts'
 import { readRunBundle, summarizeBundle } from '../../src/storage/bundle/readBundle.ts'
 import { writeRunBundle } from '../../src/storage/bundle/writeBundle.ts'
@@ -176,7 +175,6 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
   const blobs = new Map<string, Uint8Array>()
   blobs.set(dataset.blobPath, data.table.bytes)
   const artifacts: Artifact[] = []
-  const models: ModelRecord[] = []
   const modelId = newId('model')
   const addArtifact = async (
     type: ArtifactType,
@@ -208,60 +206,31 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
   if (outcome.model) {
     const bytes = outcome.model.bytes
     const isJson = bytes[0] === 0x7b
-    const modelArtifacts = [
-      await addArtifact(
-        'model',
-        `model-${outcome.model.family}.${isJson ? 'json' : 'bin'}`,
-        isJson ? 'application/json' : 'application/octet-stream',
-        bytes,
-        { family: outcome.model.family, framework: outcome.model.framework },
-      ),
-    ]
+    await addArtifact(
+      'model',
+      `model-${outcome.model.family}.${isJson ? 'json' : 'bin'}`,
+      isJson ? 'application/json' : 'application/octet-stream',
+      bytes,
+      { family: outcome.model.family, framework: outcome.model.framework },
+    )
     const packaged = packageRunOutcome(outcome, data.table.frame.columns, snapshot, {
       runId: running.id,
       now,
     })
     if ('bytes' in packaged)
-      modelArtifacts.push(
-        await addArtifact('model', modelPackageFileName, 'application/json', packaged.bytes, {
-          format: 'butterfly/model-package',
-          version: 1,
-        }),
-      )
+      await addArtifact('model', modelPackageFileName, 'application/json', packaged.bytes, {
+        format: 'butterfly/model-package',
+        version: 1,
+      })
     else input.onMessage?.(`no model package: ${packaged.refused}`)
-    models.push({
-      schemaVersion: 1,
-      id: modelId,
-      runId: running.id,
-      family: outcome.model.family,
-      framework: outcome.model.framework,
-      hyperparameters: outcome.model.hyperparameters,
-      trainingMetadata: { ...outcome.model.trainingMetadata, backend: outcome.backend },
-      role: 'chosen',
-      validationScore: outcome.leaderboard.find((entry) => entry.chosen)?.validationScore,
-      artifactIds: modelArtifacts.map((a) => a.id),
-      createdAt: now,
-    })
   }
-  for (const entry of outcome.leaderboard) {
-    if (entry.chosen && outcome.model) continue
-    models.push({
-      schemaVersion: 1,
-      id: newId('model'),
-      runId: running.id,
-      family: entry.family,
-      framework:
-        entry.family === 'gbdt' || entry.family === 'rf' || entry.family === 'tree'
-          ? 'butterfly-trees'
-          : 'tfjs',
-      hyperparameters: entry.hyperparameters,
-      trainingMetadata: { fitSeconds: entry.fitSeconds, foldScores: entry.foldScores },
-      role: 'candidate',
-      ...(Number.isFinite(entry.validationScore) ? { validationScore: entry.validationScore } : {}),
-      artifactIds: [],
-      createdAt: now,
-    })
-  }
+  const models = buildModelRecords({
+    runId: running.id,
+    outcome,
+    chosenModelId: modelId,
+    chosenArtifactIds: artifacts.filter((a) => a.type === 'model').map((a) => a.id),
+    now,
+  })
   // The same metrics.json and test-predictions.csv as the app writes (src/engine/runArtifacts.ts).
   await addArtifact(
     'metrics-json',

@@ -4,7 +4,10 @@
  * test predictions. Plain strings, so the caller only stores them.
  */
 import type { Dataset } from '../domain/dataset.ts'
+import type { ArtifactId, ModelId, RunId } from '../domain/ids.ts'
+import { newId } from '../domain/ids.ts'
 import { deriveLineage } from '../domain/lineage.ts'
+import type { ModelRecord } from '../domain/model.ts'
 import type { Run } from '../domain/run.ts'
 import { generateNotebook } from './notebook/notebook.ts'
 import { notebookInputFromRun } from './notebook/notebookInput.ts'
@@ -141,4 +144,55 @@ export function predictionsCsv(outcome: Pick<RunOutcome, 'predictions'>): string
 
 function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
+
+const treeFamilies = new Set(['gbdt', 'rf', 'tree'])
+
+/**
+ * The Model records of a finished run: the chosen, trained model (with its files) and one candidate
+ * record per other model-selection entry. Shared by the app and the headless runner.
+ */
+export function buildModelRecords(input: {
+  runId: RunId
+  outcome: Pick<RunOutcome, 'model' | 'leaderboard' | 'backend'>
+  chosenModelId: ModelId
+  /** Every file of the chosen model (its own format, the model package, TF.js files). */
+  chosenArtifactIds: ArtifactId[]
+  now: number
+}): ModelRecord[] {
+  const { outcome, runId, now } = input
+  const records: ModelRecord[] = []
+  if (outcome.model) {
+    const chosenScore = outcome.leaderboard.find((entry) => entry.chosen)?.validationScore
+    records.push({
+      schemaVersion: 1,
+      id: input.chosenModelId,
+      runId,
+      family: outcome.model.family,
+      framework: outcome.model.framework,
+      hyperparameters: outcome.model.hyperparameters,
+      trainingMetadata: { ...outcome.model.trainingMetadata, backend: outcome.backend },
+      role: 'chosen',
+      ...(chosenScore !== undefined && Number.isFinite(chosenScore) ? { validationScore: chosenScore } : {}),
+      artifactIds: input.chosenArtifactIds,
+      createdAt: now,
+    })
+  }
+  for (const entry of outcome.leaderboard) {
+    if (entry.chosen && outcome.model) continue
+    records.push({
+      schemaVersion: 1,
+      id: newId('model'),
+      runId,
+      family: entry.family,
+      framework: treeFamilies.has(entry.family) ? 'butterfly-trees' : 'tfjs',
+      hyperparameters: entry.hyperparameters,
+      trainingMetadata: { fitSeconds: entry.fitSeconds, foldScores: entry.foldScores },
+      role: 'candidate',
+      ...(Number.isFinite(entry.validationScore) ? { validationScore: entry.validationScore } : {}),
+      artifactIds: [],
+      createdAt: now,
+    })
+  }
+  return records
 }

@@ -12,12 +12,12 @@ import { errorMessage, HookError, WorkerError } from '../../domain/errors.ts'
 import { sha256 } from '../../domain/hash.ts'
 import type { ExperimentId, RunId } from '../../domain/ids.ts'
 import { newId } from '../../domain/ids.ts'
-import type { ModelRecord } from '../../domain/model.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
 import { createSnapshot } from '../../domain/pipeline.ts'
 import type { LogEntry, Run, RunFailure } from '../../domain/run.ts'
 import { completeRun, createRun, failRun } from '../../domain/run.ts'
 import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
+import { buildModelRecords } from '../../engine/runArtifacts.ts'
 import { workspaceBlobStore } from '../../storage/roots.ts'
 import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
 import { installErrorTransfer } from '../../workers/errorTransfer.ts'
@@ -193,7 +193,6 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
   if (!workspace) throw new Error('The workspace of this run is gone')
   const blobs = await workspaceBlobStore(db, workspace)
   const artifacts: Artifact[] = []
-  const models: ModelRecord[] = []
   const modelId = newId('model')
   const addArtifact = async (
     type: ArtifactType,
@@ -226,7 +225,7 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
   if (outcome.model) {
     const bytes = new Uint8Array(outcome.model.bytes) as Uint8Array<ArrayBuffer>
     const isJson = bytes[0] === 0x7b
-    const artifact = await addArtifact(
+    await addArtifact(
       'model',
       `model-${outcome.model.family}.${isJson ? 'json' : 'bin'}`,
       isJson ? 'application/json' : 'application/octet-stream',
@@ -236,38 +235,6 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
         framework: outcome.model.framework,
       },
     )
-    models.push({
-      schemaVersion: 1,
-      id: modelId,
-      runId: run.id,
-      family: outcome.model.family,
-      framework: outcome.model.framework,
-      hyperparameters: outcome.model.hyperparameters,
-      trainingMetadata: { ...outcome.model.trainingMetadata, backend: outcome.backend },
-      role: 'chosen',
-      validationScore: outcome.leaderboard.find((entry) => entry.chosen)?.validationScore,
-      artifactIds: [artifact.id],
-      createdAt: Date.now(),
-    })
-  }
-  for (const entry of outcome.leaderboard) {
-    if (entry.chosen && outcome.model) continue
-    models.push({
-      schemaVersion: 1,
-      id: newId('model'),
-      runId: run.id,
-      family: entry.family,
-      framework:
-        entry.family === 'gbdt' || entry.family === 'rf' || entry.family === 'tree'
-          ? 'butterfly-trees'
-          : 'tfjs',
-      hyperparameters: entry.hyperparameters,
-      trainingMetadata: { fitSeconds: entry.fitSeconds, foldScores: entry.foldScores },
-      role: 'candidate',
-      validationScore: Number.isFinite(entry.validationScore) ? entry.validationScore : undefined,
-      artifactIds: [],
-      createdAt: Date.now(),
-    })
   }
   const { files } = outcome
   await addArtifact('metrics-json', 'metrics.json', 'application/json', encode(files['metrics.json']))
@@ -301,6 +268,13 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
   const notebook = files['notebook.ipynb']
   if (notebook) await addArtifact('notebook', 'notebook.ipynb', 'application/x-ipynb+json', encode(notebook))
 
+  const models = buildModelRecords({
+    runId: run.id,
+    outcome,
+    chosenModelId: modelId,
+    chosenArtifactIds: artifacts.filter((a) => a.type === 'model').map((a) => a.id),
+    now: Date.now(),
+  })
   await db.transaction('rw', db.runs, db.artifacts, db.models, async () => {
     const stored = await db.runs.get(run.id)
     if (stored?.status !== 'running') return
