@@ -38,6 +38,12 @@ beforeEach(async () => {
   }
 })
 
+/** Temporary import tables left in the engine (there must never be any after an import settles). */
+async function importTables(): Promise<string[]> {
+  const result = await engine.query("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'import_%'")
+  return result.toArray().map((row) => String(row.table_name))
+}
+
 describe('importDataset', () => {
   it('imports penguins.csv with progress through every phase and stores the bytes by hash', async () => {
     const phases: ImportProgress[] = []
@@ -130,7 +136,7 @@ describe('importDataset', () => {
       /truncated or corrupt/,
     ],
   ]
-  for (const [label, name, content, code, message] of badInputs) {
+  for (const [label, name, content, code, message] of badInputs)
     it(`bad input leaves nothing behind: ${label}`, async () => {
       await expect(
         importDataset(deps, { workspaceId: workspace.id, file: fileOf(name, content) }),
@@ -140,8 +146,8 @@ describe('importDataset', () => {
       })
       expect(await deps.db.datasets.count()).toBe(0)
       expect(folder.paths()).toEqual([])
+      expect(await importTables()).toEqual([])
     })
-  }
 
   it('refuses a file larger than the free storage before writing anything', async () => {
     deps.freeBytes = async () => 1000

@@ -117,6 +117,43 @@ describe('histograms', () => {
     expect(histogram.edges[0]).toBe(min)
     expect(histogram.edges[20]).toBeCloseTo(max, 9)
   })
+
+  it('give a narrow range of whole numbers stored as DOUBLE one bin per value', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `${i + 1}.0`)
+    const narrow = ['1.0', '2.0', '2.0', '3.0', ...Array.from({ length: 26 }, () => '2.0')]
+    const wide = Array.from({ length: 30 }, (_, i) => `${(i * 7) % 40}.0`)
+    const csv = `row_id,narrow,wide\n${ids.map((id, i) => `${id},${narrow[i]},${wide[i]}`).join('\n')}\n`
+    const { schema, profile } = await ingestCsv('whole.csv', text(csv))
+    expect(schema.map((c) => `${c.name}:${c.physicalType}:${c.kind}`)).toEqual([
+      'row_id:DOUBLE:identifier',
+      'narrow:DOUBLE:numeric',
+      'wide:DOUBLE:numeric',
+    ])
+    expect(profile[1].histogram).toEqual({ edges: [0.5, 1.5, 2.5, 3.5], counts: [1, 28, 1] })
+    expect(profile[2].histogram?.counts).toHaveLength(20)
+    expect(profile[2].histogram?.counts.reduce((a, b) => a + b, 0)).toBe(30)
+  })
+
+  it('leave infinities and NaN out: the bins span the finite values only', async () => {
+    const finite = Array.from({ length: 100 }, (_, i) => i / 4)
+    const csv = `x\n${[...finite, 'inf', '-inf', 'nan', ...finite].join('\n')}\n`
+    const { schema, profile } = await ingestCsv('inf.csv', text(csv))
+    expect(schema[0].physicalType).toBe('DOUBLE')
+    const histogram = profile[0].histogram!
+    expect(histogram.counts).toHaveLength(20)
+    expect(histogram.counts.reduce((a, b) => a + b, 0)).toBe(200)
+    expect(histogram.edges[0]).toBe(0)
+    expect(histogram.edges[20]).toBeCloseTo(24.75, 9)
+    expect(histogram.counts[0]).toBe(10)
+    expect(profile[0]).toMatchObject({ min: 0, max: 24.75, missing: 0 })
+    expect(profile[0].mean).toBeCloseTo(12.375, 9)
+
+    // NaN alone (no infinity) leaves NaN summaries on the first scan: the column is summarized again.
+    const nan = await ingestCsv('nan.csv', text('x,y\n1,5\nnan,6\n2.5,7\n4,8\n'))
+    expect(nan.profile[0]).toMatchObject({ min: 1, max: 4, mean: 2.5 })
+    expect(nan.profile[0].histogram?.counts.reduce((a, b) => a + b, 0)).toBe(3)
+    expect(nan.profile[1]).toMatchObject({ min: 5, max: 8, mean: 6.5 })
+  })
 })
 
 describe('bad CSV input gets a specific error', () => {

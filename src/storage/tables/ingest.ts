@@ -119,6 +119,13 @@ interface ColumnStats {
   integral?: boolean
 }
 
+const integerTypes = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/
+const floatTypes = /^(FLOAT|REAL|DOUBLE)$/
+
+function isNonFiniteNumber(value: unknown): boolean {
+  return typeof value === 'number' && !Number.isFinite(value)
+}
+
 const numericTypes =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/
 const temporalTypes = /^(DATE|TIMESTAMP.*|TIME.*)$/
@@ -127,7 +134,10 @@ export function isNumericType(physicalType: string): boolean {
   return numericTypes.test(physicalType)
 }
 
-/** Schema + profile in two full scans (one for scalar stats, one for all histograms) plus top-value queries. */
+/**
+ * Schema + profile in two full scans (one for scalar stats, one for all histograms; separate scans are
+ * faster than one combined scan in DuckDB-WASM) plus top-value queries.
+ */
 export async function describeTable(
   engine: SqlEngine,
   table: string,
@@ -139,26 +149,57 @@ export async function describeTable(
   }))
   if (columns.length === 0) throw new ValidationError('bad-data', 'The file has no columns')
   const exact = rowCount <= 200_000
-  const selects: string[] = []
-  columns.forEach((column, i) => {
-    const c = quoteIdent(column.name)
-    const distinct = exact ? `count(DISTINCT ${c})` : `approx_count_distinct(${c})`
-    selects.push(`count(${c})::BIGINT AS nn${i}`, `${distinct}::BIGINT AS d${i}`)
-    if (isNumericType(column.physicalType)) {
-      selects.push(
-        `min(${c})::DOUBLE AS mn${i}`,
-        `max(${c})::DOUBLE AS mx${i}`,
-        `avg(${c})::DOUBLE AS av${i}`,
-        `stddev_samp(${c})::DOUBLE AS sd${i}`,
-        `bool_and(${c}::DOUBLE = floor(${c}::DOUBLE)) AS ig${i}`,
-      )
-    } else if (temporalTypes.test(column.physicalType)) {
-      selects.push(`min(${c})::VARCHAR AS mn${i}`, `max(${c})::VARCHAR AS mx${i}`)
-    } else if (column.physicalType === 'VARCHAR') {
-      selects.push(`max(length(${c}))::BIGINT AS ml${i}`)
-    }
-  })
-  const [stats] = resultRows(await engine.query(`SELECT ${selects.join(', ')} FROM ${quoteIdent(table)}`))
+  const isFloat = (i: number) => floatTypes.test(columns[i].physicalType)
+  const wide = await wideColumns(engine, table, columns)
+  const scalarStats = async (finiteOnly: ReadonlySet<number>) => {
+    const selects: string[] = []
+    columns.forEach((column, i) => {
+      const c = quoteIdent(column.name)
+      const distinct = exact ? `count(DISTINCT ${c})` : `approx_count_distinct(${c})`
+      selects.push(`count(${c})::BIGINT AS nn${i}`, `${distinct}::BIGINT AS d${i}`)
+      if (isNumericType(column.physicalType)) {
+        const finite = finiteOnly.has(i) ? ` FILTER (WHERE isfinite(${c}))` : ''
+        selects.push(
+          `min(${c})${finite}::DOUBLE AS mn${i}`,
+          `max(${c})${finite}::DOUBLE AS mx${i}`,
+          `avg(${c})${finite}::DOUBLE AS av${i}`,
+          `stddev_samp(${c})${finite}::DOUBLE AS sd${i}`,
+        )
+        // Whole numbers matter for identifiers and for narrow ranges (one histogram bin per value).
+        if (!integerTypes.test(column.physicalType) && (idName.test(column.name) || !wide.has(i)))
+          selects.push(`bool_and(${c}::DOUBLE = floor(${c}::DOUBLE))${finite} AS ig${i}`)
+      } else if (temporalTypes.test(column.physicalType)) {
+        selects.push(`min(${c})::VARCHAR AS mn${i}`, `max(${c})::VARCHAR AS mx${i}`)
+      } else if (column.physicalType === 'VARCHAR') {
+        selects.push(`max(length(${c}))::BIGINT AS ml${i}`)
+      }
+    })
+    const [row] = resultRows(await engine.query(`SELECT ${selects.join(', ')} FROM ${quoteIdent(table)}`))
+    return row
+  }
+  // Float columns may hold infinities and NaN: their summaries cover the finite values. Filtering every
+  // float column costs a lot on large tables, so only the columns that need it are scanned again.
+  let finiteOnly = new Set<number>()
+  let stats: Record<string, unknown>
+  try {
+    stats = await scalarStats(finiteOnly)
+  } catch (error) {
+    // DuckDB refuses the standard deviation of infinities outright.
+    if (!/out of range/i.test(error instanceof Error ? error.message : String(error))) throw error
+    finiteOnly = new Set(columns.flatMap((_, i) => (isFloat(i) ? [i] : [])))
+    stats = await scalarStats(finiteOnly)
+  }
+  const nonFinite = columns.flatMap((_, i) =>
+    isFloat(i) &&
+    !finiteOnly.has(i) &&
+    ['mn', 'mx', 'av', 'sd'].some((k) => isNonFiniteNumber(stats[`${k}${i}`]))
+      ? [i]
+      : [],
+  )
+  if (nonFinite.length > 0) {
+    finiteOnly = new Set([...finiteOnly, ...nonFinite])
+    stats = await scalarStats(finiteOnly)
+  }
   const columnStats: ColumnStats[] = columns.map((column, i) => ({
     ...column,
     nonNull: Number(stats[`nn${i}`] ?? 0),
@@ -168,7 +209,7 @@ export async function describeTable(
     mean: stats[`av${i}`] as number | undefined,
     std: stats[`sd${i}`] as number | undefined,
     maxLength: stats[`ml${i}`] === undefined ? undefined : Number(stats[`ml${i}`]),
-    integral: stats[`ig${i}`] as boolean | undefined,
+    integral: integerTypes.test(column.physicalType) ? true : (stats[`ig${i}`] as boolean | undefined),
   }))
 
   const schema: ColumnSchema[] = columnStats.map((s) => ({
@@ -176,7 +217,7 @@ export async function describeTable(
     physicalType: s.physicalType,
     kind: inferKind(s, rowCount),
   }))
-  const histograms = await numericHistograms(engine, table, columnStats)
+  const histograms = await numericHistograms(engine, table, columnStats, finiteOnly)
   const profile: ColumnProfile[] = []
   for (const [i, s] of columnStats.entries()) {
     const entry: ColumnProfile = { name: s.name, missing: rowCount - s.nonNull, distinct: s.distinct }
@@ -195,10 +236,39 @@ export async function describeTable(
 
 const histogramBins = 20
 
+/**
+ * Numeric columns whose range is at least `histogramBins` wide by the statistics DuckDB keeps per
+ * table column as it loads rows (`stats()`, no scan), so the profile can skip checking them for whole
+ * numbers. Statistics that are missing or unreadable just leave a column out.
+ */
+async function wideColumns(
+  engine: SqlEngine,
+  table: string,
+  columns: { name: string; physicalType: string }[],
+): Promise<Set<number>> {
+  const wide = new Set<number>()
+  const numeric = columns.flatMap((column, i) => (isNumericType(column.physicalType) ? [i] : []))
+  if (numeric.length === 0) return wide
+  let row: Record<string, unknown> | undefined
+  try {
+    const selects = numeric.map((i) => `stats(${quoteIdent(columns[i].name)}) AS s${i}`)
+    ;[row] = resultRows(await engine.query(`SELECT ${selects.join(', ')} FROM ${quoteIdent(table)} LIMIT 1`))
+  } catch {
+    return wide
+  }
+  for (const i of numeric) {
+    const range = /\[Min: ([^,\]]+), Max: ([^\]]+)\]/.exec(String(row?.[`s${i}`] ?? ''))
+    const span = Number(range?.[2]) - Number(range?.[1])
+    if (Number.isFinite(span) && span >= histogramBins) wide.add(i)
+  }
+  return wide
+}
+
 async function numericHistograms(
   engine: SqlEngine,
   table: string,
   stats: ColumnStats[],
+  finiteOnly: ReadonlySet<number>,
 ): Promise<Map<number, { edges: number[]; counts: number[] }>> {
   const result = new Map<number, { edges: number[]; counts: number[] }>()
   const parts: string[] = []
@@ -217,8 +287,11 @@ async function numericHistograms(
     const upperEdges = Array.from({ length: bins }, (_, b) =>
       b === bins - 1 ? Math.max(s.max as number, min + bins * width) : min + (b + 1) * width,
     )
+    // Infinities and NaN stay out of the bins; only columns known to hold them pay for the filter
+    // (a third of the histogram scan).
+    const filter = finiteOnly.has(i) ? ` FILTER (WHERE isfinite(${c}))` : ''
     parts.push(
-      `histogram(${c}, [${upperEdges.map((e) => e.toPrecision(17)).join(', ')}]::DOUBLE[]) FILTER (WHERE isfinite(${c})) AS h${i}`,
+      `histogram(${c}, [${upperEdges.map((e) => e.toPrecision(17)).join(', ')}]::DOUBLE[])${filter} AS h${i}`,
     )
     plans.push({ index: i, min, width, bins })
   })
