@@ -8,12 +8,21 @@ import { installErrorTransfer } from './errorTransfer.ts'
 import { parquetToArrow } from './parquetBrowser.ts'
 
 installErrorTransfer()
+const workerStarted = performance.now()
+let engineStartupMs: number | undefined
 let engine: Promise<SqlEngine> | undefined
+
+function startEngine(): Promise<SqlEngine> {
+  return createBrowserSqlEngine().then((started) => {
+    engineStartupMs ??= Math.round(performance.now() - workerStarted)
+    return started
+  })
+}
 
 const api = new DataApi({
   db: openDb(),
   engine: () => {
-    engine ??= createBrowserSqlEngine()
+    engine ??= startEngine()
     // A failed start is retried on the next call instead of failing every import.
     engine.catch(() => {
       engine = undefined
@@ -21,6 +30,7 @@ const api = new DataApi({
     return engine
   },
   parquetToArrow,
+  engineStartupMs: () => engineStartupMs,
   async freeBytes() {
     const estimate = await navigator.storage?.estimate?.()
     if (!estimate?.quota) return undefined
@@ -29,7 +39,9 @@ const api = new DataApi({
 })
 
 // DuckDB takes seconds to start: start it with the worker, before the user picks a file.
-engine = createBrowserSqlEngine()
-engine.catch(() => undefined)
+engine = startEngine()
+engine.catch(() => {
+  engine = undefined
+})
 
 Comlink.expose(api)

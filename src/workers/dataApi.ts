@@ -32,6 +32,8 @@ export interface DataApiDeps {
   engine: () => Promise<SqlEngine>
   parquetToArrow: ParquetToArrow
   freeBytes?: () => Promise<number | undefined>
+  /** Milliseconds the engine took to start, once it has (for the app's status and the import bench). */
+  engineStartupMs?: () => number | undefined
 }
 
 export class DataApi implements DataWorkerApi {
@@ -39,6 +41,11 @@ export class DataApi implements DataWorkerApi {
   private uploads = 0
 
   constructor(private readonly deps: DataApiDeps) {}
+
+  async engineReady(): Promise<{ startupMs: number }> {
+    await this.deps.engine()
+    return { startupMs: this.deps.engineStartupMs?.() ?? 0 }
+  }
 
   async importFile(
     request: { workspaceId: WorkspaceId; file: File },

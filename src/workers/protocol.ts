@@ -52,6 +52,11 @@ export interface BundleImportSummary {
 }
 
 export interface DataWorkerApi {
+  /**
+   * Resolves once the table engine (DuckDB) has started, with how long that took since the worker
+   * started; rejects with the reason when it cannot start. Imports never need to wait for this.
+   */
+  engineReady(): Promise<{ startupMs: number }>
   /** Streams a stored run into a `.butterfly.zip` bundle (dataset file only when asked). */
   exportRunBundle(
     request: { runId: string; includeDataset: boolean; appVersion: string; userAgent: string },

@@ -6,6 +6,8 @@ test.describe('dataset import', () => {
   }) => {
     await openApp(page)
     await expect(page.getByTestId('dropzone')).toContainText('Drop a CSV or Parquet file here')
+    // DuckDB starts with the page; the panel says so until it is up (and would say why it failed).
+    await expect(page.getByTestId('engine-status')).toHaveText('', { timeout: 60_000 })
     await dropFiles(page, 'main', [
       { name: 'penguins.csv', bytes: readFixture('datasets/penguins.csv'), type: 'text/csv' },
     ])

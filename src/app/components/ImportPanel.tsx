@@ -40,7 +40,21 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
   const [error, setError] = createSignal('')
   const [notice, setNotice] = createSignal('')
   const [dragging, setDragging] = createSignal(false)
+  const [engine, setEngine] = createSignal<'starting' | 'ready' | { failed: string }>('starting')
   let input!: HTMLInputElement
+
+  // DuckDB takes a few seconds to start with the page; say so, though a file can be dropped already.
+  onMount(() => {
+    dataWorker()
+      .engineReady()
+      .then(
+        (ready) => {
+          console.info('butterfly:engine', JSON.stringify(ready))
+          setEngine('ready')
+        },
+        (e) => setEngine({ failed: errorMessage(e) }),
+      )
+  })
 
   const importFile = async (file: File) => {
     if (progress()) return
@@ -141,6 +155,12 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
       </label>
       <p class="muted small">
         CSV (comma, semicolon or tab), TSV or Parquet. The file never leaves this device.
+      </p>
+      <p class="muted small" aria-live="polite" data-testid="engine-status">
+        <Show when={engine() === 'starting'}>Starting the data engine… you can drop a file already.</Show>
+        <Show when={typeof engine() === 'object' && (engine() as { failed: string })}>
+          {(failed) => <>The data engine could not start: {failed().failed}</>}
+        </Show>
       </p>
       <Show when={progress()}>
         {(p) => (
