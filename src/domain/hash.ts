@@ -57,7 +57,7 @@ export async function createSha256Hasher(): Promise<Sha256Hasher> {
 
 /** SHA-256 of a stream of chunks (for example `file.stream()`), calling `onBytes` with the running total. */
 export async function sha256Stream(
-  chunks: AsyncIterable<Uint8Array>,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   onBytes?: (bytesDone: number) => void,
 ): Promise<Sha256Hex> {
   const hasher = await createSha256Hasher()

@@ -10,7 +10,7 @@ import type { ImportDeps } from './datasetImport.ts'
 import { formatBytes, importDataset } from './datasetImport.ts'
 import { ButterflyDb } from './db.ts'
 import { createNodeSqlEngine } from './tables/nodeSqlEngine.ts'
-import { ensureDefaultWorkspace } from './workspaces.ts'
+import { addWorkspace, ensureDefaultWorkspace } from './workspaces.ts'
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../tests/fixtures/datasets/${name}`, import.meta.url))
@@ -83,6 +83,33 @@ describe('importDataset', () => {
     expect(await deps.db.datasets.count()).toBe(1)
   })
 
+  it('hashes and loads a large file as a stream to the same dataset, and finds it again either way', async () => {
+    const inMemory = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('penguins.csv', fixture('penguins.csv')),
+    })
+    expect(inMemory.timings.read).toBeGreaterThanOrEqual(0)
+    // Another workspace (its own datasets), read as a stream this time.
+    const other = await addWorkspace(deps.db, 'Other')
+    const streamedDeps = { ...deps, inMemoryLimit: 0 }
+    const streamed = await importDataset(streamedDeps, {
+      workspaceId: other.id,
+      file: fileOf('penguins.csv', fixture('penguins.csv')),
+    })
+    expect(streamed.deduplicated).toBe(false)
+    expect(streamed.timings.read).toBeUndefined()
+    expect(streamed.dataset.hash).toBe(inMemory.dataset.hash)
+    expect(streamed.dataset.schema).toEqual(inMemory.dataset.schema)
+    expect(streamed.dataset.profile).toEqual(inMemory.dataset.profile)
+    const again = await importDataset(streamedDeps, {
+      workspaceId: other.id,
+      file: fileOf('again.csv', fixture('penguins.csv')),
+    })
+    expect(again).toMatchObject({ deduplicated: true, dataset: { id: streamed.dataset.id } })
+    expect(await importTables()).toEqual([])
+    expect(folder.paths()).toEqual([`datasets/${inMemory.dataset.hash}.csv`])
+  })
+
   it('different bytes under an existing name become the next version', async () => {
     const v1 = await importDataset(deps, {
       workspaceId: workspace.id,
@@ -137,17 +164,19 @@ describe('importDataset', () => {
     ],
   ]
   for (const [label, name, content, code, message] of badInputs)
-    it(`bad input leaves nothing behind: ${label}`, async () => {
-      await expect(
-        importDataset(deps, { workspaceId: workspace.id, file: fileOf(name, content) }),
-      ).rejects.toMatchObject({
-        code,
-        message: expect.stringMatching(message),
+    for (const streamed of [false, true])
+      it(`bad input leaves nothing behind: ${label}${streamed ? ' (streamed from the file)' : ''}`, async () => {
+        if (streamed) deps.inMemoryLimit = 0
+        await expect(
+          importDataset(deps, { workspaceId: workspace.id, file: fileOf(name, content) }),
+        ).rejects.toMatchObject({
+          code,
+          message: expect.stringMatching(message),
+        })
+        expect(await deps.db.datasets.count()).toBe(0)
+        expect(folder.paths()).toEqual([])
+        expect(await importTables()).toEqual([])
       })
-      expect(await deps.db.datasets.count()).toBe(0)
-      expect(folder.paths()).toEqual([])
-      expect(await importTables()).toEqual([])
-    })
 
   it('refuses a file larger than the free storage before writing anything', async () => {
     deps.freeBytes = async () => 1000

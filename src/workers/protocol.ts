@@ -23,10 +23,11 @@ export interface ImportResult {
   /** True when identical bytes were already imported: the existing dataset is returned. */
   deduplicated: boolean
   /**
-   * Milliseconds per phase, plus `engine` (the wait for the table engine to finish starting) and
+   * Milliseconds per phase, plus `read` (reading the file into memory, part of `hash`), `engine` (the
+   * wait for the table engine to finish starting) and
    * `total` (wall time of the whole import: phases overlap, so it is less than their sum).
    */
-  timings: Partial<Record<ImportPhase | 'engine' | 'total', number>>
+  timings: Partial<Record<ImportPhase | 'read' | 'engine' | 'total', number>>
 }
 
 /** A window of rows for the preview grid; cells are numbers, strings or null. */
