@@ -1,7 +1,7 @@
 /** The draft pipeline: the six blocks in order, each with its configuration form, and the global settings. */
 
 import type { JSX } from 'solid-js'
-import { createSignal, For, Index, Show } from 'solid-js'
+import { createEffect, createSignal, For, Index, on, Show } from 'solid-js'
 import { errorMessage } from '../../domain/errors.ts'
 import type { Experiment } from '../../domain/experiment.ts'
 import type { JsonValue } from '../../domain/hash.ts'
@@ -11,7 +11,11 @@ import type { FieldSpec } from '../blockForms.ts'
 import { blockDescriptions, blockForms } from '../blockForms.ts'
 import { shortHash } from '../format.ts'
 import { modelCatalog } from '../modelCatalog.ts'
-import { updateBlockConfig, updateGlobalConfig } from '../services/experiments.ts'
+import type { PipelineDraft } from '../services/experiments.ts'
+import { restorePipelineDraft, updateBlockConfig, updateGlobalConfig } from '../services/experiments.ts'
+
+/** How many draft edits can be undone. */
+const maxUndo = 50
 
 export function PipelineEditor(props: {
   experiment: Experiment
@@ -19,23 +23,74 @@ export function PipelineEditor(props: {
   hooks?: (block: Block) => JSX.Element
 }) {
   const [error, setError] = createSignal('')
-  const apply = async (action: () => Promise<void>) => {
+  // Undo for draft edits: the state before each edit, newest last, for as long as this page is open.
+  const [history, setHistory] = createSignal<{ draft: PipelineDraft; change: string }[]>([])
+  createEffect(
+    on(
+      () => props.experiment.id,
+      () => setHistory([]),
+      { defer: true },
+    ),
+  )
+  const apply = async (change: string, action: () => Promise<void>) => {
     setError('')
+    const before = { blocks: props.pipeline.blocks, globalConfig: props.pipeline.globalConfig }
     try {
       await action()
+      setHistory((entries) => [...entries.slice(-(maxUndo - 1)), { draft: before, change }])
     } catch (e) {
       setError(errorMessage(e))
     }
   }
-  const setField = (block: Block, key: string, value: JsonValue) =>
-    apply(() =>
-      updateBlockConfig(props.experiment, block.id, { ...block.config, [key]: value } as BlockConfig),
+  const undo = async () => {
+    const last = history().at(-1)
+    if (!last) return
+    setError('')
+    try {
+      await restorePipelineDraft(props.experiment, last.draft)
+      setHistory((entries) => entries.slice(0, -1))
+    } catch (e) {
+      setError(errorMessage(e))
+    }
+  }
+  const setField = (block: Block, field: FieldSpec, value: JsonValue) =>
+    apply(`${blockLabels[block.type]}: ${field.label}`, () =>
+      updateBlockConfig(props.experiment, block.id, { ...block.config, [field.key]: value } as BlockConfig),
     )
-  const setGlobal = (patch: Partial<GlobalConfig>) => apply(() => updateGlobalConfig(props.experiment, patch))
+  const setGlobal = (label: string, patch: Partial<GlobalConfig>) =>
+    apply(label, () => updateGlobalConfig(props.experiment, patch))
+  // Ctrl+Z / Cmd+Z undoes the last draft edit, except where a text field or the code editor has its own undo.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key.toLowerCase() !== 'z' || !(event.ctrlKey || event.metaKey) || event.shiftKey) return
+    const target = event.target as HTMLElement
+    const typing =
+      target.closest('.cm-editor') !== null ||
+      target instanceof HTMLTextAreaElement ||
+      (target instanceof HTMLInputElement && !['checkbox', 'radio'].includes(target.type))
+    if (typing || history().length === 0) return
+    event.preventDefault()
+    void undo()
+  }
 
   return (
-    <section class="card" aria-labelledby="pipeline-title">
-      <h2 id="pipeline-title">Pipeline</h2>
+    <section class="card" aria-labelledby="pipeline-title" onKeyDown={onKeyDown}>
+      <div class="card-heading">
+        <h2 id="pipeline-title">Pipeline</h2>
+        <div class="undo">
+          <Show when={history().at(-1)}>
+            {(last) => <span class="muted small">Last change: {last().change}</span>}
+          </Show>
+          <button
+            type="button"
+            class="button"
+            disabled={history().length === 0}
+            aria-keyshortcuts="Control+Z Meta+Z"
+            onClick={() => void undo()}
+          >
+            Undo
+          </button>
+        </div>
+      </div>
       <p class="muted small">
         Version <code data-testid="pipeline-version">{shortHash(props.pipeline.versionHash)}</code>: the draft
         is editable; runs keep the snapshot they ran.
@@ -56,7 +111,7 @@ export function PipelineEditor(props: {
               min="0"
               step="1"
               value={props.pipeline.globalConfig.seed}
-              onChange={(e) => setGlobal({ seed: Number(e.currentTarget.value) })}
+              onChange={(e) => setGlobal('Seed', { seed: Number(e.currentTarget.value) })}
             />
           </div>
           <div>
@@ -68,7 +123,7 @@ export function PipelineEditor(props: {
               max="0.5"
               step="0.05"
               value={props.pipeline.globalConfig.testFraction}
-              onChange={(e) => setGlobal({ testFraction: Number(e.currentTarget.value) })}
+              onChange={(e) => setGlobal('Test fraction', { testFraction: Number(e.currentTarget.value) })}
             />
           </div>
           <div>
@@ -76,7 +131,9 @@ export function PipelineEditor(props: {
             <select
               id="global-backend"
               value={props.pipeline.globalConfig.backend}
-              onChange={(e) => setGlobal({ backend: e.currentTarget.value as GlobalConfig['backend'] })}
+              onChange={(e) =>
+                setGlobal('TF.js backend', { backend: e.currentTarget.value as GlobalConfig['backend'] })
+              }
             >
               <option value="auto">auto (fastest measured)</option>
               <option value="wasm">wasm</option>
@@ -107,7 +164,7 @@ export function PipelineEditor(props: {
                           field={field}
                           block={block()}
                           experiment={props.experiment}
-                          onChange={(value) => setField(block(), field.key, value)}
+                          onChange={(value) => setField(block(), field, value)}
                         />
                       )}
                     </For>

@@ -131,3 +131,17 @@ export async function updateGlobalConfig(
     globalConfig: validateGlobalConfig({ ...pipeline.globalConfig, ...patch }),
   }))
 }
+
+/** What an undo of a draft edit puts back: the blocks' configurations and the global settings. */
+export type PipelineDraft = Pick<Pipeline, 'blocks' | 'globalConfig'>
+
+/** Puts an earlier state of the draft back (undo); it is checked like any edit. */
+export async function restorePipelineDraft(experiment: Experiment, draft: PipelineDraft): Promise<void> {
+  await rehash(experiment.pipelineId, experiment.task, (pipeline) => {
+    const blocks = draft.blocks.map((block) => {
+      validateBlockConfig(block)
+      return block
+    })
+    return { ...pipeline, blocks, globalConfig: validateGlobalConfig(draft.globalConfig) }
+  })
+}
