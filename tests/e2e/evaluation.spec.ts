@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
-import { expect, importWithPicker, openApp, test } from './fixtures.ts'
+import { expect, newExperiment, test } from './fixtures.ts'
 
 async function completedRun(page: Page, fixture: string) {
-  await openApp(page)
-  await importWithPicker(page, fixture)
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\//)
+  await newExperiment(page, fixture)
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
 }

@@ -87,3 +87,11 @@ export async function importWithPicker(page: Page, fixture: string, name = fixtu
     .setInputFiles({ name, mimeType: 'text/csv', buffer: readFixture(fixture) })
   await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 60_000 })
 }
+
+/** Opens the app, imports a fixture and starts a new experiment on it (with the detected task). */
+export async function newExperiment(page: Page, fixture: string) {
+  await openApp(page)
+  await importWithPicker(page, fixture)
+  await page.getByRole('button', { name: 'New experiment' }).click()
+  await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
+}

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { expect, importWithPicker, openApp, test } from './fixtures.ts'
+import { expect, newExperiment, test } from './fixtures.ts'
 
 const ratioHook = `function hook(ctx) {
   const bill = ctx.data.bill_length_mm
@@ -20,10 +20,7 @@ async function typeIntoEditor(page: Page, label: string, code: string) {
 test('a before_preprocessing hook written in the editor adds a feature; editing it never changes the past run', async ({
   page,
 }) => {
-  await openApp(page)
-  await importWithPicker(page, 'datasets/penguins.csv')
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\//)
+  await newExperiment(page, 'datasets/penguins.csv')
   const experimentUrl = page.url()
 
   const hooks = page.getByLabel('Hooks of preprocessing')
@@ -78,9 +75,7 @@ test('a before_preprocessing hook written in the editor adds a feature; editing 
 test('a hook that breaks a limit fails the run with a message naming the hook and the limit; the next run works', async ({
   page,
 }) => {
-  await openApp(page)
-  await importWithPicker(page, 'datasets/iris.csv')
-  await page.getByRole('button', { name: 'New experiment' }).click()
+  await newExperiment(page, 'datasets/iris.csv')
   const hooks = page.getByLabel('Hooks of preprocessing')
   await hooks.getByRole('button', { name: 'Add before_preprocessing hook' }).click()
   await typeIntoEditor(
@@ -108,9 +103,7 @@ test('a hook that breaks a limit fails the run with a message naming the hook an
 })
 
 test('syntax errors are marked in the editor before any run', async ({ page }) => {
-  await openApp(page)
-  await importWithPicker(page, 'datasets/iris.csv')
-  await page.getByRole('button', { name: 'New experiment' }).click()
+  await newExperiment(page, 'datasets/iris.csv')
   const hooks = page.getByLabel('Hooks of preprocessing')
   await hooks.getByRole('button', { name: 'Add before_preprocessing hook' }).click()
   await typeIntoEditor(page, 'Code of hook before_preprocessing 1', 'function hook(ctx) {\n  return {\n}\n')
@@ -120,10 +113,7 @@ test('syntax errors are marked in the editor before any run', async ({ page }) =
 test('a file-based hook is read and hashed when loaded; the stored code changes only when the file is reloaded', async ({
   page,
 }) => {
-  await openApp(page)
-  await importWithPicker(page, 'datasets/iris.csv')
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\//)
+  await newExperiment(page, 'datasets/iris.csv')
   await page.getByText('5. Evaluation').click()
   const hooks = page.getByLabel('Hooks of evaluation')
   await hooks.getByRole('combobox', { name: 'evaluation hook kind' }).selectOption('after_evaluation')

@@ -1,12 +1,9 @@
-import { expect, importWithPicker, openApp, test } from './fixtures.ts'
+import { expect, newExperiment, test } from './fixtures.ts'
 
 test('pipeline edits can be undone with the Undo button and with Ctrl+Z, back to the same version', async ({
   page,
 }) => {
-  await openApp(page)
-  await importWithPicker(page, 'datasets/iris.csv')
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
+  await newExperiment(page, 'datasets/iris.csv')
 
   const pipeline = page.getByRole('region', { name: 'Pipeline' })
   const undo = pipeline.getByRole('button', { name: 'Undo' })

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { expect, importWithPicker, openApp, readFixture, test } from './fixtures.ts'
+import { expect, newExperiment, readFixture, test } from './fixtures.ts'
 
 function parseCsv(text: string): string[][] {
   return text
@@ -11,10 +11,7 @@ function parseCsv(text: string): string[][] {
 test('boosted trees chosen: the model package downloads, reloads, and predicts the test rows exactly as the run did', async ({
   page,
 }) => {
-  await openApp(page)
-  await importWithPicker(page, 'datasets/breast_cancer.csv')
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\//)
+  await newExperiment(page, 'datasets/breast_cancer.csv')
   const candidates = page.getByRole('group', { name: 'Candidate models' })
   await candidates.getByRole('checkbox', { name: 'Automatic choice' }).uncheck()
   for (const family of ['Logistic / softmax regression', 'Multilayer perceptron', 'Random forest']) {

@@ -1,17 +1,9 @@
-import type { Page } from '@playwright/test'
-import { expect, importWithPicker, openApp, test } from './fixtures.ts'
-
-async function newExperiment(page: Page, fixture = 'datasets/penguins.csv') {
-  await openApp(page)
-  await importWithPicker(page, fixture)
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
-}
+import { expect, newExperiment, test } from './fixtures.ts'
 
 test('penguins: detected multiclass task on species, a run with defaults completes with metrics and artifacts', async ({
   page,
 }) => {
-  await newExperiment(page)
+  await newExperiment(page, 'datasets/penguins.csv')
   await expect(page.getByLabel('Target column')).toHaveValue('species')
   await expect(page.getByLabel('Task type')).toHaveValue('multiclass')
   await expect(page.getByLabel('Metric to optimize')).toHaveValue('accuracy')

@@ -1,13 +1,10 @@
 import { readFile } from 'node:fs/promises'
-import { expect, importWithPicker, openApp, test } from './fixtures.ts'
+import { expect, newExperiment, test } from './fixtures.ts'
 
 test('export a run, import it into a second workspace with identical metrics and lineage, re-run it, and refuse a tampered bundle', async ({
   page,
 }) => {
-  await openApp(page)
-  await importWithPicker(page, 'datasets/iris.csv')
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\//)
+  await newExperiment(page, 'datasets/iris.csv')
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
   const accuracy = await page.locator('[data-metric="accuracy"]').textContent()
