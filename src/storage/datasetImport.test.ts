@@ -7,8 +7,9 @@ import type { Workspace } from '../domain/workspace.ts'
 import type { ImportProgress } from '../workers/protocol.ts'
 import { BlobStore } from './blobStore.ts'
 import type { ImportDeps } from './datasetImport.ts'
-import { formatBytes, importDataset } from './datasetImport.ts'
+import { ensureDatasetTable, formatBytes, importDataset } from './datasetImport.ts'
 import { ButterflyDb } from './db.ts'
+import { tableNameFor } from './tables/ingest.ts'
 import { createNodeSqlEngine } from './tables/nodeSqlEngine.ts'
 import { addWorkspace, ensureDefaultWorkspace } from './workspaces.ts'
 
@@ -108,6 +109,23 @@ describe('importDataset', () => {
     expect(again).toMatchObject({ deduplicated: true, dataset: { id: streamed.dataset.id } })
     expect(await importTables()).toEqual([])
     expect(folder.paths()).toEqual([`datasets/${inMemory.dataset.hash}.csv`])
+  })
+
+  it('re-attaches a dataset from its stored bytes after a reload, in memory or streamed', async () => {
+    const { dataset } = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('penguins.csv', fixture('penguins.csv')),
+    })
+    for (const limit of [undefined, 0]) {
+      // A reload: a fresh engine knows no tables.
+      const table = tableNameFor(dataset.hash)
+      await engine.query(`DROP TABLE ${table}`)
+      const reloaded = { ...deps, loadedTables: new Set<string>(), inMemoryLimit: limit }
+      expect(await ensureDatasetTable(reloaded, dataset)).toBe(table)
+      const count = await engine.query(`SELECT count(*)::INTEGER AS n FROM ${table}`)
+      expect(count.getChild('n')?.get(0)).toBe(344)
+      expect(reloaded.loadedTables.has(table)).toBe(true)
+    }
   })
 
   it('different bytes under an existing name become the next version', async () => {

@@ -271,7 +271,10 @@ export async function ensureDatasetTable(
 ): Promise<string> {
   const table = tableNameFor(dataset.hash)
   if (deps.loadedTables.has(table)) return table
-  const file = await deps.blobs.read(dataset.blobPath)
+  const stored = await deps.blobs.read(dataset.blobPath)
+  // As on import: DuckDB parses a file that fits in memory faster from its own memory.
+  const file =
+    stored.size <= (deps.inMemoryLimit ?? inMemoryLimit) ? new Uint8Array(await stored.arrayBuffer()) : stored
   await loadTable(
     await deps.engine,
     table,
