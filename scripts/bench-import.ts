@@ -308,7 +308,10 @@ async function benchOnce(
     await input.waitFor({ state: 'attached', timeout: 60_000 })
     if (!cold) {
       for (let waited = 0; !engineLine && waited < 120_000; waited += 50) await sleep(50)
-      if (!engineLine) throw new BenchError('the app did not report its data engine ready within 2 minutes')
+      if (!engineLine)
+        throw new BenchError(
+          `the app did not report its data engine ready within 2 minutes (${(await page.getByTestId('engine-status').textContent()) ?? ''}; page errors: ${errors.join(' | ') || 'none'})`,
+        )
     }
 
     const heapSampler = await HeapSampler.attach(page)
