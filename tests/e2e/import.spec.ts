@@ -44,6 +44,22 @@ test.describe('dataset import', () => {
     expect(await cspViolations(page)).toEqual([])
   })
 
+  test('long text is cut short in the row preview, with the whole value in the profile', async ({ page }) => {
+    await openApp(page)
+    const long = `start ${'lorem ipsum '.repeat(20)}end`
+    await page.getByLabel('Import a data file').setInputFiles({
+      name: 'notes.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`id,note\n1,${long}\n2,short\n`),
+    })
+    await expect(page.getByTestId('row-count')).toHaveText('2')
+    const grid = page.getByRole('grid', { name: 'Rows of notes' })
+    await expect(grid.getByText('short', { exact: true })).toBeVisible()
+    await expect(grid.getByText(`${long.slice(0, 59)}…`, { exact: true })).toBeVisible()
+    await expect(grid.getByText(long, { exact: true })).toHaveCount(0)
+    await expect(page.getByRole('table', { name: 'Schema and profile' })).toContainText(long)
+  })
+
   test('the Parquet version gives the same schema and profile', async ({ page }) => {
     await openApp(page)
     await page.getByLabel('Import a data file').setInputFiles({
