@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Artifact, ArtifactType } from '../../src/domain/artifact.ts'
-import { artifactBlobPath } from '../../src/domain/artifact.ts'
+import { createArtifact } from '../../src/domain/artifact.ts'
 import type { ColumnProfile, Dataset } from '../../src/domain/dataset.ts'
 import { datasetBlobPath } from '../../src/domain/dataset.ts'
 import { errorMessage, ValidationError } from '../../src/domain/errors.ts'
@@ -24,7 +24,13 @@ import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
 import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
 import { executePipeline } from '../../src/engine/pipeline/executor.ts'
 import { modelPackageFileName, packageRunOutcome } from '../../src/engine/predict/modelPackage.ts'
-import { buildMetricsJson, buildModelRecords, predictionsCsv, toJson } from '../../src/engine/runArtifacts.ts'
+import {
+  buildMetricsJson,
+  buildModelRecords,
+  modelArtifactFile,
+  predictionsCsv,
+  toJson,
+} from '../../src/engine/runArtifacts.ts'
 import type { VerifiedBundle } from '../../src/storage/bundle/readBundle.ts'
 import { readRunBundle, summarizeBundle } from '../../src/storage/bundle/readBundle.ts'
 import { writeRunBundle } from '../../src/storage/bundle/writeBundle.ts'
@@ -183,36 +189,27 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
     bytes: Uint8Array,
     metadata: Record<string, unknown> = {},
   ) => {
-    const path = artifactBlobPath(running.id, fileName)
-    blobs.set(path, bytes)
-    const artifact: Artifact = {
-      schemaVersion: 1,
-      id: newId('artifact'),
+    const artifact = await createArtifact({
       runId: running.id,
-      ...(type === 'model' ? { modelId } : {}),
+      modelId,
       type,
       fileName,
-      path,
       mediaType,
-      byteSize: bytes.byteLength,
-      sha256: await sha256(bytes),
+      bytes,
       metadata,
-      createdAt: now,
-    }
+      now,
+    })
+    blobs.set(artifact.path, bytes)
     artifacts.push(artifact)
     return artifact
   }
 
   if (outcome.model) {
-    const bytes = outcome.model.bytes
-    const isJson = bytes[0] === 0x7b
-    await addArtifact(
-      'model',
-      `model-${outcome.model.family}.${isJson ? 'json' : 'bin'}`,
-      isJson ? 'application/json' : 'application/octet-stream',
-      bytes,
-      { family: outcome.model.family, framework: outcome.model.framework },
-    )
+    const { fileName, mediaType } = modelArtifactFile(outcome.model)
+    await addArtifact('model', fileName, mediaType, outcome.model.bytes, {
+      family: outcome.model.family,
+      framework: outcome.model.framework,
+    })
     const packaged = packageRunOutcome(outcome, data.table.frame.columns, snapshot, {
       runId: running.id,
       now,

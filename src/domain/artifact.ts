@@ -1,9 +1,9 @@
 /** Artifact: a read-only output file of a run (model, metrics report, log, plot, explanation, notebook). */
 import { InvariantError, ValidationError } from './errors.ts'
 import type { Sha256Hex } from './hash.ts'
-import { isSha256Hex } from './hash.ts'
+import { isSha256Hex, sha256 } from './hash.ts'
 import type { ArtifactId, ModelId, RunId } from './ids.ts'
-import { isIdOf } from './ids.ts'
+import { isIdOf, newId } from './ids.ts'
 
 export const artifactSchemaVersion = 1
 
@@ -39,6 +39,36 @@ export interface Artifact {
 
 export function artifactBlobPath(runId: RunId, fileName: string): string {
   return `runs/${runId}/${fileName}`
+}
+
+/**
+ * The record of a new artifact file of a run: its path in the run's folder, size and SHA-256 follow
+ * from the bytes. `modelId` is kept on model files only. The caller stores the bytes at `path`.
+ */
+export async function createArtifact(input: {
+  runId: RunId
+  modelId?: ModelId
+  type: ArtifactType
+  fileName: string
+  mediaType: string
+  bytes: Uint8Array
+  metadata?: Record<string, unknown>
+  now: number
+}): Promise<Artifact> {
+  return {
+    schemaVersion: artifactSchemaVersion,
+    id: newId('artifact'),
+    runId: input.runId,
+    ...(input.type === 'model' && input.modelId ? { modelId: input.modelId } : {}),
+    type: input.type,
+    fileName: input.fileName,
+    path: artifactBlobPath(input.runId, input.fileName),
+    mediaType: input.mediaType,
+    byteSize: input.bytes.byteLength,
+    sha256: await sha256(input.bytes),
+    metadata: input.metadata ?? {},
+    createdAt: input.now,
+  }
 }
 
 export function parseArtifact(value: unknown): Artifact {

@@ -40,6 +40,18 @@ export interface RunArtifactContext {
 }
 
 /** JSON with non-finite numbers as null and typed arrays as plain arrays. */
+/** File name and media type of a trained model's own file: JSON (TF.js models) or binary (trees). */
+export function modelArtifactFile(model: { family: string; bytes: Uint8Array }): {
+  fileName: string
+  mediaType: string
+} {
+  const isJson = model.bytes[0] === 0x7b
+  return {
+    fileName: `model-${model.family}.${isJson ? 'json' : 'bin'}`,
+    mediaType: isJson ? 'application/json' : 'application/octet-stream',
+  }
+}
+
 export function toJson(value: unknown, indent?: number): string {
   return JSON.stringify(
     value,

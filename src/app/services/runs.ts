@@ -7,9 +7,8 @@
 import * as Comlink from 'comlink'
 import { createStore, produce } from 'solid-js/store'
 import type { Artifact, ArtifactType } from '../../domain/artifact.ts'
-import { artifactBlobPath } from '../../domain/artifact.ts'
+import { createArtifact } from '../../domain/artifact.ts'
 import { errorMessage, HookError, WorkerError } from '../../domain/errors.ts'
-import { sha256 } from '../../domain/hash.ts'
 import type { ExperimentId, RunId } from '../../domain/ids.ts'
 import { newId } from '../../domain/ids.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
@@ -17,7 +16,7 @@ import { createSnapshot } from '../../domain/pipeline.ts'
 import type { LogEntry, Run, RunFailure } from '../../domain/run.ts'
 import { completeRun, createRun, failRun } from '../../domain/run.ts'
 import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
-import { buildModelRecords } from '../../engine/runArtifacts.ts'
+import { buildModelRecords, modelArtifactFile } from '../../engine/runArtifacts.ts'
 import { workspaceBlobStore } from '../../storage/roots.ts'
 import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
 import { installErrorTransfer } from '../../workers/errorTransfer.ts'
@@ -201,22 +200,17 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
     bytes: Uint8Array<ArrayBuffer>,
     metadata: Record<string, unknown> = {},
   ) => {
-    const path = artifactBlobPath(run.id, fileName)
-    await blobs.write(path, bytes, { overwrite: true })
-    const artifact: Artifact = {
-      schemaVersion: 1,
-      id: newId('artifact'),
+    const artifact = await createArtifact({
       runId: run.id,
-      ...(type === 'model' ? { modelId } : {}),
+      modelId,
       type,
       fileName,
-      path,
       mediaType,
-      byteSize: bytes.byteLength,
-      sha256: await sha256(bytes),
+      bytes,
       metadata,
-      createdAt: Date.now(),
-    }
+      now: Date.now(),
+    })
+    await blobs.write(artifact.path, bytes, { overwrite: true })
     artifacts.push(artifact)
     return artifact
   }
@@ -224,17 +218,11 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
 
   if (outcome.model) {
     const bytes = new Uint8Array(outcome.model.bytes) as Uint8Array<ArrayBuffer>
-    const isJson = bytes[0] === 0x7b
-    await addArtifact(
-      'model',
-      `model-${outcome.model.family}.${isJson ? 'json' : 'bin'}`,
-      isJson ? 'application/json' : 'application/octet-stream',
-      bytes,
-      {
-        family: outcome.model.family,
-        framework: outcome.model.framework,
-      },
-    )
+    const { fileName, mediaType } = modelArtifactFile({ family: outcome.model.family, bytes })
+    await addArtifact('model', fileName, mediaType, bytes, {
+      family: outcome.model.family,
+      framework: outcome.model.framework,
+    })
   }
   const { files } = outcome
   await addArtifact('metrics-json', 'metrics.json', 'application/json', encode(files['metrics.json']))
