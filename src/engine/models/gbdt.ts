@@ -100,15 +100,13 @@ export const gbdtFamily: ModelFamily = {
   async fit(X, y, hyperparameters, options): Promise<FittedModel> {
     const params = boostingParamsFrom(hyperparameters)
     const result = fitGradientBoosting(X, y, params, options)
-    return new TreeFittedModel({
-      family: FAMILY,
-      featureNames: X.names.slice(),
-      classes: y.kind === 'classification' ? y.classes.slice() : undefined,
-      hyperparameters: { ...this.defaults(options.task), ...hyperparameters },
-      trainingMetadata: result.metadata,
-      curve: result.curve,
-      ensemble: result.ensemble,
-    })
+    return TreeFittedModel.fromFit(
+      FAMILY,
+      X,
+      y,
+      { ...this.defaults(options.task), ...hyperparameters },
+      result,
+    )
   },
   async load(bytes: Uint8Array): Promise<FittedModel> {
     return TreeFittedModel.fromBytes(bytes)

@@ -115,15 +115,13 @@ export const rfFamily: ModelFamily = {
       maxFeatures: 'auto',
     })
     const result = await fitForestOnTwoThreads(X, y, params, options)
-    return new TreeFittedModel({
-      family: FAMILY,
-      featureNames: X.names.slice(),
-      classes: y.kind === 'classification' ? y.classes.slice() : undefined,
-      hyperparameters: { ...this.defaults(options.task), ...hyperparameters },
-      trainingMetadata: result.metadata,
-      curve: null,
-      ensemble: result.ensemble,
-    })
+    return TreeFittedModel.fromFit(
+      FAMILY,
+      X,
+      y,
+      { ...this.defaults(options.task), ...hyperparameters },
+      result,
+    )
   },
   async load(bytes: Uint8Array): Promise<FittedModel> {
     return TreeFittedModel.fromBytes(bytes)

@@ -2,10 +2,16 @@
  * The FittedModel of all three tree families: prediction on raw feature values, serialization,
  * importances and the training curve, plus {@link getTreeModelStructure} for TreeSHAP.
  */
-import type { FeatureMatrix } from '../frame.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
 import type { FittedModel, Hyperparameters, TrainingCurve } from '../models/model.ts'
 import { decodeTreeModel, encodeTreeModel, type TreeModelRecord } from './serialization.ts'
-import { argmaxRows, predictRaw, rawToProba, type TreeModelStructure } from './treeModel.ts'
+import {
+  argmaxRows,
+  predictRaw,
+  rawToProba,
+  type TreeEnsemble,
+  type TreeModelStructure,
+} from './treeModel.ts'
 
 export class TreeFittedModel implements FittedModel {
   readonly framework = 'butterfly-trees' as const
@@ -26,6 +32,25 @@ export class TreeFittedModel implements FittedModel {
       splitCounts: splits,
       nTrees: record.ensemble.trees.length,
     }
+  }
+
+  /** The model a tree family's fit returns: its ensemble with the data's names and classes. */
+  static fromFit(
+    family: string,
+    X: FeatureMatrix,
+    y: Target,
+    hyperparameters: Hyperparameters,
+    result: { ensemble: TreeEnsemble; metadata: Record<string, unknown>; curve?: TrainingCurve },
+  ): TreeFittedModel {
+    return new TreeFittedModel({
+      family,
+      featureNames: X.names.slice(),
+      classes: y.kind === 'classification' ? y.classes.slice() : undefined,
+      hyperparameters,
+      trainingMetadata: result.metadata,
+      curve: result.curve ?? null,
+      ensemble: result.ensemble,
+    })
   }
 
   static fromBytes(bytes: Uint8Array): TreeFittedModel {
