@@ -22,6 +22,7 @@ import '../src/engine/models/gbdt.ts'
 import '../src/engine/models/rf.ts'
 import { getTreeModelStructure } from '../src/engine/trees/fittedTreeModel.ts'
 import { predictRaw } from '../src/engine/trees/treeModel.ts'
+import { splitCsvLine } from './lib/loadTable.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const shared = resolve(root, '..', 'shared', 'datasets')
@@ -39,28 +40,6 @@ interface Meta {
   categorical_columns: string[]
 }
 
-function splitCsvLine(line: string): string[] {
-  const out: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else field += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === ',') {
-      out.push(field)
-      field = ''
-    } else field += ch
-  }
-  out.push(field)
-  return out
-}
-
 /** Small CSV loader: categorical columns (and a class target) become codes of their sorted levels. */
 function load(name: string): { X: FeatureMatrix; y: Target; meta: Meta } {
   const meta = JSON.parse(readFileSync(join(shared, name, 'meta.json'), 'utf8')) as Meta
@@ -68,7 +47,7 @@ function load(name: string): { X: FeatureMatrix; y: Target; meta: Meta } {
     .split(/\r?\n/)
     .filter((l) => l.length > 0)
   const header = splitCsvLine(lines[0])
-  const rows = lines.slice(1).map(splitCsvLine)
+  const rows = lines.slice(1).map((line) => splitCsvLine(line))
   const isText = (h: string): boolean =>
     meta.categorical_columns.includes(h) || (h === meta.target && meta.task !== 'regression')
   const columns = header.map((h, c) => {

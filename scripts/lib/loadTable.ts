@@ -96,7 +96,7 @@ function columnsSpec(bytes: Uint8Array, delimiter: string): string {
     .decode(bytes.subarray(0, end < 0 ? bytes.length : end))
     .replace(/\r$/, '')
     .replace(/^\uFEFF/, '')
-  const names = parseHeader(headerLine, delimiter)
+  const names = splitCsvLine(headerLine, delimiter)
   if (names.length === 0 || names.every((n) => n === ''))
     throw new ValidationError('empty-file', 'The file has no header row')
   const seen = new Set<string>()
@@ -109,7 +109,8 @@ function columnsSpec(bytes: Uint8Array, delimiter: string): string {
   return `{${names.map((n) => `'${n.replaceAll("'", "''")}': 'VARCHAR'`).join(', ')}}`
 }
 
-function parseHeader(line: string, delimiter: string): string[] {
+/** The fields of one CSV line (quotes and doubled quotes handled; no line breaks inside fields). */
+export function splitCsvLine(line: string, delimiter = ','): string[] {
   const out: string[] = []
   let field = ''
   let quoted = false

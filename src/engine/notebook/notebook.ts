@@ -7,6 +7,8 @@
  */
 import type { LogicalKind } from '../../domain/dataset.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
+import { defaultFeatureEngineeringConfig } from '../pipeline/blocks/featureEngineering.ts'
+import { defaultPreprocessingConfig } from '../pipeline/blocks/preprocessing.ts'
 import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
 import {
   pythonLoadSource,
@@ -124,8 +126,8 @@ export function generateNotebook(input: NotebookInput): string {
       `SEPARATOR = ${py(input.delimiter ?? ',')}`,
       `# Column kinds as Butterfly typed them at import.`,
       `COLUMN_KINDS = ${py(Object.fromEntries(input.columns.map((c) => [c.name, c.kind])), 1)}`,
-      `PREPROCESSING = ${py(withDefaults(configOf('preprocessing'), preprocessingDefaults), 1)}`,
-      `FEATURE_ENGINEERING = ${py(withDefaults(configOf('feature_engineering'), featureEngineeringDefaults), 1)}`,
+      `PREPROCESSING = ${py(withDefaults(configOf('preprocessing'), defaultPreprocessingConfig()), 1)}`,
+      `FEATURE_ENGINEERING = ${py(withDefaults(configOf('feature_engineering'), defaultFeatureEngineeringConfig()), 1)}`,
       `MODEL_FAMILY = ${py(input.model?.family ?? null)}`,
       `HYPERPARAMETERS = ${py(input.model?.hyperparameters ?? {}, 1)}`,
       `RUN_METRICS = ${py(Object.fromEntries(metricNames.map((name) => [name, input.runMetrics[name] ?? Number.NaN])), 1)}`,
@@ -244,24 +246,6 @@ export function generateNotebook(input: NotebookInput): string {
     nbformat_minor: 5,
   }
   return `${JSON.stringify(notebook, null, 1)}\n`
-}
-
-const preprocessingDefaults = {
-  numericImputation: 'median',
-  numericFillValue: 0,
-  categoricalImputation: 'most_frequent',
-  categoricalFillValue: 'missing',
-  encoding: 'onehot',
-  maxOneHotLevels: 50,
-  scaling: 'standard',
-}
-
-const featureEngineeringDefaults = {
-  datetimeParts: true,
-  logTransform: false,
-  skewThreshold: 1,
-  interactions: false,
-  interactionTopK: 4,
 }
 
 /** The block config with every setting spelled out (snapshots may store only the changed ones). */
