@@ -12,23 +12,24 @@ const workerStarted = performance.now()
 let engineStartupMs: number | undefined
 let engine: Promise<SqlEngine> | undefined
 
-function startEngine(): Promise<SqlEngine> {
-  return createBrowserSqlEngine().then((started) => {
-    engineStartupMs ??= Math.round(performance.now() - workerStarted)
-    return started
-  })
+/** The engine, started once; a failed start is forgotten so the next call tries again. */
+function engineOnce(): Promise<SqlEngine> {
+  if (!engine) {
+    const starting = createBrowserSqlEngine().then((started) => {
+      engineStartupMs ??= Math.round(performance.now() - workerStarted)
+      return started
+    })
+    starting.catch(() => {
+      if (engine === starting) engine = undefined
+    })
+    engine = starting
+  }
+  return engine
 }
 
 const api = new DataApi({
   db: openDb(),
-  engine: () => {
-    engine ??= startEngine()
-    // A failed start is retried on the next call instead of failing every import.
-    engine.catch(() => {
-      engine = undefined
-    })
-    return engine
-  },
+  engine: engineOnce,
   parquetToArrow,
   engineStartupMs: () => engineStartupMs,
   async freeBytes() {
@@ -39,9 +40,6 @@ const api = new DataApi({
 })
 
 // DuckDB takes seconds to start: start it with the worker, before the user picks a file.
-engine = startEngine()
-engine.catch(() => {
-  engine = undefined
-})
+void engineOnce()
 
 Comlink.expose(api)

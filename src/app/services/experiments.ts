@@ -138,10 +138,7 @@ export type PipelineDraft = Pick<Pipeline, 'blocks' | 'globalConfig'>
 /** Puts an earlier state of the draft back (undo); it is checked like any edit. */
 export async function restorePipelineDraft(experiment: Experiment, draft: PipelineDraft): Promise<void> {
   await rehash(experiment.pipelineId, experiment.task, (pipeline) => {
-    const blocks = draft.blocks.map((block) => {
-      validateBlockConfig(block)
-      return block
-    })
-    return { ...pipeline, blocks, globalConfig: validateGlobalConfig(draft.globalConfig) }
+    for (const block of draft.blocks) validateBlockConfig(block)
+    return { ...pipeline, blocks: draft.blocks, globalConfig: validateGlobalConfig(draft.globalConfig) }
   })
 }

@@ -151,9 +151,11 @@ export async function describeTable(
   const exact = rowCount <= 200_000
   const isFloat = (i: number) => floatTypes.test(columns[i].physicalType)
   const wide = await wideColumns(engine, table, columns)
-  const scalarStats = async (finiteOnly: ReadonlySet<number>) => {
+  // Scalar statistics of the columns `only` names (all by default), keyed by column index.
+  const scalarStats = async (finiteOnly: ReadonlySet<number>, only?: readonly number[]) => {
     const selects: string[] = []
     columns.forEach((column, i) => {
+      if (only && !only.includes(i)) return
       const c = quoteIdent(column.name)
       const distinct = exact ? `count(DISTINCT ${c})` : `approx_count_distinct(${c})`
       selects.push(`count(${c})::BIGINT AS nn${i}`, `${distinct}::BIGINT AS d${i}`)
@@ -178,7 +180,7 @@ export async function describeTable(
     return row
   }
   // Float columns may hold infinities and NaN: their summaries cover the finite values. Filtering every
-  // float column costs a lot on large tables, so only the columns that need it are scanned again.
+  // float column costs a lot on large tables, so only the columns that need it are summarized again.
   let finiteOnly = new Set<number>()
   let stats: Record<string, unknown>
   try {
@@ -198,7 +200,7 @@ export async function describeTable(
   )
   if (nonFinite.length > 0) {
     finiteOnly = new Set([...finiteOnly, ...nonFinite])
-    stats = await scalarStats(finiteOnly)
+    stats = { ...stats, ...(await scalarStats(finiteOnly, nonFinite)) }
   }
   const columnStats: ColumnStats[] = columns.map((column, i) => ({
     ...column,
