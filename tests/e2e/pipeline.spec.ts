@@ -38,3 +38,30 @@ test('pipeline edits can be undone with the Undo button and with Ctrl+Z, back to
   await expect(page.getByLabel('Scaling')).toHaveValue('standard')
   await expect(page.getByTestId('pipeline-version')).toHaveText(original)
 })
+
+test('an experiment is renamed in a dialog; Cancel keeps the old name and the sidebar follows', async ({
+  page,
+}) => {
+  await newExperiment(page, 'datasets/iris.csv')
+  const heading = page.getByRole('heading', { level: 1 })
+  const original = (await heading.textContent()) ?? ''
+
+  await page.getByRole('button', { name: 'Rename experiment' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Rename experiment' })
+  await expect(dialog.getByLabel('Experiment name')).toHaveValue(original)
+  await dialog.getByLabel('Experiment name').fill('Discarded name')
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(heading).toHaveText(original)
+
+  await page.getByRole('button', { name: 'Rename experiment' }).click()
+  await dialog.getByLabel('Experiment name').fill('Iris baseline')
+  await dialog.getByLabel('Experiment name').press('Enter')
+  await expect(dialog).toBeHidden()
+  await expect(heading).toHaveText('Iris baseline')
+  await expect(
+    page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: /Iris baseline/ }),
+  ).toBeVisible()
+  await page.reload()
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Iris baseline')
+})
