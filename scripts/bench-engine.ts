@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { runHeadless } from './lib/headless.ts'
+import { runHeadless } from '../src/cli/headless.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const datasetsDir = resolve(root, '../shared/datasets')

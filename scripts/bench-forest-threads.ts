@@ -7,11 +7,11 @@
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { loadTable } from '../src/cli/loadTable.ts'
 import { createRng } from '../src/domain/random.ts'
 import type { FeatureMatrix, Target } from '../src/engine/frame.ts'
 import { rfFamily } from '../src/engine/models/rf.ts'
 import type { ForestHelper, ForestPart, ForestRangeRequest } from '../src/engine/trees/forest.ts'
-import { loadTable } from './lib/loadTable.ts'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: string) => {
@@ -40,7 +40,7 @@ const X: FeatureMatrix = {
 }
 const y: Target = { kind: 'regression', values: target.values }
 
-const worker = new Worker(new URL('./lib/forestThread.mjs', import.meta.url))
+const worker = new Worker(new URL('../src/cli/forestThread.mjs', import.meta.url))
 const threadHelper: ForestHelper = {
   fitForestRange: (request: ForestRangeRequest) =>
     new Promise<ForestPart>((resolve, reject) => {

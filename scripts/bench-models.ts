@@ -6,7 +6,7 @@
  *
  * For every dataset in ../shared/datasets/* (relative to the repository root) it fits each model on
  * the stored hold-out split and scores the test rows, either through the headless runner
- * (`scripts/butterfly.ts run ...`, mode 'cli', the default when that script exists) or directly
+ * (`src/cli/butterfly.ts run ...`, mode 'cli', the default when that script exists) or directly
  * (mode 'direct': a small CSV loader here, categoricals as native codes, or with --encoding protocol
  * the reference pipeline's median imputation and one-hot encoding). It then runs the scale
  * test: gbdt on the 1M-row synthetic file of ../shared/bench/make_synthetic.py (100 iterations,
@@ -36,7 +36,7 @@ const flag = (name: string): string | undefined => {
 }
 const models = (flag('models') ?? 'gbdt,rf').split(',')
 const onlyDatasets = flag('datasets')?.split(',')
-const cliPath = join(root, 'scripts', 'butterfly.ts')
+const cliPath = join(root, 'src', 'cli', 'butterfly.ts')
 const mode = flag('mode') ?? (existsSync(cliPath) ? 'auto' : 'direct')
 /** 'native': categorical codes split natively, NaN kept; 'protocol': the baseline's preprocessing (median imputation, one-hot). */
 const encoding = flag('encoding') ?? 'native'

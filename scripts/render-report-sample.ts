@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { renderReportHtml } from '../src/engine/report/reportHtml.ts'
+import { renderReportHtml } from '../src/outputs/report/reportHtml.ts'
 import {
   classificationReportInput,
   regressionReportInput,

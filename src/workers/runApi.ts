@@ -17,12 +17,12 @@ import { executePipeline, outcomeTransferables } from '../engine/pipeline/execut
 import type { HookRunner } from '../engine/pipeline/hooks.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
-import { loadModelPackage, packageRunOutcome } from '../engine/predict/modelPackage.ts'
-import { predictionsToCsv, predictNewData } from '../engine/predict/predictNewData.ts'
-import type { RunArtifactContext, RunArtifactTexts } from '../engine/runArtifacts.ts'
-import { buildRunArtifactTexts } from '../engine/runArtifacts.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
 import type { ForestHelper } from '../engine/trees/forest.ts'
+import { loadModelPackage, packageRunOutcome } from '../outputs/predict/modelPackage.ts'
+import { predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
+import type { RunArtifactContext, RunArtifactTexts } from '../outputs/runArtifacts.ts'
+import { buildRunArtifactTexts } from '../outputs/runArtifacts.ts'
 
 /** What a finished run sends back: the outcome without the live model object, and its artifact files. */
 export type SerializedOutcome = Omit<RunOutcome, 'fittedModel'> & {

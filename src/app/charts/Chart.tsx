@@ -2,13 +2,13 @@
  * The app's one ECharts wrapper: a figure with the plot, its caption and Download SVG / PNG buttons. It
  * owns the chart's lifetime (init on mount, resize with its box, dispose on cleanup) and redraws in the
  * other palette when the system colour scheme changes. Options come from the pure builders in
- * `src/engine/report/chartOptions.ts`, the same ones the HTML report uses.
+ * `src/outputs/report/chartOptions.ts`, the same ones the HTML report uses.
  */
 import type { ECharts } from 'echarts/core'
 import { createEffect, createMemo, createSignal, onCleanup, Show } from 'solid-js'
-import { type ChartOption, chartTitle } from '../../engine/report/chartOptions.ts'
-import { type ChartTheme, chartPalette } from '../../engine/report/chartTheme.ts'
-import { echarts, echartsThemeName, renderChartSvg } from '../../engine/report/echartsRuntime.ts'
+import { type ChartOption, chartTitle } from '../../outputs/report/chartOptions.ts'
+import { type ChartTheme, chartPalette } from '../../outputs/report/chartTheme.ts'
+import { echarts, echartsThemeName, renderChartSvg } from '../../outputs/report/echartsRuntime.ts'
 import { chartFileStem, dataUrlToBlob, downloadBlob, downloadLabel, svgBlob } from './chartExport.ts'
 import './chart.css'
 

@@ -1,8 +1,8 @@
 /** Overlaid ROC curves (classification, per chosen class) or residual clouds (regression) of several runs. */
 import { createResource, createSignal, For, Show } from 'solid-js'
 import type { Run } from '../../domain/run.ts'
-import { residualOverlayOption, rocOverlayOption } from '../../engine/report/chartOptions.ts'
-import type { ReportInput } from '../../engine/report/reportInput.ts'
+import { residualOverlayOption, rocOverlayOption } from '../../outputs/report/chartOptions.ts'
+import type { ReportInput } from '../../outputs/report/reportInput.ts'
 import { Chart } from '../charts/Chart.tsx'
 import { modelLabel } from '../modelCatalog.ts'
 import { readArtifactJson } from '../services/artifacts.ts'

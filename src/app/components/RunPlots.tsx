@@ -3,10 +3,10 @@
  * HTML report, plus a per-row SHAP explanation of any explained test row the user picks.
  */
 import { createMemo, createSignal, For, Show } from 'solid-js'
-import { rowChartHeight, shapWaterfallOption } from '../../engine/report/chartOptions.ts'
-import { reportFigures } from '../../engine/report/reportHtml.ts'
-import type { ReportExplanation, ReportInput } from '../../engine/report/reportInput.ts'
-import { rowExplanationsFromShap, shapLeaningOutput } from '../../engine/report/reportInput.ts'
+import { rowChartHeight, shapWaterfallOption } from '../../outputs/report/chartOptions.ts'
+import { reportFigures } from '../../outputs/report/reportHtml.ts'
+import type { ReportExplanation, ReportInput } from '../../outputs/report/reportInput.ts'
+import { rowExplanationsFromShap, shapLeaningOutput } from '../../outputs/report/reportInput.ts'
 import { Chart } from '../charts/Chart.tsx'
 
 export function RunPlots(props: { input: ReportInput }) {

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { parseArgs, runHeadless } from '../../../scripts/lib/headless.ts'
+import { parseArgs, runHeadless } from '../../../src/cli/headless.ts'
 import { fixturePath } from '../../fixtures/engine/readFixture.ts'
 
 let dir: string
@@ -70,7 +70,7 @@ describe('butterfly run (headless)', () => {
   })
 
   it('reads Parquet into the same table as the CSV', async () => {
-    const { loadTable } = await import('../../../scripts/lib/loadTable.ts')
+    const { loadTable } = await import('../../../src/cli/loadTable.ts')
     const csv = await loadTable(penguins)
     const parquet = await loadTable(fixturePath('penguins.parquet'))
     expect(parquet.format).toBe('parquet')

@@ -16,18 +16,18 @@ import { executePipeline } from '../../../src/engine/pipeline/executor.ts'
 import { detectTask } from '../../../src/engine/pipeline/taskDetection.ts'
 import type { ColumnTypeHint } from '../../../src/engine/pipeline/textColumns.ts'
 import { frameFromText } from '../../../src/engine/pipeline/textColumns.ts'
-import type { ModelPackageDocument, ModelPackageInput } from '../../../src/engine/predict/modelPackage.ts'
+import type { ModelPackageDocument, ModelPackageInput } from '../../../src/outputs/predict/modelPackage.ts'
 import {
   createModelPackage,
   loadModelPackage,
   packageRunOutcome,
   parseModelPackage,
-} from '../../../src/engine/predict/modelPackage.ts'
+} from '../../../src/outputs/predict/modelPackage.ts'
 import {
   predictionsToCsv,
   predictNewData,
   prepareInputFrame,
-} from '../../../src/engine/predict/predictNewData.ts'
+} from '../../../src/outputs/predict/predictNewData.ts'
 import { fixturePath } from '../../fixtures/engine/readFixture.ts'
 
 let counter = 0

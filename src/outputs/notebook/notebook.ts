@@ -7,9 +7,9 @@
  */
 import type { LogicalKind } from '../../domain/dataset.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
-import { defaultFeatureEngineeringConfig } from '../pipeline/blocks/featureEngineering.ts'
-import { defaultPreprocessingConfig } from '../pipeline/blocks/preprocessing.ts'
-import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
+import { defaultFeatureEngineeringConfig } from '../../engine/pipeline/blocks/featureEngineering.ts'
+import { defaultPreprocessingConfig } from '../../engine/pipeline/blocks/preprocessing.ts'
+import type { FeatureRecipe } from '../../engine/pipeline/featureRecipe.ts'
 import {
   pythonLoadSource,
   pythonMetricsSource,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { FeaturePartialDependence } from '../explain/partialDependence.ts'
-import type { ShapSummaryFeature } from '../explain/shapSummary.ts'
-import type { RowExplanation } from '../explain/treeShap.ts'
-import type { ClassPrecisionRecallCurve, ClassRocCurve, ResidualPoints } from '../metrics/curves.ts'
+import type { FeaturePartialDependence } from '../../engine/explain/partialDependence.ts'
+import type { ShapSummaryFeature } from '../../engine/explain/shapSummary.ts'
+import type { RowExplanation } from '../../engine/explain/treeShap.ts'
+import type { ClassPrecisionRecallCurve, ClassRocCurve, ResidualPoints } from '../../engine/metrics/curves.ts'
 import {
   beeswarmOffsets,
   type ChartOption,

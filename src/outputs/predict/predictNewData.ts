@@ -10,11 +10,11 @@
  */
 import type { LogicalKind } from '../../domain/dataset.ts'
 import { ValidationError, WorkerError } from '../../domain/errors.ts'
-import type { CategoricalColumn, Column, DataFrame } from '../frame.ts'
-import { compareCodePoints } from '../pipeline/blocks/preprocessing.ts'
-import { applyFeatureRecipe } from '../pipeline/featureRecipe.ts'
-import { numericLabel } from '../pipeline/taskDetection.ts'
-import { columnFromText } from '../pipeline/textColumns.ts'
+import type { CategoricalColumn, Column, DataFrame } from '../../engine/frame.ts'
+import { compareCodePoints } from '../../engine/pipeline/blocks/preprocessing.ts'
+import { applyFeatureRecipe } from '../../engine/pipeline/featureRecipe.ts'
+import { numericLabel } from '../../engine/pipeline/taskDetection.ts'
+import { columnFromText } from '../../engine/pipeline/textColumns.ts'
 import type { LoadedModelPackage, ModelPackageDocument, PackageInputColumn } from './modelPackage.ts'
 
 /** Options of {@link predictNewData}. */

@@ -9,9 +9,9 @@ import { newId } from '../domain/ids.ts'
 import { deriveLineage } from '../domain/lineage.ts'
 import type { ModelRecord } from '../domain/model.ts'
 import type { Run } from '../domain/run.ts'
+import type { RunOutcome } from '../engine/pipeline/executor.ts'
 import { generateNotebook } from './notebook/notebook.ts'
 import { notebookInputFromRun } from './notebook/notebookInput.ts'
-import type { RunOutcome } from './pipeline/executor.ts'
 import { renderReportHtml } from './report/reportHtml.ts'
 import type { ReportInput, RunMetricsJson } from './report/reportInput.ts'
 import { reportInputFromRun } from './report/reportInput.ts'
@@ -23,7 +23,7 @@ export interface RunArtifactTexts {
   'run.log': string
   'test-predictions.csv'?: string
   'notebook.ipynb'?: string
-  /** The trained model with its preprocessing (see src/engine/predict/modelPackage.ts). */
+  /** The trained model with its preprocessing (see src/outputs/predict/modelPackage.ts). */
   'model-package.json'?: string
 }
 

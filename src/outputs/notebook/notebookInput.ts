@@ -6,7 +6,7 @@
 import type { Dataset } from '../../domain/dataset.ts'
 import { ValidationError } from '../../domain/errors.ts'
 import type { Run } from '../../domain/run.ts'
-import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
+import type { FeatureRecipe } from '../../engine/pipeline/featureRecipe.ts'
 import type { NotebookInput } from './notebook.ts'
 
 /**

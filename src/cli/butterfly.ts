@@ -4,13 +4,13 @@
  * - `verify RUN.butterfly.zip [--rerun] [--data FILE]`: checks every hash; with --rerun executes the run
  *   again and compares its metrics exactly
  * - `predict --model model-package.json|RUN.butterfly.zip --data NEW.csv --out PRED.csv`
- * Thin wrappers over scripts/lib; prints one line on failure and exits non-zero (2 for bad arguments,
+ * Thin wrappers over the modules beside it; prints one line on failure and exits non-zero (2 for bad arguments,
  * 1 for bad data, a failed run, a rejected bundle or a metric that does not reproduce).
  */
-import { errorMessage } from '../src/domain/errors.ts'
-import { parseArgs, runHeadless, UsageError, usage } from './lib/headless.ts'
-import { verifyBundleFile } from './lib/headlessBundle.ts'
-import { parsePredictArgs, parseVerifyArgs, runPredict } from './lib/headlessPredict.ts'
+import { errorMessage } from '../domain/errors.ts'
+import { parseArgs, runHeadless, UsageError, usage } from './headless.ts'
+import { verifyBundleFile } from './headlessBundle.ts'
+import { parsePredictArgs, parseVerifyArgs, runPredict } from './headlessPredict.ts'
 
 const say = (line: string) => process.stderr.write(`${line}\n`)
 

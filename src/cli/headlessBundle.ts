@@ -7,33 +7,33 @@
  */
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { Artifact, ArtifactType } from '../../src/domain/artifact.ts'
-import { createArtifact } from '../../src/domain/artifact.ts'
-import type { ColumnProfile, Dataset } from '../../src/domain/dataset.ts'
-import { datasetBlobPath } from '../../src/domain/dataset.ts'
-import { errorMessage, ValidationError } from '../../src/domain/errors.ts'
-import type { Experiment } from '../../src/domain/experiment.ts'
-import type { Sha256Hex } from '../../src/domain/hash.ts'
-import { sha256 } from '../../src/domain/hash.ts'
-import type { DatasetId, ExperimentId, PipelineId, RunId, WorkspaceId } from '../../src/domain/ids.ts'
-import { newId } from '../../src/domain/ids.ts'
-import type { PipelineSnapshot } from '../../src/domain/pipeline.ts'
-import { completeRun, createRun } from '../../src/domain/run.ts'
-import type { Column, DataFrame } from '../../src/engine/frame.ts'
-import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
-import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
-import { executePipeline } from '../../src/engine/pipeline/executor.ts'
-import { modelPackageFileName, packageRunOutcome } from '../../src/engine/predict/modelPackage.ts'
+import type { Artifact, ArtifactType } from '../domain/artifact.ts'
+import { createArtifact } from '../domain/artifact.ts'
+import type { ColumnProfile, Dataset } from '../domain/dataset.ts'
+import { datasetBlobPath } from '../domain/dataset.ts'
+import { errorMessage, ValidationError } from '../domain/errors.ts'
+import type { Experiment } from '../domain/experiment.ts'
+import type { Sha256Hex } from '../domain/hash.ts'
+import { sha256 } from '../domain/hash.ts'
+import type { DatasetId, ExperimentId, PipelineId, RunId, WorkspaceId } from '../domain/ids.ts'
+import { newId } from '../domain/ids.ts'
+import type { PipelineSnapshot } from '../domain/pipeline.ts'
+import { completeRun, createRun } from '../domain/run.ts'
+import type { Column, DataFrame } from '../engine/frame.ts'
+import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
+import type { RunOutcome } from '../engine/pipeline/executor.ts'
+import { executePipeline } from '../engine/pipeline/executor.ts'
+import { modelPackageFileName, packageRunOutcome } from '../outputs/predict/modelPackage.ts'
 import {
   buildMetricsJson,
   buildModelRecords,
   modelArtifactFile,
   predictionsCsv,
   toJson,
-} from '../../src/engine/runArtifacts.ts'
-import type { VerifiedBundle } from '../../src/storage/bundle/readBundle.ts'
-import { readRunBundle, summarizeBundle } from '../../src/storage/bundle/readBundle.ts'
-import { writeRunBundle } from '../../src/storage/bundle/writeBundle.ts'
+} from '../outputs/runArtifacts.ts'
+import type { VerifiedBundle } from '../storage/bundle/readBundle.ts'
+import { readRunBundle, summarizeBundle } from '../storage/bundle/readBundle.ts'
+import { writeRunBundle } from '../storage/bundle/writeBundle.ts'
 import type { LoadedTable } from './loadTable.ts'
 import { formatOf, loadTableBytes } from './loadTable.ts'
 
@@ -228,7 +228,7 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
     chosenArtifactIds: artifacts.filter((a) => a.type === 'model').map((a) => a.id),
     now,
   })
-  // The same metrics.json and test-predictions.csv as the app writes (src/engine/runArtifacts.ts).
+  // The same metrics.json and test-predictions.csv as the app writes (src/outputs/runArtifacts.ts).
   await addArtifact(
     'metrics-json',
     'metrics.json',

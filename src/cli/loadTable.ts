@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { ValidationError } from '../../src/domain/errors.ts'
-import type { Column, DataFrame } from '../../src/engine/frame.ts'
-import type { ColumnTypeHint } from '../../src/engine/pipeline/textColumns.ts'
-import { categoricalFromText, frameFromText } from '../../src/engine/pipeline/textColumns.ts'
+import { ValidationError } from '../domain/errors.ts'
+import type { Column, DataFrame } from '../engine/frame.ts'
+import type { ColumnTypeHint } from '../engine/pipeline/textColumns.ts'
+import { categoricalFromText, frameFromText } from '../engine/pipeline/textColumns.ts'
 
 export interface LoadedTable {
   frame: DataFrame

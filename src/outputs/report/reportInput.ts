@@ -5,17 +5,17 @@
  */
 import type { Lineage } from '../../domain/lineage.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
-import type { ModelExplanation, ShapExplanation } from '../explain/explainModel.ts'
-import { explainRow, type RowExplanation } from '../explain/treeShap.ts'
-import type { ClassificationReport } from '../metrics/classification.ts'
+import type { ModelExplanation, ShapExplanation } from '../../engine/explain/explainModel.ts'
+import { explainRow, type RowExplanation } from '../../engine/explain/treeShap.ts'
+import type { ClassificationReport } from '../../engine/metrics/classification.ts'
 import {
   type ClassificationPlotData,
   classificationPlotData,
   type ResidualPoints,
   residualPoints,
-} from '../metrics/curves.ts'
-import type { Hyperparameters, TrainingCurve } from '../models/model.ts'
-import type { TestPredictions } from '../pipeline/engineContext.ts'
+} from '../../engine/metrics/curves.ts'
+import type { Hyperparameters, TrainingCurve } from '../../engine/models/model.ts'
+import type { TestPredictions } from '../../engine/pipeline/engineContext.ts'
 import type { ChartTheme } from './chartTheme.ts'
 
 /** A number as stored in JSON: non-finite values (NaN, ±∞) were written as null. */

@@ -21,18 +21,21 @@ import type {
   XAXisComponentOption,
   YAXisComponentOption,
 } from 'echarts'
-import type { FeaturePartialDependence, PartialDependenceResult } from '../explain/partialDependence.ts'
-import type { PermutationImportance } from '../explain/permutationImportance.ts'
-import type { ShapSummaryFeature } from '../explain/shapSummary.ts'
-import type { RowExplanation } from '../explain/treeShap.ts'
+import type {
+  FeaturePartialDependence,
+  PartialDependenceResult,
+} from '../../engine/explain/partialDependence.ts'
+import type { PermutationImportance } from '../../engine/explain/permutationImportance.ts'
+import type { ShapSummaryFeature } from '../../engine/explain/shapSummary.ts'
+import type { RowExplanation } from '../../engine/explain/treeShap.ts'
 import type {
   CalibrationCurve,
   ClassPrecisionRecallCurve,
   ClassRocCurve,
   ResidualPoints,
-} from '../metrics/curves.ts'
-import type { PrecisionRecallCurve, RocCurve } from '../metrics/ranking.ts'
-import type { TrainingCurve } from '../models/model.ts'
+} from '../../engine/metrics/curves.ts'
+import type { PrecisionRecallCurve, RocCurve } from '../../engine/metrics/ranking.ts'
+import type { TrainingCurve } from '../../engine/models/model.ts'
 import { type ChartPalette, type ChartTheme, chartPalette, formatChartNumber as fmt } from './chartTheme.ts'
 
 /** The option type of every builder here: only the series and components Butterfly registers. */

@@ -1,33 +1,33 @@
 /**
- * The headless runner behind `scripts/butterfly.ts`: parses `run` arguments, loads the table like the
+ * The headless runner behind `src/cli/butterfly.ts`: parses `run` arguments, loads the table like the
  * browser import, detects (or takes) the task, builds the default pipeline (optionally patched by
  * --pipeline/--model), freezes a snapshot, executes it with the same engine as the app, and writes
  * RESULT.json (and optionally per-row predictions). Tests call {@link runHeadless} directly.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { errorMessage, ValidationError } from '../../src/domain/errors.ts'
-import { sha256 } from '../../src/domain/hash.ts'
-import type { Hook } from '../../src/domain/hook.ts'
-import { hookBlockType, hookCodeHash, parseHookKind } from '../../src/domain/hook.ts'
-import { newId } from '../../src/domain/ids.ts'
-import type { Pipeline } from '../../src/domain/pipeline.ts'
+import { errorMessage, ValidationError } from '../domain/errors.ts'
+import { sha256 } from '../domain/hash.ts'
+import type { Hook } from '../domain/hook.ts'
+import { hookBlockType, hookCodeHash, parseHookKind } from '../domain/hook.ts'
+import { newId } from '../domain/ids.ts'
+import type { Pipeline } from '../domain/pipeline.ts'
 import {
   blockTypes,
   computePipelineVersionHash,
   createSnapshot,
   validateGlobalConfig,
-} from '../../src/domain/pipeline.ts'
-import type { TaskType } from '../../src/domain/task.ts'
-import { taskTypes } from '../../src/domain/task.ts'
-import type { HookRunner } from '../../src/engine/hooks/hookContract.ts'
-import { HookSandbox } from '../../src/engine/hooks/hookSandbox.ts'
-import '../../src/engine/models/allModels.ts'
-import { getModelFamily, listModelFamilies } from '../../src/engine/models/model.ts'
-import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../../src/engine/pipeline/defaults.ts'
-import type { RunOutcome } from '../../src/engine/pipeline/executor.ts'
-import { executePipeline } from '../../src/engine/pipeline/executor.ts'
-import { detectTask } from '../../src/engine/pipeline/taskDetection.ts'
+} from '../domain/pipeline.ts'
+import type { TaskType } from '../domain/task.ts'
+import { taskTypes } from '../domain/task.ts'
+import type { HookRunner } from '../engine/hooks/hookContract.ts'
+import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
+import '../engine/models/allModels.ts'
+import { getModelFamily, listModelFamilies } from '../engine/models/model.ts'
+import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../engine/pipeline/defaults.ts'
+import type { RunOutcome } from '../engine/pipeline/executor.ts'
+import { executePipeline } from '../engine/pipeline/executor.ts'
+import { detectTask } from '../engine/pipeline/taskDetection.ts'
 import { newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
 import { loadTable } from './loadTable.ts'
 

@@ -3,9 +3,9 @@ import {
   classificationReportInput,
   regressionReportInput,
 } from '../../../tests/fixtures/report/sampleReportInputs.ts'
-import type { ModelExplanation } from '../explain/explainModel.ts'
-import type { EvaluationReport } from '../pipeline/engineContext.ts'
-import type { LeaderboardEntry } from '../pipeline/executor.ts'
+import type { ModelExplanation } from '../../engine/explain/explainModel.ts'
+import type { EvaluationReport } from '../../engine/pipeline/engineContext.ts'
+import type { LeaderboardEntry } from '../../engine/pipeline/executor.ts'
 import {
   type ReportExplanation,
   reportInputFromRun,

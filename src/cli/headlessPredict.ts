@@ -5,10 +5,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { errorMessage, ValidationError } from '../../src/domain/errors.ts'
-import { loadModelPackage, modelPackageFileName } from '../../src/engine/predict/modelPackage.ts'
-import { predictionsToCsv, predictNewData } from '../../src/engine/predict/predictNewData.ts'
-import { readRunBundle } from '../../src/storage/bundle/readBundle.ts'
+import { errorMessage, ValidationError } from '../domain/errors.ts'
+import { loadModelPackage, modelPackageFileName } from '../outputs/predict/modelPackage.ts'
+import { predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
+import { readRunBundle } from '../storage/bundle/readBundle.ts'
 import { UsageError } from './headless.ts'
 import { loadTable } from './loadTable.ts'
 
