@@ -12,23 +12,21 @@ import type { Hook } from '../domain/hook.ts'
 import { hookBlockType, hookCodeHash, parseHookKind } from '../domain/hook.ts'
 import { newId } from '../domain/ids.ts'
 import type { Pipeline } from '../domain/pipeline.ts'
-import {
-  blockTypes,
-  computePipelineVersionHash,
-  createSnapshot,
-  validateGlobalConfig,
-} from '../domain/pipeline.ts'
+import { blockTypes, computePipelineVersionHash, validateGlobalConfig } from '../domain/pipeline.ts'
 import type { TaskType } from '../domain/task.ts'
 import { taskTypes } from '../domain/task.ts'
 import type { HookRunner } from '../engine/hooks/hookContract.ts'
 import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
 import '../engine/models/allModels.ts'
+import type { Experiment } from '../domain/experiment.ts'
 import { getModelFamily, listModelFamilies } from '../engine/models/model.ts'
 import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../engine/pipeline/defaults.ts'
-import type { RunOutcome } from '../engine/pipeline/executor.ts'
-import { executePipeline } from '../engine/pipeline/executor.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
-import { newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
+import { predictionsCsv } from '../outputs/runArtifacts.ts'
+import type { PlainOutcome } from '../runs/outputBuilders.ts'
+import { startRunRecord } from '../runs/runRecord.ts'
+import { executeRun } from '../runs/runService.ts'
+import { datasetRecord, newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
 import { loadTable } from './loadTable.ts'
 
 /** Parsed `run` arguments. */
@@ -64,7 +62,7 @@ export interface HeadlessOptions {
 
 /** A run's result: exit code 0 with the result object, or a non-zero code and a one-line message. */
 export type HeadlessResult =
-  | { exitCode: 0; result: Record<string, unknown>; outcome: RunOutcome }
+  | { exitCode: 0; result: Record<string, unknown>; outcome: PlainOutcome }
   | { exitCode: 1 | 2; message: string }
 
 export const usage =
@@ -189,31 +187,6 @@ function finiteOrNull(record: Record<string, number>): Record<string, number | n
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, Number.isFinite(v) ? v : null]))
 }
 
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
-}
-
-/** Per-row predictions as CSV: row,y_true,y_pred then proba_<class> per class (classification). */
-export function predictionsCsv(outcome: RunOutcome): string {
-  const p = outcome.predictions
-  if (!p) return 'row,y_true,y_pred\n'
-  const classes = p.classes
-  const header = ['row', 'y_true', 'y_pred', ...(classes ?? []).map((c) => `proba_${c}`)]
-    .map(csvField)
-    .join(',')
-  const lines = [header]
-  const k = classes?.length ?? 0
-  for (let i = 0; i < p.rows.length; i++) {
-    const fields = [String(p.rows[i])]
-    if (classes) {
-      fields.push(csvField(classes[p.yTrue[i]]), csvField(classes[p.yPred[i]]))
-      for (let c = 0; c < k; c++) fields.push(String(p.proba![i * k + c]))
-    } else fields.push(String(p.yTrue[i]), String(p.yPred[i]))
-    lines.push(fields.join(','))
-  }
-  return `${lines.join('\n')}\n`
-}
-
 /** Runs one headless experiment; never throws for expected failures (they become exit codes). */
 export async function runHeadless(
   args: HeadlessArgs,
@@ -332,23 +305,47 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     updatedAt: 0,
   }
   const datasetHash = await sha256(loaded.bytes)
-  const snapshot = await createSnapshot({ pipeline, hooks, task, datasetId: ids.datasetId, datasetHash })
+  const startedAt = Date.now()
+  const dataset = datasetRecord(ids, { path: args.data, table: loaded, hash: datasetHash }, startedAt)
+  const experiment: Experiment = {
+    schemaVersion: 1,
+    id: ids.experimentId,
+    workspaceId: ids.workspaceId,
+    name: `${dataset.name} → ${task.target}`,
+    datasetId: ids.datasetId,
+    pipelineId,
+    task,
+    createdAt: startedAt,
+    updatedAt: startedAt,
+  }
+  const run = await startRunRecord({
+    id: ids.runId,
+    workspaceId: ids.workspaceId,
+    number: 1,
+    source: { draft: { pipeline, hooks, task, datasetId: ids.datasetId, datasetHash } },
+    now: startedAt,
+  })
+  const { snapshot } = run
   say(
     `task ${task.taskType}, target '${task.target}', metric ${task.metric}; backend ${globalConfig.backend}; seed ${globalConfig.seed}`,
   )
-  const startedAt = Date.now()
   let lastBlock = ''
   const hookRunner = options.hookRunner ?? (hooks.length > 0 ? new HookSandbox() : undefined)
-  const outcome = await executePipeline(snapshot, loaded.frame, {
-    ...(hookRunner ? { hookRunner } : {}),
-    ...(testIndices ? { testIndices } : {}),
-    onProgress: (event) => {
-      if (event.block !== lastBlock) {
-        lastBlock = event.block
-        say(`${event.block}…`)
-      }
+  // The app's run service: the same outputs (report, notebook, model package, TF.js files) and records.
+  const completed = await executeRun(
+    { run, dataset, experimentName: experiment.name, ...(testIndices ? { testIndices } : {}) },
+    {
+      loadFrame: async () => loaded.frame,
+      engine: hookRunner ? { hookRunner } : {},
+      onProgress: (event) => {
+        if (event.block !== lastBlock) {
+          lastBlock = event.block
+          say(`${event.block}…`)
+        }
+      },
     },
-  })
+  )
+  const { outcome } = completed
   const result: Record<string, unknown> = {
     task: task.taskType,
     target: task.target,
@@ -386,17 +383,14 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     ),
   }
   await writeFile(args.out, `${JSON.stringify(result, null, 2)}\n`)
-  if (args.predictions) await writeFile(args.predictions, predictionsCsv(outcome))
+  if (args.predictions) await writeFile(args.predictions, predictionsCsv(outcome) || 'row,y_true,y_pred\n')
   if (args.bundle) {
     const bundle = await writeHeadlessBundle({
-      ids,
-      snapshot,
-      outcome,
-      data: { path: args.data, table: loaded, hash: datasetHash },
-      startedAt,
-      endedAt: Date.now(),
+      result: completed,
+      dataset,
+      experiment,
+      dataBytes: loaded.bytes,
       includeData: args.includeData ?? false,
-      onMessage: say,
     })
     await writeFile(args.bundle, bundle)
     say(`bundle: ${args.bundle} (${bundle.byteLength} bytes${args.includeData ? ', data included' : ''})`)

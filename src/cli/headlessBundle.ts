@@ -7,8 +7,6 @@
  */
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { Artifact, ArtifactType } from '../domain/artifact.ts'
-import { createArtifact } from '../domain/artifact.ts'
 import type { ColumnProfile, Dataset } from '../domain/dataset.ts'
 import { datasetBlobPath } from '../domain/dataset.ts'
 import { errorMessage, ValidationError } from '../domain/errors.ts'
@@ -17,20 +15,11 @@ import type { Sha256Hex } from '../domain/hash.ts'
 import { sha256 } from '../domain/hash.ts'
 import type { DatasetId, ExperimentId, PipelineId, RunId, WorkspaceId } from '../domain/ids.ts'
 import { newId } from '../domain/ids.ts'
-import type { PipelineSnapshot } from '../domain/pipeline.ts'
-import { completeRun, createRun } from '../domain/run.ts'
 import type { Column, DataFrame } from '../engine/frame.ts'
 import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
-import type { RunOutcome } from '../engine/pipeline/executor.ts'
-import { executePipeline } from '../engine/pipeline/executor.ts'
-import { modelPackageFileName, packageRunOutcome } from '../outputs/predict/modelPackage.ts'
-import {
-  buildMetricsJson,
-  buildModelRecords,
-  modelArtifactFile,
-  predictionsCsv,
-  toJson,
-} from '../outputs/runArtifacts.ts'
+import { startRunRecord } from '../runs/runRecord.ts'
+import type { RunResult } from '../runs/runService.ts'
+import { executeRun } from '../runs/runService.ts'
 import type { VerifiedBundle } from '../storage/bundle/readBundle.ts'
 import { readRunBundle, summarizeBundle } from '../storage/bundle/readBundle.ts'
 import { writeRunBundle } from '../storage/bundle/writeBundle.ts'
@@ -55,22 +44,6 @@ export function newHeadlessIds(): HeadlessIds {
     runId: newId('run'),
   }
 }
-
-/** What a finished headless run hands to {@link writeHeadlessBundle}. */
-export interface HeadlessBundleInput {
-  ids: HeadlessIds
-  snapshot: PipelineSnapshot
-  outcome: RunOutcome
-  /** The loaded data file and its path. */
-  data: { path: string; table: LoadedTable; hash: Sha256Hex }
-  startedAt: number
-  endedAt: number
-  includeData: boolean
-  /** Warnings (e.g. why no model package could be made). */
-  onMessage?: (line: string) => void
-}
-
-const encode = (text: string) => new TextEncoder().encode(text)
 
 /** Missing and distinct counts, range, mean and spread (numbers) or the most frequent values (categories). */
 function profileOf(column: Column): ColumnProfile {
@@ -115,7 +88,12 @@ function profileOf(column: Column): ColumnProfile {
   }
 }
 
-function datasetRecord(ids: HeadlessIds, data: HeadlessBundleInput['data'], now: number): Dataset {
+/** The Dataset record the app would store for this data file (the bundle's dataset and the notebook's input). */
+export function datasetRecord(
+  ids: HeadlessIds,
+  data: { path: string; table: LoadedTable; hash: Sha256Hex },
+  now: number,
+): Dataset {
   const { frame, bytes, format } = data.table
   return {
     schemaVersion: 1,
@@ -153,124 +131,35 @@ function datasetRecord(ids: HeadlessIds, data: HeadlessBundleInput['data'], now:
 }
 
 /**
- * The records and files the app would store for this run, then the bundle bytes from the app's bundle
- * writer (dataset file included when asked).
+ * A completed run (records and files from the run service) as a `.butterfly.zip`, written with the
+ * app's bundle writer; the dataset file goes in when asked.
  */
-export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<Uint8Array> {
-  const { ids, snapshot, outcome, data } = input
-  const now = input.endedAt
-  const dataset = datasetRecord(ids, data, input.startedAt)
-  const experiment: Experiment = {
-    schemaVersion: 1,
-    id: ids.experimentId,
-    workspaceId: ids.workspaceId,
-    name: `${dataset.name} → ${snapshot.task.target}`,
-    datasetId: ids.datasetId,
-    pipelineId: ids.pipelineId,
-    task: snapshot.task,
-    createdAt: input.startedAt,
-    updatedAt: input.startedAt,
-  }
-  const running = createRun({
-    id: ids.runId,
-    workspaceId: ids.workspaceId,
-    number: 1,
-    snapshot,
-    now: input.startedAt,
-  })
-  const blobs = new Map<string, Uint8Array>()
-  blobs.set(dataset.blobPath, data.table.bytes)
-  const artifacts: Artifact[] = []
-  const modelId = newId('model')
-  const addArtifact = async (
-    type: ArtifactType,
-    fileName: string,
-    mediaType: string,
-    bytes: Uint8Array,
-    metadata: Record<string, unknown> = {},
-  ) => {
-    const artifact = await createArtifact({
-      runId: running.id,
-      modelId,
-      type,
-      fileName,
-      mediaType,
-      bytes,
-      metadata,
-      now,
-    })
-    blobs.set(artifact.path, bytes)
-    artifacts.push(artifact)
-    return artifact
-  }
-
-  if (outcome.model) {
-    const { fileName, mediaType } = modelArtifactFile(outcome.model)
-    await addArtifact('model', fileName, mediaType, outcome.model.bytes, {
-      family: outcome.model.family,
-      framework: outcome.model.framework,
-    })
-    const packaged = packageRunOutcome(outcome, data.table.frame.columns, snapshot, {
-      runId: running.id,
-      now,
-    })
-    if ('bytes' in packaged)
-      await addArtifact('model', modelPackageFileName, 'application/json', packaged.bytes, {
-        format: 'butterfly/model-package',
-        version: 1,
-      })
-    else input.onMessage?.(`no model package: ${packaged.refused}`)
-  }
-  const models = buildModelRecords({
-    runId: running.id,
-    outcome,
-    chosenModelId: modelId,
-    chosenArtifactIds: artifacts.filter((a) => a.type === 'model').map((a) => a.id),
-    now,
-  })
-  // The same metrics.json and test-predictions.csv as the app writes (src/outputs/runArtifacts.ts).
-  await addArtifact(
-    'metrics-json',
-    'metrics.json',
-    'application/json',
-    encode(toJson(buildMetricsJson(running, outcome), 1)),
-  )
-  await addArtifact(
-    'log',
-    'run.log',
-    'application/x-ndjson',
-    encode(outcome.logs.map((entry) => JSON.stringify(entry)).join('\n')),
-  )
-  if (outcome.predictions)
-    await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictionsCsv(outcome)))
-
-  const run = completeRun(running, {
-    metrics: outcome.metrics,
-    model: outcome.model
-      ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
-      : undefined,
-    blockTimings: outcome.blockTimings,
-    logs: outcome.logs,
-    modelIds: models.filter((m) => m.role === 'chosen').map((m) => m.id),
-    artifactIds: artifacts.map((a) => a.id),
-    backend: outcome.backend,
-    now,
-  })
+export async function writeHeadlessBundle(input: {
+  result: RunResult
+  dataset: Dataset
+  experiment: Experiment
+  /** The data file's bytes (stored at the dataset's blob path). */
+  dataBytes: Uint8Array
+  includeData: boolean
+}): Promise<Uint8Array> {
+  const { result, dataset } = input
+  const blobs = new Map<string, Uint8Array>(result.files.map((file) => [file.path, file.bytes]))
+  blobs.set(dataset.blobPath, input.dataBytes)
   const blob = await writeRunBundle({
-    run,
-    experiment,
+    run: result.run,
+    experiment: input.experiment,
     dataset,
-    models,
-    artifacts,
+    models: result.models,
+    artifacts: result.artifacts,
     includeDataset: input.includeData,
     app: { name: 'butterfly', version: await appVersion() },
-    environment: { tfBackend: outcome.backend, userAgent: `node ${process.version}` },
+    environment: { tfBackend: result.outcome.backend, userAgent: `node ${process.version}` },
     readFile: async (path) => {
       const bytes = blobs.get(path)
       if (!bytes) throw new Error(`No file ${path}`)
       return bytes
     },
-    now,
+    now: result.run.endedAt ?? Date.now(),
   })
   return new Uint8Array(await blob.arrayBuffer())
 }
@@ -411,10 +300,22 @@ async function rerunBundle(
     `rerunning snapshot ${snapshot.hash.slice(0, 12)}… with seed ${snapshot.globalConfig.seed} on ${table.frame.nRows} rows${testIndices ? ` and the run's ${testIndices.length} test rows` : ''}`,
   )
   const hasHooks = snapshot.blocks.some((b) => b.hooks.length > 0)
-  const outcome = await executePipeline(snapshot, table.frame as DataFrame, {
-    ...(hasHooks ? { hookRunner: new HookSandbox() } : {}),
-    ...(testIndices ? { testIndices } : {}),
+  const rerun = await startRunRecord({
+    workspaceId: run.workspaceId,
+    number: run.number,
+    source: { snapshot },
+    rerunOf: run.id,
+    now: Date.now(),
   })
+  // The same run service as `run` and the app; only the metrics are compared, so no files are built.
+  const { outcome } = await executeRun(
+    { run: rerun, ...(testIndices ? { testIndices } : {}) },
+    {
+      loadFrame: async () => table.frame as DataFrame,
+      engine: hasHooks ? { hookRunner: new HookSandbox() } : {},
+      builders: [],
+    },
+  )
   if (run.backend && outcome.backend !== run.backend)
     say(`warning: the run used the ${run.backend} backend, this rerun ${outcome.backend}`)
   const recorded = run.metrics ?? {}

@@ -1,6 +1,6 @@
 /**
- * The run worker's API: task detection over a dataset's columns, and executing a frozen pipeline
- * snapshot with the engine. Data arrives as Arrow IPC bytes and leaves as plain data + typed arrays
+ * The run worker's API: task detection over a dataset's columns, and executing a run through the run
+ * service (src/runs). Data arrives as Arrow IPC bytes and leaves as plain data + typed arrays
  * (transferred, never copied per row). Cancelling a run terminates this worker: nothing here needs to
  * cooperate for Cancel to stop at once.
  */
@@ -11,35 +11,19 @@ import type { TaskDefinition } from '../domain/task.ts'
 import type { FrameColumnHint } from '../engine/arrowFrame.ts'
 import { frameFromArrow } from '../engine/arrowFrame.ts'
 import '../engine/models/allModels.ts'
-import { exportTfjsModelFiles } from '../engine/models/tfjsExport.ts'
-import type { RunOutcome, RunProgressEvent } from '../engine/pipeline/executor.ts'
-import { executePipeline, outcomeTransferables } from '../engine/pipeline/executor.ts'
+import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
 import type { HookRunner } from '../engine/pipeline/hooks.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
 import type { ForestHelper } from '../engine/trees/forest.ts'
-import { loadModelPackage, packageRunOutcome } from '../outputs/predict/modelPackage.ts'
+import { loadModelPackage } from '../outputs/predict/modelPackage.ts'
 import { predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
-import type { RunArtifactContext, RunArtifactTexts } from '../outputs/runArtifacts.ts'
-import { buildRunArtifactTexts } from '../outputs/runArtifacts.ts'
+import type { RunRequest, RunResult } from '../runs/runService.ts'
+import { executeRun, resultTransferables, targetHints } from '../runs/runService.ts'
 
-/** What a finished run sends back: the outcome without the live model object, and its artifact files. */
-export type SerializedOutcome = Omit<RunOutcome, 'fittedModel'> & {
-  files: RunArtifactTexts
-  /** Standard TF.js model files of a neural model (`model.json` + weights), when the family has them. */
-  tfjsModel?: { modelJson: string; weights: Uint8Array; weightsFileName: string }
-}
-
-export interface RunRequest {
-  snapshot: PipelineSnapshot
-  /** Names and facts for the report (the run record, dataset name, experiment name). */
-  context: Omit<RunArtifactContext, 'generatedAt'>
-  /** The dataset as an Arrow IPC stream. */
-  data: Uint8Array
-  /** Explicit test rows (re-runs of imported runs, predictions checks). */
-  testIndices?: number[]
-}
+/** A run for the worker: the run service's request plus the dataset as an Arrow IPC stream. */
+export type RunWorkerRequest = RunRequest & { data: Uint8Array }
 
 export interface PredictionProgress {
   rowsDone: number
@@ -55,10 +39,10 @@ export interface RunWorkerApi {
   ): Promise<{ csv: string; rows: number }>
   detectTask(data: Uint8Array, options?: DetectTaskOptions): Promise<TaskDefinition>
   execute(
-    request: RunRequest,
+    request: RunWorkerRequest,
     onProgress?: (event: RunProgressEvent) => void,
     onLog?: (entry: LogEntry) => void,
-  ): Promise<SerializedOutcome>
+  ): Promise<RunResult>
 }
 
 export interface RunApiDeps {
@@ -70,11 +54,6 @@ export interface RunApiDeps {
   forestHelper?: ForestHelper
   /** Marks transferable buffers of the result (Comlink.transfer in the worker). */
   transfer?: <T>(value: T, buffers: ArrayBuffer[]) => T
-}
-
-/** Class labels are text: a classification target is always read as categories. */
-export function targetHints(snapshot: PipelineSnapshot): Record<string, FrameColumnHint> {
-  return snapshot.task.taskType === 'regression' ? {} : { [snapshot.task.target]: { categorical: true } }
 }
 
 export class RunApi implements RunWorkerApi {
@@ -94,38 +73,32 @@ export class RunApi implements RunWorkerApi {
     return detectTask(frameFromArrow(tableFromIPC(data)), options)
   }
 
+  /** Executes a running run through the run service; the caller stores the records and files it returns. */
   async execute(
-    request: RunRequest,
+    request: RunWorkerRequest,
     onProgress?: (event: RunProgressEvent) => void,
     onLog?: (entry: LogEntry) => void,
-  ): Promise<SerializedOutcome> {
-    const frame = frameFromArrow(tableFromIPC(request.data), targetHints(request.snapshot))
-    const outcome = await executePipeline(request.snapshot, frame, {
-      hookRunner: this.deps.hookRunner?.(),
+  ): Promise<RunResult> {
+    const { data, ...runRequest } = request
+    const result = await executeRun(runRequest, {
+      loadFrame: async (run) => frameFromArrow(tableFromIPC(data), arrowHints(run.snapshot)),
+      engine: {
+        hookRunner: this.deps.hookRunner?.(),
+        forestHelper: this.deps.forestHelper,
+        tfBackend: {
+          wasmPaths: this.deps.wasmPaths,
+          cache: this.deps.calibrationCache,
+          deviceKey: this.deps.deviceKey,
+        },
+      },
       onProgress,
       onLog,
-      testIndices: request.testIndices,
-      forestHelper: this.deps.forestHelper,
-      tfBackend: {
-        wasmPaths: this.deps.wasmPaths,
-        cache: this.deps.calibrationCache,
-        deviceKey: this.deps.deviceKey,
-      },
     })
-    const { fittedModel, ...rest } = outcome
-    fittedModel?.dispose?.()
-    onProgress?.({ block: 'explainability', percent: 99, message: 'Writing the report' })
-    // Plot data and the HTML report are built here, off the main thread.
-    const files = buildRunArtifactTexts({ ...request.context, generatedAt: new Date().toISOString() }, rest)
-    const modelPackage = packageRunOutcome(rest, frame.columns, request.snapshot, {
-      runId: request.context.run.id,
-    })
-    if ('bytes' in modelPackage) files['model-package.json'] = new TextDecoder().decode(modelPackage.bytes)
-    else onLog?.({ t: 0, level: 'info', message: `No model package: ${modelPackage.refused}` })
-    const tfjsModel = rest.model ? await exportTfjsModelFiles(rest.model.family, rest.model.bytes) : undefined
-    const serialized: SerializedOutcome = { ...rest, files, ...(tfjsModel ? { tfjsModel } : {}) }
-    const buffers = outcomeTransferables(outcome)
-    if (tfjsModel?.weights.buffer instanceof ArrayBuffer) buffers.push(tfjsModel.weights.buffer)
-    return this.deps.transfer ? this.deps.transfer(serialized, buffers) : serialized
+    return this.deps.transfer ? this.deps.transfer(result, resultTransferables(result)) : result
   }
+}
+
+/** The run service's target hints as the Arrow reader's column hints. */
+function arrowHints(snapshot: PipelineSnapshot): Record<string, FrameColumnHint> {
+  return Object.fromEntries(Object.keys(targetHints(snapshot)).map((name) => [name, { categorical: true }]))
 }

@@ -6,21 +6,18 @@
  */
 import * as Comlink from 'comlink'
 import { createStore, produce } from 'solid-js/store'
-import type { Artifact, ArtifactType } from '../../domain/artifact.ts'
-import { createArtifact } from '../../domain/artifact.ts'
 import { errorMessage, HookError, WorkerError } from '../../domain/errors.ts'
 import type { ExperimentId, RunId } from '../../domain/ids.ts'
-import { newId } from '../../domain/ids.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
-import { createSnapshot } from '../../domain/pipeline.ts'
 import type { LogEntry, Run, RunFailure } from '../../domain/run.ts'
-import { completeRun, createRun, failRun } from '../../domain/run.ts'
+import { failRun } from '../../domain/run.ts'
 import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
-import { buildModelRecords, modelArtifactFile } from '../../outputs/runArtifacts.ts'
+import { startRunRecord } from '../../runs/runRecord.ts'
+import type { RunResult } from '../../runs/runService.ts'
 import { workspaceBlobStore } from '../../storage/roots.ts'
 import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
 import { installErrorTransfer } from '../../workers/errorTransfer.ts'
-import type { RunWorkerApi, SerializedOutcome } from '../../workers/runApi.ts'
+import type { RunWorkerApi } from '../../workers/runApi.ts'
 import { dataWorker } from './dataClient.ts'
 import { db } from './db.ts'
 
@@ -74,31 +71,31 @@ export async function startRun(
   if (!experiment) throw new Error(`No experiment ${experimentId}`)
   const dataset = await db.datasets.get(experiment.datasetId)
   if (!dataset) throw new Error(`The dataset of experiment “${experiment.name}” is missing`)
-  let snapshot = options.snapshot
-  if (!snapshot) {
+  const number = (await db.runs.where('experimentId').equals(experimentId).count()) + 1
+  let source: Parameters<typeof startRunRecord>[0]['source']
+  if (options.snapshot) source = { snapshot: options.snapshot }
+  else {
     const pipeline = await db.pipelines.get(experiment.pipelineId)
     if (!pipeline) throw new Error(`The pipeline of experiment “${experiment.name}” is missing`)
     const hooks = await db.hooks.where('pipelineId').equals(pipeline.id).toArray()
-    snapshot = await createSnapshot({
-      pipeline,
-      hooks,
-      task: experiment.task,
-      datasetId: dataset.id,
-      datasetHash: dataset.hash,
-      seed: options.seed,
-    })
+    source = {
+      draft: {
+        pipeline,
+        hooks,
+        task: experiment.task,
+        datasetId: dataset.id,
+        datasetHash: dataset.hash,
+        seed: options.seed,
+      },
+    }
   }
-  const number = (await db.runs.where('experimentId').equals(experimentId).count()) + 1
-  const run: Run = {
-    ...createRun({
-      id: newId('run'),
-      workspaceId: experiment.workspaceId,
-      number,
-      snapshot,
-      now: Date.now(),
-    }),
+  const run = await startRunRecord({
+    workspaceId: experiment.workspaceId,
+    number,
+    source,
     ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
-  }
+    now: Date.now(),
+  })
   await db.runs.add(run)
   setLiveRuns(run.id, { losses: [], logs: [] })
   void executeRun(run)
@@ -127,9 +124,7 @@ async function executeRun(run: Run): Promise<void> {
   const work = async () => {
     const data = await dataWorker().datasetArrow(run.datasetId)
     return api.execute(
-      Comlink.transfer({ snapshot: run.snapshot, data, context: await reportContext(run) }, [
-        data.buffer as ArrayBuffer,
-      ]),
+      Comlink.transfer({ run, data, ...(await reportContext(run)) }, [data.buffer as ArrayBuffer]),
       Comlink.proxy((event: RunProgressEvent) => {
         setLiveRuns(run.id, 'progress', event)
         if (event.loss !== undefined)
@@ -152,8 +147,7 @@ async function executeRun(run: Run): Promise<void> {
       ? navigator.locks.request(lockName(run.id), () => Promise.race([work(), cancelledPromise]))
       : Promise.race([work(), cancelledPromise])
   try {
-    const outcome = (await run_()) as SerializedOutcome
-    await persistCompletedRun(run, outcome)
+    await persistCompletedRun((await run_()) as RunResult)
   } catch (error) {
     const failure: RunFailure = {
       reason:
@@ -177,110 +171,21 @@ async function executeRun(run: Run): Promise<void> {
 async function reportContext(run: Run) {
   const dataset = await db.datasets.get(run.datasetId)
   const experiment = await db.experiments.get(run.experimentId)
-  return {
-    run,
-    dataset,
-    datasetName: dataset ? `${dataset.name} v${dataset.version}` : run.datasetId,
-    datasetRows: dataset?.rowCount,
-    datasetColumns: dataset?.schema.length,
-    experimentName: experiment?.name,
-  }
+  return { ...(dataset ? { dataset } : {}), ...(experiment ? { experimentName: experiment.name } : {}) }
 }
 
-async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promise<void> {
-  const workspace = await db.workspaces.get(run.workspaceId)
+/** Stores what the run service built: every file in the workspace's blob store, then the records at once. */
+async function persistCompletedRun(result: RunResult): Promise<void> {
+  const workspace = await db.workspaces.get(result.run.workspaceId)
   if (!workspace) throw new Error('The workspace of this run is gone')
   const blobs = await workspaceBlobStore(db, workspace)
-  const artifacts: Artifact[] = []
-  const modelId = newId('model')
-  const addArtifact = async (
-    type: ArtifactType,
-    fileName: string,
-    mediaType: string,
-    bytes: Uint8Array<ArrayBuffer>,
-    metadata: Record<string, unknown> = {},
-  ) => {
-    const artifact = await createArtifact({
-      runId: run.id,
-      modelId,
-      type,
-      fileName,
-      mediaType,
-      bytes,
-      metadata,
-      now: Date.now(),
-    })
-    await blobs.write(artifact.path, bytes, { overwrite: true })
-    artifacts.push(artifact)
-    return artifact
-  }
-  const encode = (text: string) => new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>
-
-  if (outcome.model) {
-    const bytes = new Uint8Array(outcome.model.bytes) as Uint8Array<ArrayBuffer>
-    const { fileName, mediaType } = modelArtifactFile({ family: outcome.model.family, bytes })
-    await addArtifact('model', fileName, mediaType, bytes, {
-      family: outcome.model.family,
-      framework: outcome.model.framework,
-    })
-  }
-  const { files } = outcome
-  await addArtifact('metrics-json', 'metrics.json', 'application/json', encode(files['metrics.json']))
-  await addArtifact('metrics-report', 'report.html', 'text/html', encode(files['report.html']))
-  await addArtifact('plot', 'report-data.json', 'application/json', encode(files['report-data.json']), {
-    what: 'data behind every plot',
-  })
-  await addArtifact('log', 'run.log', 'application/x-ndjson', encode(files['run.log']))
-  const predictions = files['test-predictions.csv']
-  if (predictions) await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictions))
-  if (outcome.tfjsModel) {
-    // Standard TF.js layers-model files: loadable with tf.loadLayersModel, next to Butterfly's own model file.
-    await addArtifact('model', 'tfjs-model.json', 'application/json', encode(outcome.tfjsModel.modelJson), {
-      format: 'tfjs layers-model',
-    })
-    await addArtifact(
-      'model',
-      outcome.tfjsModel.weightsFileName,
-      'application/octet-stream',
-      new Uint8Array(outcome.tfjsModel.weights) as Uint8Array<ArrayBuffer>,
-      {
-        format: 'tfjs weights',
-      },
-    )
-  }
-  const modelPackage = files['model-package.json']
-  if (modelPackage)
-    await addArtifact('model', 'model-package.json', 'application/json', encode(modelPackage), {
-      what: 'model with its preprocessing',
-    })
-  const notebook = files['notebook.ipynb']
-  if (notebook) await addArtifact('notebook', 'notebook.ipynb', 'application/x-ipynb+json', encode(notebook))
-
-  const models = buildModelRecords({
-    runId: run.id,
-    outcome,
-    chosenModelId: modelId,
-    chosenArtifactIds: artifacts.filter((a) => a.type === 'model').map((a) => a.id),
-    now: Date.now(),
-  })
+  for (const file of result.files)
+    await blobs.write(file.path, file.bytes as Uint8Array<ArrayBuffer>, { overwrite: true })
   await db.transaction('rw', db.runs, db.artifacts, db.models, async () => {
-    const stored = await db.runs.get(run.id)
+    const stored = await db.runs.get(result.run.id)
     if (stored?.status !== 'running') return
-    await db.artifacts.bulkAdd(artifacts)
-    await db.models.bulkAdd(models)
-    await db.runs.put(
-      completeRun(stored, {
-        metrics: outcome.metrics,
-        model: outcome.model
-          ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
-          : undefined,
-        blockTimings: outcome.blockTimings,
-        logs: outcome.logs,
-        modelIds: models.filter((m) => m.role === 'chosen').map((m) => m.id),
-        artifactIds: artifacts.map((a) => a.id),
-        backend: outcome.backend,
-        now: Date.now(),
-      }),
-    )
+    await db.artifacts.bulkAdd(result.artifacts)
+    await db.models.bulkAdd(result.models)
+    await db.runs.put({ ...stored, ...result.run })
   })
 }

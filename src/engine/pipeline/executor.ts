@@ -425,7 +425,9 @@ export async function executePipeline(
  * The buffers of an outcome's typed arrays, for `Comlink.transfer(outcome, outcomeTransferables(outcome))`
  * once `fittedModel` is dropped. Shared buffers are listed once.
  */
-export function outcomeTransferables(outcome: RunOutcome): ArrayBuffer[] {
+export function outcomeTransferables(
+  outcome: Pick<RunOutcome, 'model' | 'split' | 'predictions'>,
+): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>()
   const add = (array: ArrayBufferView | undefined) => {
     if (array && array.buffer instanceof ArrayBuffer) buffers.add(array.buffer)

@@ -47,14 +47,19 @@ beforeAll(async () => {
 }, 120_000)
 
 describe('butterfly run --bundle / verify / predict', () => {
-  it('writes a bundle the app reader verifies, with the same artifacts as the app plus the model package', async () => {
+  it('writes a bundle the app reader verifies, with the same artifacts as the app (report, notebook, TF.js files)', async () => {
     const bundle = await readRunBundle(new Uint8Array(readFileSync(withData)))
     expect(bundle.artifacts.map((a) => a.fileName).sort()).toEqual([
+      'logistic.weights.bin',
       'metrics.json',
       'model-logistic.bin',
       'model-package.json',
+      'notebook.ipynb',
+      'report-data.json',
+      'report.html',
       'run.log',
       'test-predictions.csv',
+      'tfjs-model.json',
     ])
     expect(bundle.datasetFile?.name).toBe('penguins.csv')
     expect(new Uint8Array(await bundle.datasetFile!.blob.arrayBuffer())).toEqual(
@@ -74,7 +79,8 @@ describe('butterfly run --bundle / verify / predict', () => {
     expect(bundle.run.metrics?.accuracy).toBe(1)
     expect(bundle.manifest.environment.userAgent).toMatch(/^node v\d+/)
     const chosen = bundle.models.find((m) => m.role === 'chosen')!
-    expect(chosen.artifactIds).toHaveLength(2)
+    // Its own file, the model package and the two TF.js files.
+    expect(chosen.artifactIds).toHaveLength(4)
     const pkgArtifact = bundle.artifacts.find((a) => a.fileName === 'model-package.json')!
     const pkg = parseModelPackage(
       new Uint8Array(await bundle.artifactFiles.get(pkgArtifact.id)!.arrayBuffer()),
