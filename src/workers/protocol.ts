@@ -1,34 +1,18 @@
 /**
- * The one contract between threads: each worker's API, the progress events they report, and the
- * plain-data error shape. Workers implement these interfaces with plain classes that tests can call
- * in-thread; the app reaches them through Comlink.
+ * The one contract between threads: each worker's API (data, run, hook sandbox, forest helper) and the
+ * progress events they report; the plain-data error shape is in errorTransfer.ts. Workers implement
+ * these interfaces with plain classes that tests can call in-thread; the app reaches them through Comlink.
  */
-import type { Dataset } from '../domain/dataset.ts'
 import type { WorkspaceId } from '../domain/ids.ts'
+import type { LogEntry } from '../domain/run.ts'
+import type { TaskDefinition } from '../domain/task.ts'
+import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
+import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
+import type { RunRequest, RunResult } from '../runs/runService.ts'
+import type { ImportProgress, ImportResult } from '../storage/importProgress.ts'
 
-export const importPhases = ['check', 'hash', 'ingest', 'profile', 'store', 'done'] as const
-export type ImportPhase = (typeof importPhases)[number]
-
-export interface ImportProgress {
-  phase: ImportPhase
-  /** Bytes processed in this phase (hash and store phases), of `totalBytes`. */
-  bytesDone?: number
-  totalBytes: number
-  /** 0..1 over the whole import. */
-  fraction: number
-}
-
-export interface ImportResult {
-  dataset: Dataset
-  /** True when identical bytes were already imported: the existing dataset is returned. */
-  deduplicated: boolean
-  /**
-   * Milliseconds per phase, plus `read` (reading the file into memory, part of `hash`), `engine` (the
-   * wait for the table engine to finish starting) and
-   * `total` (wall time of the whole import: phases overlap, so it is less than their sum).
-   */
-  timings: Partial<Record<ImportPhase | 'read' | 'engine' | 'total', number>>
-}
+export type { ImportPhase, ImportProgress, ImportResult } from '../storage/importProgress.ts'
+export { importPhases } from '../storage/importProgress.ts'
 
 /** A window of rows for the preview grid; cells are numbers, strings or null. */
 export interface RowWindow {
@@ -80,3 +64,31 @@ export interface DataWorkerApi {
   /** Arrow IPC of an arbitrary file (predictions on new data), typed like `likeDatasetId` where possible. */
   fileArrow(file: File): Promise<Uint8Array>
 }
+
+/** A run for the worker: the run service's request plus the dataset as an Arrow IPC stream. */
+export type RunWorkerRequest = RunRequest & { data: Uint8Array }
+
+export interface PredictionProgress {
+  rowsDone: number
+  rowsTotal: number
+}
+
+export interface RunWorkerApi {
+  /** Predictions on a new table (Arrow IPC) with a model package: CSV text with one line per row. */
+  predict(
+    modelPackage: Uint8Array,
+    data: Uint8Array,
+    onProgress?: (progress: PredictionProgress) => void,
+  ): Promise<{ csv: string; rows: number }>
+  detectTask(data: Uint8Array, options?: DetectTaskOptions): Promise<TaskDefinition>
+  execute(
+    request: RunWorkerRequest,
+    onProgress?: (event: RunProgressEvent) => void,
+    onLog?: (entry: LogEntry) => void,
+  ): Promise<RunResult>
+}
+
+/** The hook sandbox worker's API (src/engine/hooks/sandboxService.ts implements it). */
+export type { SandboxWorkerApi } from '../engine/hooks/sandboxService.ts'
+/** The forest helper worker's API: grows a range of a forest's trees (src/workers/treeApi.ts). */
+export type { ForestHelper, ForestPart, ForestRangeRequest } from '../engine/trees/forest.ts'

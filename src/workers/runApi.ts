@@ -19,31 +19,9 @@ import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
 import type { ForestHelper } from '../engine/trees/forest.ts'
 import { loadModelPackage } from '../outputs/predict/modelPackage.ts'
 import { predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
-import type { RunRequest, RunResult } from '../runs/runService.ts'
+import type { RunResult } from '../runs/runService.ts'
 import { executeRun, resultTransferables, targetHints } from '../runs/runService.ts'
-
-/** A run for the worker: the run service's request plus the dataset as an Arrow IPC stream. */
-export type RunWorkerRequest = RunRequest & { data: Uint8Array }
-
-export interface PredictionProgress {
-  rowsDone: number
-  rowsTotal: number
-}
-
-export interface RunWorkerApi {
-  /** Predictions on a new table (Arrow IPC) with a model package: CSV text with one line per row. */
-  predict(
-    modelPackage: Uint8Array,
-    data: Uint8Array,
-    onProgress?: (progress: PredictionProgress) => void,
-  ): Promise<{ csv: string; rows: number }>
-  detectTask(data: Uint8Array, options?: DetectTaskOptions): Promise<TaskDefinition>
-  execute(
-    request: RunWorkerRequest,
-    onProgress?: (event: RunProgressEvent) => void,
-    onLog?: (entry: LogEntry) => void,
-  ): Promise<RunResult>
-}
+import type { PredictionProgress, RunWorkerApi, RunWorkerRequest } from './protocol.ts'
 
 export interface RunApiDeps {
   wasmPaths?: Record<string, string>

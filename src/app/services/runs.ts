@@ -17,7 +17,7 @@ import type { RunResult } from '../../runs/runService.ts'
 import { workspaceBlobStore } from '../../storage/roots.ts'
 import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
 import { installErrorTransfer } from '../../workers/errorTransfer.ts'
-import type { RunWorkerApi } from '../../workers/runApi.ts'
+import type { RunWorkerApi } from '../../workers/protocol.ts'
 import { dataWorker } from './dataClient.ts'
 import { db } from './db.ts'
 
