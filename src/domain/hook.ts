@@ -1,11 +1,11 @@
 /** Hook: user code attached to a block, run sandboxed before, after or instead of the block's logic. */
+import type { BlockType } from './blockType.ts'
+import { blockTypes } from './blockType.ts'
 import { ValidationError } from './errors.ts'
 import type { Sha256Hex } from './hash.ts'
 import { isSha256Hex, sha256 } from './hash.ts'
 import type { BlockId, HookId, PipelineId } from './ids.ts'
 import { isIdOf } from './ids.ts'
-import type { BlockType } from './pipeline.ts'
-import { blockTypes } from './pipeline.ts'
 
 export const hookSchemaVersion = 1
 

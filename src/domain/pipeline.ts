@@ -3,6 +3,9 @@
  * frozen snapshot a run executes. The version hash covers exactly what affects results: block order,
  * logic references and configuration, hook code hashes, global configuration and the task.
  */
+
+import type { BlockType } from './blockType.ts'
+import { blockTypes } from './blockType.ts'
 import { InvariantError, ValidationError } from './errors.ts'
 import type { JsonValue, Sha256Hex } from './hash.ts'
 import { hashCanonical, isSha256Hex, sameData } from './hash.ts'
@@ -14,16 +17,8 @@ import type { TaskDefinition } from './task.ts'
 export const pipelineSchemaVersion = 1
 export const snapshotSchemaVersion = 1
 
-/** The six stages, in their fixed execution order. */
-export const blockTypes = [
-  'preprocessing',
-  'feature_engineering',
-  'model_selection',
-  'training',
-  'evaluation',
-  'explainability',
-] as const
-export type BlockType = (typeof blockTypes)[number]
+export type { BlockType } from './blockType.ts'
+export { blockTypes } from './blockType.ts'
 
 export const blockLabels: Record<BlockType, string> = {
   preprocessing: 'Preprocessing',

@@ -6,17 +6,11 @@ import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import type { ForestHelper } from '../trees/forest.ts'
+import type { TrainingProgress } from './trainingProgress.ts'
 
 export type Hyperparameters = Record<string, number | string | boolean>
 
-export interface TrainingProgress {
-  /** 0..1 of this fit. */
-  fraction: number
-  epoch?: number
-  iteration?: number
-  loss?: number
-  validationLoss?: number
-}
+export type { TrainingProgress } from './trainingProgress.ts'
 
 export interface FitOptions {
   task: TaskType

@@ -149,17 +149,7 @@ export function throwIfCancelled(isCancelled: (() => boolean) | undefined, famil
   if (isCancelled?.()) throw new WorkerError('cancelled', `Run cancelled while fitting '${family}'`)
 }
 
-/** Class index of the largest probability in each row (ties → lowest index). */
-export function argmaxRows(proba: Float64Array, nClasses: number): Float64Array {
-  const n = proba.length / nClasses
-  const out = new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    let best = 0
-    for (let k = 1; k < nClasses; k++) if (proba[i * nClasses + k] > proba[i * nClasses + best]) best = k
-    out[i] = best
-  }
-  return out
-}
+export { argmaxRows } from '../metrics/argmax.ts'
 
 /** Runs `fn` over row chunks of a row-major matrix so predictions never build one huge tensor. */
 export function predictInChunks(
