@@ -179,7 +179,12 @@ export interface MetricComparison {
   recorded: number | undefined
   rerun: number | undefined
   match: boolean
+  /** Set when the values differ but are within this relative tolerance (see {@link gpuTolerance}). */
+  tolerance?: number
 }
+
+/** Relative tolerance for reruns of TF.js models trained on webgl/webgpu, which Node does not have. */
+export const gpuTolerance = 1e-6
 
 /** The result of `verify`: exit code 0 when every check passed, with the report lines. */
 export interface VerifyResult {
@@ -241,19 +246,28 @@ export async function verifyBundleFile(path: string, options: VerifyOptions = {}
     const width = Math.max(...comparisons.map((c) => c.name.length))
     for (const c of comparisons)
       say(
-        `${c.name.padEnd(width)}  ${c.match ? 'match   ' : 'MISMATCH'}  recorded ${formatMetric(c.recorded)}  rerun ${formatMetric(c.rerun)}`,
+        `${c.name.padEnd(width)}  ${c.tolerance ? 'close   ' : c.match ? 'match   ' : 'MISMATCH'}  recorded ${formatMetric(c.recorded)}  rerun ${formatMetric(c.rerun)}`,
       )
     const mismatches = comparisons.filter((c) => !c.match).length
+    const close = comparisons.filter((c) => c.tolerance).map((c) => c.name)
     say(
-      mismatches === 0
-        ? `rerun reproduces all ${comparisons.length} metrics exactly`
-        : `rerun differs on ${mismatches} of ${comparisons.length} metrics`,
+      mismatches > 0
+        ? `rerun differs on ${mismatches} of ${comparisons.length} metrics`
+        : close.length > 0
+          ? `rerun reproduces ${comparisons.length - close.length} metrics exactly and ${close.join(', ')} within relative tolerance ${gpuTolerance}`
+          : `rerun reproduces all ${comparisons.length} metrics exactly`,
     )
     return { exitCode: mismatches === 0 ? 0 : 1, lines, comparisons }
   } catch (error) {
     say(`RERUN FAILED: ${errorMessage(error).split('\n')[0]}`)
     return { exitCode: 1, lines }
   }
+}
+
+/** The backend a rerun asks for: the recorded one where Node has it (cpu, wasm), else cpu. */
+function rerunBackend(recorded: string | undefined): 'cpu' | 'wasm' | undefined {
+  if (recorded === undefined) return undefined
+  return recorded === 'wasm' ? 'wasm' : 'cpu'
 }
 
 async function rerunBundle(
@@ -307,27 +321,44 @@ async function rerunBundle(
     rerunOf: run.id,
     now: Date.now(),
   })
-  // The same run service as `run` and the app; only the metrics are compared, so no files are built.
+  // The run's own TF.js backend: cpu and wasm compute differently in the last float32 bits (wasm's
+  // kernels sum and exponentiate in another order), so only the recorded one reproduces neural
+  // models' probabilities exactly. webgl/webgpu do not exist in Node: those reruns use cpu.
+  const backend = rerunBackend(run.backend)
   const { outcome } = await executeRun(
     { run: rerun, ...(testIndices ? { testIndices } : {}) },
     {
       loadFrame: async () => table.frame as DataFrame,
-      engine: hasHooks ? { hookRunner: new HookSandbox() } : {},
+      engine: {
+        ...(hasHooks ? { hookRunner: new HookSandbox() } : {}),
+        ...(backend ? { tfBackend: { requested: backend } } : {}),
+      },
       builders: [],
     },
   )
-  if (run.backend && outcome.backend !== run.backend)
-    say(`warning: the run used the ${run.backend} backend, this rerun ${outcome.backend}`)
+  say(`TF.js backend: recorded ${run.backend ?? '(none)'}, rerun ${outcome.backend}`)
+  // Exact is the rule. The one exception: a TF.js model trained on a GPU backend (webgl, webgpu), which
+  // Node does not have; its float32 arithmetic differs from cpu's in the last bits, so those metrics
+  // are compared within a stated relative tolerance. Tree models and our own metric code stay exact.
+  const chosen = bundle.models.find((m) => m.role === 'chosen')
+  const tolerance =
+    run.backend && run.backend !== outcome.backend && chosen?.framework === 'tfjs' ? gpuTolerance : 0
+  if (tolerance > 0)
+    say(
+      `the run used ${run.backend}, which Node does not have: metrics are compared within relative tolerance ${tolerance} (GPU float32 kernels round differently from cpu)`,
+    )
   const recorded = run.metrics ?? {}
   const names = [...new Set([...Object.keys(recorded), ...Object.keys(outcome.metrics)])]
   return names.map((name) => {
     const a = recorded[name]
     const b = outcome.metrics[name]
-    return {
-      name,
-      recorded: a,
-      rerun: b,
-      match: a !== undefined && b !== undefined && (a === b || (Number.isNaN(a) && Number.isNaN(b))),
-    }
+    const exact = a !== undefined && b !== undefined && (a === b || (Number.isNaN(a) && Number.isNaN(b)))
+    const close =
+      !exact &&
+      tolerance > 0 &&
+      a !== undefined &&
+      b !== undefined &&
+      Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a))
+    return { name, recorded: a, rerun: b, match: exact || close, ...(close ? { tolerance } : {}) }
   })
 }

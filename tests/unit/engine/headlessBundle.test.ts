@@ -121,6 +121,35 @@ describe('butterfly run --bundle / verify / predict', () => {
     expect(result.lines.at(-1)).toBe(`rerun reproduces all ${names.length} metrics exactly`)
   }, 60_000)
 
+  it('verify --rerun uses the recorded TF.js backend: a wasm run (as the browser makes) reruns on wasm, exactly', async () => {
+    const wasmBundle = join(dir, 'wasm.butterfly.zip')
+    const made = await runHeadless(
+      parseArgs([
+        'run',
+        '--data',
+        penguins,
+        '--target',
+        'species',
+        '--split',
+        split,
+        '--model',
+        'logistic',
+        '--backend',
+        'wasm',
+        '--out',
+        join(dir, 'wasm.json'),
+        '--bundle',
+        wasmBundle,
+        '--include-data',
+      ]),
+    )
+    expect(made.exitCode === 0 || made.message).toBe(true)
+    const result = await verifyBundleFile(wasmBundle, { rerun: true })
+    expect(result.lines).toContain('TF.js backend: recorded wasm, rerun wasm')
+    for (const c of result.comparisons!) expect([c.name, c.rerun]).toEqual([c.name, c.recorded])
+    expect(result.exitCode).toBe(0)
+  }, 120_000)
+
   it('verify --rerun --data reports MISMATCH with both values when the data differs', async () => {
     const bare = await verifyBundleFile(withoutData, { rerun: true })
     expect(bare.exitCode).toBe(1)
