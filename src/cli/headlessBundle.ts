@@ -23,11 +23,13 @@ import type { Column, DataFrame } from '../engine/frame.ts'
 import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
 import type { RunOutcome } from '../engine/pipeline/executor.ts'
 import { executePipeline } from '../engine/pipeline/executor.ts'
+import { buildDaskJob, daskJobMediaType } from '../outputs/dask/buildDaskJob.ts'
 import { modelPackageFileName, packageRunOutcome } from '../outputs/predict/modelPackage.ts'
 import {
   buildMetricsJson,
   buildModelRecords,
   modelArtifactFile,
+  notebookInputOfOutcome,
   predictionsCsv,
   toJson,
 } from '../outputs/runArtifacts.ts'
@@ -243,6 +245,14 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
   )
   if (outcome.predictions)
     await addArtifact('predictions', 'test-predictions.csv', 'text/csv', encode(predictionsCsv(outcome)))
+  if (outcome.model) {
+    // The run as a Dask job (XGBoost on Dask), as the app stores it beside the notebook.
+    const job = buildDaskJob(
+      notebookInputOfOutcome({ run: running, outcome, dataset, experimentName: experiment.name }),
+    )
+    for (const [fileName, text] of Object.entries(job.files))
+      await addArtifact('notebook', fileName, daskJobMediaType(fileName), encode(text), { what: 'Dask job' })
+  }
 
   const run = completeRun(running, {
     metrics: outcome.metrics,
