@@ -8,7 +8,12 @@
 import type { NotebookInput } from '../notebook/notebook.ts'
 import { py, runSettingsSource } from '../notebook/notebook.ts'
 import { pythonLoadSource, pythonMetricsSource, pythonRecipeSource } from '../notebook/pythonHelpers.ts'
-import { daskJobMainSource, daskJobModelSource, daskJobRunSource } from './daskJobSource.ts'
+import {
+  daskJobLinearSource,
+  daskJobMainSource,
+  daskJobModelSource,
+  daskJobRunSource,
+} from './daskJobSource.ts'
 
 /** File names of the job, as they appear in artifacts and bundles. */
 export const daskJobFileName = 'dask_job.py'
@@ -109,6 +114,8 @@ export function buildDaskJob(input: NotebookInput): DaskJob {
     '',
     daskJobModelSource,
     '',
+    daskJobLinearSource,
+    '',
     daskJobRunSource,
     ...hooks.flatMap((hook) => [
       '',
@@ -173,8 +180,10 @@ row counts, the hyperparameter mapping, timings).
   Each hyperparameter's mapping is printed and saved in metrics.json; \`min_samples_split\` has no XGBoost
   equivalent, \`min_samples_leaf\` becomes a hessian limit, random-forest bootstrap becomes sampling without
   replacement (0.632), early stopping holds out a seeded share of the training rows.
-- Logistic and linear models train XGBoost's linear booster (distributed coordinate descent with the same
-  L2 strength); the MLP has no multi-machine equivalent in Dask or XGBoost, so the job trains boosted trees and says so.
+- Logistic and linear models: XGBoost on Dask cannot train its linear booster, so the job minimises the run's
+  own objective (same C or alpha) with the sums done on the Dask workers (L-BFGS for logistic, normal equations
+  for ridge) and stores the coefficients as an XGBoost gblinear model. The MLP has no multi-machine equivalent in
+  Dask or XGBoost, so the job trains boosted trees (Butterfly's gbdt defaults) and says so.
 - Hooks are JavaScript: ${hookCount ? `this run's ${hookCount} hook(s) are listed at the end of dask_job.py and not applied` : 'this run had none'}.
 - Model selection is not repeated: the job trains the model the run chose, with its hyperparameters.
 `

@@ -252,23 +252,103 @@ def xgboost_plan(family, hp, classes, priors, y_mean, n_train, n_features):
                      "splits are on 256 histogram bins, not exact thresholds")
         return params, 1, None, family, notes
     if family in ("logistic", "linear"):
-        # XGBoost's linear booster fits a generalised linear model by coordinate descent, its gradient sums
-        # reduced across workers: a distributed logistic / ridge regression. Its L2 term is per training row.
+        # XGBoost on Dask cannot train its linear booster (gblinear), so the job solves the run's own objective
+        # data-parallel: the workers sum the loss and gradient (logistic, for scipy's L-BFGS on the client, as
+        # Butterfly's lbfgs) or the normal equations (ridge, closed form on centred data, as Butterfly), and the
+        # coefficients are stored as an XGBoost gblinear model, which predicts exactly that linear model.
         if family == "logistic":
-            strength = 1.0 / (float(hp.get("C", 1.0)) * n_train)   # C: sum of losses + ||w||^2 / (2C)
-            rounds = int(hp.get("maxIter", 1000))
+            params = {"C": float(hp.get("C", 1.0)), "maxIter": int(hp.get("maxIter", 1000)),
+                      "tol": float(hp.get("tol", 1e-5))}
+            notes.append("logistic: the run's objective (mean log loss + ||W||^2 / (2 C n), intercept not penalised; "
+                         "sigmoid for two classes, softmax for more) minimised by L-BFGS (C, maxIter, tol as is) "
+                         "with loss and gradient summed on the Dask workers; saved as an XGBoost gblinear model")
         else:
-            strength = float(hp.get("alpha", 1.0)) / n_train       # Ridge alpha: squared error sum + alpha ||w||^2
-            rounds = 1000
-        params = {**objective_params(classes, priors[1] if classification and len(classes) == 2 else
-                                     (0.5 if classification else y_mean)),
-                  "booster": "gblinear", "updater": "coord_descent", "feature_selector": "cyclic",
-                  "eta": 1.0, "reg_lambda": strength, "reg_alpha": 0.0, "seed": SEED}
-        notes.append(f"{family}: XGBoost gblinear (coordinate descent, distributed), reg_lambda {strength:.4g} "
-                     "(= 1/(C n) or alpha/n: XGBoost scales L2 per row); stops when the training loss "
-                     "improves less than 1e-7 for 5 rounds (maxIter/tol: at most maxIter rounds)")
-        return params, rounds, "train", family, notes
+            params = {"alpha": float(hp.get("alpha", 1.0))}
+            notes.append("linear: ridge regression (alpha as is, not divided by the row count) solved in closed form "
+                         "on centred data from X'X and X'y summed on the Dask workers; saved as an XGBoost gblinear "
+                         "model")
+        return params, 0, None, family, notes
     fail(f"no XGBoost-on-Dask equivalent for model family {family!r}")
+`
+
+/** Linear and logistic models fitted data-parallel on Dask and stored as XGBoost gblinear models. */
+export const daskJobLinearSource = `def linear_partition_sums(frame, features, family, theta, n_classes):
+    """Per partition: ridge normal-equation sums, or the logistic loss and gradient sums at theta."""
+    X = frame[features].to_numpy(dtype=float)
+    y = frame["__y"].to_numpy(dtype=float)
+    if family == "linear":
+        return {"n": float(len(y)), "x": X.sum(axis=0), "y": float(y.sum()), "xx": X.T @ X, "xy": X.T @ y}
+    d = X.shape[1]
+    if n_classes <= 2:
+        w, b = theta[:d], theta[d]
+        z = X @ w + b
+        loss = float((np.logaddexp(0, z) - y * z).sum())
+        diff = 1 / (1 + np.exp(-z)) - y
+        return {"loss": loss, "grad": np.concatenate([X.T @ diff, [diff.sum()]])}
+    W, b = theta[: d * n_classes].reshape(d, n_classes), theta[d * n_classes:]
+    Z = X @ W + b
+    Z = Z - Z.max(axis=1, keepdims=True)
+    log_p = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+    Y = np.zeros_like(Z)
+    Y[np.arange(len(y)), y.astype(int)] = 1
+    diff = np.exp(log_p) - Y
+    return {"loss": float(-(Y * log_p).sum()), "grad": np.concatenate([(X.T @ diff).reshape(-1), diff.sum(axis=0)])}
+
+
+def summed(parts, *args):
+    """linear_partition_sums over every partition, added up on the workers."""
+    sums = [dask.delayed(linear_partition_sums)(part, *args) for part in parts]
+    while len(sums) > 1:
+        sums = [dask.delayed(add_sums)(*sums[i:i + 2]) if i + 1 < len(sums) else sums[i]
+                for i in range(0, len(sums), 2)]
+    return sums[0].compute()
+
+
+def fit_linear_on_dask(fit_rows, features, family, params, classes, n_train):
+    """Coefficients (features x outputs) and intercepts of the run's linear or logistic model."""
+    from scipy.optimize import minimize
+    parts = fit_rows.to_delayed()
+    d = len(features)
+    if family == "linear":
+        s = summed(parts, features, family, None, 0)
+        mean_x, mean_y = s["x"] / s["n"], s["y"] / s["n"]
+        sxx = s["xx"] - s["n"] * np.outer(mean_x, mean_x)
+        sxy = s["xy"] - s["n"] * mean_x * mean_y
+        w = np.linalg.lstsq(sxx + params["alpha"] * np.eye(d), sxy, rcond=None)[0]
+        return w.reshape(d, 1), np.array([mean_y - mean_x @ w]), 1
+    n_classes = len(classes)
+    outputs = 1 if n_classes <= 2 else n_classes
+    penalty = 1.0 / (params["C"] * n_train)
+
+    def objective(theta):
+        s = summed(parts, features, family, theta, n_classes)
+        weights = theta[: d * outputs]
+        grad = s["grad"] / n_train
+        grad[: d * outputs] += penalty * weights
+        return s["loss"] / n_train + 0.5 * penalty * float(weights @ weights), grad
+
+    result = minimize(objective, np.zeros(d * outputs + outputs), jac=True, method="L-BFGS-B",
+                      options={"maxiter": params["maxIter"], "gtol": params["tol"]})
+    say(f"L-BFGS: {result.nit} iterations, {result.message}")
+    return result.x[: d * outputs].reshape(d, outputs), result.x[d * outputs:], result.nit
+
+
+def gblinear_booster(weights, intercepts, classes):
+    """An XGBoost gblinear model holding these coefficients (margin = X @ weights + intercepts)."""
+    d, outputs = weights.shape
+    if classes is None:
+        params, labels = {"objective": "reg:squarederror", "base_score": 0.0}, [0.0, 1.0]
+    elif len(classes) == 2:
+        params, labels = {"objective": "binary:logistic", "base_score": 0.5}, [0.0, 1.0]  # margin 0
+    else:  # softmax ignores a margin shared by every class
+        params, labels = {"objective": "multi:softprob", "num_class": outputs}, list(range(outputs))
+    shell = xgb.train({**params, "booster": "gblinear"}, xgb.DMatrix(np.zeros((len(labels), d)), label=labels), 1)
+    model = json.loads(shell.save_raw("json"))
+    model["learner"]["gradient_booster"]["model"]["weights"] = [
+        float(v) for v in np.concatenate([weights.reshape(-1), intercepts])]
+    booster = xgb.Booster()
+    booster.load_model(bytearray(json.dumps(model).encode()))
+    return booster
 `
 
 /** Training, scoring and writing the results. */
@@ -333,20 +413,22 @@ export const daskJobRunSource = `def run_job(args):
     for note in notes:
         say("mapping: " + note)
     fit_rows = design[design["__part"] == TRAIN]
-    dtrain = xgb.dask.DaskDMatrix(client, fit_rows[features], fit_rows["__y"])
-    evals, callbacks = [], []
-    if stop == "train":  # linear models: stop when the training loss stops improving
-        evals = [(dtrain, "train")]
-        callbacks = [xgb.callback.EarlyStopping(rounds=5, min_delta=1e-7, data_name="train")]
-    elif stop:
-        valid_rows = design[design["__part"] == VALID]
-        evals = [(xgb.dask.DaskDMatrix(client, valid_rows[features], valid_rows["__y"]), "valid")]
-        callbacks = [xgb.callback.EarlyStopping(rounds=stop, min_delta=float(HYPERPARAMETERS.get("tol", 1e-7)),
-                                                data_name="valid")]
     fit_started = time.time()
-    output = xgb.dask.train(client, params, dtrain, num_boost_round=rounds, evals=evals, callbacks=callbacks,
-                            verbose_eval=False)
-    booster = output["booster"]
+    if trained in ("logistic", "linear"):
+        weights, intercepts, rounds = fit_linear_on_dask(fit_rows, features, trained, params, classes, n_train)
+        booster = gblinear_booster(weights, intercepts, classes)
+    else:
+        dtrain = xgb.dask.DaskDMatrix(client, fit_rows[features], fit_rows["__y"])
+        evals, callbacks = [], []
+        if stop:
+            valid_rows = design[design["__part"] == VALID]
+            evals = [(xgb.dask.DaskDMatrix(client, valid_rows[features], valid_rows["__y"]), "valid")]
+            callbacks = [xgb.callback.EarlyStopping(rounds=stop, min_delta=float(HYPERPARAMETERS.get("tol", 1e-7)),
+                                                    data_name="valid")]
+        output = xgb.dask.train(client, params, dtrain, num_boost_round=rounds, evals=evals, callbacks=callbacks,
+                                verbose_eval=False)
+        booster = output["booster"]
+        rounds = booster.num_boosted_rounds()
     fit_seconds = time.time() - fit_started
 
     test = design[design["__part"] == TEST]
@@ -374,7 +456,7 @@ export const daskJobRunSource = `def run_job(args):
         json.dump(recipe, handle, indent=1)
     finite = {name: (value if value == value and abs(value) != float("inf") else None) for name, value in scores.items()}
     report = {**provenance, "data": args.data, "split": split, "recipe": args.recipe, "training_rows": n_train,
-              "test_rows": int(len(y_test)), "features": len(features), "rounds": booster.num_boosted_rounds(),
+              "test_rows": int(len(y_test)), "features": len(features), "rounds": int(rounds),
               "mapping": notes, "fit_seconds": round(fit_seconds, 3), "wall_seconds": round(time.time() - started, 3),
               "metrics": finite, "run_metrics": {k: (v if v == v else None) for k, v in RUN_METRICS.items()}}
     with open(os.path.join(args.out, "metrics.json"), "w") as handle:
