@@ -1,12 +1,14 @@
 /**
  * `butterfly export-dask RUN.butterfly.zip --out DIR`: writes a run's Dask job (dask_job.py and
  * dask_job.md, see src/outputs/dask/buildDaskJob.ts) from any run bundle, checked with the app's bundle
- * reader, plus the dataset file when the bundle includes it (the job's default --data).
+ * reader: the job the run stored, else one generated from the run record; plus the dataset file when the
+ * bundle includes it (the job's default --data).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { errorMessage, ValidationError } from '../domain/errors.ts'
-import { buildDaskJob } from '../outputs/dask/buildDaskJob.ts'
+import type { DaskJob } from '../outputs/dask/buildDaskJob.ts'
+import { buildDaskJob, daskJobFileName, daskJobReadmeFileName } from '../outputs/dask/buildDaskJob.ts'
 import { notebookInputFromRun, testRowsFromPredictionsCsv } from '../outputs/notebook/notebookInput.ts'
 import type { VerifiedBundle } from '../storage/bundle/readBundle.ts'
 import { readRunBundle } from '../storage/bundle/readBundle.ts'
@@ -55,6 +57,21 @@ async function testRowsOf(bundle: VerifiedBundle): Promise<number[]> {
 }
 
 /**
+ * The job the run stored (with its fitted recipe, which bundles do not carry otherwise), when the bundle
+ * has one; older bundles get a job generated from the run record.
+ */
+async function storedJob(bundle: VerifiedBundle): Promise<DaskJob | undefined> {
+  const files: Record<string, string> = {}
+  for (const name of [daskJobFileName, daskJobReadmeFileName]) {
+    const artifact = bundle.artifacts.find((a) => a.type === 'notebook' && a.fileName === name)
+    const blob = artifact ? bundle.artifactFiles.get(artifact.id) : undefined
+    if (!blob) return undefined
+    files[name] = await blob.text()
+  }
+  return { files }
+}
+
+/**
  * Writes the job's files (and the bundled dataset, when included) into `args.out`; returns the paths
  * written. Throws ValidationError/StorageError with a sentence for a bundle it cannot use.
  */
@@ -80,15 +97,17 @@ export async function exportDask(args: ExportDaskArgs): Promise<string[]> {
       'invalid-argument',
       `Run ${run.number} has no trained model (an override hook predicted); there is nothing for Dask to train`,
     )
-  const job = buildDaskJob(
-    notebookInputFromRun({
-      run,
-      dataset: bundle.dataset,
-      experimentName: bundle.experiment.name,
-      testRows: await testRowsOf(bundle),
-      generator: 'Butterfly',
-    }),
-  )
+  const job = (await storedJob(bundle)) ?? {
+    files: buildDaskJob(
+      notebookInputFromRun({
+        run,
+        dataset: bundle.dataset,
+        experimentName: bundle.experiment.name,
+        testRows: await testRowsOf(bundle),
+        generator: 'Butterfly',
+      }),
+    ).files,
+  }
   await mkdir(args.out, { recursive: true })
   const written: string[] = []
   for (const [name, text] of Object.entries(job.files)) {
