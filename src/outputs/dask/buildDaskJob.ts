@@ -80,6 +80,7 @@ export function buildDaskJob(input: NotebookInput): DaskJob {
     'import logging',
     'import math',
     'import os',
+    'import resource',
     'import sys',
     'import time',
     '',
@@ -160,7 +161,7 @@ Parquet also needs pyarrow.
 The last line on stdout is the test metrics as JSON (progress and the side-by-side table with the run's
 metrics go to stderr). \`--out\` gets \`model.json\` (XGBoost's JSON model; its attributes record the run id,
 snapshot hash and dataset hash), \`recipe.json\` (the fitted features) and \`metrics.json\` (metrics,
-row counts, the hyperparameter mapping, timings).
+row counts, the hyperparameter mapping, timings, each worker's peak memory).
 
 ## What carries over exactly
 

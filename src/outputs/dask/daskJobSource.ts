@@ -454,10 +454,13 @@ export const daskJobRunSource = `def run_job(args):
     booster.save_model(os.path.join(args.out, "model.json"))
     with open(os.path.join(args.out, "recipe.json"), "w") as handle:
         json.dump(recipe, handle, indent=1)
+    # Peak resident memory of each worker process so far (Linux reports kilobytes).
+    peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     finite = {name: (value if value == value and abs(value) != float("inf") else None) for name, value in scores.items()}
     report = {**provenance, "data": args.data, "split": split, "recipe": args.recipe, "training_rows": n_train,
               "test_rows": int(len(y_test)), "features": len(features), "rounds": int(rounds),
               "mapping": notes, "fit_seconds": round(fit_seconds, 3), "wall_seconds": round(time.time() - started, 3),
+              "worker_peak_rss_mb": {address: round(mb, 1) for address, mb in sorted(peaks.items())},
               "metrics": finite, "run_metrics": {k: (v if v == v else None) for k, v in RUN_METRICS.items()}}
     with open(os.path.join(args.out, "metrics.json"), "w") as handle:
         json.dump(report, handle, indent=1)
