@@ -58,8 +58,8 @@ export function buildDaskJob(input: NotebookInput): DaskJob {
     `    python3 ${daskJobFileName} --data ${input.datasetFileName} --workers 2 --out dask_out`,
     `    python3 ${daskJobFileName} --data 's3://bucket/table/*.csv' --scheduler tcp://scheduler:8786 --out dask_out`,
     '',
-    'Needs dask, distributed, xgboost, pandas, numpy and scikit-learn (Debian: python3-dask python3-distributed',
-    'python3-xgboost python3-sklearn python3-pandas); Parquet also pyarrow. Progress goes to stderr; the last line',
+    'Needs dask, distributed, xgboost, pandas, numpy, scipy and scikit-learn (Debian: python3-dask python3-distributed',
+    'python3-xgboost python3-sklearn python3-pandas python3-scipy); Parquet also pyarrow. Progress goes to stderr; the last line',
     'of stdout is the test metrics as JSON. --out gets model.json (XGBoost JSON, with the run id, snapshot and',
     'dataset hashes as attributes), recipe.json and metrics.json. See dask_job.md for what carries over exactly.',
     ...(hooks.length
@@ -154,8 +154,8 @@ or any Kubernetes, YARN, HPC or cloud deployment of Dask):
     python3 dask_job.py --data 's3://bucket/path/part-*.csv' --scheduler tcp://HOST:8786 --out dask_out
 
 \`--data\` takes a path, a glob or any URL Dask reads (s3://, gs://, hdfs://, https://; CSV/TSV or Parquet).
-The workers must be able to read it. Needs Python 3 with dask, distributed, xgboost, pandas, numpy and
-scikit-learn (Debian 12: \`apt-get install python3-dask python3-distributed python3-xgboost python3-sklearn python3-pandas\`);
+The workers must be able to read it. Needs Python 3 with dask, distributed, xgboost, pandas, numpy, scipy and
+scikit-learn (Debian 12: \`apt-get install python3-dask python3-distributed python3-xgboost python3-sklearn python3-pandas python3-scipy\`);
 Parquet also needs pyarrow.
 
 The last line on stdout is the test metrics as JSON (progress and the side-by-side table with the run's
