@@ -16,6 +16,7 @@ import { createSnapshot } from '../../domain/pipeline.ts'
 import type { LogEntry, Run, RunFailure } from '../../domain/run.ts'
 import { completeRun, createRun, failRun } from '../../domain/run.ts'
 import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
+import { daskJobFileName, daskJobMediaType, daskJobReadmeFileName } from '../../outputs/dask/buildDaskJob.ts'
 import { buildModelRecords, modelArtifactFile } from '../../outputs/runArtifacts.ts'
 import { workspaceBlobStore } from '../../storage/roots.ts'
 import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
@@ -255,6 +256,10 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
     })
   const notebook = files['notebook.ipynb']
   if (notebook) await addArtifact('notebook', 'notebook.ipynb', 'application/x-ipynb+json', encode(notebook))
+  for (const name of [daskJobFileName, daskJobReadmeFileName] as const) {
+    const text = files[name]
+    if (text) await addArtifact('notebook', name, daskJobMediaType(name), encode(text), { what: 'Dask job' })
+  }
 
   const models = buildModelRecords({
     runId: run.id,
