@@ -4,14 +4,18 @@
  * - `verify RUN.butterfly.zip [--rerun] [--data FILE]`: checks every hash; with --rerun executes the run
  *   again and compares its metrics exactly
  * - `predict --model model-package.json|RUN.butterfly.zip --data NEW.csv --out PRED.csv`
+ * - `export-dask RUN.butterfly.zip --out DIR`: writes the run as a Dask job (dask_job.py, dask_job.md)
  * Thin wrappers over the modules beside it; prints one line on failure and exits non-zero (2 for bad arguments,
  * 1 for bad data, a failed run, a rejected bundle or a metric that does not reproduce).
  */
+import { basename } from 'node:path'
 import { errorMessage } from '../domain/errors.ts'
-import { parseArgs, runHeadless, UsageError, usage } from './headless.ts'
+import { exportDask, exportDaskUsage, parseExportDaskArgs } from './exportDask.ts'
+import { parseArgs, runHeadless, usage as runUsage, UsageError } from './headless.ts'
 import { verifyBundleFile } from './headlessBundle.ts'
 import { parsePredictArgs, parseVerifyArgs, runPredict } from './headlessPredict.ts'
 
+const usage = `${runUsage}\n       ${exportDaskUsage}`
 const say = (line: string) => process.stderr.write(`${line}\n`)
 
 function parsed<T>(parse: () => T): T | undefined {
@@ -41,6 +45,18 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       const { rows } = await runPredict(args, say)
       say(`done: ${rows} predictions → ${args.out}`)
+      return 0
+    } catch (error) {
+      say(`butterfly: ${errorMessage(error).split('\n')[0]}`)
+      return 1
+    }
+  }
+  if (argv[0] === 'export-dask') {
+    const args = parsed(() => parseExportDaskArgs(argv))
+    if (!args) return 2
+    try {
+      const written = await exportDask(args)
+      say(`done: ${written.map((path) => basename(path)).join(', ')} → ${args.out}`)
       return 0
     } catch (error) {
       say(`butterfly: ${errorMessage(error).split('\n')[0]}`)

@@ -10,6 +10,8 @@ import { deriveLineage } from '../domain/lineage.ts'
 import type { ModelRecord } from '../domain/model.ts'
 import type { Run } from '../domain/run.ts'
 import type { RunOutcome } from '../engine/pipeline/executor.ts'
+import { buildDaskJob } from './dask/buildDaskJob.ts'
+import type { NotebookInput } from './notebook/notebook.ts'
 import { generateNotebook } from './notebook/notebook.ts'
 import { notebookInputFromRun } from './notebook/notebookInput.ts'
 import { renderReportHtml } from './report/reportHtml.ts'
@@ -23,6 +25,9 @@ export interface RunArtifactTexts {
   'run.log': string
   'test-predictions.csv'?: string
   'notebook.ipynb'?: string
+  /** The run as a Dask job (src/outputs/dask/buildDaskJob.ts), for runs with a trained model. */
+  'dask_job.py'?: string
+  'dask_job.md'?: string
   /** The trained model with its preprocessing (see src/outputs/predict/modelPackage.ts). */
   'model-package.json'?: string
 }
@@ -116,26 +121,45 @@ export function buildRunArtifactTexts(
   const csv = predictionsCsv(outcome)
   if (csv) texts['test-predictions.csv'] = csv
   if (context.dataset) {
-    texts['notebook.ipynb'] = generateNotebook(
-      notebookInputFromRun({
-        run: {
-          ...context.run,
-          metrics: outcome.metrics,
-          model: outcome.model
-            ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
-            : undefined,
-        },
-        dataset: context.dataset,
-        experimentName: context.experimentName ?? context.datasetName,
-        testRows: Array.from(outcome.split.testRows),
-        ...(outcome.featureRecipe && !outcome.featuresAlteredByHook
-          ? { featureRecipe: outcome.featureRecipe }
-          : {}),
-        generator: 'Butterfly',
-      }),
-    )
+    const input = notebookInputOfOutcome({
+      run: context.run,
+      outcome,
+      dataset: context.dataset,
+      experimentName: context.experimentName ?? context.datasetName,
+    })
+    texts['notebook.ipynb'] = generateNotebook(input)
+    if (outcome.model) Object.assign(texts, buildDaskJob(input).files)
   }
   return texts
+}
+
+/**
+ * What the notebook and the Dask job are generated from, for a finished run's outcome (its record may still
+ * be running: metrics and model come from the outcome).
+ */
+export function notebookInputOfOutcome(input: {
+  run: Run
+  outcome: Pick<RunOutcome, 'metrics' | 'model' | 'split' | 'featureRecipe' | 'featuresAlteredByHook'>
+  dataset: Dataset
+  experimentName: string
+}): NotebookInput {
+  const { run, outcome } = input
+  return notebookInputFromRun({
+    run: {
+      ...run,
+      metrics: outcome.metrics,
+      model: outcome.model
+        ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
+        : undefined,
+    },
+    dataset: input.dataset,
+    experimentName: input.experimentName,
+    testRows: Array.from(outcome.split.testRows),
+    ...(outcome.featureRecipe && !outcome.featuresAlteredByHook
+      ? { featureRecipe: outcome.featureRecipe }
+      : {}),
+    generator: 'Butterfly',
+  })
 }
 
 /** `row,y_true,y_pred` plus `proba_<class>` per class: one line per test row. */

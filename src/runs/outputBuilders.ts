@@ -13,6 +13,7 @@ import type { LogEntry, Run } from '../domain/run.ts'
 import type { Column } from '../engine/frame.ts'
 import { exportTfjsModelFiles } from '../engine/models/tfjsExport.ts'
 import type { RunOutcome } from '../engine/pipeline/executor.ts'
+import { daskJobFileName, daskJobMediaType, daskJobReadmeFileName } from '../outputs/dask/buildDaskJob.ts'
 import { modelPackageFileName, packageRunOutcome } from '../outputs/predict/modelPackage.ts'
 import { buildRunArtifactTexts, modelArtifactFile } from '../outputs/runArtifacts.ts'
 
@@ -116,7 +117,7 @@ const tfjsFiles: OutputBuilder = {
   },
 }
 
-/** metrics.json, report-data.json, report.html, test-predictions.csv and notebook.ipynb. */
+/** metrics.json, report-data.json, report.html, test-predictions.csv, notebook.ipynb and the Dask job. */
 const reportFiles: OutputBuilder = {
   name: 'report',
   build(input) {
@@ -138,6 +139,8 @@ const reportFiles: OutputBuilder = {
       ['report-data.json', 'plot', 'application/json', { what: 'data behind every plot' }],
       ['test-predictions.csv', 'predictions', 'text/csv'],
       ['notebook.ipynb', 'notebook', 'application/x-ipynb+json'],
+      [daskJobFileName, 'notebook', daskJobMediaType(daskJobFileName), { what: 'Dask job' }],
+      [daskJobReadmeFileName, 'notebook', daskJobMediaType(daskJobReadmeFileName), { what: 'Dask job' }],
     ]
     const files: OutputFile[] = []
     for (const [fileName, type, mediaType, metadata] of kinds) {

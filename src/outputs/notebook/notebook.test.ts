@@ -5,6 +5,7 @@ import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { fixturePath } from '../../../tests/fixtures/engine/readFixture.ts'
+import { findPython } from '../../../tests/fixtures/findPython.ts'
 import type { Dataset } from '../../domain/dataset.ts'
 import { hookCodeHash } from '../../domain/hook.ts'
 import type { BlockId, HookId, RunId } from '../../domain/ids.ts'
@@ -26,19 +27,7 @@ import type { NotebookInput } from './notebook.ts'
 import { contentId, generateNotebook, py } from './notebook.ts'
 import { notebookInputFromRun, testRowsFromPredictionsCsv } from './notebookInput.ts'
 
-/** `/usr/bin/python3` (Debian) or `python3` with pandas and scikit-learn, or why there is none. */
-function findPython(): { path: string } | { reason: string } {
-  const reasons: string[] = []
-  for (const path of ['/usr/bin/python3', 'python3']) {
-    const probe = spawnSync(path, ['-c', 'import pandas, sklearn; print(sklearn.__version__)'], {
-      encoding: 'utf8',
-    })
-    if (probe.status === 0) return { path }
-    reasons.push(`${path}: ${(probe.stderr || String(probe.error ?? 'not found')).trim().split('\n').pop()}`)
-  }
-  return { reason: reasons.join('; ') }
-}
-const python = findPython()
+const python = findPython('pandas, sklearn')
 if ('reason' in python)
   console.log(
     `notebook.test: not executing notebooks, no python3 with pandas + scikit-learn (${python.reason})`,

@@ -63,9 +63,7 @@ const regressionMetrics = ['r2', 'rmse', 'mae']
 export function generateNotebook(input: NotebookInput): string {
   const { snapshot } = input
   const task = snapshot.task
-  const configOf = (type: string) => snapshot.blocks.find((b) => b.type === type)?.config ?? {}
   const hooks = snapshot.blocks.flatMap((block) => block.hooks)
-  const metricNames = task.taskType === 'regression' ? regressionMetrics : classificationMetrics
   const cells: Omit<Cell, 'id'>[] = []
   const markdown = (text: string) => cells.push({ cell_type: 'markdown', metadata: {}, source: lines(text) })
   const code = (text: string) =>
@@ -116,25 +114,7 @@ export function generateNotebook(input: NotebookInput): string {
     ].join('\n'),
   )
   markdown('## Run settings\nAs frozen in the run’s pipeline snapshot.')
-  code(
-    [
-      `TARGET = ${py(task.target)}`,
-      `TASK_TYPE = ${py(task.taskType)}`,
-      `POSITIVE_CLASS = ${py(task.positiveClass ?? null)}`,
-      `EXCLUDED_COLUMNS = ${py(task.excludedColumns)}`,
-      `SEED = ${py(snapshot.globalConfig.seed)}`,
-      `SEPARATOR = ${py(input.delimiter ?? ',')}`,
-      `# Column kinds as Butterfly typed them at import.`,
-      `COLUMN_KINDS = ${py(Object.fromEntries(input.columns.map((c) => [c.name, c.kind])), 1)}`,
-      `PREPROCESSING = ${py(withDefaults(configOf('preprocessing'), defaultPreprocessingConfig()), 1)}`,
-      `FEATURE_ENGINEERING = ${py(withDefaults(configOf('feature_engineering'), defaultFeatureEngineeringConfig()), 1)}`,
-      `MODEL_FAMILY = ${py(input.model?.family ?? null)}`,
-      `HYPERPARAMETERS = ${py(input.model?.hyperparameters ?? {}, 1)}`,
-      `RUN_METRICS = ${py(Object.fromEntries(metricNames.map((name) => [name, input.runMetrics[name] ?? Number.NaN])), 1)}`,
-      `# The run's test rows (0-based data rows); every other row with a target is a training row.`,
-      `TEST_ROWS = ${pyIntList(input.testRows)}`,
-    ].join('\n'),
-  )
+  code(runSettingsSource(input))
   markdown(
     '## Load the data\nEvery field is read as text and only an empty field is missing (`keep_default_na=False, na_values=[""]`), then each column is typed by its Butterfly kind.',
   )
@@ -246,6 +226,34 @@ export function generateNotebook(input: NotebookInput): string {
     nbformat_minor: 5,
   }
   return `${JSON.stringify(notebook, null, 1)}\n`
+}
+
+/**
+ * The run's settings as Python assignments (target, task, seed, column kinds, block configs, model,
+ * metrics, test rows), as frozen in its snapshot. Shared by the notebook and the Dask job.
+ */
+export function runSettingsSource(input: NotebookInput): string {
+  const { snapshot } = input
+  const task = snapshot.task
+  const configOf = (type: string) => snapshot.blocks.find((b) => b.type === type)?.config ?? {}
+  const metricNames = task.taskType === 'regression' ? regressionMetrics : classificationMetrics
+  return [
+    `TARGET = ${py(task.target)}`,
+    `TASK_TYPE = ${py(task.taskType)}`,
+    `POSITIVE_CLASS = ${py(task.positiveClass ?? null)}`,
+    `EXCLUDED_COLUMNS = ${py(task.excludedColumns)}`,
+    `SEED = ${py(snapshot.globalConfig.seed)}`,
+    `SEPARATOR = ${py(input.delimiter ?? ',')}`,
+    `# Column kinds as Butterfly typed them at import.`,
+    `COLUMN_KINDS = ${py(Object.fromEntries(input.columns.map((c) => [c.name, c.kind])), 1)}`,
+    `PREPROCESSING = ${py(withDefaults(configOf('preprocessing'), defaultPreprocessingConfig()), 1)}`,
+    `FEATURE_ENGINEERING = ${py(withDefaults(configOf('feature_engineering'), defaultFeatureEngineeringConfig()), 1)}`,
+    `MODEL_FAMILY = ${py(input.model?.family ?? null)}`,
+    `HYPERPARAMETERS = ${py(input.model?.hyperparameters ?? {}, 1)}`,
+    `RUN_METRICS = ${py(Object.fromEntries(metricNames.map((name) => [name, input.runMetrics[name] ?? Number.NaN])), 1)}`,
+    `# The run's test rows (0-based data rows); every other row with a target is a training row.`,
+    `TEST_ROWS = ${pyIntList(input.testRows)}`,
+  ].join('\n')
 }
 
 /** The block config with every setting spelled out (snapshots may store only the changed ones). */

@@ -20,18 +20,26 @@ def parse_epoch_ms(text):
     return stamp.value / 1e6
 
 
-def read_table(path, column_kinds, sep, target, task_type):
-    if str(path).lower().endswith(".parquet"):  # needs pyarrow; typed columns, text as in Butterfly
-        raw = pd.read_parquet(path)
-        frame = pd.DataFrame(index=raw.index)
-        for name, kind in column_kinds.items():
-            if kind in ("numeric", "boolean"):
-                frame[name] = raw[name].astype(float)
-            else:
-                frame[name] = raw[name].map(lambda v: str(v) if v is not None and v == v else np.nan)
-        return frame
-    # keep_default_na=False + na_values=[""]: only an empty field is missing ("NA", "None" are values).
-    raw = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+def with_class_labels(frame, column_kinds, target, task_type):
+    """A numeric class label becomes the text Butterfly shows for it."""
+    if task_type != "regression" and column_kinds[target] in ("numeric", "boolean"):
+        frame[target] = frame[target].map(lambda v: js_number_label(v) if v == v else np.nan).astype(object)
+    return frame
+
+
+def type_parquet_columns(raw, column_kinds, target, task_type):
+    """A Parquet table's typed columns as Butterfly reads them (text columns as strings)."""
+    frame = pd.DataFrame(index=raw.index)
+    for name, kind in column_kinds.items():
+        if kind in ("numeric", "boolean"):
+            frame[name] = raw[name].astype(float)
+        else:
+            frame[name] = raw[name].map(lambda v: str(v) if v is not None and v == v else np.nan)
+    return with_class_labels(frame, column_kinds, target, task_type)
+
+
+def type_text_columns(raw, column_kinds, target, task_type):
+    """Columns read as text (only an empty field missing) typed by their Butterfly kinds."""
     frame = pd.DataFrame(index=raw.index)
     for name, kind in column_kinds.items():
         text = raw[name]
@@ -43,9 +51,15 @@ def read_table(path, column_kinds, sep, target, task_type):
             frame[name] = text.map(lambda t: parse_epoch_ms(t) if isinstance(t, str) else np.nan).astype(float)
         else:
             frame[name] = text
-    if task_type != "regression" and column_kinds[target] in ("numeric", "boolean"):
-        frame[target] = frame[target].map(lambda v: js_number_label(v) if v == v else np.nan)
-    return frame
+    return with_class_labels(frame, column_kinds, target, task_type)
+
+
+def read_table(path, column_kinds, sep, target, task_type):
+    if str(path).lower().endswith(".parquet"):  # needs pyarrow; typed columns, text as in Butterfly
+        return type_parquet_columns(pd.read_parquet(path), column_kinds, target, task_type)
+    # keep_default_na=False + na_values=[""]: only an empty field is missing ("NA", "None" are values).
+    raw = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+    return type_text_columns(raw, column_kinds, target, task_type)
 `
 
 /** The feature recipe: fit (preprocessing + feature engineering) and apply, step for step like the engine. */
@@ -53,17 +67,41 @@ export const pythonRecipeSource = `NUMERIC_KINDS = ("numeric", "boolean", "datet
 DATETIME_PARTS = ("year", "month", "day", "weekday", "hour")
 
 
-def fit_affine(values, mode):
-    values = np.asarray(values, dtype=float)
-    if mode == "none" or len(values) == 0:
+def affine_of_counts(counts, mode):
+    """The scaling of a column from its value counts (value -> count): min-max or mean and population std."""
+    values = np.asarray(counts.index, dtype=float)
+    weights = np.asarray(counts.to_numpy(), dtype=float)
+    n = float(weights.sum())
+    if mode == "none" or n == 0:
         return {"center": 0.0, "scale": 1.0}
     if mode == "minmax":
         low, high = float(values.min()), float(values.max())
         return {"center": low, "scale": high - low if high > low else 1.0}
-    mean = float(values.mean())
-    std = math.sqrt(float(((values - mean) ** 2).sum()) / len(values))
+    mean = float((values * weights).sum()) / n
+    std = math.sqrt(float((weights * (values - mean) ** 2).sum()) / n)
     # A constant column keeps scale 1, as scikit-learn's StandardScaler.
     return {"center": mean, "scale": std if std > 1e-12 * max(1.0, abs(mean)) else 1.0}
+
+
+def with_fill(counts, missing, fill):
+    """Value counts of a column after its missing entries are filled with \`fill\`."""
+    if missing == 0:
+        return counts
+    return counts.add(pd.Series({fill: missing}, dtype=float), fill_value=0)
+
+
+def column_summaries(train, columns, compute):
+    """Per column: value counts of the present training values and the missing count, plus the row count.
+    \`train\` is a pandas or a Dask DataFrame (the same calls); \`compute\` evaluates them (dask.compute for Dask)."""
+    counts = [train[name].value_counts(dropna=True) for name in columns]
+    results = compute(train.shape[0], train[list(columns)].isna().sum(), *counts)
+    missing = results[1]
+    return {"rows": int(results[0]), "columns": {
+        name: {"counts": results[2 + j], "missing": int(missing[name])} for j, name in enumerate(columns)}}
+
+
+def pandas_compute(*values):
+    return values
 
 
 def datetime_part(epoch_ms, part):
@@ -73,38 +111,50 @@ def datetime_part(epoch_ms, part):
     return np.asarray(getattr(stamps, part), dtype=float)
 
 
-def fit_preprocessing(frame, feature_columns, column_kinds, train_rows, config):
+def numeric_fill(counts, n_present, imputation, config):
+    if n_present == 0:
+        fill = float("nan")
+    elif imputation == "mean":
+        fill = float((np.asarray(counts.index, dtype=float) * counts.to_numpy()).sum()) / n_present
+    elif imputation == "most_frequent":
+        top = counts.max()
+        fill = float(min(value for value, count in counts.items() if count == top))  # ties: the smallest value
+    elif imputation == "constant":
+        fill = float(config["numericFillValue"])
+    else:  # median, and indicator (median plus a missing flag); the mean of the two middle values when even
+        ordered = counts.sort_index()
+        ends = ordered.cumsum().to_numpy()
+        values = np.asarray(ordered.index, dtype=float)
+        low = values[np.searchsorted(ends, (n_present - 1) // 2, side="right")]
+        high = values[np.searchsorted(ends, n_present // 2, side="right")]
+        fill = float((low + high) / 2)
+    if fill != fill:
+        fill = float(config["numericFillValue"]) if imputation == "constant" else 0.0
+    return fill
+
+
+def fit_preprocessing_from_summaries(feature_columns, column_kinds, summaries, config):
+    """The preprocessing recipe from training-row summaries (see column_summaries), step for step like the engine."""
+    n_train = summaries["rows"]
     steps = []
     for name in feature_columns:
-        values = frame[name].iloc[train_rows]
+        counts, missing = summaries["columns"][name]["counts"], summaries["columns"][name]["missing"]
         if column_kinds[name] in NUMERIC_KINDS:
-            present = values.dropna().to_numpy(dtype=float)
+            counts = counts.astype(float)
+            counts.index = counts.index.astype(float)
             imputation = config["numericImputation"]
-            if len(present) == 0:
-                fill = float("nan")
-            elif imputation == "mean":
-                fill = float(present.mean())
-            elif imputation == "most_frequent":
-                levels, counts = np.unique(present, return_counts=True)
-                fill = float(levels[np.argmax(counts)])  # ties: the smallest value
-            elif imputation == "constant":
-                fill = float(config["numericFillValue"])
-            else:  # median, and indicator (median plus a missing flag)
-                fill = float(np.median(present))
-            if fill != fill:
-                fill = float(config["numericFillValue"]) if imputation == "constant" else 0.0
-            filled = values.fillna(fill).to_numpy(dtype=float)
+            n_present = int(counts.sum())
+            fill = numeric_fill(counts, n_present, imputation, config)
             steps.append({"kind": "numeric", "source": name, "output": name, "fill": fill, "log": False,
-                          "affine": fit_affine(filled, config["scaling"])})
-            if imputation == "indicator" and len(present) < len(train_rows):
+                          "affine": affine_of_counts(with_fill(counts, missing, fill), config["scaling"])})
+            if imputation == "indicator" and n_present < n_train:
                 steps.append({"kind": "missing_indicator", "source": name, "output": name + "__missing"})
             continue
-        counts = values.value_counts(dropna=True).to_dict()
+        counts = {str(level): int(count) for level, count in counts.items()}
         if config["categoricalImputation"] == "constant":
             fill = config["categoricalFillValue"]
         else:  # most frequent training level; ties go to the first in code-point order
             fill = min(counts, key=lambda level: (-counts[level], level)) if counts else None
-        missing = int(values.isna().sum())
         if fill is not None and missing > 0:
             counts[fill] = counts.get(fill, 0) + missing
         present = sorted((level, count) for level, count in counts.items() if count > 0)
@@ -114,13 +164,16 @@ def fit_preprocessing(frame, feature_columns, column_kinds, train_rows, config):
             steps.append({"kind": "ordinal", "source": name, "output": name, "levels": levels,
                           "fill": fill if fill is not None else (levels[0] if levels else "")})
         elif encoding == "frequency":
-            frequencies = [count / len(train_rows) for _, count in present]
+            frequencies = [count / n_train for _, count in present]
             fill_level = fill if fill is not None else ""
-            lookup = dict(zip(levels, frequencies))
-            train_values = [lookup.get(v, 0.0) for v in values.fillna(fill_level)]
+            # Each training row's value is its level's frequency (a missing one without a fill: 0).
+            train_counts = pd.Series([count for _, count in present], index=frequencies, dtype=float)
+            if fill is None and missing > 0:
+                train_counts = with_fill(train_counts, missing, 0.0)
+            train_counts = train_counts.groupby(level=0).sum()
             steps.append({"kind": "frequency", "source": name, "output": name + "__frequency", "levels": levels,
                           "frequencies": frequencies, "fill": fill_level,
-                          "affine": fit_affine(train_values, config["scaling"])})
+                          "affine": affine_of_counts(train_counts, config["scaling"])})
         else:
             kept, other = levels, False
             if len(levels) > config["maxOneHotLevels"]:
@@ -132,68 +185,122 @@ def fit_preprocessing(frame, feature_columns, column_kinds, train_rows, config):
     return {"version": 1, "scaling": config["scaling"], "steps": steps}
 
 
-def skewness(values):
-    n = len(values)
+def fit_preprocessing(frame, feature_columns, column_kinds, train_rows, config):
+    summaries = column_summaries(frame.iloc[train_rows], feature_columns, pandas_compute)
+    return fit_preprocessing_from_summaries(feature_columns, column_kinds, summaries, config)
+
+
+def skewness_of_counts(counts):
+    values = np.asarray(counts.index, dtype=float)
+    weights = np.asarray(counts.to_numpy(), dtype=float)
+    n = weights.sum()
     if n < 3:
         return 0.0
-    d = values - values.mean()
-    m2, m3 = float((d * d).mean()), float((d * d * d).mean())
+    d = values - (values * weights).sum() / n
+    m2, m3 = float((weights * d * d).sum() / n), float((weights * d * d * d).sum() / n)
     return m3 / m2 ** 1.5 if m2 > 0 else 0.0
 
 
-def association(feature, y, multiclass):
-    d = feature - feature.mean()
-    total = float((d * d).sum())
-    if total == 0:
-        return 0.0
-    if multiclass:  # correlation ratio
-        between = sum(
-            (y == c).sum() * (feature[y == c].mean() - feature.mean()) ** 2 for c in np.unique(y)
-        )
-        return math.sqrt(between / total)
-    dy = y - y.mean()
-    syy = float((dy * dy).sum())
-    return abs(float((d * dy).sum()) / math.sqrt(total * syy)) if syy > 0 else 0.0
+def grouped_counts(values, weights):
+    return pd.Series(np.asarray(weights, dtype=float), index=np.asarray(values, dtype=float)).groupby(level=0).sum()
 
 
-def fit_feature_engineering(recipe, frame, column_kinds, train_rows, y_train, multiclass, config):
+def fit_feature_engineering_from_summaries(recipe, column_kinds, summaries, first_rows, config):
+    """Log transforms and datetime parts from training-row summaries; \`first_rows\` are the first 1000
+    training rows (pandas), for the engine's few-distinct-values check. Interactions: see interaction_steps."""
     steps = []
     for step in recipe["steps"]:
         if step["kind"] != "numeric":
             steps.append(step)
             continue
         kind = column_kinds[step["source"]]
-        filled = frame[step["source"]].iloc[train_rows].fillna(step["fill"]).to_numpy(dtype=float)
+        summary = summaries["columns"][step["source"]]
+        counts = summary["counts"].astype(float)
+        counts.index = counts.index.astype(float)
+        filled = with_fill(counts, summary["missing"], step["fill"])
         if config["datetimeParts"] and kind == "datetime":
             for part in DATETIME_PARTS:
-                values = datetime_part(filled, part)
-                if len(values) == 0 or (values == values[0]).all():
+                parts = grouped_counts(datetime_part(filled.index, part), filled.to_numpy())
+                if len(parts) <= 1:
                     continue  # a part that never varies carries no information
                 steps.append({"kind": "datetime_part", "source": step["source"],
                               "output": step["source"] + "__" + part, "part": part, "fill": step["fill"],
-                              "affine": fit_affine(values, recipe["scaling"])})
+                              "affine": affine_of_counts(parts, recipe["scaling"])})
             continue
-        if config["logTransform"] and kind != "datetime" and (filled >= 0).all():
-            if len(set(filled[:1000])) > 2 and abs(skewness(filled)) > config["skewThreshold"]:
+        if config["logTransform"] and kind != "datetime" and (len(filled) == 0 or filled.index.min() >= 0):
+            first = first_rows[step["source"]].astype(float).fillna(step["fill"]).to_numpy()[:1000]
+            if len(set(first)) > 2 and abs(skewness_of_counts(filled)) > config["skewThreshold"]:
+                logged = grouped_counts(np.log1p(filled.index.to_numpy()), filled.to_numpy())
                 steps.append({**step, "output": "log1p(" + step["source"] + ")", "log": True,
-                              "affine": fit_affine(np.log1p(filled), recipe["scaling"])})
+                              "affine": affine_of_counts(logged, recipe["scaling"])})
                 continue
         steps.append(step)
-    fitted = {**recipe, "steps": steps}
-    if not config["interactions"]:
-        return fitted
-    train = apply_recipe(fitted, frame.iloc[train_rows])
-    numeric_outputs = {s["output"] for s in steps if s["kind"] in ("numeric", "datetime_part")}
-    ranked = sorted(
-        ((association(train[name].to_numpy(), y_train, multiclass), name) for name in train.columns
-         if name in numeric_outputs),
-        key=lambda pair: (-pair[0], pair[1]),
-    )[: config["interactionTopK"]]
+    return {**recipe, "steps": steps}
+
+
+def interaction_candidates(recipe):
+    return [s["output"] for s in recipe["steps"] if s["kind"] in ("numeric", "datetime_part")]
+
+
+def association_sums(features, y, n_classes):
+    """Sums from which association_from_sums ranks features; they add up over partitions.
+    \`y\`: class codes (n_classes > 2: correlation ratio) or numbers (Pearson correlation)."""
+    X = features.to_numpy(dtype=float)
+    y = np.asarray(y, dtype=float)
+    sums = {"n": float(len(y)), "f": X.sum(axis=0), "ff": (X * X).sum(axis=0)}
+    if n_classes > 2:
+        codes = y.astype(int)
+        sums["class_n"] = np.bincount(codes, minlength=n_classes).astype(float)
+        sums["class_f"] = np.stack([X[codes == c].sum(axis=0) for c in range(n_classes)])
+    else:
+        sums.update({"y": float(y.sum()), "yy": float((y * y).sum()), "fy": (X * y[:, None]).sum(axis=0)})
+    return sums
+
+
+def add_sums(a, b):
+    return {key: a[key] + b[key] for key in a}
+
+
+def association_from_sums(sums, n_classes):
+    n = sums["n"]
+    total = sums["ff"] - sums["f"] ** 2 / n
+    scale = np.maximum(sums["ff"], 1e-300)
+    if n_classes > 2:  # correlation ratio
+        present = sums["class_n"] > 0
+        between = (sums["class_f"][present] ** 2 / sums["class_n"][present][:, None]).sum(axis=0) - sums["f"] ** 2 / n
+        values = np.sqrt(np.clip(between, 0, None) / np.where(total > 0, total, 1))
+    else:
+        syy = sums["yy"] - sums["y"] ** 2 / n
+        sfy = sums["fy"] - sums["f"] * sums["y"] / n
+        values = np.abs(sfy) / np.sqrt(np.where(total > 0, total, 1) * (syy if syy > 0 else 1))
+        if not syy > 1e-12 * max(sums["yy"], 1e-300):
+            values = np.zeros_like(values)
+    return np.where(total > 1e-12 * scale, values, 0.0)
+
+
+def interaction_steps(recipe, names, sums, n_classes, config):
+    """The recipe with the pairwise products of its top-K associated numeric outputs appended."""
+    scores = association_from_sums(sums, n_classes)
+    ranked = sorted(zip(scores.tolist(), names), key=lambda pair: (-pair[0], pair[1]))[: config["interactionTopK"]]
+    steps = list(recipe["steps"])
     for a in range(len(ranked)):
         for b in range(a + 1, len(ranked)):
             left, right = ranked[a][1], ranked[b][1]
             steps.append({"kind": "interaction", "left": left, "right": right, "output": left + "*" + right})
     return {**recipe, "steps": steps}
+
+
+def fit_feature_engineering(recipe, frame, column_kinds, train_rows, y_train, multiclass, config):
+    train = frame.iloc[train_rows]
+    summaries = column_summaries(train, [s["source"] for s in recipe["steps"] if s["kind"] == "numeric"],
+                                 pandas_compute)
+    fitted = fit_feature_engineering_from_summaries(recipe, column_kinds, summaries, train.iloc[:1000], config)
+    if not config["interactions"]:
+        return fitted
+    names = interaction_candidates(fitted)
+    n_classes = int(np.max(y_train)) + 1 if multiclass and len(y_train) else 0
+    sums = association_sums(apply_recipe(fitted, train)[names], y_train, n_classes)
+    return interaction_steps(fitted, names, sums, n_classes, config)
 
 
 def apply_recipe(recipe, frame):
@@ -298,18 +405,25 @@ def build_model(family, hp, task_type, seed, n_train):
 
 /** Test metrics keyed as in Butterfly (and scikit-learn). */
 export const pythonMetricsSource = `def test_metrics(model, X_test, y_test, task_type, classes, positive_class):
-    from sklearn import metrics
     predicted = model.predict(X_test)
+    if task_type == "regression":
+        return scores_of(y_test, predicted, None, task_type, classes, positive_class)
+    # Probabilities in Butterfly's class order (a class absent from the training rows gets 0).
+    proba = np.zeros((len(y_test), len(classes)))
+    for k, label in enumerate(model.classes_):
+        proba[:, classes.index(label)] = model.predict_proba(X_test)[:, k]
+    return scores_of(y_test, predicted, proba, task_type, classes, positive_class)
+
+
+def scores_of(y_test, predicted, proba, task_type, classes, positive_class):
+    """Butterfly's test metrics from predictions (and class probabilities in \`classes\` order)."""
+    from sklearn import metrics
     if task_type == "regression":
         return {
             "r2": metrics.r2_score(y_test, predicted),
             "rmse": math.sqrt(metrics.mean_squared_error(y_test, predicted)),
             "mae": metrics.mean_absolute_error(y_test, predicted),
         }
-    # Probabilities in Butterfly's class order (a class absent from the training rows gets 0).
-    proba = np.zeros((len(y_test), len(classes)))
-    for k, label in enumerate(model.classes_):
-        proba[:, classes.index(label)] = model.predict_proba(X_test)[:, k]
     scores = {
         "accuracy": metrics.accuracy_score(y_test, predicted),
         "balanced_accuracy": metrics.balanced_accuracy_score(y_test, predicted),

@@ -47,9 +47,11 @@ beforeAll(async () => {
 }, 120_000)
 
 describe('butterfly run --bundle / verify / predict', () => {
-  it('writes a bundle the app reader verifies, with the same artifacts as the app (report, notebook, TF.js files)', async () => {
+  it('writes a bundle the app reader verifies, with the same artifacts as the app (report, notebook, Dask job, TF.js files)', async () => {
     const bundle = await readRunBundle(new Uint8Array(readFileSync(withData)))
     expect(bundle.artifacts.map((a) => a.fileName).sort()).toEqual([
+      'dask_job.md',
+      'dask_job.py',
       'logistic.weights.bin',
       'metrics.json',
       'model-logistic.bin',
