@@ -71,6 +71,7 @@ export function encodeHookInput(kind: HookKind, input: HookInput): EncodedInput 
     rowCount: data.nRows,
     config: input.config ?? null,
     metrics: input.metrics,
+    hookMetrics: input.hookMetrics ?? {},
     seed: input.seed,
     stage: hookBlockType(kind),
     kind,

@@ -261,6 +261,7 @@ export const preludeSource = String.raw`
           rowCount: meta.rowCount,
           config: meta.config,
           metrics: meta.metrics,
+          hookMetrics: meta.hookMetrics,
           seed: meta.seed,
           stage: meta.stage,
           kind: meta.kind,
