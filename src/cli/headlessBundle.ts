@@ -246,6 +246,8 @@ export async function writeHeadlessBundle(input: HeadlessBundleInput): Promise<U
 
   const run = completeRun(running, {
     metrics: outcome.metrics,
+    hookMetrics: outcome.hookMetrics,
+    evaluatedByHook: outcome.evaluatedByHook,
     model: outcome.model
       ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
       : undefined,

@@ -271,6 +271,8 @@ async function persistCompletedRun(run: Run, outcome: SerializedOutcome): Promis
     await db.runs.put(
       completeRun(stored, {
         metrics: outcome.metrics,
+        hookMetrics: outcome.hookMetrics,
+        evaluatedByHook: outcome.evaluatedByHook,
         model: outcome.model
           ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
           : undefined,
