@@ -125,7 +125,15 @@ export function RunPage() {
           <Show when={r().metrics}>
             {(metrics) => (
               <section aria-labelledby="metrics-title">
-                <h2 id="metrics-title">Test metrics</h2>
+                <h2 id="metrics-title">
+                  {r().evaluatedByHook ? 'Test metrics (computed by a hook)' : 'Test metrics'}
+                </h2>
+                <Show when={r().evaluatedByHook}>
+                  <p class="warning" role="note">
+                    An override_evaluation hook computed these metrics instead of Butterfly; they are only as
+                    sound as the hook's code.
+                  </p>
+                </Show>
                 <table class="data-table" aria-labelledby="metrics-title">
                   <tbody>
                     <For each={Object.entries(metrics())}>
@@ -140,6 +148,31 @@ export function RunPage() {
                     </For>
                   </tbody>
                 </table>
+                <Show when={r().hookMetrics}>
+                  {(hookMetrics) => (
+                    <>
+                      <h3 id="hook-metrics-title">Hook metrics</h3>
+                      <p class="muted small">
+                        Custom metrics returned by this run's hooks, apart from the test metrics above, which
+                        no hook can change.
+                      </p>
+                      <table class="data-table" aria-labelledby="hook-metrics-title">
+                        <tbody>
+                          <For each={Object.entries(hookMetrics())}>
+                            {([name, value]) => (
+                              <tr>
+                                <th scope="row">{name}</th>
+                                <td class="num" data-hook-metric={name}>
+                                  {formatNumber(value)}
+                                </td>
+                              </tr>
+                            )}
+                          </For>
+                        </tbody>
+                      </table>
+                    </>
+                  )}
+                </Show>
                 <Show when={r().model}>
                   {(model) => (
                     <p>
