@@ -134,20 +134,7 @@ export function RunPage() {
                     sound as the hook's code.
                   </p>
                 </Show>
-                <table class="data-table" aria-labelledby="metrics-title">
-                  <tbody>
-                    <For each={Object.entries(metrics())}>
-                      {([name, value]) => (
-                        <tr>
-                          <th scope="row">{name}</th>
-                          <td class="num" data-metric={name}>
-                            {formatNumber(value)}
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
+                <MetricTable metrics={metrics()} labelledBy="metrics-title" />
                 <Show when={r().hookMetrics}>
                   {(hookMetrics) => (
                     <>
@@ -156,20 +143,7 @@ export function RunPage() {
                         Custom metrics returned by this run's hooks, apart from the test metrics above, which
                         no hook can change.
                       </p>
-                      <table class="data-table" aria-labelledby="hook-metrics-title">
-                        <tbody>
-                          <For each={Object.entries(hookMetrics())}>
-                            {([name, value]) => (
-                              <tr>
-                                <th scope="row">{name}</th>
-                                <td class="num" data-hook-metric={name}>
-                                  {formatNumber(value)}
-                                </td>
-                              </tr>
-                            )}
-                          </For>
-                        </tbody>
-                      </table>
+                      <MetricTable metrics={hookMetrics()} labelledBy="hook-metrics-title" hook />
                     </>
                   )}
                 </Show>
@@ -381,6 +355,30 @@ export function RunPage() {
         </div>
       )}
     </Show>
+  )
+}
+
+/** Metric names and values; hook metrics carry `data-hook-metric` instead of `data-metric`. */
+function MetricTable(props: { metrics: Record<string, number>; labelledBy: string; hook?: boolean }) {
+  return (
+    <table class="data-table" aria-labelledby={props.labelledBy}>
+      <tbody>
+        <For each={Object.entries(props.metrics)}>
+          {([name, value]) => (
+            <tr>
+              <th scope="row">{name}</th>
+              <td
+                class="num"
+                data-metric={props.hook ? undefined : name}
+                data-hook-metric={props.hook ? name : undefined}
+              >
+                {formatNumber(value)}
+              </td>
+            </tr>
+          )}
+        </For>
+      </tbody>
+    </table>
   )
 }
 
