@@ -117,7 +117,8 @@ test('a file-based hook is read and hashed when loaded; the stored code changes 
   await page.getByText('5. Evaluation').click()
   const hooks = page.getByLabel('Hooks of evaluation')
   await hooks.getByRole('combobox', { name: 'evaluation hook kind' }).selectOption('after_evaluation')
-  const first = 'function hook(ctx) {\n  return { metrics: { answer: 42 } }\n}\n'
+  // accuracy is a built-in metric: the hook's 0.01 must not replace it (issue 14.6).
+  const first = 'function hook(ctx) {\n  return { metrics: { answer: 42, accuracy: 0.01 } }\n}\n'
   await hooks
     .getByLabel('Load a evaluation hook from a .js file')
     .setInputFiles({ name: 'answer.js', mimeType: 'text/javascript', buffer: Buffer.from(first) })
@@ -126,7 +127,14 @@ test('a file-based hook is read and hashed when loaded; the stored code changes 
 
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
-  await expect(page.locator('[data-metric="answer"]')).toHaveText('42')
+  const hookMetrics = page.getByRole('table', { name: 'Hook metrics' })
+  await expect(hookMetrics.getByRole('row', { name: /answer/ })).toContainText('42')
+  await expect(hookMetrics.getByRole('row', { name: /accuracy/ })).toContainText('0.01')
+  const testMetrics = page.getByRole('table', { name: 'Test metrics' })
+  await expect(testMetrics.getByRole('row', { name: /^accuracy/ })).not.toContainText('0.01')
+  await expect(testMetrics.getByRole('row', { name: /answer/ })).toHaveCount(0)
+  await page.getByRole('heading', { name: 'Hook metrics' }).scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/hook-metrics.png' })
 
   await page
     .getByRole('link', { name: /iris · species/ })
