@@ -419,13 +419,24 @@ async function rerunBundle(
   })
   if (run.backend && outcome.backend !== run.backend)
     say(`warning: the run used the ${run.backend} backend, this rerun ${outcome.backend}`)
-  const recorded = run.metrics ?? {}
-  const names = [...new Set([...Object.keys(recorded), ...Object.keys(outcome.metrics)])]
+  // Hook metrics are compared too, under their own "hook:" names (they are a namespace of their own).
+  return [
+    ...compareMetrics(run.metrics ?? {}, outcome.metrics, ''),
+    ...compareMetrics(run.hookMetrics ?? {}, outcome.hookMetrics, 'hook:'),
+  ]
+}
+
+function compareMetrics(
+  recorded: Readonly<Record<string, number>>,
+  rerun: Readonly<Record<string, number>>,
+  prefix: string,
+) {
+  const names = [...new Set([...Object.keys(recorded), ...Object.keys(rerun)])]
   return names.map((name) => {
     const a = recorded[name]
-    const b = outcome.metrics[name]
+    const b = rerun[name]
     return {
-      name,
+      name: `${prefix}${name}`,
       recorded: a,
       rerun: b,
       match: a !== undefined && b !== undefined && (a === b || (Number.isNaN(a) && Number.isNaN(b))),
