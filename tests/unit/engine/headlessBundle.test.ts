@@ -46,9 +46,7 @@ beforeAll(async () => {
     hook,
     'function hook(ctx) { return { metrics: { error_rate: 1 - ctx.metrics.accuracy, accuracy: 0.01 } } }\n',
   )
-  const first = await runHeadless(
-    args(withData, '--include-data', '--hook', `after_evaluation=${hook}`),
-  )
+  const first = await runHeadless(args(withData, '--include-data', '--hook', `after_evaluation=${hook}`))
   expect(first.exitCode === 0 || first.message).toBe(true)
   const second = await runHeadless(args(withoutData))
   expect(second.exitCode === 0 || second.message).toBe(true)
@@ -121,7 +119,14 @@ describe('butterfly run --bundle / verify / predict', () => {
     expect(result.lines[1]).toContain(`the run's ${testRows.length} test rows`)
     const names = result.comparisons!.map((c) => c.name)
     expect(names).toEqual(
-      expect.arrayContaining(['accuracy', 'log_loss', 'roc_auc', 'brier', 'hook:error_rate', 'hook:accuracy']),
+      expect.arrayContaining([
+        'accuracy',
+        'log_loss',
+        'roc_auc',
+        'brier',
+        'hook:error_rate',
+        'hook:accuracy',
+      ]),
     )
     for (const c of result.comparisons!) {
       expect(c.match).toBe(true)
