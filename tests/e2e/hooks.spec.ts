@@ -147,3 +147,31 @@ test('a file-based hook is read and hashed when loaded; the stored code changes 
     .setInputFiles({ name: 'answer.js', mimeType: 'text/javascript', buffer: Buffer.from(second) })
   await expect(page.getByTestId('pipeline-version')).not.toHaveText(version ?? '')
 })
+
+test('metrics from an override_evaluation hook are marked as computed by a hook on the run page and in the runs table', async ({
+  page,
+}) => {
+  await newExperiment(page, 'datasets/iris.csv')
+  await page.getByText('5. Evaluation').click()
+  const hooks = page.getByLabel('Hooks of evaluation')
+  await hooks.getByRole('combobox', { name: 'evaluation hook kind' }).selectOption('override_evaluation')
+  const code = 'function hook(ctx) {\n  return { metrics: { accuracy: 0.5 } }\n}\n'
+  await hooks
+    .getByLabel('Load a evaluation hook from a .js file')
+    .setInputFiles({ name: 'judge.js', mimeType: 'text/javascript', buffer: Buffer.from(code) })
+  await expect(hooks.getByText('file judge.js')).toBeVisible()
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+  await expect(page.getByRole('heading', { name: 'Test metrics (computed by a hook)' })).toBeVisible()
+  await expect(page.getByRole('note')).toContainText('An override_evaluation hook computed these metrics')
+  await expect(
+    page
+      .getByRole('table', { name: 'Test metrics (computed by a hook)' })
+      .getByRole('row', { name: /accuracy/ }),
+  ).toContainText('0.5')
+  await page
+    .getByRole('link', { name: /iris · species/ })
+    .first()
+    .click()
+  await expect(page.getByText('(by a hook)')).toBeVisible()
+})
