@@ -355,6 +355,11 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
       ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
       : null,
     metrics: finiteOrNull(outcome.metrics),
+    // Metrics hooks returned, apart from the engine's; set only when a hook returned some.
+    ...(Object.keys(outcome.hookMetrics).length > 0
+      ? { hook_metrics: finiteOrNull(outcome.hookMetrics) }
+      : {}),
+    ...(outcome.evaluatedByHook ? { evaluated_by_hook: true } : {}),
     timings: {
       fit_s: outcome.timings.fitSeconds,
       predict_s: outcome.timings.predictSeconds,

@@ -347,11 +347,23 @@ async function rerunBundle(
     say(
       `the run used ${run.backend}, which Node does not have: metrics are compared within relative tolerance ${tolerance} (GPU float32 kernels round differently from cpu)`,
     )
-  const recorded = run.metrics ?? {}
-  const names = [...new Set([...Object.keys(recorded), ...Object.keys(outcome.metrics)])]
+  // Hook metrics are compared too, under their own "hook:" names (they are a namespace of their own).
+  return [
+    ...compareMetrics(run.metrics ?? {}, outcome.metrics, '', tolerance),
+    ...compareMetrics(run.hookMetrics ?? {}, outcome.hookMetrics ?? {}, 'hook:', tolerance),
+  ]
+}
+
+function compareMetrics(
+  recorded: Readonly<Record<string, number>>,
+  rerun: Readonly<Record<string, number>>,
+  prefix: string,
+  tolerance: number,
+): MetricComparison[] {
+  const names = [...new Set([...Object.keys(recorded), ...Object.keys(rerun)])]
   return names.map((name) => {
     const a = recorded[name]
-    const b = outcome.metrics[name]
+    const b = rerun[name]
     const exact = a !== undefined && b !== undefined && (a === b || (Number.isNaN(a) && Number.isNaN(b)))
     const close =
       !exact &&
@@ -359,6 +371,12 @@ async function rerunBundle(
       a !== undefined &&
       b !== undefined &&
       Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a))
-    return { name, recorded: a, rerun: b, match: exact || close, ...(close ? { tolerance } : {}) }
+    return {
+      name: `${prefix}${name}`,
+      recorded: a,
+      rerun: b,
+      match: exact || close,
+      ...(close ? { tolerance } : {}),
+    }
   })
 }

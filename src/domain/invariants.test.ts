@@ -90,6 +90,37 @@ describe('run invariants', () => {
     expect(() => assertRunWriteAllowed(run, { ...run, seed: 7 })).toThrow(/fixed at start/)
   })
 
+  it('keeps hook metrics in their own namespace and refuses malformed metric maps (issue 14.6)', async () => {
+    const run = await makeRun()
+    const base = { blockTimings: [], logs: [], modelIds: [], artifactIds: [], backend: 'cpu', now: 2 }
+    const plain = completeRun(run, { ...base, metrics: { accuracy: 0.9 }, hookMetrics: {} })
+    // No hook metrics: the record keeps its old shape.
+    expect(Object.hasOwn(plain, 'hookMetrics')).toBe(false)
+    expect(Object.hasOwn(plain, 'evaluatedByHook')).toBe(false)
+    const hooked = completeRun(run, {
+      ...base,
+      metrics: { accuracy: 0.9 },
+      hookMetrics: { accuracy: 0.01, lift: 2 },
+      evaluatedByHook: true,
+    })
+    expect(hooked.metrics).toEqual({ accuracy: 0.9 })
+    expect(hooked.hookMetrics).toEqual({ accuracy: 0.01, lift: 2 })
+    expect(hooked.evaluatedByHook).toBe(true)
+    expect(parseRun(hooked)).toBe(hooked)
+    expect(() => parseRun({ ...hooked, hookMetrics: { lift: '2' } })).toThrow(
+      'hookMetrics.lift must be a number, got string',
+    )
+    expect(() => parseRun({ ...hooked, hookMetrics: [1] })).toThrow(
+      'hookMetrics must be an object of numbers',
+    )
+    expect(() => parseRun({ ...hooked, metrics: JSON.parse('{"__proto__": 1}') })).toThrow(
+      "metrics has a forbidden name '__proto__'",
+    )
+    expect(() => parseRun({ ...hooked, evaluatedByHook: 'yes' })).toThrow(
+      'evaluatedByHook must be true or false',
+    )
+  })
+
   it('parseRun requires a failure reason on failed runs', async () => {
     const run = await makeRun()
     expect(() => parseRun({ ...run, status: 'failed', endedAt: 3 })).toThrow(/needs a failure reason/)

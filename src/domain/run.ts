@@ -62,8 +62,19 @@ export interface Run {
   failure?: RunFailure
   /** TF.js backend (or 'cpu' for pure TS models) the run used. */
   backend?: string
-  /** Test-split metrics, keyed as in scikit-learn. */
+  /**
+   * Test-split metrics, keyed as in scikit-learn: what the engine computed, or, when `evaluatedByHook`,
+   * what an override_evaluation hook returned. No before_/after_ hook can change them.
+   */
   metrics?: Record<string, number>
+  /**
+   * Custom metrics that before_/after_ hooks returned (issue 14.6), in their own namespace: never merged
+   * into `metrics`, shown apart and labelled as hook metrics; in a bundle also as `hook-metrics.json`.
+   * Absent when no hook returned any (records written before this field have none).
+   */
+  hookMetrics?: Record<string, number>
+  /** True when an override_evaluation hook, not the engine, produced `metrics`; everything that shows them says so. */
+  evaluatedByHook?: boolean
   /** Family and hyperparameters of the chosen model. */
   model?: { family: string; hyperparameters: Record<string, unknown> }
   blockTimings: BlockTiming[]
@@ -115,14 +126,30 @@ export function completeRun(
   run: Run,
   result: Pick<
     Run,
-    'metrics' | 'model' | 'blockTimings' | 'logs' | 'modelIds' | 'artifactIds' | 'backend'
+    | 'metrics'
+    | 'hookMetrics'
+    | 'evaluatedByHook'
+    | 'model'
+    | 'blockTimings'
+    | 'logs'
+    | 'modelIds'
+    | 'artifactIds'
+    | 'backend'
   > & {
     now: number
   },
 ): Run {
   assertRunEditable(run)
-  const { now, ...rest } = result
-  return Object.freeze({ ...run, ...rest, status: 'completed' as const, endedAt: now })
+  const { now, hookMetrics, evaluatedByHook, ...rest } = result
+  return Object.freeze({
+    ...run,
+    ...rest,
+    // Only when there is something to say, so runs without hooks keep their exact record shape.
+    ...(hookMetrics && Object.keys(hookMetrics).length > 0 ? { hookMetrics } : {}),
+    ...(evaluatedByHook ? { evaluatedByHook: true } : {}),
+    status: 'completed' as const,
+    endedAt: now,
+  })
 }
 
 /** Ends a running run with a failure. The result is frozen. */
@@ -168,8 +195,27 @@ export function parseRun(value: unknown): Run {
   if (typeof record.startedAt !== 'number') fail('startedAt missing')
   if (record.status !== 'running' && typeof record.endedAt !== 'number') fail('a finished run needs endedAt')
   if (record.status === 'failed' && !record.failure) fail('a failed run needs a failure reason')
+  checkMetricMap(record.metrics, 'metrics', fail)
+  checkMetricMap(record.hookMetrics, 'hookMetrics', fail)
+  if (record.evaluatedByHook !== undefined && typeof record.evaluatedByHook !== 'boolean')
+    fail('evaluatedByHook must be true or false')
   parseSnapshot(record.snapshot)
   if (record.snapshot.datasetHash !== record.datasetHash)
     fail('snapshot and run disagree on the dataset hash')
   return record
+}
+
+/**
+ * `metrics` and `hookMetrics` hold numbers by name (NaN allowed: roc_auc may be undefined), nothing
+ * else; a name like `__proto__` is refused, so a stored record never changes an object's prototype.
+ */
+function checkMetricMap(value: unknown, field: string, fail: (why: string) => never): void {
+  if (value === undefined) return
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail(`${field} must be an object of numbers`)
+  for (const [name, number] of Object.entries(value as Record<string, unknown>)) {
+    if (name === '' || name === '__proto__' || name === 'constructor' || name === 'prototype')
+      fail(`${field} has a forbidden name '${name}'`)
+    if (typeof number !== 'number') fail(`${field}.${name} must be a number, got ${typeof number}`)
+  }
 }

@@ -76,6 +76,8 @@ export function buildMetricsJson(run: Run, outcome: Omit<RunOutcome, 'fittedMode
       lineage: deriveLineage({ ...run, backend: outcome.backend }),
       task: outcome.task,
       metrics: outcome.metrics,
+      hookMetrics: outcome.hookMetrics,
+      evaluatedByHook: outcome.evaluatedByHook,
       report: outcome.report ?? null,
       leaderboard: outcome.leaderboard,
       featureNames: outcome.featureNames,

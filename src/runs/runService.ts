@@ -136,6 +136,8 @@ export async function executeRun(request: RunRequest, ports: RunPorts): Promise<
   })
   const completed = completeRun(run, {
     metrics: outcome.metrics,
+    hookMetrics: outcome.hookMetrics,
+    evaluatedByHook: outcome.evaluatedByHook,
     model: outcome.model
       ? { family: outcome.model.family, hyperparameters: outcome.model.hyperparameters }
       : undefined,

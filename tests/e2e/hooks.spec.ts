@@ -17,6 +17,18 @@ async function typeIntoEditor(page: Page, label: string, code: string) {
   await page.keyboard.insertText(code)
 }
 
+/** A new iris experiment whose evaluation block has one hook of `kind`, loaded from a file. */
+async function irisWithEvaluationHook(page: Page, kind: string, fileName: string, code: string) {
+  await newExperiment(page, 'datasets/iris.csv')
+  await page.getByText('5. Evaluation').click()
+  const hooks = page.getByLabel('Hooks of evaluation')
+  await hooks.getByRole('combobox', { name: 'evaluation hook kind' }).selectOption(kind)
+  await hooks
+    .getByLabel('Load a evaluation hook from a .js file')
+    .setInputFiles({ name: fileName, mimeType: 'text/javascript', buffer: Buffer.from(code) })
+  await expect(hooks.getByText(`file ${fileName}`)).toBeVisible()
+}
+
 test('a before_preprocessing hook written in the editor adds a feature; editing it never changes the past run', async ({
   page,
 }) => {
@@ -113,20 +125,23 @@ test('syntax errors are marked in the editor before any run', async ({ page }) =
 test('a file-based hook is read and hashed when loaded; the stored code changes only when the file is reloaded', async ({
   page,
 }) => {
-  await newExperiment(page, 'datasets/iris.csv')
-  await page.getByText('5. Evaluation').click()
-  const hooks = page.getByLabel('Hooks of evaluation')
-  await hooks.getByRole('combobox', { name: 'evaluation hook kind' }).selectOption('after_evaluation')
-  const first = 'function hook(ctx) {\n  return { metrics: { answer: 42 } }\n}\n'
-  await hooks
-    .getByLabel('Load a evaluation hook from a .js file')
-    .setInputFiles({ name: 'answer.js', mimeType: 'text/javascript', buffer: Buffer.from(first) })
-  await expect(hooks.getByText('file answer.js')).toBeVisible()
+  // A full run plus the checks around it: more than the default two minutes on a busy machine.
+  test.setTimeout(240_000)
+  // accuracy is a built-in metric: the hook's 0.01 must not replace it (issue 14.6).
+  const first = 'function hook(ctx) {\n  return { metrics: { answer: 42, accuracy: 0.01 } }\n}\n'
+  await irisWithEvaluationHook(page, 'after_evaluation', 'answer.js', first)
   const version = await page.getByTestId('pipeline-version').textContent()
 
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
-  await expect(page.locator('[data-metric="answer"]')).toHaveText('42')
+  const hookMetrics = page.getByRole('table', { name: 'Hook metrics' })
+  await expect(hookMetrics.getByRole('row', { name: /answer/ })).toContainText('42')
+  await expect(hookMetrics.getByRole('row', { name: /accuracy/ })).toContainText('0.01')
+  const testMetrics = page.getByRole('table', { name: 'Test metrics' })
+  await expect(testMetrics.getByRole('row', { name: /^accuracy/ })).not.toContainText('0.01')
+  await expect(testMetrics.getByRole('row', { name: /answer/ })).toHaveCount(0)
+  await page.getByRole('heading', { name: 'Hook metrics' }).scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/hook-metrics.png' })
 
   await page
     .getByRole('link', { name: /iris · species/ })
@@ -138,4 +153,26 @@ test('a file-based hook is read and hashed when loaded; the stored code changes 
     .getByLabel('Reload answer.js from a file')
     .setInputFiles({ name: 'answer.js', mimeType: 'text/javascript', buffer: Buffer.from(second) })
   await expect(page.getByTestId('pipeline-version')).not.toHaveText(version ?? '')
+})
+
+test('metrics from an override_evaluation hook are marked as computed by a hook on the run page and in the runs table', async ({
+  page,
+}) => {
+  test.setTimeout(240_000)
+  const code = 'function hook(ctx) {\n  return { metrics: { accuracy: 0.5 } }\n}\n'
+  await irisWithEvaluationHook(page, 'override_evaluation', 'judge.js', code)
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+  await expect(page.getByRole('heading', { name: 'Test metrics (computed by a hook)' })).toBeVisible()
+  await expect(page.getByRole('note')).toContainText('An override_evaluation hook computed these metrics')
+  await expect(
+    page
+      .getByRole('table', { name: 'Test metrics (computed by a hook)' })
+      .getByRole('row', { name: /accuracy/ }),
+  ).toContainText('0.5')
+  await page
+    .getByRole('link', { name: /iris · species/ })
+    .first()
+    .click()
+  await expect(page.getByText('(by a hook)')).toBeVisible()
 })

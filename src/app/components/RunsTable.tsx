@@ -122,7 +122,13 @@ export function RunsTable(props: { runs: Run[]; metric: string; workspaceId: str
                       {run.status === 'failed' ? `failed (${run.failure?.reason})` : run.status}
                     </span>
                   </td>
-                  <td class="num">{formatNumber(run.metrics?.[props.metric])}</td>
+                  <td class="num">
+                    {formatNumber(run.metrics?.[props.metric])}
+                    {/* An override_evaluation hook computed this run's metrics: say so next to the number. */}
+                    <Show when={run.evaluatedByHook}>
+                      <span class="muted small"> (by a hook)</span>
+                    </Show>
+                  </td>
                   <td>{run.model ? modelLabel(run.model.family) : '—'}</td>
                   <td class="num">{Number.isFinite(duration(run)) ? formatDuration(duration(run)) : '—'}</td>
                   <td class="num">{run.seed}</td>

@@ -23,6 +23,10 @@ export function ComparePage() {
   const metricNames = createMemo(() => [
     ...new Set((runs() ?? []).flatMap((r) => Object.keys(r.metrics ?? {}))),
   ])
+  // Hook metrics (Run.hookMetrics) are listed apart, labelled, never in the rows of the engine's metrics.
+  const hookMetricNames = createMemo(() => [
+    ...new Set((runs() ?? []).flatMap((r) => Object.keys(r.hookMetrics ?? {}))),
+  ])
   const differences = createMemo(() => diffSnapshots((runs() ?? []).map((r) => r.snapshot)))
 
   return (
@@ -91,6 +95,30 @@ export function ComparePage() {
                     </tr>
                   )
                 }}
+              </For>
+              <Show when={(runs() ?? []).some((run) => run.evaluatedByHook)}>
+                <tr>
+                  <th scope="row">metrics computed by</th>
+                  <For each={runs()}>
+                    {(run) => <td class="num">{run.evaluatedByHook ? 'a hook' : 'Butterfly'}</td>}
+                  </For>
+                </tr>
+              </Show>
+              <For each={hookMetricNames()}>
+                {(name) => (
+                  <tr>
+                    <th scope="row">
+                      {name} <span class="muted small">(hook metric)</span>
+                    </th>
+                    <For each={runs()}>
+                      {(run, i) => (
+                        <td class="num" data-testid={`compare-hook-${name}-${i()}`}>
+                          {formatNumber(run.hookMetrics?.[name])}
+                        </td>
+                      )}
+                    </For>
+                  </tr>
+                )}
               </For>
             </tbody>
           </table>

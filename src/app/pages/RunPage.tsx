@@ -125,21 +125,28 @@ export function RunPage() {
           <Show when={r().metrics}>
             {(metrics) => (
               <section aria-labelledby="metrics-title">
-                <h2 id="metrics-title">Test metrics</h2>
-                <table class="data-table" aria-labelledby="metrics-title">
-                  <tbody>
-                    <For each={Object.entries(metrics())}>
-                      {([name, value]) => (
-                        <tr>
-                          <th scope="row">{name}</th>
-                          <td class="num" data-metric={name}>
-                            {formatNumber(value)}
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
+                <h2 id="metrics-title">
+                  {r().evaluatedByHook ? 'Test metrics (computed by a hook)' : 'Test metrics'}
+                </h2>
+                <Show when={r().evaluatedByHook}>
+                  <p class="warning" role="note">
+                    An override_evaluation hook computed these metrics instead of Butterfly; they are only as
+                    sound as the hook's code.
+                  </p>
+                </Show>
+                <MetricTable metrics={metrics()} labelledBy="metrics-title" />
+                <Show when={r().hookMetrics}>
+                  {(hookMetrics) => (
+                    <>
+                      <h3 id="hook-metrics-title">Hook metrics</h3>
+                      <p class="muted small">
+                        Custom metrics returned by this run's hooks, apart from the test metrics above, which
+                        no hook can change.
+                      </p>
+                      <MetricTable metrics={hookMetrics()} labelledBy="hook-metrics-title" hook />
+                    </>
+                  )}
+                </Show>
                 <Show when={r().model}>
                   {(model) => (
                     <p>
@@ -348,6 +355,30 @@ export function RunPage() {
         </div>
       )}
     </Show>
+  )
+}
+
+/** Metric names and values; hook metrics carry `data-hook-metric` instead of `data-metric`. */
+function MetricTable(props: { metrics: Record<string, number>; labelledBy: string; hook?: boolean }) {
+  return (
+    <table class="data-table" aria-labelledby={props.labelledBy}>
+      <tbody>
+        <For each={Object.entries(props.metrics)}>
+          {([name, value]) => (
+            <tr>
+              <th scope="row">{name}</th>
+              <td
+                class="num"
+                data-metric={props.hook ? undefined : name}
+                data-hook-metric={props.hook ? name : undefined}
+              >
+                {formatNumber(value)}
+              </td>
+            </tr>
+          )}
+        </For>
+      </tbody>
+    </table>
   )
 }
 

@@ -34,7 +34,8 @@ no DOM, no storage, no \`fetch\`, \`require\`, \`importScripts\` or timers. \`as
 | \`ctx.predictions\` | model predictions for those rows (evaluation), same form as \`ctx.target\` |
 | \`ctx.evalData\`, \`ctx.evalRowCount\` | held-out rows, when the stage has them (e.g. \`override_training\` predicts them) |
 | \`ctx.config\` | the block's configuration (JSON) |
-| \`ctx.metrics\` | metrics computed so far (JSON; a non-finite value shows as \`null\`) |
+| \`ctx.metrics\` | metrics Butterfly computed so far (JSON; a non-finite value shows as \`null\`) |
+| \`ctx.hookMetrics\` | metrics earlier hooks of the run returned |
 | \`ctx.task\` | the task: target column, task type, metric, classes |
 | \`ctx.seed\` | the run seed |
 | \`ctx.stage\`, \`ctx.kind\` | e.g. \`"preprocessing"\`, \`"before_preprocessing"\` |
@@ -70,8 +71,8 @@ export function hookReturnDoc(kind: HookKind): string {
   const shape = `\`${expectedShape(kind)}\``
   if (timing !== 'override') {
     return acceptsDataPatch(kind)
-      ? `Returns ${shape}. \`data\` adds or replaces columns, \`dropColumns\` removes columns, \`keepRows\` filters the training rows (held-out rows are never dropped), \`metrics\` adds custom metrics to the run.`
-      : `Returns ${shape}: custom metrics added to the run. There is no table to change at this point.`
+      ? `Returns ${shape}. \`data\` adds or replaces columns, \`dropColumns\` removes columns, \`keepRows\` filters the training rows (held-out rows are never dropped), \`metrics\` adds custom metrics to the run, shown apart as hook metrics (a built-in metric such as accuracy is never replaced).`
+      : `Returns ${shape}: custom metrics added to the run, shown apart as hook metrics (a built-in metric such as accuracy is never replaced). There is no table to change at this point.`
   }
   const what: Record<BlockType, string> = {
     preprocessing:
@@ -81,7 +82,8 @@ export function hookReturnDoc(kind: HookKind): string {
       'replaces model selection: name a registered model family (e.g. `"gbdt"`) and its hyperparameters; training then fits it.',
     training:
       'replaces training: a JavaScript hook cannot hand back a model object, so it predicts the held-out rows directly, one prediction per `ctx.evalData` row (numbers for regression, class labels for classification). No model is stored for the run.',
-    evaluation: 'replaces evaluation: return the metrics of the run (finite numbers).',
+    evaluation:
+      'replaces evaluation: return the metrics of the run (finite numbers); the run is marked as evaluated by a hook wherever they are shown.',
     explainability: 'replaces explainability: return one importance score per feature (finite numbers).',
   }
   return `Returns ${shape}; it ${what[stage]}`

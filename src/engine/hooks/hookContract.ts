@@ -26,8 +26,8 @@ export type HookData = DataFrame | FeatureMatrix
  * - `ctx.target`: `target` as `number[]` (regression) or `(string|null)[]` class labels (classification);
  * - `ctx.predictions`: `predictions`, same encoding as `ctx.target`;
  * - `ctx.evalData`, `ctx.evalRowCount`, `ctx.evalTarget`: the held-out rows, when given;
- * - `ctx.config` (the block's configuration), `ctx.metrics` (metrics so far; non-finite values become
- *   `null`), `ctx.task`, `ctx.seed`, `ctx.stage`, `ctx.kind` — all plain JSON;
+ * - `ctx.config` (the block's configuration), `ctx.metrics` (the engine's metrics so far; non-finite values
+ *   become `null`), `ctx.hookMetrics` (metrics earlier hooks returned, a separate namespace), `ctx.task`, `ctx.seed`, `ctx.stage`, `ctx.kind` — all plain JSON;
  * - `ctx.log(...args)`, also available as the globals `log` and `console.log/info/warn/error/debug`.
  */
 export interface HookInput {
@@ -43,8 +43,10 @@ export interface HookInput {
   evalTarget?: Target
   /** The block's configuration. */
   config: JsonValue
-  /** Metrics computed so far in the run. */
+  /** Metrics the engine computed so far in the run. */
   metrics: Readonly<Record<string, number>>
+  /** Metrics earlier hooks of the run returned (their own namespace; see EngineContext.hookMetrics). */
+  hookMetrics?: Readonly<Record<string, number>>
   /** The run seed; `ctx.seed` and the hook's `Math.random` derive from it. */
   seed: number
   /** Task description for the hook (target name, task type, ...), plain JSON. */

@@ -282,11 +282,32 @@ function vectorOrArray(value: unknown, where: string, fail: Fail): Vector {
   // The VM already encoded every homogeneous array; what is left is mixed or all-null.
   if (array.every((item) => item === null))
     return { kind: 'string', codes: new Int32Array(array.length).fill(-1), levels: [] }
-  const first = array.findIndex((item) => typeof item !== typeof array.find((other) => other !== null))
-  const at =
-    first >= 0
-      ? first
-      : array.findIndex((item) => !['number', 'string'].includes(typeof item) && item !== null)
+  const sample = array.find((other) => other !== null)
+  const first = array.findIndex((item) => item !== null && typeof item !== typeof sample)
+  const odd = array.findIndex(
+    (item) => !['number', 'string', 'boolean'].includes(typeof item) && item !== null,
+  )
+  // The sandbox encodes every homogeneous array itself; one that arrives plain and homogeneous is read
+  // here all the same rather than blamed on a nonexistent item.
+  if (first < 0 && odd < 0) {
+    if (typeof sample === 'number')
+      return {
+        kind: 'number',
+        values: Float64Array.from(array, (item) => (item === null ? Number.NaN : (item as number))),
+      }
+    if (typeof sample === 'boolean' && !array.includes(null))
+      return { kind: 'boolean', values: Uint8Array.from(array, (item) => (item ? 1 : 0)) }
+    if (typeof sample === 'string') {
+      const levels = [...new Set(array.filter((item): item is string => item !== null))]
+      const index = new Map(levels.map((level, i) => [level, i]))
+      return {
+        kind: 'string',
+        codes: Int32Array.from(array, (item) => (item === null ? -1 : index.get(item as string)!)),
+        levels,
+      }
+    }
+  }
+  const at = odd >= 0 ? odd : first
   return fail(
     `${where} must hold only numbers (NaN or null for missing), only strings (null for missing) or only booleans, but item ${at} is ${describeValue(array[at])} while others are ${describeValue(array.find((other) => other !== null))}`,
   )
@@ -331,7 +352,10 @@ export function describeValue(value: unknown): string {
     case 'boolean':
       return `${value}`
     case 'object': {
-      const keys = Object.keys(value)
+      // Keys are user text: control characters (a NUL) are shown escaped, never raw.
+      const keys = Object.keys(value).map((key) =>
+        /^[\p{L}\p{N}_$.-]+$/u.test(key) ? key : JSON.stringify(key),
+      )
       return keys.length === 0
         ? 'an empty object'
         : `an object with keys ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}`

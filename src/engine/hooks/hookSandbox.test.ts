@@ -1,5 +1,6 @@
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { hookTestFrame } from '../../../tests/fixtures/engine/hookFrame.ts'
 import { HookError } from '../../domain/errors.ts'
 import type { Sha256Hex } from '../../domain/hash.ts'
 import type { HookKind } from '../../domain/hook.ts'
@@ -22,19 +23,7 @@ function makeHook(code: string, kind: HookKind = 'before_preprocessing', name = 
   }
 }
 
-const frame: DataFrame = {
-  nRows: 4,
-  columns: [
-    { name: 'age', type: 'numeric', kind: 'numeric', values: new Float64Array([20, Number.NaN, 40, 50]) },
-    {
-      name: 'city',
-      type: 'categorical',
-      kind: 'categorical',
-      codes: new Int32Array([0, 1, -1, 0]),
-      levels: ['Lyon', 'Paris'],
-    },
-  ],
-}
+const frame = hookTestFrame
 
 const baseInput: HookInput = {
   data: frame,

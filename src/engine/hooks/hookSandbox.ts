@@ -58,6 +58,8 @@ interface VmErrorInfo {
   lineNumber: number | null
   columnNumber: number | null
   outputSize?: number
+  /** The result held an object with the key the prelude reserves for encoded arrays. */
+  reservedKey?: boolean
 }
 
 type Phase = 'load' | 'input' | 'call' | 'encode'
@@ -129,11 +131,11 @@ export class HookSandbox implements HookRunner {
       const ctxVm = vm
       const rt = runtime
 
+      // The prelude evaluates to its API object: the host holds the only reference, no global names it.
       const prelude = vm.evalCode(preludeSource, preludeFileName, { type: 'global' })
       if (prelude.error)
         throw new Error(`Hook sandbox prelude failed: ${JSON.stringify(vm.dump(own(prelude.error)))}`)
-      own(prelude.value)
-      const api = own(vm.getProp(vm.global, '__butterfly'))
+      const api = own(prelude.value)
 
       // Logs are read once the hook is done, under a fresh short deadline, never none: reading them or
       // an error may run user code (a `message` getter, a Proxy, an Array.prototype.toJSON).
@@ -144,7 +146,7 @@ export class HookSandbox implements HookRunner {
       }
       // Failures inside the VM: read the logs and the error with the QuickJS allocation cap lifted (it
       // may be an OOM; the wasm memory stays capped), then classify.
-      const failWith = (errorHandle: QuickJSHandle, phase: Phase): never => {
+      const failWith = (errorHandle: QuickJSHandle, phase: Phase | 'reject'): never => {
         own(errorHandle)
         rt.setMemoryLimit(-1)
         collectLogs?.()
@@ -195,6 +197,7 @@ export class HookSandbox implements HookRunner {
         const jobs = runtime.executePendingJobs(-1)
         if (jobs.error) failWith(jobs.error, 'call')
         state = vm.dump(callApi('settle', 'call'))
+        if (state === 'rejected') failWith(callApi('rejection', 'call'), 'reject')
         if (state !== 'done')
           throw new HookError(
             'bad-result',
@@ -215,7 +218,7 @@ export class HookSandbox implements HookRunner {
       } catch (error) {
         throw new HookError(
           'bad-result',
-          `${label} returned a result that could not be decoded: ${String(error)}`,
+          `${label} returned a result that could not be read back: ${error instanceof Error ? error.message : String(error)}`,
           details,
         )
       }
@@ -395,17 +398,15 @@ function describeVmError(
   } else {
     own(result.error)
   }
-  // describeError itself failed (e.g. still out of memory): fall back to a plain dump.
-  try {
-    return toErrorInfo(vm.dump(errorHandle))
-  } catch {
-    return {
-      name: 'Error',
-      message: 'the error could not be read',
-      stack: '',
-      lineNumber: null,
-      columnNumber: null,
-    }
+  // describeError itself failed: it runs no user code but a Proxy's traps, so a trap that loops ran
+  // out the time to read the error, or memory is still exhausted. Say so; a dump would run the same code.
+  return {
+    name: '',
+    message:
+      'a value that could not be read (reading it ran out of time or memory; a Proxy or getter that never returns?)',
+    stack: '',
+    lineNumber: null,
+    columnNumber: null,
   }
 }
 
@@ -419,6 +420,7 @@ function toErrorInfo(value: unknown): VmErrorInfo {
       lineNumber: typeof record.lineNumber === 'number' ? record.lineNumber : null,
       columnNumber: typeof record.columnNumber === 'number' ? record.columnNumber : null,
       outputSize: typeof record.outputSize === 'number' ? record.outputSize : undefined,
+      reservedKey: record.reservedKey === true ? true : undefined,
     }
   }
   // QuickJS throws null when it cannot even allocate the exception object.
@@ -440,12 +442,18 @@ function locate(info: VmErrorInfo): { line: number | undefined; column: number |
 
 function hookErrorFrom(
   info: VmErrorInfo,
-  phase: Phase,
+  phase: Phase | 'reject',
   label: string,
   limits: HookLimits,
   details: Record<string, unknown>,
 ): HookError {
   if (info.outputSize !== undefined) return outputSizeError(label, info.outputSize, limits, details)
+  if (info.reservedKey)
+    return new HookError(
+      'bad-result',
+      `${label} returned an object with the key "\\u0000bf", which the sandbox reserves for encoded arrays; rename that key`,
+      details,
+    )
   const { line, column } = locate(info)
   const at = line === undefined ? '' : ` at line ${line}${column === undefined ? '' : `, column ${column}`}`
   const withPlace = { ...details, line, column }
@@ -488,7 +496,16 @@ function hookErrorFrom(
       `${label} returned a result that cannot be converted${at}: ${info.name}: ${message}`,
       withPlace,
     )
-  return new HookError('runtime', `${label} threw ${info.name}: ${message}${at}`, withPlace)
+  // A thrown Error reads "threw TypeError: …"; any other thrown value is shown as what it is.
+  const what =
+    info.name === ''
+      ? message
+      : message === ''
+        ? `${info.name} (with no message)`
+        : `${info.name}: ${message}`
+  if (phase === 'reject')
+    return new HookError('runtime', `${label} returned a Promise that rejected with ${what}${at}`, withPlace)
+  return new HookError('runtime', `${label} threw ${what}${at}`, withPlace)
 }
 
 function outputSizeError(

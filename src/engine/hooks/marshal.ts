@@ -71,6 +71,7 @@ export function encodeHookInput(kind: HookKind, input: HookInput): EncodedInput 
     rowCount: data.nRows,
     config: input.config ?? null,
     metrics: input.metrics,
+    hookMetrics: input.hookMetrics ?? {},
     seed: input.seed,
     stage: hookBlockType(kind),
     kind,
@@ -114,9 +115,14 @@ function reviveEncoded(value: unknown, buffers: readonly Uint8Array[]): unknown 
           ? Number.NEGATIVE_INFINITY
           : value
   }
+  // Only the prelude writes this tag (it refuses user objects that carry it), so a malformed one
+  // means the encoding itself went wrong: say so, instead of blaming the hook's value.
+  const malformed = (): never => {
+    throw new Error('the sandbox could not encode it')
+  }
   const index = record.i
   if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= buffers.length)
-    return value
+    return malformed()
   const bytes = buffers[index]
   if (tag === 'f64' && bytes.byteLength % 8 === 0)
     return new VmVector({
@@ -126,10 +132,10 @@ function reviveEncoded(value: unknown, buffers: readonly Uint8Array[]): unknown 
   if (tag === 'bool') return new VmVector({ kind: 'boolean', values: bytes })
   if (tag === 'str' && bytes.byteLength % 4 === 0 && typeof record.levels === 'string') {
     const levels = JSON.parse(record.levels) as unknown
-    if (!Array.isArray(levels) || !levels.every((level) => typeof level === 'string')) return value
+    if (!Array.isArray(levels) || !levels.every((level) => typeof level === 'string')) return malformed()
     const codes = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
-    for (let i = 0; i < codes.length; i++) if (codes[i] < -1 || codes[i] >= levels.length) return value
+    for (let i = 0; i < codes.length; i++) if (codes[i] < -1 || codes[i] >= levels.length) return malformed()
     return new VmVector({ kind: 'string', codes, levels: levels as string[] })
   }
-  return value
+  return malformed()
 }

@@ -15,18 +15,46 @@ export const preludeFileName = 'butterfly-prelude.js'
 export const encodedTag = '\u0000bf'
 
 /**
- * Defines `globalThis.__butterfly` with `init(optionsJson)`, `setInput(metaJson, buffers)`, `call()`,
- * `settle()`, `encode(limit)`, `describeError(e)`, `logs()` and `definesHook()`. See hookSandbox.ts for
- * the order in which the host calls them.
+ * Evaluates to the prelude's API object, `init(optionsJson)`, `setInput(metaJson, buffers)`, `call()`,
+ * `settle()`, `encode(limit)`, `describeError(e)`, `logs()` and `definesHook()`: the completion value
+ * of the script, which the host keeps as a handle. Nothing is put on `globalThis`, so user code can
+ * neither see nor replace it. Every intrinsic the API uses is captured before the user's code runs and
+ * called through `Reflect.apply`, so a hook that replaces `Array.prototype.push`, `JSON.stringify`, a
+ * typed array's `buffer` getter or `Function.prototype.call` breaks only its own code, never the way its
+ * result or its error travels back. See hookSandbox.ts for the order in which the host calls them.
  */
 export const preludeSource = String.raw`
 (function (global) {
   'use strict'
+  // Captured before the user's code runs, which may replace any global or prototype method.
   var RealDate = Date
-  // Captured before the user's code runs, which may replace the globals.
+  var apply = Reflect.apply
+  var construct = Reflect.construct
   var jsonParse = JSON.parse
   var jsonStringify = JSON.stringify
   var createObject = Object.create
+  var defineProperty = Object.defineProperty
+  var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor
+  var getPrototypeOf = Object.getPrototypeOf
+  var ownKeys = Reflect.ownKeys
+  var freeze = Object.freeze
+  var isArray = Array.isArray
+  var isView = ArrayBuffer.isView
+  var F64 = Float64Array
+  var I32 = Int32Array
+  var U8 = Uint8Array
+  var ErrorProto = Error.prototype
+  var toStringTag = Object.prototype.toString
+  var numberOf = Number
+  var stringOf = String
+  var finite = isFinite
+  var arraySlice = Array.prototype.slice
+  var stringSlice = String.prototype.slice
+  var arrayJoin = Array.prototype.join
+  var TypedArrayProto = getPrototypeOf(Int8Array.prototype)
+  var typedLength = getOwnPropertyDescriptor(TypedArrayProto, 'length').get
+  var typedBuffer = getOwnPropertyDescriptor(TypedArrayProto, 'buffer').get
+  var typedByteLength = getOwnPropertyDescriptor(TypedArrayProto, 'byteLength').get
   var TAG = '\u0000bf'
   var logs = []
   var logChars = 0
@@ -34,6 +62,47 @@ export const preludeSource = String.raw`
   var logTruncated = false
   var ctx = undefined
   var outcome = null
+
+  // Append without Array.prototype.push and without assignment (an index setter on Array.prototype
+  // would see it): defineProperty makes an own element whatever the prototype holds.
+  function append(array, value) {
+    var index = array.length
+    defineProperty(array, index, { value: value, writable: true, enumerable: true, configurable: true })
+    return index
+  }
+
+  // A record for the host: no prototype, so no setter or toJSON the user put on Object.prototype
+  // touches it.
+  function record() { return createObject(null) }
+
+  // JSON for the host from a flat record of primitives (a null-prototype copy, so no toJSON runs).
+  function hostJson(fields) {
+    var copy = record()
+    var keys = ownKeys(fields)
+    for (var i = 0; i < keys.length; i++) copy[keys[i]] = fields[keys[i]]
+    return jsonStringify(copy)
+  }
+
+  // What a thrown non-Error value is, for the message, without running any of its code: primitives as
+  // themselves, objects by their data properties (getters are named, not called).
+  function describeThrown(value) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return formatArg(value)
+    var keys = ownKeys(value)
+    var parts = ''
+    for (var i = 0; i < keys.length && i < 8; i++) {
+      var key = keys[i]
+      if (typeof key !== 'string') continue
+      var descriptor = getOwnPropertyDescriptor(value, key)
+      var shown = descriptor === undefined ? 'undefined'
+        : !('value' in descriptor) ? '[getter]'
+        : typeof descriptor.value === 'string' ? jsonStringify(descriptor.value)
+        : descriptor.value !== null && (typeof descriptor.value === 'object' || typeof descriptor.value === 'function') ? '[' + typeof descriptor.value + ']'
+        : formatArg(descriptor.value)
+      parts += (parts === '' ? '' : ', ') + jsonStringify(key) + ': ' + shown
+    }
+    if (keys.length > 8) parts += ', …'
+    return typeof value === 'function' ? '[function]' : isArray(value) ? 'an array' + (parts === '' ? '' : ' { ' + parts + ' }') : '{ ' + parts + ' }'
+  }
 
   function rotl(x, k) { return ((x << k) | (x >>> (32 - k))) >>> 0 }
 
@@ -53,53 +122,79 @@ export const preludeSource = String.raw`
   function installClock(clockMs) {
     function FixedDate() {
       if (!new.target) return new RealDate(clockMs).toString()
-      var args = arguments.length === 0 ? [clockMs] : Array.prototype.slice.call(arguments)
-      return Reflect.construct(RealDate, args, new.target)
+      var args = arguments.length === 0 ? [clockMs] : apply(arraySlice, arguments, [])
+      return construct(RealDate, args, new.target)
     }
     FixedDate.prototype = RealDate.prototype
     FixedDate.now = function now() { return clockMs }
     FixedDate.parse = RealDate.parse
     FixedDate.UTC = RealDate.UTC
-    Object.defineProperty(RealDate.prototype, 'constructor', { value: FixedDate, writable: true, configurable: true })
-    Object.defineProperty(global, 'Date', { value: FixedDate, writable: true, configurable: true })
+    defineProperty(RealDate.prototype, 'constructor', { value: FixedDate, writable: true, configurable: true })
+    defineProperty(global, 'Date', { value: FixedDate, writable: true, configurable: true })
   }
 
+  // What a value is, for log lines and error messages, without ever running user code: no getter,
+  // toString or toJSON is called (a hook's thrown object may loop in all of them).
   function formatArg(value) {
     var type = typeof value
     if (type === 'string') return value
-    if (value === null || type === 'undefined' || type === 'number' || type === 'boolean' || type === 'bigint' || type === 'symbol')
-      return String(value)
-    if (type === 'function') return '[function ' + (value.name || 'anonymous') + ']'
-    if (value instanceof Error) return value.name + ': ' + value.message
+    if (value === null || type === 'undefined' || type === 'number' || type === 'boolean') return stringOf(value)
+    if (type === 'bigint') return stringOf(value) + 'n'
+    if (type === 'symbol') return 'Symbol()'
+    if (type === 'function') return '[function ' + dataString(value, 'name', 'anonymous') + ']'
+    if (isErrorObject(value)) return dataString(value, 'name', 'Error') + ': ' + dataString(value, 'message', '')
     try {
       var text = jsonStringify(value, function (key, v) {
-        return typeof v === 'bigint' || (typeof v === 'number' && !isFinite(v)) ? String(v) : v
+        return typeof v === 'bigint' || (typeof v === 'number' && !finite(v)) ? stringOf(v) : v
       })
-      return text === undefined ? String(value) : text
+      return text === undefined ? apply(toStringTag, value, []) : text
     } catch (error) {
-      return Object.prototype.toString.call(value)
+      return apply(toStringTag, value, [])
     }
+  }
+
+  // A string-valued data property found along the prototype chain; getters are not run.
+  function dataString(object, key, fallback) {
+    var current = object
+    for (var depth = 0; current !== null && depth < 32; depth++) {
+      var descriptor = getOwnPropertyDescriptor(current, key)
+      if (descriptor !== undefined) {
+        if ('value' in descriptor && typeof descriptor.value === 'string') return descriptor.value
+        return fallback
+      }
+      current = getPrototypeOf(current)
+    }
+    return fallback
+  }
+
+  function isErrorObject(value) {
+    var current = value
+    for (var depth = 0; current !== null && depth < 32; depth++) {
+      current = getPrototypeOf(current)
+      if (current === ErrorProto) return true
+    }
+    return false
   }
 
   function writeLog(level, args) {
     if (logTruncated) return
     var parts = []
-    for (var i = 0; i < args.length; i++) parts.push(formatArg(args[i]))
-    var message = parts.join(' ')
+    for (var i = 0; i < args.length; i++) append(parts, formatArg(args[i]))
+    var message = apply(arrayJoin, parts, [' '])
     if (logChars + message.length > logLimit) {
       // Keep what fits, then drop everything after: a chatty loop must not fail the run.
-      message = message.slice(0, Math.max(0, logLimit - logChars))
+      message = apply(stringSlice, message, [0, logChars < logLimit ? logLimit - logChars : 0])
       logTruncated = true
     }
     logChars += message.length
-    logs.push([level, message])
+    append(logs, [level, message])
   }
 
   function log() { writeLog('info', arguments) }
 
   function defineValue(target, key, value) {
     // defineProperty, not assignment: a column named "__proto__" must stay a plain property.
-    Object.defineProperty(target, key, { value: value, enumerable: true, writable: true, configurable: true })
+    defineProperty(target, key, { value: value, enumerable: true, writable: true, configurable: true })
   }
 
   // Plain loops into [] on purpose: in QuickJS, Array.from(typedArray) is ~7x slower, new Array(n) ~3x.
@@ -124,7 +219,7 @@ export const preludeSource = String.raw`
   // per 100k rows. Assigning replaces the column like a plain property would.
   function lazyColumn(data, meta, buffers) {
     var built
-    Object.defineProperty(data, meta.name, {
+    defineProperty(data, meta.name, {
       get: function () {
         if (built === undefined) built = buildVector(meta, buffers)
         return built
@@ -146,28 +241,28 @@ export const preludeSource = String.raw`
     var bytes = 0
 
     function push(typed) {
-      bytes += typed.byteLength
-      if (bytes > limit) throw { butterflyOutputSize: bytes }
-      buffers.push(typed.buffer)
-      return buffers.length - 1
+      bytes += apply(typedByteLength, typed, [])
+      if (bytes > limit) throw outputSize(bytes)
+      return append(buffers, apply(typedBuffer, typed, []))
     }
 
     // Homogeneous arrays travel as one buffer each, checked and copied in one pass; an array that turns
     // out mixed stays JSON for the host to reject with a precise message.
-    function encodeArray(array) {
-      var n = array.length
+    function encodeArray(array, n) {
       var i = 0
       var v
-      var out = {}
+      var out = record()
       while (i < n && array[i] === null) i++
       if (i === n) return undefined
       var type = typeof array[i]
-      if (type === 'number') {
-        if (bytes + n * 8 > limit) throw { butterflyOutputSize: bytes + n * 8 }
-        var f64 = new Float64Array(n)
+      if (type === 'number' || type === 'bigint') {
+        // BigInts become numbers, as a lone BigInt does below (exact up to 2^53).
+        if (bytes + n * 8 > limit) throw outputSize(bytes + n * 8)
+        var f64 = new F64(n)
         for (i = 0; i < n; i++) {
           v = array[i]
           if (typeof v === 'number') f64[i] = v
+          else if (typeof v === 'bigint') f64[i] = numberOf(v)
           else if (v === null) f64[i] = NaN
           else return undefined
         }
@@ -178,7 +273,7 @@ export const preludeSource = String.raw`
         // A null-prototype object as the dictionary: QuickJS looks up atoms ~4x faster than Map keys.
         var index = createObject(null)
         var levels = []
-        var codes = new Int32Array(n)
+        var codes = new I32(n)
         for (i = 0; i < n; i++) {
           v = array[i]
           if (v === null) { codes[i] = -1; continue }
@@ -187,17 +282,20 @@ export const preludeSource = String.raw`
           if (code === undefined) {
             code = levels.length
             index[v] = code
-            levels.push(v)
+            append(levels, v)
             bytes += v.length
           }
           codes[i] = code
         }
-        // levels as a JSON string: an array here would be fed to this replacer again, forever.
-        out[TAG] = 'str'; out.i = push(codes); out.levels = jsonStringify(levels)
+        // levels as a JSON string: an array here would be fed to this replacer again, forever. Written
+        // by hand, as JSON.stringify of an array would call a toJSON put on Array.prototype.
+        var levelsJson = '['
+        for (i = 0; i < levels.length; i++) levelsJson += (i === 0 ? '' : ',') + jsonStringify(levels[i])
+        out[TAG] = 'str'; out.i = push(codes); out.levels = levelsJson + ']'
         return out
       }
       if (type === 'boolean') {
-        var u8 = new Uint8Array(n)
+        var u8 = new U8(n)
         for (i = 0; i < n; i++) {
           v = array[i]
           if (typeof v !== 'boolean') return undefined
@@ -209,32 +307,52 @@ export const preludeSource = String.raw`
       return undefined
     }
 
-    var json = jsonStringify({ v: value }, function (key, v) {
+    var root = record()
+    root.v = value
+    var json = jsonStringify(root, function (key, v) {
+      // JSON.stringify hands the replacer what toJSON returned: an Array.prototype.toJSON must not turn
+      // the hook's columns into something else, so arrays are read from the holder itself.
+      var raw = this[key]
+      if (raw !== v && raw !== null && typeof raw === 'object' && (isArray(raw) || isView(raw))) v = raw
       if (typeof v === 'number') {
-        if (isFinite(v)) return v
-        var special = {}
-        special[TAG] = 'num'; special.v = String(v)
+        if (finite(v)) return v
+        var special = record()
+        special[TAG] = 'num'; special.v = stringOf(v)
         return special
       }
-      if (typeof v === 'bigint') return Number(v)
+      if (typeof v === 'bigint') return numberOf(v)
       if (v !== null && typeof v === 'object') {
-        if (Array.isArray(v)) {
-          var encoded = encodeArray(v)
+        if (getPrototypeOf(v) !== null && getOwnPropertyDescriptor(v, TAG) !== undefined)
+          throw reservedKey()
+        if (isArray(v)) {
+          var encoded = encodeArray(v, v.length)
           if (encoded !== undefined) return encoded
-        } else if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-          var encodedView = encodeArray(Array.from(v, Number))
+        } else if (isView(v) && apply(toStringTag, v, []) !== '[object DataView]') {
+          var encodedView = encodeArray(v, apply(typedLength, v, []))
           if (encodedView !== undefined) return encodedView
         }
       }
       return v
     })
     bytes += json.length
-    if (bytes > limit) throw { butterflyOutputSize: bytes }
+    if (bytes > limit) throw outputSize(bytes)
     return { json: json, buffers: buffers, bytes: bytes }
   }
 
-  Object.defineProperty(global, 'log', { value: log, writable: true, configurable: true })
-  Object.defineProperty(global, 'console', {
+  function reservedKey() {
+    var error = record()
+    error.butterflyReservedKey = true
+    return error
+  }
+
+  function outputSize(bytes) {
+    var error = record()
+    error.butterflyOutputSize = bytes
+    return error
+  }
+
+  defineProperty(global, 'log', { value: log, writable: true, configurable: true })
+  defineProperty(global, 'console', {
     value: {
       log: log,
       info: log,
@@ -246,67 +364,80 @@ export const preludeSource = String.raw`
     configurable: true,
   })
 
-  Object.defineProperty(global, '__butterfly', {
-    value: Object.freeze({
-      init: function (optionsJson) {
-        var options = jsonParse(optionsJson)
-        Math.random = makeRandom(options.prng)
-        installClock(options.clockMs)
-        logLimit = options.logChars
-      },
-      setInput: function (metaJson, buffers) {
-        var meta = jsonParse(metaJson)
-        ctx = {
-          data: buildTable(meta.columns, buffers),
-          rowCount: meta.rowCount,
-          config: meta.config,
-          metrics: meta.metrics,
-          seed: meta.seed,
-          stage: meta.stage,
-          kind: meta.kind,
-          task: meta.task,
-          log: log,
-        }
-        if (meta.target) ctx.target = buildVector(meta.target, buffers)
-        if (meta.predictions) ctx.predictions = buildVector(meta.predictions, buffers)
-        if (meta.evalColumns) {
-          ctx.evalData = buildTable(meta.evalColumns, buffers)
-          ctx.evalRowCount = meta.evalRowCount
-        }
-        if (meta.evalTarget) ctx.evalTarget = buildVector(meta.evalTarget, buffers)
-      },
-      definesHook: function () { return typeof hook === 'function' },
-      call: function () {
-        outcome = null
-        var result = hook(ctx)
-        if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-          result.then(function (v) { outcome = { v: v } }, function (e) { outcome = { e: e } })
-          return 'pending'
-        }
-        outcome = { v: result }
-        return 'done'
-      },
-      settle: function () {
-        if (outcome === null) return 'pending'
-        if ('e' in outcome) throw outcome.e
-        return 'done'
-      },
-      encode: function (limit) { return encodeResult(outcome.v, limit) },
-      describeError: function (error) {
-        if (error !== null && typeof error === 'object' && typeof error.butterflyOutputSize === 'number')
-          return jsonStringify({ outputSize: error.butterflyOutputSize })
-        var isError = error instanceof Error
-        var message = isError ? String(error.message) : formatArg(error)
-        return jsonStringify({
-          name: isError ? String(error.name) : 'Uncaught',
-          message: message.length > 2000 ? message.slice(0, 2000) + '…' : message,
-          stack: isError && typeof error.stack === 'string' ? error.stack.slice(0, 4000) : '',
-          lineNumber: isError && typeof error.lineNumber === 'number' ? error.lineNumber : null,
-          columnNumber: isError && typeof error.columnNumber === 'number' ? error.columnNumber : null,
-        })
-      },
-      logs: function () { return jsonStringify({ logs: logs, truncated: logTruncated }) },
-    }),
+  return freeze({
+    init: function (optionsJson) {
+      var options = jsonParse(optionsJson)
+      Math.random = makeRandom(options.prng)
+      installClock(options.clockMs)
+      logLimit = options.logChars
+    },
+    setInput: function (metaJson, buffers) {
+      var meta = jsonParse(metaJson)
+      ctx = {
+        data: buildTable(meta.columns, buffers),
+        rowCount: meta.rowCount,
+        config: meta.config,
+        metrics: meta.metrics,
+        hookMetrics: meta.hookMetrics,
+        seed: meta.seed,
+        stage: meta.stage,
+        kind: meta.kind,
+        task: meta.task,
+        log: log,
+      }
+      if (meta.target) ctx.target = buildVector(meta.target, buffers)
+      if (meta.predictions) ctx.predictions = buildVector(meta.predictions, buffers)
+      if (meta.evalColumns) {
+        ctx.evalData = buildTable(meta.evalColumns, buffers)
+        ctx.evalRowCount = meta.evalRowCount
+      }
+      if (meta.evalTarget) ctx.evalTarget = buildVector(meta.evalTarget, buffers)
+    },
+    definesHook: function () { return typeof hook === 'function' },
+    call: function () {
+      outcome = null
+      var result = hook(ctx)
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+        // A thenable's own then (a real Promise's is the captured one) reports how it settles.
+        apply(result.then, result, [function (v) { outcome = { v: v } }, function (e) { outcome = { e: e } }])
+        return 'pending'
+      }
+      outcome = { v: result }
+      return 'done'
+    },
+    settle: function () {
+      if (outcome === null) return 'pending'
+      if ('e' in outcome) return 'rejected'
+      return 'done'
+    },
+    rejection: function () { return outcome.e },
+    encode: function (limit) { return encodeResult(outcome.v, limit) },
+    describeError: function (error) {
+      if (error !== null && typeof error === 'object' && getPrototypeOf(error) === null) {
+        var size = getOwnPropertyDescriptor(error, 'butterflyOutputSize')
+        if (size !== undefined && typeof size.value === 'number') return hostJson({ outputSize: size.value })
+        if (getOwnPropertyDescriptor(error, 'butterflyReservedKey') !== undefined) return hostJson({ reservedKey: true })
+      }
+      var isError = error !== null && typeof error === 'object' && isErrorObject(error)
+      var message = isError ? dataString(error, 'message', '') : describeThrown(error)
+      var stack = isError ? dataString(error, 'stack', '') : ''
+      var line = isError ? getOwnPropertyDescriptor(error, 'lineNumber') : undefined
+      var column = isError ? getOwnPropertyDescriptor(error, 'columnNumber') : undefined
+      return hostJson({
+        name: isError ? dataString(error, 'name', 'Error') : '',
+        message: message.length > 2000 ? apply(stringSlice, message, [0, 2000]) + '…' : message,
+        stack: apply(stringSlice, stack, [0, 4000]),
+        lineNumber: line && typeof line.value === 'number' ? line.value : null,
+        columnNumber: column && typeof column.value === 'number' ? column.value : null,
+      })
+    },
+    // Written by hand: JSON.stringify of an array would call a toJSON the hook put on Array.prototype.
+    logs: function () {
+      var text = '{"truncated":' + (logTruncated ? 'true' : 'false') + ',"logs":['
+      for (var i = 0; i < logs.length; i++)
+        text += (i === 0 ? '[' : ',[') + jsonStringify(logs[i][0]) + ',' + jsonStringify(logs[i][1]) + ']'
+      return text + ']}'
+    },
   })
 })(globalThis)
 `

@@ -42,6 +42,9 @@ export const metricInfo: Readonly<Record<string, MetricInfo>> = Object.fromEntri
   ]),
 )
 
+/** Every metric name the engine reports; a hook metric of one of these names never replaces it. */
+export const builtinMetricNames: ReadonlySet<string> = new Set(Object.keys(metricLabels))
+
 /**
  * Whether `candidate` scores better than `incumbent` on `metric`; NaN never wins.
  * @throws Error for a metric key with no entry in {@link metricInfo}

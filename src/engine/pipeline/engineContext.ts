@@ -92,6 +92,13 @@ export interface EngineContext extends ExecutionContext<EngineData, EngineFeatur
   readonly hookRunner: HookRunner | undefined
   /** Stage currently running (for logs and progress). */
   currentBlock: BlockType | undefined
+  /**
+   * Metrics returned by before_/after_ hooks, apart from the engine's `metrics`: a hook adds custom
+   * metrics, it never replaces a built-in one (issue 14.6). See {@link mergeHookMetrics}.
+   */
+  hookMetrics: Record<string, number>
+  /** True once an override_evaluation hook produced `metrics` instead of the evaluation block. */
+  evaluatedByHook: boolean
   evaluation: EvaluationReport | undefined
   predictions: TestPredictions | undefined
   trainingCurve: TrainingCurve | undefined

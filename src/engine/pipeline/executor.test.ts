@@ -204,7 +204,8 @@ describe('executePipeline', () => {
         data: { set: [], drop: [], keepRows: Int32Array.from({ length: 100 }, (_, i) => i) },
         metrics: undefined,
       },
-      after_evaluation: { type: 'patch', data: undefined, metrics: { custom_score: 0.5 } },
+      // accuracy collides with a built-in metric: it must not replace the engine's (issue 14.6).
+      after_evaluation: { type: 'patch', data: undefined, metrics: { custom_score: 0.5, accuracy: 0.01 } },
     }
     const runner: HookRunner = {
       async run(hook, input): Promise<HookOutput> {
@@ -229,8 +230,51 @@ describe('executePipeline', () => {
     expect(calls).toEqual(['before_preprocessing:275', 'after_evaluation:-'])
     expect(outcome.split.trainRows.length).toBe(100)
     expect(outcome.split.testRows.length).toBe(69)
-    expect(outcome.metrics.custom_score).toBe(0.5)
+    expect(outcome.metrics.custom_score).toBeUndefined()
+    expect(outcome.hookMetrics).toEqual({ custom_score: 0.5, accuracy: 0.01 })
+    expect(outcome.evaluatedByHook).toBe(false)
+    // The engine's accuracy on these 69 test rows (trained on one species only), not the hook's 0.01.
+    expect(outcome.metrics.accuracy).toBe(30 / 69)
+    expect(
+      outcome.logs.some(
+        (l) =>
+          l.level === 'warn' &&
+          l.message.startsWith(
+            "Hook hook1 returned metric 'accuracy' = 0.01, the name of a built-in metric: it is kept as a hook metric, and the engine's accuracy (0.",
+          ),
+      ),
+    ).toBe(true)
     expect(outcome.logs.some((l) => l.message === '[hook hook0] hi')).toBe(true)
+  })
+
+  it('marks metrics an override_evaluation hook produced as evaluated by a hook', async () => {
+    const runner: HookRunner = {
+      async run(hook): Promise<HookOutput> {
+        return {
+          hookId: hook.id,
+          kind: hook.kind,
+          result: { type: 'metrics', metrics: { accuracy: 0.25, my_loss: 3 } },
+          logs: [],
+          logTruncated: false,
+          durationMs: 1,
+        }
+      },
+    }
+    const snapshot = await snapshotFor(task, {
+      candidates: [{ family: 'logistic' }],
+      hooks: [{ kind: 'override_evaluation' }],
+    })
+    const outcome = await executePipeline(snapshot, penguins, { hookRunner: runner })
+    expect(outcome.evaluatedByHook).toBe(true)
+    expect(outcome.metrics).toEqual({ accuracy: 0.25, my_loss: 3 })
+    expect(outcome.hookMetrics).toEqual({})
+    expect(
+      outcome.logs.some(
+        (l) =>
+          l.level === 'warn' &&
+          l.message === 'The test metrics (accuracy, my_loss) were computed by hook hook0, not by Butterfly',
+      ),
+    ).toBe(true)
   })
 
   it('rejects a bad block config before doing any work', async () => {

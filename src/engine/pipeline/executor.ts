@@ -85,8 +85,15 @@ export interface RunOutcome {
   task: TaskDefinition
   /** TF.js backend the run used. */
   backend: string
-  /** Test-split metrics, keyed as in scikit-learn (accuracy, balanced_accuracy, f1_macro, roc_auc, log_loss, r2, rmse, mae…) plus hook metrics. */
+  /**
+   * Test-split metrics, keyed as in scikit-learn (accuracy, balanced_accuracy, f1_macro, roc_auc, log_loss,
+   * r2, rmse, mae…): what the engine computed, or, when `evaluatedByHook`, what an override_evaluation hook returned.
+   */
   metrics: Record<string, number>
+  /** Custom metrics returned by before_/after_ hooks, in their own namespace; never mixed into `metrics`. */
+  hookMetrics: Record<string, number>
+  /** True when an override_evaluation hook, not the engine, produced `metrics`. */
+  evaluatedByHook: boolean
   /** The full classification or regression report (undefined when an override_evaluation hook replaced it). */
   report: EvaluationReport | undefined
   /** The chosen, trained model (undefined when an override_training hook predicted instead). */
@@ -290,6 +297,8 @@ export async function executePipeline(
     features: undefined,
     models: { candidates: [], chosen: undefined },
     metrics: {},
+    hookMetrics: {},
+    evaluatedByHook: false,
     logs,
     task,
     positiveClassIndex,
@@ -387,6 +396,8 @@ export async function executePipeline(
     task,
     backend: backend.backend,
     metrics: { ...context.metrics },
+    hookMetrics: { ...context.hookMetrics },
+    evaluatedByHook: context.evaluatedByHook,
     report: context.evaluation,
     model: fitted
       ? {

@@ -12,9 +12,11 @@
  *   (again computed for training rows, then for test rows in a second call).
  * - override_model_selection: `model-choice` = the family and hyperparameters training refits.
  * - override_training: `predictions` for `evalData` (the test features); no model is kept.
- * - override_evaluation: `metrics` replace the computed ones (`predictions` holds the model's test predictions).
+ * - override_evaluation: `metrics` replace the computed ones (`predictions` holds the model's test predictions);
+ *   the run is marked `evaluatedByHook`, so every place that shows them says a hook produced them.
  * - override_explainability: `importances` per feature.
- * - Any patch may carry `metrics`, merged into the run's metrics. A data patch on a stage without a table
+ * - Any patch may carry `metrics`: custom metrics, kept in `context.hookMetrics`, apart from the engine's
+ *   `context.metrics`, which no before_/after_ hook can change (a name that collides is logged and kept apart). A data patch on a stage without a table
  *   (after_model_selection, after_training, before/after_evaluation, before/after_explainability) is an error.
  */
 import { ValidationError } from '../../domain/errors.ts'
@@ -25,6 +27,7 @@ import type { CategoricalColumn, Column, DataFrame, FeatureMatrix, Target } from
 import { takeRows, targetRows } from '../frame.ts'
 import type { HookDataPatch, HookInput, HookResult } from '../hooks/hookContract.ts'
 import { applyHookDataPatch, hookDataColumns } from '../hooks/hookContract.ts'
+import { builtinMetricNames } from '../metrics/metricInfo.ts'
 import { compareCodePoints } from './blocks/preprocessing.ts'
 import type { EngineContext } from './engineContext.ts'
 
@@ -79,6 +82,7 @@ async function callHook(
   const output = await context.hookRunner!.run(hook, {
     ...input,
     metrics: { ...context.metrics },
+    hookMetrics: { ...context.hookMetrics },
     seed: context.seed,
     task: taskJson(context),
   })
@@ -88,6 +92,33 @@ async function callHook(
     result: output.result.type,
   })
   return output.result
+}
+
+/**
+ * Record a before_/after_ hook's `metrics` as hook metrics. They never overwrite the engine's metrics:
+ * a name the engine already reports (or one of its metric names) is logged with both values and kept
+ * only in the hook namespace, so the official number stays what the engine computed.
+ */
+export function mergeHookMetrics(
+  context: Pick<EngineContext, 'metrics' | 'hookMetrics' | 'evaluatedByHook' | 'log'>,
+  hook: Pick<HookSnapshot, 'name'>,
+  metrics: Readonly<Record<string, number>>,
+): void {
+  for (const [name, value] of Object.entries(metrics)) {
+    if (Object.hasOwn(context.metrics, name) || builtinMetricNames.has(name)) {
+      const official = context.metrics[name]
+      context.log(
+        'warn',
+        `Hook ${hook.name} returned metric '${name}' = ${value}, the name of a built-in metric: it is kept as a hook metric, and the ${context.evaluatedByHook ? 'override_evaluation hook' : 'engine'}'s ${name}${official === undefined ? '' : ` (${official})`} is unchanged`,
+      )
+    }
+    Object.defineProperty(context.hookMetrics, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  }
 }
 
 function badResult(hook: HookSnapshot, why: string): never {
@@ -271,7 +302,7 @@ export async function runPatchHooks(
       if (result.type === 'patch' && result.data)
         badResult(hook, `${hook.kind} hooks cannot change data (there is no table at this point)`)
     }
-    if (result.type === 'patch' && result.metrics) Object.assign(context.metrics, result.metrics)
+    if (result.type === 'patch' && result.metrics) mergeHookMetrics(context, hook, result.metrics)
     else if (result.type !== 'patch' && result.type !== 'unchanged')
       badResult(hook, `a ${hookTiming(hook.kind)} hook must return a patch, not ${result.type}`)
   }
@@ -404,6 +435,11 @@ export async function runOverrideHooks(
         })
         if (result.type !== 'metrics') badResult(hook, `must return metrics, got ${result.type}`)
         Object.assign(context.metrics, result.metrics)
+        context.evaluatedByHook = true
+        context.log(
+          'warn',
+          `The test metrics (${Object.keys(result.metrics).join(', ')}) were computed by hook ${hook.name}, not by Butterfly`,
+        )
         break
       }
       case 'override_explainability': {

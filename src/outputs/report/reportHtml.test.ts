@@ -236,6 +236,29 @@ describe('renderReportHtml: options', () => {
     expect(html).not.toContain('<svg')
   })
 
+  it('shows hook metrics in their own table and says when a hook computed the test metrics (issue 14.6)', () => {
+    const input = regressionReportInput()
+    const plain = renderReportHtml({ ...input, themes: ['light'] })
+    expect(plain).not.toContain('Hook metrics')
+    expect(plain).not.toContain('computed by an override_evaluation hook')
+    const html = renderReportHtml({
+      ...input,
+      metrics: { ...input.metrics, hookMetrics: { lift: 2.5, r2: 0.01 }, evaluatedByHook: true },
+      themes: ['light'],
+    })
+    expect(wellFormednessProblems(html)).toEqual([])
+    expect(html).toContain('Test-split metrics, computed by an override_evaluation hook, not by Butterfly')
+    const hookTable = html.slice(
+      html.indexOf('<h3 id="hook-metrics">'),
+      html.indexOf('</table>', html.indexOf('<h3 id="hook-metrics">')),
+    )
+    expect(hookTable).toContain('<code>lift</code>')
+    expect(hookTable).toContain('<code>r2</code>')
+    // The engine's r2 is still the one in the main table.
+    const mainTable = html.slice(html.indexOf('id="metrics-h"'), html.indexOf('<h3 id="hook-metrics">'))
+    expect(mainTable).not.toContain('0.01')
+  })
+
   it('escapeHtml escapes the five HTML special characters', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;')
   })

@@ -350,8 +350,26 @@ function metricsSection(metrics: RunMetricsJson): string {
       value(metrics.metrics[name]),
       lowerIsBetter.has(name) ? 'lower' : 'higher',
     ]),
-    { caption: 'Test-split metrics', numericFrom: 1 },
+    {
+      caption: metrics.evaluatedByHook
+        ? 'Test-split metrics, computed by an override_evaluation hook, not by Butterfly'
+        : 'Test-split metrics',
+      numericFrom: 1,
+    },
   )
+  // Hook metrics stay apart from the engine's, in their own labelled table.
+  const hookNames = Object.keys(metrics.hookMetrics ?? {}).sort()
+  const hookTable =
+    hookNames.length === 0
+      ? ''
+      : `<h3 id="hook-metrics">Hook metrics</h3>\n${table(
+          ['Metric', 'Value'],
+          hookNames.map((name) => [code(name), value(metrics.hookMetrics?.[name] ?? null)]),
+          {
+            caption:
+              "Custom metrics returned by the run's hooks (the test-split metrics above are Butterfly's)",
+          },
+        )}`
   const report: StoredEvaluationReport | null | undefined = metrics.report
   let perClass = ''
   let confusion = ''
@@ -380,7 +398,7 @@ function metricsSection(metrics: RunMetricsJson): string {
   } else if (!report) {
     perClass = '<p class="muted">The evaluation was replaced by a hook; only its metrics are shown.</p>'
   }
-  return `<section id="metrics" aria-labelledby="metrics-h"><h2 id="metrics-h">Metrics</h2>\n${scalar}\n${perClass}\n${confusion}\n</section>`
+  return `<section id="metrics" aria-labelledby="metrics-h"><h2 id="metrics-h">Metrics</h2>\n${scalar}\n${hookTable}\n${perClass}\n${confusion}\n</section>`
 }
 
 function leaderboardSection(metrics: RunMetricsJson): string {

@@ -59,8 +59,12 @@ export interface RunMetricsJson {
   run: string
   lineage: Lineage
   task: TaskDefinition
-  /** Test-split metrics keyed as in scikit-learn, plus hook metrics. */
+  /** Test-split metrics keyed as in scikit-learn (computed by an override_evaluation hook when `evaluatedByHook`). */
   metrics: Record<string, JsonNumber>
+  /** Custom metrics the run's hooks returned, apart from `metrics` (absent in files written before they existed). */
+  hookMetrics?: Record<string, JsonNumber>
+  /** True when an override_evaluation hook, not Butterfly, computed `metrics`. */
+  evaluatedByHook?: boolean
   /** Absent when an override_evaluation hook replaced the evaluation. */
   report?: StoredEvaluationReport | null
   leaderboard: StoredLeaderboardEntry[]

@@ -127,6 +127,22 @@ describe('run bundles', () => {
     ])
   })
 
+  it('carries hook metrics apart, as hook-metrics.json and on the run, with the evaluatedByHook mark (issue 14.6)', async () => {
+    const { input } = await buildFixture()
+    const run = { ...input.run, hookMetrics: { lift: 2, odd: Number.NaN }, evaluatedByHook: true }
+    const bundle = await readRunBundle(await writeRunBundle({ ...input, run }))
+    expect(bundle.run.metrics?.accuracy).toBe(0.75)
+    expect(bundle.run.hookMetrics?.lift).toBe(2)
+    expect(Number.isNaN(bundle.run.hookMetrics?.odd)).toBe(true)
+    expect(bundle.run.evaluatedByHook).toBe(true)
+    const file = bundle.files.get('hook-metrics.json')
+    expect(JSON.parse(new TextDecoder().decode(await bytesOf(file)))).toEqual({ lift: 2, odd: null })
+    expect(JSON.parse(new TextDecoder().decode(await bytesOf(bundle.files.get('metrics.json'))))).toEqual({
+      accuracy: 0.75,
+      roc_auc: null,
+    })
+  })
+
   it('summarises a verified bundle as plain JSON', async () => {
     const { input } = await buildFixture()
     const summary = summarizeBundle(await readRunBundle(await writeRunBundle(input)))

@@ -25,6 +25,8 @@ export const manifestPath = 'manifest.json'
 /** Paths of the run's own files inside the archive. DO NOT CHANGE WITHOUT A MIGRATION. */
 export const bundlePaths = {
   metrics: 'metrics.json',
+  /** The run's hook metrics (Run.hookMetrics), written only when a hook returned some. */
+  hookMetrics: 'hook-metrics.json',
   logs: 'logs.jsonl',
   artifact: (fileName: string) => `artifacts/${fileName}`,
   dataset: (originalName: string) => `dataset/${originalName}`,

@@ -355,12 +355,18 @@ async function verifyRecords(manifest: RunBundleManifest): Promise<CheckedRecord
 /** Metrics that were NaN (undefined ROC-AUC…) travel as null in JSON; they come back as NaN. */
 function restoreMetrics(run: unknown): unknown {
   const record = run as Run | undefined
-  if (!record || typeof record !== 'object' || !record.metrics || typeof record.metrics !== 'object')
-    return run
-  const metrics = Object.fromEntries(
-    Object.entries(record.metrics).map(([key, value]) => [key, value === null ? Number.NaN : value]),
-  )
-  return { ...record, metrics }
+  if (!record || typeof record !== 'object') return run
+  const restore = (map: unknown) =>
+    map && typeof map === 'object'
+      ? Object.fromEntries(
+          Object.entries(map).map(([key, value]) => [key, value === null ? Number.NaN : value]),
+        )
+      : map
+  return {
+    ...record,
+    ...(record.metrics ? { metrics: restore(record.metrics) } : {}),
+    ...(record.hookMetrics ? { hookMetrics: restore(record.hookMetrics) } : {}),
+  }
 }
 
 /** What a verified bundle holds, as plain JSON: for the import dialog's preview and `butterfly verify`. */

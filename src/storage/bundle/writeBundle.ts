@@ -105,6 +105,8 @@ export async function writeRunBundle(
     pending.push({ path, open: async () => bytes, size: bytes.byteLength, what })
   }
   text(bundlePaths.metrics, `${JSON.stringify(run.metrics ?? {}, finiteOrNull, 1)}\n`, 'metrics')
+  if (run.hookMetrics)
+    text(bundlePaths.hookMetrics, `${JSON.stringify(run.hookMetrics, finiteOrNull, 1)}\n`, 'hook metrics')
   text(bundlePaths.logs, run.logs.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'logs')
   for (const artifact of input.artifacts)
     pending.push({

@@ -40,7 +40,13 @@ beforeAll(async () => {
       bundle,
       ...extra,
     ])
-  const first = await runHeadless(args(withData, '--include-data'))
+  // A hook metric named like a built-in one: the bundle must keep the engine's accuracy (issue 14.6).
+  const hook = join(dir, 'error.js')
+  await writeFile(
+    hook,
+    'function hook(ctx) { return { metrics: { error_rate: 1 - ctx.metrics.accuracy, accuracy: 0.01 } } }\n',
+  )
+  const first = await runHeadless(args(withData, '--include-data', '--hook', `after_evaluation=${hook}`))
   expect(first.exitCode === 0 || first.message).toBe(true)
   const second = await runHeadless(args(withoutData))
   expect(second.exitCode === 0 || second.message).toBe(true)
@@ -79,6 +85,11 @@ describe('butterfly run --bundle / verify / predict', () => {
     })
     expect(bundle.run.status).toBe('completed')
     expect(bundle.run.metrics?.accuracy).toBe(1)
+    expect(bundle.run.hookMetrics).toEqual({ error_rate: 0, accuracy: 0.01 })
+    expect(JSON.parse(await bundle.files.get('hook-metrics.json')!.text())).toEqual({
+      error_rate: 0,
+      accuracy: 0.01,
+    })
     expect(bundle.manifest.environment.userAgent).toMatch(/^node v\d+/)
     const chosen = bundle.models.find((m) => m.role === 'chosen')!
     // Its own file, the model package and the two TF.js files.
@@ -115,7 +126,16 @@ describe('butterfly run --bundle / verify / predict', () => {
     expect(result.exitCode).toBe(0)
     expect(result.lines[1]).toContain(`the run's ${testRows.length} test rows`)
     const names = result.comparisons!.map((c) => c.name)
-    expect(names).toEqual(expect.arrayContaining(['accuracy', 'log_loss', 'roc_auc', 'brier']))
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'accuracy',
+        'log_loss',
+        'roc_auc',
+        'brier',
+        'hook:error_rate',
+        'hook:accuracy',
+      ]),
+    )
     for (const c of result.comparisons!) {
       expect(c.match).toBe(true)
       expect(c.rerun).toBe(c.recorded)
