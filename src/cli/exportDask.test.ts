@@ -158,7 +158,7 @@ describe('butterfly export-dask', () => {
     expect(readFileSync(join(jobDir, 'dask_job.md'), 'utf8')).toContain(
       'python3 dask_job.py --data penguins.csv --workers 2 --out dask_out',
     )
-  })
+  }, 240_000) // a real engine run, slow on a busy machine
 
   it.skipIf(!pythonPath)(
     'GBDT on credit_data: the job on a 2-worker LocalCluster scores within 2 points of the run',
