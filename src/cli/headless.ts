@@ -12,7 +12,7 @@ import type { Hook } from '../domain/hook.ts'
 import { hookBlockType, hookCodeHash, parseHookKind } from '../domain/hook.ts'
 import { newId } from '../domain/ids.ts'
 import type { Pipeline } from '../domain/pipeline.ts'
-import { blockTypes, computePipelineVersionHash, validateGlobalConfig } from '../domain/pipeline.ts'
+import { blockTypes, validateGlobalConfig } from '../domain/pipeline.ts'
 import type { TaskType } from '../domain/task.ts'
 import { taskTypes } from '../domain/task.ts'
 import type { HookRunner } from '../engine/hooks/hookContract.ts'
@@ -24,7 +24,7 @@ import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../engin
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
 import { predictionsCsv } from '../outputs/runArtifacts.ts'
 import type { PlainOutcome } from '../runs/outputBuilders.ts'
-import { startRunRecord } from '../runs/runRecord.ts'
+import { draftPipeline, startRunRecord } from '../runs/runRecord.ts'
 import { executeRun } from '../runs/runService.ts'
 import { datasetRecord, newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
 import { loadTable } from './loadTable.ts'
@@ -295,15 +295,14 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     hooks.push(hook)
     block.hookIds.push(hook.id)
   }
-  const pipeline: Pipeline = {
-    schemaVersion: 1,
+  const pipeline = await draftPipeline({
     id: pipelineId,
     experimentId: ids.experimentId,
     blocks,
     globalConfig,
-    versionHash: await computePipelineVersionHash({ blocks, globalConfig }, hooks, task),
-    updatedAt: 0,
-  }
+    hooks,
+    task,
+  })
   const datasetHash = await sha256(loaded.bytes)
   const startedAt = Date.now()
   const dataset = datasetRecord(ids, { path: args.data, table: loaded, hash: datasetHash }, startedAt)

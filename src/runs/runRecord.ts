@@ -2,12 +2,14 @@
  * Freezing a run: a draft pipeline becomes an immutable snapshot and the run's record (status
  * `running`). Domain-only, so the app's main thread records a run without loading the engine.
  */
-import type { RunId, WorkspaceId } from '../domain/ids.ts'
+import type { Hook } from '../domain/hook.ts'
+import type { ExperimentId, PipelineId, RunId, WorkspaceId } from '../domain/ids.ts'
 import { newId } from '../domain/ids.ts'
-import type { PipelineSnapshot } from '../domain/pipeline.ts'
-import { createSnapshot } from '../domain/pipeline.ts'
+import type { Block, GlobalConfig, Pipeline, PipelineSnapshot } from '../domain/pipeline.ts'
+import { computePipelineVersionHash, createSnapshot } from '../domain/pipeline.ts'
 import type { Run } from '../domain/run.ts'
 import { createRun } from '../domain/run.ts'
+import type { TaskDefinition } from '../domain/task.ts'
 
 /** A pipeline as edited, before it is frozen (pipeline, hooks, task, dataset, optional seed). */
 export type RunDraft = Parameters<typeof createSnapshot>[0]
@@ -37,4 +39,25 @@ export async function startRunRecord(input: {
     now: input.now,
   })
   return input.rerunOf ? { ...run, rerunOf: input.rerunOf } : run
+}
+
+/** A pipeline record for a draft made outside the app's editor (the CLI, tests): version hash included. */
+export async function draftPipeline(input: {
+  id: PipelineId
+  experimentId: ExperimentId
+  blocks: Block[]
+  globalConfig: GlobalConfig
+  hooks: readonly Hook[]
+  task: TaskDefinition
+}): Promise<Pipeline> {
+  const { blocks, globalConfig } = input
+  return {
+    schemaVersion: 1,
+    id: input.id,
+    experimentId: input.experimentId,
+    blocks,
+    globalConfig,
+    versionHash: await computePipelineVersionHash({ blocks, globalConfig }, input.hooks, input.task),
+    updatedAt: 0,
+  }
 }

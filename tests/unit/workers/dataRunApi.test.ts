@@ -1,0 +1,136 @@
+/**
+ * The app's two worker APIs, in-thread: DataApi imports a file into the workspace (DuckDB in Node,
+ * OPFS in memory, Dexie on fake-indexeddb), pages rows and hands the table to the run worker as Arrow;
+ * RunApi detects the task and runs the snapshot through the run service on exactly those bytes.
+ */
+import 'fake-indexeddb/auto'
+import { readFileSync } from 'node:fs'
+import type { Vector } from 'apache-arrow'
+import { Bool, DataType, Float64, Table, Utf8, vectorFromArray } from 'apache-arrow'
+import { readParquet } from 'parquet-wasm/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Pipeline } from '../../../src/domain/pipeline.ts'
+import type { Workspace } from '../../../src/domain/workspace.ts'
+import {
+  createDefaultGlobalConfig,
+  createDefaultPipelineBlocks,
+} from '../../../src/engine/pipeline/defaults.ts'
+import { draftPipeline, startRunRecord } from '../../../src/runs/runRecord.ts'
+import { ButterflyDb } from '../../../src/storage/db.ts'
+import { setOpfsRootProvider } from '../../../src/storage/roots.ts'
+import { createNodeSqlEngine } from '../../../src/storage/tables/nodeSqlEngine.ts'
+import { ensureDefaultWorkspace } from '../../../src/storage/workspaces.ts'
+import { DataApi } from '../../../src/workers/dataApi.ts'
+import { RunApi } from '../../../src/workers/runApi.ts'
+import { asDirectoryHandle, MemoryDirectoryHandle } from '../../helpers/memoryFs.ts'
+
+const penguinsCsv = readFileSync(new URL('../../fixtures/datasets/penguins.csv', import.meta.url))
+let engine: Awaited<ReturnType<typeof createNodeSqlEngine>>
+let db: ButterflyDb
+let workspace: Workspace
+let data: DataApi
+
+beforeAll(async () => {
+  engine = await createNodeSqlEngine()
+  db = new ButterflyDb(`data-run-api-${Math.random()}`)
+  const opfs = new MemoryDirectoryHandle('opfs')
+  setOpfsRootProvider(async () => asDirectoryHandle(opfs))
+  workspace = await ensureDefaultWorkspace(db)
+  data = new DataApi({
+    db,
+    engine: async () => ({ ...engine, query: async (sql: string) => ownArrow(await engine.query(sql)) }),
+    parquetToArrow: async (bytes) => readParquet(bytes).intoIPCStream(),
+  })
+})
+afterAll(() => engine.close())
+
+/**
+ * DuckDB's Node build carries its own copy of Apache Arrow, whose Table our `tableToIPC` cannot
+ * serialize (the browser build shares the app's). Rebuild each result with our Arrow, types and nulls kept.
+ */
+function ownArrow(foreign: Table): Table {
+  const columns: Record<string, Vector> = {}
+  for (const field of foreign.schema.fields) {
+    const values = Array.from(foreign.getChild(field.name) ?? [], (v) =>
+      typeof v === 'bigint' ? Number(v) : v,
+    )
+    const type = DataType.isUtf8(field.type)
+      ? new Utf8()
+      : DataType.isBool(field.type)
+        ? new Bool()
+        : new Float64()
+    columns[field.name] = vectorFromArray(values, type as never)
+  }
+  return new Table(columns)
+}
+
+describe('DataApi and RunApi in-thread', () => {
+  it('imports a CSV, pages its rows, and dedupes the same bytes', async () => {
+    const first = await data.importFile({
+      workspaceId: workspace.id,
+      file: new File([penguinsCsv], 'penguins.csv'),
+    })
+    expect(first.dataset).toMatchObject({ name: 'penguins', rowCount: 344, sourceFormat: 'csv' })
+    expect(first.deduplicated).toBe(false)
+    const window = await data.previewRows(first.dataset.id, 10, 3)
+    expect(window.start).toBe(10)
+    expect(window.rows).toHaveLength(3)
+    expect(window.columns).toContain('species')
+    const again = await data.importFile({
+      workspaceId: workspace.id,
+      file: new File([penguinsCsv], 'copy.csv'),
+    })
+    expect(again.deduplicated).toBe(true)
+    expect(again.dataset.id).toBe(first.dataset.id)
+  })
+
+  it('hands the dataset to RunApi as Arrow; the run completes with its records and files', async () => {
+    const dataset = (await db.datasets.toArray())[0]
+    const arrow = await data.datasetArrow(dataset.id)
+    const api = new RunApi()
+    const task = await api.detectTask(arrow, { target: 'species' })
+    expect(task).toMatchObject({ taskType: 'multiclass', target: 'species' })
+    const blocks = createDefaultPipelineBlocks()
+    const selection = blocks.find((b) => b.type === 'model_selection')!
+    selection.config = { ...selection.config, candidates: [{ family: 'tree' }] }
+    const globalConfig = { ...createDefaultGlobalConfig(), backend: 'cpu' as const }
+    const pipeline = await draftPipeline({
+      id: 'pipeline_test' as Pipeline['id'],
+      experimentId: 'experiment_test' as Pipeline['experimentId'],
+      blocks,
+      globalConfig,
+      hooks: [],
+      task,
+    })
+    const run = await startRunRecord({
+      workspaceId: workspace.id,
+      number: 1,
+      source: { draft: { pipeline, hooks: [], task, datasetId: dataset.id, datasetHash: dataset.hash } },
+      now: 1,
+    })
+    const blocksSeen = new Set<string>()
+    const result = await api.execute({ run, data: arrow, dataset }, (event) => blocksSeen.add(event.block))
+    expect(blocksSeen).toContain('training')
+    expect(result.run.status).toBe('completed')
+    expect(result.run.metrics?.accuracy).toBeGreaterThan(0.85)
+    expect(result.artifacts.map((a) => a.fileName).sort()).toEqual([
+      'metrics.json',
+      'model-package.json',
+      'model-tree.json',
+      'notebook.ipynb',
+      'report-data.json',
+      'report.html',
+      'run.log',
+      'test-predictions.csv',
+    ])
+    expect(result.files.map((f) => f.path)).toEqual(result.artifacts.map((a) => a.path))
+    expect(result.run.artifactIds).toEqual(result.artifacts.map((a) => a.id))
+    const chosen = result.models.find((m) => m.role === 'chosen')!
+    expect(result.run.modelIds).toEqual([chosen.id])
+    // Predictions on new rows with the run's own model package.
+    const pkg = result.files[result.artifacts.findIndex((a) => a.fileName === 'model-package.json')]
+    const predicted = await api.predict(pkg.bytes, arrow)
+    expect(predicted.rows).toBe(344)
+    expect(predicted.csv.split('\n')[0]).toBe('row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo')
+  })
+})
