@@ -129,7 +129,7 @@ export async function importDataset(
     temporaryTable,
     `${temporaryTable}.${format}`,
     { format, delimiter },
-    { file: bytes ?? file, parquetToArrow: deps.parquetToArrow },
+    { file: bytes ?? file, parquetToArrow: deps.parquetToArrow, original: file },
   ).then(async () => {
     const rows = await countRows(engine, temporaryTable)
     timings.ingest = Math.round(performance.now() - ingestStarted)

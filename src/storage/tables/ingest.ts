@@ -29,7 +29,12 @@ export async function loadTable(
   table: string,
   fileName: string,
   options: ReadOptions,
-  source: { file: Blob | Uint8Array<ArrayBuffer>; parquetToArrow?: ParquetToArrow },
+  source: {
+    file: Blob | Uint8Array<ArrayBuffer>
+    parquetToArrow?: ParquetToArrow
+    /** The file as a Blob, to find where it went wrong once `file`'s bytes moved to DuckDB's worker. */
+    original?: Blob
+  },
 ): Promise<void> {
   if (options.format === 'parquet') {
     if (!source.parquetToArrow) throw new Error('loadTable: Parquet needs a parquetToArrow reader')
@@ -63,7 +68,15 @@ export async function loadTable(
       else throw error
     }
   } catch (error) {
-    throw csvError(error, source.file instanceof Uint8Array ? source.file : undefined)
+    // Only a line-size error needs the bytes (to name the line); in the browser `file`'s buffer may have
+    // been handed to DuckDB's worker (detached, length 0), so the Blob is read again then.
+    let bytes: Uint8Array | undefined
+    if (/Maximum line size/i.test(error instanceof Error ? error.message : String(error))) {
+      const whole = source.file instanceof Uint8Array && source.file.byteLength > 0 ? source.file : undefined
+      const blob = source.file instanceof Uint8Array ? source.original : source.file
+      bytes = whole ?? (blob ? new Uint8Array(await blob.arrayBuffer()) : undefined)
+    }
+    throw csvError(error, bytes)
   } finally {
     await engine.dropFile(fileName).catch(() => undefined)
   }
