@@ -271,13 +271,8 @@ test.describe('wide and tricky files import as in the CLI', () => {
 
   test('Yes/No stays text, “A” and “a” both load, a semicolon file has its columns', async ({ page }) => {
     await openApp(page)
-    const input = page.getByLabel('Import a data file')
-    await input.setInputFiles({
-      name: 'yes-no-target.csv',
-      mimeType: 'text/csv',
-      buffer: readFixture('hostile/yes-no-target.csv'),
-    })
-    await expect(page.getByTestId('row-count')).toHaveText('30', { timeout: 60_000 })
+    await importWithPicker(page, 'hostile/yes-no-target.csv')
+    await expect(page.getByTestId('row-count')).toHaveText('30')
     const schema = page.getByRole('table', { name: 'Schema and profile' })
     await expect(
       schema
@@ -287,21 +282,13 @@ test.describe('wide and tricky files import as in the CLI', () => {
     ).toHaveText('categorical')
     await expect(schema).toContainText('Yes')
     await openApp(page)
-    await page.getByLabel('Import a data file').setInputFiles({
-      name: 'case-duplicate.csv',
-      mimeType: 'text/csv',
-      buffer: readFixture('hostile/case-duplicate.csv'),
-    })
-    await expect(page.getByTestId('row-count')).toHaveText('3', { timeout: 60_000 })
+    await importWithPicker(page, 'hostile/case-duplicate.csv')
+    await expect(page.getByTestId('row-count')).toHaveText('3')
     await expect(
       page.getByRole('table', { name: 'Schema and profile' }).getByRole('row', { name: /^a_1/ }),
     ).toBeVisible()
     await openApp(page)
-    await page.getByLabel('Import a data file').setInputFiles({
-      name: 'semicolon.csv',
-      mimeType: 'text/csv',
-      buffer: readFixture('hostile/semicolon.csv'),
-    })
-    await expect(page.getByTestId('column-count')).toHaveText('3', { timeout: 60_000 })
+    await importWithPicker(page, 'hostile/semicolon.csv')
+    await expect(page.getByTestId('column-count')).toHaveText('3')
   })
 })
