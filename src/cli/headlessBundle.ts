@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { ColumnProfile, Dataset } from '../domain/dataset.ts'
+import type { Dataset } from '../domain/dataset.ts'
 import { datasetBlobPath } from '../domain/dataset.ts'
 import { errorMessage, ValidationError } from '../domain/errors.ts'
 import type { Experiment } from '../domain/experiment.ts'
@@ -15,7 +15,7 @@ import type { Sha256Hex } from '../domain/hash.ts'
 import { sha256 } from '../domain/hash.ts'
 import type { DatasetId, ExperimentId, PipelineId, RunId, WorkspaceId } from '../domain/ids.ts'
 import { newId } from '../domain/ids.ts'
-import type { Column, DataFrame } from '../engine/frame.ts'
+import type { DataFrame } from '../engine/frame.ts'
 import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
 import { startRunRecord } from '../runs/runRecord.ts'
 import type { RunResult } from '../runs/runService.ts'
@@ -45,56 +45,13 @@ export function newHeadlessIds(): HeadlessIds {
   }
 }
 
-/** Missing and distinct counts, range, mean and spread (numbers) or the most frequent values (categories). */
-function profileOf(column: Column): ColumnProfile {
-  if (column.type === 'categorical') {
-    const counts = new Float64Array(column.levels.length)
-    let missing = 0
-    for (const code of column.codes)
-      if (code < 0) missing++
-      else counts[code]++
-    const top = Array.from(counts.keys())
-      .sort((a, b) => counts[b] - counts[a] || a - b)
-      .slice(0, 10)
-    return {
-      name: column.name,
-      missing,
-      distinct: column.levels.filter((_, k) => counts[k] > 0).length,
-      topValues: top.map((k) => ({ value: column.levels[k], count: counts[k] })),
-    }
-  }
-  const present = column.values.filter((v) => !Number.isNaN(v))
-  const distinct = new Set(present).size
-  if (present.length === 0) return { name: column.name, missing: column.values.length, distinct }
-  let min = Number.POSITIVE_INFINITY
-  let max = Number.NEGATIVE_INFINITY
-  let sum = 0
-  for (const v of present) {
-    if (v < min) min = v
-    if (v > max) max = v
-    sum += v
-  }
-  const mean = sum / present.length
-  let ss = 0
-  for (const v of present) ss += (v - mean) ** 2
-  return {
-    name: column.name,
-    missing: column.values.length - present.length,
-    distinct,
-    min,
-    max,
-    mean,
-    std: present.length > 1 ? Math.sqrt(ss / (present.length - 1)) : 0,
-  }
-}
-
 /** The Dataset record the app would store for this data file (the bundle's dataset and the notebook's input). */
 export function datasetRecord(
   ids: HeadlessIds,
   data: { path: string; table: LoadedTable; hash: Sha256Hex },
   now: number,
 ): Dataset {
-  const { frame, bytes, format } = data.table
+  const { bytes, format } = data.table
   return {
     schemaVersion: 1,
     id: ids.datasetId,
@@ -105,27 +62,12 @@ export function datasetRecord(
     sourceFormat: format,
     byteSize: bytes.byteLength,
     hash: data.hash,
-    schema: frame.columns.map((c) => ({
-      name: c.name,
-      physicalType:
-        c.type === 'categorical'
-          ? 'VARCHAR'
-          : c.kind === 'boolean'
-            ? 'BOOLEAN'
-            : c.kind === 'datetime'
-              ? 'TIMESTAMP'
-              : 'DOUBLE',
-      kind: c.kind,
-    })),
-    rowCount: frame.nRows,
-    // The app's dataset page shows one profile per schema column.
-    profile: frame.columns.map(profileOf),
+    // The schema and profile the app's import computes, from the one loader (src/storage/tables/loadTableFile.ts).
+    schema: data.table.schema,
+    rowCount: data.table.rowCount,
+    profile: data.table.profile,
     blobPath: datasetBlobPath(data.hash, format),
-    ...(format === 'csv'
-      ? { delimiter: ',' as const }
-      : format === 'tsv'
-        ? { delimiter: '\t' as const }
-        : {}),
+    ...(data.table.delimiter ? { delimiter: data.table.delimiter } : {}),
     importedAt: now,
   }
 }

@@ -4,7 +4,7 @@
  * name become its next version. Any failure removes what this import created (table, file), so there
  * is never a record without its file, a file without its record, or a half-loaded table.
  */
-import type { Dataset, SourceFormat } from '../domain/dataset.ts'
+import type { Dataset } from '../domain/dataset.ts'
 import { datasetBlobPath, parseDataset } from '../domain/dataset.ts'
 import { StorageError, ValidationError } from '../domain/errors.ts'
 import type { Sha256Hex } from '../domain/hash.ts'
@@ -14,7 +14,8 @@ import { newId } from '../domain/ids.ts'
 import type { BlobStore } from './blobStore.ts'
 import type { ButterflyDb } from './db.ts'
 import type { ImportPhase, ImportProgress, ImportResult } from './importProgress.ts'
-import { preflightBytes, preflightCsv } from './tables/csvPreflight.ts'
+import { preflightBytes } from './tables/csvPreflight.ts'
+import { checkTableFile, formatOf, renamedColumnNotes } from './tables/fileCheck.ts'
 import type { ParquetToArrow } from './tables/ingest.ts'
 import { countRows, describeTable, dropTable, loadTable, tableNameFor } from './tables/ingest.ts'
 import type { SqlEngine } from './tables/sqlEngine.ts'
@@ -35,25 +36,8 @@ export interface ImportDeps {
   inMemoryLimit?: number
 }
 
-const formats: Record<string, SourceFormat> = {
-  csv: 'csv',
-  tsv: 'tsv',
-  txt: 'csv',
-  parquet: 'parquet',
-  pq: 'parquet',
-}
-
-export function formatOf(fileName: string): SourceFormat {
-  const extension = /\.([^.]+)$/.exec(fileName)?.[1]?.toLowerCase()
-  const format = extension ? formats[extension] : undefined
-  if (!format)
-    throw new ValidationError(
-      'unsupported-extension',
-      `“${fileName}” is not a file Butterfly can import: drop a .csv, .tsv or .parquet file`,
-      { extension: extension ?? '' },
-    )
-  return format
-}
+/** Re-exported: the app imports it from here. */
+export { formatOf }
 
 export function datasetNameOf(fileName: string): string {
   return fileName.replace(/\.[^.]+$/, '').trim() || fileName
@@ -92,7 +76,6 @@ export async function importDataset(
 
   report('check')
   const format = formatOf(file.name)
-  if (totalBytes === 0) throw new ValidationError('empty-file', `“${file.name}” is empty`)
   const free = await deps.freeBytes?.()
   if (free !== undefined && totalBytes > free)
     throw new StorageError(
@@ -100,13 +83,10 @@ export async function importDataset(
       `“${file.name}” is ${formatBytes(totalBytes)} but only ${formatBytes(free)} of browser storage is free: free some space or use a folder workspace`,
       { needed: totalBytes, free },
     )
-  let delimiter: Dataset['delimiter']
   const head = new Uint8Array(await file.slice(0, preflightBytes).arrayBuffer())
-  if (format === 'parquet') {
-    checkParquetMagic(head, new Uint8Array(await file.slice(Math.max(0, totalBytes - 4)).arrayBuffer()))
-  } else {
-    delimiter = preflightCsv(head, totalBytes <= preflightBytes, format === 'tsv').delimiter
-  }
+  const tail = new Uint8Array(await file.slice(Math.max(0, totalBytes - 4)).arrayBuffer())
+  const { dialect } = checkTableFile(file.name, format, totalBytes, head, tail)
+  const delimiter: Dataset['delimiter'] = dialect?.delimiter
   endPhase('check')
 
   // Files up to `inMemoryLimit` are read into memory once, hashed, and then parsed by DuckDB from its
@@ -149,7 +129,7 @@ export async function importDataset(
     temporaryTable,
     `${temporaryTable}.${format}`,
     { format, delimiter },
-    { file: bytes ?? file, parquetToArrow: deps.parquetToArrow },
+    { file: bytes ?? file, parquetToArrow: deps.parquetToArrow, original: file },
   ).then(async () => {
     const rows = await countRows(engine, temporaryTable)
     timings.ingest = Math.round(performance.now() - ingestStarted)
@@ -211,6 +191,12 @@ export async function importDataset(
     report('profile')
     const profileStarted = performance.now()
     const { schema, profile } = await describeTable(engine, table, rowCount)
+    const notes = dialect
+      ? renamedColumnNotes(
+          dialect.columns,
+          schema.map((c) => c.name),
+        )
+      : []
     timings.profile = Math.round(performance.now() - profileStarted)
     waitingOnStore = true
     report('store', storedBytes / totalBytes, storedBytes)
@@ -246,7 +232,7 @@ export async function importDataset(
     // Phases overlap (hash ‖ load, store ‖ load or profile): the total is wall time, not their sum.
     timings.total = Math.round(performance.now() - importStarted)
     report('done', 1)
-    return { dataset, deduplicated: false, timings }
+    return { dataset, deduplicated: false, timings, ...(notes.length > 0 ? { notes } : {}) }
   } catch (error) {
     if (!deps.loadedTables.has(table)) await dropTable(engine, table).catch(() => undefined)
     await dropTemporary()
@@ -287,16 +273,6 @@ export async function ensureDatasetTable(
   )
   deps.loadedTables.add(table)
   return table
-}
-
-function checkParquetMagic(head: Uint8Array, tail: Uint8Array): void {
-  const magic = (bytes: Uint8Array) =>
-    bytes.length >= 4 && String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) === 'PAR1'
-  if (!magic(head) || !magic(tail.subarray(tail.length - 4)))
-    throw new ValidationError(
-      'corrupt-parquet',
-      'This Parquet file is truncated or corrupt: it does not start and end with the Parquet marker “PAR1”',
-    )
 }
 
 /**

@@ -23,4 +23,6 @@ export interface ImportResult {
    * `total` (wall time of the whole import: phases overlap, so it is less than their sum).
    */
   timings: Partial<Record<ImportPhase | 'read' | 'engine' | 'total', number>>
+  /** What the import changed visibly, one sentence each (e.g. a column renamed). */
+  notes?: string[]
 }

@@ -7,14 +7,14 @@ import * as duckdb from '@duckdb/duckdb-wasm'
 import ehWorkerUrl from '@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js?url'
 import ehWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url'
 import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
+import { engineSetup } from '../storage/tables/sqlEngine.ts'
 
 export async function createBrowserSqlEngine(): Promise<SqlEngine> {
   const worker = new Worker(ehWorkerUrl)
   const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker)
   await db.instantiate(ehWasmUrl)
   const connection = await db.connect()
-  await connection.query('SET autoinstall_known_extensions=false')
-  await connection.query('SET autoload_known_extensions=false')
+  for (const sql of engineSetup) await connection.query(sql)
   return {
     query: (sql) => connection.query(sql),
     async registerFile(name, file) {

@@ -154,6 +154,36 @@ const badInputs: { label: string; name: string; bytes: Buffer; message: RegExp }
     message: /Column 2 of the header has no name/,
   },
   {
+    label: 'UTF-16 text (hostile corpus)',
+    name: 'utf16-bom.csv',
+    bytes: readFixture('hostile/utf16-bom.csv'),
+    message: /This file is UTF-16 text\. Save it as UTF-8/,
+  },
+  {
+    label: 'a NUL byte inside a field (hostile corpus)',
+    name: 'nul-in-field.csv',
+    bytes: readFixture('hostile/nul-in-field.csv'),
+    message: /Line 3 holds a NUL byte/,
+  },
+  {
+    label: 'one column and 1,000 blank lines (hostile corpus)',
+    name: 'one-column-blank-lines.csv',
+    bytes: readFixture('hostile/one-column-blank-lines.csv'),
+    message: /no values: all of its 1,000 rows are blank/,
+  },
+  {
+    label: 'an unclosed quote (hostile corpus)',
+    name: 'unclosed-quote.csv',
+    bytes: readFixture('hostile/unclosed-quote.csv'),
+    message: /A quoted field of this file is never closed/,
+  },
+  {
+    label: 'a field of 8 MB on line 2',
+    name: 'long-field.csv',
+    bytes: Buffer.from(`id,doc\n1,${'a'.repeat(8_000_000)}\n2,b\n`),
+    message: /Line 2 is 8\.0 MB long/,
+  },
+  {
     label: 'unsupported extension',
     name: 'sheet.xlsx',
     bytes: Buffer.from('PK'),
@@ -170,6 +200,8 @@ test.describe('bad input gets a specific message and leaves nothing behind', () 
         .setInputFiles({ name: input.name, mimeType: 'application/octet-stream', buffer: input.bytes })
       await expect(page.getByRole('alert')).toContainText(input.message)
       await expect(page.getByRole('alert')).toContainText(`Could not import “${input.name}”`)
+      // A sentence, never the table engine's own text.
+      await expect(page.getByRole('alert')).not.toContainText(/CSV Error|Error:|DuckDB|Binder|unreachable/)
       await expect(page.getByText('No datasets yet')).toBeVisible()
       const leftovers = await page.evaluate(async () => {
         const root = await navigator.storage.getDirectory()
@@ -219,5 +251,44 @@ test.describe('bad input gets a specific message and leaves nothing behind', () 
       'is 15.2 kB but only 1.0 kB of browser storage is free',
     )
     await expect(page.getByText('No datasets yet')).toBeVisible()
+  })
+})
+
+test.describe('wide and tricky files import as in the CLI', () => {
+  test('a CSV of 20 rows × 2,000 columns imports and is profiled', async ({ page }) => {
+    const columns = Array.from({ length: 2000 }, (_, c) => `c${c}`)
+    const rows = Array.from({ length: 20 }, (_, r) => columns.map((_, c) => ((r * 131 + c * 17) % 997) / 10))
+    await openApp(page)
+    await page.getByLabel('Import a data file').setInputFiles({
+      name: 'wide.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`${columns.join(',')}\n${rows.map((r) => r.join(',')).join('\n')}\n`),
+    })
+    await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 120_000 })
+    await expect(page.getByTestId('row-count')).toHaveText('20')
+    await expect(page.getByTestId('column-count')).toHaveText(/^2,?000$/)
+  })
+
+  test('Yes/No stays text, “A” and “a” both load, a semicolon file has its columns', async ({ page }) => {
+    await openApp(page)
+    await importWithPicker(page, 'hostile/yes-no-target.csv')
+    await expect(page.getByTestId('row-count')).toHaveText('30')
+    const schema = page.getByRole('table', { name: 'Schema and profile' })
+    await expect(
+      schema
+        .getByRole('row', { name: /^churn/ })
+        .getByRole('cell')
+        .nth(1),
+    ).toHaveText('categorical')
+    await expect(schema).toContainText('Yes')
+    await openApp(page)
+    await importWithPicker(page, 'hostile/case-duplicate.csv')
+    await expect(page.getByTestId('row-count')).toHaveText('3')
+    await expect(
+      page.getByRole('table', { name: 'Schema and profile' }).getByRole('row', { name: /^a_1/ }),
+    ).toBeVisible()
+    await openApp(page)
+    await importWithPicker(page, 'hostile/semicolon.csv')
+    await expect(page.getByTestId('column-count')).toHaveText('3')
   })
 })

@@ -81,9 +81,27 @@ export function preflightCsv(head: Uint8Array, isWholeFile: boolean, preferTab =
 }
 
 function decodeText(head: Uint8Array, isWholeFile: boolean): string {
+  // UTF-16 text: every ASCII character carries a zero byte, so it is refused here by its encoding,
+  // before any of it (the header included) reaches the table engine.
+  const bom16 =
+    head.byteLength >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+  if (bom16 || looksLikeUtf16(head))
+    throw new ValidationError(
+      'not-text',
+      'This file is UTF-16 text. Save it as UTF-8 CSV (for example “CSV UTF-8” in a spreadsheet) and import it again',
+    )
   let zeros = 0
   const probe = Math.min(head.byteLength, 64 * 1024)
   for (let i = 0; i < probe; i++) if (head[i] === 0) zeros++
+  // A few NUL bytes in otherwise readable text: name the line, so the person can find and remove them.
+  if (zeros > 0 && zeros <= Math.max(8, probe * 0.001) && !hasOtherControlBytes(head, probe)) {
+    const line = lineOf(head, head.indexOf(0))
+    throw new ValidationError(
+      'not-text',
+      `Line ${line} holds a NUL byte (a zero byte, invisible in most editors): remove it and import the file again`,
+      { line },
+    )
+  }
   if (zeros > 0)
     throw new ValidationError(
       'not-text',
@@ -110,6 +128,34 @@ function decodeText(head: Uint8Array, isWholeFile: boolean): string {
       'This file is not UTF-8 text. Save it as UTF-8 CSV (for example “CSV UTF-8” in a spreadsheet) and import it again',
     )
   }
+}
+
+/** UTF-16 without a byte-order mark: zero bytes at every other position of the first characters. */
+function looksLikeUtf16(head: Uint8Array): boolean {
+  const n = Math.min(head.byteLength, 200) & ~1
+  if (n < 8) return false
+  let even = 0
+  let odd = 0
+  for (let i = 0; i < n; i += 2) {
+    if (head[i] === 0) even++
+    if (head[i + 1] === 0) odd++
+  }
+  return Math.max(even, odd) >= (n / 2) * 0.9 && Math.min(even, odd) === 0
+}
+
+function hasOtherControlBytes(head: Uint8Array, probe: number): boolean {
+  for (let i = 0; i < probe; i++) {
+    const b = head[i]
+    if (b !== 0 && b < 32 && b !== 9 && b !== 10 && b !== 13) return true
+  }
+  return false
+}
+
+/** The 1-based line of byte `offset`. */
+function lineOf(bytes: Uint8Array, offset: number): number {
+  let line = 1
+  for (let i = 0; i < offset; i++) if (bytes[i] === 10) line++
+  return line
 }
 
 function lastLineBreak(bytes: Uint8Array): number {

@@ -3,6 +3,7 @@
  * and a per-column profile (missing, distinct, min/max/mean/std or top values, a small histogram).
  * Works on any {@link SqlEngine}; the caller owns storing bytes and records.
  */
+import type { Table } from 'apache-arrow'
 import type { ColumnProfile, ColumnSchema, LogicalKind, SourceFormat } from '../../domain/dataset.ts'
 import { ValidationError } from '../../domain/errors.ts'
 import type { CsvDialect } from './csvPreflight.ts'
@@ -28,7 +29,12 @@ export async function loadTable(
   table: string,
   fileName: string,
   options: ReadOptions,
-  source: { file: Blob | Uint8Array<ArrayBuffer>; parquetToArrow?: ParquetToArrow },
+  source: {
+    file: Blob | Uint8Array<ArrayBuffer>
+    parquetToArrow?: ParquetToArrow
+    /** The file as a Blob, to find where it went wrong once `file`'s bytes moved to DuckDB's worker. */
+    original?: Blob
+  },
 ): Promise<void> {
   if (options.format === 'parquet') {
     if (!source.parquetToArrow) throw new Error('loadTable: Parquet needs a parquetToArrow reader')
@@ -40,7 +46,8 @@ export async function loadTable(
     } catch (error) {
       throw new ValidationError(
         'corrupt-parquet',
-        `This Parquet file is truncated or corrupt and cannot be read (${shortMessage(error)})`,
+        'This Parquet file is truncated or corrupt and cannot be read: export it again from its source',
+        { engine: shortMessage(error) },
       )
     }
     await engine.createTableFromArrowIpc(table, ipc)
@@ -50,7 +57,7 @@ export async function loadTable(
   await engine.registerFile(fileName, source.file)
   const read = (sampleSize: number) =>
     engine.query(
-      `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM read_csv(${quoteLiteral(fileName)}, header=true, delim=${quoteLiteral(delimiter)}, quote='"', escape='"', strict_mode=true, null_padding=false, sample_size=${sampleSize})`,
+      `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM read_csv(${quoteLiteral(fileName)}, header=true, delim=${quoteLiteral(delimiter)}, quote='"', escape='"', strict_mode=true, null_padding=false, sample_size=${sampleSize}, auto_type_candidates=${csvTypeCandidates})`,
     )
   try {
     try {
@@ -61,14 +68,37 @@ export async function loadTable(
       else throw error
     }
   } catch (error) {
-    throw csvError(error)
+    // Only a line-size error needs the bytes (to name the line); in the browser `file`'s buffer may have
+    // been handed to DuckDB's worker (detached, length 0), so the Blob is read again then.
+    let bytes: Uint8Array | undefined
+    if (/Maximum line size/i.test(error instanceof Error ? error.message : String(error))) {
+      const whole = source.file instanceof Uint8Array && source.file.byteLength > 0 ? source.file : undefined
+      const blob = source.file instanceof Uint8Array ? source.original : source.file
+      bytes = whole ?? (blob ? new Uint8Array(await blob.arrayBuffer()) : undefined)
+    }
+    throw csvError(error, bytes)
   } finally {
     await engine.dropFile(fileName).catch(() => undefined)
   }
 }
 
-function csvError(error: unknown): Error {
+/**
+ * Types DuckDB may give a CSV column. BOOLEAN is left out on purpose: a two-valued text column such as
+ * Yes/No or true/false stays text, so its labels are the class names, the same in the app and the CLI.
+ */
+const csvTypeCandidates = "['BIGINT', 'DOUBLE', 'TIME', 'DATE', 'TIMESTAMP', 'VARCHAR']"
+
+/** DuckDB's longest line (its `max_line_size` default). */
+const maxLineBytes = 2_000_000
+
+/**
+ * A sentence for a failed CSV read. DuckDB's own text (its line numbers, its advice about temporary
+ * directories and options) never reaches the person; it stays in `details.engine` for diagnosis.
+ */
+export function csvError(error: unknown, bytes?: Uint8Array): Error {
+  if (error instanceof ValidationError) return error
   const message = error instanceof Error ? error.message : String(error)
+  const engine = { engine: shortMessage(error) }
   const ragged = /CSV Error on Line: (\d+)[\s\S]*?Expected Number of Columns: (\d+) Found: (\d+)/.exec(
     message,
   )
@@ -77,17 +107,71 @@ function csvError(error: unknown): Error {
     return new ValidationError(
       'ragged-rows',
       `Line ${line} has ${found} fields but the header has ${expected}: every row needs the same number of fields`,
-      { line: Number(line), expected: Number(expected), found: Number(found) },
+      { line: Number(line), expected: Number(expected), found: Number(found), ...engine },
     )
   }
+  const unclosedQuote = new ValidationError(
+    'bad-data',
+    'A quoted field of this file is never closed (a “"” without its partner), so its rows cannot be told apart',
+    engine,
+  )
+  if (/Maximum line size/i.test(message)) {
+    const long = bytes ? firstLongLine(bytes) : undefined
+    // Every physical line is short, so DuckDB's long "line" is many lines joined by an open quote.
+    if (bytes && !long) return unclosedQuote
+    const where = long
+      ? `Line ${long.line} is ${formatSize(long.bytes)} long`
+      : 'A line of this file is over 2 MB long'
+    return new ValidationError(
+      'bad-data',
+      `${where}: Butterfly reads lines of up to 2 MB. A field that large is usually a pasted document or an unclosed quote; shorten or remove it and import again`,
+      { ...(long ?? {}), ...engine },
+    )
+  }
+  if (/out of memory|could not allocate/i.test(message))
+    return new ValidationError(
+      'bad-data',
+      'This file needs more memory than the browser gives the table engine: import fewer columns or rows (split the file), or use the headless CLI',
+      engine,
+    )
+  if (/invalid state|invalidated|fatal/i.test(message))
+    return new ValidationError(
+      'bad-data',
+      'The table engine stopped after an earlier error: reload the page and import the file again',
+      engine,
+    )
   if (/sniffing file|not possible to automatically detect/i.test(message))
     return new ValidationError(
       'ragged-rows',
       'The rows of this file do not line up with its header, so it cannot be read as a table',
+      engine,
     )
   if (/Invalid unicode|not utf-8/i.test(message))
-    return new ValidationError('not-text', 'This file is not UTF-8 text, so it cannot be read as CSV')
-  return new ValidationError('bad-data', `This file could not be read as CSV: ${shortMessage(error)}`)
+    return new ValidationError('not-text', 'This file is not UTF-8 text, so it cannot be read as CSV', engine)
+  if (/unterminated quote|quoted/i.test(message)) return unclosedQuote
+  return new ValidationError(
+    'bad-data',
+    'This file could not be read as a table: check that it is comma-, semicolon-, tab- or pipe-separated text with one header line',
+    engine,
+  )
+}
+
+/** The first line longer than DuckDB reads, 1-based. */
+function firstLongLine(bytes: Uint8Array): { line: number; bytes: number } | undefined {
+  let line = 1
+  let start = 0
+  for (;;) {
+    const end = bytes.indexOf(10, start)
+    const stop = end < 0 ? bytes.byteLength : end
+    if (stop - start > maxLineBytes) return { line, bytes: stop - start }
+    if (end < 0) return undefined
+    start = end + 1
+    line++
+  }
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`
 }
 
 function shortMessage(error: unknown): string {
@@ -143,6 +227,26 @@ export async function describeTable(
   table: string,
   rowCount: number,
 ): Promise<{ schema: ColumnSchema[]; profile: ColumnProfile[] }> {
+  try {
+    return await profileTable(engine, table, rowCount)
+  } catch (error) {
+    if (error instanceof ValidationError) throw error
+    const message = error instanceof Error ? error.message : String(error)
+    if (/out of memory|could not allocate|invalid state|invalidated|fatal/i.test(message))
+      throw csvError(error)
+    throw new ValidationError(
+      'bad-data',
+      'The columns of this file could not be summarized, so it was not imported',
+      { engine: shortMessage(error) },
+    )
+  }
+}
+
+async function profileTable(
+  engine: SqlEngine,
+  table: string,
+  rowCount: number,
+): Promise<{ schema: ColumnSchema[]; profile: ColumnProfile[] }> {
   const columns = resultRows(await engine.query(`DESCRIBE ${quoteIdent(table)}`)).map((row) => ({
     name: String(row.column_name),
     physicalType: String(row.column_type),
@@ -151,11 +255,11 @@ export async function describeTable(
   const exact = rowCount <= 200_000
   const isFloat = (i: number) => floatTypes.test(columns[i].physicalType)
   const wide = await wideColumns(engine, table, columns)
-  // Scalar statistics of the columns `only` names (all by default), keyed by column index.
-  const scalarStats = async (finiteOnly: ReadonlySet<number>, only?: readonly number[]) => {
+  // Scalar statistics of the columns `only` names, keyed by column index.
+  const scalarStats = async (finiteOnly: ReadonlySet<number>, only: readonly number[]) => {
     const selects: string[] = []
-    columns.forEach((column, i) => {
-      if (only && !only.includes(i)) return
+    for (const i of only) {
+      const column = columns[i]
       const c = quoteIdent(column.name)
       const distinct = exact ? `count(DISTINCT ${c})` : `approx_count_distinct(${c})`
       selects.push(`count(${c})::BIGINT AS nn${i}`, `${distinct}::BIGINT AS d${i}`)
@@ -175,21 +279,25 @@ export async function describeTable(
       } else if (column.physicalType === 'VARCHAR') {
         selects.push(`max(length(${c}))::BIGINT AS ml${i}`)
       }
-    })
+    }
     const [row] = resultRows(await engine.query(`SELECT ${selects.join(', ')} FROM ${quoteIdent(table)}`))
     return row
   }
   // Float columns may hold infinities and NaN: their summaries cover the finite values. Filtering every
   // float column costs a lot on large tables, so only the columns that need it are summarized again.
-  let finiteOnly = new Set<number>()
-  let stats: Record<string, unknown>
-  try {
-    stats = await scalarStats(finiteOnly)
-  } catch (error) {
-    // DuckDB refuses the standard deviation of infinities outright.
-    if (!/out of range/i.test(error instanceof Error ? error.message : String(error))) throw error
-    finiteOnly = new Set(columns.flatMap((_, i) => (isFloat(i) ? [i] : [])))
-    stats = await scalarStats(finiteOnly)
+  // Columns go in batches: one query over thousands of columns holds an aggregate state (a hash table
+  // for each distinct count) per column at once, which ran DuckDB-WASM out of memory on wide files.
+  const finiteOnly = new Set<number>()
+  let stats: Record<string, unknown> = {}
+  for (const batch of batches(columns.length, columnsPerQuery)) {
+    try {
+      Object.assign(stats, await scalarStats(finiteOnly, batch))
+    } catch (error) {
+      // DuckDB refuses the standard deviation of infinities outright.
+      if (!/out of range/i.test(error instanceof Error ? error.message : String(error))) throw error
+      for (const i of batch) if (isFloat(i)) finiteOnly.add(i)
+      Object.assign(stats, await scalarStats(finiteOnly, batch))
+    }
   }
   const nonFinite = columns.flatMap((_, i) =>
     isFloat(i) &&
@@ -198,10 +306,9 @@ export async function describeTable(
       ? [i]
       : [],
   )
-  if (nonFinite.length > 0) {
-    finiteOnly = new Set([...finiteOnly, ...nonFinite])
-    stats = { ...stats, ...(await scalarStats(finiteOnly, nonFinite)) }
-  }
+  for (const i of nonFinite) finiteOnly.add(i)
+  for (let start = 0; start < nonFinite.length; start += columnsPerQuery)
+    stats = { ...stats, ...(await scalarStats(finiteOnly, nonFinite.slice(start, start + columnsPerQuery))) }
   const columnStats: ColumnStats[] = columns.map((column, i) => ({
     ...column,
     nonNull: Number(stats[`nn${i}`] ?? 0),
@@ -220,6 +327,14 @@ export async function describeTable(
     kind: inferKind(s, rowCount),
   }))
   const histograms = await numericHistograms(engine, table, columnStats, finiteOnly)
+  // Blank lines read as rows of empty fields: a file of a header and blank lines holds no data, like a
+  // file of blank lines only, and is refused the same way.
+  if (columnStats.every((s) => s.nonNull === 0))
+    throw new ValidationError(
+      'header-only',
+      `The file has a header but no values: all of its ${rowCount.toLocaleString('en')} rows are blank`,
+      { rows: rowCount },
+    )
   const profile: ColumnProfile[] = []
   for (const [i, s] of columnStats.entries()) {
     const entry: ColumnProfile = { name: s.name, missing: rowCount - s.nonNull, distinct: s.distinct }
@@ -237,6 +352,20 @@ export async function describeTable(
 }
 
 const histogramBins = 20
+
+/**
+ * Columns summarized per query. Each query keeps one aggregate state per column (a hash table per
+ * distinct count); a batch bounds that memory on wide files, while narrow files keep one scan.
+ */
+const columnsPerQuery = 100
+
+/** Column indices 0..n-1 in consecutive batches of `size`. */
+function batches(n: number, size: number): number[][] {
+  const out: number[][] = []
+  for (let start = 0; start < n; start += size)
+    out.push(Array.from({ length: Math.min(size, n - start) }, (_, k) => start + k))
+  return out
+}
 
 /**
  * Numeric columns whose range is at least `histogramBins` wide by the statistics DuckDB keeps per
@@ -297,9 +426,22 @@ async function numericHistograms(
     )
     plans.push({ index: i, min, width, bins })
   })
-  if (parts.length === 0) return result
-  const histogramTable = await engine.query(`SELECT ${parts.join(', ')} FROM ${quoteIdent(table)}`)
-  for (const plan of plans) {
+  for (let start = 0; start < parts.length; start += columnsPerQuery) {
+    const histogramTable = await engine.query(
+      `SELECT ${parts.slice(start, start + columnsPerQuery).join(', ')} FROM ${quoteIdent(table)}`,
+    )
+    for (const plan of plans.slice(start, start + columnsPerQuery))
+      readHistogram(plan, histogramTable, result)
+  }
+  return result
+}
+
+function readHistogram(
+  plan: { index: number; min: number; width: number; bins: number },
+  histogramTable: Table,
+  result: Map<number, { edges: number[]; counts: number[] }>,
+): void {
+  {
     const counts = new Array<number>(plan.bins).fill(0)
     const edges = Array.from({ length: plan.bins + 1 }, (_, b) => plan.min + b * plan.width)
     const map = histogramTable.getChild(`h${plan.index}`)?.get(0) as unknown
@@ -311,7 +453,6 @@ async function numericHistograms(
     }
     result.set(plan.index, { edges, counts })
   }
-  return result
 }
 
 /** Entries of a DuckDB MAP value as Arrow returns it (a Map-like or an array of {key, value} structs). */

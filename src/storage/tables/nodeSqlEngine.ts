@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import * as duckdb from '@duckdb/duckdb-wasm/blocking'
 import type { SqlEngine } from './sqlEngine.ts'
+import { engineSetup } from './sqlEngine.ts'
 
 export async function createNodeSqlEngine(): Promise<SqlEngine & { close(): void }> {
   const require = createRequire(import.meta.url)
@@ -26,9 +27,7 @@ export async function createNodeSqlEngine(): Promise<SqlEngine & { close(): void
   )
   await db.instantiate()
   const connection = db.connect()
-  // Parquet and JSON readers are extensions DuckDB would fetch from the internet: never let it try.
-  connection.query('SET autoinstall_known_extensions=false')
-  connection.query('SET autoload_known_extensions=false')
+  for (const sql of engineSetup) connection.query(sql)
   return {
     async query(sql) {
       return connection.query(sql)

@@ -13,6 +13,18 @@ export interface SqlEngine {
   createTableFromArrowIpc(table: string, ipc: Uint8Array): Promise<void>
 }
 
+/**
+ * Settings every engine gets at start, in the browser and in Node. Extension autoloading is off (the
+ * Parquet and JSON readers are extensions DuckDB would fetch from the internet). The memory limit is set
+ * deliberately below the 4 GiB a 32-bit wasm heap can reach: DuckDB then refuses a query that would not
+ * fit with a catchable error, leaving room for the Arrow results copied out of the heap.
+ */
+export const engineSetup = [
+  'SET autoinstall_known_extensions=false',
+  'SET autoload_known_extensions=false',
+  "SET memory_limit='2560MiB'",
+] as const
+
 /** Quotes an identifier for DuckDB SQL: any name, including quotes and SQL, becomes inert. */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`

@@ -157,7 +157,7 @@ describe('butterfly run (headless)', () => {
       [{ ...base, target: 'nope' }, 1, "Unknown target column 'nope'"],
       [{ ...base, model: 'xgboost' }, 2, "unknown model family 'xgboost'"],
       [{ ...base, data: join(dir, 'missing.csv') }, 1, "Cannot read data file '"],
-      [{ ...base, data: join(dir, 'data.xlsx') }, 1, "Unsupported data file '"],
+      [{ ...base, data: join(dir, 'data.xlsx') }, 1, 'is not a file Butterfly can import'],
       [{ ...base, model: 'linear' }, 1, "Model family 'linear' does not support multiclass tasks"],
       [
         { ...base, hooks: [{ kind: 'during_training', file: 'h.js' }] },

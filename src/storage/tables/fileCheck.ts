@@ -1,0 +1,81 @@
+/**
+ * The checks every table file passes before the table engine sees it, in the app's data worker and in
+ * the headless CLI alike: a supported extension, not empty, Parquet framed by its markers, and for
+ * delimited text the preflight (text encoding, NUL bytes, delimiter, header names, ragged rows).
+ */
+import type { SourceFormat } from '../../domain/dataset.ts'
+import { ValidationError } from '../../domain/errors.ts'
+import type { CsvDialect } from './csvPreflight.ts'
+import { preflightBytes, preflightCsv } from './csvPreflight.ts'
+
+const formats: Record<string, SourceFormat> = {
+  csv: 'csv',
+  tsv: 'tsv',
+  tab: 'tsv',
+  txt: 'csv',
+  parquet: 'parquet',
+  pq: 'parquet',
+}
+
+/** File format from the extension; throws ValidationError('unsupported-extension') otherwise. */
+export function formatOf(fileName: string): SourceFormat {
+  const extension = /\.([^.]+)$/.exec(fileName)?.[1]?.toLowerCase()
+  const format = extension ? formats[extension] : undefined
+  if (!format)
+    throw new ValidationError(
+      'unsupported-extension',
+      `“${fileName}” is not a file Butterfly can import: drop a .csv, .tsv or .parquet file`,
+      { extension: extension ?? '' },
+    )
+  return format
+}
+
+/** What the checks learnt: the dialect of delimited text (undefined for Parquet). */
+export interface FileCheck {
+  dialect?: CsvDialect
+}
+
+/**
+ * @param head the first {@link preflightBytes} bytes (or the whole file when smaller)
+ * @param tail the last 4 bytes (Parquet's closing marker)
+ */
+export function checkTableFile(
+  fileName: string,
+  format: SourceFormat,
+  totalBytes: number,
+  head: Uint8Array,
+  tail: Uint8Array,
+): FileCheck {
+  if (totalBytes === 0) throw new ValidationError('empty-file', `“${fileName}” is empty`)
+  if (format === 'parquet') {
+    checkParquetMagic(head, tail)
+    return {}
+  }
+  return { dialect: preflightCsv(head, totalBytes <= preflightBytes, format === 'tsv') }
+}
+
+function checkParquetMagic(head: Uint8Array, tail: Uint8Array): void {
+  const magic = (bytes: Uint8Array) =>
+    bytes.length >= 4 && String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) === 'PAR1'
+  if (!magic(head) || !magic(tail.subarray(tail.length - 4)))
+    throw new ValidationError(
+      'corrupt-parquet',
+      'This Parquet file is truncated or corrupt: it does not start and end with the Parquet marker “PAR1”',
+    )
+}
+
+/**
+ * Notes for header names the table engine renamed: DuckDB treats names that differ only in case
+ * (“A” and “a”) as one name and appends “_1”. The data is kept; the person is told the new name.
+ */
+export function renamedColumnNotes(header: readonly string[], columns: readonly string[]): string[] {
+  const notes: string[] = []
+  header.forEach((name, i) => {
+    const given = columns[i]
+    if (given !== undefined && given !== name)
+      notes.push(
+        `Column ${i + 1} “${name}” is named “${given}”: another column has the same name up to upper/lower case, and column names must differ by more than case`,
+      )
+  })
+  return notes
+}
