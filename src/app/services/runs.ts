@@ -18,6 +18,7 @@ import { completeRun, createRun, failRun } from '../../domain/run.ts'
 import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
 import { buildModelRecords, modelArtifactFile } from '../../outputs/runArtifacts.ts'
 import { workspaceBlobStore } from '../../storage/roots.ts'
+import { addRunWithNextNumber } from '../../storage/runNumbers.ts'
 import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
 import { installErrorTransfer } from '../../workers/errorTransfer.ts'
 import type { RunWorkerApi, SerializedOutcome } from '../../workers/runApi.ts'
@@ -88,18 +89,17 @@ export async function startRun(
       seed: options.seed,
     })
   }
-  const number = (await db.runs.where('experimentId').equals(experimentId).count()) + 1
-  const run: Run = {
+  // The number is given where the run is stored (one transaction, under the workspace's lock).
+  const run: Run = await addRunWithNextNumber(db, {
     ...createRun({
       id: newId('run'),
       workspaceId: experiment.workspaceId,
-      number,
+      number: 0,
       snapshot,
       now: Date.now(),
     }),
     ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
-  }
-  await db.runs.add(run)
+  })
   setLiveRuns(run.id, { losses: [], logs: [] })
   void executeRun(run)
   return run.id
