@@ -19,7 +19,7 @@ import type { ParquetToArrow } from './tables/ingest.ts'
 import { countRows, describeTable, dropTable, loadTable, tableNameFor } from './tables/ingest.ts'
 import type { SqlEngine } from './tables/sqlEngine.ts'
 import { quoteIdent } from './tables/sqlEngine.ts'
-import { withWorkspaceLock } from './workspaceLock.ts'
+import { duringImport, withWorkspaceLock } from './workspaceLock.ts'
 
 export interface ImportDeps {
   db: ButterflyDb
@@ -74,6 +74,15 @@ export async function importDataset(
   deps: ImportDeps,
   request: { workspaceId: WorkspaceId; file: File },
   onProgress: (progress: ImportProgress) => void = () => {},
+): Promise<ImportResult> {
+  // Its file exists before its record: the orphan sweep must not run meanwhile, in any tab.
+  return duringImport(request.workspaceId, () => importDatasetNow(deps, request, onProgress))
+}
+
+async function importDatasetNow(
+  deps: ImportDeps,
+  request: { workspaceId: WorkspaceId; file: File },
+  onProgress: (progress: ImportProgress) => void,
 ): Promise<ImportResult> {
   const { db, blobs, file } = { ...deps, file: request.file }
   const now = deps.now ?? Date.now

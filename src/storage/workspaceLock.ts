@@ -32,3 +32,55 @@ export async function withWorkspaceLock<T>(workspaceId: WorkspaceId, fn: () => P
   })
   return result
 }
+
+/** Name of the lock every import of the workspace holds (shared) while it may have unrecorded files. */
+export function workspaceImportLockName(workspaceId: WorkspaceId): string {
+  return `butterfly:workspace-import:${workspaceId}`
+}
+
+interface SharedLockManager {
+  request<T>(
+    name: string,
+    options: { mode: 'shared' | 'exclusive'; ifAvailable?: boolean },
+    callback: (lock: unknown) => Promise<T>,
+  ): Promise<T>
+}
+
+const importsInProcess = new Map<string, number>()
+
+function lockManager(): SharedLockManager | undefined {
+  return (globalThis as { navigator?: { locks?: SharedLockManager } }).navigator?.locks
+}
+
+/**
+ * Runs an import (dataset or bundle) holding the workspace's import lock in shared mode: many imports
+ * may run at once, in any tab, and the orphan sweep ({@link whenNoImportRuns}) waits for none of them.
+ */
+export async function duringImport<T>(workspaceId: WorkspaceId, fn: () => Promise<T>): Promise<T> {
+  const name = workspaceImportLockName(workspaceId)
+  const locks = lockManager()
+  if (locks) return locks.request(name, { mode: 'shared' }, fn)
+  importsInProcess.set(name, (importsInProcess.get(name) ?? 0) + 1)
+  try {
+    return await fn()
+  } finally {
+    importsInProcess.set(name, (importsInProcess.get(name) ?? 1) - 1)
+  }
+}
+
+/**
+ * Runs `fn` only if no import of the workspace is running in any tab (holding the import lock
+ * exclusively meanwhile, so none starts); resolves with undefined without running it otherwise.
+ */
+export async function whenNoImportRuns<T>(
+  workspaceId: WorkspaceId,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  const name = workspaceImportLockName(workspaceId)
+  const locks = lockManager()
+  if (locks)
+    return locks.request(name, { mode: 'exclusive', ifAvailable: true }, async (lock) =>
+      lock ? fn() : undefined,
+    )
+  return (importsInProcess.get(name) ?? 0) > 0 ? undefined : fn()
+}
