@@ -32,7 +32,12 @@ export async function sweepOrphansAtStart(): Promise<void> {
   for (const workspace of await listWorkspaces(db)) {
     try {
       const blobs = await workspaceBlobStore(db, workspace)
-      const result = await whenNoImportRuns(workspace.id, () => sweepOrphanFiles(db, blobs, workspace.id))
+      // A page just reloaded may hold its import lock a moment longer: try a few times, a second apart.
+      let result: SweepResult | undefined
+      for (let attempt = 0; attempt < 5 && !result; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1000))
+        result = await whenNoImportRuns(workspace.id, () => sweepOrphanFiles(db, blobs, workspace.id))
+      }
       if (!result) continue
       total.removed.push(...result.removed)
       total.bytes += result.bytes
