@@ -209,14 +209,21 @@ function checkLeaderboard(models: ModelRecord[], run: Run, path: string, leaderb
     reject(
       `The manifest has ${candidates.length} candidate model records but the hashed ${path} lists ${candidateEntries.length} candidates`,
     )
+  // Records may be stored in another order than the leaderboard's: match each to an unused entry.
+  const unused = [...candidateEntries]
   candidates.forEach((model, i) => {
-    const entry = candidateEntries[i]!
-    const score = jsonNumber(entry.validationScore)
-    if (model.family !== entry.family || (score !== null && jsonNumber(model.validationScore) !== score))
-      reject(
-        `The manifest's candidate model ${i + 1} (${model.family}, validationScore ${show(model.validationScore)}) differs from the hashed ${path} (${show(entry.family)}, ${show(score)})`,
+    const at = unused.findIndex((entry) => {
+      const score = jsonNumber(entry.validationScore)
+      return (
+        entry.family === model.family &&
+        (score === null || jsonNumber(model.validationScore) === score) &&
+        canonical(entry.hyperparameters) === canonical(model.hyperparameters)
       )
-    if (canonical(model.hyperparameters) !== canonical(entry.hyperparameters))
-      reject(`The manifest's candidate model ${i + 1} hyperparameters differ from the hashed ${path}`)
+    })
+    if (at < 0)
+      reject(
+        `The manifest's candidate model ${i + 1} (${model.family}, validationScore ${show(model.validationScore)}) matches no entry of the hashed ${path}'s leaderboard (family, hyperparameters and score)`,
+      )
+    unused.splice(at, 1)
   })
 }
