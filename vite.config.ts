@@ -22,7 +22,21 @@ export const contentSecurityPolicy = [
   "manifest-src 'self'",
 ].join('; ')
 
-/** The CSP travels inside the built index.html, so any static host serves the app with it. */
+/**
+ * Headers the production server must send (README "Deploying"). The CSP as a header adds
+ * `frame-ancestors 'none'`, which a `<meta>` tag cannot carry: no other site may frame the app.
+ */
+export const securityHeaders: Record<string, string> = {
+  'Content-Security-Policy': `${contentSecurityPolicy}; frame-ancestors 'none'`,
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+}
+
+/** The CSP also travels inside the built index.html, so any static host serves the app with it. */
 function contentSecurityPolicyMeta(): Plugin {
   return {
     name: 'butterfly-csp-meta',
@@ -80,5 +94,5 @@ export default defineConfig({
     ],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 5000, sourcemap: false },
-  preview: { port: 4173, strictPort: true, headers: { 'Content-Security-Policy': contentSecurityPolicy } },
+  preview: { port: 4173, strictPort: true, headers: securityHeaders },
 })

@@ -3,6 +3,7 @@ import { Navigate, Route, Router } from '@solidjs/router'
 import type { ParentProps } from 'solid-js'
 import { createResource, Show } from 'solid-js'
 import { ensureDefaultWorkspace } from '../storage/workspaces.ts'
+import { CleanupNotice } from './components/CleanupNotice.tsx'
 import { Shell } from './components/Shell.tsx'
 import { ComparePage } from './pages/ComparePage.tsx'
 import { DatasetPage } from './pages/DatasetPage.tsx'
@@ -11,6 +12,7 @@ import { NotFoundPage } from './pages/NotFoundPage.tsx'
 import { RunPage } from './pages/RunPage.tsx'
 import { WorkspaceHome } from './pages/WorkspaceHome.tsx'
 import { db } from './services/db.ts'
+import { sweepOrphansAtStart } from './services/orphans.ts'
 import { startupRecovery } from './services/runs.ts'
 
 function CurrentWorkspaceRedirect() {
@@ -23,11 +25,17 @@ function CurrentWorkspaceRedirect() {
 }
 
 function Root(props: ParentProps) {
-  return <Shell>{props.children}</Shell>
+  return (
+    <Shell>
+      <CleanupNotice />
+      {props.children}
+    </Shell>
+  )
 }
 
 export function App() {
   void startupRecovery()
+  void sweepOrphansAtStart()
   return (
     <Router root={Root}>
       <Route path="/" component={CurrentWorkspaceRedirect} />

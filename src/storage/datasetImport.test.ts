@@ -84,6 +84,57 @@ describe('importDataset', () => {
     expect(await deps.db.datasets.count()).toBe(1)
   })
 
+  it('two tabs importing the same bytes at once make one dataset, not v1 and v2', async () => {
+    // Both tabs have hashed and found nothing before either loads: the engine is handed to neither
+    // until both asked for it (the import awaits it only after its hash check).
+    let arrivals = 0
+    let release!: () => void
+    const bothHashed = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const gated = (tabEngine: typeof engine) =>
+      ({
+        // biome-ignore lint/suspicious/noThenProperty: a thenable that counts who awaits the engine
+        then(resolve: (value: typeof engine) => void) {
+          if (++arrivals === 2) release()
+          void bothHashed.then(() => resolve(tabEngine))
+        },
+      }) as unknown as Promise<typeof engine>
+    // A second tab: its own table engine, its own connection to the same database, its own handle on
+    // the same folder.
+    const otherEngine = await createNodeSqlEngine()
+    deps.engine = gated(engine)
+    const otherTab: ImportDeps = {
+      ...deps,
+      engine: gated(otherEngine),
+      db: new ButterflyDb(deps.db.name),
+      blobs: new BlobStore(asDirectoryHandle(folder)),
+      loadedTables: new Set(),
+    }
+    const results = await Promise.all([
+      importDataset(deps, {
+        workspaceId: workspace.id,
+        file: fileOf('penguins.csv', fixture('penguins.csv')),
+      }),
+      importDataset(otherTab, {
+        workspaceId: workspace.id,
+        file: fileOf('penguins.csv', fixture('penguins.csv')),
+      }),
+    ])
+    const records = await deps.db.datasets.toArray()
+    expect(records.map((d) => d.version)).toEqual([1])
+    expect(results.map((r) => r.dataset.id)).toEqual([records[0]!.id, records[0]!.id])
+    expect(results.filter((r) => r.deduplicated)).toHaveLength(1)
+    // The one file the record points to is there, complete, and nothing else is left beside it.
+    expect(await (await deps.blobs.read(records[0]!.blobPath)).text()).toBe(
+      new TextDecoder().decode(fixture('penguins.csv')),
+    )
+    expect(await deps.blobs.list('datasets')).toEqual([records[0]!.blobPath.split('/').pop()])
+    expect(await importTables()).toEqual([])
+    otherTab.db.close()
+    await otherEngine.close()
+  })
+
   it('hashes and loads a large file as a stream to the same dataset, and finds it again either way', async () => {
     const inMemory = await importDataset(deps, {
       workspaceId: workspace.id,

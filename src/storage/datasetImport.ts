@@ -20,6 +20,7 @@ import type { ParquetToArrow } from './tables/ingest.ts'
 import { countRows, describeTable, dropTable, loadTable, tableNameFor } from './tables/ingest.ts'
 import type { SqlEngine } from './tables/sqlEngine.ts'
 import { quoteIdent } from './tables/sqlEngine.ts'
+import { duringImport, withWorkspaceLock } from './workspaceLock.ts'
 
 export interface ImportDeps {
   db: ButterflyDb
@@ -57,6 +58,15 @@ export async function importDataset(
   deps: ImportDeps,
   request: { workspaceId: WorkspaceId; file: File },
   onProgress: (progress: ImportProgress) => void = () => {},
+): Promise<ImportResult> {
+  // Its file exists before its record: the orphan sweep must not run meanwhile, in any tab.
+  return duringImport(request.workspaceId, () => importDatasetNow(deps, request, onProgress))
+}
+
+async function importDatasetNow(
+  deps: ImportDeps,
+  request: { workspaceId: WorkspaceId; file: File },
+  onProgress: (progress: ImportProgress) => void,
 ): Promise<ImportResult> {
   const { db, blobs, file } = { ...deps, file: request.file }
   const now = deps.now ?? Date.now
@@ -203,42 +213,50 @@ export async function importDataset(
     await storing
 
     const name = datasetNameOf(file.name)
-    const dataset = await db.transaction('rw', db.datasets, async () => {
-      const versions = await db.datasets
-        .where('[workspaceId+name]')
-        .equals([request.workspaceId, name])
-        .toArray()
-      const record: Dataset = parseDataset({
-        schemaVersion: 1,
-        id: newId('dataset'),
-        workspaceId: request.workspaceId,
-        name,
-        version: versions.reduce((max, d) => Math.max(max, d.version), 0) + 1,
-        sourcePath: file.name,
-        sourceFormat: format,
-        byteSize: totalBytes,
-        hash,
-        schema,
-        rowCount,
-        profile,
-        blobPath,
-        ...(delimiter ? { delimiter } : {}),
-        importedAt: now(),
-      })
-      await db.datasets.add(record)
-      return record
-    })
+    // Check-and-insert under the workspace's lock, in one transaction: a second tab importing the same
+    // bytes at the same time finds this record (or this tab finds its) instead of adding a version.
+    const inserted = await withWorkspaceLock(request.workspaceId, () =>
+      db.transaction('rw', db.datasets, async () => {
+        const twin = await existingWith(hash)
+        if (twin) return { dataset: twin, deduplicated: true }
+        const versions = await db.datasets
+          .where('[workspaceId+name]')
+          .equals([request.workspaceId, name])
+          .toArray()
+        const record: Dataset = parseDataset({
+          schemaVersion: 1,
+          id: newId('dataset'),
+          workspaceId: request.workspaceId,
+          name,
+          version: versions.reduce((max, d) => Math.max(max, d.version), 0) + 1,
+          sourcePath: file.name,
+          sourceFormat: format,
+          byteSize: totalBytes,
+          hash,
+          schema,
+          rowCount,
+          profile,
+          blobPath,
+          ...(delimiter ? { delimiter } : {}),
+          importedAt: now(),
+        })
+        await db.datasets.add(record)
+        return { dataset: record, deduplicated: false }
+      }),
+    )
     deps.loadedTables.add(table)
     // Phases overlap (hash ‖ load, store ‖ load or profile): the total is wall time, not their sum.
     timings.total = Math.round(performance.now() - importStarted)
     report('done', 1)
-    return { dataset, deduplicated: false, timings, ...(notes.length > 0 ? { notes } : {}) }
+    return { ...inserted, timings, ...(notes.length > 0 && !inserted.deduplicated ? { notes } : {}) }
   } catch (error) {
     if (!deps.loadedTables.has(table)) await dropTable(engine, table).catch(() => undefined)
     await dropTemporary()
     // A store still running must finish before its file can be removed.
     await storing.catch(() => undefined)
-    if (blobWritten) await blobs.remove(blobPath).catch(() => undefined)
+    // Another tab may have recorded the same bytes at the same path meanwhile: its file stays.
+    if (blobWritten && !(await existingWith(hash).catch(() => undefined)))
+      await blobs.remove(blobPath).catch(() => undefined)
     throw error
   }
 }

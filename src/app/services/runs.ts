@@ -15,6 +15,7 @@ import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
 import { startRunRecord } from '../../runs/runRecord.ts'
 import type { RunResult } from '../../runs/runService.ts'
 import { workspaceBlobStore } from '../../storage/roots.ts'
+import { addRunWithNextNumber } from '../../storage/runNumbers.ts'
 import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
 import { installErrorTransfer } from '../../workers/errorTransfer.ts'
 import type { RunWorkerApi } from '../../workers/protocol.ts'
@@ -71,7 +72,6 @@ export async function startRun(
   if (!experiment) throw new Error(`No experiment ${experimentId}`)
   const dataset = await db.datasets.get(experiment.datasetId)
   if (!dataset) throw new Error(`The dataset of experiment “${experiment.name}” is missing`)
-  const number = (await db.runs.where('experimentId').equals(experimentId).count()) + 1
   let source: Parameters<typeof startRunRecord>[0]['source']
   if (options.snapshot) source = { snapshot: options.snapshot }
   else {
@@ -89,14 +89,17 @@ export async function startRun(
       },
     }
   }
-  const run = await startRunRecord({
-    workspaceId: experiment.workspaceId,
-    number,
-    source,
-    ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
-    now: Date.now(),
-  })
-  await db.runs.add(run)
+  // The number is given where the run is stored (one transaction, under the workspace's lock).
+  const run: Run = await addRunWithNextNumber(
+    db,
+    await startRunRecord({
+      workspaceId: experiment.workspaceId,
+      number: 0,
+      source,
+      ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
+      now: Date.now(),
+    }),
+  )
   setLiveRuns(run.id, { losses: [], logs: [] })
   void executeRun(run)
   return run.id

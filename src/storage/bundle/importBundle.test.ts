@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto'
+import { BlobReader, BlobWriter, TextReader, ZipWriter } from '@zip.js/zip.js'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildFixture, seededBytes } from '../../../tests/fixtures/bundle/buildBundleFixture.ts'
 import { asDirectoryHandle, MemoryDirectoryHandle } from '../../../tests/helpers/memoryFs.ts'
@@ -100,6 +101,23 @@ describe('importing a run bundle into a workspace', () => {
     expect(await db.runs.count()).toBe(0)
     expect(await db.datasets.count()).toBe(0)
     expect(await db.experiments.count()).toBe(0)
+  })
+
+  it('refuses a bundle whose manifest metrics differ from its hashed metrics.json, storing nothing', async () => {
+    const { input } = await buildFixture()
+    const workspace = await ensureDefaultWorkspace(db)
+    const verified = await readRunBundle(await writeRunBundle(input))
+    const manifest = JSON.parse(JSON.stringify(verified.manifest))
+    manifest.run.metrics.accuracy = 0.123
+    const writer = new ZipWriter(new BlobWriter('application/zip'), { useWebWorkers: false })
+    for (const [path, blob] of verified.files) await writer.add(path, new BlobReader(blob))
+    await writer.add('manifest.json', new TextReader(JSON.stringify(manifest)))
+    const forged = await writer.close()
+    await expect(importRunBundle(db, blobs, workspace.id, forged, context(1))).rejects.toThrow(
+      "The manifest's run.metrics.accuracy is 0.123 but the hashed metrics.json says 0.75",
+    )
+    expect(await blobs.list('')).toEqual([])
+    expect(await db.runs.count()).toBe(0)
   })
 
   it('exports a stored run back to a bundle with the same records and files', async () => {

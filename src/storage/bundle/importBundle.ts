@@ -8,6 +8,7 @@ import type { Dataset } from '../../domain/dataset.ts'
 import type { WorkspaceId } from '../../domain/ids.ts'
 import type { BlobStore } from '../blobStore.ts'
 import type { ButterflyDb } from '../db.ts'
+import { duringImport } from '../workspaceLock.ts'
 import type { BundleImportPlan, ExistingRecords, ImportContext } from './planImport.ts'
 import { planBundleImport } from './planImport.ts'
 import type { ReadBundleOptions, VerifiedBundle } from './readBundle.ts'
@@ -125,5 +126,6 @@ export async function importRunBundle(
     await lookUpExistingRecords(db, workspaceId, bundle),
     context,
   )
-  return applyBundleImport(db, blobs, plan)
+  // Its files exist before its records: the orphan sweep must not run meanwhile, in any tab.
+  return duringImport(workspaceId, () => applyBundleImport(db, blobs, plan))
 }

@@ -23,6 +23,7 @@ import type { PipelineSnapshot } from '../../domain/pipeline.ts'
 import { computeSnapshotHash, parseSnapshot } from '../../domain/pipeline.ts'
 import type { Run } from '../../domain/run.ts'
 import { parseRun } from '../../domain/run.ts'
+import { checkManifestAgainstFiles } from './consistency.ts'
 import type { BundleLimits } from './limits.ts'
 import { defaultBundleLimits, entryNameProblem } from './limits.ts'
 import type { BundleFileEntry, RunBundleManifest } from './manifest.ts'
@@ -148,6 +149,13 @@ export async function readRunBundle(
       files.set(file.path, inflated.blob)
       bytesDone = before + inflated.size
     }
+    // The hashes prove the files; the manifest's own numbers must agree with those files.
+    await checkManifestAgainstFiles({ ...records, files })
+    const datasetBytes = records.datasetPath ? files.get(records.datasetPath)!.size : undefined
+    if (datasetBytes !== undefined && datasetBytes !== records.dataset.byteSize)
+      reject(
+        `The manifest's dataset.metadata.byteSize is ${records.dataset.byteSize} but the dataset file '${records.datasetPath}' is ${datasetBytes} bytes`,
+      )
     const artifactFiles = new Map(
       records.artifacts.map((artifact) => [artifact.id, files.get(bundlePaths.artifact(artifact.fileName))!]),
     )
@@ -313,6 +321,10 @@ async function verifyRecords(manifest: RunBundleManifest): Promise<CheckedRecord
     reject(`The bundle's experiment ${experiment.id} is not the run's experiment ${run.experimentId}`)
   if (manifest.dataset.hash !== run.datasetHash || dataset.hash !== run.datasetHash)
     reject("The bundle's dataset hash differs from the run's dataset hash")
+  if (snapshot.datasetHash !== run.datasetHash)
+    reject("The manifest's pipelineSnapshot.datasetHash differs from the run's dataset hash")
+  if (dataset.id !== run.datasetId || snapshot.datasetId !== run.datasetId)
+    reject(`The manifest's dataset ${dataset.id} is not the run's dataset ${run.datasetId}`)
 
   // Hooks: the top-level list is the snapshot's hooks, and each hook's code hashes to its codeHash.
   const expectedHooks = snapshotHookEntries(snapshot)

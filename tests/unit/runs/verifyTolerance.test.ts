@@ -53,8 +53,23 @@ async function gpuBundle(family: string, factor: number): Promise<string> {
   const dataset = datasetRecord(ids, { path, table: loaded, hash }, 1)
   const result = await executeRun({ run, dataset }, { loadFrame: async () => loaded.frame })
   const metrics = { ...result.run.metrics!, log_loss: result.run.metrics!.log_loss * factor }
+  // The record and its hashed metrics.json agree (the bundle reader refuses a manifest that disagrees
+  // with its files): both carry the GPU's log_loss.
+  const metricsArtifact = result.artifacts.find((a) => a.fileName === 'metrics.json')!
+  const metricsFile = result.files.find((f) => f.path === metricsArtifact.path)!
+  const metricsJson = JSON.parse(new TextDecoder().decode(metricsFile.bytes))
+  metricsJson.metrics.log_loss = metrics.log_loss
+  const metricsBytes = new TextEncoder().encode(JSON.stringify(metricsJson, null, 1))
+  const files = result.files.map((f) => (f === metricsFile ? { ...f, bytes: metricsBytes } : f))
+  const artifacts = await Promise.all(
+    result.artifacts.map(async (a) =>
+      a === metricsArtifact
+        ? { ...a, sha256: await sha256(metricsBytes), byteSize: metricsBytes.byteLength }
+        : a,
+    ),
+  )
   const bundle = await writeHeadlessBundle({
-    result: { ...result, run: { ...result.run, backend: 'webgl', metrics } },
+    result: { ...result, files, artifacts, run: { ...result.run, backend: 'webgl', metrics } },
     dataset,
     experiment: {
       schemaVersion: 1,

@@ -1,0 +1,71 @@
+/**
+ * Faults in the browser: a reload in the middle of an import. After it, the app removes what the
+ * interrupted import left in storage, says so, and nothing is left: no file without its record, no
+ * record without its file; the same file imports again.
+ */
+import type { Page } from '@playwright/test'
+import { expect, openApp, test } from './fixtures.ts'
+
+/** A CSV large enough that its import spends seconds in each phase (about 5 MB). */
+function bigCsv(): Buffer {
+  const lines = ['id,a,b,c,label']
+  for (let i = 0; i < 200_000; i++)
+    lines.push(`${i},${(i * 7919) % 1000},${(i * 31) % 97},x${i % 13},${i % 2 ? 'yes' : 'no'}`)
+  return Buffer.from(`${lines.join('\n')}\n`)
+}
+
+/** Every file in the Origin Private File System, as paths. */
+async function opfsFiles(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const out: string[] = []
+    const walk = async (dir: FileSystemDirectoryHandle, prefix: string) => {
+      for await (const [name, handle] of (
+        dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+      ).entries()) {
+        if (handle.kind === 'directory') await walk(handle as FileSystemDirectoryHandle, `${prefix}${name}/`)
+        else out.push(`${prefix}${name}`)
+      }
+    }
+    await walk(await navigator.storage.getDirectory(), '')
+    return out.sort()
+  })
+}
+
+for (const phase of ['Loading into the table engine', 'Profiling columns']) {
+  test(`a reload during "${phase}" leaves nothing behind, and the person is told what was cleaned`, async ({
+    page,
+  }) => {
+    test.setTimeout(300_000)
+    const csv = bigCsv()
+    await openApp(page)
+    await page
+      .getByLabel('Import a data file')
+      .setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: csv })
+    await expect(page.getByText(phase)).toBeVisible({ timeout: 60_000 })
+    await page.reload()
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible()
+    const notice = page.getByRole('status', { name: 'Storage cleaned up' })
+    // When the interrupted import had begun storing the file (a .partial, or the whole file without its
+    // record), the person is told it was removed.
+    const leftBehind = (await opfsFiles(page)).filter((path) => /\/datasets\//.test(path))
+    if (leftBehind.length > 0 || (await notice.count()) > 0)
+      await expect(notice).toContainText(/^Cleaned up after an interrupted import: removed 1 file \(/)
+    await expect
+      .poll(async () => (await opfsFiles(page)).filter((path) => /\/datasets\//.test(path)))
+      .toEqual([])
+    await expect(
+      page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'big' }),
+    ).toHaveCount(0)
+
+    // The workspace is usable: the same file imports, and its one file is what its record names.
+    await page
+      .getByLabel('Import a data file')
+      .setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: csv })
+    await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 120_000 })
+    await expect(page.getByTestId('row-count')).toHaveText('200,000')
+    const hash = await page.getByTestId('dataset-hash').textContent()
+    expect((await opfsFiles(page)).filter((path) => /\/datasets\//.test(path))).toEqual([
+      expect.stringMatching(new RegExp(`/datasets/${hash}\\.csv$`)),
+    ])
+  })
+}
