@@ -68,6 +68,17 @@ describe('detectTask rules', () => {
     expect(task.reasons[0]).toContain('the last column is used')
   })
 
+  it('finds a price target with a prefix before falling back to the last column (Sale_Price, not Latitude)', () => {
+    const housing = textFrame({
+      marital_status: ['a', 'b', 'a', 'b'],
+      Sale_Price: ['100', '250', '175', '300'],
+      Latitude: ['41.9', '42.0', '42.1', '41.95'],
+    })
+    const task = detectTask(housing)
+    expect(task.target).toBe('Sale_Price')
+    expect(task.reasons[0]).toBe("Target 'Sale_Price': its name contains a common prediction target")
+  })
+
   it('tells binary, multiclass and regression apart by kind and distinct count', () => {
     const frame = textFrame({
       x: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'],
