@@ -5,7 +5,7 @@
  * still marked running without its lock was left by a closed page and is marked failed ("interrupted").
  */
 import * as Comlink from 'comlink'
-import { createStore, produce } from 'solid-js/store'
+import { createStore, produce, reconcile } from 'solid-js/store'
 import type { Artifact, ArtifactType } from '../../domain/artifact.ts'
 import { createArtifact } from '../../domain/artifact.ts'
 import { errorMessage, HookError, WorkerError } from '../../domain/errors.ts'
@@ -14,7 +14,7 @@ import { newId } from '../../domain/ids.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
 import { createSnapshot } from '../../domain/pipeline.ts'
 import type { LogEntry, Run, RunFailure } from '../../domain/run.ts'
-import { completeRun, createRun, failRun } from '../../domain/run.ts'
+import { cancelRunRecord, completeRun, createRun, failRun } from '../../domain/run.ts'
 import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
 import { buildModelRecords, modelArtifactFile } from '../../outputs/runArtifacts.ts'
 import { workspaceBlobStore } from '../../storage/roots.ts'
@@ -88,6 +88,10 @@ export async function startRun(
       seed: options.seed,
     })
   }
+  if (snapshot.datasetHash !== dataset.hash)
+    throw new Error(
+      `The dataset of experiment “${experiment.name}” is not the data this run was made on (its contents differ)`,
+    )
   const number = (await db.runs.where('experimentId').equals(experimentId).count()) + 1
   const run: Run = {
     ...createRun({
@@ -97,6 +101,10 @@ export async function startRun(
       snapshot,
       now: Date.now(),
     }),
+    // A re-run belongs to the experiment (and so the workspace) it is started from; an imported
+    // snapshot still names its origin experiment, which stays in the snapshot as lineage.
+    experimentId: experiment.id,
+    datasetId: dataset.id,
     ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
   }
   await db.runs.add(run)
@@ -105,7 +113,7 @@ export async function startRun(
   return run.id
 }
 
-/** Stops a running run at once: its worker is terminated and the run fails with reason "cancelled". */
+/** Stops a running run at once: its worker is terminated and the run ends with status "cancelled". */
 export function cancelRun(runId: string): void {
   workers.get(runId)?.cancel()
 }
@@ -131,7 +139,9 @@ async function executeRun(run: Run): Promise<void> {
         data.buffer as ArrayBuffer,
       ]),
       Comlink.proxy((event: RunProgressEvent) => {
-        setLiveRuns(run.id, 'progress', event)
+        // Replace, not merge: a store merge kept the last block's model and epoch on the next block's
+        // events ("Explainability · fitting Multilayer perceptron · epoch 25").
+        setLiveRuns(run.id, 'progress', reconcile(event))
         if (event.loss !== undefined)
           setLiveRuns(
             run.id,
