@@ -175,8 +175,13 @@ async function executeRun(run: Run): Promise<void> {
       message: error instanceof WorkerError && error.code === 'cancelled' ? 'cancelled' : errorMessage(error),
     }
     const stored = (await db.runs.get(run.id)) ?? run
+    const extra = { logs: logs.length ? logs : stored.logs }
     if (stored.status === 'running')
-      await db.runs.put(failRun(stored, failure, Date.now(), { logs: logs.length ? logs : stored.logs }))
+      await db.runs.put(
+        failure.reason === 'cancelled'
+          ? cancelRunRecord(stored, Date.now(), extra)
+          : failRun(stored, failure, Date.now(), extra),
+      )
   } finally {
     worker.terminate()
     workers.delete(run.id)
