@@ -139,6 +139,20 @@ describe('detectTask rules', () => {
     expect(detectTask(regression).warnings[0]).toContain("'double' is almost perfectly correlated")
   })
 
+  it('a boolean target (DuckDB reads Yes/No as BOOLEAN) proposes the label a run uses, true, never 1', () => {
+    const frame: DataFrame = {
+      nRows: 5,
+      columns: [
+        { name: 'tenure', type: 'numeric', kind: 'numeric', values: Float64Array.from([1, 5, 9, 2, 40]) },
+        { name: 'Churn', type: 'numeric', kind: 'boolean', values: Float64Array.from([1, 0, 0, 1, 0]) },
+      ],
+    }
+    const task = detectTask(frame)
+    expect(task.taskType).toBe('binary')
+    expect(task.positiveClass).toBe('true')
+    expect(task.reasons).toContain("Positive class 'true': it reads as the event of interest")
+  })
+
   it('picks the event label as positive class, else the minority class', () => {
     const event = textFrame({ x: ['1', '2', '3', '4'], target: ['no', 'yes', 'yes', 'yes'] })
     expect(detectTask(event).positiveClass).toBe('yes')

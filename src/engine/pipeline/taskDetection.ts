@@ -324,7 +324,9 @@ export function targetLabelCounts(target: Column): { label: string; count: numbe
   } else
     for (const v of target.values)
       if (!Number.isNaN(v)) {
-        const label = numericLabel(v)
+        // A boolean target is read as category codes in a run ('false'/'true', as the profile shows
+        // it), so its labels here must be those words, never '0'/'1'.
+        const label = target.kind === 'boolean' ? String(v === 1) : numericLabel(v)
         counts.set(label, (counts.get(label) ?? 0) + 1)
       }
   return [...counts.entries()]
