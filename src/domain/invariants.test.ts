@@ -11,7 +11,15 @@ import {
   computeSnapshotHash,
   createSnapshot,
 } from './pipeline.ts'
-import { assertRunEditable, assertRunWriteAllowed, completeRun, failRun, parseRun } from './run.ts'
+import {
+  assertRunEditable,
+  assertRunWriteAllowed,
+  cancelRunRecord,
+  completeRun,
+  failRun,
+  isRunExportable,
+  parseRun,
+} from './run.ts'
 
 describe('ids', () => {
   it('are prefixed, unique and recognised by kind', () => {
@@ -119,6 +127,27 @@ describe('run invariants', () => {
     expect(() => parseRun({ ...hooked, evaluatedByHook: 'yes' })).toThrow(
       'evaluatedByHook must be true or false',
     )
+  })
+
+  it('a cancelled run has its own status: terminal, frozen, no failure, not exportable', async () => {
+    const run = await makeRun()
+    expect(isRunExportable(run)).toBe(false)
+    const cancelled = cancelRunRecord(run, 7, { logs: [{ t: 1, level: 'info', message: 'epoch 1' }] })
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.failure).toBeUndefined()
+    expect(cancelled.endedAt).toBe(7)
+    expect(cancelled.logs).toHaveLength(1)
+    expect(Object.isFrozen(cancelled)).toBe(true)
+    expect(isRunExportable(cancelled)).toBe(false)
+    expect(isRunExportable(failRun(run, { reason: 'error', message: 'x' }, 3))).toBe(true)
+    expect(() => assertRunEditable(cancelled)).toThrow(expect.objectContaining({ code: 'run-completed' }))
+    expect(() => cancelRunRecord(cancelled, 8)).toThrow(/can no longer change/)
+    expect(() => failRun(cancelled, { reason: 'error', message: 'x' }, 8)).toThrow(InvariantError)
+    expect(() => assertRunWriteAllowed(cancelled, { ...cancelled, metrics: { accuracy: 1 } })).toThrow(
+      InvariantError,
+    )
+    expect(parseRun({ ...cancelled }).status).toBe('cancelled')
+    expect(() => parseRun({ ...run, status: 'cancelled' })).toThrow(/needs endedAt/)
   })
 
   it('parseRun requires a failure reason on failed runs', async () => {

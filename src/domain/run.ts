@@ -1,6 +1,6 @@
 /**
- * Run: one immutable execution of a frozen pipeline snapshot. Status goes running → completed | failed,
- * once. A completed run never changes: {@link assertRunEditable} guards every mutator, and storage
+ * Run: one immutable execution of a frozen pipeline snapshot. Status goes running → completed | failed |
+ * cancelled, once (cancelled: stopped by the person; it has no metrics to share, so no bundle). A completed run never changes: {@link assertRunEditable} guards every mutator, and storage
  * calls it on every write.
  */
 import { InvariantError, ValidationError } from './errors.ts'
@@ -13,7 +13,7 @@ import { parseSnapshot } from './pipeline.ts'
 
 export const runSchemaVersion = 1
 
-export const runStatuses = ['running', 'completed', 'failed'] as const
+export const runStatuses = ['running', 'completed', 'failed', 'cancelled'] as const
 export type RunStatus = (typeof runStatuses)[number]
 
 export type RunFailureReason = 'error' | 'cancelled' | 'interrupted' | 'hook'
@@ -161,6 +161,21 @@ export function failRun(
 ): Run {
   assertRunEditable(run)
   return Object.freeze({ ...run, ...extra, status: 'failed' as const, failure, endedAt: now })
+}
+
+/** Ends a running run because the person cancelled it. The result is frozen. */
+export function cancelRunRecord(
+  run: Run,
+  now: number,
+  extra?: Partial<Pick<Run, 'logs' | 'blockTimings' | 'backend'>>,
+): Run {
+  assertRunEditable(run)
+  return Object.freeze({ ...run, ...extra, status: 'cancelled' as const, endedAt: now })
+}
+
+/** Whether a run can be exported as a bundle: only a finished run that was not cancelled. */
+export function isRunExportable(run: Pick<Run, 'status'>): boolean {
+  return run.status === 'completed' || run.status === 'failed'
 }
 
 /**

@@ -28,6 +28,7 @@ test('export a run, import it into a second workspace with identical metrics and
   await page.getByRole('dialog', { name: 'New workspace' }).getByLabel('Workspace name').fill('Receiver')
   await page.getByRole('dialog', { name: 'New workspace' }).getByRole('button', { name: 'Create' }).click()
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Receiver')
+  const receiverUrl = new RegExp(`${new URL(page.url()).pathname.match(/\/w\/ws_[^/]+/)?.[0]}/`)
 
   // One flipped byte: rejected with a message, nothing written.
   const tampered = Buffer.from(bundle)
@@ -44,6 +45,12 @@ test('export a run, import it into a second workspace with identical metrics and
     .setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/zip', buffer: bundle })
   await expect(page).toHaveURL(/\/runs\/run_/, { timeout: 60_000 })
   await expect(page.getByTestId('run-origin')).toContainText('imported')
+  // Issue 13 bug 10: short separate sentences with names, no raw ids, nothing "already here" that is not.
+  const notice = page.getByRole('status').filter({ hasText: 'added' })
+  await expect(notice).toContainText('Dataset “iris” added as version 1.')
+  await expect(notice).toContainText('Experiment “iris · species” added.')
+  await expect(notice).not.toContainText(/(run|exp|ds)_[0-9A-Za-z]{6}/)
+  await expect(notice).not.toContainText('already exists here')
   await expect(page.locator('[data-metric="accuracy"]')).toHaveText(accuracy ?? '')
   await expect(page.getByTestId('lineage-snapshot-hash')).toHaveText(snapshotHash ?? '')
   await expect(page.getByTestId('lineage-dataset-hash')).toHaveText(datasetHash ?? '')
@@ -54,4 +61,15 @@ test('export a run, import it into a second workspace with identical metrics and
   await page.getByRole('button', { name: 'Re-run' }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
   await expect(page.getByTestId('rerun-check')).toHaveText(/metrics match exactly/)
+
+  // Issue 13 bug 1: the re-run belongs to the Receiver's experiment, not the origin's in the first workspace.
+  await expect(page).toHaveURL(receiverUrl)
+  await page.getByRole('heading', { level: 1 }).getByRole('link').click()
+  await expect(page.getByRole('table', { name: 'Runs of this experiment' }).getByRole('row')).toHaveCount(3)
+  await nav.getByRole('combobox', { name: 'Workspace' }).selectOption({ label: 'My workspace' })
+  await nav
+    .getByRole('link', { name: /iris · species/ })
+    .first()
+    .click()
+  await expect(page.getByRole('table', { name: 'Runs of this experiment' }).getByRole('row')).toHaveCount(2)
 })

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink'
 import { createSignal, For, Show } from 'solid-js'
 import { errorMessage } from '../../domain/errors.ts'
 import type { Run } from '../../domain/run.ts'
+import { isRunExportable } from '../../domain/run.ts'
 import type { BundleExportProgress } from '../../workers/protocol.ts'
 import { formatBytes, formatNumber } from '../format.ts'
 import { downloadBlob } from '../services/artifacts.ts'
@@ -97,9 +98,11 @@ export function RunSharing(props: { run: Run; onRerun: (runId: string) => void }
         )}
       </Show>
       <div class="actions">
-        <button type="button" onClick={() => setExporting(true)}>
-          Export run bundle
-        </button>
+        <Show when={isRunExportable(props.run)}>
+          <button type="button" onClick={() => setExporting(true)}>
+            Export run bundle
+          </button>
+        </Show>
         <button
           type="button"
           onClick={rerun}

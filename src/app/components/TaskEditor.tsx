@@ -27,7 +27,11 @@ export function TaskEditor(props: {
             onChange={(e) => props.onChange({ target: e.currentTarget.value })}
           >
             <For each={props.dataset.schema}>
-              {(column) => <option value={column.name}>{column.name}</option>}
+              {(column) => (
+                <option value={column.name} selected={column.name === task().target}>
+                  {column.name}
+                </option>
+              )}
             </For>
           </select>
         </div>
@@ -41,7 +45,13 @@ export function TaskEditor(props: {
               props.onChange({ taskType, metric: defaultMetricFor(taskType) })
             }}
           >
-            <For each={taskTypes}>{(type) => <option value={type}>{type}</option>}</For>
+            <For each={taskTypes}>
+              {(type) => (
+                <option value={type} selected={type === task().taskType}>
+                  {type}
+                </option>
+              )}
+            </For>
           </select>
         </div>
         <Show when={task().taskType === 'binary'}>
@@ -52,7 +62,13 @@ export function TaskEditor(props: {
               value={task().positiveClass ?? ''}
               onChange={(e) => props.onChange({ positiveClass: e.currentTarget.value })}
             >
-              <For each={classLabels()}>{(label) => <option value={label}>{label}</option>}</For>
+              <For each={classLabels()}>
+                {(label) => (
+                  <option value={label} selected={label === task().positiveClass}>
+                    {label}
+                  </option>
+                )}
+              </For>
             </select>
           </div>
         </Show>
@@ -66,7 +82,11 @@ export function TaskEditor(props: {
             }
           >
             <For each={metricsFor(task().taskType)}>
-              {(metric) => <option value={metric}>{metric}</option>}
+              {(metric) => (
+                <option value={metric} selected={metric === task().metric}>
+                  {metric}
+                </option>
+              )}
             </For>
           </select>
         </div>

@@ -74,7 +74,7 @@ export function WorkspaceSwitcher(props: {
       >
         <For each={props.workspaces}>
           {(workspace) => (
-            <option value={workspace.id}>
+            <option value={workspace.id} selected={workspace.id === props.currentId}>
               {workspace.name}
               {workspace.storage.kind === 'folder' ? ' (folder)' : ''}
             </option>

@@ -94,6 +94,11 @@ export function RunPage() {
                 </p>
               )}
             </Show>
+            <Show when={r().status === 'cancelled'}>
+              <p role="status" class="notice" data-testid="run-cancelled">
+                Cancelled: the run was stopped before it finished, so it has no results to show or export.
+              </p>
+            </Show>
             <Show when={r().status === 'running'}>
               <div class="card" aria-live="polite">
                 <Show when={live()?.progress} fallback={<p>Starting the run worker…</p>}>
@@ -180,8 +185,19 @@ export function RunPage() {
                     {(entry) => (
                       <tr classList={{ selected: entry.chosen }}>
                         <th scope="row">{modelLabel(entry.family)}</th>
-                        <td class="num">{formatNumber(entry.validationScore ?? undefined)}</td>
-                        <td class="num">{formatDuration(entry.fitSeconds * 1000)}</td>
+                        <Show
+                          when={entry.validationScore != null && Number.isFinite(entry.validationScore)}
+                          fallback={
+                            <td colSpan={2} class="muted">
+                              {report()!.leaderboard.length === 1
+                                ? 'not validated: the only candidate'
+                                : 'no validation score'}
+                            </td>
+                          }
+                        >
+                          <td class="num">{formatNumber(entry.validationScore ?? undefined)}</td>
+                          <td class="num">{formatDuration(entry.fitSeconds * 1000)}</td>
+                        </Show>
                         <td>{entry.chosen ? '✓ chosen' : ''}</td>
                       </tr>
                     )}

@@ -1,7 +1,7 @@
 /** Main-thread access to the workspace database, and Dexie live queries as Solid signals. */
 import { liveQuery } from 'dexie'
 import type { Accessor } from 'solid-js'
-import { createEffect, createSignal, onCleanup } from 'solid-js'
+import { createEffect, createMemo, createSignal, onCleanup } from 'solid-js'
 import { openDb } from '../../storage/db.ts'
 
 export const db = openDb()
@@ -15,8 +15,10 @@ export function createLiveQuery<K, T>(
   query: (key: K) => Promise<T>,
 ): Accessor<T | undefined> {
   const [value, setValue] = createSignal<T | undefined>(undefined)
+  // Only a new key value re-subscribes (an experiment edit must not re-read its unchanged dataset).
+  const stableKey = createMemo(key)
   createEffect(() => {
-    const current = key()
+    const current = stableKey()
     const subscription = liveQuery(() => query(current)).subscribe({
       next: (result) => setValue(() => result),
       error: (error) => console.error('Live query failed', error),

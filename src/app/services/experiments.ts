@@ -36,6 +36,38 @@ export async function detectTaskFor(
   }
 }
 
+/** The name an experiment gets from its dataset and target, before any suffix. */
+function baseExperimentName(dataset: Dataset, target: string): string {
+  return `${dataset.name} · ${target}`
+}
+
+/**
+ * `<dataset> · <target>`, with ` (2)`, ` (3)`… only when another experiment of the workspace already
+ * has that name (`except` is the experiment being renamed, whose own name does not count).
+ */
+async function uniqueExperimentName(
+  dataset: Dataset,
+  target: string,
+  except?: ExperimentId,
+): Promise<string> {
+  const taken = new Set(
+    (await db.experiments.where('workspaceId').equals(dataset.workspaceId).toArray())
+      .filter((e) => e.id !== except)
+      .map((e) => e.name),
+  )
+  const base = baseExperimentName(dataset, target)
+  if (!taken.has(base)) return base
+  let n = 2
+  while (taken.has(`${base} (${n})`)) n++
+  return `${base} (${n})`
+}
+
+/** Whether `name` is the one {@link uniqueExperimentName} gives for `target` (suffix included). */
+function isGeneratedName(name: string, dataset: Dataset, target: string): boolean {
+  const base = baseExperimentName(dataset, target)
+  return name === base || (name.startsWith(`${base} (`) && /^ \(\d+\)$/.test(name.slice(base.length)))
+}
+
 export async function createExperiment(dataset: Dataset, name?: string): Promise<Experiment> {
   const task = await detectTaskFor(dataset)
   const now = Date.now()
@@ -51,12 +83,11 @@ export async function createExperiment(dataset: Dataset, name?: string): Promise
     versionHash: await computePipelineVersionHash({ blocks, globalConfig }, [], task),
     updatedAt: now,
   }
-  const count = await db.experiments.where('workspaceId').equals(dataset.workspaceId).count()
   const experiment: Experiment = {
     schemaVersion: 1,
     id: experimentId,
     workspaceId: dataset.workspaceId,
-    name: name?.trim() || `${dataset.name} · ${task.target}${count ? ` (${count + 1})` : ''}`,
+    name: name?.trim() || (await uniqueExperimentName(dataset, task.target)),
     datasetId: dataset.id,
     pipelineId: pipeline.id,
     task,
@@ -90,13 +121,25 @@ async function rehash(
   })
 }
 
-/** Applies a manual edit of the task definition (mode becomes 'manual'). */
+/**
+ * Applies a manual edit of the task definition (mode becomes 'manual'). A new target is detected
+ * afresh (task type, positive class, excluded columns, metric and the reasons all follow it), and an
+ * experiment still carrying its generated name is renamed after the new target.
+ */
 export async function updateTask(experimentId: ExperimentId, patch: Partial<TaskDefinition>): Promise<void> {
   const experiment = await db.experiments.get(experimentId)
   if (!experiment) throw new ValidationError('invalid-argument', `No experiment ${experimentId}`)
-  const task: TaskDefinition = { ...experiment.task, ...patch, mode: 'manual' }
+  let task: TaskDefinition = { ...experiment.task, ...patch, mode: 'manual' }
+  let name = experiment.name
+  if (patch.target !== undefined && patch.target !== experiment.task.target) {
+    const dataset = await db.datasets.get(experiment.datasetId)
+    if (!dataset) throw new ValidationError('invalid-argument', `No dataset ${experiment.datasetId}`)
+    task = { ...(await detectTaskFor(dataset, { target: patch.target })), mode: 'manual' }
+    if (isGeneratedName(experiment.name, dataset, experiment.task.target))
+      name = await uniqueExperimentName(dataset, patch.target, experimentId)
+  }
   if (task.taskType !== 'binary') delete task.positiveClass
-  await db.experiments.put({ ...experiment, task, updatedAt: Date.now() })
+  await db.experiments.put({ ...experiment, name, task, updatedAt: Date.now() })
   await rehash(experiment.pipelineId, task, (p) => p)
 }
 

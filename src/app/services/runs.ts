@@ -5,12 +5,12 @@
  * still marked running without its lock was left by a closed page and is marked failed ("interrupted").
  */
 import * as Comlink from 'comlink'
-import { createStore, produce } from 'solid-js/store'
+import { createStore, produce, reconcile } from 'solid-js/store'
 import { errorMessage, HookError, WorkerError } from '../../domain/errors.ts'
 import type { ExperimentId, RunId } from '../../domain/ids.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
 import type { LogEntry, Run, RunFailure } from '../../domain/run.ts'
-import { failRun } from '../../domain/run.ts'
+import { cancelRunRecord, failRun } from '../../domain/run.ts'
 import type { RunProgressEvent } from '../../engine/pipeline/executor.ts'
 import { startRunRecord } from '../../runs/runRecord.ts'
 import type { RunResult } from '../../runs/runService.ts'
@@ -89,23 +89,31 @@ export async function startRun(
       },
     }
   }
-  // The number is given where the run is stored (one transaction, under the workspace's lock).
-  const run: Run = await addRunWithNextNumber(
-    db,
-    await startRunRecord({
-      workspaceId: experiment.workspaceId,
-      number: 0,
-      source,
-      ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
-      now: Date.now(),
-    }),
-  )
+  if ('snapshot' in source && source.snapshot.datasetHash !== dataset.hash)
+    throw new Error(
+      `The dataset of experiment “${experiment.name}” is not the data this run was made on (its contents differ)`,
+    )
+  const record = await startRunRecord({
+    workspaceId: experiment.workspaceId,
+    number: 0,
+    source,
+    ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
+    now: Date.now(),
+  })
+  // The number is given where the run is stored (one transaction, under the workspace's lock). A re-run
+  // belongs to the experiment (and so the workspace) it is started from; an imported snapshot still
+  // names its origin experiment, which stays in the snapshot as lineage.
+  const run: Run = await addRunWithNextNumber(db, {
+    ...record,
+    experimentId: experiment.id,
+    datasetId: dataset.id,
+  })
   setLiveRuns(run.id, { losses: [], logs: [] })
   void executeRun(run)
   return run.id
 }
 
-/** Stops a running run at once: its worker is terminated and the run fails with reason "cancelled". */
+/** Stops a running run at once: its worker is terminated and the run ends with status "cancelled". */
 export function cancelRun(runId: string): void {
   workers.get(runId)?.cancel()
 }
@@ -129,7 +137,9 @@ async function executeRun(run: Run): Promise<void> {
     return api.execute(
       Comlink.transfer({ run, data, ...(await reportContext(run)) }, [data.buffer as ArrayBuffer]),
       Comlink.proxy((event: RunProgressEvent) => {
-        setLiveRuns(run.id, 'progress', event)
+        // Replace, not merge: a store merge kept the last block's model and epoch on the next block's
+        // events ("Explainability · fitting Multilayer perceptron · epoch 25").
+        setLiveRuns(run.id, 'progress', reconcile(event))
         if (event.loss !== undefined)
           setLiveRuns(
             run.id,
@@ -162,8 +172,13 @@ async function executeRun(run: Run): Promise<void> {
       message: error instanceof WorkerError && error.code === 'cancelled' ? 'cancelled' : errorMessage(error),
     }
     const stored = (await db.runs.get(run.id)) ?? run
+    const extra = { logs: logs.length ? logs : stored.logs }
     if (stored.status === 'running')
-      await db.runs.put(failRun(stored, failure, Date.now(), { logs: logs.length ? logs : stored.logs }))
+      await db.runs.put(
+        failure.reason === 'cancelled'
+          ? cancelRunRecord(stored, Date.now(), extra)
+          : failRun(stored, failure, Date.now(), extra),
+      )
   } finally {
     worker.terminate()
     workers.delete(run.id)

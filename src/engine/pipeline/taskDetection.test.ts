@@ -68,6 +68,17 @@ describe('detectTask rules', () => {
     expect(task.reasons[0]).toContain('the last column is used')
   })
 
+  it('finds a price target with a prefix before falling back to the last column (Sale_Price, not Latitude)', () => {
+    const housing = textFrame({
+      marital_status: ['a', 'b', 'a', 'b'],
+      Sale_Price: ['100', '250', '175', '300'],
+      Latitude: ['41.9', '42.0', '42.1', '41.95'],
+    })
+    const task = detectTask(housing)
+    expect(task.target).toBe('Sale_Price')
+    expect(task.reasons[0]).toBe("Target 'Sale_Price': its name contains a common prediction target")
+  })
+
   it('tells binary, multiclass and regression apart by kind and distinct count', () => {
     const frame = textFrame({
       x: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'],
@@ -126,6 +137,20 @@ describe('detectTask rules', () => {
       y: ['1', '2', '3', '4', '5', '6.25'],
     })
     expect(detectTask(regression).warnings[0]).toContain("'double' is almost perfectly correlated")
+  })
+
+  it('a boolean target (DuckDB reads Yes/No as BOOLEAN) proposes the label a run uses, true, never 1', () => {
+    const frame: DataFrame = {
+      nRows: 5,
+      columns: [
+        { name: 'tenure', type: 'numeric', kind: 'numeric', values: Float64Array.from([1, 5, 9, 2, 40]) },
+        { name: 'Churn', type: 'numeric', kind: 'boolean', values: Float64Array.from([1, 0, 0, 1, 0]) },
+      ],
+    }
+    const task = detectTask(frame)
+    expect(task.taskType).toBe('binary')
+    expect(task.positiveClass).toBe('true')
+    expect(task.reasons).toContain("Positive class 'true': it reads as the event of interest")
   })
 
   it('picks the event label as positive class, else the minority class', () => {

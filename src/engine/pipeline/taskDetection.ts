@@ -7,7 +7,7 @@
  *   outcome (or with that word as a prefix/suffix, like `target_class`; 'y' not when 'x' or 'z' columns
  *   exist, as those make it a coordinate); else the first column named like
  *   a common target (response, status, species, diagnosis, price, churn, survived, default, quality);
- *   else the last column.
+ *   else the first with such a word as a prefix/suffix (`Sale_Price`; not status/default); else the last column.
  * - Task: a categorical/boolean target with 2 values is binary, with more multiclass; a numeric target with
  *   2 distinct values is binary, with at most 10 distinct whole numbers multiclass, else regression.
  * - Excluded: identifier-like columns (one distinct value per row and an id-like name or identifier kind)
@@ -133,6 +133,18 @@ function chooseTarget(names: readonly string[]): { name: string; reason: string 
   const weak = lower.findIndex((n) => weakTargetNames.includes(n))
   if (weak >= 0)
     return { name: names[weak], reason: `Target '${names[weak]}': its name is a common prediction target` }
+  // A common target word as a prefix or suffix (Sale_Price, churn_flag); 'status' and 'default' are
+  // left out here, as marital_status or default_branch are usually features.
+  const affixed = lower.findIndex((n) =>
+    weakTargetNames.some(
+      (w) => w !== 'status' && w !== 'default' && (n.startsWith(`${w}_`) || n.endsWith(`_${w}`)),
+    ),
+  )
+  if (affixed >= 0)
+    return {
+      name: names[affixed],
+      reason: `Target '${names[affixed]}': its name contains a common prediction target`,
+    }
   const last = names[names.length - 1]
   return {
     name: last,
@@ -312,7 +324,9 @@ export function targetLabelCounts(target: Column): { label: string; count: numbe
   } else
     for (const v of target.values)
       if (!Number.isNaN(v)) {
-        const label = numericLabel(v)
+        // A boolean target is read as category codes in a run ('false'/'true', as the profile shows
+        // it), so its labels here must be those words, never '0'/'1'.
+        const label = target.kind === 'boolean' ? String(v === 1) : numericLabel(v)
         counts.set(label, (counts.get(label) ?? 0) + 1)
       }
   return [...counts.entries()]

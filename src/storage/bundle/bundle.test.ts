@@ -467,7 +467,14 @@ describe('run bundles', () => {
     expect(again.models[0].artifactIds).toEqual([again.artifacts[0].record.id])
     expect(again.artifacts[0].record.modelId).toBe(again.models[0].id)
     expect(again.artifacts.every((a) => a.record.path.startsWith(`runs/${again.run.id}/`))).toBe(true)
-    expect(again.notes.join('\n')).toMatch(/already exists here/)
+    expect(again.notes).toContain(
+      'This run is already stored in this browser (maybe in another workspace), so the imported copy is kept apart from it.',
+    )
+    // Short separate sentences, with names and without raw ids.
+    for (const note of again.notes) {
+      expect(note).toMatch(/\.$/)
+      expect(note).not.toMatch(/(run|exp|ds|model|artifact)_[0-9A-Za-z]{6,}/)
+    }
 
     // Into a second workspace of the same database: every id of the bundle is taken (in the first one).
     const firstIds = new Set<string>([

@@ -112,7 +112,7 @@ export function planBundleImport(
   if (existing.datasetByHash && existing.datasetByHash.hash === source.hash) {
     datasetPlan = { action: 'reuse', record: existing.datasetByHash }
     notes.push(
-      `Dataset ${existing.datasetByHash.name} v${existing.datasetByHash.version} already here (same hash)`,
+      `The run uses the dataset “${existing.datasetByHash.name}” v${existing.datasetByHash.version}, already in this workspace.`,
     )
   } else if (bundle.datasetFile) {
     const datasetId: DatasetId = taken(source.id) ? id('dataset') : source.id
@@ -125,11 +125,11 @@ export function planBundleImport(
       importedAt: context.now,
     }
     datasetPlan = { action: 'add', record, blob: bundle.datasetFile.blob }
-    notes.push(`Dataset ${record.name} added as version ${record.version}`)
+    notes.push(`Dataset “${record.name}” added as version ${record.version}.`)
   } else {
     datasetPlan = { action: 'missing', metadata: source }
     notes.push(
-      `The bundle has no dataset file and no dataset with hash ${source.hash.slice(0, 12)}… is here: the run can be viewed, not rerun`,
+      `The bundle holds no copy of the dataset “${source.name}”, and this workspace has none. The run can be viewed but not re-run.`,
     )
   }
   const datasetId = datasetPlan.action === 'missing' ? datasetPlan.metadata.id : datasetPlan.record.id
@@ -141,7 +141,10 @@ export function planBundleImport(
     ...bundle.artifacts.map((a) => a.id),
   ].some(taken)
   const runId: RunId = runIdChanged ? id('run') : bundle.run.id
-  if (runIdChanged) notes.push(`Run ${bundle.run.id} already exists here; the imported copy is ${runId}`)
+  if (runIdChanged)
+    notes.push(
+      'This run is already stored in this browser (maybe in another workspace), so the imported copy is kept apart from it.',
+    )
   const modelIds = new Map<string, ModelId>(
     bundle.models.map((model) => [model.id, runIdChanged ? id('model') : model.id]),
   )
@@ -155,7 +158,7 @@ export function planBundleImport(
   const experimentExists = existing.experimentIds?.has(experimentId) ?? false
   if (experimentExists) {
     experimentPlan = { action: 'reuse', id: experimentId }
-    notes.push(`Run added to the existing experiment ${bundle.experiment.name}`)
+    notes.push(`Run added to the experiment “${bundle.experiment.name}”.`)
   } else {
     const hookIds = bundle.snapshot.blocks.flatMap((block) => block.hooks.map((hook) => hook.id))
     const fresh = [experimentId, bundle.snapshot.pipelineId, ...hookIds].some(taken)
@@ -179,7 +182,7 @@ export function planBundleImport(
       pipeline,
       hooks,
     }
-    notes.push(`Experiment ${bundle.experiment.name} added`)
+    notes.push(`Experiment “${bundle.experiment.name}” added.`)
   }
 
   const run: Run = deepFreeze({

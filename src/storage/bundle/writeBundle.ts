@@ -13,6 +13,7 @@ import type { Sha256Hex } from '../../domain/hash.ts'
 import { createSha256Hasher } from '../../domain/hash.ts'
 import type { ModelRecord } from '../../domain/model.ts'
 import type { Run } from '../../domain/run.ts'
+import { isRunExportable } from '../../domain/run.ts'
 import { entryNameProblem } from './limits.ts'
 import type { BundleFileEntry, RunBundleManifest } from './manifest.ts'
 import {
@@ -99,6 +100,8 @@ export async function writeRunBundle(
   const { run, dataset } = input
   if (run.status === 'running')
     throw new StorageError('write-failed', `Run ${run.id} is still running and cannot be exported`)
+  if (!isRunExportable(run))
+    throw new StorageError('write-failed', `Run ${run.id} was cancelled and cannot be exported`)
   const pending: PendingFile[] = []
   const text = (path: string, content: string, what: string) => {
     const bytes = new TextEncoder().encode(content)

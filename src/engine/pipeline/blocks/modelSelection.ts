@@ -209,7 +209,9 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     context.timings.fitSeconds += fitSeconds
     context.log(
       'info',
-      `Candidate ${candidate.family}: validation ${task.metric} = ${validationScore.toFixed(4)}`,
+      folds.length
+        ? `Candidate ${candidate.family}: validation ${task.metric} = ${validationScore.toFixed(4)}`
+        : `Candidate ${candidate.family}: not validated, as it is the only candidate (nothing to choose between)`,
       {
         hyperparameters: candidate.hyperparameters,
         foldScores,

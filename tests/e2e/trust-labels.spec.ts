@@ -1,0 +1,26 @@
+/** Issue 13, bug 6: a Yes/No target shows its real labels, Yes is the positive class, the default run completes. */
+import { expect, newExperiment, test } from './fixtures.ts'
+
+test('a Yes/No churn target offers its two labels, picks the event label (never 1) as positive class, and the default run completes', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/churn.csv')
+  await expect(page.getByLabel('Target column')).toHaveValue('Churn')
+  await expect(page.getByLabel('Task type')).toHaveValue('binary')
+  // The labels are the ones the stored table holds: Yes/No once the loader keeps the text (issue 12.3),
+  // false/true while DuckDB reads the column as BOOLEAN. Either way the choice is a shown label, never 1.
+  const positive = page.getByLabel('Positive class')
+  const labels = await positive.locator('option').allTextContents()
+  expect([
+    ['No', 'Yes'],
+    ['false', 'true'],
+  ]).toContainEqual(labels)
+  const event = labels[1]
+  await expect(positive.locator('option:checked')).toHaveText(event)
+  await expect(page.getByText(`Positive class '${event}': it reads as the event of interest`)).toBeVisible()
+
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  await expect(page.getByTestId('run-failure')).toHaveCount(0)
+})
