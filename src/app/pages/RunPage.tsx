@@ -173,8 +173,13 @@ export function RunPage() {
                     {(entry) => (
                       <tr classList={{ selected: entry.chosen }}>
                         <th scope="row">{modelLabel(entry.family)}</th>
-                        <td class="num">{formatNumber(entry.validationScore ?? undefined)}</td>
-                        <td class="num">{formatDuration(entry.fitSeconds * 1000)}</td>
+                        <Show
+                          when={!(report()!.leaderboard.length === 1 && entry.validationScore === null)}
+                          fallback={<td colSpan={2}>Not validated: it was the only candidate</td>}
+                        >
+                          <td class="num">{formatNumber(entry.validationScore ?? undefined)}</td>
+                          <td class="num">{formatDuration(entry.fitSeconds * 1000)}</td>
+                        </Show>
                         <td>{entry.chosen ? '✓ chosen' : ''}</td>
                       </tr>
                     )}

@@ -209,7 +209,9 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     context.timings.fitSeconds += fitSeconds
     context.log(
       'info',
-      `Candidate ${candidate.family}: validation ${task.metric} = ${validationScore.toFixed(4)}`,
+      validate
+        ? `Candidate ${candidate.family}: validation ${task.metric} = ${validationScore.toFixed(4)}`
+        : `Candidate ${candidate.family}: not validated: it was the only candidate`,
       {
         hyperparameters: candidate.hyperparameters,
         foldScores,
