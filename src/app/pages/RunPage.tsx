@@ -172,7 +172,12 @@ export function RunPage() {
                   <For each={report()!.leaderboard}>
                     {(entry) => (
                       <tr classList={{ selected: entry.chosen }}>
-                        <th scope="row">{modelLabel(entry.family)}</th>
+                        <th scope="row">
+                          {modelLabel(entry.family)}
+                          <Show when={entry.note}>
+                            <div class="muted small">{entry.note}</div>
+                          </Show>
+                        </th>
                         <Show
                           when={!(report()!.leaderboard.length === 1 && entry.validationScore === null)}
                           fallback={<td colSpan={2}>Not validated: it was the only candidate</td>}

@@ -51,6 +51,8 @@ export interface CandidateModel {
   /** Per fold, for k-fold validation. */
   foldScores: number[]
   fitSeconds: number
+  /** Why the candidate was not fully evaluated (stopped by racing: it could not catch up with the best). */
+  note?: string
   /** The fitted model (the chosen one after training; candidates keep theirs only when needed). */
   model?: FittedModel
 }

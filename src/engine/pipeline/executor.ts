@@ -74,6 +74,8 @@ export interface LeaderboardEntry {
   validationScore: number
   foldScores: number[]
   fitSeconds: number
+  /** Why the candidate was not fully evaluated (stopped by racing). */
+  note?: string
   chosen: boolean
 }
 
@@ -378,6 +380,7 @@ export async function executePipeline(
     validationScore: c.validationScore,
     foldScores: c.foldScores,
     fitSeconds: c.fitSeconds,
+    ...(c.note ? { note: c.note } : {}),
     // Training copies the chosen candidate with its own fields, but keeps its foldScores array.
     chosen: chosen !== undefined && c.foldScores === chosen.foldScores,
   }))

@@ -136,6 +136,47 @@ export function expandCandidates(
   return out
 }
 
+/** Families evaluated last because one fit costs far more than the others' (TF.js training loops). */
+const expensiveFamilies = new Set(['mlp'])
+
+/** Candidate indices in evaluation order: cheap families first, each group in its own order. */
+export function raceOrder(candidates: readonly { family: string }[]): number[] {
+  const indices = candidates.map((_, i) => i)
+  return [
+    ...indices.filter((i) => !expensiveFamilies.has(candidates[i].family)),
+    ...indices.filter((i) => expensiveFamilies.has(candidates[i].family)),
+  ]
+}
+
+/**
+ * A short first rung for an expensive candidate (successive halving's first step, on its training
+ * length): the MLP trained for at most 20 epochs. Undefined for families that are not raced.
+ */
+export function racingRung(
+  family: string,
+  hyperparameters: Hyperparameters,
+): { hyperparameters: Hyperparameters; label: string } | undefined {
+  if (family !== 'mlp') return undefined
+  const maxEpochs = Number(hyperparameters.maxEpochs)
+  if (!(maxEpochs > rungEpochs)) return undefined
+  return { hyperparameters: { ...hyperparameters, maxEpochs: rungEpochs }, label: `${rungEpochs} epochs` }
+}
+
+const rungEpochs = 20
+
+/** How far behind the best a raced candidate may be after its rung: 1 point, or 2% for error metrics. */
+export function catchUpMargin(metric: string, best: number): number {
+  const lowerIsBetter = isBetterScore(metric, 0, 1)
+  return lowerIsBetter ? 0.02 * Math.abs(best) : 0.01
+}
+
+/** True when a raced candidate's rung score trails the best so far by more than the margin. */
+export function cannotCatchUp(metric: string, score: number, best: number): boolean {
+  if (!Number.isFinite(best)) return false
+  if (!Number.isFinite(score)) return true
+  return isBetterScore(metric, best, score) && Math.abs(best - score) > catchUpMargin(metric, best)
+}
+
 export async function runModelSelection(context: EngineContext, config: ModelSelectionConfig): Promise<void> {
   const features = context.features
   if (!features) throw new Error('Model selection needs features from the preprocessing block')
@@ -165,29 +206,30 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     )
     folds.push({ fit: split.train, validation: split.test })
   }
-  const results: CandidateModel[] = []
-  let best: CandidateModel | undefined
-  for (const [index, candidate] of candidates.entries()) {
-    context.checkCancelled()
-    const family = getModelFamily(candidate.family)
+  const scoreOnFolds = async (
+    index: number,
+    family: string,
+    hyperparameters: Hyperparameters,
+    label: string,
+  ): Promise<{ foldScores: number[]; fitSeconds: number }> => {
     const foldScores: number[] = []
     let fitSeconds = 0
     for (const [f, fold] of folds.entries()) {
       const started = context.now()
-      const model = await family.fit(
+      const model = await getModelFamily(family).fit(
         featureMatrixRows(features.train, fold.fit),
         targetRows(trainTarget, fold.fit),
-        candidate.hyperparameters,
+        hyperparameters,
         {
           task: task.taskType,
-          rng: selectionRng.fork(`candidate-${index}-fold-${f}`),
+          rng: selectionRng.fork(`candidate-${index}${label}-fold-${f}`),
           isCancelled: context.isCancelled,
           forestHelper: context.forestHelper,
           onProgress: (p) =>
             context.progress({
               ...p,
               fraction: (index + (f + p.fraction) / folds.length) / candidates.length,
-              model: candidate.family,
+              model: family,
             }),
         },
       )
@@ -201,24 +243,69 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       foldScores.push(metrics[task.metric] ?? Number.NaN)
       model.dispose?.()
     }
-    const validationScore = foldScores.length
-      ? foldScores.reduce((a, b) => a + b, 0) / foldScores.length
-      : Number.NaN
-    const result: CandidateModel = { ...candidate, validationScore, foldScores, fitSeconds }
-    results.push(result)
+    return { foldScores, fitSeconds }
+  }
+  const mean = (scores: number[]) =>
+    scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : Number.NaN
+  const results: CandidateModel[] = new Array(candidates.length)
+  // Cheap candidates first, so the expensive ones race against a known best; the leaderboard and the
+  // choice keep the candidates' own order (ties go to the earlier one, as before).
+  let bestSoFar = Number.NaN
+  for (const index of raceOrder(candidates)) {
+    context.checkCancelled()
+    const candidate = candidates[index]
+    let fitSeconds = 0
+    let note: string | undefined
+    const rung = validate ? racingRung(candidate.family, candidate.hyperparameters) : undefined
+    if (rung && Number.isFinite(bestSoFar)) {
+      const early = await scoreOnFolds(index, candidate.family, rung.hyperparameters, '-rung')
+      fitSeconds += early.fitSeconds
+      const score = mean(early.foldScores)
+      if (cannotCatchUp(task.metric, score, bestSoFar)) {
+        note = `stopped after ${rung.label}: ${score.toFixed(4)} trails the best so far (${bestSoFar.toFixed(4)}) by more than ${catchUpMargin(task.metric, bestSoFar).toPrecision(2)}`
+        results[index] = {
+          ...candidate,
+          validationScore: score,
+          foldScores: early.foldScores,
+          fitSeconds,
+          note,
+        }
+      }
+    }
+    if (!results[index]) {
+      const full = await scoreOnFolds(index, candidate.family, candidate.hyperparameters, '')
+      fitSeconds += full.fitSeconds
+      results[index] = {
+        ...candidate,
+        validationScore: mean(full.foldScores),
+        foldScores: full.foldScores,
+        fitSeconds,
+      }
+    }
+    const result = results[index]
     context.timings.fitSeconds += fitSeconds
     context.log(
       'info',
-      validate
-        ? `Candidate ${candidate.family}: validation ${task.metric} = ${validationScore.toFixed(4)}`
-        : `Candidate ${candidate.family}: not validated: it was the only candidate`,
+      note
+        ? `Candidate ${candidate.family}: ${note}`
+        : validate
+          ? `Candidate ${candidate.family}: validation ${task.metric} = ${result.validationScore.toFixed(4)}`
+          : `Candidate ${candidate.family}: not validated: it was the only candidate`,
       {
         hyperparameters: candidate.hyperparameters,
-        foldScores,
+        foldScores: result.foldScores,
       },
     )
-    if (!best || isBetterScore(task.metric, validationScore, best.validationScore)) best = result
+    if (
+      !note &&
+      (!Number.isFinite(bestSoFar) || isBetterScore(task.metric, result.validationScore, bestSoFar))
+    )
+      bestSoFar = result.validationScore
   }
+  let best: CandidateModel | undefined
+  for (const result of results)
+    if (!result.note && (!best || isBetterScore(task.metric, result.validationScore, best.validationScore)))
+      best = result
   context.models = { candidates: results, chosen: best }
   context.log('info', `Model selection chose ${best!.family}`, { hyperparameters: best!.hyperparameters })
 }

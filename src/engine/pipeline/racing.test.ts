@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
+import type { Sha256Hex } from '../../domain/hash.ts'
+import type { BlockId, DatasetId, ExperimentId, PipelineId } from '../../domain/ids.ts'
+import type { Pipeline } from '../../domain/pipeline.ts'
+import { createSnapshot } from '../../domain/pipeline.ts'
+import type { TaskDefinition } from '../../domain/task.ts'
+import type { DataFrame } from '../frame.ts'
+import { cannotCatchUp, raceOrder, racingRung } from './blocks/modelSelection.ts'
+import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from './defaults.ts'
+import { executePipeline } from './executor.ts'
+import { detectTask } from './taskDetection.ts'
+
+let counter = 0
+const hash = (c: string) => c.repeat(64) as Sha256Hex
+
+function snapshot(task: TaskDefinition, candidates: unknown) {
+  const blocks = createDefaultPipelineBlocks(() => `blk_race${++counter}` as BlockId)
+  const selection = blocks.find((b) => b.type === 'model_selection')!
+  selection.config = { ...selection.config, candidates: candidates as never }
+  blocks[5].config = { ...blocks[5].config, enabled: false }
+  const pipeline: Pipeline = {
+    schemaVersion: 1,
+    id: 'pl_race' as PipelineId,
+    experimentId: 'exp_race' as ExperimentId,
+    blocks,
+    globalConfig: { ...createDefaultGlobalConfig(), backend: 'cpu', seed: 7 },
+    versionHash: hash('0'),
+    updatedAt: 0,
+  }
+  return createSnapshot({
+    pipeline,
+    hooks: [],
+    task,
+    datasetId: 'ds_race' as DatasetId,
+    datasetHash: hash('a'),
+  })
+}
+
+describe('racing in model selection', () => {
+  it('evaluates cheap families first and races only an MLP with more than 20 epochs', () => {
+    expect(
+      raceOrder([{ family: 'logistic' }, { family: 'mlp' }, { family: 'gbdt' }, { family: 'rf' }]),
+    ).toEqual([0, 2, 3, 1])
+    expect(racingRung('mlp', { maxEpochs: 200, patience: 10 })).toEqual({
+      hyperparameters: { maxEpochs: 20, patience: 10 },
+      label: '20 epochs',
+    })
+    expect(racingRung('mlp', { maxEpochs: 20 })).toBeUndefined()
+    expect(racingRung('gbdt', { nEstimators: 300 })).toBeUndefined()
+  })
+
+  it('stops a candidate more than 1 point behind (2% for error metrics), never one within reach', () => {
+    expect(cannotCatchUp('accuracy', 0.9, 0.95)).toBe(true)
+    expect(cannotCatchUp('accuracy', 0.945, 0.95)).toBe(false)
+    expect(cannotCatchUp('accuracy', 0.99, 0.95)).toBe(false)
+    expect(cannotCatchUp('rmse', 1.05, 1.0)).toBe(true)
+    expect(cannotCatchUp('rmse', 1.01, 1.0)).toBe(false)
+    expect(cannotCatchUp('accuracy', Number.NaN, 0.95)).toBe(true)
+    expect(cannotCatchUp('accuracy', 0.5, Number.NaN)).toBe(false)
+  })
+
+  let penguins: DataFrame
+  let task: TaskDefinition
+  beforeAll(() => {
+    penguins = readFixtureFrame('penguins.csv')
+    task = detectTask(penguins, { target: 'species' })
+  })
+
+  it('an MLP that cannot catch up after its 20-epoch rung is stopped, shown with its reason, and not chosen', async () => {
+    // A learning rate this small leaves the MLP near chance after 20 epochs, far behind logistic regression.
+    const slow = { family: 'mlp', hyperparameters: { hiddenUnits: '8', learningRate: 1e-6, maxEpochs: 200 } }
+    const outcome = await executePipeline(await snapshot(task, [slow, { family: 'logistic' }]), penguins)
+    const [mlp, logistic] = outcome.leaderboard
+    expect(mlp.family).toBe('mlp') // the leaderboard keeps the candidates' own order
+    expect(mlp.note).toMatch(
+      /^stopped after 20 epochs: 0\.\d{4} trails the best so far \([01]\.\d{4}\) by more than 0\.010$/,
+    )
+    expect(mlp.chosen).toBe(false)
+    expect(logistic.chosen).toBe(true)
+    expect(logistic.validationScore - mlp.validationScore).toBeGreaterThan(0.01)
+    expect(outcome.logs.some((l) => l.message === `Candidate mlp: ${mlp.note}`)).toBe(true)
+    // Same snapshot and seed: the same leaderboard, racing included.
+    const again = await executePipeline(await snapshot(task, [slow, { family: 'logistic' }]), penguins)
+    expect(again.leaderboard.map((e) => [e.validationScore, e.note])).toEqual(
+      outcome.leaderboard.map((e) => [e.validationScore, e.note]),
+    )
+  })
+})
