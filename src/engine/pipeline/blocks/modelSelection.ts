@@ -164,10 +164,14 @@ export function racingRung(
 
 const rungEpochs = 20
 
-/** How far behind the best a raced candidate may be after its rung: 1 point, or 2% for error metrics. */
+/**
+ * How far behind the best a raced candidate may be after its rung: 2% for error metrics; for scores
+ * of at most 1 (accuracy, ROC-AUC, R²…) 1 point, or the best's headroom to 1 when that is smaller
+ * (at least 0.1 point): near a perfect score there is little left to catch up on.
+ */
 export function catchUpMargin(metric: string, best: number): number {
   const lowerIsBetter = isBetterScore(metric, 0, 1)
-  return lowerIsBetter ? 0.02 * Math.abs(best) : 0.01
+  return lowerIsBetter ? 0.02 * Math.abs(best) : Math.min(0.01, Math.max(0.001, 1 - best))
 }
 
 /** True when a raced candidate's rung score trails the best so far by more than the margin. */
