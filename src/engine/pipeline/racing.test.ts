@@ -14,10 +14,10 @@ import { detectTask } from './taskDetection.ts'
 let counter = 0
 const hash = (c: string) => c.repeat(64) as Sha256Hex
 
-function snapshot(task: TaskDefinition, candidates: unknown) {
+function snapshot(task: TaskDefinition, candidates: unknown, extra: Record<string, unknown> = {}) {
   const blocks = createDefaultPipelineBlocks(() => `blk_race${++counter}` as BlockId)
   const selection = blocks.find((b) => b.type === 'model_selection')!
-  selection.config = { ...selection.config, candidates: candidates as never }
+  selection.config = { ...selection.config, candidates: candidates as never, ...extra }
   blocks[5].config = { ...blocks[5].config, enabled: false }
   const pipeline: Pipeline = {
     schemaVersion: 1,
@@ -86,6 +86,42 @@ describe('racing in model selection', () => {
     const again = await executePipeline(await snapshot(task, [slow, { family: 'logistic' }]), penguins)
     expect(again.leaderboard.map((e) => [e.validationScore, e.note])).toEqual(
       outcome.leaderboard.map((e) => [e.validationScore, e.note]),
+    )
+  })
+
+  it('repeated k-fold gives each candidate its spread, a 95% interval and a tie test against the best, and states the rule', async () => {
+    const candidates = [{ family: 'logistic' }, { family: 'tree' }]
+    const once = await executePipeline(
+      await snapshot(task, candidates, { validation: 'kfold', folds: 3, repeats: 1 }),
+      penguins,
+    )
+    const twice = await executePipeline(
+      await snapshot(task, candidates, { validation: 'kfold', folds: 3, repeats: 2 }),
+      penguins,
+    )
+    for (const [i, entry] of twice.leaderboard.entries()) {
+      expect(entry.foldScores).toHaveLength(6)
+      // The first repeat draws the same folds as a single k-fold.
+      expect(entry.foldScores.slice(0, 3)).toEqual(once.leaderboard[i].foldScores)
+      expect(entry.std).toBeGreaterThanOrEqual(0)
+      expect(entry.interval!.low).toBeLessThanOrEqual(entry.validationScore)
+      expect(entry.interval!.high).toBeGreaterThanOrEqual(entry.validationScore)
+    }
+    const chosen = twice.leaderboard.find((e) => e.chosen)!
+    const other = twice.leaderboard.find((e) => !e.chosen)!
+    expect(chosen.tiedWithBest).toBeUndefined()
+    expect(typeof other.tiedWithBest).toBe('boolean')
+    const rule = twice.logs.find((l) => l.message.startsWith('Model selection chose'))!.message
+    expect(rule).toBe(
+      `Model selection chose ${chosen.family}: best mean over 6 validation folds; tied with it (corrected resampled t-test, 5%): ${other.tiedWithBest ? other.family : 'none'}`,
+    )
+    // One hold-out slice has no interval, and the rule says so.
+    const holdout = await executePipeline(await snapshot(task, candidates), penguins)
+    expect(holdout.leaderboard.every((e) => e.interval === undefined && e.tiedWithBest === undefined)).toBe(
+      true,
+    )
+    expect(holdout.logs.some((l) => l.message.includes('best validation score on one hold-out slice'))).toBe(
+      true,
     )
   })
 })

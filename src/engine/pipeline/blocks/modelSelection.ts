@@ -8,6 +8,7 @@ import { canonicalJson } from '../../../domain/hash.ts'
 import type { BlockConfig } from '../../../domain/pipeline.ts'
 import type { TaskType } from '../../../domain/task.ts'
 import { featureMatrixRows, targetRows } from '../../frame.ts'
+import { correctedInterval, correctedResampledTTest, meanAndStd } from '../../metrics/crossValidation.ts'
 import type { Hyperparameters } from '../../models/model.ts'
 import { getModelFamily, listModelFamilies } from '../../models/model.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
@@ -36,6 +37,11 @@ export interface ModelSelectionConfig {
   validationFraction: number
   /** Default 5. */
   folds: number
+  /**
+   * Repeats of the validation (k-fold or hold-out), each with fresh folds. Default 1. With two or more
+   * scores per candidate the leaderboard gets a 95% interval and a tie test against the best.
+   */
+  repeats: number
   /** Extra hyperparameter settings tried per family, taken in order from its search space. Default 0. */
   searchBudget: number
   /** Score a lone candidate anyway (costs one more fit; otherwise its score is NaN). Default false. */
@@ -50,6 +56,7 @@ export function defaultModelSelectionConfig(): ModelSelectionConfig & BlockConfi
     validation: 'holdout',
     validationFraction: 0.2,
     folds: 5,
+    repeats: 1,
     searchBudget: 0,
     validateSingleCandidate: false,
   }
@@ -87,6 +94,7 @@ export function validateModelSelectionConfig(config: unknown): ModelSelectionCon
       (v) => v >= 0.05 && v <= 0.5,
     ),
     folds: read.integer('folds', d.folds, 2, 20),
+    repeats: read.integer('repeats', d.repeats, 1, 10),
     searchBudget: read.integer('searchBudget', d.searchBudget, 0, 50),
     validateSingleCandidate: read.boolean('validateSingleCandidate', d.validateSingleCandidate),
   }
@@ -181,6 +189,20 @@ export function cannotCatchUp(metric: string, score: number, best: number): bool
   return isBetterScore(metric, best, score) && Math.abs(best - score) > catchUpMargin(metric, best)
 }
 
+/** The sentence written next to the leaderboard: how the choice was made and which candidates tie with it. */
+export function choiceRule(
+  chosen: CandidateModel,
+  results: readonly CandidateModel[],
+  tied: readonly string[],
+): string {
+  const scored = results.filter((r) => !r.note)
+  if (scored.length === 1 && !Number.isFinite(chosen.validationScore))
+    return 'the only candidate, not validated'
+  if (chosen.foldScores.length < 2)
+    return 'best validation score on one hold-out slice (no interval or tie test: set repeats or k-fold folds to 2 or more)'
+  return `best mean over ${chosen.foldScores.length} validation folds; tied with it (corrected resampled t-test, 5%): ${tied.length ? tied.join(', ') : 'none'}`
+}
+
 export async function runModelSelection(context: EngineContext, config: ModelSelectionConfig): Promise<void> {
   const features = context.features
   if (!features) throw new Error('Model selection needs features from the preprocessing block')
@@ -193,23 +215,31 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   const selectionRng = context.rng.fork('model-selection')
   const folds: { fit: Int32Array; validation: Int32Array }[] = []
   const validate = candidates.length > 1 || config.validateSingleCandidate
-  if (validate && config.validation === 'kfold') {
-    const fold = kFoldAssignment(n, config.folds, selectionRng.fork('folds'), strata)
-    for (let k = 0; k < config.folds; k++) {
-      folds.push({
-        fit: positions.filter((i) => fold[i] !== k),
-        validation: positions.filter((i) => fold[i] === k),
-      })
+  // Repeat 0 draws its folds as a single validation always did; later repeats from their own streams.
+  const repeatLabel = (base: string, r: number) => (r === 0 ? base : `${base}-repeat-${r}`)
+  for (let r = 0; validate && r < config.repeats; r++) {
+    if (config.validation === 'kfold') {
+      const fold = kFoldAssignment(n, config.folds, selectionRng.fork(repeatLabel('folds', r)), strata)
+      for (let k = 0; k < config.folds; k++) {
+        folds.push({
+          fit: positions.filter((i) => fold[i] !== k),
+          validation: positions.filter((i) => fold[i] === k),
+        })
+      }
+    } else {
+      const split = stratifiedHoldout(
+        positions,
+        config.validationFraction,
+        selectionRng.fork(repeatLabel('holdout', r)),
+        strata,
+      )
+      folds.push({ fit: split.train, validation: split.test })
     }
-  } else if (validate) {
-    const split = stratifiedHoldout(
-      positions,
-      config.validationFraction,
-      selectionRng.fork('holdout'),
-      strata,
-    )
-    folds.push({ fit: split.train, validation: split.test })
   }
+  const testToTrain =
+    config.validation === 'kfold'
+      ? 1 / (config.folds - 1)
+      : config.validationFraction / (1 - config.validationFraction)
   const scoreOnFolds = async (
     index: number,
     family: string,
@@ -310,8 +340,24 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   for (const result of results)
     if (!result.note && (!best || isBetterScore(task.metric, result.validationScore, best.validationScore)))
       best = result
-  context.models = { candidates: results, chosen: best }
-  context.log('info', `Model selection chose ${best!.family}`, { hyperparameters: best!.hyperparameters })
+  const chosen = best!
+  const tied: string[] = []
+  for (const result of results) {
+    if (result.note || result.foldScores.length < 2) continue
+    result.std = meanAndStd(result.foldScores).std
+    const interval = correctedInterval(result.foldScores, testToTrain)
+    if (interval) result.interval = { low: interval.low, high: interval.high }
+    if (result === chosen) continue
+    const test = correctedResampledTTest(chosen.foldScores, result.foldScores, testToTrain)
+    if (test) {
+      result.tiedWithBest = test.tied
+      if (test.tied) tied.push(result.family)
+    }
+  }
+  context.models = { candidates: results, chosen }
+  context.log('info', `Model selection chose ${chosen.family}: ${choiceRule(chosen, results, tied)}`, {
+    hyperparameters: chosen.hyperparameters,
+  })
 }
 
 export const modelSelectionBlock: BlockDefinition<ModelSelectionConfig> = {
