@@ -184,13 +184,18 @@ export function RunPage() {
                   <For each={report()!.leaderboard}>
                     {(entry) => (
                       <tr classList={{ selected: entry.chosen }}>
-                        <th scope="row">{modelLabel(entry.family)}</th>
+                        <th scope="row">
+                          {modelLabel(entry.family)}
+                          <Show when={entry.note}>
+                            <div class="muted small">{entry.note}</div>
+                          </Show>
+                        </th>
                         <Show
                           when={entry.validationScore != null && Number.isFinite(entry.validationScore)}
                           fallback={
                             <td colSpan={2} class="muted">
                               {report()!.leaderboard.length === 1
-                                ? 'not validated: the only candidate'
+                                ? 'Not validated: it was the only candidate'
                                 : 'no validation score'}
                             </td>
                           }

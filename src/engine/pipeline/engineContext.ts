@@ -51,6 +51,14 @@ export interface CandidateModel {
   /** Per fold, for k-fold validation. */
   foldScores: number[]
   fitSeconds: number
+  /** Why the candidate was not fully evaluated (stopped by racing: it could not catch up with the best). */
+  note?: string
+  /** Standard deviation (ddof = 0) of the fold scores, with two or more. */
+  std?: number
+  /** 95% interval of the mean (Nadeau-Bengio corrected), with two or more fold scores. */
+  interval?: { low: number; high: number }
+  /** Not significantly worse than the chosen candidate (corrected resampled t-test, 5%). */
+  tiedWithBest?: boolean
   /** The fitted model (the chosen one after training; candidates keep theirs only when needed). */
   model?: FittedModel
 }

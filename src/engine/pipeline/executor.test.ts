@@ -141,6 +141,9 @@ describe('executePipeline', () => {
     expect(Array.from(outcome.split.testRows)).toEqual(split)
     expect(outcome.metrics.accuracy).toBe(1) // as scikit-learn's LogisticRegression on the same rows
     expect(outcome.leaderboard[0].validationScore).toBeNaN() // a lone candidate is not validated
+    const selectionLogs = outcome.logs.filter((l) => l.block === 'model_selection').map((l) => l.message)
+    expect(selectionLogs).toContain('Candidate logistic: not validated: it was the only candidate')
+    expect(selectionLogs.join('\n')).not.toContain('NaN')
     await expect(
       executePipeline(await snapshotFor(task), penguins, { testIndices: [0, 999] }),
     ).rejects.toThrow('Split test index 999 is not a data row (0 to 343)')

@@ -74,6 +74,12 @@ export interface LeaderboardEntry {
   validationScore: number
   foldScores: number[]
   fitSeconds: number
+  /** Why the candidate was not fully evaluated (stopped by racing). */
+  note?: string
+  /** Standard deviation of the fold scores, 95% interval of their mean, tie with the chosen one (2+ folds). */
+  std?: number
+  interval?: { low: number; high: number }
+  tiedWithBest?: boolean
   chosen: boolean
 }
 
@@ -387,6 +393,10 @@ export async function executePipeline(
     validationScore: c.validationScore,
     foldScores: c.foldScores,
     fitSeconds: c.fitSeconds,
+    ...(c.note ? { note: c.note } : {}),
+    ...(c.std !== undefined ? { std: c.std } : {}),
+    ...(c.interval ? { interval: c.interval } : {}),
+    ...(c.tiedWithBest !== undefined ? { tiedWithBest: c.tiedWithBest } : {}),
     // Training copies the chosen candidate with its own fields, but keeps its foldScores array.
     chosen: chosen !== undefined && c.foldScores === chosen.foldScores,
   }))

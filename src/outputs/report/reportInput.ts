@@ -47,6 +47,8 @@ export interface StoredLeaderboardEntry {
   validationScore: JsonNumber
   foldScores: JsonNumber[]
   fitSeconds: number
+  /** Why the candidate was not fully evaluated (stopped by racing); absent in older runs. */
+  note?: string
   chosen: boolean
 }
 

@@ -8,6 +8,7 @@ import { canonicalJson } from '../../../domain/hash.ts'
 import type { BlockConfig } from '../../../domain/pipeline.ts'
 import type { TaskType } from '../../../domain/task.ts'
 import { featureMatrixRows, targetRows } from '../../frame.ts'
+import { correctedInterval, correctedResampledTTest, meanAndStd } from '../../metrics/crossValidation.ts'
 import type { Hyperparameters } from '../../models/model.ts'
 import { getModelFamily, listModelFamilies } from '../../models/model.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
@@ -36,6 +37,11 @@ export interface ModelSelectionConfig {
   validationFraction: number
   /** Default 5. */
   folds: number
+  /**
+   * Repeats of the validation (k-fold or hold-out), each with fresh folds. Default 1. With two or more
+   * scores per candidate the leaderboard gets a 95% interval and a tie test against the best.
+   */
+  repeats: number
   /** Extra hyperparameter settings tried per family, taken in order from its search space. Default 0. */
   searchBudget: number
   /** Score a lone candidate anyway (costs one more fit; otherwise its score is NaN). Default false. */
@@ -50,6 +56,7 @@ export function defaultModelSelectionConfig(): ModelSelectionConfig & BlockConfi
     validation: 'holdout',
     validationFraction: 0.2,
     folds: 5,
+    repeats: 1,
     searchBudget: 0,
     validateSingleCandidate: false,
   }
@@ -87,6 +94,7 @@ export function validateModelSelectionConfig(config: unknown): ModelSelectionCon
       (v) => v >= 0.05 && v <= 0.5,
     ),
     folds: read.integer('folds', d.folds, 2, 20),
+    repeats: read.integer('repeats', d.repeats, 1, 10),
     searchBudget: read.integer('searchBudget', d.searchBudget, 0, 50),
     validateSingleCandidate: read.boolean('validateSingleCandidate', d.validateSingleCandidate),
   }
@@ -136,6 +144,65 @@ export function expandCandidates(
   return out
 }
 
+/** Families evaluated last because one fit costs far more than the others' (TF.js training loops). */
+const expensiveFamilies = new Set(['mlp'])
+
+/** Candidate indices in evaluation order: cheap families first, each group in its own order. */
+export function raceOrder(candidates: readonly { family: string }[]): number[] {
+  const indices = candidates.map((_, i) => i)
+  return [
+    ...indices.filter((i) => !expensiveFamilies.has(candidates[i].family)),
+    ...indices.filter((i) => expensiveFamilies.has(candidates[i].family)),
+  ]
+}
+
+/**
+ * A short first rung for an expensive candidate (successive halving's first step, on its training
+ * length): the MLP trained for at most 20 epochs. Undefined for families that are not raced.
+ */
+export function racingRung(
+  family: string,
+  hyperparameters: Hyperparameters,
+): { hyperparameters: Hyperparameters; label: string } | undefined {
+  if (family !== 'mlp') return undefined
+  const maxEpochs = Number(hyperparameters.maxEpochs)
+  if (!(maxEpochs > rungEpochs)) return undefined
+  return { hyperparameters: { ...hyperparameters, maxEpochs: rungEpochs }, label: `${rungEpochs} epochs` }
+}
+
+const rungEpochs = 20
+
+/**
+ * How far behind the best a raced candidate may be after its rung: 2% for error metrics; for scores
+ * of at most 1 (accuracy, ROC-AUC, R²…) 1 point, or the best's headroom to 1 when that is smaller
+ * (at least 0.1 point): near a perfect score there is little left to catch up on.
+ */
+export function catchUpMargin(metric: string, best: number): number {
+  const lowerIsBetter = isBetterScore(metric, 0, 1)
+  return lowerIsBetter ? 0.02 * Math.abs(best) : Math.min(0.01, Math.max(0.001, 1 - best))
+}
+
+/** True when a raced candidate's rung score trails the best so far by more than the margin. */
+export function cannotCatchUp(metric: string, score: number, best: number): boolean {
+  if (!Number.isFinite(best)) return false
+  if (!Number.isFinite(score)) return true
+  return isBetterScore(metric, best, score) && Math.abs(best - score) > catchUpMargin(metric, best)
+}
+
+/** The sentence written next to the leaderboard: how the choice was made and which candidates tie with it. */
+export function choiceRule(
+  chosen: CandidateModel,
+  results: readonly CandidateModel[],
+  tied: readonly string[],
+): string {
+  const scored = results.filter((r) => !r.note)
+  if (scored.length === 1 && !Number.isFinite(chosen.validationScore))
+    return 'the only candidate, not validated'
+  if (chosen.foldScores.length < 2)
+    return 'best validation score on one hold-out slice (no interval or tie test: set repeats or k-fold folds to 2 or more)'
+  return `best mean over ${chosen.foldScores.length} validation folds; tied with it (corrected resampled t-test, 5%): ${tied.length ? tied.join(', ') : 'none'}`
+}
+
 export async function runModelSelection(context: EngineContext, config: ModelSelectionConfig): Promise<void> {
   const features = context.features
   if (!features) throw new Error('Model selection needs features from the preprocessing block')
@@ -148,46 +215,55 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   const selectionRng = context.rng.fork('model-selection')
   const folds: { fit: Int32Array; validation: Int32Array }[] = []
   const validate = candidates.length > 1 || config.validateSingleCandidate
-  if (validate && config.validation === 'kfold') {
-    const fold = kFoldAssignment(n, config.folds, selectionRng.fork('folds'), strata)
-    for (let k = 0; k < config.folds; k++) {
-      folds.push({
-        fit: positions.filter((i) => fold[i] !== k),
-        validation: positions.filter((i) => fold[i] === k),
-      })
+  // Repeat 0 draws its folds as a single validation always did; later repeats from their own streams.
+  const repeatLabel = (base: string, r: number) => (r === 0 ? base : `${base}-repeat-${r}`)
+  for (let r = 0; validate && r < config.repeats; r++) {
+    if (config.validation === 'kfold') {
+      const fold = kFoldAssignment(n, config.folds, selectionRng.fork(repeatLabel('folds', r)), strata)
+      for (let k = 0; k < config.folds; k++) {
+        folds.push({
+          fit: positions.filter((i) => fold[i] !== k),
+          validation: positions.filter((i) => fold[i] === k),
+        })
+      }
+    } else {
+      const split = stratifiedHoldout(
+        positions,
+        config.validationFraction,
+        selectionRng.fork(repeatLabel('holdout', r)),
+        strata,
+      )
+      folds.push({ fit: split.train, validation: split.test })
     }
-  } else if (validate) {
-    const split = stratifiedHoldout(
-      positions,
-      config.validationFraction,
-      selectionRng.fork('holdout'),
-      strata,
-    )
-    folds.push({ fit: split.train, validation: split.test })
   }
-  const results: CandidateModel[] = []
-  let best: CandidateModel | undefined
-  for (const [index, candidate] of candidates.entries()) {
-    context.checkCancelled()
-    const family = getModelFamily(candidate.family)
+  const testToTrain =
+    config.validation === 'kfold'
+      ? 1 / (config.folds - 1)
+      : config.validationFraction / (1 - config.validationFraction)
+  const scoreOnFolds = async (
+    index: number,
+    family: string,
+    hyperparameters: Hyperparameters,
+    label: string,
+  ): Promise<{ foldScores: number[]; fitSeconds: number }> => {
     const foldScores: number[] = []
     let fitSeconds = 0
     for (const [f, fold] of folds.entries()) {
       const started = context.now()
-      const model = await family.fit(
+      const model = await getModelFamily(family).fit(
         featureMatrixRows(features.train, fold.fit),
         targetRows(trainTarget, fold.fit),
-        candidate.hyperparameters,
+        hyperparameters,
         {
           task: task.taskType,
-          rng: selectionRng.fork(`candidate-${index}-fold-${f}`),
+          rng: selectionRng.fork(`candidate-${index}${label}-fold-${f}`),
           isCancelled: context.isCancelled,
           forestHelper: context.forestHelper,
           onProgress: (p) =>
             context.progress({
               ...p,
               fraction: (index + (f + p.fraction) / folds.length) / candidates.length,
-              model: candidate.family,
+              model: family,
             }),
         },
       )
@@ -201,26 +277,87 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       foldScores.push(metrics[task.metric] ?? Number.NaN)
       model.dispose?.()
     }
-    const validationScore = foldScores.length
-      ? foldScores.reduce((a, b) => a + b, 0) / foldScores.length
-      : Number.NaN
-    const result: CandidateModel = { ...candidate, validationScore, foldScores, fitSeconds }
-    results.push(result)
+    return { foldScores, fitSeconds }
+  }
+  const mean = (scores: number[]) =>
+    scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : Number.NaN
+  const results: CandidateModel[] = new Array(candidates.length)
+  // Cheap candidates first, so the expensive ones race against a known best; the leaderboard and the
+  // choice keep the candidates' own order (ties go to the earlier one, as before).
+  let bestSoFar = Number.NaN
+  for (const index of raceOrder(candidates)) {
+    context.checkCancelled()
+    const candidate = candidates[index]
+    let fitSeconds = 0
+    let note: string | undefined
+    const rung = validate ? racingRung(candidate.family, candidate.hyperparameters) : undefined
+    if (rung && Number.isFinite(bestSoFar)) {
+      const early = await scoreOnFolds(index, candidate.family, rung.hyperparameters, '-rung')
+      fitSeconds += early.fitSeconds
+      const score = mean(early.foldScores)
+      if (cannotCatchUp(task.metric, score, bestSoFar)) {
+        note = `stopped after ${rung.label}: ${score.toFixed(4)} trails the best so far (${bestSoFar.toFixed(4)}) by more than ${catchUpMargin(task.metric, bestSoFar).toPrecision(2)}`
+        results[index] = {
+          ...candidate,
+          validationScore: score,
+          foldScores: early.foldScores,
+          fitSeconds,
+          note,
+        }
+      }
+    }
+    if (!results[index]) {
+      const full = await scoreOnFolds(index, candidate.family, candidate.hyperparameters, '')
+      fitSeconds += full.fitSeconds
+      results[index] = {
+        ...candidate,
+        validationScore: mean(full.foldScores),
+        foldScores: full.foldScores,
+        fitSeconds,
+      }
+    }
+    const result = results[index]
     context.timings.fitSeconds += fitSeconds
     context.log(
       'info',
-      folds.length
-        ? `Candidate ${candidate.family}: validation ${task.metric} = ${validationScore.toFixed(4)}`
-        : `Candidate ${candidate.family}: not validated, as it is the only candidate (nothing to choose between)`,
+      note
+        ? `Candidate ${candidate.family}: ${note}`
+        : validate
+          ? `Candidate ${candidate.family}: validation ${task.metric} = ${result.validationScore.toFixed(4)}`
+          : `Candidate ${candidate.family}: not validated: it was the only candidate`,
       {
         hyperparameters: candidate.hyperparameters,
-        foldScores,
+        foldScores: result.foldScores,
       },
     )
-    if (!best || isBetterScore(task.metric, validationScore, best.validationScore)) best = result
+    if (
+      !note &&
+      (!Number.isFinite(bestSoFar) || isBetterScore(task.metric, result.validationScore, bestSoFar))
+    )
+      bestSoFar = result.validationScore
   }
-  context.models = { candidates: results, chosen: best }
-  context.log('info', `Model selection chose ${best!.family}`, { hyperparameters: best!.hyperparameters })
+  let best: CandidateModel | undefined
+  for (const result of results)
+    if (!result.note && (!best || isBetterScore(task.metric, result.validationScore, best.validationScore)))
+      best = result
+  const chosen = best!
+  const tied: string[] = []
+  for (const result of results) {
+    if (result.note || result.foldScores.length < 2) continue
+    result.std = meanAndStd(result.foldScores).std
+    const interval = correctedInterval(result.foldScores, testToTrain)
+    if (interval) result.interval = { low: interval.low, high: interval.high }
+    if (result === chosen) continue
+    const test = correctedResampledTTest(chosen.foldScores, result.foldScores, testToTrain)
+    if (test) {
+      result.tiedWithBest = test.tied
+      if (test.tied) tied.push(result.family)
+    }
+  }
+  context.models = { candidates: results, chosen }
+  context.log('info', `Model selection chose ${chosen.family}: ${choiceRule(chosen, results, tied)}`, {
+    hyperparameters: chosen.hyperparameters,
+  })
 }
 
 export const modelSelectionBlock: BlockDefinition<ModelSelectionConfig> = {

@@ -1,0 +1,180 @@
+/**
+ * AutoML bench (issue 15): the default pipeline (no model named) against the best of scikit-learn's
+ * four reference models fitted once each in the same sitting.
+ *
+ *   npm run bench:automl [-- DATASETS_DIR ...] [--datasets iris,penguins] [--no-reference]
+ *
+ * For every dataset folder (<name>.csv, <name>.split.json, meta.json) under ../shared/datasets (env
+ * BUTTERFLY_SHARED names another shared folder, e.g. from a git worktree) and any
+ * folder of the same layout given on the command line, it runs the headless runner in this process
+ * (selection, refit, evaluation, explanations, as `butterfly run` minus process start) on the stored
+ * hold-out split and times it (wall and CPU seconds). Then, when /usr/bin/python3 (env PYTHON) has
+ * scikit-learn and XGBoost, scripts/bench-automl-reference.py fits LogisticRegression/Ridge, RF-200,
+ * HistGB and XGBoost-300 through the ../shared/bench protocol on the same rows. Prints JSON, then a table:
+ * main metric, best reference, delta in points, the default run's time and the reference fits' total.
+ * The machine is shared: compare numbers from one sitting only; CPU seconds are the steadier column.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { runHeadless } from '../src/cli/headless.ts'
+
+const root = resolve(import.meta.dirname, '..')
+const argv = process.argv.slice(2)
+const flagValue = (name: string): string | undefined => {
+  const i = argv.indexOf(name)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+const only = flagValue('--datasets')?.split(',')
+const withReference = !argv.includes('--no-reference')
+const extraDirs = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--datasets')
+
+interface Meta {
+  name: string
+  target: string
+  task: 'binary' | 'multiclass' | 'regression'
+}
+
+/** Dataset folders: children of each root that hold a meta.json (a root that is itself one counts). */
+function datasetFolders(roots: string[]): string[] {
+  const out: string[] = []
+  for (const dir of roots) {
+    if (existsSync(join(dir, 'meta.json'))) out.push(dir)
+    else if (existsSync(dir))
+      for (const child of readdirSync(dir).sort())
+        if (existsSync(join(dir, child, 'meta.json'))) out.push(join(dir, child))
+  }
+  return out.filter((dir) => !only || only.includes(readMeta(dir).name))
+}
+
+const readMeta = (dir: string): Meta => JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta
+
+interface Reference {
+  metric: string
+  models: Record<string, { value: number; fit_s: number; fit_cpu_s: number }>
+  best_key: string
+  best: number
+  fit_total_s: number
+  fit_total_cpu_s: number
+}
+
+function references(folders: string[]): Record<string, Reference> | undefined {
+  if (!withReference || folders.length === 0) return undefined
+  const python = process.env.PYTHON ?? '/usr/bin/python3'
+  const run = spawnSync(python, [join(root, 'scripts', 'bench-automl-reference.py'), ...folders], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  if (run.status !== 0) {
+    process.stderr.write(
+      `bench-automl: no reference fits (${python} with scikit-learn, XGBoost and pandas is needed)\n`,
+    )
+    return undefined
+  }
+  return (JSON.parse(run.stdout) as { datasets: Record<string, Reference> }).datasets
+}
+
+interface Row {
+  dataset: string
+  task: string
+  metric: string
+  chosen: string | null
+  butterfly: number | null
+  reference_best: number | null
+  reference_best_model: string | null
+  delta_points: number | null
+  run_s: number
+  run_cpu_s: number
+  reference_fits_s: number | null
+  reference_fits_cpu_s: number | null
+  ratio: number | null
+  leaderboard: { family: string; validation_score: number | null; fit_s: number }[]
+}
+
+async function main(): Promise<void> {
+  const folders = datasetFolders([
+    join(process.env.BUTTERFLY_SHARED ?? resolve(root, '..', 'shared'), 'datasets'),
+    ...extraDirs.map((d) => resolve(d)),
+  ])
+  if (folders.length === 0) {
+    process.stderr.write('bench-automl: no dataset folders found\n')
+    process.exitCode = 1
+    return
+  }
+  const out = await mkdtemp(join(tmpdir(), 'bench-automl-'))
+  const runs: Omit<
+    Row,
+    | 'reference_best'
+    | 'reference_best_model'
+    | 'delta_points'
+    | 'reference_fits_s'
+    | 'reference_fits_cpu_s'
+    | 'ratio'
+  >[] = []
+  for (const dir of folders) {
+    const meta = readMeta(dir)
+    const startedCpu = process.cpuUsage()
+    const started = performance.now()
+    const result = await runHeadless({
+      data: join(dir, `${meta.name}.csv`),
+      target: meta.target,
+      task: meta.task,
+      split: join(dir, `${meta.name}.split.json`),
+      out: join(out, `${meta.name}.json`),
+      seed: 42,
+      hooks: [],
+    })
+    const runSeconds = (performance.now() - started) / 1000
+    const cpu = process.cpuUsage(startedCpu)
+    if (result.exitCode !== 0) {
+      process.stderr.write(`${meta.name}: ${result.message}\n`)
+      continue
+    }
+    const metric = result.outcome.task.metric
+    const value = result.outcome.metrics[metric]
+    runs.push({
+      dataset: meta.name,
+      task: meta.task,
+      metric,
+      chosen: result.outcome.model?.family ?? null,
+      butterfly: Number.isFinite(value) ? value : null,
+      run_s: runSeconds,
+      run_cpu_s: (cpu.user + cpu.system) / 1e6,
+      leaderboard: (result.result.leaderboard as Row['leaderboard']).map((e) => ({
+        family: e.family,
+        validation_score: e.validation_score,
+        fit_s: e.fit_s,
+      })),
+    })
+    process.stderr.write(`${meta.name}: ${metric} ${value.toFixed(4)} in ${runSeconds.toFixed(1)} s\n`)
+  }
+  const refs = references(folders)
+  const rows: Row[] = runs.map((r) => {
+    const ref = refs?.[r.dataset]
+    return {
+      ...r,
+      reference_best: ref?.best ?? null,
+      reference_best_model: ref?.best_key ?? null,
+      delta_points: ref && r.butterfly !== null ? (r.butterfly - ref.best) * 100 : null,
+      reference_fits_s: ref?.fit_total_s ?? null,
+      reference_fits_cpu_s: ref?.fit_total_cpu_s ?? null,
+      ratio: ref ? r.run_s / ref.fit_total_s : null,
+    }
+  })
+  process.stdout.write(`${JSON.stringify({ bench: 'automl', references: refs ?? null, rows }, null, 2)}\n\n`)
+  const fmt = (v: number | null, digits = 4) => (v === null ? '—' : v.toFixed(digits))
+  const lines = [
+    '| dataset | metric | chosen | Butterfly | best reference | Δ points | run s (cpu) | reference fits s (cpu) | run / fits |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.dataset} | ${r.metric} | ${r.chosen ?? '—'} | ${fmt(r.butterfly)} | ${fmt(r.reference_best)} ${r.reference_best_model ?? ''} | ${fmt(r.delta_points, 2)} | ${r.run_s.toFixed(1)} (${r.run_cpu_s.toFixed(1)}) | ${fmt(r.reference_fits_s, 1)} (${fmt(r.reference_fits_cpu_s, 1)}) | ${fmt(r.ratio, 2)} |`,
+    ),
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+await main()

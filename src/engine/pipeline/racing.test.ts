@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
+import type { Sha256Hex } from '../../domain/hash.ts'
+import type { BlockId, DatasetId, ExperimentId, PipelineId } from '../../domain/ids.ts'
+import type { Pipeline } from '../../domain/pipeline.ts'
+import { createSnapshot } from '../../domain/pipeline.ts'
+import type { TaskDefinition } from '../../domain/task.ts'
+import type { DataFrame } from '../frame.ts'
+import { cannotCatchUp, raceOrder, racingRung } from './blocks/modelSelection.ts'
+import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from './defaults.ts'
+import { executePipeline } from './executor.ts'
+import { detectTask } from './taskDetection.ts'
+
+let counter = 0
+const hash = (c: string) => c.repeat(64) as Sha256Hex
+
+function snapshot(task: TaskDefinition, candidates: unknown, extra: Record<string, unknown> = {}) {
+  const blocks = createDefaultPipelineBlocks(() => `blk_race${++counter}` as BlockId)
+  const selection = blocks.find((b) => b.type === 'model_selection')!
+  selection.config = { ...selection.config, candidates: candidates as never, ...extra }
+  blocks[5].config = { ...blocks[5].config, enabled: false }
+  const pipeline: Pipeline = {
+    schemaVersion: 1,
+    id: 'pl_race' as PipelineId,
+    experimentId: 'exp_race' as ExperimentId,
+    blocks,
+    globalConfig: { ...createDefaultGlobalConfig(), backend: 'cpu', seed: 7 },
+    versionHash: hash('0'),
+    updatedAt: 0,
+  }
+  return createSnapshot({
+    pipeline,
+    hooks: [],
+    task,
+    datasetId: 'ds_race' as DatasetId,
+    datasetHash: hash('a'),
+  })
+}
+
+describe('racing in model selection', () => {
+  it('evaluates cheap families first and races only an MLP with more than 20 epochs', () => {
+    expect(
+      raceOrder([{ family: 'logistic' }, { family: 'mlp' }, { family: 'gbdt' }, { family: 'rf' }]),
+    ).toEqual([0, 2, 3, 1])
+    expect(racingRung('mlp', { maxEpochs: 200, patience: 10 })).toEqual({
+      hyperparameters: { maxEpochs: 20, patience: 10 },
+      label: '20 epochs',
+    })
+    expect(racingRung('mlp', { maxEpochs: 20 })).toBeUndefined()
+    expect(racingRung('gbdt', { nEstimators: 300 })).toBeUndefined()
+  })
+
+  it('stops a candidate more than 1 point behind (less near a perfect score, 2% for error metrics), never one within reach', () => {
+    expect(cannotCatchUp('accuracy', 0.9, 0.95)).toBe(true)
+    expect(cannotCatchUp('accuracy', 0.945, 0.95)).toBe(false)
+    expect(cannotCatchUp('accuracy', 0.99, 0.95)).toBe(false)
+    expect(cannotCatchUp('roc_auc', 0.995, 0.9995)).toBe(true) // headroom 0.0005: margin 0.001
+    expect(cannotCatchUp('roc_auc', 0.9992, 0.9995)).toBe(false)
+    expect(cannotCatchUp('rmse', 1.05, 1.0)).toBe(true)
+    expect(cannotCatchUp('rmse', 1.01, 1.0)).toBe(false)
+    expect(cannotCatchUp('accuracy', Number.NaN, 0.95)).toBe(true)
+    expect(cannotCatchUp('accuracy', 0.5, Number.NaN)).toBe(false)
+  })
+
+  let penguins: DataFrame
+  let task: TaskDefinition
+  beforeAll(() => {
+    penguins = readFixtureFrame('penguins.csv')
+    task = detectTask(penguins, { target: 'species' })
+  })
+
+  it('an MLP that cannot catch up after its 20-epoch rung is stopped, shown with its reason, and not chosen', async () => {
+    // A learning rate this small leaves the MLP near chance after 20 epochs, far behind logistic regression.
+    const slow = { family: 'mlp', hyperparameters: { hiddenUnits: '8', learningRate: 1e-6, maxEpochs: 200 } }
+    const outcome = await executePipeline(await snapshot(task, [slow, { family: 'logistic' }]), penguins)
+    const [mlp, logistic] = outcome.leaderboard
+    expect(mlp.family).toBe('mlp') // the leaderboard keeps the candidates' own order
+    expect(mlp.note).toMatch(
+      /^stopped after 20 epochs: 0\.\d{4} trails the best so far \([01]\.\d{4}\) by more than 0\.0\d+$/,
+    )
+    expect(mlp.chosen).toBe(false)
+    expect(logistic.chosen).toBe(true)
+    expect(logistic.validationScore - mlp.validationScore).toBeGreaterThan(0.01)
+    expect(outcome.logs.some((l) => l.message === `Candidate mlp: ${mlp.note}`)).toBe(true)
+    // Same snapshot and seed: the same leaderboard, racing included.
+    const again = await executePipeline(await snapshot(task, [slow, { family: 'logistic' }]), penguins)
+    expect(again.leaderboard.map((e) => [e.validationScore, e.note])).toEqual(
+      outcome.leaderboard.map((e) => [e.validationScore, e.note]),
+    )
+  })
+
+  it('repeated k-fold gives each candidate its spread, a 95% interval and a tie test against the best, and states the rule', async () => {
+    const candidates = [{ family: 'logistic' }, { family: 'tree' }]
+    const once = await executePipeline(
+      await snapshot(task, candidates, { validation: 'kfold', folds: 3, repeats: 1 }),
+      penguins,
+    )
+    const twice = await executePipeline(
+      await snapshot(task, candidates, { validation: 'kfold', folds: 3, repeats: 2 }),
+      penguins,
+    )
+    for (const [i, entry] of twice.leaderboard.entries()) {
+      expect(entry.foldScores).toHaveLength(6)
+      // The first repeat draws the same folds as a single k-fold.
+      expect(entry.foldScores.slice(0, 3)).toEqual(once.leaderboard[i].foldScores)
+      expect(entry.std).toBeGreaterThanOrEqual(0)
+      expect(entry.interval!.low).toBeLessThanOrEqual(entry.validationScore)
+      expect(entry.interval!.high).toBeGreaterThanOrEqual(entry.validationScore)
+    }
+    const chosen = twice.leaderboard.find((e) => e.chosen)!
+    const other = twice.leaderboard.find((e) => !e.chosen)!
+    expect(chosen.tiedWithBest).toBeUndefined()
+    expect(typeof other.tiedWithBest).toBe('boolean')
+    const rule = twice.logs.find((l) => l.message.startsWith('Model selection chose'))!.message
+    expect(rule).toBe(
+      `Model selection chose ${chosen.family}: best mean over 6 validation folds; tied with it (corrected resampled t-test, 5%): ${other.tiedWithBest ? other.family : 'none'}`,
+    )
+    // One hold-out slice has no interval, and the rule says so.
+    const holdout = await executePipeline(await snapshot(task, candidates), penguins)
+    expect(holdout.leaderboard.every((e) => e.interval === undefined && e.tiedWithBest === undefined)).toBe(
+      true,
+    )
+    expect(holdout.logs.some((l) => l.message.includes('best validation score on one hold-out slice'))).toBe(
+      true,
+    )
+  })
+})

@@ -1,0 +1,25 @@
+import { expect, newExperiment, test } from './fixtures.ts'
+
+test('a lone candidate says it was not validated because it was the only candidate (never NaN or 0 ms)', async ({
+  page,
+}) => {
+  await newExperiment(page, 'datasets/iris.csv')
+  const candidates = page.getByRole('group', { name: 'Candidate models' })
+  await candidates.getByRole('checkbox', { name: 'Automatic choice' }).uncheck()
+  for (const family of ['Multilayer perceptron', 'Gradient-boosted trees', 'Random forest']) {
+    await candidates.getByRole('checkbox', { name: family }).uncheck()
+  }
+  await expect(candidates.getByRole('checkbox', { name: 'Logistic / softmax regression' })).toBeChecked()
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
+
+  const leaderboard = page.getByRole('table', { name: 'Model selection' })
+  const row = leaderboard.getByRole('row', { name: /Logistic/ })
+  await expect(row).toContainText('Not validated: it was the only candidate')
+  await expect(row).not.toContainText('0 ms')
+  await expect(row).not.toContainText('—')
+  const log = page.getByRole('log', { name: 'Run log' })
+  await expect(log).toContainText('Candidate logistic: not validated: it was the only candidate')
+  await expect(log).not.toContainText('NaN')
+  await page.screenshot({ path: 'test-results/lone-candidate.png', fullPage: true })
+})
