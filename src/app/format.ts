@@ -19,6 +19,26 @@ export function formatNumber(value: unknown): string {
   return compact.format(value)
 }
 
+const grouped4 = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 })
+const short = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 3 })
+
+/**
+ * Numbers shown side by side (a column's min, max, mean, sd) in one format, chosen by the largest:
+ * grouped digits below a million, whole from a thousand (`1,300 · 215,245 · 4.5`), short scale from a million (`500M · 1.2B`),
+ * exponents only when every value is tiny. Never `500000000` beside `1.000e+9`.
+ */
+export function formatNumbersAlike(values: readonly unknown[]): string[] {
+  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+  const largest = Math.max(0, ...finite.map(Math.abs))
+  const format = (v: number) => {
+    if (v === 0) return '0'
+    if (largest >= 1e6) return short.format(v)
+    if (largest < 1e-3) return v.toExponential(2)
+    return Math.abs(v) >= 1000 ? integer.format(Math.round(v)) : grouped4.format(v)
+  }
+  return values.map((v) => (typeof v === 'number' && Number.isFinite(v) ? format(v) : formatNumber(v)))
+}
+
 export { formatBytes } from '../storage/datasetImport.ts'
 
 export function formatDuration(ms: number): string {

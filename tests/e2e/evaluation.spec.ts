@@ -84,4 +84,27 @@ test('comparing two runs shows the changed setting and the metric difference', a
     page.getByRole('table', { name: 'Metrics' }).getByRole('row', { name: /^accuracy/ }),
   ).toBeVisible()
   await expect(page.getByRole('region', { name: 'Plots' }).getByRole('img', { name: /ROC/ })).toBeVisible()
+
+  // The change in words, against the baseline (Run 1 until another is picked).
+  const changes = page.getByRole('list', { name: 'Changes from the baseline' })
+  await expect(changes).toHaveText('Run 2: Global: seed 42 → 7')
+  // Log loss: lower is better, so a positive difference reads "worse" (and is coloured so).
+  const logLoss = page.getByTestId('compare-log_loss-1')
+  const text = (await logLoss.textContent()) ?? ''
+  const sign = /\(([+-])/.exec(text)?.[1]
+  if (sign) {
+    await expect(logLoss.locator('span')).toHaveClass(sign === '+' ? 'worse' : 'better')
+    await expect(logLoss).toContainText(sign === '+' ? 'worse' : 'better')
+  }
+
+  await page.getByLabel('Baseline run').selectOption({ label: 'Run 2' })
+  await expect(page).toHaveURL(/baseline=run_/)
+  await expect(changes).toHaveText('Run 1: Global: seed 7 → 42')
+  await expect(
+    page.getByRole('table', { name: 'Metrics' }).getByRole('columnheader', { name: /Run 2/ }),
+  ).toContainText('(baseline)')
+  if (sign) {
+    const first = page.getByTestId('compare-log_loss-0')
+    await expect(first.locator('span')).toHaveClass(sign === '+' ? 'better' : 'worse')
+  }
 })

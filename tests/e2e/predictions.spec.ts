@@ -52,15 +52,30 @@ test('boosted trees chosen: the model package downloads, reloads, and predicts t
   await page
     .getByLabel('Use a model package file')
     .setInputFiles({ name: 'model-package.json', mimeType: 'application/json', buffer: packageBytes })
+  await page
+    .getByLabel('Predict on a data file')
+    .setInputFiles({ name: 'new-patients.csv', mimeType: 'text/csv', buffer: Buffer.from(newFile) })
+  await expect(page.getByRole('status').filter({ hasText: 'Predicted' })).toHaveText(
+    `Predicted ${testRows.length} rows of new-patients.csv.`,
+  )
+  // A preview of the first rows, probabilities rounded, before anything is downloaded.
+  const preview = page.getByRole('table', { name: 'Predictions preview' })
+  await expect(preview.getByRole('columnheader')).toHaveText([
+    'row',
+    'predicted',
+    'proba_benign',
+    'proba_malignant',
+  ])
+  await expect(preview.getByRole('row')).toHaveCount(1 + Math.min(10, testRows.length))
+  const firstRow = preview.getByRole('row').nth(1).getByRole('cell')
+  await expect(firstRow.nth(1)).toHaveText(runPredictions[1][runPredictions[0].indexOf('y_pred')])
+  await expect(firstRow.nth(2)).toHaveText(
+    Number(runPredictions[1][runPredictions[0].indexOf('proba_benign')]).toFixed(3),
+  )
   const [predictionsDownload] = await Promise.all([
     page.waitForEvent('download'),
-    page
-      .getByLabel('Predict on a data file')
-      .setInputFiles({ name: 'new-patients.csv', mimeType: 'text/csv', buffer: Buffer.from(newFile) }),
+    page.getByRole('button', { name: 'Download new-patients-predictions.csv' }).click(),
   ])
-  await expect(page.getByRole('status').filter({ hasText: 'Predicted' })).toHaveText(
-    `Predicted ${testRows.length} rows.`,
-  )
   const predicted = parseCsv(await readFile(await predictionsDownload.path(), 'utf8'))
   expect(predicted[0]).toEqual(['row', 'predicted', 'proba_benign', 'proba_malignant'])
   const runHeader = runPredictions[0]

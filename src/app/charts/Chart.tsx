@@ -5,7 +5,7 @@
  * `src/outputs/report/chartOptions.ts`, the same ones the HTML report uses.
  */
 import type { ECharts } from 'echarts/core'
-import { createEffect, createMemo, createSignal, onCleanup, Show } from 'solid-js'
+import { createEffect, createMemo, createSignal, onCleanup, onMount, Show } from 'solid-js'
 import { type ChartOption, chartTitle } from '../../outputs/report/chartOptions.ts'
 import { type ChartTheme, chartPalette } from '../../outputs/report/chartTheme.ts'
 import { echarts, echartsThemeName, renderChartSvg } from '../../outputs/report/echartsRuntime.ts'
@@ -45,6 +45,49 @@ function createColorScheme(): () => ChartTheme {
   return theme
 }
 
+/**
+ * Charts wait until they come near the viewport, then draw one per task: a run page with a dozen
+ * figures would otherwise draw them all in one main-thread task when the run completes (issue 13.20).
+ */
+const drawQueue: (() => void)[] = []
+let draining = false
+function scheduleDraw(draw: () => void): () => void {
+  drawQueue.push(draw)
+  if (!draining) {
+    draining = true
+    setTimeout(drainOne, 0)
+  }
+  return () => {
+    const i = drawQueue.indexOf(draw)
+    if (i >= 0) drawQueue.splice(i, 1)
+  }
+}
+function drainOne() {
+  drawQueue.shift()?.()
+  if (drawQueue.length > 0) setTimeout(drainOne, 0)
+  else draining = false
+}
+
+/** True once `element` has come within a screen of the viewport (immediately without IntersectionObserver). */
+function createNearViewport(element: () => HTMLElement): () => boolean {
+  const [near, setNear] = createSignal(typeof IntersectionObserver !== 'function')
+  onMount(() => {
+    if (near()) return
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) {
+          setNear(true)
+          observer.disconnect()
+        }
+      },
+      { rootMargin: '100% 0px' },
+    )
+    observer.observe(element())
+    onCleanup(() => observer.disconnect())
+  })
+  return near
+}
+
 /** A chart figure: title as caption, `role="img"` plot with an aria-label, and download buttons. */
 export function Chart(props: ChartProps) {
   let plot!: HTMLDivElement
@@ -55,17 +98,27 @@ export function Chart(props: ChartProps) {
   const height = () => props.height ?? 360
   const label = () => [title(), props.description].filter(Boolean).join('. ') || 'Chart'
 
+  const near = createNearViewport(() => plot)
+
   // A new instance per renderer and palette: ECharts themes are fixed at init, and re-creating is cheap
   // next to the redraw that a theme change needs anyway.
   createEffect(() => {
-    const chart = echarts.init(plot, echartsThemeName(theme()), { renderer: props.renderer ?? 'svg' })
-    setInstance(chart)
-    const observer = new ResizeObserver(() => chart.resize())
-    observer.observe(plot)
+    if (!near()) return
+    const themeName = echartsThemeName(theme())
+    const renderer = props.renderer ?? 'svg'
+    let chart: ECharts | undefined
+    let observer: ResizeObserver | undefined
+    const cancel = scheduleDraw(() => {
+      chart = echarts.init(plot, themeName, { renderer })
+      setInstance(chart)
+      observer = new ResizeObserver(() => chart?.resize())
+      observer.observe(plot)
+    })
     onCleanup(() => {
-      observer.disconnect()
+      cancel()
+      observer?.disconnect()
       setInstance(undefined)
-      chart.dispose()
+      chart?.dispose()
     })
   })
 
@@ -84,16 +137,16 @@ export function Chart(props: ChartProps) {
 
   const downloadPng = () => {
     const chart = instance()
-    if (!chart) return
     const background = chartPalette(theme()).background
-    if ((props.renderer ?? 'svg') === 'canvas') {
+    if (chart && (props.renderer ?? 'svg') === 'canvas') {
       downloadBlob(
         dataUrlToBlob(chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background })),
         `${stem()}.png`,
       )
       return
     }
-    // The SVG renderer's getDataURL always returns SVG, so draw the same option once on an off-screen canvas.
+    // The SVG renderer's getDataURL always returns SVG (and a chart not drawn yet has none), so draw the
+    // same option once on an off-screen canvas.
     const holder = document.createElement('div')
     const offscreen = echarts.init(holder, echartsThemeName(theme()), {
       renderer: 'canvas',

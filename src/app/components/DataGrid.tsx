@@ -14,6 +14,8 @@ const maxCachedBlocks = 200
 export function DataGrid(props: {
   columns: string[]
   rowCount: number
+  /** Per column: numbers (right-aligned); other columns are text, left-aligned. All right when omitted. */
+  numeric?: boolean[]
   fetchRows: (start: number, count: number) => Promise<RowWindow>
   label: string
 }) {
@@ -55,6 +57,14 @@ export function DataGrid(props: {
         column_headers: props.columns.slice(x0, x1).map((name) => [shorten(name)]),
         row_headers: rowHeaders,
         data,
+      }
+    })
+    table.addStyleListener(() => {
+      const numeric = props.numeric
+      if (!numeric) return
+      for (const td of table.querySelectorAll('tbody td')) {
+        const meta = table.getMeta(td as HTMLElement)
+        if (meta?.type === 'body') td.classList.toggle('text', !numeric[meta.x])
       }
     })
     void table.draw()

@@ -138,7 +138,10 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
       classList={{ dragging: dragging() }}
     >
       <h2 id="import-heading">Import data</h2>
-      <p class="drop-hint">Drop a CSV or Parquet file here, or anywhere on this page.</p>
+      <p class="drop-hint">
+        Drop a CSV or Parquet file, or a run bundle (<code>.butterfly.zip</code>), here or anywhere on this
+        page.
+      </p>
       <label class="button primary file-label">
         Import a data file
         <input
@@ -154,7 +157,8 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
         />
       </label>
       <p class="muted small">
-        CSV (comma, semicolon or tab), TSV or Parquet. The file never leaves this device.
+        CSV (comma, semicolon or tab), TSV or Parquet; a run bundle exported from Butterfly brings its run,
+        dataset and model. The file never leaves this device.
       </p>
       <p class="muted small" aria-live="polite" data-testid="engine-status">
         <Show when={engine() === 'starting'}>Starting the data engine… you can drop a file already.</Show>

@@ -4,9 +4,10 @@
  * model package is used, or any model package file the user loads (e.g. one downloaded earlier).
  */
 import * as Comlink from 'comlink'
-import { createSignal, Show } from 'solid-js'
+import { createSignal, For, Show } from 'solid-js'
 import type { Artifact } from '../../domain/artifact.ts'
 import { errorMessage } from '../../domain/errors.ts'
+import { predictionsPreview } from '../../outputs/predict/predictNewData.ts'
 import type { PredictionProgress } from '../../workers/protocol.ts'
 import { formatCount } from '../format.ts'
 import { downloadBlob, readArtifact } from '../services/artifacts.ts'
@@ -19,10 +20,20 @@ export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: stri
   const [busy, setBusy] = createSignal(false)
   const [error, setError] = createSignal('')
   const [done, setDone] = createSignal('')
+  const [result, setResult] = createSignal<{ csv: string; fileName: string } | undefined>()
+  const preview = () => {
+    const r = result()
+    return r ? predictionsPreview(r.csv, 10) : undefined
+  }
+  const download = () => {
+    const r = result()
+    if (r) downloadBlob(new Blob([r.csv], { type: 'text/csv' }), r.fileName)
+  }
 
   const predict = async (file: File) => {
     setError('')
     setDone('')
+    setResult(undefined)
     setBusy(true)
     const { worker, api } = createRunWorker()
     try {
@@ -39,11 +50,8 @@ export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: stri
         Comlink.transfer(data, [data.buffer as ArrayBuffer]),
         Comlink.proxy((p: PredictionProgress) => setProgress(p)),
       )
-      downloadBlob(
-        new Blob([result.csv], { type: 'text/csv' }),
-        `${file.name.replace(/\.[^.]+$/, '')}-predictions.csv`,
-      )
-      setDone(`Predicted ${formatCount(result.rows)} rows.`)
+      setResult({ csv: result.csv, fileName: `${file.name.replace(/\.[^.]+$/, '')}-predictions.csv` })
+      setDone(`Predicted ${formatCount(result.rows)} rows of ${file.name}.`)
     } catch (e) {
       setError(errorMessage(e))
     } finally {
@@ -99,6 +107,36 @@ export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: stri
       </Show>
       <Show when={done()}>
         <p role="status">{done()}</p>
+      </Show>
+      <Show when={preview()}>
+        {(p) => (
+          <>
+            <table class="data-table" aria-label="Predictions preview">
+              <caption class="muted small">
+                First {formatCount(p().rows.length)} rows; probabilities rounded (the file keeps every digit).
+              </caption>
+              <thead>
+                <tr>
+                  <For each={p().header}>{(name) => <th scope="col">{name}</th>}</For>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={p().rows}>
+                  {(row) => (
+                    <tr>
+                      <For each={row}>{(field, i) => <td class={i() === 1 ? '' : 'num'}>{field}</td>}</For>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+            <div class="actions">
+              <button type="button" class="primary" onClick={download}>
+                Download {result()?.fileName}
+              </button>
+            </div>
+          </>
+        )}
       </Show>
       <Show when={error()}>
         <p role="alert" class="error-box">

@@ -1,9 +1,12 @@
 /**
- * Runs side by side: metrics with the differences from the first run highlighted, the pipeline settings
- * that differ between their snapshots (only what changed), and overlaid ROC or residual plots.
+ * Runs side by side: metrics with the differences from the baseline run (the first, or the one picked)
+ * coloured by whether they are better or worse for that metric's direction, the pipeline settings that
+ * differ between their snapshots, also in words per run, and overlaid ROC or residual plots. Runs may
+ * come from different experiments on the same dataset.
  */
 import { A, useParams, useSearchParams } from '@solidjs/router'
 import { createMemo, For, Show } from 'solid-js'
+import type { Experiment } from '../../domain/experiment.ts'
 import type { WorkspaceId } from '../../domain/ids.ts'
 import type { Run } from '../../domain/run.ts'
 import { diffSnapshots } from '../../domain/snapshotDiff.ts'
@@ -15,11 +18,41 @@ import { createLiveQuery, db } from '../services/db.ts'
 
 export function ComparePage() {
   const params = useParams<{ workspaceId: WorkspaceId }>()
-  const [search] = useSearchParams<{ runs?: string }>()
+  const [search, setSearch] = useSearchParams<{ runs?: string; baseline?: string }>()
   const runIds = () => (search.runs ?? '').split(',').filter(Boolean)
   const runs = createLiveQuery(runIds, async (ids) =>
     (await db.runs.bulkGet(ids)).filter((r): r is Run => !!r),
   )
+  const experiments = createLiveQuery(
+    () => [...new Set((runs() ?? []).map((r) => r.experimentId))].join(','),
+    async (ids) =>
+      (await db.experiments.bulkGet(ids.split(',').filter(Boolean))).filter((e): e is Experiment => !!e),
+  )
+  const acrossExperiments = () => new Set((runs() ?? []).map((r) => r.experimentId)).size > 1
+  /** "Run 2", or "exp name · Run 2" when the runs come from more than one experiment. */
+  const runName = (run: Run) => {
+    const experiment = experiments()?.find((e) => e.id === run.experimentId)
+    return acrossExperiments() && experiment ? `${experiment.name} · Run ${run.number}` : `Run ${run.number}`
+  }
+  const baselineIndex = () =>
+    Math.max(
+      0,
+      (runs() ?? []).findIndex((r) => r.id === search.baseline),
+    )
+  const baselineRun = () => runs()?.[baselineIndex()]
+  /** Per other run: what changed from the baseline, in words. */
+  const changesInWords = createMemo(() => {
+    const base = baselineRun()
+    if (!base) return []
+    return (runs() ?? [])
+      .filter((run) => run.id !== base.id)
+      .map((run) => ({
+        run,
+        changes: diffSnapshots([base.snapshot, run.snapshot])
+          .filter((d) => d.setting !== 'Dataset › hash')
+          .map((d) => `${d.setting.replaceAll(' › ', ': ')} ${d.values[0]} → ${d.values[1]}`),
+      }))
+  })
   const metricNames = createMemo(() => [
     ...new Set((runs() ?? []).flatMap((r) => Object.keys(r.metrics ?? {}))),
   ])
@@ -36,6 +69,17 @@ export function ComparePage() {
         when={(runs() ?? []).length >= 2}
         fallback={<p class="empty-state">Select two or more runs of an experiment to compare them.</p>}
       >
+        <p>
+          <label for="compare-baseline">Baseline run</label>{' '}
+          <select
+            id="compare-baseline"
+            value={baselineRun()?.id}
+            onChange={(e) => setSearch({ baseline: e.currentTarget.value })}
+          >
+            <For each={runs()}>{(run) => <option value={run.id}>{runName(run)}</option>}</For>
+          </select>{' '}
+          <span class="muted small">Differences are shown against it: green is better, red worse.</span>
+        </p>
         <section aria-labelledby="compare-metrics-title">
           <h2 id="compare-metrics-title">Metrics</h2>
           <table class="data-table" aria-labelledby="compare-metrics-title">
@@ -45,7 +89,10 @@ export function ComparePage() {
                 <For each={runs()}>
                   {(run) => (
                     <th scope="col" class="num">
-                      <A href={`/w/${params.workspaceId}/runs/${run.id}`}>Run {run.number}</A>
+                      <A href={`/w/${params.workspaceId}/runs/${run.id}`}>{runName(run)}</A>
+                      <Show when={run.id === baselineRun()?.id}>
+                        <span class="muted small"> (baseline)</span>
+                      </Show>
                     </th>
                   )}
                 </For>
@@ -60,32 +107,33 @@ export function ComparePage() {
               </tr>
               <For each={metricNames()}>
                 {(name) => {
-                  const base = () => runs()![0].metrics?.[name]
+                  const base = () => baselineRun()?.metrics?.[name]
                   return (
                     <tr>
                       <th scope="row">{name}</th>
                       <For each={runs()}>
                         {(run, i) => {
                           const value = run.metrics?.[name]
-                          const delta =
+                          const delta = () =>
                             value !== undefined && base() !== undefined
                               ? value - (base() as number)
                               : undefined
-                          const changed = i() > 0 && delta !== undefined && delta !== 0
-                          const better =
-                            delta !== undefined && (lowerIsBetter.has(name) ? delta < 0 : delta > 0)
+                          const changed = () =>
+                            run.id !== baselineRun()?.id && delta() !== undefined && delta() !== 0
+                          const better = () =>
+                            delta() !== undefined && (lowerIsBetter.has(name) ? delta()! < 0 : delta()! > 0)
                           return (
                             <td
                               class="num"
-                              classList={{ diff: changed }}
+                              classList={{ diff: changed() }}
                               data-testid={`compare-${name}-${i()}`}
                             >
                               {formatNumber(value)}
-                              <Show when={changed}>
-                                <span class={better ? 'better' : 'worse'}>
+                              <Show when={changed()}>
+                                <span class={better() ? 'better' : 'worse'}>
                                   {' '}
-                                  ({delta! > 0 ? '+' : ''}
-                                  {formatNumber(delta)})
+                                  ({delta()! > 0 ? '+' : ''}
+                                  {formatNumber(delta())}, {better() ? 'better' : 'worse'})
                                 </span>
                               </Show>
                             </td>
@@ -125,6 +173,16 @@ export function ComparePage() {
         </section>
         <section aria-labelledby="compare-settings-title">
           <h2 id="compare-settings-title">Pipeline differences</h2>
+          <ul aria-label="Changes from the baseline" class="changes">
+            <For each={changesInWords()}>
+              {(item) => (
+                <li>
+                  <strong>{runName(item.run)}</strong>:{' '}
+                  {item.changes.length > 0 ? item.changes.join('; ') : 'same settings as the baseline'}
+                </li>
+              )}
+            </For>
+          </ul>
           <Show
             when={differences().length > 0}
             fallback={<p class="muted">The runs share the same pipeline snapshot settings.</p>}
@@ -133,7 +191,7 @@ export function ComparePage() {
               <thead>
                 <tr>
                   <th scope="col">Setting</th>
-                  <For each={runs()}>{(run) => <th scope="col">Run {run.number}</th>}</For>
+                  <For each={runs()}>{(run) => <th scope="col">{runName(run)}</th>}</For>
                 </tr>
               </thead>
               <tbody>

@@ -1,12 +1,12 @@
 /** A dataset: identity (name, file, size, hash), its versions, schema with logical kinds, column profiles and a row preview. */
 import { A, useLocation, useParams } from '@solidjs/router'
-import { For, Show } from 'solid-js'
+import { createSignal, For, Show } from 'solid-js'
 import type { ColumnProfile } from '../../domain/dataset.ts'
 import type { DatasetId, WorkspaceId } from '../../domain/ids.ts'
 import { DataGrid } from '../components/DataGrid.tsx'
 import { Histogram } from '../components/Histogram.tsx'
 import { NewExperimentButton } from '../components/NewExperimentButton.tsx'
-import { formatBytes, formatCount, formatDate, formatNumber } from '../format.ts'
+import { formatBytes, formatCount, formatDate, formatNumbersAlike } from '../format.ts'
 import { dataWorker } from '../services/dataClient.ts'
 import { createLiveQuery, db } from '../services/db.ts'
 
@@ -24,6 +24,9 @@ export function DatasetPage() {
         ? db.datasets.where('[workspaceId+name]').equals([d.workspaceId, d.name]).sortBy('version')
         : Promise.resolve([]),
   )
+
+  const [columnFilter, setColumnFilter] = createSignal('')
+  const shown = (name: string) => name.toLowerCase().includes(columnFilter().trim().toLowerCase())
 
   return (
     <Show when={dataset()} fallback={<p class="loading">Loading dataset…</p>}>
@@ -87,6 +90,21 @@ export function DatasetPage() {
 
           <section aria-labelledby="schema-title">
             <h2 id="schema-title">Schema and profile</h2>
+            <p class="column-filter">
+              <label for="column-filter">Find a column</label>{' '}
+              <input
+                id="column-filter"
+                type="search"
+                value={columnFilter()}
+                onInput={(e) => setColumnFilter(e.currentTarget.value)}
+              />{' '}
+              <span class="muted small" aria-live="polite" data-testid="column-filter-count">
+                <Show when={columnFilter().trim()}>
+                  {formatCount(d().schema.filter((c) => shown(c.name)).length)} of{' '}
+                  {formatCount(d().schema.length)} columns
+                </Show>
+              </span>
+            </p>
             <table class="data-table schema-table" aria-labelledby="schema-title">
               <thead>
                 <tr>
@@ -108,7 +126,7 @@ export function DatasetPage() {
                   {(column, i) => {
                     const profile = () => d().profile[i()]
                     return (
-                      <tr data-column={column.name}>
+                      <tr data-column={column.name} hidden={!shown(column.name)}>
                         <th scope="row">{column.name}</th>
                         <td>
                           <code>{column.physicalType}</code>
@@ -141,6 +159,7 @@ export function DatasetPage() {
             <DataGrid
               label={`Rows of ${d().name}`}
               columns={d().schema.map((c) => c.name)}
+              numeric={d().schema.map((c) => c.kind === 'numeric')}
               rowCount={d().rowCount}
               fetchRows={(start, count) => dataWorker().previewRows(d().id, start, count)}
             />
@@ -152,17 +171,20 @@ export function DatasetPage() {
 }
 
 function ProfileSummary(props: { profile: ColumnProfile }) {
+  // One format for the four numbers of a column (not `500000000` beside `1.000e+9`).
+  const numbers = () =>
+    formatNumbersAlike([props.profile.min, props.profile.max, props.profile.mean, props.profile.std])
   return (
     <Show
       when={props.profile.topValues}
       fallback={
         <span>
           <Show when={props.profile.min !== undefined}>
-            min {formatNumber(props.profile.min)} · max {formatNumber(props.profile.max)}
+            min {numbers()[0]} · max {numbers()[1]}
           </Show>
           <Show when={props.profile.mean !== undefined}>
             {' '}
-            · mean {formatNumber(props.profile.mean)} · sd {formatNumber(props.profile.std)}
+            · mean {numbers()[2]} · sd {numbers()[3]}
           </Show>
         </span>
       }

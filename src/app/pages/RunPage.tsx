@@ -14,6 +14,7 @@ import type { RunMetricsJson as MetricsReport, ReportInput } from '../../outputs
 import { PredictPanel } from '../components/PredictPanel.tsx'
 import { RunPlots } from '../components/RunPlots.tsx'
 import { RunSharing } from '../components/RunSharing.tsx'
+import { type RunSection, RunSummary } from '../components/RunSummary.tsx'
 import { SnapshotView } from '../components/SnapshotView.tsx'
 import { formatBytes, formatDate, formatDuration, formatNumber } from '../format.ts'
 import { modelLabel } from '../modelCatalog.ts'
@@ -47,6 +48,19 @@ export function RunPage() {
   const [plotData] = createResource(plotArtifact, (artifact) => readArtifactJson<ReportInput>(artifact))
   const [error, setError] = createSignal('')
   const live = () => liveRuns[params.runId]
+  /** The sections the summary links to, those the page shows for this run. */
+  const sections = (): RunSection[] => [
+    { id: 'metrics-title', label: 'Test metrics' },
+    ...(report()?.leaderboard?.length ? [{ id: 'leaderboard-title', label: 'Model selection' }] : []),
+    ...(plotData() ? [{ id: 'plots-title', label: 'Plots' }] : []),
+    ...(plotData()?.explanation ? [{ id: 'explain-title', label: 'Explanations' }] : []),
+    ...(report()?.importances ? [{ id: 'importance-title', label: 'Feature importance' }] : []),
+    { id: 'lineage-title', label: 'Lineage' },
+    ...(run()?.status === 'completed' ? [{ id: 'predict-title', label: 'Predict' }] : []),
+    { id: 'artifacts-title', label: 'Artifacts' },
+    { id: 'snapshot-title', label: 'Pipeline snapshot' },
+    { id: 'timings-title', label: 'Timings and log' },
+  ]
 
   return (
     <Show when={run()} fallback={<p class="loading">Loading run…</p>}>
@@ -126,6 +140,10 @@ export function RunPage() {
               </div>
             </Show>
           </header>
+
+          <Show when={r().status === 'completed' && r().metrics}>
+            <RunSummary run={r()} report={report()} plotData={plotData()} sections={sections()} />
+          </Show>
 
           <Show when={r().metrics}>
             {(metrics) => (

@@ -2,9 +2,13 @@
 import { A, useParams } from '@solidjs/router'
 import { For, onMount, Show } from 'solid-js'
 import type { Dataset } from '../../domain/dataset.ts'
+import type { Experiment } from '../../domain/experiment.ts'
 import type { WorkspaceId } from '../../domain/ids.ts'
+import type { Run } from '../../domain/run.ts'
+import { lowerIsBetter } from '../../domain/task.ts'
+import { metricInfo } from '../../engine/metrics/metricInfo.ts'
 import { ImportPanel } from '../components/ImportPanel.tsx'
-import { formatBytes, formatCount, formatDate } from '../format.ts'
+import { formatBytes, formatCount, formatDate, formatNumber } from '../format.ts'
 import { dataWorker } from '../services/dataClient.ts'
 import { createLiveQuery, db } from '../services/db.ts'
 
@@ -21,6 +25,10 @@ export function WorkspaceHome() {
   const experiments = createLiveQuery(
     () => params.workspaceId,
     (id) => db.experiments.where('workspaceId').equals(id).reverse().sortBy('createdAt'),
+  )
+  const runs = createLiveQuery(
+    () => params.workspaceId,
+    (id) => db.runs.where('workspaceId').equals(id).toArray(),
   )
   const grouped = () => groupVersions(datasets() ?? [])
   // Start the data worker (and DuckDB in it) now, so an import does not wait for it.
@@ -117,6 +125,10 @@ export function WorkspaceHome() {
                         {' '}
                         {experiment.task.taskType} on “{experiment.task.target}”
                       </span>
+                      <span class="small" data-testid="experiment-runs">
+                        {' · '}
+                        {runSummary(experiment, runs() ?? [])}
+                      </span>
                     </li>
                   )}
                 </For>
@@ -127,6 +139,22 @@ export function WorkspaceHome() {
       )}
     </Show>
   )
+}
+
+/** "3 runs · best accuracy 0.967": the experiment's run count and its best completed run's metric. */
+export function runSummary(experiment: Pick<Experiment, 'id' | 'task'>, runs: Run[]): string {
+  const own = runs.filter((run) => run.experimentId === experiment.id)
+  const count = `${formatCount(own.length)} run${own.length === 1 ? '' : 's'}`
+  const metric = experiment.task.metric
+  const lower = lowerIsBetter.has(metric)
+  let best: number | undefined
+  for (const run of own) {
+    const value = run.status === 'completed' ? run.metrics?.[metric] : undefined
+    if (value === undefined || !Number.isFinite(value)) continue
+    if (best === undefined || (lower ? value < best : value > best)) best = value
+  }
+  if (best === undefined) return count
+  return `${count} · best ${metricInfo[metric]?.label ?? metric} ${formatNumber(best)}`
 }
 
 function groupVersions(datasets: Dataset[]): Dataset[][] {

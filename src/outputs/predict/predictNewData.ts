@@ -177,3 +177,42 @@ export function predictionsToCsv(predictions: NewDataPredictions): string {
   }
   return `${lines.join('\n')}\n`
 }
+
+/**
+ * The first rows of a {@link predictionsToCsv} text for a preview table, probabilities rounded to three
+ * decimals (the CSV keeps every digit).
+ */
+export function predictionsPreview(csv: string, maxRows = 10): { header: string[]; rows: string[][] } {
+  const lines = csv.split('\n', maxRows + 1).filter((line) => line.length > 0)
+  const [header = [], ...rows] = lines.map(splitQuoted)
+  const isProba = header.map((name) => name.startsWith('proba_'))
+  return {
+    header,
+    rows: rows.map((fields) =>
+      fields.map((field, i) => (isProba[i] && field !== '' ? Number(field).toFixed(3) : field)),
+    ),
+  }
+}
+
+/** Splits one line written by {@link csvField} (fields quoted only when they hold a quote or comma). */
+function splitQuoted(line: string): string[] {
+  const fields: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else field += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === ',') {
+      fields.push(field)
+      field = ''
+    } else field += ch
+  }
+  fields.push(field)
+  return fields
+}

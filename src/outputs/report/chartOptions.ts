@@ -36,7 +36,13 @@ import type {
 } from '../../engine/metrics/curves.ts'
 import type { PrecisionRecallCurve, RocCurve } from '../../engine/metrics/ranking.ts'
 import type { TrainingCurve } from '../../engine/models/model.ts'
-import { type ChartPalette, type ChartTheme, chartPalette, formatChartNumber as fmt } from './chartTheme.ts'
+import {
+  type ChartPalette,
+  type ChartTheme,
+  chartPalette,
+  formatChartNumber as fmt,
+  formatAxisTick,
+} from './chartTheme.ts'
 
 /** The option type of every builder here: only the series and components Butterfly registers. */
 export type ChartOption = ComposeOption<
@@ -187,8 +193,8 @@ function valueXAxis(p: ChartPalette, name: string, extra: XAXisComponentOption =
     nameGap: 28,
     scale: true,
     ...axisStyle(p),
-    // Bounds such as 'dataMin' are raw values: label every tick with at most 4 significant digits.
-    axisLabel: { color: p.muted, formatter: (value: number) => fmt(value) },
+    // Bounds such as 'dataMin' are raw values: short-scale ticks (200K), and labels that would overlap are dropped.
+    axisLabel: { color: p.muted, hideOverlap: true, formatter: (value: number) => formatAxisTick(value) },
     ...extra,
   } as XAXisComponentOption
 }
@@ -201,8 +207,8 @@ function valueYAxis(p: ChartPalette, name: string, extra: YAXisComponentOption =
     nameGap: 46,
     scale: true,
     ...axisStyle(p),
-    // Bounds such as 'dataMin' are raw values: label every tick with at most 4 significant digits.
-    axisLabel: { color: p.muted, formatter: (value: number) => fmt(value) },
+    // Bounds such as 'dataMin' are raw values: short-scale ticks (200K), and labels that would overlap are dropped.
+    axisLabel: { color: p.muted, hideOverlap: true, formatter: (value: number) => formatAxisTick(value) },
     ...extra,
   } as YAXisComponentOption
 }

@@ -81,3 +81,14 @@ export function formatChartNumber(value: number | null | undefined, digits = 4):
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e9)) return value.toExponential(digits - 1)
   return String(Number(value.toPrecision(digits)))
 }
+
+const shortScale = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 3 })
+
+/**
+ * An axis tick label: the short scale from a thousand (`1.5K`, `200K`, `1.5M`, `1B`), so ticks stay
+ * narrow and never collide as `100000200000300000`; below, at most four significant digits.
+ */
+export function formatAxisTick(value: number): string {
+  if (Number.isFinite(value) && Math.abs(value) >= 1000) return shortScale.format(value)
+  return formatChartNumber(value)
+}

@@ -7,6 +7,7 @@ import type { ModelExplanation } from '../../engine/explain/explainModel.ts'
 import type { EvaluationReport } from '../../engine/pipeline/engineContext.ts'
 import type { LeaderboardEntry } from '../../engine/pipeline/executor.ts'
 import {
+  baselineFromPredictions,
   type ReportExplanation,
   reportInputFromRun,
   reportPlotsFromPredictions,
@@ -15,6 +16,54 @@ import {
   type StoredLeaderboardEntry,
   shapLeaningOutput,
 } from './reportInput.ts'
+
+describe('the feature-blind baseline', () => {
+  it('classification: the majority class, with the class shares as probabilities', () => {
+    // 6 'no', 3 'yes', 1 'maybe'.
+    const yTrue = Float64Array.from([0, 0, 0, 0, 0, 0, 1, 1, 1, 2])
+    const baseline = baselineFromPredictions({ yTrue, classes: ['no', 'yes', 'maybe'] })!
+    expect(baseline.kind).toBe('majority-class')
+    expect(baseline.description).toBe("always predicting 'no' (60% of the test rows)")
+    expect(baseline.metrics.accuracy).toBeCloseTo(0.6, 12)
+    expect(baseline.metrics.balanced_accuracy).toBeCloseTo(1 / 3, 12)
+    expect(baseline.metrics.roc_auc).toBeCloseTo(0.5, 6)
+    // log loss of constant shares = the entropy of the shares
+    const entropy = -(0.6 * Math.log(0.6) + 0.3 * Math.log(0.3) + 0.1 * Math.log(0.1))
+    expect(baseline.metrics.log_loss).toBeCloseTo(entropy, 6)
+  })
+
+  it('binary: a tie goes to the first class and ROC-AUC is 0.5', () => {
+    const baseline = baselineFromPredictions(
+      { yTrue: Float64Array.from([1, 0, 1, 0]), classes: ['a', 'b'] },
+      1,
+    )!
+    expect(baseline.description).toBe("always predicting 'a' (50% of the test rows)")
+    expect(baseline.metrics.accuracy).toBe(0.5)
+    expect(baseline.metrics.roc_auc).toBeCloseTo(0.5, 12)
+  })
+
+  it('regression: the mean of the target, so r2 is 0 and rmse is the standard deviation', () => {
+    const baseline = baselineFromPredictions({ yTrue: Float64Array.from([100_000, 200_000, 300_000]) })!
+    expect(baseline.kind).toBe('mean')
+    expect(baseline.description).toBe('always predicting the mean, 200000')
+    expect(baseline.metrics.r2).toBe(0)
+    expect(baseline.metrics.rmse).toBeCloseTo(Math.sqrt(2e10 / 3), 6)
+    expect(baseline.metrics.mae).toBeCloseTo(200_000 / 3, 6)
+  })
+
+  it('no test rows: no baseline', () => {
+    expect(baselineFromPredictions({ yTrue: new Float64Array(0) })).toBeUndefined()
+  })
+
+  it('reportInputFromRun stores the baseline beside the plots', () => {
+    const input = reportInputFromRun({
+      metrics: regressionReportInput().metrics,
+      dataset: { name: 'housing' },
+      predictions: { yTrue: Float64Array.from([1, 2, 3]), yPred: Float64Array.from([1, 2, 3]) },
+    })
+    expect(input.baseline?.metrics.r2).toBe(0)
+  })
+})
 
 describe('report input helpers', () => {
   it("the explainability block's output is a report explanation", () => {

@@ -7,13 +7,14 @@ import type { Lineage } from '../../domain/lineage.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
 import type { ModelExplanation, ShapExplanation } from '../../engine/explain/explainModel.ts'
 import { explainRow, type RowExplanation } from '../../engine/explain/treeShap.ts'
-import type { ClassificationReport } from '../../engine/metrics/classification.ts'
+import { type ClassificationReport, evaluateClassification } from '../../engine/metrics/classification.ts'
 import {
   type ClassificationPlotData,
   classificationPlotData,
   type ResidualPoints,
   residualPoints,
 } from '../../engine/metrics/curves.ts'
+import { regressionMetrics } from '../../engine/metrics/regression.ts'
 import type { Hyperparameters, TrainingCurve } from '../../engine/models/model.ts'
 import type { TestPredictions } from '../../engine/pipeline/engineContext.ts'
 import type { ChartTheme } from './chartTheme.ts'
@@ -98,6 +99,67 @@ export interface ReportRowExplanation {
 }
 
 /**
+ * What a model that ignores the features scores on the same test rows: the majority class (with the
+ * class shares as probabilities) for classification, the mean of the target for regression. The run
+ * page shows the optimised metric beside it, so "0.91" reads as "0.91 against 0.62".
+ */
+export interface ReportBaseline {
+  kind: 'majority-class' | 'mean'
+  /** In words, e.g. "always predicting 'No' (62% of the test rows)". */
+  description: string
+  /** Metrics of the baseline on the test rows, keyed like the run's metrics (NaN stored as null). */
+  metrics: Record<string, JsonNumber>
+}
+
+/**
+ * The constant-prediction baseline on the test rows (see {@link ReportBaseline}); the shares and mean
+ * are those of the test rows, which is what a feature-blind model would reach at best.
+ * @returns undefined when there are no test rows
+ */
+export function baselineFromPredictions(
+  predictions: Pick<TestPredictions, 'yTrue' | 'classes'>,
+  positiveClass = 1,
+): ReportBaseline | undefined {
+  const n = predictions.yTrue.length
+  if (n === 0) return undefined
+  const classes = predictions.classes
+  if (classes && classes.length >= 2) {
+    const k = classes.length
+    const counts = new Float64Array(k)
+    for (let i = 0; i < n; i++) counts[predictions.yTrue[i]]++
+    let majority = 0
+    for (let c = 1; c < k; c++) if (counts[c] > counts[majority]) majority = c
+    // Shares as probabilities, nudged so the majority class wins the argmax (ties go to it).
+    const shares = Array.from(counts, (c) => c / n)
+    const proba = new Float64Array(n * k)
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < k; c++) proba[i * k + c] = shares[c] + (c === majority ? 1e-12 : 0)
+    const report = evaluateClassification(Int32Array.from(predictions.yTrue), proba, classes, {
+      positiveClass: k === 2 ? positiveClass : 1,
+    })
+    const share = Math.round((counts[majority] / n) * 100)
+    return {
+      kind: 'majority-class',
+      description: `always predicting '${classes[majority]}' (${share}% of the test rows)`,
+      metrics: jsonMetrics(report.metrics),
+    }
+  }
+  let sum = 0
+  for (let i = 0; i < n; i++) sum += predictions.yTrue[i]
+  const mean = sum / n
+  const yTrue = Float64Array.from(predictions.yTrue)
+  return {
+    kind: 'mean',
+    description: `always predicting the mean, ${Number(mean.toPrecision(4))}`,
+    metrics: jsonMetrics(regressionMetrics(yTrue, new Float64Array(n).fill(mean))),
+  }
+}
+
+function jsonMetrics(metrics: Record<string, number>): Record<string, JsonNumber> {
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]))
+}
+
+/**
  * Everything {@link renderReportHtml} needs. Only `metrics` and `dataset.name` are required; each plot
  * section appears when its data is present.
  */
@@ -123,6 +185,8 @@ export interface ReportInput {
   }
   /** Test-set plot data, from {@link reportPlotsFromPredictions}. */
   plots?: ReportPlots
+  /** The feature-blind baseline on the same test rows, from {@link baselineFromPredictions}. */
+  baseline?: ReportBaseline
   /** Explainability output (permutation importance, partial dependence, SHAP). */
   explanation?: ReportExplanation
   /** Rows explained one by one (waterfall plots), from {@link rowExplanationsFromShap}. */
@@ -235,12 +299,14 @@ export function reportInputFromRun(sources: RunReportSources): ReportInput {
   const { metrics } = sources
   const stored = metrics.report
   let plots: ReportPlots | undefined
+  let baseline: ReportBaseline | undefined
   if (sources.predictions) {
     const classes = sources.predictions.classes ?? []
     const positive =
       metrics.task.positiveClass === undefined ? -1 : classes.indexOf(metrics.task.positiveClass)
     const confusion = stored?.kind === 'classification' ? stored.confusion : undefined
     plots = reportPlotsFromPredictions(sources.predictions, confusion, positive === -1 ? 1 : positive)
+    baseline = baselineFromPredictions(sources.predictions, positive === -1 ? 1 : positive)
   }
   const shap = sources.explanation?.shap
   const rowExplanations =
@@ -261,6 +327,7 @@ export function reportInputFromRun(sources: RunReportSources): ReportInput {
     dataset: sources.dataset,
     ...(sources.run ? { run: sources.run } : {}),
     ...(plots ? { plots } : {}),
+    ...(baseline ? { baseline } : {}),
     ...(sources.explanation ? { explanation: sources.explanation } : {}),
     ...(rowExplanations ? { rowExplanations } : {}),
     ...(sources.levels ? { levels: sources.levels } : {}),

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import { formatNumbersAlike } from './format.ts'
+
+describe('numbers side by side share one format', () => {
+  it('below a million: grouped digits, whole from a thousand, else at most four significant ones', () => {
+    expect(formatNumbersAlike([1300, 215245, 180921.19, 79442.5])).toEqual([
+      '1,300',
+      '215,245',
+      '180,921',
+      '79,443',
+    ])
+    expect(formatNumbersAlike([0, 1, 0.5, 0.12345])).toEqual(['0', '1', '0.5', '0.1235'])
+  })
+
+  it('from a million: the short scale for every value, never an exponent beside plain digits', () => {
+    expect(formatNumbersAlike([500_000_000, 1_000_000_000.5, 12_345])).toEqual(['500M', '1B', '12.3K'])
+  })
+
+  it('all tiny: exponents for all; missing values as a dash', () => {
+    expect(formatNumbersAlike([0.00012, 0.0005, undefined])).toEqual(['1.20e-4', '5.00e-4', '—'])
+  })
+})
