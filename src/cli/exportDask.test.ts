@@ -203,7 +203,8 @@ describe('butterfly export-dask', () => {
     480_000,
   )
 
-  it.skipIf(pythonPath !== '' || !process.env.CI)('has Python with Dask and XGBoost in CI', () => {
-    throw new Error(`CI must run the Dask jobs: ${'reason' in python ? python.reason : ''}`)
+  it('has Python with Dask and XGBoost wherever CI runs', () => {
+    // Outside CI a machine without them skips the two jobs above (with the printed reason); CI must run them.
+    if (process.env.CI) expect(pythonPath, 'reason' in python ? python.reason : '').not.toBe('')
   })
 })

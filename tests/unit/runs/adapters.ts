@@ -38,7 +38,14 @@ export interface Scenario {
 }
 
 export type AdapterResult =
-  | { ok: true; metrics: Record<string, number>; files: string[]; family: string | undefined }
+  | {
+      ok: true
+      metrics: Record<string, number>
+      /** Metrics a hook returned: a namespace of their own, never mixed into the official ones. */
+      hookMetrics: Record<string, number>
+      files: string[]
+      family: string | undefined
+    }
   | { ok: false; message: string }
 
 export interface Adapter {
@@ -84,6 +91,7 @@ export const cliAdapter: Adapter = {
     return {
       ok: true,
       metrics: read.run.metrics ?? {},
+      hookMetrics: read.run.hookMetrics ?? {},
       files: read.artifacts.map((a) => a.fileName).sort(),
       family: read.run.model?.family,
     }
@@ -161,6 +169,7 @@ export const appAdapter: Adapter = {
       return {
         ok: true,
         metrics: result.run.metrics ?? {},
+        hookMetrics: result.run.hookMetrics ?? {},
         files: result.artifacts.map((a) => a.fileName).sort(),
         family: result.run.model?.family,
       }

@@ -114,6 +114,8 @@ describe('DataApi and RunApi in-thread', () => {
     expect(result.run.status).toBe('completed')
     expect(result.run.metrics?.accuracy).toBeGreaterThan(0.85)
     expect(result.artifacts.map((a) => a.fileName).sort()).toEqual([
+      'dask_job.md',
+      'dask_job.py',
       'metrics.json',
       'model-package.json',
       'model-tree.json',
