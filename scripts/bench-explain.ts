@@ -20,9 +20,9 @@ import { type FeatureMatrix, featureMatrixRows, type Target, targetRows } from '
 import { getModelFamily, listModelFamilies } from '../src/engine/models/model.ts'
 import '../src/engine/models/gbdt.ts'
 import '../src/engine/models/rf.ts'
-import { splitCsvLine } from '../src/cli/loadTable.ts'
 import { getTreeModelStructure } from '../src/engine/trees/fittedTreeModel.ts'
 import { predictRaw } from '../src/engine/trees/treeModel.ts'
+import { splitCsvLine } from '../src/outputs/predict/predictNewData.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const shared = resolve(root, '..', 'shared', 'datasets')

@@ -64,26 +64,3 @@ export async function loadTableBytes(
     format,
   })
 }
-
-/** The fields of one CSV line (quotes and doubled quotes handled; no line breaks inside fields). */
-export function splitCsvLine(line: string, delimiter = ','): string[] {
-  const out: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else field += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === delimiter) {
-      out.push(field)
-      field = ''
-    } else field += ch
-  }
-  out.push(field)
-  return out
-}

@@ -287,6 +287,8 @@ test.describe('wide and tricky files import as in the CLI', () => {
     await expect(
       page.getByRole('table', { name: 'Schema and profile' }).getByRole('row', { name: /^a_1/ }),
     ).toBeVisible()
+    // The rename is said, not only done (issue 12.3: duplicate names renamed visibly).
+    await expect(page.getByRole('status').filter({ hasText: 'Column 2 “a” is named “a_1”' })).toBeVisible()
     await openApp(page)
     await importWithPicker(page, 'hostile/semicolon.csv')
     await expect(page.getByTestId('column-count')).toHaveText('3')

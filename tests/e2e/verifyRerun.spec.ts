@@ -4,14 +4,29 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, newExperiment, test } from './fixtures.ts'
 
-/** A run made in the browser re-runs headless (`butterfly verify --rerun`) to the same numbers. */
-for (const dataset of ['iris', 'penguins'])
+/**
+ * A run made in the browser re-runs headless (`butterfly verify --rerun`) to the same numbers. Churn's
+ * target holds Yes/No (issue 12): the default run must take `Yes` as its positive class, never `1` or
+ * `true`, and Node must read the column the same way.
+ */
+const cases = [
+  { dataset: 'iris', runTimeout: 180_000 },
+  { dataset: 'penguins', runTimeout: 180_000 },
+  { dataset: 'churn', runTimeout: 240_000, positiveClass: 'Yes' },
+]
+for (const { dataset, runTimeout, positiveClass } of cases)
   test(`a ${dataset} run exported from the app with its data re-runs with butterfly verify --rerun, every metric equal`, async ({
     page,
   }) => {
+    test.setTimeout(runTimeout + 360_000)
     await newExperiment(page, `datasets/${dataset}.csv`)
+    if (positiveClass) {
+      await expect(page.getByLabel('Task type')).toHaveValue('binary')
+      await expect(page.getByLabel('Positive class').locator('option:checked')).toHaveText(positiveClass)
+    }
     await page.getByRole('button', { name: 'Run', exact: true }).click()
-    await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+    await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: runTimeout })
+    await expect(page.getByTestId('run-failure')).toHaveCount(0)
 
     await page.getByRole('button', { name: 'Export run bundle' }).click()
     const dialog = page.getByRole('dialog', { name: 'Export run bundle' })

@@ -91,10 +91,17 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
           timings: result.timings,
         }),
       )
-      if (result.deduplicated)
-        setNotice(
-          `These bytes were already imported as “${result.dataset.name}” v${result.dataset.version}: opening it.`,
-        )
+      // What the import changed visibly (a column renamed) is said on the dataset page it opens.
+      setNotice(
+        [
+          ...(result.deduplicated
+            ? [
+                `These bytes were already imported as “${result.dataset.name}” v${result.dataset.version}: opening it.`,
+              ]
+            : []),
+          ...(result.notes ?? []),
+        ].join(' '),
+      )
       navigate(`/w/${props.workspaceId}/datasets/${result.dataset.id}`, { state: { notice: notice() } })
     } catch (e) {
       setError(errorMessage(e))

@@ -184,7 +184,7 @@ export function predictionsToCsv(predictions: NewDataPredictions): string {
  */
 export function predictionsPreview(csv: string, maxRows = 10): { header: string[]; rows: string[][] } {
   const lines = csv.split('\n', maxRows + 1).filter((line) => line.length > 0)
-  const [header = [], ...rows] = lines.map(splitQuoted)
+  const [header = [], ...rows] = lines.map((line) => splitCsvLine(line))
   const isProba = header.map((name) => name.startsWith('proba_'))
   return {
     header,
@@ -194,8 +194,11 @@ export function predictionsPreview(csv: string, maxRows = 10): { header: string[
   }
 }
 
-/** Splits one line written by {@link csvField} (fields quoted only when they hold a quote or comma). */
-function splitQuoted(line: string): string[] {
+/**
+ * The fields of one CSV line: quotes and doubled quotes handled, no line breaks inside fields (as
+ * {@link csvField} writes them). The one splitter for predictions previews and benchmark fixtures.
+ */
+export function splitCsvLine(line: string, delimiter = ','): string[] {
   const fields: string[] = []
   let field = ''
   let quoted = false
@@ -208,7 +211,7 @@ function splitQuoted(line: string): string[] {
       } else if (ch === '"') quoted = false
       else field += ch
     } else if (ch === '"') quoted = true
-    else if (ch === ',') {
+    else if (ch === delimiter) {
       fields.push(field)
       field = ''
     } else field += ch

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseArgs, runHeadless } from '../../../src/cli/headless.ts'
 import { verifyBundleFile } from '../../../src/cli/headlessBundle.ts'
@@ -11,6 +13,7 @@ import { parseModelPackage } from '../../../src/outputs/predict/modelPackage.ts'
 import { planBundleImport } from '../../../src/storage/bundle/planImport.ts'
 import { readRunBundle } from '../../../src/storage/bundle/readBundle.ts'
 import { fixturePath } from '../../fixtures/engine/readFixture.ts'
+import { findPython } from '../../fixtures/findPython.ts'
 
 let dir: string
 const penguins = fixturePath('penguins.csv')
@@ -281,4 +284,79 @@ describe('butterfly run --bundle / verify / predict', () => {
       parseArgs(['run', '--data', 'x.csv', '--target', 'y', '--out', 'o', '--include-data']),
     ).toThrow('--include-data needs --bundle')
   })
+})
+
+const python = findPython('pandas, sklearn')
+if ('reason' in python)
+  console.log(
+    `headlessBundle.test: not executing the notebook, no python3 with pandas + scikit-learn (${python.reason})`,
+  )
+
+describe('butterfly run on a Yes/No churn table, default pipeline (issue 12)', () => {
+  it('bundles the notebook and the report; the notebook runs in plain Python and its scikit-learn metrics are within 2 points of the run', async () => {
+    const churnDir = await mkdtemp(join(tmpdir(), 'butterfly-churn-cli-'))
+    const bundlePath = join(churnDir, 'churn.butterfly.zip')
+    const churn = fileURLToPath(new URL('../../fixtures/datasets/churn.csv', import.meta.url))
+    const made = await runHeadless(
+      parseArgs([
+        'run',
+        '--data',
+        churn,
+        '--target',
+        'Churn',
+        '--out',
+        join(churnDir, 'result.json'),
+        '--bundle',
+        bundlePath,
+        '--include-data',
+      ]),
+    )
+    expect(made.exitCode === 0 || made.message).toBe(true)
+    const bundle = await readRunBundle(new Uint8Array(readFileSync(bundlePath)))
+    expect(bundle.run.status).toBe('completed')
+    expect(bundle.snapshot.task).toMatchObject({ taskType: 'binary', target: 'Churn', positiveClass: 'Yes' })
+    const names = bundle.artifacts.map((a) => a.fileName)
+    expect(names).toEqual(expect.arrayContaining(['notebook.ipynb', 'report.html', 'report-data.json']))
+    const fileOf = (name: string) =>
+      bundle.artifactFiles.get(bundle.artifacts.find((a) => a.fileName === name)!.id)!
+    expect(await fileOf('report.html').text()).toContain('<html')
+    if (!('path' in python)) return
+
+    // The bundle's layout, unzipped: the notebook's code in artifacts/, the data file in dataset/.
+    const notebook = JSON.parse(await fileOf('notebook.ipynb').text()) as {
+      cells: { cell_type: string; source: string[] }[]
+    }
+    mkdirSync(join(churnDir, 'dataset'))
+    mkdirSync(join(churnDir, 'artifacts'))
+    writeFileSync(
+      join(churnDir, 'dataset', bundle.datasetFile!.name),
+      new Uint8Array(await bundle.datasetFile!.blob.arrayBuffer()),
+    )
+    const script = join(churnDir, 'artifacts', 'notebook.py')
+    writeFileSync(
+      script,
+      notebook.cells
+        .filter((cell) => cell.cell_type === 'code')
+        .map((cell) => cell.source.join(''))
+        .join('\n\n'),
+    )
+    const ran = spawnSync(python.path, [script], {
+      cwd: join(churnDir, 'artifacts'),
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    })
+    expect(ran.status, ran.stderr).toBe(0)
+    const table: Record<string, [number, number]> = {}
+    for (const match of ran.stdout.matchAll(/^(\w+)\s+(-?[\d.]+|nan)\s+(-?[\d.]+|nan)$/gm))
+      table[match[1]] = [Number(match[2]), Number(match[3])]
+    console.log(`churn notebook (${bundle.models.find((m) => m.role === 'chosen')?.family}):`, table)
+    expect(Object.keys(table)).toEqual(expect.arrayContaining(['accuracy', 'roc_auc']))
+    for (const [name, [sklearn, run]] of Object.entries(table)) {
+      expect(run, name).toBeCloseTo(bundle.run.metrics![name]!, 4)
+      expect(Math.abs(sklearn - run), `${name}: scikit-learn ${sklearn}, run ${run}`).toBeLessThanOrEqual(
+        0.02,
+      )
+    }
+  }, 600_000)
 })
