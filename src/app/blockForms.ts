@@ -18,6 +18,8 @@ export type FieldSpec =
       step?: number
       help?: string
       integer?: boolean
+      /** Shown when the setting is absent; clearing the field removes the setting (its default applies). */
+      placeholder?: string
     }
   | { key: string; label: string; kind: 'checkbox'; help?: string }
   | { key: string; label: string; kind: 'text'; help?: string }
@@ -71,6 +73,16 @@ export const blockForms: Record<BlockType, FieldSpec[]> = {
       min: 0,
       max: 10,
       integer: true,
+    },
+    {
+      key: 'timeBudgetSeconds',
+      label: 'Time budget (seconds)',
+      kind: 'number',
+      min: 1,
+      max: 86400,
+      integer: true,
+      placeholder: 'auto: 60 s + 1 s per 5,000 cells',
+      help: 'When it is spent no further candidate starts and a running one stops; empty: scales with the data size.',
     },
   ],
   training: [],

@@ -23,3 +23,38 @@ test('a lone candidate says it was not validated because it was the only candida
   await expect(log).not.toContainText('NaN')
   await page.screenshot({ path: 'test-results/lone-candidate.png', fullPage: true })
 })
+
+test('the Model Selection block shows its time budget (empty: auto, scaled to the data); a spent budget is said in the leaderboard and the log', async ({
+  page,
+}) => {
+  await newExperiment(page, 'datasets/iris.csv')
+  const budget = page.getByLabel('Time budget (seconds)')
+  await expect(budget).toBeVisible()
+  await expect(budget).toHaveValue('')
+  await expect(budget).toHaveAttribute('placeholder', 'auto: 60 s + 1 s per 5,000 cells')
+  // Clearing the field removes the setting: the pipeline is back to the version it had without one.
+  const version = page.getByTestId('pipeline-version')
+  const before = await version.textContent()
+  await budget.fill('1')
+  await budget.press('Tab')
+  await expect(budget).toHaveValue('1')
+  await expect(version).not.toHaveText(before!)
+  await budget.fill('')
+  await budget.press('Tab')
+  await expect(version).toHaveText(before!)
+  await budget.fill('1')
+  await budget.press('Tab')
+  await expect(budget).toHaveValue('1')
+  await page.screenshot({ path: 'test-results/time-budget-form.png', fullPage: true })
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
+
+  const log = page.getByRole('log', { name: 'Run log' })
+  await expect(log).toContainText('Model selection time budget: 1 s')
+  // The MLP alone trains for longer than a second: it is stopped or never started.
+  const leaderboard = page.getByRole('table', { name: 'Model selection' })
+  await expect(leaderboard.getByRole('row', { name: /Multilayer perceptron|MLP/ })).toContainText(
+    /time budget of 1 s (ran out|was spent)/,
+  )
+  await expect(leaderboard.getByRole('row', { name: /Logistic/ })).not.toContainText('time budget')
+})

@@ -54,9 +54,12 @@ export function PipelineEditor(props: {
     }
   }
   const setField = (block: Block, field: FieldSpec, value: JsonValue) =>
-    apply(`${blockLabels[block.type]}: ${field.label}`, () =>
-      updateBlockConfig(props.experiment, block.id, { ...block.config, [field.key]: value } as BlockConfig),
-    )
+    apply(`${blockLabels[block.type]}: ${field.label}`, () => {
+      const config: Record<string, JsonValue> = { ...block.config, [field.key]: value }
+      // An optional number cleared: the setting goes, its default applies (and the hash is as before).
+      if (value === null) delete config[field.key]
+      return updateBlockConfig(props.experiment, block.id, config as BlockConfig)
+    })
   const setGlobal = (label: string, patch: Partial<GlobalConfig>) =>
     apply(label, () => updateGlobalConfig(props.experiment, patch))
   // Ctrl+Z / Cmd+Z undoes the last draft edit, except where a text field or the code editor has its own undo.
@@ -209,8 +212,14 @@ function Field(props: {
             min={field.min}
             max={field.max}
             step={field.step ?? (field.integer ? 1 : 'any')}
-            value={Number(value())}
-            onChange={(e) => props.onChange(Number(e.currentTarget.value))}
+            placeholder={field.placeholder}
+            title={field.help}
+            value={field.placeholder && value() === undefined ? '' : Number(value())}
+            onChange={(e) =>
+              props.onChange(
+                field.placeholder && e.currentTarget.value === '' ? null : Number(e.currentTarget.value),
+              )
+            }
           />
         </div>
       )

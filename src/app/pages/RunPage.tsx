@@ -124,6 +124,10 @@ export function RunPage() {
                         <Show when={p().epoch !== undefined}> · epoch {p().epoch}</Show>
                         <Show when={p().iteration !== undefined}> · iteration {p().iteration}</Show>
                         <Show when={p().loss !== undefined}> · loss {formatNumber(p().loss)}</Show>
+                        <Show when={p().block === 'model_selection' && p().message}>
+                          <br />
+                          <span class="muted small">{p().message}</span>
+                        </Show>
                       </p>
                       <progress max="100" value={Math.round(p().percent)} aria-label="Run progress" />
                     </>

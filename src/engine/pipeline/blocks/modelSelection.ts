@@ -9,12 +9,12 @@ import type { BlockConfig } from '../../../domain/pipeline.ts'
 import type { TaskType } from '../../../domain/task.ts'
 import { featureMatrixRows, targetRows } from '../../frame.ts'
 import { correctedInterval, correctedResampledTTest, meanAndStd } from '../../metrics/crossValidation.ts'
-import type { Hyperparameters } from '../../models/model.ts'
+import type { FittedModel, Hyperparameters } from '../../models/model.ts'
 import { getModelFamily, listModelFamilies } from '../../models/model.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
 import { createConfigReader } from '../configCheck.ts'
-import type { CandidateModel, EngineContext } from '../engineContext.ts'
+import type { BlockProgress, CandidateModel, EngineContext } from '../engineContext.ts'
 import { isBetterScore, scoreModel } from '../scoring.ts'
 import { kFoldAssignment, stratifiedHoldout } from '../split.ts'
 
@@ -46,6 +46,13 @@ export interface ModelSelectionConfig {
   searchBudget: number
   /** Score a lone candidate anyway (costs one more fit; otherwise its score is NaN). Default false. */
   validateSingleCandidate: boolean
+  /**
+   * Seconds model selection may spend; undefined (the default, kept out of the config so existing
+   * pipelines keep their hash) means `defaultTimeBudgetSeconds` of the training rows and columns.
+   * When it is spent no further candidate starts and a running one stops (its score is not used);
+   * the first candidate always finishes, so there is a model.
+   */
+  timeBudgetSeconds?: number
 }
 
 const label = 'Model Selection'
@@ -98,8 +105,47 @@ export function validateModelSelectionConfig(config: unknown): ModelSelectionCon
     searchBudget: read.integer('searchBudget', d.searchBudget, 0, 50),
     validateSingleCandidate: read.boolean('validateSingleCandidate', d.validateSingleCandidate),
   }
+  const budget = read.raw('timeBudgetSeconds')
+  if (budget !== undefined && budget !== null && budget !== 'auto')
+    out.timeBudgetSeconds = read.number(
+      'timeBudgetSeconds',
+      0,
+      "'auto' or a number of seconds between 1 and 86400",
+      (v) => v >= 1 && v <= 86_400,
+    )
   read.rejectUnknown()
   return out
+}
+
+/**
+ * The default time budget of model selection: 60 s plus 1 s per 5,000 training cells (rows × feature
+ * columns), at most one hour. 60 s on iris; about 150 s on 50,000 rows × 9 columns.
+ */
+export function defaultTimeBudgetSeconds(rows: number, columns: number): number {
+  return Math.round(Math.min(3600, 60 + (rows * Math.max(1, columns)) / 5000))
+}
+
+/** What one candidate is doing, as progress shows it. */
+export type CandidateStatus = 'waiting' | 'fitting' | 'done' | 'stopped' | 'skipped'
+
+/**
+ * The progress line of model selection: each candidate's status and an estimate of the time left
+ * (elapsed / fraction done, never past the budget).
+ */
+export function selectionProgressMessage(
+  candidates: readonly { family: string; status: CandidateStatus; detail?: string }[],
+  elapsedSeconds: number,
+  fraction: number,
+  budgetSeconds: number,
+): string {
+  const statuses = candidates
+    .map((c) => `${c.family}: ${c.status}${c.detail ? ` (${c.detail})` : ''}`)
+    .join(' · ')
+  const left =
+    fraction > 0.02
+      ? Math.min(budgetSeconds - elapsedSeconds, elapsedSeconds / fraction - elapsedSeconds)
+      : budgetSeconds - elapsedSeconds
+  return `${statuses} · about ${Math.max(0, Math.ceil(left))} s left (budget ${budgetSeconds} s)`
 }
 
 /** The families 'auto' stands for, for a task, in leaderboard order. */
@@ -236,6 +282,22 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       folds.push({ fit: split.train, validation: split.test })
     }
   }
+  const budgetSeconds = config.timeBudgetSeconds ?? defaultTimeBudgetSeconds(n, features.train.columns.length)
+  const selectionStarted = context.now()
+  const elapsedSeconds = () => (context.now() - selectionStarted) / 1000
+  const overBudget = () => elapsedSeconds() >= budgetSeconds
+  const statuses: { family: string; status: CandidateStatus; detail?: string }[] = candidates.map((c) => ({
+    family: c.family,
+    status: 'waiting',
+  }))
+  // Candidates finished, for the progress fraction and the estimate of the time left.
+  let finished = 0
+  /** The running candidate's fit is stopped when the budget runs out (the first candidate excepted). */
+  let budgetBinds = false
+  context.log(
+    'info',
+    `Model selection time budget: ${budgetSeconds} s${config.timeBudgetSeconds === undefined ? ' (default for the data size)' : ''}`,
+  )
   const testToTrain =
     config.validation === 'kfold'
       ? 1 / (config.folds - 1)
@@ -249,24 +311,38 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     const foldScores: number[] = []
     let fitSeconds = 0
     for (const [f, fold] of folds.entries()) {
+      if (budgetBinds && overBudget()) throw new BudgetSpent(f, fitSeconds)
       const started = context.now()
-      const model = await getModelFamily(family).fit(
-        featureMatrixRows(features.train, fold.fit),
-        targetRows(trainTarget, fold.fit),
-        hyperparameters,
-        {
-          task: task.taskType,
-          rng: selectionRng.fork(`candidate-${index}${label}-fold-${f}`),
-          isCancelled: context.isCancelled,
-          forestHelper: context.forestHelper,
-          onProgress: (p) =>
-            context.progress({
-              ...p,
-              fraction: (index + (f + p.fraction) / folds.length) / candidates.length,
-              model: family,
-            }),
-        },
-      )
+      statuses[index].detail = folds.length > 1 ? `fold ${f + 1}/${folds.length}` : undefined
+      const report = (fraction: number, p: Partial<BlockProgress> = {}) => {
+        const overall = (finished + (f + fraction) / folds.length) / candidates.length
+        context.progress({
+          ...p,
+          fraction: overall,
+          model: family,
+          message: selectionProgressMessage(statuses, elapsedSeconds(), overall, budgetSeconds),
+        })
+      }
+      report(0)
+      let model: FittedModel
+      try {
+        model = await getModelFamily(family).fit(
+          featureMatrixRows(features.train, fold.fit),
+          targetRows(trainTarget, fold.fit),
+          hyperparameters,
+          {
+            task: task.taskType,
+            rng: selectionRng.fork(`candidate-${index}${label}-fold-${f}`),
+            isCancelled: () => context.isCancelled?.() === true || (budgetBinds && overBudget()),
+            forestHelper: context.forestHelper,
+            onProgress: (p) => report(p.fraction, p),
+          },
+        )
+      } catch (error) {
+        if (budgetBinds && overBudget() && context.isCancelled?.() !== true)
+          throw new BudgetSpent(f, fitSeconds + (context.now() - started) / 1000)
+        throw error
+      }
       fitSeconds += (context.now() - started) / 1000
       const metrics = await scoreModel(
         model,
@@ -285,37 +361,57 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   // Cheap candidates first, so the expensive ones race against a known best; the leaderboard and the
   // choice keep the candidates' own order (ties go to the earlier one, as before).
   let bestSoFar = Number.NaN
-  for (const index of raceOrder(candidates)) {
+  for (const [position, index] of raceOrder(candidates).entries()) {
     context.checkCancelled()
     const candidate = candidates[index]
     let fitSeconds = 0
     let note: string | undefined
-    const rung = validate ? racingRung(candidate.family, candidate.hyperparameters) : undefined
-    if (rung && Number.isFinite(bestSoFar)) {
-      const early = await scoreOnFolds(index, candidate.family, rung.hyperparameters, '-rung')
-      fitSeconds += early.fitSeconds
-      const score = mean(early.foldScores)
-      if (cannotCatchUp(task.metric, score, bestSoFar)) {
-        note = `stopped after ${rung.label}: ${score.toFixed(4)} trails the best so far (${bestSoFar.toFixed(4)}) by more than ${catchUpMargin(task.metric, bestSoFar).toPrecision(2)}`
-        results[index] = {
-          ...candidate,
-          validationScore: score,
-          foldScores: early.foldScores,
-          fitSeconds,
-          note,
+    budgetBinds = position > 0
+    if (budgetBinds && overBudget()) {
+      note = `not started: the time budget of ${budgetSeconds} s was spent`
+      results[index] = { ...candidate, validationScore: Number.NaN, foldScores: [], fitSeconds: 0, note }
+      statuses[index].status = 'skipped'
+      finished++
+      context.log('info', `Candidate ${candidate.family}: ${note}`)
+      continue
+    }
+    statuses[index].status = 'fitting'
+    try {
+      const rung = validate ? racingRung(candidate.family, candidate.hyperparameters) : undefined
+      if (rung && Number.isFinite(bestSoFar)) {
+        const early = await scoreOnFolds(index, candidate.family, rung.hyperparameters, '-rung')
+        fitSeconds += early.fitSeconds
+        const score = mean(early.foldScores)
+        if (cannotCatchUp(task.metric, score, bestSoFar)) {
+          note = `stopped after ${rung.label}: ${score.toFixed(4)} trails the best so far (${bestSoFar.toFixed(4)}) by more than ${catchUpMargin(task.metric, bestSoFar).toPrecision(2)}`
+          results[index] = {
+            ...candidate,
+            validationScore: score,
+            foldScores: early.foldScores,
+            fitSeconds,
+            note,
+          }
         }
       }
-    }
-    if (!results[index]) {
-      const full = await scoreOnFolds(index, candidate.family, candidate.hyperparameters, '')
-      fitSeconds += full.fitSeconds
-      results[index] = {
-        ...candidate,
-        validationScore: mean(full.foldScores),
-        foldScores: full.foldScores,
-        fitSeconds,
+      if (!results[index]) {
+        const full = await scoreOnFolds(index, candidate.family, candidate.hyperparameters, '')
+        fitSeconds += full.fitSeconds
+        results[index] = {
+          ...candidate,
+          validationScore: mean(full.foldScores),
+          foldScores: full.foldScores,
+          fitSeconds,
+        }
       }
+    } catch (error) {
+      if (!(error instanceof BudgetSpent)) throw error
+      fitSeconds += error.fitSeconds
+      note = `stopped after ${error.foldsDone} of ${folds.length} validation folds: the time budget of ${budgetSeconds} s ran out`
+      results[index] = { ...candidate, validationScore: Number.NaN, foldScores: [], fitSeconds, note }
     }
+    finished++
+    statuses[index].status = note ? 'stopped' : 'done'
+    statuses[index].detail = undefined
     const result = results[index]
     context.timings.fitSeconds += fitSeconds
     context.log(
@@ -358,6 +454,16 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   context.log('info', `Model selection chose ${chosen.family}: ${choiceRule(chosen, results, tied)}`, {
     hyperparameters: chosen.hyperparameters,
   })
+}
+
+/** Thrown inside a candidate's evaluation when the time budget ran out; `foldsDone` folds were scored. */
+class BudgetSpent extends Error {
+  constructor(
+    readonly foldsDone: number,
+    readonly fitSeconds: number,
+  ) {
+    super('The model selection time budget was spent')
+  }
 }
 
 export const modelSelectionBlock: BlockDefinition<ModelSelectionConfig> = {
