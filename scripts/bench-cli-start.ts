@@ -120,7 +120,9 @@ try {
 const json = JSON.stringify({ node: process.version, target_ms: 1000, results }, null, 1)
 if (outPath) writeFileSync(outPath, json)
 console.log(json)
-console.log('\nCLI start: first output line, and for run the line that starts its work (min / median / max ms)')
+console.log(
+  '\nCLI start: first output line, and for run the line that starts its work (min / median / max ms)',
+)
 console.log('command  way        first line              work starts')
 const cell = (r: { min: number; median: number; max: number }) =>
   `${r.min} / ${r.median} / ${r.max}`.padEnd(24)
