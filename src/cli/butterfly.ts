@@ -5,15 +5,16 @@
  *   again and compares its metrics exactly
  * - `predict --model model-package.json|RUN.butterfly.zip --data NEW.csv --out PRED.csv`
  * - `export-dask RUN.butterfly.zip --out DIR`: writes the run as a Dask job (dask_job.py, dask_job.md)
+ * - `--help`: the usage above, exit code 0
  * Thin wrappers over the modules beside it; prints one line on failure and exits non-zero (2 for bad arguments,
  * 1 for bad data, a failed run, a rejected bundle or a metric that does not reproduce).
  */
 import { basename } from 'node:path'
 import { errorMessage } from '../domain/errors.ts'
-import { exportDask, exportDaskUsage, parseExportDaskArgs } from './exportDask.ts'
-import { parseArgs, runHeadless, usage as runUsage, UsageError } from './headless.ts'
-import { verifyBundleFile } from './headlessBundle.ts'
-import { parsePredictArgs, parseVerifyArgs, runPredict } from './headlessPredict.ts'
+import { exportDaskUsage, parseArgs, usage as runUsage, UsageError } from './args.ts'
+
+// Each command imports its module when it runs (TF.js, DuckDB and the engine take seconds to load): `--help`
+// and a bad command line answer at once (issue 15.6).
 
 const usage = `${runUsage}\n       ${exportDaskUsage}`
 const say = (line: string) => process.stderr.write(`${line}\n`)
@@ -29,7 +30,13 @@ function parsed<T>(parse: () => T): T | undefined {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(`${usage}\n`)
+    return 0
+  }
   if (argv[0] === 'verify') {
+    const { parseVerifyArgs } = await import('./headlessPredict.ts')
+    const { verifyBundleFile } = await import('./headlessBundle.ts')
     const args = parsed(() => parseVerifyArgs(argv))
     if (!args) return 2
     const result = await verifyBundleFile(args.bundle, {
@@ -40,6 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return result.exitCode
   }
   if (argv[0] === 'predict') {
+    const { parsePredictArgs, runPredict } = await import('./headlessPredict.ts')
     const args = parsed(() => parsePredictArgs(argv))
     if (!args) return 2
     try {
@@ -52,6 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   }
   if (argv[0] === 'export-dask') {
+    const { exportDask, parseExportDaskArgs } = await import('./exportDask.ts')
     const args = parsed(() => parseExportDaskArgs(argv))
     if (!args) return 2
     try {
@@ -65,6 +74,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const args = parsed(() => parseArgs(argv))
   if (!args) return 2
+  // The arguments are sound: say so before the engine (TF.js, DuckDB) loads, which takes seconds.
+  say(`loading ${basename(args.data)}…`)
+  const { runHeadless } = await import('./headless.ts')
   const outcome = await runHeadless(args, { onMessage: say })
   if (outcome.exitCode !== 0) {
     say(`butterfly: ${outcome.message}`)

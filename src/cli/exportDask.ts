@@ -12,14 +12,14 @@ import { buildDaskJob, daskJobFileName, daskJobReadmeFileName } from '../outputs
 import { notebookInputFromRun, testRowsFromPredictionsCsv } from '../outputs/notebook/notebookInput.ts'
 import type { VerifiedBundle } from '../storage/bundle/readBundle.ts'
 import { readRunBundle } from '../storage/bundle/readBundle.ts'
-import { UsageError } from './headless.ts'
+import { UsageError } from './args.ts'
 
 export interface ExportDaskArgs {
   bundle: string
   out: string
 }
 
-export const exportDaskUsage = 'butterfly export-dask RUN.butterfly.zip --out DIR'
+export { exportDaskUsage } from './args.ts'
 
 /** Parses `export-dask BUNDLE --out DIR`. Throws UsageError with a one-line reason. */
 export function parseExportDaskArgs(argv: readonly string[]): ExportDaskArgs {

@@ -9,7 +9,7 @@ import { errorMessage, ValidationError } from '../domain/errors.ts'
 import { loadModelPackage, modelPackageFileName } from '../outputs/predict/modelPackage.ts'
 import { predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
 import { readRunBundle } from '../storage/bundle/readBundle.ts'
-import { UsageError } from './headless.ts'
+import { UsageError } from './args.ts'
 import { loadTable } from './loadTable.ts'
 
 /** Parsed `verify FILE [--rerun] [--data FILE]`. */
