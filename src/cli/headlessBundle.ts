@@ -19,7 +19,7 @@ import type { DataFrame } from '../engine/frame.ts'
 import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
 import { startRunRecord } from '../runs/runRecord.ts'
 import type { RunResult } from '../runs/runService.ts'
-import { executeRun } from '../runs/runService.ts'
+import { executeRun, targetHints } from '../runs/runService.ts'
 import type { VerifiedBundle } from '../storage/bundle/readBundle.ts'
 import { readRunBundle, summarizeBundle } from '../storage/bundle/readBundle.ts'
 import { writeRunBundle } from '../storage/bundle/writeBundle.ts'
@@ -224,8 +224,7 @@ async function rerunBundle(
       `Run ${run.number} ${run.status}${run.failure ? ` (${run.failure.message})` : ''}; it has no metrics to compare`,
     )
   let table: LoadedTable
-  const hints: Record<string, 'categorical'> =
-    snapshot.task.taskType === 'regression' ? {} : { [snapshot.task.target]: 'categorical' }
+  const hints = targetHints(snapshot)
   if (options.data) {
     let bytes: Uint8Array
     try {

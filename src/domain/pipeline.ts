@@ -120,6 +120,14 @@ export function resultAffectingContent(input: {
       positiveClass: task.positiveClass ?? null,
       metric: task.metric,
       excludedColumns: [...task.excludedColumns].sort(),
+      // Only when set, so snapshots from before column kinds could be corrected keep their hash.
+      ...(task.columnKinds && Object.keys(task.columnKinds).length > 0
+        ? {
+            columnKinds: Object.fromEntries(
+              Object.entries(task.columnKinds).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+            ),
+          }
+        : {}),
     },
   }
 }

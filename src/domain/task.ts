@@ -1,4 +1,5 @@
 /** Task definitions: what an experiment predicts and how it is scored. */
+import type { ColumnSchema, LogicalKind } from './dataset.ts'
 
 export const taskTypes = ['binary', 'multiclass', 'regression'] as const
 export type TaskType = (typeof taskTypes)[number]
@@ -38,6 +39,40 @@ export interface TaskDefinition {
   reasons: string[]
   /** Likely problems such as leakage. */
   warnings: string[]
+  /**
+   * Column kinds the person corrected (e.g. a class stored as numbers → 'categorical'), by column name.
+   * The imported dataset keeps its inferred kinds; runs read these columns by the kind given here.
+   */
+  columnKinds?: Record<string, LogicalKind>
+}
+
+/** Kinds a person may give a column, by how it is stored: numbers can be read as categories and back. */
+export function kindChoicesFor(column: ColumnSchema): readonly LogicalKind[] {
+  return isNumericStorage(column.physicalType) ? ['numeric', 'categorical'] : []
+}
+
+function isNumericStorage(physicalType: string): boolean {
+  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i.test(
+    physicalType,
+  )
+}
+
+/** A column's kind for this task: the person's correction when there is one, else the inferred kind. */
+export function effectiveKind(task: Pick<TaskDefinition, 'columnKinds'>, column: ColumnSchema): LogicalKind {
+  return task.columnKinds?.[column.name] ?? column.kind
+}
+
+/** The corrections that differ from the inferred kinds (a correction back to the inferred kind is dropped). */
+export function kindCorrections(
+  schema: readonly ColumnSchema[],
+  kinds: Record<string, LogicalKind>,
+): Record<string, LogicalKind> | undefined {
+  const out: Record<string, LogicalKind> = {}
+  for (const column of schema) {
+    const kind = kinds[column.name]
+    if (kind && kind !== column.kind) out[column.name] = kind
+  }
+  return Object.keys(out).length > 0 ? out : undefined
 }
 
 export function defaultMetricFor(taskType: TaskType): MetricName {

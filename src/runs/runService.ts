@@ -57,9 +57,16 @@ export interface RunResult {
   outcome: PlainOutcome
 }
 
-/** Class labels are text: a classification target is always read as categories. */
+/**
+ * Columns to read as categories: a classification target (class labels are text) and every column the
+ * person corrected to 'categorical' on the task (e.g. a class stored as numbers).
+ */
 export function targetHints(snapshot: PipelineSnapshot): Record<string, 'categorical'> {
-  return snapshot.task.taskType === 'regression' ? {} : { [snapshot.task.target]: 'categorical' }
+  const hints: Record<string, 'categorical'> = {}
+  for (const [name, kind] of Object.entries(snapshot.task.columnKinds ?? {}))
+    if (kind === 'categorical') hints[name] = 'categorical'
+  if (snapshot.task.taskType !== 'regression') hints[snapshot.task.target] = 'categorical'
+  return hints
 }
 
 /**

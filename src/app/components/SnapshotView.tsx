@@ -46,6 +46,18 @@ export function SnapshotView(props: { snapshot: PipelineSnapshot }) {
             <dd>{s().task.excludedColumns.join(', ')}</dd>
           </div>
         </Show>
+        <Show when={s().task.columnKinds}>
+          {(kinds) => (
+            <div class="wide">
+              <dt>Column kinds (corrected)</dt>
+              <dd>
+                {Object.entries(kinds())
+                  .map(([name, kind]) => `${name}: ${kind}`)
+                  .join(', ')}
+              </dd>
+            </div>
+          )}
+        </Show>
       </dl>
       <ol class="block-list">
         <For each={s().blocks}>

@@ -1,9 +1,17 @@
 /** The experiment's task: what was detected and why, and every part editable by hand. */
 import { For, Show } from 'solid-js'
-import type { Dataset } from '../../domain/dataset.ts'
+import type { Dataset, LogicalKind } from '../../domain/dataset.ts'
 import type { Experiment } from '../../domain/experiment.ts'
 import type { TaskType } from '../../domain/task.ts'
-import { defaultMetricFor, metricsFor, taskTypes } from '../../domain/task.ts'
+import {
+  defaultMetricFor,
+  effectiveKind,
+  kindChoicesFor,
+  kindCorrections,
+  metricsFor,
+  taskTypes,
+} from '../../domain/task.ts'
+import { CategoryBars } from './CategoryBars.tsx'
 
 export function TaskEditor(props: {
   experiment: Experiment
@@ -109,12 +117,56 @@ export function TaskEditor(props: {
                     })
                   }}
                 />
-                {column.name} <span class="muted small">({column.kind})</span>
+                {column.name} <span class="muted small">({effectiveKind(task(), column)})</span>
               </label>
             )}
           </For>
         </div>
       </fieldset>
+      <details class="column-kinds" open={task().columnKinds !== undefined}>
+        <summary>Column kinds</summary>
+        <p class="muted small">
+          How this experiment reads each column (numbers that are classes can be read as categories). The
+          dataset keeps the kinds inferred at import.
+        </p>
+        <div class="form-grid">
+          <For each={props.dataset.schema.filter((c) => kindChoicesFor(c).length > 0)}>
+            {(column) => {
+              const kind = () => effectiveKind(task(), column)
+              const top = () => props.dataset.profile.find((p) => p.name === column.name)?.topValues
+              return (
+                <div>
+                  <label for={`kind-${column.name}`}>Kind of {column.name}</label>
+                  <select
+                    id={`kind-${column.name}`}
+                    value={kind()}
+                    onChange={(e) =>
+                      props.onChange({
+                        columnKinds: kindCorrections(props.dataset.schema, {
+                          ...task().columnKinds,
+                          [column.name]: e.currentTarget.value as LogicalKind,
+                        }),
+                      })
+                    }
+                  >
+                    <For each={kindChoicesFor(column)}>
+                      {(choice) => (
+                        <option value={choice} selected={choice === kind()}>
+                          {choice}
+                          {choice === column.kind ? ' (inferred)' : ''}
+                        </option>
+                      )}
+                    </For>
+                  </select>
+                  <Show when={kind() === 'categorical' && top()}>
+                    {(values) => <CategoryBars values={values()} label={column.name} />}
+                  </Show>
+                </div>
+              )
+            }}
+          </For>
+        </div>
+      </details>
       <Show when={task().reasons.length > 0}>
         <details open>
           <summary>Why these choices</summary>

@@ -3,6 +3,7 @@ import { A, useLocation, useParams } from '@solidjs/router'
 import { createSignal, For, Show } from 'solid-js'
 import type { ColumnProfile } from '../../domain/dataset.ts'
 import type { DatasetId, WorkspaceId } from '../../domain/ids.ts'
+import { CategoryBars } from '../components/CategoryBars.tsx'
 import { DataGrid } from '../components/DataGrid.tsx'
 import { Histogram } from '../components/Histogram.tsx'
 import { NewExperimentButton } from '../components/NewExperimentButton.tsx'
@@ -90,6 +91,11 @@ export function DatasetPage() {
 
           <section aria-labelledby="schema-title">
             <h2 id="schema-title">Schema and profile</h2>
+            <p class="muted small" data-testid="kind-note">
+              Kinds are inferred at import and the dataset keeps them. To read a column as another kind
+              (numbers that are classes, say), start an experiment and change the column's kind in its Task
+              card.
+            </p>
             <p class="column-filter">
               <label for="column-filter">Find a column</label>{' '}
               <input
@@ -139,11 +145,20 @@ export function DatasetPage() {
                         </td>
                         <td class="num">{formatCount(profile().distinct)}</td>
                         <td class="summary">
-                          <ProfileSummary profile={profile()} />
+                          <ProfileSummary profile={profile()} numeric={column.kind === 'numeric'} />
                         </td>
                         <td>
-                          <Show when={profile().histogram}>
-                            {(h) => <Histogram edges={h().edges} counts={h().counts} label={column.name} />}
+                          <Show
+                            when={column.kind !== 'numeric' && profile().topValues}
+                            fallback={
+                              <Show when={profile().histogram}>
+                                {(h) => (
+                                  <Histogram edges={h().edges} counts={h().counts} label={column.name} />
+                                )}
+                              </Show>
+                            }
+                          >
+                            {(top) => <CategoryBars values={top()} label={column.name} />}
                           </Show>
                         </td>
                       </tr>
@@ -170,13 +185,13 @@ export function DatasetPage() {
   )
 }
 
-function ProfileSummary(props: { profile: ColumnProfile }) {
+function ProfileSummary(props: { profile: ColumnProfile; numeric: boolean }) {
   // One format for the four numbers of a column (not `500000000` beside `1.000e+9`).
   const numbers = () =>
     formatNumbersAlike([props.profile.min, props.profile.max, props.profile.mean, props.profile.std])
   return (
     <Show
-      when={props.profile.topValues}
+      when={!props.numeric && props.profile.topValues}
       fallback={
         <span>
           <Show when={props.profile.min !== undefined}>

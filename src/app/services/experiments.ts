@@ -12,6 +12,7 @@ import { newId } from '../../domain/ids.ts'
 import type { BlockConfig, GlobalConfig, Pipeline } from '../../domain/pipeline.ts'
 import { computePipelineVersionHash, validateGlobalConfig } from '../../domain/pipeline.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
+import { defaultMetricFor } from '../../domain/task.ts'
 import {
   createDefaultGlobalConfig,
   createDefaultPipelineBlocks,
@@ -135,8 +136,26 @@ export async function updateTask(experimentId: ExperimentId, patch: Partial<Task
     const dataset = await db.datasets.get(experiment.datasetId)
     if (!dataset) throw new ValidationError('invalid-argument', `No dataset ${experiment.datasetId}`)
     task = { ...(await detectTaskFor(dataset, { target: patch.target })), mode: 'manual' }
+    // Corrected column kinds belong to the experiment, not to one target: they survive a new target.
+    if (experiment.task.columnKinds) task.columnKinds = experiment.task.columnKinds
     if (isGeneratedName(experiment.name, dataset, experiment.task.target))
       name = await uniqueExperimentName(dataset, patch.target, experimentId)
+  }
+  if (!task.columnKinds || Object.keys(task.columnKinds).length === 0) delete task.columnKinds
+  // A target corrected to categories is a class label: a regression task on it becomes classification.
+  const targetProfile = async () =>
+    (await db.datasets.get(experiment.datasetId))?.profile.find((p) => p.name === task.target)
+  if (
+    patch.columnKinds?.[task.target] === 'categorical' &&
+    task.taskType === 'regression' &&
+    ((await targetProfile())?.distinct ?? 0) > 2
+  ) {
+    task.taskType = 'multiclass'
+    task.metric = defaultMetricFor(task.taskType)
+    task.reasons = [
+      ...task.reasons,
+      `Task ${task.taskType}: the target '${task.target}' is read as categories (kind corrected by hand)`,
+    ]
   }
   if (task.taskType !== 'binary') delete task.positiveClass
   await db.experiments.put({ ...experiment, name, task, updatedAt: Date.now() })

@@ -344,7 +344,12 @@ async function profileTable(
     if (typeof s.std === 'number') entry.std = s.std
     const histogram = histograms.get(i)
     if (histogram) entry.histogram = histogram
-    if (!isNumericType(s.physicalType) && !temporalTypes.test(s.physicalType))
+    // Numbers with few distinct values get their counts too: a class stored as numbers, once its kind is
+    // corrected to categorical, is drawn as bars of these counts.
+    if (
+      (!isNumericType(s.physicalType) && !temporalTypes.test(s.physicalType)) ||
+      (isNumericType(s.physicalType) && s.distinct > 0 && s.distinct <= fewDistinct)
+    )
       entry.topValues = await topValues(engine, table, s.name)
     profile.push(entry)
   }
@@ -352,6 +357,8 @@ async function profileTable(
 }
 
 const histogramBins = 20
+/** Numeric columns with at most this many distinct values also get their value counts. */
+const fewDistinct = 10
 
 /**
  * Columns summarized per query. Each query keeps one aggregate state per column (a hash table per

@@ -10,12 +10,14 @@ import { basename, join } from 'node:path'
 import { tableFromArrays, tableToIPC } from 'apache-arrow'
 import { parseArgs, runHeadless } from '../../../src/cli/headless.ts'
 import { datasetRecord, newHeadlessIds } from '../../../src/cli/headlessBundle.ts'
+import type { LoadedTable } from '../../../src/cli/loadTable.ts'
 import { loadTable } from '../../../src/cli/loadTable.ts'
 import { errorMessage } from '../../../src/domain/errors.ts'
 import { sha256 } from '../../../src/domain/hash.ts'
 import type { Hook, HookKind } from '../../../src/domain/hook.ts'
 import { hookBlockType, hookCodeHash } from '../../../src/domain/hook.ts'
 import { newId } from '../../../src/domain/ids.ts'
+import type { TaskDefinition } from '../../../src/domain/task.ts'
 import type { DataFrame } from '../../../src/engine/frame.ts'
 import { HookSandbox } from '../../../src/engine/hooks/hookSandbox.ts'
 import {
@@ -96,6 +98,32 @@ export const cliAdapter: Adapter = {
       family: read.run.model?.family,
     }
   },
+}
+
+/** A run record of one model `family` on `loaded` for `task`, drafted and frozen the way the app's startRun does. */
+export async function draftRunOf(loaded: LoadedTable, task: TaskDefinition, family: string) {
+  const ids = newHeadlessIds()
+  const blocks = createDefaultPipelineBlocks()
+  const selection = blocks.find((b) => b.type === 'model_selection')!
+  selection.config = { ...selection.config, candidates: [{ family }] }
+  const globalConfig = { ...createDefaultGlobalConfig(), backend: 'cpu' as const }
+  const pipeline = await draftPipeline({
+    id: ids.pipelineId,
+    experimentId: ids.experimentId,
+    blocks,
+    globalConfig,
+    hooks: [],
+    task,
+  })
+  const hash = await sha256(loaded.bytes)
+  const run = await startRunRecord({
+    id: ids.runId,
+    workspaceId: ids.workspaceId,
+    number: 1,
+    source: { draft: { pipeline, hooks: [], task, datasetId: ids.datasetId, datasetHash: hash } },
+    now: 1,
+  })
+  return { ids, run, hash }
 }
 
 /** The frame as the data worker hands it to the run worker: an Arrow IPC stream. */

@@ -9,47 +9,22 @@ import { describe, expect, it } from 'vitest'
 import {
   datasetRecord,
   gpuTolerance,
-  newHeadlessIds,
   verifyBundleFile,
   writeHeadlessBundle,
 } from '../../../src/cli/headlessBundle.ts'
 import { loadTable } from '../../../src/cli/loadTable.ts'
 import { sha256 } from '../../../src/domain/hash.ts'
-import {
-  createDefaultGlobalConfig,
-  createDefaultPipelineBlocks,
-} from '../../../src/engine/pipeline/defaults.ts'
 import { detectTask } from '../../../src/engine/pipeline/taskDetection.ts'
-import { draftPipeline, startRunRecord } from '../../../src/runs/runRecord.ts'
 import { executeRun } from '../../../src/runs/runService.ts'
 import { fixturePath } from '../../fixtures/engine/readFixture.ts'
+import { draftRunOf } from './adapters.ts'
 
 /** A penguins run of `family` whose record claims the webgl backend and a log_loss off by `factor`. */
 async function gpuBundle(family: string, factor: number): Promise<string> {
   const path = fixturePath('penguins.csv')
   const loaded = await loadTable(path, { species: 'categorical' })
   const task = detectTask(loaded.frame, { target: 'species' })
-  const ids = newHeadlessIds()
-  const blocks = createDefaultPipelineBlocks()
-  const selection = blocks.find((b) => b.type === 'model_selection')!
-  selection.config = { ...selection.config, candidates: [{ family }] }
-  const globalConfig = { ...createDefaultGlobalConfig(), backend: 'cpu' as const }
-  const pipeline = await draftPipeline({
-    id: ids.pipelineId,
-    experimentId: ids.experimentId,
-    blocks,
-    globalConfig,
-    hooks: [],
-    task,
-  })
-  const hash = await sha256(loaded.bytes)
-  const run = await startRunRecord({
-    id: ids.runId,
-    workspaceId: ids.workspaceId,
-    number: 1,
-    source: { draft: { pipeline, hooks: [], task, datasetId: ids.datasetId, datasetHash: hash } },
-    now: 1,
-  })
+  const { ids, run, hash } = await draftRunOf(loaded, task, family)
   const dataset = datasetRecord(ids, { path, table: loaded, hash }, 1)
   const result = await executeRun({ run, dataset }, { loadFrame: async () => loaded.frame })
   const metrics = { ...result.run.metrics!, log_loss: result.run.metrics!.log_loss * factor }
