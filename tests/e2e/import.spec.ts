@@ -5,7 +5,9 @@ test.describe('dataset import', () => {
     page,
   }) => {
     await openApp(page)
-    await expect(page.getByTestId('dropzone')).toContainText('Drop a CSV or Parquet file, or a run bundle (.butterfly.zip), here')
+    await expect(page.getByTestId('dropzone')).toContainText(
+      'Drop a CSV or Parquet file, or a run bundle (.butterfly.zip), here',
+    )
     // DuckDB starts with the page; the panel says so until it is up (and would say why it failed).
     await expect(page.getByTestId('engine-status')).toHaveText('', { timeout: 60_000 })
     await dropFiles(page, 'main', [
