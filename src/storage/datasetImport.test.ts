@@ -220,8 +220,6 @@ describe('importDataset', () => {
       'not-text',
       /not text/,
     ],
-    ['duplicate columns', 'dup.csv', 'a,a\n1,2\n', 'duplicate-column', /twice/],
-    ['empty column name', 'blank.csv', 'a,\n1,2\n', 'empty-column-name', /no name/],
     [
       'truncated parquet',
       'cut.parquet',
@@ -246,6 +244,18 @@ describe('importDataset', () => {
         expect(folder.paths()).toEqual([])
         expect(await importTables()).toEqual([])
       })
+
+  it('imports repeated and empty header names under the engine’s names, and says so', async () => {
+    const result = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('names.csv', 'a,,a\n1,2,3\n'),
+    })
+    expect(result.dataset.schema.map((c) => c.name)).toEqual(['a', 'column1', 'a_1'])
+    expect(result.notes).toEqual([
+      'Column 2 has no name in the header, so it is named “column1”',
+      'Column 3 “a” is named “a_1”: the header names “a” more than once, and column names must be unique',
+    ])
+  })
 
   it('refuses a file larger than the free storage before writing anything', async () => {
     deps.freeBytes = async () => 1000

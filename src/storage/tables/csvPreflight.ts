@@ -1,7 +1,7 @@
 /**
  * Looks at the first bytes of a delimited text file before DuckDB reads it: rejects binary junk, finds
- * the delimiter (comma, semicolon, tab, pipe) and the header, and checks the header for empty or
- * duplicate names that DuckDB would otherwise silently rename. DuckDB then reads with that exact dialect.
+ * the delimiter (comma, semicolon, tab, pipe) and the header (its names as written, so that names the
+ * table engine changes can be reported). DuckDB then reads with that exact dialect.
  */
 import { ValidationError } from '../../domain/errors.ts'
 
@@ -44,28 +44,8 @@ export function preflightCsv(head: Uint8Array, isWholeFile: boolean, preferTab =
   }
   const header = chosen.fields[0].map((name) => name.trim())
 
-  header.forEach((name, i) => {
-    if (name === '')
-      throw new ValidationError(
-        'empty-column-name',
-        `Column ${i + 1} of the header has no name: every column needs one`,
-        {
-          column: i + 1,
-        },
-      )
-  })
-  const seen = new Map<string, number>()
-  header.forEach((name, i) => {
-    const first = seen.get(name)
-    if (first !== undefined)
-      throw new ValidationError(
-        'duplicate-column',
-        `The header names the column “${name}” twice (columns ${first + 1} and ${i + 1}): column names must be unique`,
-        { column: name },
-      )
-    seen.set(name, i)
-  })
-
+  // Empty and repeated names are not refused: the table engine names them (“column1”, “a_1”) and the
+  // import tells the person each new name (renamedColumnNotes), so no data is lost.
   // Ragged rows in the sample: report the first one precisely (DuckDB reports the rest on load).
   for (let i = 1; i < chosen.fields.length; i++) {
     const width = chosen.fields[i].length

@@ -65,14 +65,21 @@ function checkParquetMagic(head: Uint8Array, tail: Uint8Array): void {
 }
 
 /**
- * Notes for header names the table engine renamed: DuckDB treats names that differ only in case
- * (“A” and “a”) as one name and appends “_1”. The data is kept; the person is told the new name.
+ * Notes for header names the table engine renamed: an empty name gets a generated one (“column1”), a
+ * name written twice, or differing only in upper/lower case (“A” and “a”), gets “_1” appended. The data
+ * is kept; the person is told each new name.
  */
 export function renamedColumnNotes(header: readonly string[], columns: readonly string[]): string[] {
   const notes: string[] = []
   header.forEach((name, i) => {
     const given = columns[i]
-    if (given !== undefined && given !== name)
+    if (given === undefined || given === name) return
+    if (name === '') notes.push(`Column ${i + 1} has no name in the header, so it is named “${given}”`)
+    else if (header.indexOf(name) < i)
+      notes.push(
+        `Column ${i + 1} “${name}” is named “${given}”: the header names “${name}” more than once, and column names must be unique`,
+      )
+    else
       notes.push(
         `Column ${i + 1} “${name}” is named “${given}”: another column has the same name up to upper/lower case, and column names must differ by more than case`,
       )

@@ -34,10 +34,15 @@ const expected: Record<string, Expected> = {
     sentence: /^This Parquet file is truncated or corrupt/,
   },
   'duplicate-name.csv': {
-    error: 'duplicate-column',
-    sentence: /names the column “a” twice \(columns 1 and 3\)/,
+    columns: ['a', 'b', 'a_1'],
+    rows: 1,
+    notes: [/^Column 3 “a” is named “a_1”: the header names “a” more than once/],
   },
-  'empty-name.csv': { error: 'empty-column-name', sentence: /^Column 2 of the header has no name/ },
+  'empty-name.csv': {
+    columns: ['a', 'column1', 'c'],
+    rows: 1,
+    notes: [/^Column 2 has no name in the header, so it is named “column1”$/],
+  },
   'empty.csv': { error: 'empty-file', sentence: /is empty$/ },
   'header-only.csv': { error: 'header-only', sentence: /has a header but no data rows/ },
   'latin1.csv': { error: 'not-text', sentence: /^This file is not UTF-8 text\. Save it as UTF-8/ },
