@@ -24,7 +24,7 @@ test('a lone candidate says it was not validated because it was the only candida
   await page.screenshot({ path: 'test-results/lone-candidate.png', fullPage: true })
 })
 
-test('the Model Selection block shows its time budget (empty: auto, scaled to the data); a spent budget is said in the leaderboard and the log', async ({
+test('the Model Selection block shows its time budget (empty: auto, scaled to the data); the budget set reaches the run and its log', async ({
   page,
 }) => {
   await newExperiment(page, 'datasets/iris.csv')
@@ -51,10 +51,9 @@ test('the Model Selection block shows its time budget (empty: auto, scaled to th
 
   const log = page.getByRole('log', { name: 'Run log' })
   await expect(log).toContainText('Model selection time budget: 1 s')
-  // The MLP alone trains for longer than a second: it is stopped or never started.
+  // Whether one second runs out before a candidate ends depends on the machine's speed (on a fast one the
+  // racing rule stops the MLP first), so the stop itself is tested with a fake clock in racing.test.ts. What
+  // holds everywhere: the first candidate always finishes and is never marked by the budget.
   const leaderboard = page.getByRole('table', { name: 'Model selection' })
-  await expect(leaderboard.getByRole('row', { name: /Multilayer perceptron|MLP/ })).toContainText(
-    /time budget of 1 s (ran out|was spent)/,
-  )
   await expect(leaderboard.getByRole('row', { name: /Logistic/ })).not.toContainText('time budget')
 })
