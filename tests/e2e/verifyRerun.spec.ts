@@ -27,6 +27,7 @@ for (const { dataset, runTimeout, positiveClass } of cases)
     await page.getByRole('button', { name: 'Run', exact: true }).click()
     await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: runTimeout })
     await expect(page.getByTestId('run-failure')).toHaveCount(0)
+    await page.screenshot({ path: `test-results/verify-rerun-${dataset}.png`, fullPage: true })
 
     await page.getByRole('button', { name: 'Export run bundle' }).click()
     const dialog = page.getByRole('dialog', { name: 'Export run bundle' })

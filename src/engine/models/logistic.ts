@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '../../domain/errors.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
+import { argmaxRows } from '../metrics/argmax.ts'
 import { minimizeLbfgs } from './lbfgs.ts'
 import type { FitOptions, FittedModel, Hyperparameters, ModelFamily, TrainingCurve } from './model.ts'
 import { registerModelFamily } from './model.ts'
 import {
-  argmaxRows,
   assertSameFeatures,
   decodeModelFile,
   encodeModelFile,

@@ -11,10 +11,10 @@ import { shuffleInPlace } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import { featureMatrixRows, targetRows } from '../frame.ts'
+import { argmaxRows } from '../metrics/argmax.ts'
 import type { FitOptions, FittedModel, Hyperparameters, ModelFamily, TrainingCurve } from './model.ts'
 import { registerModelFamily } from './model.ts'
 import {
-  argmaxRows,
   assertSameFeatures,
   decodeModelFile,
   encodeModelFile,

@@ -149,8 +149,6 @@ export function throwIfCancelled(isCancelled: (() => boolean) | undefined, famil
   if (isCancelled?.()) throw new WorkerError('cancelled', `Run cancelled while fitting '${family}'`)
 }
 
-export { argmaxRows } from '../metrics/argmax.ts'
-
 /** Runs `fn` over row chunks of a row-major matrix so predictions never build one huge tensor. */
 export function predictInChunks(
   rows: Float32Array,

@@ -3,15 +3,10 @@
  * importances and the training curve, plus {@link getTreeModelStructure} for TreeSHAP.
  */
 import type { FeatureMatrix, Target } from '../frame.ts'
+import { argmaxRows } from '../metrics/argmax.ts'
 import type { FittedModel, Hyperparameters, TrainingCurve } from '../models/model.ts'
 import { decodeTreeModel, encodeTreeModel, type TreeModelRecord } from './serialization.ts'
-import {
-  argmaxRows,
-  predictRaw,
-  rawToProba,
-  type TreeEnsemble,
-  type TreeModelStructure,
-} from './treeModel.ts'
+import { predictRaw, rawToProba, type TreeEnsemble, type TreeModelStructure } from './treeModel.ts'
 
 export class TreeFittedModel implements FittedModel {
   readonly framework = 'butterfly-trees' as const
@@ -66,7 +61,7 @@ export class TreeFittedModel implements FittedModel {
     const ensemble = this.record.ensemble
     const raw = predictRaw(ensemble, X)
     if (ensemble.nClasses === 0) return raw
-    return argmaxRows(rawToProba(ensemble, raw, X.nRows), X.nRows, ensemble.nClasses)
+    return argmaxRows(rawToProba(ensemble, raw, X.nRows), ensemble.nClasses)
   }
 
   async predictProba(X: FeatureMatrix): Promise<Float64Array> {

@@ -200,17 +200,6 @@ export function softmaxInto(raw: Float64Array, offset: number, k: number, out: F
   for (let o = 0; o < k; o++) out[offset + o] /= sum
 }
 
-/** Argmax per row (ties → lowest index). */
-export function argmaxRows(proba: Float64Array, nRows: number, k: number): Float64Array {
-  const out = new Float64Array(nRows)
-  for (let i = 0; i < nRows; i++) {
-    let best = 0
-    for (let o = 1; o < k; o++) if (proba[i * k + o] > proba[i * k + best]) best = o
-    out[i] = best
-  }
-  return out
-}
-
 /** What an explainer needs from a fitted tree model: the trees, the base score and how they combine. */
 export interface TreeModelStructure {
   ensemble: TreeEnsemble
