@@ -156,6 +156,12 @@ const badInputs: { label: string; name: string; bytes: Buffer; message: RegExp }
     message: /Line 3 holds a NUL byte/,
   },
   {
+    label: 'a NUL byte 330 KB into the file, past the preflight (hostile corpus)',
+    name: 'nul-after-64kb.csv',
+    bytes: readFixture('hostile/nul-after-64kb.csv'),
+    message: /Line 24001 holds a NUL byte .*this looks like a binary file, not text/,
+  },
+  {
     label: 'one column and 1,000 blank lines (hostile corpus)',
     name: 'one-column-blank-lines.csv',
     bytes: readFixture('hostile/one-column-blank-lines.csv'),
