@@ -4,7 +4,7 @@
  * record without its file; the same file imports again.
  */
 import type { Page } from '@playwright/test'
-import { expect, openApp, test } from './fixtures.ts'
+import { expect, newExperiment, openApp, test } from './fixtures.ts'
 
 /** A CSV large enough that its import spends seconds in each phase (about 5 MB). */
 function bigCsv(): Buffer {
@@ -69,3 +69,33 @@ for (const phase of ['Loading into the table engine', 'Profiling columns']) {
     ])
   })
 }
+
+test('a run worker that crashes mid-run fails the run (never stuck in "running"), and the next run completes', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/credit_data.csv')
+  await page.getByLabel('Validation scheme').selectOption('kfold')
+  const runWorker = page.waitForEvent('worker', (worker) => /run\.worker/.test(worker.url()))
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page).toHaveURL(/\/runs\/run_/)
+  // The fault: an error nothing in the worker catches, while the run is training.
+  await (await runWorker).evaluate(() => {
+    setTimeout(() => {
+      throw new Error('injected crash')
+    }, 0)
+  })
+  await expect(page.getByTestId('run-status')).toHaveText('failed', { timeout: 30_000 })
+  await expect(page.getByTestId('run-failure')).toContainText(/The run's worker crashed \(.*injected crash\)/)
+  await page.screenshot({ path: 'test-results/fault-worker-crash.png' })
+  await page.reload()
+  await expect(page.getByTestId('run-status')).toHaveText('failed')
+  // The workspace is usable: the next run completes.
+  await page
+    .getByRole('link', { name: /credit_data · Status/ })
+    .first()
+    .click()
+  await page.getByLabel('Validation scheme').selectOption('holdout')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+})
