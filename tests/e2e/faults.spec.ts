@@ -99,3 +99,43 @@ test('a run worker that crashes mid-run fails the run (never stuck in "running")
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
 })
+
+test('storage quota exceeded while the file is stored: a clear sentence, no orphan file, no record', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  const csv = bigCsv()
+  await openApp(page)
+  await expect(page.getByTestId('engine-status')).toHaveText('', { timeout: 90_000 })
+  // The fault, in the data worker (which stores files): a small quota, so writing the file's bytes
+  // past the first megabyte fails the way a full origin does.
+  const dataWorker = page.workers().find((worker) => /data\.worker/.test(worker.url()))
+  expect(dataWorker).toBeDefined()
+  await dataWorker!.evaluate(() => {
+    const proto = FileSystemWritableFileStream.prototype
+    const write = proto.write
+    let written = 0
+    proto.write = async function (this: FileSystemWritableFileStream, data: FileSystemWriteChunkType) {
+      written += data instanceof Blob ? data.size : ArrayBuffer.isView(data) ? data.byteLength : 0
+      if (written > 1_000_000) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+      return write.call(this, data)
+    }
+  })
+  await page
+    .getByLabel('Import a data file')
+    .setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: csv })
+  await expect(page.getByRole('alert')).toContainText(/storage quota is full/, { timeout: 120_000 })
+  await page.screenshot({ path: 'test-results/fault-quota.png' })
+  await expect(page.getByRole('alert')).not.toContainText(/QuotaExceededError|DOMException/)
+  expect(await opfsFiles(page)).not.toContainEqual(expect.stringMatching(/\/datasets\//))
+  await expect(
+    page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'big' }),
+  ).toHaveCount(0)
+  // With room again (a fresh worker after a reload), the same file imports.
+  await page.reload()
+  await page
+    .getByLabel('Import a data file')
+    .setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: csv })
+  await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 120_000 })
+  await expect(page.getByTestId('row-count')).toHaveText('200,000')
+})
