@@ -139,3 +139,65 @@ test('storage quota exceeded while the file is stored: a clear sentence, no orph
   await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 120_000 })
   await expect(page.getByTestId('row-count')).toHaveText('200,000')
 })
+
+test('a reload during model selection leaves no run "running", and the workspace runs on', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/credit_data.csv')
+  await page.getByLabel('Validation scheme').selectOption('kfold')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page).toHaveURL(/\/runs\/run_/)
+  await expect(page.getByText(/^Model Selection/)).toBeVisible({ timeout: 60_000 })
+  await page.reload()
+  await expect(page.getByTestId('run-status')).toHaveText('failed', { timeout: 30_000 })
+  await expect(page.getByTestId('run-failure')).toContainText('interrupted')
+  await page
+    .getByRole('link', { name: /credit_data · Status/ })
+    .first()
+    .click()
+  await page.getByLabel('Validation scheme').selectOption('holdout')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Run 2')
+})
+
+test('Cancel during model selection ends the run "cancelled", and the workspace runs on', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/credit_data.csv')
+  await page.getByLabel('Validation scheme').selectOption('kfold')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByText(/^Model Selection/)).toBeVisible({ timeout: 60_000 })
+  await page.getByRole('button', { name: 'Cancel run' }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('cancelled')
+  await page.reload()
+  await expect(page.getByTestId('run-status')).toHaveText('cancelled')
+  await page
+    .getByRole('link', { name: /credit_data · Status/ })
+    .first()
+    .click()
+  await page.getByLabel('Validation scheme').selectOption('holdout')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+})
+
+test('two tabs starting a run on the same experiment at once get runs 1 and 2', async ({ page, context }) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/iris.csv')
+  const other = await context.newPage()
+  await other.goto(page.url())
+  const run = page.getByRole('button', { name: 'Run', exact: true })
+  const otherRun = other.getByRole('button', { name: 'Run', exact: true })
+  await expect(otherRun).toBeEnabled({ timeout: 60_000 })
+  await Promise.all([run.click(), otherRun.click()])
+  const headings: string[] = []
+  for (const tab of [page, other]) {
+    await expect(tab).toHaveURL(/\/runs\/run_/)
+    await expect(tab.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+    headings.push((await tab.getByRole('heading', { level: 1 }).textContent()) ?? '')
+  }
+  expect(headings.map((h) => /Run (\d+)/.exec(h)?.[1]).sort()).toEqual(['1', '2'])
+  expect(new URL(page.url()).pathname).not.toBe(new URL(other.url()).pathname)
+})
