@@ -233,5 +233,7 @@ describe('distinct counts on wide files', () => {
     expect(wide.profile.every((p) => p.distinctEstimated === true)).toBe(true)
     // An estimate, but a close one on 25 values.
     expect(Math.abs((wide.profile[0]?.distinct ?? 0) - 25)).toBeLessThanOrEqual(3)
+    // Never more distinct values than values.
+    expect(wide.profile.every((p) => p.distinct <= 30)).toBe(true)
   })
 })

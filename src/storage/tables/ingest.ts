@@ -314,7 +314,8 @@ async function profileTable(
   const columnStats: ColumnStats[] = columns.map((column, i) => ({
     ...column,
     nonNull: Number(stats[`nn${i}`] ?? 0),
-    distinct: Number(stats[`d${i}`] ?? 0),
+    // An estimate may exceed the values there are (≈22 of 20 rows): never more than the non-null count.
+    distinct: Math.min(Number(stats[`d${i}`] ?? 0), Number(stats[`nn${i}`] ?? 0)),
     min: stats[`mn${i}`] as number | string | undefined,
     max: stats[`mx${i}`] as number | string | undefined,
     mean: stats[`av${i}`] as number | undefined,
