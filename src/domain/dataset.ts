@@ -28,6 +28,8 @@ export interface ColumnProfile {
   name: string
   missing: number
   distinct: number
+  /** Set when `distinct` is an estimate (approx_count_distinct): files past 300 columns or 200,000 rows. */
+  distinctEstimated?: true
   min?: number | string
   max?: number | string
   mean?: number

@@ -14,7 +14,7 @@ import { newId } from '../domain/ids.ts'
 import type { BlobStore } from './blobStore.ts'
 import type { ButterflyDb } from './db.ts'
 import type { ImportPhase, ImportProgress, ImportResult } from './importProgress.ts'
-import { preflightBytes } from './tables/csvPreflight.ts'
+import { createNulScan, preflightBytes } from './tables/csvPreflight.ts'
 import { checkTableFile, formatOf, renamedColumnNotes } from './tables/fileCheck.ts'
 import type { ParquetToArrow } from './tables/ingest.ts'
 import { countRows, describeTable, dropTable, loadTable, tableNameFor } from './tables/ingest.ts'
@@ -111,7 +111,12 @@ async function importDatasetNow(
   const bytes = inMemory ? new Uint8Array(await file.arrayBuffer()) : undefined
   if (bytes) timings.read = Math.round(performance.now() - started)
   const onHashBytes = (done: number) => report('hash', done / totalBytes, done)
-  const hashing = sha256Stream(bytes ? slices(bytes) : streamChunks(file), onHashBytes).then((hash) => {
+  // Delimited text is scanned for NUL bytes in the chunks it is hashed in: no second pass over the file.
+  const chunks = bytes ? slices(bytes) : streamChunks(file)
+  const hashing = sha256Stream(
+    format === 'parquet' ? chunks : scanned(chunks, createNulScan()),
+    onHashBytes,
+  ).then((hash) => {
     timings.hash = Math.round(performance.now() - started)
     // Loading may still run (large files) or be done already (small ones): either way it is next.
     report('ingest')
@@ -300,6 +305,17 @@ export async function ensureDatasetTable(
 export const inMemoryLimit = 256 * 1024 * 1024
 
 /** A buffer as 16 MB views, for the incremental hasher. */
+/** `chunks` as they are, each passed to `scan` first (which throws to stop the import). */
+async function* scanned(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  scan: (chunk: Uint8Array) => void,
+): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) {
+    scan(chunk)
+    yield chunk
+  }
+}
+
 function* slices(bytes: Uint8Array): Iterable<Uint8Array> {
   const size = 16 * 1024 * 1024
   for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.subarray(offset, offset + size)

@@ -4,7 +4,7 @@
  * record without its file; the same file imports again.
  */
 import type { Page } from '@playwright/test'
-import { expect, openApp, test } from './fixtures.ts'
+import { expect, newExperiment, openApp, test } from './fixtures.ts'
 
 /** A CSV large enough that its import spends seconds in each phase (about 5 MB). */
 function bigCsv(): Buffer {
@@ -69,3 +69,135 @@ for (const phase of ['Loading into the table engine', 'Profiling columns']) {
     ])
   })
 }
+
+test('a run worker that crashes mid-run fails the run (never stuck in "running"), and the next run completes', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/credit_data.csv')
+  await page.getByLabel('Validation scheme').selectOption('kfold')
+  const runWorker = page.waitForEvent('worker', (worker) => /run\.worker/.test(worker.url()))
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page).toHaveURL(/\/runs\/run_/)
+  // The fault: an error nothing in the worker catches, while the run is training.
+  await (await runWorker).evaluate(() => {
+    setTimeout(() => {
+      throw new Error('injected crash')
+    }, 0)
+  })
+  await expect(page.getByTestId('run-status')).toHaveText('failed', { timeout: 30_000 })
+  await expect(page.getByTestId('run-failure')).toContainText(/The run's worker crashed \(.*injected crash\)/)
+  await page.screenshot({ path: 'test-results/fault-worker-crash.png' })
+  await page.reload()
+  await expect(page.getByTestId('run-status')).toHaveText('failed')
+  // The workspace is usable: the next run completes.
+  await page
+    .getByRole('link', { name: /credit_data · Status/ })
+    .first()
+    .click()
+  await page.getByLabel('Validation scheme').selectOption('holdout')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+})
+
+test('storage quota exceeded while the file is stored: a clear sentence, no orphan file, no record', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  const csv = bigCsv()
+  await openApp(page)
+  await expect(page.getByTestId('engine-status')).toHaveText('', { timeout: 90_000 })
+  // The fault, in the data worker (which stores files): a small quota, so writing the file's bytes
+  // past the first megabyte fails the way a full origin does.
+  const dataWorker = page.workers().find((worker) => /data\.worker/.test(worker.url()))
+  expect(dataWorker).toBeDefined()
+  await dataWorker!.evaluate(() => {
+    const proto = FileSystemWritableFileStream.prototype
+    const write = proto.write
+    let written = 0
+    proto.write = async function (this: FileSystemWritableFileStream, data: FileSystemWriteChunkType) {
+      written += data instanceof Blob ? data.size : ArrayBuffer.isView(data) ? data.byteLength : 0
+      if (written > 1_000_000) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+      return write.call(this, data)
+    }
+  })
+  await page
+    .getByLabel('Import a data file')
+    .setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: csv })
+  await expect(page.getByRole('alert')).toContainText(/storage quota is full/, { timeout: 120_000 })
+  await page.screenshot({ path: 'test-results/fault-quota.png' })
+  await expect(page.getByRole('alert')).not.toContainText(/QuotaExceededError|DOMException/)
+  expect(await opfsFiles(page)).not.toContainEqual(expect.stringMatching(/\/datasets\//))
+  await expect(
+    page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'big' }),
+  ).toHaveCount(0)
+  // With room again (a fresh worker after a reload), the same file imports.
+  await page.reload()
+  await page
+    .getByLabel('Import a data file')
+    .setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: csv })
+  await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 120_000 })
+  await expect(page.getByTestId('row-count')).toHaveText('200,000')
+})
+
+test('a reload during model selection leaves no run "running", and the workspace runs on', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/credit_data.csv')
+  await page.getByLabel('Validation scheme').selectOption('kfold')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page).toHaveURL(/\/runs\/run_/)
+  await expect(page.getByText(/^Model Selection/)).toBeVisible({ timeout: 60_000 })
+  await page.reload()
+  await expect(page.getByTestId('run-status')).toHaveText('failed', { timeout: 30_000 })
+  await expect(page.getByTestId('run-failure')).toContainText('interrupted')
+  await page
+    .getByRole('link', { name: /credit_data · Status/ })
+    .first()
+    .click()
+  await page.getByLabel('Validation scheme').selectOption('holdout')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Run 2')
+})
+
+test('Cancel during model selection ends the run "cancelled", and the workspace runs on', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/credit_data.csv')
+  await page.getByLabel('Validation scheme').selectOption('kfold')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByText(/^Model Selection/)).toBeVisible({ timeout: 60_000 })
+  await page.getByRole('button', { name: 'Cancel run' }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('cancelled')
+  await page.reload()
+  await expect(page.getByTestId('run-status')).toHaveText('cancelled')
+  await page
+    .getByRole('link', { name: /credit_data · Status/ })
+    .first()
+    .click()
+  await page.getByLabel('Validation scheme').selectOption('holdout')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+})
+
+test('two tabs starting a run on the same experiment at once get runs 1 and 2', async ({ page, context }) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/iris.csv')
+  const other = await context.newPage()
+  await other.goto(page.url())
+  const run = page.getByRole('button', { name: 'Run', exact: true })
+  const otherRun = other.getByRole('button', { name: 'Run', exact: true })
+  await expect(otherRun).toBeEnabled({ timeout: 60_000 })
+  await Promise.all([run.click(), otherRun.click()])
+  const headings: string[] = []
+  for (const tab of [page, other]) {
+    await expect(tab).toHaveURL(/\/runs\/run_/)
+    await expect(tab.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+    headings.push((await tab.getByRole('heading', { level: 1 }).textContent()) ?? '')
+  }
+  expect(headings.map((h) => /Run (\d+)/.exec(h)?.[1]).sort()).toEqual(['1', '2'])
+  expect(new URL(page.url()).pathname).not.toBe(new URL(other.url()).pathname)
+})

@@ -156,6 +156,12 @@ const badInputs: { label: string; name: string; bytes: Buffer; message: RegExp }
     message: /Line 3 holds a NUL byte/,
   },
   {
+    label: 'a NUL byte 330 KB into the file, past the preflight (hostile corpus)',
+    name: 'nul-after-64kb.csv',
+    bytes: readFixture('hostile/nul-after-64kb.csv'),
+    message: /Line 24001 holds a NUL byte .*this looks like a binary file, not text/,
+  },
+  {
     label: 'one column and 1,000 blank lines (hostile corpus)',
     name: 'one-column-blank-lines.csv',
     bytes: readFixture('hostile/one-column-blank-lines.csv'),
@@ -257,6 +263,10 @@ test.describe('wide and tricky files import as in the CLI', () => {
     await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 120_000 })
     await expect(page.getByTestId('row-count')).toHaveText('20')
     await expect(page.getByTestId('column-count')).toHaveText(/^2,?000$/)
+    // Past 300 columns the distinct counts are estimated, and shown as such.
+    const profile = page.getByRole('table', { name: 'Schema and profile' })
+    await expect(profile.getByRole('row').nth(1)).toContainText('≈')
+    await page.screenshot({ path: 'test-results/wide-estimated-distinct.png' })
   })
 
   test('Yes/No stays text, “A” and “a”, a repeated name and an empty name all load, a semicolon file has its columns', async ({

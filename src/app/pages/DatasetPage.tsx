@@ -143,7 +143,13 @@ export function DatasetPage() {
                         <td class="num" data-testid={`missing-${column.name}`}>
                           {formatCount(profile().missing)}
                         </td>
-                        <td class="num">{formatCount(profile().distinct)}</td>
+                        <td
+                          class="num"
+                          title={profile().distinctEstimated ? 'Estimated (a wide or long file)' : undefined}
+                        >
+                          {profile().distinctEstimated ? '≈' : ''}
+                          {formatCount(profile().distinct)}
+                        </td>
                         <td class="summary">
                           <ProfileSummary profile={profile()} numeric={column.kind === 'numeric'} />
                         </td>

@@ -123,6 +123,17 @@ async function executeRun(run: Run): Promise<void> {
   let cancelled!: () => void
   const cancelledPromise = new Promise<never>((_, reject) => {
     cancelled = () => reject(new WorkerError('cancelled', 'cancelled'))
+    // An error nothing in the run worker caught leaves it in an unknown state: the run fails at once
+    // (it would otherwise wait for an answer that may never come, "running" until the page closes).
+    worker.addEventListener('error', (event) => {
+      event.preventDefault()
+      reject(
+        new WorkerError(
+          'crashed',
+          `The run's worker crashed (${event.message || 'no message'}): the run was stopped; start it again`,
+        ),
+      )
+    })
   })
   workers.set(run.id, {
     worker,

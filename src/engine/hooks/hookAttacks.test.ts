@@ -216,6 +216,47 @@ const attacks: Attack[] = [
   },
   {
     family: 'messages',
+    name: 'an unhandled rejection left behind by a hook that returns normally',
+    code: `function hook() { Promise.reject(new TypeError('lost')); ${honestResult} }`,
+    contained: (outcome) => {
+      intact(outcome)
+      expect(outcome.output!.logs).toContainEqual({
+        level: 'error',
+        message: 'unhandled promise rejection: TypeError: lost',
+      })
+    },
+  },
+  {
+    family: 'messages',
+    name: 'an unhandled rejection from a chained then inside an async hook',
+    code: `async function hook() {
+      new Promise((resolve) => resolve(1)).then(() => { throw new RangeError('in then') })
+      await null
+      ${honestResult}
+    }`,
+    contained: (outcome) => {
+      intact(outcome)
+      expect(outcome.output!.logs).toContainEqual({
+        level: 'error',
+        message: 'unhandled promise rejection: RangeError: in then',
+      })
+    },
+  },
+  {
+    family: 'messages',
+    name: 'a rejection the hook handles (catch, await in try) is not reported',
+    code: `async function hook() {
+      Promise.reject(new Error('caught')).catch(() => {})
+      try { await Promise.reject(new Error('awaited')) } catch (e) {}
+      ${honestResult}
+    }`,
+    contained: (outcome) => {
+      intact(outcome)
+      expect(outcome.output!.logs).toEqual([])
+    },
+  },
+  {
+    family: 'messages',
     name: 'a BigInt column is read as numbers',
     code: 'function hook() { return { data: { big: [1n, 2n, 3n, 4n] } } }',
     contained: (outcome) => {

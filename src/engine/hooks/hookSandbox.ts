@@ -206,6 +206,8 @@ export class HookSandbox implements HookRunner {
           )
       }
 
+      // Rejections nothing handled become error lines of the hook's log (the run log shows them).
+      callApi('reportUnhandled', 'call')
       const envelope = callApi('encode', 'encode', own(vm.newNumber(runLimits.outputBytes)))
       const { json, buffers: resultBuffers } = readEnvelope(vm, envelope, own, label, details)
       const outputBytes = json.length + resultBuffers.reduce((sum, bytes) => sum + bytes.byteLength, 0)

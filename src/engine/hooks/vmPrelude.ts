@@ -16,7 +16,7 @@ export const encodedTag = '\u0000bf'
 
 /**
  * Evaluates to the prelude's API object, `init(optionsJson)`, `setInput(metaJson, buffers)`, `call()`,
- * `settle()`, `encode(limit)`, `describeError(e)`, `logs()` and `definesHook()`: the completion value
+ * `settle()`, `reportUnhandled()`, `encode(limit)`, `describeError(e)`, `logs()` and `definesHook()`: the completion value
  * of the script, which the host keeps as a handle. Nothing is put on `globalThis`, so user code can
  * neither see nor replace it. Every intrinsic the API uses is captured before the user's code runs and
  * called through `Reflect.apply`, so a hook that replaces `Array.prototype.push`, `JSON.stringify`, a
@@ -351,6 +351,62 @@ export const preludeSource = String.raw`
     return error
   }
 
+  // Unhandled rejections: QuickJS has no rejection tracker the host can reach, so the global Promise
+  // is a subclass that records each promise it makes (Promise.reject, new Promise, and every promise
+  // derived from one by then/catch/finally, which species makes a subclass too) and whether anything
+  // ever subscribed to it. Its constructor is not the intrinsic one, so even 'await p' subscribes
+  // through p.then. Promises made by async functions themselves stay the intrinsic kind and are not seen.
+  var RealPromise = Promise
+  var promiseThen = RealPromise.prototype.then
+  var tracked = []
+  function TrackedPromise(executor) {
+    if (!new.target) throw new TypeError('Promise constructor cannot be invoked without new')
+    var entry = { rejected: false, reason: undefined, handled: false }
+    function reject(rejectReal, reason) {
+      if (!entry.rejected) { entry.rejected = true; entry.reason = reason }
+      rejectReal(reason)
+    }
+    var promise = construct(RealPromise, [function (resolve, rejectReal) {
+      try {
+        apply(executor, undefined, [resolve, function (reason) { reject(rejectReal, reason) }])
+      } catch (error) {
+        reject(rejectReal, error)
+      }
+    }], new.target)
+    defineProperty(promise, TAG, { value: entry })
+    append(tracked, entry)
+    return promise
+  }
+  TrackedPromise.prototype = createObject(RealPromise.prototype, {
+    constructor: { value: TrackedPromise, writable: true, configurable: true },
+    then: {
+      value: function then(onFulfilled, onRejected) {
+        var entry = getOwnPropertyDescriptor(this, TAG)
+        if (entry !== undefined) entry.value.handled = true
+        return apply(promiseThen, this, [onFulfilled, onRejected])
+      },
+      writable: true,
+      configurable: true,
+    },
+  })
+  // Statics (resolve, reject, all, …) and Symbol.species come from Promise and build TrackedPromises.
+  Reflect.setPrototypeOf(TrackedPromise, RealPromise)
+  defineProperty(global, 'Promise', { value: TrackedPromise, writable: true, configurable: true })
+
+  // One error line in the log per rejection nothing subscribed to, once the hook is done.
+  function reportUnhandled() {
+    for (var i = 0; i < tracked.length; i++) {
+      var entry = tracked[i]
+      if (!entry.rejected || entry.handled) continue
+      var reason = entry.reason
+      var text = reason !== null && typeof reason === 'object' && isErrorObject(reason)
+        ? dataString(reason, 'name', 'Error') + ': ' + dataString(reason, 'message', '')
+        : describeThrown(reason)
+      writeLog('error', ['unhandled promise rejection: ' + text])
+    }
+    tracked = []
+  }
+
   defineProperty(global, 'log', { value: log, writable: true, configurable: true })
   defineProperty(global, 'console', {
     value: {
@@ -411,6 +467,7 @@ export const preludeSource = String.raw`
       return 'done'
     },
     rejection: function () { return outcome.e },
+    reportUnhandled: reportUnhandled,
     encode: function (limit) { return encodeResult(outcome.v, limit) },
     describeError: function (error) {
       if (error !== null && typeof error === 'object' && getPrototypeOf(error) === null) {

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { buildFixture, seededBytes } from '../../../tests/fixtures/bundle/buildBundleFixture.ts'
 import { asDirectoryHandle, MemoryDirectoryHandle } from '../../../tests/helpers/memoryFs.ts'
 import { StorageError } from '../../domain/errors.ts'
-import type { RunId } from '../../domain/ids.ts'
+import { newId, type RunId } from '../../domain/ids.ts'
 import { BlobStore } from '../blobStore.ts'
 import { ButterflyDb } from '../db.ts'
 import { addWorkspace, ensureDefaultWorkspace } from '../workspaces.ts'
@@ -63,7 +63,8 @@ describe('importing a run bundle into a workspace', () => {
     expect(second.plan.dataset.action).toBe('reuse')
     expect(second.plan.experiment).toEqual({ action: 'reuse', id: input.experiment.id })
     expect(second.plan.runIdChanged).toBe(true)
-    expect(second.plan.run.number).toBe(2)
+    // Numbered after the highest run there (the bundle's run is #3), not after how many there are.
+    expect(second.plan.run.number).toBe(4)
     expect(await db.datasets.count()).toBe(1)
     expect(await db.runs.where('experimentId').equals(input.experiment.id).count()).toBe(2)
     expect(await db.artifacts.count()).toBe(4)
@@ -75,6 +76,30 @@ describe('importing a run bundle into a workspace', () => {
     expect(third.plan.dataset.action).toBe('add')
     expect(await db.runs.where('workspaceId').equals(other.id).count()).toBe(1)
     expect(await db.experiments.count()).toBe(2)
+  })
+
+  it('numbers an imported run after the highest run of its experiment, counted inside the insert', async () => {
+    const { input } = await buildFixture()
+    const zip = await writeRunBundle(input)
+    const workspace = await ensureDefaultWorkspace(db)
+    await importRunBundle(db, blobs, workspace.id, zip, context(1))
+    const bundle = await readRunBundle(zip)
+    // Planned while the experiment holds one run (the bundle's #3)...
+    const plan = planBundleImport(
+      bundle,
+      workspace.id,
+      await lookUpExistingRecords(db, workspace.id, bundle),
+      context(2),
+    )
+    // ...then, before the records are written, another tab starts run #7 (runs #2–#6 were deleted).
+    const stored = (await db.runs.get(input.run.id))!
+    await db.runs.add({ ...stored, id: newId('run'), number: 7 })
+    const result = await applyBundleImport(db, blobs, plan)
+    expect(result.plan.run.number).toBe(8)
+    const numbers = (await db.runs.where('experimentId').equals(input.experiment.id).toArray())
+      .map((r) => r.number)
+      .sort((a, b) => a - b)
+    expect(numbers).toEqual([3, 7, 8])
   })
 
   it('writes nothing for a rejected bundle, and removes its files when storing the records fails', async () => {

@@ -6,8 +6,10 @@
  */
 import type { Dataset } from '../../domain/dataset.ts'
 import type { WorkspaceId } from '../../domain/ids.ts'
+import type { Run } from '../../domain/run.ts'
 import type { BlobStore } from '../blobStore.ts'
 import type { ButterflyDb } from '../db.ts'
+import { nextRunNumber } from '../runNumbers.ts'
 import { duringImport } from '../workspaceLock.ts'
 import type { BundleImportPlan, ExistingRecords, ImportContext } from './planImport.ts'
 import { planBundleImport } from './planImport.ts'
@@ -73,6 +75,7 @@ export async function applyBundleImport(
 ): Promise<BundleImportResult> {
   const written: string[] = []
   let datasetWritten = false
+  let numbered: Run = plan.run
   try {
     if (plan.dataset.action === 'add' && !(await blobs.exists(plan.dataset.record.blobPath))) {
       await blobs.write(plan.dataset.record.blobPath, plan.dataset.blob)
@@ -94,12 +97,16 @@ export async function applyBundleImport(
           if (plan.experiment.hooks.length) await db.hooks.bulkAdd(plan.experiment.hooks)
           await db.experiments.add(plan.experiment.record)
         }
-        await db.runs.add(plan.run)
+        // Into an experiment already here: numbered after its highest run, read in this transaction
+        // (another tab may have started a run since the plan was made).
+        if (plan.experiment.action === 'reuse')
+          numbered = { ...plan.run, number: await nextRunNumber(db, plan.run.experimentId) }
+        await db.runs.add(numbered)
         if (plan.models.length) await db.models.bulkAdd(plan.models)
         if (plan.artifacts.length) await db.artifacts.bulkAdd(plan.artifacts.map((a) => a.record))
       },
     )
-    return { plan, datasetWritten }
+    return { plan: numbered === plan.run ? plan : { ...plan, run: numbered }, datasetWritten }
   } catch (error) {
     for (const path of written) await blobs.remove(path).catch(() => undefined)
     throw error

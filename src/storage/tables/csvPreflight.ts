@@ -60,6 +60,30 @@ export function preflightCsv(head: Uint8Array, isWholeFile: boolean, preferTab =
   return { delimiter: chosen.delimiter, columns: header }
 }
 
+/** The sentence for a NUL byte on `line` of delimited text, from the preflight and the full scan alike. */
+function nulByteError(line: number): ValidationError {
+  return new ValidationError(
+    'not-text',
+    `Line ${line} holds a NUL byte (a zero byte, invisible in most editors): this looks like a binary file, not text; remove it and import the file again`,
+    { line },
+  )
+}
+
+/**
+ * A scan of delimited text for NUL bytes anywhere in it, fed chunk by chunk in file order (the app
+ * feeds the chunks it hashes, the CLI's loader the whole file): it counts lines as it goes and throws
+ * {@link nulByteError} naming the line of the first NUL byte. The preflight only looks at the head.
+ */
+export function createNulScan(): (chunk: Uint8Array) => void {
+  let line = 1
+  return (chunk) => {
+    const at = chunk.indexOf(0)
+    const end = at < 0 ? chunk.byteLength : at
+    for (let i = chunk.indexOf(10); i >= 0 && i < end; i = chunk.indexOf(10, i + 1)) line++
+    if (at >= 0) throw nulByteError(line)
+  }
+}
+
 function decodeText(head: Uint8Array, isWholeFile: boolean): string {
   // UTF-16 text: every ASCII character carries a zero byte, so it is refused here by its encoding,
   // before any of it (the header included) reaches the table engine.
@@ -75,12 +99,7 @@ function decodeText(head: Uint8Array, isWholeFile: boolean): string {
   for (let i = 0; i < probe; i++) if (head[i] === 0) zeros++
   // A few NUL bytes in otherwise readable text: name the line, so the person can find and remove them.
   if (zeros > 0 && zeros <= Math.max(8, probe * 0.001) && !hasOtherControlBytes(head, probe)) {
-    const line = lineOf(head, head.indexOf(0))
-    throw new ValidationError(
-      'not-text',
-      `Line ${line} holds a NUL byte (a zero byte, invisible in most editors): remove it and import the file again`,
-      { line },
-    )
+    throw nulByteError(lineOf(head, head.indexOf(0)))
   }
   if (zeros > 0)
     throw new ValidationError(

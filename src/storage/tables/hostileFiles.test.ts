@@ -47,6 +47,8 @@ const expected: Record<string, Expected> = {
   'header-only.csv': { error: 'header-only', sentence: /has a header but no data rows/ },
   'latin1.csv': { error: 'not-text', sentence: /^This file is not UTF-8 text\. Save it as UTF-8/ },
   'nul-in-field.csv': { error: 'not-text', sentence: /^Line 3 holds a NUL byte/ },
+  // 330 KB in, past every byte the preflight reads: found while the bytes are hashed.
+  'nul-after-64kb.csv': { error: 'not-text', sentence: /^Line 24,?001 holds a NUL byte/ },
   'one-column-blank-lines.csv': {
     error: 'header-only',
     sentence: /no values: all of its 1,000 rows are blank/,
@@ -101,7 +103,11 @@ async function throughLoader(name: string, bytes: Uint8Array<ArrayBuffer>): Prom
   }
 }
 
-async function throughAppImport(name: string, bytes: Uint8Array<ArrayBuffer>): Promise<Outcome> {
+async function throughAppImport(
+  name: string,
+  bytes: Uint8Array<ArrayBuffer>,
+  inMemoryLimit?: number,
+): Promise<Outcome> {
   const db = new ButterflyDb(`hostile-${Math.random()}`)
   const workspace = await ensureDefaultWorkspace(db)
   try {
@@ -112,6 +118,7 @@ async function throughAppImport(name: string, bytes: Uint8Array<ArrayBuffer>): P
         blobs: new BlobStore(asDirectoryHandle(new MemoryDirectoryHandle())),
         parquetToArrow,
         loadedTables: new Set(),
+        ...(inMemoryLimit === undefined ? {} : { inMemoryLimit }),
       },
       { workspaceId: workspace.id, file: new File([bytes], name) },
     )
@@ -176,6 +183,13 @@ describe('hostile files', () => {
       expect(outcome.error).toBe('bad-data')
       expect(outcome.sentence).toMatch(/^Line 2 is 8\.0 MB long: Butterfly reads lines of up to 2 MB/)
     }
+  })
+
+  it('finds a NUL byte far into a file also when the app streams it (hashing while loading)', async () => {
+    const bytes = new Uint8Array(readFileSync(new URL('nul-after-64kb.csv', corpus)))
+    const streamed = await throughAppImport('nul-after-64kb.csv', bytes, 1)
+    expect(streamed.error).toBe('not-text')
+    expect(streamed.sentence).toMatch(/^Line 24,?001 holds a NUL byte/)
   })
 
   it('reads a Yes/No column as its text labels in the frame (never BOOLEAN, never 1/0)', async () => {

@@ -215,3 +215,25 @@ describe('bad CSV input gets a specific error', () => {
     ).rejects.toMatchObject({ code: 'corrupt-parquet' })
   })
 })
+
+describe('distinct counts on wide files', () => {
+  const wideCsv = (columns: number) => {
+    const header = Array.from({ length: columns }, (_, c) => `c${c}`)
+    const rows = Array.from({ length: 30 }, (_, r) => header.map((_, c) => (r * 7 + c) % 25))
+    return new TextEncoder().encode(`${header.join(',')}\n${rows.map((row) => row.join(',')).join('\n')}\n`)
+  }
+
+  it('are exact up to 300 columns, and estimated (and marked so) past them', async () => {
+    const narrow = await ingestCsv('narrow.csv', wideCsv(300))
+    expect(narrow.profile.every((p) => p.distinctEstimated === undefined)).toBe(true)
+    expect(narrow.profile[0]?.distinct).toBe(25)
+
+    const wide = await ingestCsv('wide.csv', wideCsv(301))
+    expect(wide.profile).toHaveLength(301)
+    expect(wide.profile.every((p) => p.distinctEstimated === true)).toBe(true)
+    // An estimate, but a close one on 25 values.
+    expect(Math.abs((wide.profile[0]?.distinct ?? 0) - 25)).toBeLessThanOrEqual(3)
+    // Never more distinct values than values.
+    expect(wide.profile.every((p) => p.distinct <= 30)).toBe(true)
+  })
+})

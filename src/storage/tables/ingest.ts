@@ -252,7 +252,9 @@ async function profileTable(
     physicalType: String(row.column_type),
   }))
   if (columns.length === 0) throw new ValidationError('bad-data', 'The file has no columns')
-  const exact = rowCount <= 200_000
+  // Exact distinct counts keep a hash table of every value per column: past these sizes they are
+  // estimated (HyperLogLog, a few kB per column), and the profile says so.
+  const exact = rowCount <= exactDistinctRows && columns.length <= exactDistinctColumns
   const isFloat = (i: number) => floatTypes.test(columns[i].physicalType)
   const wide = await wideColumns(engine, table, columns)
   // Scalar statistics of the columns `only` names, keyed by column index.
@@ -312,7 +314,8 @@ async function profileTable(
   const columnStats: ColumnStats[] = columns.map((column, i) => ({
     ...column,
     nonNull: Number(stats[`nn${i}`] ?? 0),
-    distinct: Number(stats[`d${i}`] ?? 0),
+    // An estimate may exceed the values there are (≈22 of 20 rows): never more than the non-null count.
+    distinct: Math.min(Number(stats[`d${i}`] ?? 0), Number(stats[`nn${i}`] ?? 0)),
     min: stats[`mn${i}`] as number | string | undefined,
     max: stats[`mx${i}`] as number | string | undefined,
     mean: stats[`av${i}`] as number | undefined,
@@ -338,6 +341,7 @@ async function profileTable(
   const profile: ColumnProfile[] = []
   for (const [i, s] of columnStats.entries()) {
     const entry: ColumnProfile = { name: s.name, missing: rowCount - s.nonNull, distinct: s.distinct }
+    if (!exact) entry.distinctEstimated = true
     if (s.min !== undefined && s.min !== null) entry.min = s.min
     if (s.max !== undefined && s.max !== null) entry.max = s.max
     if (typeof s.mean === 'number') entry.mean = s.mean
@@ -355,6 +359,10 @@ async function profileTable(
   }
   return { schema, profile }
 }
+
+/** Up to these many rows and columns, distinct counts are exact; past either they are estimated. */
+const exactDistinctRows = 200_000
+const exactDistinctColumns = 300
 
 const histogramBins = 20
 /** Numeric columns with at most this many distinct values also get their value counts. */

@@ -10,7 +10,7 @@ import type { FrameColumnHint } from '../../engine/arrowFrame.ts'
 import { frameFromArrow } from '../../engine/arrowFrame.ts'
 import type { DataFrame } from '../../engine/frame.ts'
 import type { CsvDialect } from './csvPreflight.ts'
-import { preflightBytes } from './csvPreflight.ts'
+import { createNulScan, preflightBytes } from './csvPreflight.ts'
 import { checkTableFile, formatOf, renamedColumnNotes } from './fileCheck.ts'
 import type { ParquetToArrow } from './ingest.ts'
 import { countRows, describeTable, dropTable, loadTable } from './ingest.ts'
@@ -55,6 +55,8 @@ export async function loadTableFile(
     bytes.subarray(0, preflightBytes),
     bytes.subarray(Math.max(0, bytes.byteLength - 4)),
   )
+  // The preflight saw the head only: a NUL byte further on is found here, before the engine reads it.
+  if (format !== 'parquet') createNulScan()(bytes)
   const table = `load_${++loads}`
   try {
     await loadTable(
