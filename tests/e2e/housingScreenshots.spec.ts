@@ -10,6 +10,12 @@ test('housing: dataset, run and compare pages, saved as full-page screenshots', 
   await openApp(page)
   await importWithPicker(page, 'datasets/housing.csv')
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^housing/)
+  const schema = page.getByRole('table', { name: 'Schema and profile' })
+  // Years read as years; separators only in columns with five-digit values, for all their numbers.
+  await expect(schema.getByRole('row', { name: /^Year_Built/ })).toContainText(
+    'min 1900 · max 2009 · mean 1957',
+  )
+  await expect(schema.getByRole('row', { name: /^Lot_Area/ })).toContainText('min 4,037 · max 19,981')
   await page.screenshot({ path: 'test-results/housing-dataset.png', fullPage: true })
 
   await confirmNewExperiment(page)
