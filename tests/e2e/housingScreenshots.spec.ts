@@ -25,6 +25,11 @@ test('housing: dataset, run and compare pages, saved as full-page screenshots', 
   const summary = page.getByRole('region', { name: 'Summary' })
   await expect(summary).toContainText('Sale_Price (regression)')
   await expect(summary).toContainText(/always predicting the mean/)
+  // Settings and the chosen model's parameters in words, never raw JSON (`{}`, `{"alpha":1}`).
+  const snapshot = page.getByRole('region', { name: 'Pipeline snapshot' })
+  await expect(snapshot.getByRole('row', { name: /^overrides/ })).toHaveText(/overrides\s*none/)
+  await expect(snapshot).not.toContainText('{')
+  await expect(page.getByText(/^Chosen model:/)).not.toContainText('{')
   await page.screenshot({ path: 'test-results/housing-run.png', fullPage: true })
 
   const experimentLink = page.getByRole('link', { name: /housing · Sale_Price/ }).first()
