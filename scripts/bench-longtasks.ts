@@ -128,6 +128,10 @@ async function main() {
     })
     await step(page, 'experiment', results, async () => {
       await page.getByRole('button', { name: 'New experiment' }).click()
+      // The confirm dialog shows the suggested task; Create accepts it.
+      const dialog = page.getByRole('dialog', { name: /^New experiment on / })
+      await dialog.getByLabel('Target column').waitFor({ timeout: 60_000 })
+      await dialog.getByRole('button', { name: 'Create' }).click()
       await page.waitForURL(/\/experiments\/exp_/, { timeout: 60_000 })
       await page.getByRole('button', { name: 'Run', exact: true }).waitFor()
     })

@@ -12,6 +12,12 @@ describe('numbers side by side share one format', () => {
     expect(formatNumbersAlike([0, 1, 0.5, 0.12345])).toEqual(['0', '1', '0.5', '0.1235'])
   })
 
+  it('years and other values under ten thousand: no separators for any of them (never "min 1,900 · max 2,009")', () => {
+    expect(formatNumbersAlike([1900, 2009, 1957.4, 32.21])).toEqual(['1900', '2009', '1957', '32.21'])
+    expect(formatNumbersAlike([707, 2999, 1850.2, 705.1])).toEqual(['707', '2999', '1850', '705.1'])
+    expect(formatNumbersAlike([4037, 19981])).toEqual(['4,037', '19,981'])
+  })
+
   it('from a million: the short scale for every value, never an exponent beside plain digits', () => {
     expect(formatNumbersAlike([500_000_000, 1_000_000_000.5, 12_345])).toEqual(['500M', '1B', '12.3K'])
   })

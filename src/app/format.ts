@@ -20,12 +20,16 @@ export function formatNumber(value: unknown): string {
 }
 
 const grouped4 = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 })
+const ungrouped4 = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4, useGrouping: false })
+const ungroupedInteger = new Intl.NumberFormat('en-US', { useGrouping: false })
 const short = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 3 })
 
 /**
  * Numbers shown side by side (a column's min, max, mean, sd) in one format, chosen by the largest:
  * grouped digits below a million, whole from a thousand (`1,300 · 215,245 · 4.5`), short scale from a million (`500M · 1.2B`),
- * exponents only when every value is tiny. Never `500000000` beside `1.000e+9`.
+ * exponents only when every value is tiny. Never `500000000` beside `1.000e+9`. Separators only when the
+ * largest has five digits or more, for all values alike: years read `1900 · 2009`, not `1,900 · 2,009`
+ * (the same four-digit rule as {@link formatNumber} and the grid).
  */
 export function formatNumbersAlike(values: readonly unknown[]): string[] {
   const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
@@ -34,7 +38,9 @@ export function formatNumbersAlike(values: readonly unknown[]): string[] {
     if (v === 0) return '0'
     if (largest >= 1e6) return short.format(v)
     if (largest < 1e-3) return v.toExponential(2)
-    return Math.abs(v) >= 1000 ? integer.format(Math.round(v)) : grouped4.format(v)
+    const grouping = largest >= 10_000
+    if (Math.abs(v) >= 1000) return (grouping ? integer : ungroupedInteger).format(Math.round(v))
+    return (grouping ? grouped4 : ungrouped4).format(v)
   }
   return values.map((v) => (typeof v === 'number' && Number.isFinite(v) ? format(v) : formatNumber(v)))
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { hashA, makePipeline, makeTask } from '../../tests/helpers/builders.ts'
 import { newId } from './ids.ts'
 import { createSnapshot } from './pipeline.ts'
-import { diffSnapshots } from './snapshotDiff.ts'
+import { describeConfigValue, diffSnapshots } from './snapshotDiff.ts'
 
 describe('diffSnapshots', () => {
   it('lists only the settings that differ, with each run’s value', async () => {
@@ -29,5 +29,17 @@ describe('diffSnapshots', () => {
       { setting: 'Preprocessing › scaling', values: ['standard', 'minmax'] },
     ])
     expect(diffSnapshots([a, a])).toEqual([])
+  })
+})
+
+describe('describeConfigValue', () => {
+  it('says lists, objects and empty values in words, never JSON', () => {
+    expect(describeConfigValue(['rf', 'gbdt'])).toBe('rf, gbdt')
+    expect(describeConfigValue('auto')).toBe('auto')
+    expect(describeConfigValue({})).toBe('none')
+    expect(describeConfigValue([])).toBe('none')
+    expect(describeConfigValue(null)).toBe('none')
+    expect(describeConfigValue({ rf: { trees: 50 }, alpha: 1 })).toBe('alpha 1, rf (trees 50)')
+    expect(describeConfigValue([1, 2])).toBe('1, 2')
   })
 })

@@ -2,22 +2,43 @@
  * What differs between pipeline snapshots, as flat, labelled settings: only the settings whose value is
  * not the same in every snapshot. Used to compare runs ("scaling: standard → minmax").
  */
-import { canonicalJson } from './hash.ts'
 import type { PipelineSnapshot } from './pipeline.ts'
 import { blockLabels } from './pipeline.ts'
 
 export interface SettingDifference {
   /** Readable path, e.g. "Preprocessing › scaling". */
   setting: string
-  /** The value in each snapshot, in the order given (JSON text for objects; '—' when absent). */
+  /** The value in each snapshot, in the order given, in words ({@link describeConfigValue}; '—' when absent). */
   values: string[]
+}
+
+/**
+ * A configuration value in words, never JSON: lists as `rf, gbdt`, objects as `alpha 1, depth 3`, empty
+ * lists and objects and null as `none` (a snapshot card or a compare row must not show `["rf"]` or `{}`).
+ */
+export function describeConfigValue(value: unknown): string {
+  if (value === undefined) return '—'
+  if (value === null) return 'none'
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(describeConfigValue).join(', ')
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))
+    if (entries.length === 0) return 'none'
+    return entries
+      .map(([key, inner]) => {
+        const text = describeConfigValue(inner)
+        return typeof inner === 'object' && inner !== null && text !== 'none'
+          ? `${key} (${text})`
+          : `${key} ${text}`
+      })
+      .join(', ')
+  }
+  return String(value)
 }
 
 /** Flattens a snapshot into readable setting paths with display values. */
 export function flattenSnapshot(snapshot: PipelineSnapshot): Map<string, string> {
   const out = new Map<string, string>()
-  const show = (value: unknown) =>
-    value === undefined ? '—' : typeof value === 'string' ? value : canonicalJson(value)
+  const show = describeConfigValue
   out.set('Task › target', snapshot.task.target)
   out.set('Task › type', snapshot.task.taskType)
   out.set('Task › metric', snapshot.task.metric)

@@ -4,7 +4,7 @@
  * run's snapshot and used by the run); the imported dataset keeps the kind inferred at import.
  */
 import { readFile } from 'node:fs/promises'
-import { expect, importWithPicker, openApp, test } from './fixtures.ts'
+import { confirmNewExperiment, expect, importWithPicker, openApp, test } from './fixtures.ts'
 
 test('glass: Type read as categories on the experiment, used by the run, dataset unchanged', async ({
   page,
@@ -12,8 +12,7 @@ test('glass: Type read as categories on the experiment, used by the run, dataset
   await openApp(page)
   await importWithPicker(page, 'datasets/glass.csv')
   const datasetUrl = page.url()
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
+  await confirmNewExperiment(page)
   const target = page.getByLabel('Target column')
   await expect(target).toHaveValue('Type')
 

@@ -88,10 +88,21 @@ export async function importWithPicker(page: Page, fixture: string, name = fixtu
   await expect(page).toHaveURL(/\/datasets\/ds_/, { timeout: 60_000 })
 }
 
+/**
+ * From a dataset page: "New experiment", then Create in its confirm dialog with the suggested task, as a
+ * person who accepts the suggestion does; waits for the experiment's page.
+ */
+export async function confirmNewExperiment(page: Page) {
+  await page.getByRole('button', { name: 'New experiment' }).click()
+  const dialog = page.getByRole('dialog', { name: /^New experiment on / })
+  await expect(dialog.getByLabel('Target column')).toBeVisible({ timeout: 60_000 })
+  await dialog.getByRole('button', { name: 'Create' }).click()
+  await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
+}
+
 /** Opens the app, imports a fixture and starts a new experiment on it (with the detected task). */
 export async function newExperiment(page: Page, fixture: string) {
   await openApp(page)
   await importWithPicker(page, fixture)
-  await page.getByRole('button', { name: 'New experiment' }).click()
-  await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
+  await confirmNewExperiment(page)
 }

@@ -1,5 +1,5 @@
 /** Issue 13, bugs 3–5: the task a new experiment proposes, and what the page shows after a target change. */
-import { expect, importWithPicker, newExperiment, openApp, test } from './fixtures.ts'
+import { confirmNewExperiment, expect, importWithPicker, newExperiment, openApp, test } from './fixtures.ts'
 
 test('a housing table proposes Sale_Price (named like a price), not the last column, and says why', async ({
   page,
@@ -41,11 +41,51 @@ test('a name gets "(2)" only when another experiment already has it', async ({ p
 
   await openApp(page)
   await importWithPicker(page, 'datasets/housing.csv')
-  await page.getByRole('button', { name: 'New experiment' }).click()
+  await confirmNewExperiment(page)
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('housing · Sale_Price')
 
   await page.goBack()
   await expect(page).toHaveURL(/\/datasets\/ds_/)
-  await page.getByRole('button', { name: 'New experiment' }).click()
+  await confirmNewExperiment(page)
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('housing · Sale_Price (2)')
+})
+
+test('"New experiment" asks first: the suggested target and task with reasons, editable; Cancel and Escape create nothing', async ({
+  page,
+}) => {
+  await openApp(page)
+  await importWithPicker(page, 'datasets/housing.csv')
+  const datasetUrl = page.url()
+  const open = async () => {
+    await page.getByRole('button', { name: 'New experiment' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New experiment on housing' })
+    await expect(dialog.getByLabel('Target column')).toHaveValue('Sale_Price', { timeout: 60_000 })
+    await expect(dialog.getByLabel('Task type')).toHaveValue('regression')
+    await expect(
+      dialog.getByText("Target 'Sale_Price': its name contains a common prediction target"),
+    ).toBeVisible()
+    await expect(dialog.getByText(/^Task regression: the target is numeric/)).toBeVisible()
+    return dialog
+  }
+
+  let dialog = await open()
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toBeHidden()
+  dialog = await open()
+  await page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+  await expect(page).toHaveURL(datasetUrl)
+  await page.goto(datasetUrl.replace(/\/datasets\/.*$/, ''))
+  await expect(page.getByText('No experiments yet')).toBeVisible()
+
+  await page.goto(datasetUrl)
+  dialog = await open()
+  await dialog.getByLabel('Target column').selectOption('MS_SubClass')
+  await expect(dialog.getByText("Target 'MS_SubClass': chosen by the user")).toBeVisible()
+  await expect(dialog.getByLabel('Task type')).toHaveValue('multiclass')
+  await dialog.getByRole('button', { name: 'Create' }).click()
+  await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('housing · MS_SubClass')
+  await expect(page.getByLabel('Target column')).toHaveValue('MS_SubClass')
+  await expect(page.getByLabel('Task type')).toHaveValue('multiclass')
 })

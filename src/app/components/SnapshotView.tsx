@@ -3,12 +3,11 @@ import { For, Show } from 'solid-js'
 import type { JsonValue } from '../../domain/hash.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
+import { describeConfigValue } from '../../domain/snapshotDiff.ts'
 
+/** A block's setting in words (lists and objects too: the card never shows raw JSON). */
 export function formatConfigValue(value: JsonValue | undefined): string {
-  if (value === undefined) return '—'
-  if (value === null) return 'none'
-  if (typeof value === 'object') return JSON.stringify(value)
-  return String(value)
+  return describeConfigValue(value)
 }
 
 export function SnapshotView(props: { snapshot: PipelineSnapshot }) {

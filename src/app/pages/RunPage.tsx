@@ -10,6 +10,7 @@ import { errorMessage } from '../../domain/errors.ts'
 import type { RunId, WorkspaceId } from '../../domain/ids.ts'
 import { deriveLineage } from '../../domain/lineage.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
+import { describeConfigValue } from '../../domain/snapshotDiff.ts'
 import type { RunMetricsJson as MetricsReport, ReportInput } from '../../outputs/report/reportInput.ts'
 import { PredictPanel } from '../components/PredictPanel.tsx'
 import { RunPlots } from '../components/RunPlots.tsx'
@@ -178,7 +179,7 @@ export function RunPage() {
                   {(model) => (
                     <p>
                       Chosen model: <strong data-testid="chosen-model">{modelLabel(model().family)}</strong>{' '}
-                      <span class="muted small">{JSON.stringify(model().hyperparameters)}</span>
+                      <span class="muted small">{describeConfigValue(model().hyperparameters)}</span>
                     </p>
                   )}
                 </Show>

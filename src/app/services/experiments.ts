@@ -69,8 +69,16 @@ function isGeneratedName(name: string, dataset: Dataset, target: string): boolea
   return name === base || (name.startsWith(`${base} (`) && /^ \(\d+\)$/.test(name.slice(base.length)))
 }
 
-export async function createExperiment(dataset: Dataset, name?: string): Promise<Experiment> {
-  const task = await detectTaskFor(dataset)
+/**
+ * Creates an experiment on `dataset` with `task` (as the person confirmed it in the "New experiment"
+ * dialog), or with the detected task when none is given.
+ */
+export async function createExperiment(
+  dataset: Dataset,
+  options: { name?: string; task?: TaskDefinition } = {},
+): Promise<Experiment> {
+  const { name } = options
+  const task = options.task ?? (await detectTaskFor(dataset))
   const now = Date.now()
   const experimentId = newId('experiment')
   const blocks = createDefaultPipelineBlocks()

@@ -79,6 +79,34 @@ describe('detectTask rules', () => {
     expect(task.reasons[0]).toBe("Target 'Sale_Price': its name contains a common prediction target")
   })
 
+  it("the housing table's columns suggest Sale_Price, not the last column Latitude", () => {
+    const task = detectTask(readFixtureFrame('../datasets/housing.csv'))
+    expect(task.target).toBe('Sale_Price')
+    expect(task.taskType).toBe('regression')
+    expect(task.reasons[0]).toBe("Target 'Sale_Price': its name contains a common prediction target")
+  })
+
+  it('without a target name, kinds come before position: a two-label column, else not a coordinate or id', () => {
+    const flags = textFrame({
+      tenure: ['1', '5', '3', '8', '2', '9'],
+      left: ['Yes', 'No', 'No', 'Yes', 'No', 'No'],
+      monthly: ['10.5', '20.25', '30', '15', '12', '18'],
+    })
+    const flagged = detectTask(flags)
+    expect(flagged.target).toBe('left')
+    expect(flagged.reasons[0]).toContain('the only column with two labels')
+    const places = textFrame({
+      Year_Built: ['1919', '1968', '2001', '1950', '1990', '2005'],
+      Gr_Liv_Area: ['2884', '1491', '1200', '1700', '900', '2100'],
+      Longitude: ['-93.6', '-93.62', '-93.61', '-93.65', '-93.64', '-93.63'],
+      Latitude: ['42.01', '42.04', '42.02', '42.03', '42.05', '42.06'],
+    })
+    const task = detectTask(places)
+    expect(task.target).toBe('Gr_Liv_Area')
+    expect(task.reasons[0]).toContain('the last column that can be one is used')
+    expect(task.reasons[0]).toContain('please check it')
+  })
+
   it('tells binary, multiclass and regression apart by kind and distinct count', () => {
     const frame = textFrame({
       x: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'],

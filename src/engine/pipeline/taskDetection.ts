@@ -7,7 +7,9 @@
  *   outcome (or with that word as a prefix/suffix, like `target_class`; 'y' not when 'x' or 'z' columns
  *   exist, as those make it a coordinate); else the first column named like
  *   a common target (response, status, species, diagnosis, price, churn, survived, default, quality);
- *   else the first with such a word as a prefix/suffix (`Sale_Price`; not status/default); else the last column.
+ *   else the first with such a word as a prefix/suffix (`Sale_Price`; not status/default); else the only
+ *   two-label categorical/boolean column; position is the last resort: the last column that can be a
+ *   target (not an identifier, text, date, constant or map coordinate such as Latitude).
  * - Task: a categorical/boolean target with 2 values is binary, with more multiclass; a numeric target with
  *   2 distinct values is binary, with at most 10 distinct whole numbers multiclass, else regression.
  * - Excluded: identifier-like columns (one distinct value per row and an id-like name or identifier kind)
@@ -118,8 +120,24 @@ export interface ColumnSummary {
   labelCounts?: () => { label: string; count: number }[]
 }
 
-/** Chooses the target column by the naming rules; returns the name and why. */
-function chooseTarget(names: readonly string[]): { name: string; reason: string } {
+/** Names of map coordinates: features of a place, never what a table is built to predict. */
+const coordinatePattern = /^(lat|latitude|lon|lng|long|longitude)$|_(lat|latitude|lon|lng|longitude)$/i
+
+/** Whether a column can be a target at all: not an identifier, text, date, constant or coordinate. */
+function canBeTarget(column: ColumnSummary, nRows: number): boolean {
+  if (column.distinct < 2) return false
+  if (column.kind === 'identifier' || column.kind === 'text' || column.kind === 'datetime') return false
+  if (column.distinct === nRows && isIdentifierName(column.name)) return false
+  return !coordinatePattern.test(column.name.trim())
+}
+
+/**
+ * Chooses the target column: by name first, then by kind (a two-label column reads as an outcome), and
+ * by position only as the last resort (the last column that can be a target at all). Returns the name
+ * and why.
+ */
+function chooseTarget(columns: readonly ColumnSummary[], nRows: number): { name: string; reason: string } {
+  const names = columns.map((c) => c.name)
   const lower = names.map((n) => n.toLowerCase().trim())
   // 'y' next to 'x' or 'z' is a coordinate or dimension (diamonds' x, y, z), not a target.
   const coordinates = lower.includes('x') || lower.includes('z')
@@ -145,10 +163,22 @@ function chooseTarget(names: readonly string[]): { name: string; reason: string 
       name: names[affixed],
       reason: `Target '${names[affixed]}': its name contains a common prediction target`,
     }
-  const last = names[names.length - 1]
+  const candidates = columns.filter((c) => canBeTarget(c, nRows))
+  const twoLabels = candidates.filter(
+    (c) => c.distinct === 2 && (c.kind === 'boolean' || c.kind === 'categorical'),
+  )
+  if (twoLabels.length === 1)
+    return {
+      name: twoLabels[0].name,
+      reason: `Target '${twoLabels[0].name}': no column is named like a target, and it is the only column with two labels (an outcome)`,
+    }
+  const last = candidates.at(-1)?.name ?? names[names.length - 1]
   return {
     name: last,
-    reason: `Target '${last}': no column is named like a target, so the last column is used`,
+    reason:
+      candidates.length > 0 && last !== names[names.length - 1]
+        ? `Target '${last}': no column is named like a target, so the last column that can be one is used (not an identifier, text, date or map coordinate); please check it`
+        : `Target '${last}': no column is named like a target, so the last column is used; please check it`,
   }
 }
 
@@ -179,7 +209,7 @@ export function detectTaskFromSummaries(
     targetName = options.target
     reasons.push(`Target '${targetName}': chosen by the user`)
   } else {
-    const choice = chooseTarget(columns.map((c) => c.name))
+    const choice = chooseTarget(columns, nRows)
     targetName = choice.name
     reasons.push(choice.reason)
   }
