@@ -243,11 +243,12 @@ describe('model container and L-BFGS', () => {
 })
 
 describe('MLP auto batch size', () => {
-  it('keeps 32-row batches under 512 rows and about 16 steps an epoch above', async () => {
+  it('keeps 32-row batches under 512 rows about 16 steps an epoch up to 256 rows a step, n/64 above', async () => {
     const { autoBatchSize } = await import('./mlp.ts')
     expect(autoBatchSize(20)).toBe(20)
     expect(autoBatchSize(455)).toBe(32)
     expect(autoBatchSize(3500)).toBe(219)
-    expect(Math.ceil(43000 / autoBatchSize(43000))).toBe(16)
+    expect(autoBatchSize(8000)).toBe(256)
+    expect(autoBatchSize(43000)).toBe(672)
   })
 })
