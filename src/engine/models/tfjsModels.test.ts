@@ -241,3 +241,14 @@ describe('model container and L-BFGS', () => {
     expect(result.x[1]).toBeCloseTo(-1, 8)
   })
 })
+
+describe('MLP auto batch size', () => {
+  it('keeps 32-row batches under 512 rows about 16 steps an epoch up to 256 rows a step, n/64 above', async () => {
+    const { autoBatchSize } = await import('./mlp.ts')
+    expect(autoBatchSize(20)).toBe(20)
+    expect(autoBatchSize(455)).toBe(32)
+    expect(autoBatchSize(3500)).toBe(219)
+    expect(autoBatchSize(8000)).toBe(256)
+    expect(autoBatchSize(43000)).toBe(672)
+  })
+})
