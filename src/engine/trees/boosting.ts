@@ -75,10 +75,7 @@ export function fitGradientBoosting(
 ): BoostingResult {
   const nAll = X.nRows
   if (nAll === 0) throw new Error('Gradient boosting needs at least one row')
-  const lossKind: LossKind =
-    y.kind === 'regression' ? 'regression' : y.classes.length > 2 ? 'multiclass' : 'binary'
   const nClasses = y.kind === 'classification' ? y.classes.length : 0
-  const nOutputs = lossKind === 'multiclass' ? nClasses : 1
   const labels = targetAsNumbers(y)
 
   // Validation rows: external if given, else a seeded stratified slice when early stopping is on.
@@ -97,7 +94,6 @@ export function fitGradientBoosting(
   }
   const mapper = fitBinMapper(X, options.rng.fork('binning'), params.maxBins, 200_000, trainRows)
   const binned = binMatrix(mapper, X, trainRows)
-  const n = binned.nRows
   const yTrain = trainRows ? pick(labels, trainRows) : labels
   let validation: { binned: BinnedMatrix; y: Float64Array } | null = null
   if (validationRows)
@@ -106,6 +102,45 @@ export function fitGradientBoosting(
     validation = { binned: binMatrix(mapper, options.validation.X), y: targetAsNumbers(options.validation.y) }
   }
 
+  return fitGradientBoostingFromBinned(
+    { binned, mapper, y: yTrain, categoricalLevels: X.categoricalLevels, validation, earlyStopping },
+    y,
+    params,
+    options,
+  )
+}
+
+/** Training rows already binned (e.g. streamed chunk by chunk for a large table, issue 16). */
+export interface BinnedTrainingSet {
+  binned: BinnedMatrix
+  mapper: BinMapper
+  /** Labels of the binned rows: class codes or regression values. */
+  y: Float64Array
+  /** The features' raw categorical level counts (FeatureMatrix.categoricalLevels). */
+  categoricalLevels: number[]
+  validation: { binned: BinnedMatrix; y: Float64Array } | null
+  /** Stop when the validation loss stalls (needs `validation`). */
+  earlyStopping: boolean
+}
+
+/**
+ * The boosting loop on binned rows: the one learner behind `fitGradientBoosting` and the large-table
+ * path. `target` gives the task's kind and classes (its values are not read).
+ */
+export function fitGradientBoostingFromBinned(
+  set: BinnedTrainingSet,
+  target: Target,
+  params: BoostingParams,
+  options: BoostingRunOptions,
+): BoostingResult {
+  const { binned, mapper, validation, earlyStopping } = set
+  const yTrain = set.y
+  const n = binned.nRows
+  if (n === 0) throw new Error('Gradient boosting needs at least one row')
+  const lossKind: LossKind =
+    target.kind === 'regression' ? 'regression' : target.classes.length > 2 ? 'multiclass' : 'binary'
+  const nClasses = target.kind === 'classification' ? target.classes.length : 0
+  const nOutputs = lossKind === 'multiclass' ? nClasses : 1
   const baseScore = initialScores(lossKind, yTrain, nOutputs)
   const raw = new Float64Array(n * nOutputs)
   for (let o = 0; o < nOutputs; o++) raw.fill(baseScore[o], o * n, (o + 1) * n)
@@ -124,7 +159,7 @@ export function fitGradientBoosting(
     minSamplesSplit: 0,
     minHessian: MIN_HESSIAN,
     l2: params.l2Regularization,
-    featuresPerSplit: X.columns.length,
+    featuresPerSplit: binned.nFeatures,
     leafScale: -params.learningRate,
     coverFromDenominator: false,
     useWasm: params.useWasm,
@@ -179,7 +214,7 @@ export function fitGradientBoosting(
   const ensemble: TreeEnsemble = {
     kind: 'boosting',
     task: options.task,
-    nFeatures: X.columns.length,
+    nFeatures: binned.nFeatures,
     nClasses,
     nOutputs,
     baseScore,
@@ -187,7 +222,7 @@ export function fitGradientBoosting(
     treeOutput: Int32Array.from(trees, (_, t) => t % nOutputs),
     treeWeight: 1,
     link: lossKind === 'binary' ? 'sigmoid' : lossKind === 'multiclass' ? 'softmax' : 'identity',
-    categoricalLevels: X.categoricalLevels.slice(),
+    categoricalLevels: set.categoricalLevels.slice(),
   }
   const lossName = lossKind === 'regression' ? 'half_squared_error' : 'log_loss'
   const curve: TrainingCurve = { unit: 'iteration', train: trainLoss, loss: lossName }

@@ -1,0 +1,49 @@
+/**
+ * Builds one column-major BinnedMatrix from streamed chunks (issue 16): each chunk is binned with the
+ * mapper fitted on the seeded sample and its bytes are copied into place, so no float frame of all
+ * rows ever exists; only the Uint8 matrix (one byte per cell) does.
+ */
+
+import type { FeatureMatrix } from '../frame.ts'
+import { type BinMapper, type BinnedMatrix, binMatrix } from '../trees/binning.ts'
+
+export class BinnedMatrixBuilder {
+  private readonly bins: Uint8Array
+  private readonly hasMissing: Uint8Array
+  private filled = 0
+
+  /** `nRows`: the exact number of rows that will be appended (known up front from the row split). */
+  constructor(
+    private readonly mapper: BinMapper,
+    private readonly nRows: number,
+  ) {
+    this.bins = new Uint8Array(nRows * mapper.nBins.length)
+    this.hasMissing = new Uint8Array(mapper.nBins.length)
+  }
+
+  /** Bins the rows `rows` of `chunk` (all rows when null) and appends them in that order. */
+  append(chunk: FeatureMatrix, rows: Uint32Array | null = null): void {
+    const part = binMatrix(this.mapper, chunk, rows)
+    if (this.filled + part.nRows > this.nRows) {
+      throw new Error(`BinnedMatrixBuilder: more than the ${this.nRows} rows announced`)
+    }
+    for (let f = 0; f < part.nFeatures; f++) {
+      this.bins.set(part.bins.subarray(f * part.nRows, (f + 1) * part.nRows), f * this.nRows + this.filled)
+      if (part.hasMissing[f]) this.hasMissing[f] = 1
+    }
+    this.filled += part.nRows
+  }
+
+  /** The finished matrix; throws when fewer rows came than announced. */
+  finish(): BinnedMatrix {
+    if (this.filled !== this.nRows) {
+      throw new Error(`BinnedMatrixBuilder: ${this.filled} rows appended, ${this.nRows} announced`)
+    }
+    return {
+      nRows: this.nRows,
+      nFeatures: this.mapper.nBins.length,
+      bins: this.bins,
+      hasMissing: this.hasMissing,
+    }
+  }
+}
