@@ -83,6 +83,7 @@ export function buildDaskJob(input: NotebookInput): DaskJob {
     'import resource',
     'import sys',
     'import time',
+    'from concurrent.futures import CancelledError',
     '',
     'import dask',
     'import dask.dataframe as dd',

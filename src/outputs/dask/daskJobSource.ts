@@ -38,6 +38,20 @@ def fail(message):
     raise SystemExit(2)
 
 
+def computed(*collections, attempts=3):
+    """dask.compute, tried again when the scheduler cancels it: distributed 2022.12 (Debian 12) can lose a
+    task that an earlier computation of the same frame is releasing (KeyError in update_graph, then
+    CancelledError here). A cancelled computation has no effects, so computing it again is safe."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return dask.compute(*collections)
+        except CancelledError:
+            if attempt == attempts:
+                raise
+            say(f"the scheduler cancelled a computation (a known race in this version of distributed); retrying ({attempt + 1}/{attempts})")
+            time.sleep(0.5 * attempt)
+
+
 def sha256_of(path):
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -140,7 +154,7 @@ def fit_recipe(train, classes, args):
             fail("--recipe run: this run's fitted recipe was not kept (a hook changed its features); use --recipe refit")
         return RUN_RECIPE
     feature_columns = [c for c in COLUMN_KINDS if c != TARGET and c not in EXCLUDED_COLUMNS]
-    summaries = column_summaries(train, feature_columns, dask.compute)
+    summaries = column_summaries(train, feature_columns, computed)
     recipe = fit_preprocessing_from_summaries(feature_columns, COLUMN_KINDS, summaries, PREPROCESSING)
     needs_first = FEATURE_ENGINEERING["logTransform"] and any(s["kind"] == "numeric" for s in recipe["steps"])
     first = first_rows(train, 1000) if needs_first else train._meta
@@ -153,7 +167,7 @@ def fit_recipe(train, classes, args):
         while len(parts) > 1:  # a tree of additions on the workers
             parts = [dask.delayed(add_sums)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i]
                      for i in range(0, len(parts), 2)]
-        recipe = interaction_steps(recipe, names, parts[0].compute(), n_classes, FEATURE_ENGINEERING)
+        recipe = interaction_steps(recipe, names, computed(parts[0])[0], n_classes, FEATURE_ENGINEERING)
     return recipe
 `
 
@@ -301,7 +315,7 @@ def summed(parts, *args):
     while len(sums) > 1:
         sums = [dask.delayed(add_sums)(*sums[i:i + 2]) if i + 1 < len(sums) else sums[i]
                 for i in range(0, len(sums), 2)]
-    return sums[0].compute()
+    return computed(sums[0])[0]
 
 
 def fit_linear_on_dask(fit_rows, features, family, params, classes, n_train):
@@ -377,7 +391,7 @@ export const daskJobRunSource = `def run_job(args):
         fail("--split run needs --data to be the run's own file (one local file)")
     offsets = None
     if split == "run":
-        lengths = raw.map_partitions(len).compute()
+        (lengths,) = computed(raw.map_partitions(len))
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     test_rows = np.asarray(TEST_ROWS, dtype=np.int64)
     meta = typed._meta.assign(__part=np.array([], dtype=int))
@@ -387,11 +401,11 @@ export const daskJobRunSource = `def run_job(args):
     # The classes (code-point order, as Butterfly) from every row with a target; training priors.
     labelled = parts[parts["__part"] >= 0]
     if TASK_TYPE == "regression":
-        n_labelled, n_train, y_mean = dask.compute(labelled[TARGET].count(), train[TARGET].count(),
+        n_labelled, n_train, y_mean = computed(labelled[TARGET].count(), train[TARGET].count(),
                                                    train[TARGET].mean())
         classes, priors, y_mean = None, None, float(y_mean)
     else:
-        target_counts, train_counts = dask.compute(labelled[TARGET].value_counts(), train[TARGET].value_counts())
+        target_counts, train_counts = computed(labelled[TARGET].value_counts(), train[TARGET].value_counts())
         classes = sorted(str(label) for label in target_counts.index)
         n_labelled, n_train = int(target_counts.sum()), int(train_counts.sum())
         priors = [float(train_counts.get(label, 0)) / n_train for label in classes]
@@ -433,7 +447,7 @@ export const daskJobRunSource = `def run_job(args):
 
     test = design[design["__part"] == TEST]
     predicted = xgb.dask.predict(client, booster, test[features])
-    y_test, raw_predictions = dask.compute(test["__y"], predicted)
+    y_test, raw_predictions = computed(test["__y"], predicted)
     y_test, raw_predictions = np.asarray(y_test), np.asarray(raw_predictions)
     if classes is None:
         scores = scores_of(y_test, raw_predictions, None, TASK_TYPE, None, None)
