@@ -187,6 +187,40 @@ describe('butterfly export-dask', () => {
   )
 
   it.skipIf(!pythonPath)(
+    'Parquet --data: the job reads it where Python has pyarrow, and says what to install where it has not',
+    async () => {
+      const run = await penguinsLogistic()
+      const jobDir = join(dir, 'penguins-parquet-job')
+      await exportDask({ bundle: run.bundle, out: jobDir })
+      const parquet = join(jobDir, 'penguins.parquet')
+      const hasArrow = spawnSync(pythonPath, ['-c', 'import pyarrow']).status === 0
+      if (hasArrow) {
+        const convert =
+          "import pandas as pd; pd.read_csv('penguins.csv', dtype=str, keep_default_na=False, na_values=['']).to_parquet('penguins.parquet')"
+        expect(spawnSync(pythonPath, ['-c', convert], { cwd: jobDir }).status).toBe(0)
+      } else writeFileSync(parquet, 'PAR1 not read: no Parquet engine')
+      const result = spawnSync(
+        pythonPath,
+        ['dask_job.py', '--data', parquet, '--workers', '1', '--out', join(jobDir, 'out')],
+        { cwd: jobDir, encoding: 'utf8', timeout: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
+      )
+      if (hasArrow) {
+        expect(result.status, result.stderr).toBe(0)
+        const lines = result.stdout.trim().split('\n')
+        expect(JSON.parse(lines[lines.length - 1]).accuracy).toBeGreaterThan(0.9)
+        expect(result.stderr).toContain('holdout split')
+      } else {
+        expect(result.status).toBe(2)
+        expect(result.stderr).toContain(
+          'dask_job: --data is Parquet, and this Python cannot read Parquet: install pyarrow (pip install pyarrow)',
+        )
+        expect(result.stderr).not.toContain('Traceback')
+      }
+    },
+    360_000,
+  )
+
+  it.skipIf(!pythonPath)(
     'logistic on penguins: the job on a 2-worker LocalCluster scores within 2 points of the run',
     async () => {
       const run = await penguinsLogistic()

@@ -75,7 +75,13 @@ def is_parquet(data):
 def read_data(data, blocksize):
     """The raw and the typed Dask frames of --data, typed per partition exactly as the notebook types a file."""
     if is_parquet(data):
-        raw = dd.read_parquet(data)  # needs pyarrow or fastparquet
+        try:
+            raw = dd.read_parquet(data)
+        except (ImportError, RuntimeError) as error:
+            if "pyarrow" not in str(error) and "fastparquet" not in str(error):
+                raise
+            fail("--data is Parquet, and this Python cannot read Parquet: install pyarrow (pip install pyarrow) "
+                 "or fastparquet, or give the data as CSV")
         typer = type_parquet_columns
     else:
         # keep_default_na=False + na_values=[""]: only an empty field is missing ("NA", "None" are values).
