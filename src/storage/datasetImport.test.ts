@@ -179,6 +179,35 @@ describe('importDataset', () => {
     }
   })
 
+  it('re-attaches once when two callers ask for the same dataset at once (the grid and a new experiment)', async () => {
+    const { dataset } = await importDataset(deps, {
+      workspaceId: workspace.id,
+      file: fileOf('penguins.csv', fixture('penguins.csv')),
+    })
+    const table = tableNameFor(dataset.hash)
+    for (const limit of [undefined, 0]) {
+      await engine.query(`DROP TABLE ${table}`)
+      // Counts the files handed to the engine: one attach registers the stored file once.
+      const registered: string[] = []
+      const counting = {
+        ...engine,
+        registerFile: (name: string, file: Parameters<typeof engine.registerFile>[1]) => {
+          registered.push(name)
+          return engine.registerFile(name, file)
+        },
+      }
+      const reloaded = { ...deps, engine: counting, loadedTables: new Set<string>(), inMemoryLimit: limit }
+      const both = await Promise.all([
+        ensureDatasetTable(reloaded, dataset),
+        ensureDatasetTable(reloaded, dataset),
+      ])
+      expect(both).toEqual([table, table])
+      const count = await engine.query(`SELECT count(*)::INTEGER AS n FROM ${table}`)
+      expect(count.getChild('n')?.get(0)).toBe(344)
+      expect(registered).toHaveLength(1)
+    }
+  })
+
   it('different bytes under an existing name become the next version', async () => {
     const v1 = await importDataset(deps, {
       workspaceId: workspace.id,

@@ -280,6 +280,25 @@ export async function ensureDatasetTable(
 ): Promise<string> {
   const table = tableNameFor(dataset.hash)
   if (deps.loadedTables.has(table)) return table
+  // Two callers at once (the grid's rows and a new experiment's data after a reload) share one load:
+  // two loads of one table under one file name step on each other in the engine.
+  let loading = attaching.get(deps.loadedTables)
+  if (!loading) attaching.set(deps.loadedTables, (loading = new Map()))
+  const pending = loading.get(table)
+  if (pending) return pending
+  const load = attachDatasetTable(deps, dataset, table).finally(() => loading.delete(table))
+  loading.set(table, load)
+  return load
+}
+
+/** Loads in flight, per engine (its set of loaded tables) and table. */
+const attaching = new WeakMap<Set<string>, Map<string, Promise<string>>>()
+
+async function attachDatasetTable(
+  deps: Omit<ImportDeps, 'freeBytes'>,
+  dataset: Dataset,
+  table: string,
+): Promise<string> {
   const stored = await deps.blobs.read(dataset.blobPath)
   // As on import: DuckDB parses a file that fits in memory faster from its own memory.
   const file =
