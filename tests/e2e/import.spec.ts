@@ -244,7 +244,7 @@ test.describe('bad input gets a specific message and leaves nothing behind', () 
       buffer: readFixture('datasets/penguins.csv'),
     })
     await expect(page.getByRole('alert')).toContainText(
-      'is 15.2 kB but only 1.0 kB of browser storage is free',
+      '“penguins.csv” is 15.2 kB but only 1.0 kB of browser storage is free: free at least 14.2 kB more',
     )
     await expect(page.getByText('No datasets yet')).toBeVisible()
   })
