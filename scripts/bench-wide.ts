@@ -2,7 +2,8 @@
  * Wide-file benchmark (issue 14.1): the built app imports and profiles CSVs of many columns in headless
  * Chromium, through `bench:import --file` (same browser, same samplers). Reports per shape the import
  * wall time, the profile phase, and peak memory (JS heap + ArrayBuffers, which hold DuckDB's wasm
- * memory, and Chromium's RSS; "wasm MB" is the ArrayBuffers of the worker holding the most, DuckDB's),
+ * memory, and Chromium's RSS; "worker MB" is the ArrayBuffers of the sampled worker holding the most;
+ * DuckDB's nested worker is not sampled, so its wasm memory is only in RSS),
  * or the sentence the app refused the file with.
  *
  * Usage: npm run bench:wide [-- --shapes 20x2000,1000x10000,100000x2000]
@@ -59,7 +60,10 @@ interface Row {
   peak_heap_mb?: number
   peak_buffers_mb?: number
   peak_rss_mb?: number
-  /** ArrayBuffers of the worker holding the most (DuckDB's wasm memory lives in its worker). */
+  /**
+   * ArrayBuffers of the sampled worker holding the most (the data worker: the file's bytes). DuckDB's
+   * own worker is started by the data worker and is not sampled: its wasm memory shows in RSS only.
+   */
   peak_wasm_worker?: { worker: string; buffers_mb: number }
   pandas_s?: number
 }
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
     })
   }
   console.log(
-    'shape            MB   outcome   import ms  ingest ms  profile ms  heap MB  buffers MB  RSS MB  wasm MB  pandas s',
+    'shape            MB   outcome   import ms  ingest ms  profile ms  heap MB  buffers MB  RSS MB  worker MB  pandas s',
   )
   for (const r of rows)
     console.log(
