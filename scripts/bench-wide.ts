@@ -1,10 +1,10 @@
 /**
  * Wide-file benchmark (issue 14.1): the built app imports and profiles CSVs of many columns in headless
  * Chromium, through `bench:import --file` (same browser, same samplers). Reports per shape the import
- * wall time, the profile phase, and peak memory (JS heap + ArrayBuffers, which hold DuckDB's wasm
- * memory, and Chromium's RSS; "worker MB" is the ArrayBuffers of the sampled worker holding the most;
- * DuckDB's nested worker is not sampled, so its wasm memory is only in RSS),
- * or the sentence the app refused the file with.
+ * wall time, the profile phase, and peak memory: JS heap and ArrayBuffers of the page and the workers
+ * the sampler reaches ("worker MB": the one holding the most), and Chromium's RSS. DuckDB's own worker
+ * is started by the data worker and is not sampled, so its wasm memory is counted in RSS only. A refused
+ * file is reported with the app's sentence.
  *
  * Usage: npm run bench:wide [-- --shapes 20x2000,1000x10000,100000x2000]
  * Default shapes: 20x2000 and 1000x10000 (100000x2000 is a 1.3 GB file: ask for it). The files are
