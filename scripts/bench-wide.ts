@@ -1,10 +1,9 @@
 /**
  * Wide-file benchmark (issue 14.1): the built app imports and profiles CSVs of many columns in headless
  * Chromium, through `bench:import --file` (same browser, same samplers). Reports per shape the import
- * wall time, the profile phase, and peak memory: JS heap and ArrayBuffers of the page and the workers
- * the sampler reaches ("worker MB": the one holding the most), and Chromium's RSS. DuckDB's own worker
- * is started by the data worker and is not sampled, so its wasm memory is counted in RSS only. A refused
- * file is reported with the app's sentence.
+ * wall time, the profile phase, and peak memory: JS heap and ArrayBuffers (wasm memory included) of the
+ * page and its workers, the worker holding the most ("worker MB": DuckDB's worker, or the data worker
+ * while it holds the file's bytes), and Chromium's RSS. A refused file is reported with the app's sentence.
  *
  * Usage: npm run bench:wide [-- --shapes 20x2000,1000x10000,100000x2000]
  * Default shapes: 20x2000 and 1000x10000 (100000x2000 is a 1.3 GB file: ask for it). The files are
@@ -60,10 +59,7 @@ interface Row {
   peak_heap_mb?: number
   peak_buffers_mb?: number
   peak_rss_mb?: number
-  /**
-   * ArrayBuffers of the sampled worker holding the most (the data worker: the file's bytes). DuckDB's
-   * own worker is started by the data worker and is not sampled: its wasm memory shows in RSS only.
-   */
+  /** ArrayBuffers of the worker holding the most (DuckDB's wasm memory, or the data worker's file bytes). */
   peak_wasm_worker?: { worker: string; buffers_mb: number }
   pandas_s?: number
 }
