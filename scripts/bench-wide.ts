@@ -1,8 +1,9 @@
 /**
  * Wide-file benchmark (issue 14.1): the built app imports and profiles CSVs of many columns in headless
  * Chromium, through `bench:import --file` (same browser, same samplers). Reports per shape the import
- * wall time, the profile phase, and peak memory (JS heap + ArrayBuffers, which hold DuckDB's wasm
- * memory, and Chromium's RSS), or the sentence the app refused the file with.
+ * wall time, the profile phase, and peak memory: JS heap and ArrayBuffers (wasm memory included) of the
+ * page and its workers, the worker holding the most ("worker MB": DuckDB's worker, or the data worker
+ * while it holds the file's bytes), and Chromium's RSS. A refused file is reported with the app's sentence.
  *
  * Usage: npm run bench:wide [-- --shapes 20x2000,1000x10000,100000x2000]
  * Default shapes: 20x2000 and 1000x10000 (100000x2000 is a 1.3 GB file: ask for it). The files are
@@ -58,6 +59,8 @@ interface Row {
   peak_heap_mb?: number
   peak_buffers_mb?: number
   peak_rss_mb?: number
+  /** ArrayBuffers of the worker holding the most (DuckDB's wasm memory, or the data worker's file bytes). */
+  peak_wasm_worker?: { worker: string; buffers_mb: number }
   pandas_s?: number
 }
 
@@ -89,11 +92,16 @@ async function main(): Promise<void> {
       peak_heap_mb: r.peak_heap_mb?.total,
       peak_buffers_mb: r.peak_array_buffers_mb?.total,
       peak_rss_mb: r.peak_rss_mb?.sum,
+      peak_wasm_worker: Object.entries(
+        (r.peak_heap_per_worker_mb ?? {}) as Record<string, { heap: number; buffers: number }>,
+      )
+        .map(([worker, p]) => ({ worker, buffers_mb: p.buffers }))
+        .sort((a, b) => b.buffers_mb - a.buffers_mb)[0],
       pandas_s: r.pandas_read_csv_live_s ?? r.pandas_read_csv_s,
     })
   }
   console.log(
-    'shape            MB   outcome   import ms  ingest ms  profile ms  heap MB  buffers MB  RSS MB  pandas s',
+    'shape            MB   outcome   import ms  ingest ms  profile ms  heap MB  buffers MB  RSS MB  worker MB  pandas s',
   )
   for (const r of rows)
     console.log(
@@ -108,6 +116,7 @@ async function main(): Promise<void> {
           r.peak_heap_mb,
           r.peak_buffers_mb,
           r.peak_rss_mb,
+          r.peak_wasm_worker?.buffers_mb,
           r.pandas_s,
         ].map((v) => String(v ?? '–').padStart(10)),
       ].join(' '),

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto'
 import { readFileSync } from 'node:fs'
 import { readParquet } from 'parquet-wasm/node'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { asDirectoryHandle, MemoryDirectoryHandle } from '../../tests/helpers/memoryFs.ts'
+import { asDirectoryHandle, MemoryDirectoryHandle, MemoryFileHandle } from '../../tests/helpers/memoryFs.ts'
 import type { Workspace } from '../domain/workspace.ts'
 import { BlobStore } from './blobStore.ts'
 import type { ImportDeps } from './datasetImport.ts'
@@ -295,9 +295,42 @@ describe('importDataset', () => {
       }),
     ).rejects.toMatchObject({
       code: 'quota-exceeded',
-      message: expect.stringMatching(/is 15\.2 kB but only 1\.0 kB of browser storage is free/),
+      message: expect.stringMatching(
+        /^“penguins\.csv” is 15\.2 kB but only 1\.0 kB of browser storage is free: free at least 14\.2 kB more/,
+      ),
     })
     expect(folder.paths()).toEqual([])
+  })
+
+  it('storage running full while the file is written: the sentence names the chosen file and the room, no internal path', async () => {
+    const createWritable = MemoryFileHandle.prototype.createWritable
+    MemoryFileHandle.prototype.createWritable = async function (this: MemoryFileHandle) {
+      const writable = await createWritable.call(this)
+      return {
+        ...writable,
+        async write() {
+          throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+        },
+      }
+    }
+    try {
+      const error = await importDataset(deps, {
+        workspaceId: workspace.id,
+        file: fileOf('penguins.csv', fixture('penguins.csv')),
+      }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ name: 'StorageError', code: 'quota-exceeded' })
+      const message = (error as Error).message
+      expect(message).toMatch(
+        /^“penguins\.csv” \(15\.2 kB\) could not be saved: the browser's storage for this site is full\. Free at least 15\.2 kB /,
+      )
+      expect(message).toContain('Open folder…')
+      expect(message).not.toMatch(/datasets\/|[0-9a-f]{16}|\.partial|QuotaExceededError|DOMException/)
+    } finally {
+      MemoryFileHandle.prototype.createWritable = createWritable
+    }
+    expect(folder.paths()).toEqual([])
+    expect(await deps.db.datasets.count()).toBe(0)
+    expect(await importTables()).toEqual([])
   })
 
   it('a record write failure removes the stored file again', async () => {

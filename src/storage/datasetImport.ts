@@ -87,12 +87,7 @@ async function importDatasetNow(
   report('check')
   const format = formatOf(file.name)
   const free = await deps.freeBytes?.()
-  if (free !== undefined && totalBytes > free)
-    throw new StorageError(
-      'quota-exceeded',
-      `“${file.name}” is ${formatBytes(totalBytes)} but only ${formatBytes(free)} of browser storage is free: free some space or use a folder workspace`,
-      { needed: totalBytes, free },
-    )
+  if (free !== undefined && totalBytes > free) throw noRoomError(file.name, totalBytes, free)
   const head = new Uint8Array(await file.slice(0, preflightBytes).arrayBuffer())
   const tail = new Uint8Array(await file.slice(Math.max(0, totalBytes - 4)).arrayBuffer())
   const { dialect } = checkTableFile(file.name, format, totalBytes, head, tail)
@@ -178,12 +173,19 @@ async function importDatasetNow(
     const storeStarted = performance.now()
     if (await blobs.exists(blobPath)) return
     blobWritten = true
-    await blobs.write(blobPath, file, {
-      onBytes: (done) => {
-        storedBytes = done
-        if (waitingOnStore) report('store', done / totalBytes, done)
-      },
-    })
+    try {
+      await blobs.write(blobPath, file, {
+        onBytes: (done) => {
+          storedBytes = done
+          if (waitingOnStore) report('store', done / totalBytes, done)
+        },
+      })
+    } catch (error) {
+      // The store's own message names its internal path: the person hears about the file they chose.
+      if (error instanceof StorageError && error.code === 'quota-exceeded')
+        throw noRoomError(file.name, totalBytes)
+      throw error
+    }
     timings.store = Math.round(performance.now() - storeStarted)
   }
   // An in-memory file is stored (this worker reads it from disk again) while DuckDB parses from memory;
@@ -347,6 +349,24 @@ async function* streamChunks(file: Blob): AsyncIterable<Uint8Array> {
     if (done) return
     yield value
   }
+}
+
+/**
+ * The sentence for a file that does not fit in the browser's storage: it names the file the person chose,
+ * the room it needs and what to do, never the internal path it was being written to. `free` is the
+ * browser's estimate when the import is refused up front; a write can also run out of room past it.
+ */
+export function noRoomError(fileName: string, bytes: number, free?: number): StorageError {
+  const todo = `(delete a workspace you no longer need), or open a folder as a workspace (“Open folder…”) and import it there`
+  const message =
+    free === undefined
+      ? `“${fileName}” (${formatBytes(bytes)}) could not be saved: the browser's storage for this site is full. Free at least ${formatBytes(bytes)} ${todo}`
+      : `“${fileName}” is ${formatBytes(bytes)} but only ${formatBytes(free)} of browser storage is free: free at least ${formatBytes(bytes - free)} more ${todo}`
+  return new StorageError('quota-exceeded', message, {
+    file: fileName,
+    needed: bytes,
+    ...(free === undefined ? {} : { free }),
+  })
 }
 
 /** Human byte sizes: 162 MB, 15.2 kB (decimal units, as file managers show them). */

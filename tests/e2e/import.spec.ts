@@ -244,7 +244,7 @@ test.describe('bad input gets a specific message and leaves nothing behind', () 
       buffer: readFixture('datasets/penguins.csv'),
     })
     await expect(page.getByRole('alert')).toContainText(
-      'is 15.2 kB but only 1.0 kB of browser storage is free',
+      '“penguins.csv” is 15.2 kB but only 1.0 kB of browser storage is free: free at least 14.2 kB more',
     )
     await expect(page.getByText('No datasets yet')).toBeVisible()
   })
@@ -267,6 +267,12 @@ test.describe('wide and tricky files import as in the CLI', () => {
     const profile = page.getByRole('table', { name: 'Schema and profile' })
     await expect(profile.getByRole('row').nth(1)).toContainText('≈')
     await page.screenshot({ path: 'test-results/wide-estimated-distinct.png' })
+    // Finding one column among 2,000: only its row stays shown.
+    await page.getByLabel('Find a column').fill('c1999')
+    await expect(page.getByTestId('column-filter-count')).toHaveText(/^1 of 2,?000 columns$/)
+    await expect(profile.getByRole('rowheader', { name: 'c1999', exact: true })).toBeVisible()
+    await expect(profile.getByRole('rowheader', { name: 'c0', exact: true })).toBeHidden()
+    await page.screenshot({ path: 'test-results/wide-column-search.png' })
   })
 
   test('Yes/No stays text, “A” and “a”, a repeated name and an empty name all load, a semicolon file has its columns', async ({

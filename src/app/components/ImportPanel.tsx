@@ -5,8 +5,9 @@
 import { useNavigate } from '@solidjs/router'
 import * as Comlink from 'comlink'
 import { createSignal, onCleanup, onMount, Show } from 'solid-js'
-import { errorMessage, StorageError } from '../../domain/errors.ts'
+import { errorMessage } from '../../domain/errors.ts'
 import type { WorkspaceId } from '../../domain/ids.ts'
+import { noRoomError } from '../../storage/datasetImport.ts'
 import type { ImportPhase, ImportProgress } from '../../workers/protocol.ts'
 import { formatBytes } from '../format.ts'
 import { dataWorker } from '../services/dataClient.ts'
@@ -26,11 +27,7 @@ async function checkQuota(file: File): Promise<void> {
   const estimate = await navigator.storage?.estimate?.()
   if (!estimate?.quota) return
   const free = estimate.quota - (estimate.usage ?? 0)
-  if (file.size > free)
-    throw new StorageError(
-      'quota-exceeded',
-      `“${file.name}” is ${formatBytes(file.size)} but only ${formatBytes(free)} of browser storage is free: free some space or use a folder workspace`,
-    )
+  if (file.size > free) throw noRoomError(file.name, file.size, free)
 }
 
 export function ImportPanel(props: { workspaceId: WorkspaceId }) {

@@ -3,9 +3,9 @@ import { readParquet } from 'parquet-wasm/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { preflightCsv } from './csvPreflight.ts'
 import type { ReadOptions } from './ingest.ts'
-import { countRows, describeTable, loadTable } from './ingest.ts'
+import { countRows, describeTable, loadTable, topValues } from './ingest.ts'
 import { createNodeSqlEngine } from './nodeSqlEngine.ts'
-import { resultRows } from './sqlEngine.ts'
+import { quoteIdent, resultRows } from './sqlEngine.ts'
 
 const fixture = (name: string) =>
   new Uint8Array(readFileSync(new URL(`../../../tests/fixtures/datasets/${name}`, import.meta.url)))
@@ -235,5 +235,50 @@ describe('distinct counts on wide files', () => {
     expect(Math.abs((wide.profile[0]?.distinct ?? 0) - 25)).toBeLessThanOrEqual(3)
     // Never more distinct values than values.
     expect(wide.profile.every((p) => p.distinct <= 30)).toBe(true)
+  })
+})
+
+describe('top values in batches', () => {
+  it('give the same counts and order as one query per column', async () => {
+    // Ties (ordered by value), missing values, a column of only missing values, more than 10 levels,
+    // numbers, and names that need quoting.
+    const names = ['grade', 'n', 'empty', 'many', 'a "quoted", name', 'flag']
+    const rows = Array.from({ length: 60 }, (_, r) =>
+      [`g${r % 3}`, r % 4, '', `m${(r * 7) % 23}`, r % 5 === 0 ? '' : `x${r % 2}`, r % 2 === 0].map(String),
+    )
+    const csv = `${names.map((n) => `"${n.replaceAll('"', '""')}"`).join(',')}\n${rows.map((r) => r.join(',')).join('\n')}\n`
+    await loadTable(
+      engine,
+      'tops',
+      'tops.csv',
+      { format: 'csv', delimiter: ',' },
+      {
+        file: text(csv) as Uint8Array<ArrayBuffer>,
+      },
+    )
+    // The reference: the per-column query the profile used before batching.
+    const perColumn = new Map<string, { value: string; count: number }[]>()
+    for (const name of names) {
+      const c = quoteIdent(name)
+      const result = resultRows(
+        await engine.query(
+          `SELECT ${c}::VARCHAR AS v, count(*)::BIGINT AS n FROM tops WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+        ),
+      )
+      perColumn.set(
+        name,
+        result.map((row) => ({ value: String(row.v), count: Number(row.n) })),
+      )
+    }
+    expect(perColumn.get('many')).toHaveLength(10)
+    expect(perColumn.get('empty')).toEqual([])
+    for (const perQuery of [1, 2, 4, 50])
+      expect(await topValues(engine, 'tops', names, perQuery)).toEqual(perColumn)
+    // The profile carries them for its categorical columns and few-valued numbers.
+    const rowsCount = await countRows(engine, 'tops')
+    const { profile } = await describeTable(engine, 'tops', rowsCount)
+    expect(profile.find((p) => p.name === 'grade')?.topValues).toEqual(perColumn.get('grade'))
+    expect(profile.find((p) => p.name === 'n')?.topValues).toEqual(perColumn.get('n'))
+    expect(profile.find((p) => p.name === 'many')?.topValues).toEqual(perColumn.get('many'))
   })
 })

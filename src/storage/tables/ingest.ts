@@ -338,6 +338,15 @@ async function profileTable(
       `The file has a header but no values: all of its ${rowCount.toLocaleString('en')} rows are blank`,
       { rows: rowCount },
     )
+  // Numbers with few distinct values get their counts too: a class stored as numbers, once its kind is
+  // corrected to categorical, is drawn as bars of these counts.
+  const counted = columnStats.flatMap((s) =>
+    (!isNumericType(s.physicalType) && !temporalTypes.test(s.physicalType)) ||
+    (isNumericType(s.physicalType) && s.distinct > 0 && s.distinct <= fewDistinct)
+      ? [s.name]
+      : [],
+  )
+  const tops = await topValues(engine, table, counted)
   const profile: ColumnProfile[] = []
   for (const [i, s] of columnStats.entries()) {
     const entry: ColumnProfile = { name: s.name, missing: rowCount - s.nonNull, distinct: s.distinct }
@@ -348,13 +357,8 @@ async function profileTable(
     if (typeof s.std === 'number') entry.std = s.std
     const histogram = histograms.get(i)
     if (histogram) entry.histogram = histogram
-    // Numbers with few distinct values get their counts too: a class stored as numbers, once its kind is
-    // corrected to categorical, is drawn as bars of these counts.
-    if (
-      (!isNumericType(s.physicalType) && !temporalTypes.test(s.physicalType)) ||
-      (isNumericType(s.physicalType) && s.distinct > 0 && s.distinct <= fewDistinct)
-    )
-      entry.topValues = await topValues(engine, table, s.name)
+    const top = tops.get(s.name)
+    if (top) entry.topValues = top
     profile.push(entry)
   }
   return { schema, profile }
@@ -482,18 +486,31 @@ function mapEntries(value: unknown): [unknown, unknown][] {
   return []
 }
 
-async function topValues(
+/** Columns whose top values one query counts: a query per column cost a round trip and a scan each. */
+const topValueColumnsPerQuery = 50
+
+/**
+ * The 10 most frequent non-null values of each of `columns` (ties by value), counted for
+ * `perQuery` columns at a time in one query (a UNION ALL of grouped counts). Every listed column gets
+ * an entry, empty when it holds no values.
+ */
+export async function topValues(
   engine: SqlEngine,
   table: string,
-  column: string,
-): Promise<{ value: string; count: number }[]> {
-  const c = quoteIdent(column)
-  const rows = resultRows(
-    await engine.query(
-      `SELECT ${c}::VARCHAR AS v, count(*)::BIGINT AS n FROM ${quoteIdent(table)} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
-    ),
-  )
-  return rows.map((row) => ({ value: String(row.v), count: Number(row.n) }))
+  columns: readonly string[],
+  perQuery = topValueColumnsPerQuery,
+): Promise<Map<string, { value: string; count: number }[]>> {
+  const result = new Map<string, { value: string; count: number }[]>(columns.map((name) => [name, []]))
+  for (const batch of batches(columns.length, perQuery)) {
+    const parts = batch.map((i) => {
+      const c = quoteIdent(columns[i])
+      return `SELECT ${i} AS k, v, n FROM (SELECT ${c}::VARCHAR AS v, count(*)::BIGINT AS n FROM ${quoteIdent(table)} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10)`
+    })
+    const rows = resultRows(await engine.query(`${parts.join(' UNION ALL ')} ORDER BY k, n DESC, v`))
+    for (const row of rows)
+      result.get(columns[Number(row.k)])?.push({ value: String(row.v), count: Number(row.n) })
+  }
+  return result
 }
 
 const idName = /(^|[^a-z])(id|uuid|guid|key|index|idx)$|^(id|uuid|row_?id|index)$/i
