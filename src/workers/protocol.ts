@@ -8,6 +8,7 @@ import type { LogEntry } from '../domain/run.ts'
 import type { TaskDefinition } from '../domain/task.ts'
 import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
+import type { PredictionsPreview } from '../outputs/predict/predictNewData.ts'
 import type { RunRequest, RunResult } from '../runs/runService.ts'
 import type { ImportProgress, ImportResult } from '../storage/importProgress.ts'
 
@@ -74,12 +75,15 @@ export interface PredictionProgress {
 }
 
 export interface RunWorkerApi {
-  /** Predictions on a new table (Arrow IPC) with a model package: CSV text with one line per row. */
+  /**
+   * Predictions on a new table (Arrow IPC) with a model package: CSV text with one line per row (the
+   * input's key columns kept), and its first rows for a preview table.
+   */
   predict(
     modelPackage: Uint8Array,
     data: Uint8Array,
     onProgress?: (progress: PredictionProgress) => void,
-  ): Promise<{ csv: string; rows: number }>
+  ): Promise<{ csv: string; rows: number; preview: PredictionsPreview }>
   detectTask(data: Uint8Array, options?: DetectTaskOptions): Promise<TaskDefinition>
   execute(
     request: RunWorkerRequest,

@@ -18,7 +18,8 @@ import { detectTask } from '../engine/pipeline/taskDetection.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
 import type { ForestHelper } from '../engine/trees/forest.ts'
 import { loadModelPackage } from '../outputs/predict/modelPackage.ts'
-import { predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
+import type { PredictionsPreview } from '../outputs/predict/predictNewData.ts'
+import { predictionsPreview, predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
 import type { RunResult } from '../runs/runService.ts'
 import { executeRun, resultTransferables, targetHints } from '../runs/runService.ts'
 import type { PredictionProgress, RunWorkerApi, RunWorkerRequest } from './protocol.ts'
@@ -41,10 +42,11 @@ export class RunApi implements RunWorkerApi {
     modelPackage: Uint8Array,
     data: Uint8Array,
     onProgress?: (progress: PredictionProgress) => void,
-  ): Promise<{ csv: string; rows: number }> {
+  ): Promise<{ csv: string; rows: number; preview: PredictionsPreview }> {
     const pkg = await loadModelPackage(modelPackage)
     const predictions = await predictNewData(pkg, frameFromArrow(tableFromIPC(data)), { onProgress })
-    return { csv: predictionsToCsv(predictions), rows: predictions.nRows }
+    const csv = predictionsToCsv(predictions)
+    return { csv, rows: predictions.nRows, preview: predictionsPreview(csv, 10) }
   }
 
   async detectTask(data: Uint8Array, options: DetectTaskOptions = {}): Promise<TaskDefinition> {

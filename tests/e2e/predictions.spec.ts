@@ -34,55 +34,68 @@ test('boosted trees chosen: the model package downloads, reloads, and predicts t
   ])
   const runPredictions = parseCsv(await readFile(await testDownload.path(), 'utf8'))
 
-  // The test rows as a new file, without the target column.
+  // The test rows as a new file, without the target column, with the patients' ids in front.
   const lines = readFixture('datasets/breast_cancer.csv').toString('utf8').trim().split('\n')
   const header = lines[0].split(',')
   const target = header.indexOf('diagnosis')
   const testRows = runPredictions.slice(1).map((row) => Number(row[0]))
+  const patientId = (i: number) => `P-${String(1000 + testRows[i])}`
   const newFile = [
-    header.filter((_, i) => i !== target).join(','),
-    ...testRows.map((r) =>
-      lines[r + 1]
-        .split(',')
-        .filter((_, i) => i !== target)
-        .join(','),
+    ['patient_id', ...header.filter((_, i) => i !== target)].join(','),
+    ...testRows.map((r, i) =>
+      [patientId(i), ...lines[r + 1].split(',').filter((_, i) => i !== target)].join(','),
     ),
   ].join('\n')
 
   await page
     .getByLabel('Use a model package file')
     .setInputFiles({ name: 'model-package.json', mimeType: 'application/json', buffer: packageBytes })
+  let downloads = 0
+  page.on('download', () => downloads++)
   await page
     .getByLabel('Predict on a data file')
     .setInputFiles({ name: 'new-patients.csv', mimeType: 'text/csv', buffer: Buffer.from(newFile) })
   await expect(page.getByRole('status').filter({ hasText: 'Predicted' })).toHaveText(
     `Predicted ${testRows.length} rows of new-patients.csv.`,
   )
-  // A preview of the first rows, probabilities rounded, before anything is downloaded.
+  // A preview of the first rows, the input's id column kept, probabilities rounded, before any download.
   const preview = page.getByRole('table', { name: 'Predictions preview' })
-  await expect(preview.getByRole('columnheader')).toHaveText([
-    'row',
-    'predicted',
-    'proba_benign',
-    'proba_malignant',
-  ])
+  const expectedHeader = ['patient_id', 'row', 'predicted', 'proba_benign', 'proba_malignant']
+  await expect(preview.getByRole('columnheader')).toHaveText(expectedHeader)
   await expect(preview.getByRole('row')).toHaveCount(1 + Math.min(10, testRows.length))
-  const firstRow = preview.getByRole('row').nth(1).getByRole('cell')
-  await expect(firstRow.nth(1)).toHaveText(runPredictions[1][runPredictions[0].indexOf('y_pred')])
-  await expect(firstRow.nth(2)).toHaveText(
-    Number(runPredictions[1][runPredictions[0].indexOf('proba_benign')]).toFixed(3),
-  )
+  const runHeader = runPredictions[0]
+  for (const i of [0, 1, 9]) {
+    const cells = preview
+      .getByRole('row')
+      .nth(i + 1)
+      .getByRole('cell')
+    await expect(cells.nth(0)).toHaveText(patientId(i))
+    await expect(cells.nth(1)).toHaveText(String(i))
+    await expect(cells.nth(2)).toHaveText(runPredictions[i + 1][runHeader.indexOf('y_pred')])
+    await expect(cells.nth(3)).toHaveText(
+      Number(runPredictions[i + 1][runHeader.indexOf('proba_benign')]).toFixed(3),
+    )
+    await expect(cells.nth(4)).toHaveText(/^[01]\.\d{3}$/)
+  }
+  await page.getByRole('region', { name: 'Predict on new data' }).screenshot({
+    path: 'test-results/predictions-preview.png',
+  })
+  // Nothing was downloaded until the button is clicked.
+  expect(downloads).toBe(0)
   const [predictionsDownload] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download new-patients-predictions.csv' }).click(),
+    page.getByRole('button', { name: 'Download predictions' }).click(),
   ])
+  expect(predictionsDownload.suggestedFilename()).toBe('new-patients-predictions.csv')
   const predicted = parseCsv(await readFile(await predictionsDownload.path(), 'utf8'))
-  expect(predicted[0]).toEqual(['row', 'predicted', 'proba_benign', 'proba_malignant'])
-  const runHeader = runPredictions[0]
+  expect(predicted[0]).toEqual(expectedHeader)
+  expect(predicted).toHaveLength(1 + testRows.length)
   for (let i = 1; i < predicted.length; i++) {
-    expect(predicted[i][1]).toBe(runPredictions[i][runHeader.indexOf('y_pred')])
-    expect(Number(predicted[i][2])).toBe(Number(runPredictions[i][runHeader.indexOf('proba_benign')]))
-    expect(Number(predicted[i][3])).toBe(Number(runPredictions[i][runHeader.indexOf('proba_malignant')]))
+    expect(predicted[i][0]).toBe(patientId(i - 1))
+    expect(predicted[i][2]).toBe(runPredictions[i][runHeader.indexOf('y_pred')])
+    // The file keeps every digit.
+    expect(Number(predicted[i][3])).toBe(Number(runPredictions[i][runHeader.indexOf('proba_benign')]))
+    expect(Number(predicted[i][4])).toBe(Number(runPredictions[i][runHeader.indexOf('proba_malignant')]))
   }
 
   // Missing columns are named.

@@ -141,18 +141,18 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
       data-testid="dropzone"
       classList={{ dragging: dragging() }}
     >
-      <h2 id="import-heading">Import data</h2>
+      <h2 id="import-heading">Import data or a run</h2>
       <p class="drop-hint">
         Drop a CSV or Parquet file, or a run bundle (<code>.butterfly.zip</code>), here or anywhere on this
         page.
       </p>
       <label class="button primary file-label">
-        Import a data file
+        Import a data file or run bundle
         <input
           ref={input}
           type="file"
           accept=".csv,.tsv,.txt,.parquet,.pq,.zip,text/csv,text/tab-separated-values,application/zip"
-          aria-label="Import a data file"
+          aria-label="Import a data file or run bundle"
           class="visually-hidden"
           onChange={(event) => {
             const file = event.currentTarget.files?.[0]

@@ -1,13 +1,15 @@
 /**
  * Predictions on new data: drop or pick a CSV/Parquet file with the training columns and get a CSV of
- * predictions (class and probabilities, or value), computed in workers with progress. The run's own
- * model package is used, or any model package file the user loads (e.g. one downloaded earlier).
+ * predictions (class and probabilities, or value) beside the input's id/key columns, computed in
+ * workers with progress. The first rows are previewed (probabilities rounded) and the file is
+ * downloaded only with the Download button. The run's own model package is used, or any model package
+ * file the user loads (e.g. one downloaded earlier).
  */
 import * as Comlink from 'comlink'
 import { createSignal, For, Show } from 'solid-js'
 import type { Artifact } from '../../domain/artifact.ts'
 import { errorMessage } from '../../domain/errors.ts'
-import { predictionsPreview } from '../../outputs/predict/predictNewData.ts'
+import type { PredictionsPreview } from '../../outputs/predict/predictNewData.ts'
 import type { PredictionProgress } from '../../workers/protocol.ts'
 import { formatCount } from '../format.ts'
 import { downloadBlob, readArtifact } from '../services/artifacts.ts'
@@ -20,11 +22,10 @@ export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: stri
   const [busy, setBusy] = createSignal(false)
   const [error, setError] = createSignal('')
   const [done, setDone] = createSignal('')
-  const [result, setResult] = createSignal<{ csv: string; fileName: string } | undefined>()
-  const preview = () => {
-    const r = result()
-    return r ? predictionsPreview(r.csv, 10) : undefined
-  }
+  const [result, setResult] = createSignal<
+    { csv: string; fileName: string; preview: PredictionsPreview } | undefined
+  >()
+  const preview = () => result()?.preview
   const download = () => {
     const r = result()
     if (r) downloadBlob(new Blob([r.csv], { type: 'text/csv' }), r.fileName)
@@ -50,7 +51,11 @@ export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: stri
         Comlink.transfer(data, [data.buffer as ArrayBuffer]),
         Comlink.proxy((p: PredictionProgress) => setProgress(p)),
       )
-      setResult({ csv: result.csv, fileName: `${file.name.replace(/\.[^.]+$/, '')}-predictions.csv` })
+      setResult({
+        csv: result.csv,
+        fileName: `${file.name.replace(/\.[^.]+$/, '')}-predictions.csv`,
+        preview: result.preview,
+      })
       setDone(`Predicted ${formatCount(result.rows)} rows of ${file.name}.`)
     } catch (e) {
       setError(errorMessage(e))
@@ -117,14 +122,22 @@ export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: stri
               </caption>
               <thead>
                 <tr>
-                  <For each={p().header}>{(name) => <th scope="col">{name}</th>}</For>
+                  <For each={p().header}>
+                    {(name, i) => (
+                      <th scope="col" class={p().numeric[i()] ? 'num' : ''}>
+                        {name}
+                      </th>
+                    )}
+                  </For>
                 </tr>
               </thead>
               <tbody>
                 <For each={p().rows}>
                   {(row) => (
                     <tr>
-                      <For each={row}>{(field, i) => <td class={i() === 1 ? '' : 'num'}>{field}</td>}</For>
+                      <For each={row}>
+                        {(field, i) => <td class={p().numeric[i()] ? 'num' : ''}>{field}</td>}
+                      </For>
                     </tr>
                   )}
                 </For>
@@ -132,8 +145,9 @@ export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: stri
             </table>
             <div class="actions">
               <button type="button" class="primary" onClick={download}>
-                Download {result()?.fileName}
+                Download predictions
               </button>
+              <span class="muted small">{result()?.fileName}</span>
             </div>
           </>
         )}

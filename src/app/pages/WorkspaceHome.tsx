@@ -141,9 +141,13 @@ export function WorkspaceHome() {
   )
 }
 
-/** "3 runs · best accuracy 0.967": the experiment's run count and its best completed run's metric. */
+/**
+ * "3 runs · best ROC-AUC 0.861": the experiment's run count and its best completed run's optimised
+ * metric; "no runs yet" when it has none.
+ */
 export function runSummary(experiment: Pick<Experiment, 'id' | 'task'>, runs: Run[]): string {
   const own = runs.filter((run) => run.experimentId === experiment.id)
+  if (own.length === 0) return 'no runs yet'
   const count = `${formatCount(own.length)} run${own.length === 1 ? '' : 's'}`
   const metric = experiment.task.metric
   const lower = lowerIsBetter.has(metric)

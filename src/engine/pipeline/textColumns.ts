@@ -11,7 +11,8 @@ import { compareCodePoints } from './blocks/preprocessing.ts'
 
 const numberPattern = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 const datePattern = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
-const idNamePattern = /(^id$|^index$|^row(_?id|_?num(ber)?)?$|[_ ]id$|^id[_ ]|Id$|ID$|^uuid$|^key$)/
+const idNamePattern =
+  /(^id$|^index$|^row(_?id|_?num(ber)?)?$|[_ ]id$|^id[_ ]|Id$|ID$|^uuid$|^key$|[_ ]key$|Key$)/
 
 /** How to read each column; 'infer' (default) applies the rules above. */
 export type ColumnTypeHint = 'infer' | 'categorical' | 'numeric'
@@ -98,7 +99,7 @@ export function frameFromText(
   return { nRows, columns: columns.map((c) => columnFromText(c.name, c.values, hints[c.name] ?? 'infer')) }
 }
 
-/** True when a column name looks like an identifier (id, user_id, rowId, …). */
+/** True when a column name looks like an identifier or key (id, user_id, rowId, order_key, …). */
 export function isIdentifierName(name: string): boolean {
   return idNamePattern.test(name)
 }

@@ -14,7 +14,7 @@ import type { CategoricalColumn, Column, DataFrame } from '../../engine/frame.ts
 import { compareCodePoints } from '../../engine/pipeline/blocks/preprocessing.ts'
 import { applyFeatureRecipe } from '../../engine/pipeline/featureRecipe.ts'
 import { numericLabel } from '../../engine/pipeline/taskDetection.ts'
-import { columnFromText } from '../../engine/pipeline/textColumns.ts'
+import { columnFromText, isIdentifierName } from '../../engine/pipeline/textColumns.ts'
 import type { LoadedModelPackage, ModelPackageDocument, PackageInputColumn } from './modelPackage.ts'
 
 /** Options of {@link predictNewData}. */
@@ -36,6 +36,50 @@ export interface NewDataPredictions {
   predicted: Float64Array
   /** Row-major rows × classes probabilities (classification only). */
   proba?: Float64Array
+  /** The input's id/key columns (see {@link keyColumns}), written beside the predictions. */
+  keys?: Column[]
+}
+
+/**
+ * The columns of the new table that identify its rows, so each prediction can be matched back: every
+ * column whose name looks like an id or key (`id`, `customer_id`, `order_key`, `PassengerId`, …);
+ * when none does, the first column if it has one distinct value per row and is text or whole numbers
+ * (not a numeric input of the model, whose unique values would be a coincidence of a small file).
+ */
+export function keyColumns(document: Pick<ModelPackageDocument, 'inputColumns'>, frame: DataFrame): Column[] {
+  const named = frame.columns.filter((c) => isIdentifierName(c.name))
+  if (named.length > 0) return named
+  const first = frame.columns[0]
+  if (!first || frame.nRows < 2) return []
+  if (first.type === 'categorical') {
+    const seen = new Uint8Array(first.levels.length)
+    for (const code of first.codes) {
+      if (code < 0 || seen[code]) return []
+      seen[code] = 1
+    }
+    return [first]
+  }
+  if (first.kind !== 'numeric') return []
+  if (document.inputColumns.some((c) => c.name === first.name && c.type === 'numeric')) return []
+  const seen = new Set<number>()
+  for (const value of first.values) {
+    if (!Number.isInteger(value) || seen.has(value)) return []
+    seen.add(value)
+  }
+  return [first]
+}
+
+/** One value of a key column as the CSV writes it ('' when missing). */
+function keyField(column: Column, row: number): string {
+  if (column.type === 'categorical') {
+    const code = column.codes[row]
+    return code < 0 ? '' : column.levels[code]
+  }
+  const value = column.values[row]
+  if (Number.isNaN(value)) return ''
+  if (column.kind === 'datetime') return new Date(value).toISOString()
+  if (column.kind === 'boolean') return value ? 'true' : 'false'
+  return String(value)
 }
 
 /**
@@ -128,6 +172,7 @@ export async function predictNewData(
 ): Promise<NewDataPredictions> {
   const { document, model } = pkg
   const input = prepareInputFrame(document, frame)
+  const keys = keyColumns(document, frame)
   const n = input.nRows
   const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? 8192))
   const classes = document.classes
@@ -151,7 +196,7 @@ export async function predictNewData(
     } else predicted.set(await model.predict(X), start)
     options.onProgress?.({ rowsDone: end, rowsTotal: n })
   }
-  return { nRows: n, ...(classes ? { classes, proba } : {}), predicted }
+  return { nRows: n, ...(classes ? { classes, proba } : {}), predicted, ...(keys.length > 0 ? { keys } : {}) }
 }
 
 function csvField(value: string): string {
@@ -159,16 +204,22 @@ function csvField(value: string): string {
 }
 
 /**
- * Predictions as CSV: `row` (0-based data row of the new table), `predicted`, then for classification
- * `proba_<class>` per class. Numbers are written with JavaScript's shortest round-trip form, so reading
- * them back gives the same doubles.
+ * Predictions as CSV: the input's key columns (see {@link keyColumns}; one named like an output column
+ * gets an `input_` prefix), `row` (0-based data row of the new table), `predicted`, then for
+ * classification `proba_<class>` per class. Numbers are written with JavaScript's shortest round-trip
+ * form, so reading them back gives the same doubles.
  */
 export function predictionsToCsv(predictions: NewDataPredictions): string {
   const { classes, proba } = predictions
+  const keys = predictions.keys ?? []
   const k = classes?.length ?? 0
-  const lines = [['row', 'predicted', ...(classes ?? []).map((c) => `proba_${c}`)].map(csvField).join(',')]
+  const outputNames = ['row', 'predicted', ...(classes ?? []).map((c) => `proba_${c}`)]
+  const taken = new Set(outputNames)
+  const keyNames = keys.map((c) => (taken.has(c.name) ? `input_${c.name}` : c.name))
+  const lines = [[...keyNames, ...outputNames].map(csvField).join(',')]
   for (let i = 0; i < predictions.nRows; i++) {
     const fields = [
+      ...keys.map((column) => csvField(keyField(column, i))),
       String(i),
       classes ? csvField(classes[predictions.predicted[i]]) : String(predictions.predicted[i]),
     ]
@@ -178,20 +229,29 @@ export function predictionsToCsv(predictions: NewDataPredictions): string {
   return `${lines.join('\n')}\n`
 }
 
+/** The first rows of a predictions file, for a table on screen. */
+export interface PredictionsPreview {
+  header: string[]
+  rows: string[][]
+  /** Per column: every shown value is a number (right-aligned on screen). */
+  numeric: boolean[]
+}
+
 /**
- * The first rows of a {@link predictionsToCsv} text for a preview table, probabilities rounded to three
- * decimals (the CSV keeps every digit).
+ * The first rows of a {@link predictionsToCsv} text for a preview table, key columns as written and
+ * probabilities rounded to three decimals (the CSV keeps every digit).
  */
-export function predictionsPreview(csv: string, maxRows = 10): { header: string[]; rows: string[][] } {
+export function predictionsPreview(csv: string, maxRows = 10): PredictionsPreview {
   const lines = csv.split('\n', maxRows + 1).filter((line) => line.length > 0)
   const [header = [], ...rows] = lines.map((line) => splitCsvLine(line))
   const isProba = header.map((name) => name.startsWith('proba_'))
-  return {
-    header,
-    rows: rows.map((fields) =>
-      fields.map((field, i) => (isProba[i] && field !== '' ? Number(field).toFixed(3) : field)),
-    ),
-  }
+  const shown = rows.map((fields) =>
+    fields.map((field, i) => (isProba[i] && field !== '' ? Number(field).toFixed(3) : field)),
+  )
+  const numeric = header.map((_, i) =>
+    shown.every((fields) => fields[i] === '' || Number.isFinite(Number(fields[i]))),
+  )
+  return { header, rows: shown, numeric }
 }
 
 /**
