@@ -26,6 +26,7 @@ import { draftPipeline, startRunRecord } from '../runs/runRecord.ts'
 import { executeRun } from '../runs/runService.ts'
 import type { HeadlessArgs } from './args.ts'
 import { UsageError } from './args.ts'
+import { createForestThreadHelper } from './forestThreadHelper.ts'
 import { datasetRecord, newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
 import { loadTable } from './loadTable.ts'
 
@@ -225,11 +226,13 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   let lastBlock = ''
   const hookRunner = options.hookRunner ?? (hooks.length > 0 ? new HookSandbox() : undefined)
   // The app's run service: the same outputs (report, notebook, model package, TF.js files) and records.
+  // Forests (cross-validation fits and the refit) grow half their trees on a second thread.
+  const forestHelper = createForestThreadHelper()
   const completed = await executeRun(
     { run, dataset, experimentName: experiment.name, ...(testIndices ? { testIndices } : {}) },
     {
       loadFrame: async () => loaded.frame,
-      engine: hookRunner ? { hookRunner } : {},
+      engine: hookRunner ? { hookRunner, forestHelper } : { forestHelper },
       onProgress: (event) => {
         if (event.block !== lastBlock) {
           lastBlock = event.block
@@ -237,7 +240,7 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
         }
       },
     },
-  )
+  ).finally(() => forestHelper.close())
   const { outcome } = completed
   const result: Record<string, unknown> = {
     task: task.taskType,

@@ -5,6 +5,7 @@ import type { Sha256Hex } from '../../domain/hash.ts'
 import type { BlockId, DatasetId, ExperimentId, PipelineId } from '../../domain/ids.ts'
 import type { Pipeline } from '../../domain/pipeline.ts'
 import { createSnapshot } from '../../domain/pipeline.ts'
+import { createRng } from '../../domain/random.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
 import type { DataFrame } from '../frame.ts'
 import '../models/allModels.ts'
@@ -15,6 +16,7 @@ import {
   defaultTimeBudgetSeconds,
   raceOrder,
   racingRung,
+  seededSubsample,
   selectionProgressMessage,
   validateModelSelectionConfig,
 } from './blocks/modelSelection.ts'
@@ -73,10 +75,26 @@ describe('racing in model selection', () => {
     ).toEqual([0, 2, 3, 1])
     expect(racingRung('mlp', { maxEpochs: 200, patience: 10 })).toEqual({
       hyperparameters: { maxEpochs: 20, patience: 10 },
-      label: '20 epochs',
+      label: '20 epochs on at most 4000 rows',
+      maxFitRows: 4000,
     })
     expect(racingRung('mlp', { maxEpochs: 20 })).toBeUndefined()
     expect(racingRung('gbdt', { nEstimators: 300 })).toBeUndefined()
+  })
+
+  it('a rung fits on a seeded sample of the fold: same seed, same rows; ascending; small folds untouched', () => {
+    const rows = Int32Array.from({ length: 10_000 }, (_, i) => i * 2)
+    const a = seededSubsample(rows, 4000, createRng(7).fork('s'))
+    const b = seededSubsample(rows, 4000, createRng(7).fork('s'))
+    const c = seededSubsample(rows, 4000, createRng(8).fork('s'))
+    expect(a.length).toBe(4000)
+    expect(Array.from(a)).toEqual(Array.from(b))
+    expect(Array.from(a)).not.toEqual(Array.from(c))
+    expect(new Set(a).size).toBe(4000)
+    for (let i = 1; i < a.length; i++) expect(a[i]).toBeGreaterThan(a[i - 1])
+    for (const v of a) expect(v % 2).toBe(0)
+    const small = Int32Array.from([3, 5, 9])
+    expect(seededSubsample(small, 4000, createRng(1))).toBe(small)
   })
 
   it('stops a candidate more than 1 point behind (less near a perfect score, 2% for error metrics), never one within reach', () => {
@@ -105,7 +123,7 @@ describe('racing in model selection', () => {
     const [mlp, logistic] = outcome.leaderboard
     expect(mlp.family).toBe('mlp') // the leaderboard keeps the candidates' own order
     expect(mlp.note).toMatch(
-      /^stopped after 20 epochs: 0\.\d{4} trails the best so far \([01]\.\d{4}\) by more than 0\.0\d+$/,
+      /^stopped after 20 epochs on at most 4000 rows: 0\.\d{4} trails the best so far \([01]\.\d{4}\) by more than 0\.0\d+$/,
     )
     expect(mlp.chosen).toBe(false)
     expect(logistic.chosen).toBe(true)

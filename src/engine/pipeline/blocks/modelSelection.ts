@@ -6,6 +6,8 @@
 import { ValidationError } from '../../../domain/errors.ts'
 import { canonicalJson } from '../../../domain/hash.ts'
 import type { BlockConfig } from '../../../domain/pipeline.ts'
+import type { Rng } from '../../../domain/random.ts'
+import { shuffleInPlace } from '../../../domain/random.ts'
 import type { TaskType } from '../../../domain/task.ts'
 import { featureMatrixRows, targetRows } from '../../frame.ts'
 import { correctedInterval, correctedResampledTTest, meanAndStd } from '../../metrics/crossValidation.ts'
@@ -204,19 +206,36 @@ export function raceOrder(candidates: readonly { family: string }[]): number[] {
 
 /**
  * A short first rung for an expensive candidate (successive halving's first step, on its training
- * length): the MLP trained for at most 20 epochs. Undefined for families that are not raced.
+ * length and data): the MLP trained for at most 20 epochs on at most `rungRows` seeded fit rows of
+ * each fold (scored on the whole validation fold). Undefined for families that are not raced.
  */
 export function racingRung(
   family: string,
   hyperparameters: Hyperparameters,
-): { hyperparameters: Hyperparameters; label: string } | undefined {
+): { hyperparameters: Hyperparameters; label: string; maxFitRows: number } | undefined {
   if (family !== 'mlp') return undefined
   const maxEpochs = Number(hyperparameters.maxEpochs)
   if (!(maxEpochs > rungEpochs)) return undefined
-  return { hyperparameters: { ...hyperparameters, maxEpochs: rungEpochs }, label: `${rungEpochs} epochs` }
+  return {
+    hyperparameters: { ...hyperparameters, maxEpochs: rungEpochs },
+    label: `${rungEpochs} epochs on at most ${rungRows} rows`,
+    maxFitRows: rungRows,
+  }
 }
 
 const rungEpochs = 20
+/** Fit rows of a rung: on mid-size tables a raced MLP shows whether it can catch up on a sample. */
+const rungRows = 4000
+
+/**
+ * At most `maxRows` of `rows`, drawn without replacement with `rng` and kept in ascending order (all
+ * of them, unchanged, when there are no more than that). Same rows and generator → same sample.
+ */
+export function seededSubsample(rows: Int32Array, maxRows: number, rng: Rng): Int32Array {
+  if (rows.length <= maxRows) return rows
+  const order = shuffleInPlace(Int32Array.from(rows), rng)
+  return order.slice(0, maxRows).sort()
+}
 
 /**
  * How far behind the best a raced candidate may be after its rung: 2% for error metrics; for scores
@@ -307,6 +326,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     family: string,
     hyperparameters: Hyperparameters,
     label: string,
+    maxFitRows = Number.POSITIVE_INFINITY,
   ): Promise<{ foldScores: number[]; fitSeconds: number }> => {
     const foldScores: number[] = []
     let fitSeconds = 0
@@ -324,11 +344,16 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         })
       }
       report(0)
+      const fitRows = seededSubsample(
+        fold.fit,
+        maxFitRows,
+        selectionRng.fork(`candidate-${index}${label}-fold-${f}-sample`),
+      )
       let model: FittedModel
       try {
         model = await getModelFamily(family).fit(
-          featureMatrixRows(features.train, fold.fit),
-          targetRows(trainTarget, fold.fit),
+          featureMatrixRows(features.train, fitRows),
+          targetRows(trainTarget, fitRows),
           hyperparameters,
           {
             task: task.taskType,
@@ -379,7 +404,13 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     try {
       const rung = validate ? racingRung(candidate.family, candidate.hyperparameters) : undefined
       if (rung && Number.isFinite(bestSoFar)) {
-        const early = await scoreOnFolds(index, candidate.family, rung.hyperparameters, '-rung')
+        const early = await scoreOnFolds(
+          index,
+          candidate.family,
+          rung.hyperparameters,
+          '-rung',
+          rung.maxFitRows,
+        )
         fitSeconds += early.fitSeconds
         const score = mean(early.foldScores)
         if (cannotCatchUp(task.metric, score, bestSoFar)) {
