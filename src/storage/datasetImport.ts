@@ -357,7 +357,7 @@ async function* streamChunks(file: Blob): AsyncIterable<Uint8Array> {
  * browser's estimate when the import is refused up front; a write can also run out of room past it.
  */
 export function noRoomError(fileName: string, bytes: number, free?: number): StorageError {
-  const todo = `(delete a workspace you no longer need), or open a folder as a workspace (“Open folder…”) and import it there`
+  const todo = `(delete a workspace you no longer need), or open a folder as a workspace (“Open folder…”) and import it there.`
   const message =
     free === undefined
       ? `“${fileName}” (${formatBytes(bytes)}) could not be saved: the browser's storage for this site is full. Free at least ${formatBytes(bytes)} ${todo}`
