@@ -284,8 +284,8 @@ export async function ensureDatasetTable(
   if (deps.loadedTables.has(table)) return table
   // Two callers at once (the grid's rows and a new experiment's data after a reload) share one load:
   // two loads of one table under one file name step on each other in the engine.
-  let loading = attaching.get(deps.loadedTables)
-  if (!loading) attaching.set(deps.loadedTables, (loading = new Map()))
+  const loading = attaching.get(deps.loadedTables) ?? new Map<string, Promise<string>>()
+  attaching.set(deps.loadedTables, loading)
   const pending = loading.get(table)
   if (pending) return pending
   const load = attachDatasetTable(deps, dataset, table).finally(() => loading.delete(table))
