@@ -83,6 +83,12 @@ test('"New experiment" asks first: the suggested target and task with reasons, e
   await dialog.getByLabel('Target column').selectOption('MS_SubClass')
   await expect(dialog.getByText("Target 'MS_SubClass': chosen by the user")).toBeVisible()
   await expect(dialog.getByLabel('Task type')).toHaveValue('multiclass')
+  // A task the target cannot have is refused with a sentence, and the select goes back to the task Create uses.
+  await dialog.getByLabel('Task type').selectOption('regression')
+  await expect(dialog.getByRole('alert')).toHaveText(
+    "Target 'MS_SubClass' is not numeric; a regression task needs numbers",
+  )
+  await expect(dialog.getByLabel('Task type')).toHaveValue('multiclass')
   await dialog.getByRole('button', { name: 'Create' }).click()
   await expect(page).toHaveURL(/\/experiments\/exp_/, { timeout: 60_000 })
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('housing · MS_SubClass')

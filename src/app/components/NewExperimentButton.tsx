@@ -20,6 +20,8 @@ export function NewExperimentButton(props: { dataset: Dataset }) {
   const [error, setError] = createSignal('')
   /** Each detection gets a number, so a slow earlier answer never overwrites a later choice. */
   let detection = 0
+  let targetSelect: HTMLSelectElement | undefined
+  let taskSelect: HTMLSelectElement | undefined
 
   const detect = async (options: DetectTaskOptions = {}) => {
     const mine = ++detection
@@ -29,7 +31,13 @@ export function NewExperimentButton(props: { dataset: Dataset }) {
       const next = await detectTaskFor(props.dataset, options)
       if (mine === detection) setTask(next)
     } catch (e) {
-      if (mine === detection) setError(errorMessage(e))
+      if (mine === detection) {
+        setError(errorMessage(e))
+        // A refused choice does not stay on screen: the selects show the task that Create would use.
+        const current = task()
+        if (current && targetSelect) targetSelect.value = current.target
+        if (current && taskSelect) taskSelect.value = current.taskType
+      }
     } finally {
       if (mine === detection) setBusy(false)
     }
@@ -96,6 +104,7 @@ export function NewExperimentButton(props: { dataset: Dataset }) {
                   <label for="new-experiment-target">Target column</label>
                   <select
                     id="new-experiment-target"
+                    ref={targetSelect}
                     disabled={busy()}
                     onChange={(e) => void detect({ target: e.currentTarget.value })}
                   >
@@ -112,6 +121,7 @@ export function NewExperimentButton(props: { dataset: Dataset }) {
                   <label for="new-experiment-task">Task type</label>
                   <select
                     id="new-experiment-task"
+                    ref={taskSelect}
                     disabled={busy()}
                     onChange={(e) =>
                       void detect({ target: t().target, taskType: e.currentTarget.value as TaskType })
