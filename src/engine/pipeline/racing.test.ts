@@ -73,13 +73,15 @@ describe('racing in model selection', () => {
     expect(
       raceOrder([{ family: 'logistic' }, { family: 'mlp' }, { family: 'gbdt' }, { family: 'rf' }]),
     ).toEqual([0, 2, 3, 1])
-    expect(racingRung('mlp', { maxEpochs: 200, patience: 10 })).toEqual({
+    expect(racingRung('mlp', { maxEpochs: 200, patience: 10 }, 8000)).toEqual({
       hyperparameters: { maxEpochs: 20, patience: 10 },
-      label: '20 epochs on at most 4000 rows',
+      label: '20 epochs on 4000 sampled rows',
       maxFitRows: 4000,
     })
-    expect(racingRung('mlp', { maxEpochs: 20 })).toBeUndefined()
-    expect(racingRung('gbdt', { nEstimators: 300 })).toBeUndefined()
+    // A fold with no more rows than the sample fits all of them, and the label does not claim a sample.
+    expect(racingRung('mlp', { maxEpochs: 200 }, 4000)?.label).toBe('20 epochs')
+    expect(racingRung('mlp', { maxEpochs: 20 }, 8000)).toBeUndefined()
+    expect(racingRung('gbdt', { nEstimators: 300 }, 8000)).toBeUndefined()
   })
 
   it('a rung fits on a seeded sample of the fold: same seed, same rows; ascending; small folds untouched', () => {
@@ -123,7 +125,7 @@ describe('racing in model selection', () => {
     const [mlp, logistic] = outcome.leaderboard
     expect(mlp.family).toBe('mlp') // the leaderboard keeps the candidates' own order
     expect(mlp.note).toMatch(
-      /^stopped after 20 epochs on at most 4000 rows: 0\.\d{4} trails the best so far \([01]\.\d{4}\) by more than 0\.0\d+$/,
+      /^stopped after 20 epochs: 0\.\d{4} trails the best so far \([01]\.\d{4}\) by more than 0\.0\d+$/,
     )
     expect(mlp.chosen).toBe(false)
     expect(logistic.chosen).toBe(true)

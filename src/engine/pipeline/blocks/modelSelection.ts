@@ -212,13 +212,16 @@ export function raceOrder(candidates: readonly { family: string }[]): number[] {
 export function racingRung(
   family: string,
   hyperparameters: Hyperparameters,
+  foldFitRows: number,
 ): { hyperparameters: Hyperparameters; label: string; maxFitRows: number } | undefined {
   if (family !== 'mlp') return undefined
   const maxEpochs = Number(hyperparameters.maxEpochs)
   if (!(maxEpochs > rungEpochs)) return undefined
   return {
     hyperparameters: { ...hyperparameters, maxEpochs: rungEpochs },
-    label: `${rungEpochs} epochs on at most ${rungRows} rows`,
+    // The sample is named only where there is one: a small table's rung fits every fold row.
+    label:
+      foldFitRows > rungRows ? `${rungEpochs} epochs on ${rungRows} sampled rows` : `${rungEpochs} epochs`,
     maxFitRows: rungRows,
   }
 }
@@ -402,7 +405,9 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     }
     statuses[index].status = 'fitting'
     try {
-      const rung = validate ? racingRung(candidate.family, candidate.hyperparameters) : undefined
+      const rung = validate
+        ? racingRung(candidate.family, candidate.hyperparameters, Math.max(...folds.map((f) => f.fit.length)))
+        : undefined
       if (rung && Number.isFinite(bestSoFar)) {
         const early = await scoreOnFolds(
           index,
