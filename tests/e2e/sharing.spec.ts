@@ -1,5 +1,24 @@
 import { readFile } from 'node:fs/promises'
+import { BlobReader, BlobWriter, TextReader, Uint8ArrayReader, ZipReader, ZipWriter } from '@zip.js/zip.js'
 import { expect, newExperiment, test } from './fixtures.ts'
+
+/** The bundle with its manifest's accuracy changed and every hashed file as it was (a lie no hash catches). */
+async function withLyingManifest(bundle: Buffer): Promise<Buffer> {
+  const reader = new ZipReader(new Uint8ArrayReader(new Uint8Array(bundle)), { useWebWorkers: false })
+  const writer = new ZipWriter(new BlobWriter('application/zip'), { useWebWorkers: false })
+  for (const entry of await reader.getEntries()) {
+    if (entry.directory || !entry.getData) continue
+    const blob = await entry.getData(new BlobWriter())
+    if (entry.filename !== 'manifest.json') await writer.add(entry.filename, new BlobReader(blob))
+    else {
+      const manifest = JSON.parse(await blob.text())
+      manifest.run.metrics.accuracy = 0.123
+      await writer.add(entry.filename, new TextReader(JSON.stringify(manifest)))
+    }
+  }
+  await reader.close()
+  return Buffer.from(await (await writer.close()).arrayBuffer())
+}
 
 test('export a run, import it into a second workspace with identical metrics and lineage, re-run it, and refuse a tampered bundle', async ({
   page,
@@ -37,6 +56,19 @@ test('export a run, import it into a second workspace with identical metrics and
     .getByLabel('Import a data file')
     .setInputFiles({ name: 'tampered.butterfly.zip', mimeType: 'application/zip', buffer: tampered })
   await expect(page.getByRole('alert')).toContainText('Could not import “tampered.butterfly.zip”')
+  await expect(page.getByText('No datasets yet')).toBeVisible()
+  await expect(page.getByText('No experiments yet')).toBeVisible()
+
+  // A manifest that lies about a number while every hash matches: refused, naming the field.
+  await page.getByLabel('Import a data file').setInputFiles({
+    name: 'forged.butterfly.zip',
+    mimeType: 'application/zip',
+    buffer: await withLyingManifest(bundle),
+  })
+  await expect(page.getByRole('alert')).toContainText(
+    /The manifest's run\.metrics\.accuracy is 0\.123 but the hashed metrics\.json says 0\.\d+/,
+  )
+  await page.screenshot({ path: 'test-results/forged-bundle.png' })
   await expect(page.getByText('No datasets yet')).toBeVisible()
   await expect(page.getByText('No experiments yet')).toBeVisible()
 
