@@ -4,7 +4,7 @@
  * record without its file; the same file imports again.
  */
 import type { Page } from '@playwright/test'
-import { expect, newExperiment, openApp, test } from './fixtures.ts'
+import { expect, newExperiment, nextRunCompletes, openApp, test } from './fixtures.ts'
 
 /** A CSV large enough that its import spends seconds in each phase (about 5 MB). */
 function bigCsv(): Buffer {
@@ -91,13 +91,7 @@ test('a run worker that crashes mid-run fails the run (never stuck in "running")
   await page.reload()
   await expect(page.getByTestId('run-status')).toHaveText('failed')
   // The workspace is usable: the next run completes.
-  await page
-    .getByRole('link', { name: /credit_data · Status/ })
-    .first()
-    .click()
-  await page.getByLabel('Validation scheme').selectOption('holdout')
-  await page.getByRole('button', { name: 'Run', exact: true }).click()
-  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  await nextRunCompletes(page, /credit_data · Status/)
 })
 
 test('storage quota exceeded while the file is stored: a clear sentence, no orphan file, no record', async ({
@@ -159,13 +153,7 @@ test('a reload during model selection leaves no run "running", and the workspace
   await page.reload()
   await expect(page.getByTestId('run-status')).toHaveText('failed', { timeout: 30_000 })
   await expect(page.getByTestId('run-failure')).toContainText('interrupted')
-  await page
-    .getByRole('link', { name: /credit_data · Status/ })
-    .first()
-    .click()
-  await page.getByLabel('Validation scheme').selectOption('holdout')
-  await page.getByRole('button', { name: 'Run', exact: true }).click()
-  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  await nextRunCompletes(page, /credit_data · Status/)
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Run 2')
 })
 
@@ -181,13 +169,7 @@ test('Cancel during model selection ends the run "cancelled", and the workspace 
   await expect(page.getByTestId('run-status')).toHaveText('cancelled')
   await page.reload()
   await expect(page.getByTestId('run-status')).toHaveText('cancelled')
-  await page
-    .getByRole('link', { name: /credit_data · Status/ })
-    .first()
-    .click()
-  await page.getByLabel('Validation scheme').selectOption('holdout')
-  await page.getByRole('button', { name: 'Run', exact: true }).click()
-  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  await nextRunCompletes(page, /credit_data · Status/)
 })
 
 test('two tabs starting a run on the same experiment at once get runs 1 and 2', async ({ page, context }) => {

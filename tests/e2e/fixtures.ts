@@ -106,3 +106,14 @@ export async function newExperiment(page: Page, fixture: string) {
   await importWithPicker(page, fixture)
   await confirmNewExperiment(page)
 }
+
+/**
+ * After a fault: back to the experiment (`experiment`: its link's name) and a hold-out run that completes,
+ * which shows the workspace is usable.
+ */
+export async function nextRunCompletes(page: Page, experiment: RegExp) {
+  await page.getByRole('link', { name: experiment }).first().click()
+  await page.getByLabel('Validation scheme').selectOption('holdout')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+}

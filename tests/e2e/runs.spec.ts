@@ -1,4 +1,4 @@
-import { expect, newExperiment, test } from './fixtures.ts'
+import { expect, newExperiment, nextRunCompletes, test } from './fixtures.ts'
 
 test('penguins: detected multiclass task on species, a run with defaults completes with metrics and artifacts', async ({
   page,
@@ -98,13 +98,7 @@ test('Cancel stops a run at once: it is "cancelled" (not failed) and offers no b
   await expect(page.getByTestId('run-status')).toHaveText('cancelled')
   await expect(page.getByRole('button', { name: 'Export run bundle' })).toHaveCount(0)
   // The app works on: the next run completes.
-  await page
-    .getByRole('link', { name: /credit_data · Status/ })
-    .first()
-    .click()
-  await page.getByLabel('Validation scheme').selectOption('holdout')
-  await page.getByRole('button', { name: 'Run', exact: true }).click()
-  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  await nextRunCompletes(page, /credit_data · Status/)
 })
 
 test('a run left running by a reload is marked failed (interrupted) and the app works on', async ({
