@@ -156,6 +156,20 @@ export function computePipelineVersionHash(
   )
 }
 
+/** A hook as a snapshot freezes it: its code inline, whatever its source. */
+export function hookSnapshotOf(hook: Hook): HookSnapshot {
+  return {
+    id: hook.id,
+    kind: hook.kind,
+    name: hook.name,
+    order: hook.order,
+    sourceKind: hook.source.kind,
+    ...(hook.source.kind === 'file' ? { fileName: hook.source.fileName } : {}),
+    code: hook.source.code,
+    codeHash: hook.codeHash,
+  }
+}
+
 /** Freezes a draft into the snapshot a run executes. The returned object is deeply frozen. */
 export async function createSnapshot(input: {
   pipeline: Pipeline
@@ -174,16 +188,7 @@ export async function createSnapshot(input: {
     type: block.type,
     logicRef: block.logicRef,
     config: structuredCloneJson(block.config),
-    hooks: hooksOfBlock(block, input.hooks).map((hook) => ({
-      id: hook.id,
-      kind: hook.kind,
-      name: hook.name,
-      order: hook.order,
-      sourceKind: hook.source.kind,
-      ...(hook.source.kind === 'file' ? { fileName: hook.source.fileName } : {}),
-      code: hook.source.code,
-      codeHash: hook.codeHash,
-    })),
+    hooks: hooksOfBlock(block, input.hooks).map(hookSnapshotOf),
   }))
   const task = structuredCloneJson(input.task)
   const hash = await hashCanonical(resultAffectingContent({ blocks, globalConfig, task }))

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { hashA, makePipeline, makeTask } from '../../tests/helpers/builders.ts'
+import { hashA, hashB, makePipeline, makeTask } from '../../tests/helpers/builders.ts'
 import { newId } from './ids.ts'
 import { createSnapshot } from './pipeline.ts'
-import { describeConfigValue, diffSnapshots } from './snapshotDiff.ts'
+import { describeConfigValue, diffSnapshots, incomparableReasons, splitDifferences } from './snapshotDiff.ts'
 
 describe('diffSnapshots', () => {
   it('lists only the settings that differ, with each run’s value', async () => {
@@ -41,5 +41,39 @@ describe('describeConfigValue', () => {
     expect(describeConfigValue(null)).toBe('none')
     expect(describeConfigValue({ rf: { trees: 50 }, alpha: 1 })).toBe('alpha 1, rf (trees 50)')
     expect(describeConfigValue([1, 2])).toBe('1, 2')
+  })
+})
+
+describe('incomparableReasons and splitDifferences', () => {
+  const snapshot = async (task = makeTask(), seed?: number, datasetHash = hashA) => {
+    const pipeline = await makePipeline(undefined, task)
+    return createSnapshot({ pipeline, hooks: [], task, datasetId: newId('dataset'), datasetHash, seed })
+  }
+
+  it('names a different target, task type, positive class or data; the same task is comparable', async () => {
+    const base = await snapshot(makeTask({ target: 'Sale_Price', taskType: 'regression', metric: 'rmse' }))
+    const latitude = await snapshot(makeTask({ target: 'Latitude', taskType: 'regression', metric: 'rmse' }))
+    expect(incomparableReasons(base, latitude)).toEqual(['it predicts Latitude, the baseline Sale_Price'])
+    expect(incomparableReasons(base, base)).toEqual([])
+    const classes = await snapshot(makeTask({ target: 'Sale_Price', taskType: 'multiclass' }))
+    expect(incomparableReasons(base, classes)).toEqual(['it is multiclass, the baseline regression'])
+    const yes = await snapshot(makeTask({ target: 'Churn', taskType: 'binary', positiveClass: 'Yes' }))
+    const no = await snapshot(makeTask({ target: 'Churn', taskType: 'binary', positiveClass: 'No' }))
+    expect(incomparableReasons(yes, no)).toEqual(["its positive class is No, the baseline's Yes"])
+    const other = await snapshot(
+      makeTask({ target: 'Sale_Price', taskType: 'regression', metric: 'rmse' }),
+      42,
+      hashB,
+    )
+    expect(incomparableReasons(base, other)).toEqual(['it used different data'])
+  })
+
+  it('names a different seed or test fraction as different test rows', async () => {
+    const a = await snapshot()
+    const b = await snapshot(makeTask(), 7)
+    expect(splitDifferences(a, b)).toEqual(['seed 42 → 7'])
+    expect(splitDifferences(a, a)).toEqual([])
+    const c = { ...a, globalConfig: { ...a.globalConfig, testFraction: 0.3 } }
+    expect(splitDifferences(a, c)).toEqual(['test fraction 0.2 → 0.3'])
   })
 })

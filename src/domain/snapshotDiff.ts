@@ -73,3 +73,38 @@ export function diffSnapshots(snapshots: readonly PipelineSnapshot[]): SettingDi
   }
   return differences
 }
+
+/**
+ * Why the metrics of `other` cannot be read against those of `base`, in words (empty when they can): a
+ * different target, task type, positive class or dataset means the metrics measure different things.
+ */
+export function incomparableReasons(base: PipelineSnapshot, other: PipelineSnapshot): string[] {
+  const reasons: string[] = []
+  if (base.task.target !== other.task.target)
+    reasons.push(`it predicts ${other.task.target}, the baseline ${base.task.target}`)
+  if (base.task.taskType !== other.task.taskType)
+    reasons.push(`it is ${other.task.taskType}, the baseline ${base.task.taskType}`)
+  else if (
+    base.task.target === other.task.target &&
+    (base.task.positiveClass ?? '') !== (other.task.positiveClass ?? '')
+  )
+    reasons.push(
+      `its positive class is ${describeConfigValue(other.task.positiveClass)}, the baseline's ${describeConfigValue(base.task.positiveClass)}`,
+    )
+  if (base.datasetHash !== other.datasetHash) reasons.push('it used different data')
+  return reasons
+}
+
+/**
+ * How the test rows of `other` differ from those of `base` (empty when both split the same rows the same
+ * way): the split follows the seed and the test fraction, so a difference between the runs includes the
+ * luck of the split.
+ */
+export function splitDifferences(base: PipelineSnapshot, other: PipelineSnapshot): string[] {
+  const out: string[] = []
+  if (base.globalConfig.seed !== other.globalConfig.seed)
+    out.push(`seed ${base.globalConfig.seed} → ${other.globalConfig.seed}`)
+  if (base.globalConfig.testFraction !== other.globalConfig.testFraction)
+    out.push(`test fraction ${base.globalConfig.testFraction} → ${other.globalConfig.testFraction}`)
+  return out
+}

@@ -82,3 +82,15 @@ export function defaultMetricFor(taskType: TaskType): MetricName {
 export function metricsFor(taskType: TaskType): readonly MetricName[] {
   return taskType === 'regression' ? regressionMetrics : classificationMetrics
 }
+
+/**
+ * Columns to read as categories for `task`: a classification target (class labels are text) and every
+ * column the person corrected to 'categorical' (e.g. a class stored as numbers).
+ */
+export function categoricalColumnsOf(task: TaskDefinition): string[] {
+  const names = Object.entries(task.columnKinds ?? {})
+    .filter(([, kind]) => kind === 'categorical')
+    .map(([name]) => name)
+  if (task.taskType !== 'regression' && !names.includes(task.target)) names.push(task.target)
+  return names
+}

@@ -13,6 +13,7 @@ import type { ModelRecord } from '../domain/model.ts'
 import type { PipelineSnapshot } from '../domain/pipeline.ts'
 import type { LogEntry, Run } from '../domain/run.ts'
 import { completeRun } from '../domain/run.ts'
+import { categoricalColumnsOf } from '../domain/task.ts'
 import type { DataFrame } from '../engine/frame.ts'
 import type { ExecuteDeps, RunProgressEvent } from '../engine/pipeline/executor.ts'
 import { executePipeline, outcomeTransferables } from '../engine/pipeline/executor.ts'
@@ -62,11 +63,7 @@ export interface RunResult {
  * person corrected to 'categorical' on the task (e.g. a class stored as numbers).
  */
 export function targetHints(snapshot: PipelineSnapshot): Record<string, 'categorical'> {
-  const hints: Record<string, 'categorical'> = {}
-  for (const [name, kind] of Object.entries(snapshot.task.columnKinds ?? {}))
-    if (kind === 'categorical') hints[name] = 'categorical'
-  if (snapshot.task.taskType !== 'regression') hints[snapshot.task.target] = 'categorical'
-  return hints
+  return Object.fromEntries(categoricalColumnsOf(snapshot.task).map((name) => [name, 'categorical' as const]))
 }
 
 /**

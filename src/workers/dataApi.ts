@@ -7,6 +7,10 @@ import { tableFromIPC, tableToIPC } from 'apache-arrow'
 import type { Dataset } from '../domain/dataset.ts'
 import { StorageError } from '../domain/errors.ts'
 import type { RunId, WorkspaceId } from '../domain/ids.ts'
+import { categoricalColumnsOf } from '../domain/task.ts'
+import { frameFromArrow } from '../engine/arrowFrame.ts'
+import type { DryRunInput } from '../engine/pipeline/hookDryRun.ts'
+import { dryRunInput, dryRunRowCount } from '../engine/pipeline/hookDryRun.ts'
 import { exportRunBundle } from '../storage/bundle/exportBundle.ts'
 import { importRunBundle } from '../storage/bundle/importBundle.ts'
 import { ensureDatasetTable, formatOf, importDataset } from '../storage/datasetImport.ts'
@@ -135,6 +139,17 @@ export class DataApi implements DataWorkerApi {
       rows.push(vectors.map((vector) => cell(vector?.get(r))))
     }
     return { columns, start: from, rows }
+  }
+
+  async hookDryRunInput(request: Parameters<DataWorkerApi['hookDryRunInput']>[0]): Promise<DryRunInput> {
+    const { table, engine } = await this.attach(request.datasetId)
+    const rows = await engine.query(
+      `SELECT * FROM ${quoteIdent(table)} WHERE rowid < ${dryRunRowCount} ORDER BY rowid`,
+    )
+    const hints = Object.fromEntries(
+      categoricalColumnsOf(request.task).map((name) => [name, { categorical: true }]),
+    )
+    return dryRunInput(frameFromArrow(rows, hints), request.task, request.kind, request.config, request.seed)
   }
 
   async datasetArrow(datasetId: string): Promise<Uint8Array> {

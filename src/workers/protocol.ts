@@ -3,10 +3,13 @@
  * progress events they report; the plain-data error shape is in errorTransfer.ts. Workers implement
  * these interfaces with plain classes that tests can call in-thread; the app reaches them through Comlink.
  */
+import type { JsonValue } from '../domain/hash.ts'
+import type { HookKind } from '../domain/hook.ts'
 import type { WorkspaceId } from '../domain/ids.ts'
 import type { LogEntry } from '../domain/run.ts'
 import type { TaskDefinition } from '../domain/task.ts'
 import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
+import type { DryRunInput } from '../engine/pipeline/hookDryRun.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import type { PredictionsPreview } from '../outputs/predict/predictNewData.ts'
 import type { RunRequest, RunResult } from '../runs/runService.ts'
@@ -62,6 +65,17 @@ export interface DataWorkerApi {
   previewRows(datasetId: string, start: number, count: number): Promise<RowWindow>
   /** The dataset as an Arrow IPC stream (columns only, no per-row objects), for the run worker. */
   datasetArrow(datasetId: string): Promise<Uint8Array>
+  /**
+   * The input of a hook tried on the first rows of a dataset without a run ("Try on sample rows"), read
+   * with the task's column kinds as a run reads them (src/engine/pipeline/hookDryRun.ts).
+   */
+  hookDryRunInput(request: {
+    datasetId: string
+    task: TaskDefinition
+    kind: HookKind
+    config: JsonValue
+    seed: number
+  }): Promise<DryRunInput>
   /** Arrow IPC of an arbitrary file (predictions on new data), typed like `likeDatasetId` where possible. */
   fileArrow(file: File): Promise<Uint8Array>
 }

@@ -117,3 +117,13 @@ export async function nextRunCompletes(page: Page, experiment: RegExp) {
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
 }
+
+/** Replaces the text of the code editor labelled `label` with `code`. */
+export async function typeIntoEditor(page: Page, label: string, code: string) {
+  const editor = page.getByRole('textbox', { name: label })
+  await editor.click()
+  await page.keyboard.press('ControlOrMeta+A')
+  await page.keyboard.press('Delete')
+  // insertText types without key events, so the editor's auto-closing brackets stay out of the way.
+  await page.keyboard.insertText(code)
+}

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { expect, newExperiment, test } from './fixtures.ts'
+import { expect, newExperiment, test, typeIntoEditor } from './fixtures.ts'
 
 const ratioHook = `function hook(ctx) {
   const bill = ctx.data.bill_length_mm
@@ -7,15 +7,6 @@ const ratioHook = `function hook(ctx) {
   return { data: { bill_ratio: bill.map((b, i) => b / depth[i]) } }
 }
 `
-
-async function typeIntoEditor(page: Page, label: string, code: string) {
-  const editor = page.getByRole('textbox', { name: label })
-  await editor.click()
-  await page.keyboard.press('ControlOrMeta+A')
-  await page.keyboard.press('Delete')
-  // insertText types without key events, so the editor's auto-closing brackets stay out of the way.
-  await page.keyboard.insertText(code)
-}
 
 /** A new iris experiment whose evaluation block has one hook of `kind`, loaded from a file. */
 async function irisWithEvaluationHook(page: Page, kind: string, fileName: string, code: string) {

@@ -21,10 +21,11 @@ async function loadReportData(runs: Run[]): Promise<{ run: Run; input: ReportInp
   return out
 }
 
-export function ComparePlots(props: { runs: Run[] }) {
+export function ComparePlots(props: { runs: Run[]; runName?: (run: Run) => string }) {
   const [data] = createResource(() => props.runs, loadReportData)
   const [classIndex, setClassIndex] = createSignal(0)
-  const name = (run: Run) => `Run ${run.number}${run.model ? ` · ${modelLabel(run.model.family)}` : ''}`
+  const name = (run: Run) =>
+    `${props.runName?.(run) ?? `Run ${run.number}`}${run.model ? ` · ${modelLabel(run.model.family)}` : ''}`
   const classification = () => (data() ?? []).filter((d) => d.input.plots?.kind === 'classification')
   const regression = () => (data() ?? []).filter((d) => d.input.plots?.kind === 'regression')
   const labels = () => {

@@ -1,19 +1,25 @@
 /**
  * The hooks of one block: add (written inline or loaded from a .js file), edit in CodeMirror with the
- * hook API next to the editor, reorder, reload a file, delete. Saving stores the code and its SHA-256.
+ * hook API (rendered from its Markdown) next to the editor, reorder, reload a file, delete. Saving stores
+ * the code and its SHA-256. "Try on sample rows" runs the editor's code in the sandbox on the first rows
+ * of the dataset and shows what it returned, its log or its error, without starting a run.
  */
 import { createSignal, For, Show } from 'solid-js'
 import { errorMessage } from '../../domain/errors.ts'
 import type { Experiment } from '../../domain/experiment.ts'
+import type { JsonValue } from '../../domain/hash.ts'
 import type { Hook, HookKind } from '../../domain/hook.ts'
 import { hookTimings } from '../../domain/hook.ts'
 import type { Block, Pipeline } from '../../domain/pipeline.ts'
 import { hookApiOverview, hookExamples, hookReturnDoc, hookTemplate } from '../../engine/hooks/hookApi.ts'
 import { shortHash } from '../format.ts'
 import { createLiveQuery, db } from '../services/db.ts'
+import type { DryRunView } from '../services/hookDryRun.ts'
+import { dryRunHook } from '../services/hookDryRun.ts'
 import { addHook, deleteHook, moveHook, updateHookSource } from '../services/hooks.ts'
 import { editorSandbox } from '../services/sandbox.ts'
 import { CodeEditor } from './CodeEditor.tsx'
+import { InlineMarkdown, Markdown } from './Markdown.tsx'
 
 /** The hook whose editor is open; module-level so it survives re-renders of the pipeline. */
 const [editing, setEditing] = createSignal<string | undefined>()
@@ -112,6 +118,9 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
                 <Show when={editing() === hook.id}>
                   <HookEditor
                     hook={hook}
+                    experiment={props.experiment}
+                    pipeline={props.pipeline}
+                    block={props.block}
                     onSave={(code) =>
                       attempt(() =>
                         updateHookSource(
@@ -190,14 +199,38 @@ export function HookPanel(props: { experiment: Experiment; pipeline: Pipeline; b
   )
 }
 
-function HookEditor(props: { hook: Hook; onSave: (code: string) => Promise<void> }) {
+function HookEditor(props: {
+  hook: Hook
+  experiment: Experiment
+  pipeline: Pipeline
+  block: Block
+  onSave: (code: string) => Promise<void>
+}) {
   const [code, setCode] = createSignal(props.hook.source.code)
   const [saved, setSaved] = createSignal(true)
+  const [trial, setTrial] = createSignal<DryRunView | undefined>()
+  const [trying, setTrying] = createSignal(false)
   const example = () =>
     hookExamples[props.hook.kind.slice(props.hook.kind.indexOf('_') + 1) as keyof typeof hookExamples]
+  const tryOnSampleRows = async () => {
+    setTrying(true)
+    try {
+      setTrial(
+        await dryRunHook({
+          hook: props.hook,
+          code: code(),
+          experiment: props.experiment,
+          config: props.block.config as JsonValue,
+          seed: props.pipeline.globalConfig.seed,
+        }),
+      )
+    } finally {
+      setTrying(false)
+    }
+  }
   return (
-    <div class="hook-editor grid-2">
-      <div>
+    <div class="hook-editor">
+      <div class="hook-editor-main">
         <CodeEditor
           value={props.hook.source.code}
           label={`Code of hook ${props.hook.name}`}
@@ -219,14 +252,49 @@ function HookEditor(props: { hook: Hook; onSave: (code: string) => Promise<void>
           >
             Save hook
           </button>
+          <button type="button" class="small" disabled={trying()} onClick={tryOnSampleRows}>
+            {trying() ? 'Trying…' : 'Try on sample rows'}
+          </button>
           <span class="muted small" role="status">
             {saved() ? 'Saved' : 'Unsaved changes'}
           </span>
         </div>
+        <Show when={trial()}>
+          {(view) => (
+            <section class="hook-trial" aria-label="Try on sample rows">
+              <p class="muted small">
+                The code in the editor{saved() ? '' : ' (not saved yet)'} ran in the sandbox on the first{' '}
+                {view().dataRows} rows of the dataset as <code>ctx.data</code>
+                {view().evalRows > 0 ? ` and the next ${view().evalRows} as ctx.evalData` : ''}, columns as in
+                the table (a run gives stages after preprocessing numeric features instead). No run was
+                started and nothing was saved.
+              </p>
+              <Show
+                when={view().error === undefined}
+                fallback={
+                  <p role="alert" class="error">
+                    {view().error}
+                  </p>
+                }
+              >
+                <ul aria-label="Hook result" class="changes">
+                  <For each={view().lines}>{(line) => <li>{line}</li>}</For>
+                </ul>
+              </Show>
+              <Show when={view().logs.length > 0}>
+                <pre class="log" role="log" aria-label="Hook log">
+                  {view()
+                    .logs.map((l) => `${l.level}: ${l.message}`)
+                    .join('\n')}
+                </pre>
+              </Show>
+            </section>
+          )}
+        </Show>
       </div>
       <aside class="hook-docs" aria-label="Hook API">
         <p>
-          <strong>{props.hook.kind}</strong>: {hookReturnDoc(props.hook.kind)}
+          <strong>{props.hook.kind}</strong>: <InlineMarkdown text={hookReturnDoc(props.hook.kind)} />
         </p>
         <details>
           <summary>Example for this stage: {example().title}</summary>
@@ -234,7 +302,7 @@ function HookEditor(props: { hook: Hook; onSave: (code: string) => Promise<void>
         </details>
         <details>
           <summary>The hook API</summary>
-          <pre class="code docs">{hookApiOverview}</pre>
+          <Markdown source={hookApiOverview} headingOffset={3} />
         </details>
       </aside>
     </div>

@@ -78,7 +78,7 @@ export function RunsTable(props: { runs: Run[]; metric: string; workspaceId: str
         <div class="actions">
           <button
             type="button"
-            disabled={selected().size < 2}
+            disabled={selected().size < 1}
             onClick={() => navigate(`/w/${props.workspaceId}/compare?runs=${[...selected()].join(',')}`)}
           >
             Compare selected runs ({selected().size})
