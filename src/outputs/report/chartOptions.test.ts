@@ -326,6 +326,34 @@ describe('partial dependence and SHAP charts', () => {
     expect(axis(regression.yAxis)[0].name).toBe('Average prediction')
   })
 
+  it('in the data’s units: standardised years back on a year axis, one-hot columns by level name', () => {
+    const years = { ...pdp, feature: 'Year_Built', grid: [-1, 0, 1.5] }
+    const option = partialDependenceOption(years, ['prediction'], {
+      units: {
+        Year_Built: {
+          kind: 'numeric',
+          source: 'Year_Built',
+          center: 1970,
+          scale: 20,
+          log: false,
+          datetime: false,
+        },
+      },
+    })
+    expect(seriesOf(option)[0].data.map((d) => (d as number[])[0])).toEqual([1950, 1970, 2000])
+    const x = axis(option.xAxis)[0] as { name: string; axisLabel: { formatter: (v: number) => string } }
+    expect(x.name).toBe('Year_Built')
+    // Four-digit years as they are, not 1.95K.
+    expect(x.axisLabel.formatter(1950)).toBe('1950')
+    const dummy = { ...pdp, feature: 'Neighborhood=Edwards', grid: [0, 1] }
+    const level = partialDependenceOption(dummy, ['prediction'], {
+      units: { 'Neighborhood=Edwards': { kind: 'level', source: 'Neighborhood', level: 'Edwards' } },
+    })
+    expect(chartTitle(level)).toBe('Partial dependence on Neighborhood = Edwards')
+    const levelAxis = axis(level.xAxis)[0] as { axisLabel: { formatter: (v: number) => string } }
+    expect([0, 1].map(levelAxis.axisLabel.formatter)).toEqual(['not Edwards', 'Edwards'])
+  })
+
   it('small multiples: one grid and axis pair per feature, series bound to their panel', () => {
     const option = partialDependenceGridOption({
       outputs: ['a', 'b', 'c'],
