@@ -11,9 +11,15 @@ import { expect, newExperiment, readFixture, test } from './fixtures.ts'
 async function boostedTreesOnly(page: Page) {
   const candidates = page.getByRole('group', { name: 'Candidate models' })
   await candidates.getByRole('checkbox', { name: 'Automatic choice' }).uncheck()
-  for (const family of ['Logistic / softmax regression', 'Multilayer perceptron', 'Random forest']) {
+  const others = [
+    'Logistic / softmax regression',
+    'Linear (ridge) regression',
+    'Multilayer perceptron',
+    'Random forest',
+  ]
+  for (const family of others) {
     const box = candidates.getByRole('checkbox', { name: family })
-    if (await box.isChecked()) await box.uncheck()
+    if ((await box.count()) > 0 && (await box.isChecked())) await box.uncheck()
   }
   await expect(candidates.getByRole('checkbox', { name: 'Gradient-boosted trees' })).toBeChecked()
 }
@@ -35,6 +41,10 @@ test('housing: why this prediction shows the dataset row and its values in the t
   await boostedTreesOnly(page)
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+  // Metric names as the summary writes them (R²), not the keys (r2), in the test metrics too.
+  const metrics = page.getByRole('table', { name: 'Test metrics' })
+  await expect(metrics.getByRole('rowheader')).toContainText(['R²', 'RMSE', 'MAE'])
+  await expect(metrics.getByRole('rowheader', { name: 'r2', exact: true })).toHaveCount(0)
 
   const rowSelect = page.getByLabel('Explain row')
   await rowSelect.scrollIntoViewIfNeeded()
@@ -79,7 +89,7 @@ test('penguins: a multiclass explanation names its class and every class can be 
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
 
-  const classSelect = page.getByLabel('for class')
+  const classSelect = page.getByLabel('for class', { exact: true })
   await classSelect.scrollIntoViewIfNeeded()
   const classes = await classSelect.locator('option').allTextContents()
   expect(classes.map((c) => c.replace(/ \(.*\)$/, ''))).toEqual(['Adelie', 'Chinstrap', 'Gentoo'])

@@ -305,7 +305,7 @@ describe('training and importance charts', () => {
     for (const [i, w] of whiskers.entries()) {
       for (const [j, v] of w.entries()) expect(v).toBeCloseTo(expected[i][j], 12)
     }
-    expect(axis(option.xAxis)[0].name).toBe('Score drop in accuracy')
+    expect(axis(option.xAxis)[0].name).toBe('Score drop in Accuracy')
     expect(bars.tooltip?.formatter?.({ dataIndex: 0 })).toBe('b\nMean drop: 0.3\nStd: 0.05')
   })
 })

@@ -35,6 +35,7 @@ import type {
   ClassRocCurve,
   ResidualPoints,
 } from '../../engine/metrics/curves.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import type { PrecisionRecallCurve, RocCurve } from '../../engine/metrics/ranking.ts'
 import type { TrainingCurve } from '../../engine/models/model.ts'
 import {
@@ -774,7 +775,7 @@ export function permutationImportanceOption(
   const p = chartPalette(options.theme ?? 'light')
   const order = topFeatures(permutation.features, permutation.mean, options.top ?? 20)
   const names = order.map((i) => permutation.features[i])
-  const metric = permutation.metric ? ` in ${permutation.metric}` : ''
+  const metric = permutation.metric ? ` in ${metricLabel(permutation.metric)}` : ''
   const renderErrorBar: CustomSeriesRenderItem = (_params, api) => {
     const y = api.value(0)
     const low = api.coord([api.value(1), y])

@@ -4,6 +4,7 @@
  * mailed, and renders the same in any browser. Runs without a DOM (Node, Web Workers, the CLI).
  */
 import { lowerIsBetter } from '../../domain/task.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import {
   type ChartOption,
   calibrationOption,
@@ -196,7 +197,7 @@ export function reportFigures(input: ReportInput): {
       build: (theme, width) => permutationImportanceOption(permutation, { theme, width }),
       height: rowChartHeight(Math.min(20, permutation.features.length)),
       renderer: 'svg',
-      description: `Mean drop in ${permutation.metric} when each feature is shuffled, with ± one standard deviation.`,
+      description: `Mean drop in ${metricLabel(permutation.metric)} when each feature is shuffled, with ± one standard deviation.`,
     })
   }
   if (ex?.partialDependence) {
@@ -343,7 +344,7 @@ function taskSection(metrics: RunMetricsJson, input: ReportInput): string {
     ['Task type', escapeHtml(task.taskType)],
   ]
   if (task.positiveClass !== undefined) entries.push(['Positive class', escapeHtml(task.positiveClass)])
-  entries.push(['Selection metric', code(task.metric)])
+  entries.push(['Selection metric', `${escapeHtml(metricLabel(task.metric))} ${code(task.metric)}`])
   if (task.excludedColumns.length > 0)
     entries.push(['Excluded columns', task.excludedColumns.map((c) => code(c)).join(', ')])
   const model = input.run?.model
@@ -371,7 +372,7 @@ function metricsSection(metrics: RunMetricsJson): string {
   const scalar = table(
     ['Metric', 'Value', 'Better'],
     names.map((name) => [
-      `${code(name)}${name === metrics.task.metric ? ' <span class="badge">selection metric</span>' : ''}`,
+      `${escapeHtml(metricLabel(name))} ${code(name)}${name === metrics.task.metric ? ' <span class="badge">selection metric</span>' : ''}`,
       value(metrics.metrics[name]),
       lowerIsBetter.has(name) ? 'lower' : 'higher',
     ]),
