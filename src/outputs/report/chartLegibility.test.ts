@@ -10,7 +10,14 @@ import {
 import { createRng } from '../../domain/random.ts'
 import { classificationReport } from '../../engine/metrics/classification.ts'
 import type { ResidualPoints } from '../../engine/metrics/curves.ts'
-import { predictedVsActualOption, residualsOption, textWidth } from './chartOptions.ts'
+import {
+  legendRoom,
+  predictedVsActualOption,
+  residualOverlayOption,
+  residualsOption,
+  rocOverlayOption,
+  textWidth,
+} from './chartOptions.ts'
 import { formatAxisTick } from './chartTheme.ts'
 import { renderChartSvg } from './echartsRuntime.ts'
 import { reportFigures } from './reportHtml.ts'
@@ -155,6 +162,29 @@ describe('every chart of a run at the sizes it is drawn', () => {
       }
     }
   }
+
+  it('compare overlays of eight runs: every run in the legend, the chart grown for its rows', () => {
+    const runs = Array.from({ length: 8 }, (_, k) => `Run ${k + 1} · Gradient-boosted trees`)
+    const input = classificationReportInput()
+    const roc = input.plots?.kind === 'classification' ? input.plots.roc[0] : undefined
+    const residuals = regressionReportInput().plots
+    if (!roc || residuals?.kind !== 'regression') throw new Error('fixtures have plots')
+    for (const option of [
+      rocOverlayOption(runs.map((name) => ({ name, curve: roc }))),
+      residualOverlayOption(runs.map((name) => ({ name, curve: residuals.residuals }))),
+    ]) {
+      const height = 360 + legendRoom(option)
+      expect(height).toBeGreaterThan(360)
+      const boxes = textBoxes(renderChartSvg(option, { width: 460, height }))
+      expect(boxes.filter((b) => /^\d+\/\d+$/.test(b.text))).toEqual([])
+      for (const name of runs) expect(boxes.some((b) => b.text.startsWith(name))).toBe(true)
+      const axisName = boxes.find((b) => b.text === 'False positive rate' || b.text === 'Predicted value')!
+      // The legend starts below the x axis name: the plot keeps its height.
+      for (const b of boxes.filter((b) => b.text.startsWith('Run ')))
+        expect(b.y0).toBeGreaterThan(axisName.y1)
+      expect(axisName.y0).toBeGreaterThan(250)
+    }
+  })
 
   it('a 26-class confusion matrix drops its cell numbers at half a page and shows them at full width', () => {
     const input = manyClassesInput()

@@ -218,6 +218,13 @@ export function legendExtraHeight(names: readonly string[], width = DEFAULT_CHAR
   return (legendRows(names, width) - 1) * LEGEND_ROW_HEIGHT
 }
 
+/** Height an option's legend needs beyond one row at `width` (add it to the chart's height). */
+export function legendRoom(option: ChartOption, width = DEFAULT_CHART_WIDTH): number {
+  const legend = Array.isArray(option.legend) ? option.legend[0] : option.legend
+  const names = (legend?.data ?? []).map((d) => (typeof d === 'string' ? d : String(d?.name ?? '')))
+  return legendExtraHeight(names, width)
+}
+
 /**
  * The legend under the plot: every entry shown for up to {@link MAX_PLAIN_LEGEND} of them (wrapped onto
  * rows, never paged), a paged legend past that.

@@ -11,7 +11,7 @@ import {
   chartTitle,
   confusionMatrixOption,
   featureImportanceOption,
-  legendExtraHeight,
+  legendRoom,
   partialDependenceOption,
   permutationImportanceOption,
   precisionRecallOption,
@@ -250,13 +250,6 @@ export function reportFigures(input: ReportInput): {
     })
   }
   return { evaluation, explanation }
-}
-
-/** Height a figure's legend needs beyond one row at half a page's width (from its option's legend). */
-function legendRoom(option: ChartOption): number {
-  const legend = Array.isArray(option.legend) ? option.legend[0] : option.legend
-  const names = (legend?.data ?? []).map((d) => (typeof d === 'string' ? d : String(d?.name ?? '')))
-  return legendExtraHeight(names)
 }
 
 function renderFigure(figure: ReportFigure, themes: ChartTheme[]): string {
