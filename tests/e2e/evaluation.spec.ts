@@ -81,7 +81,7 @@ test('comparing two runs shows the changed setting and the metric difference', a
   await expect(settings.getByRole('row', { name: /Global › seed/ })).toContainText('42')
   await expect(settings.getByRole('row', { name: /Global › seed/ })).toContainText('7')
   await expect(
-    page.getByRole('table', { name: 'Metrics' }).getByRole('row', { name: /^accuracy/ }),
+    page.getByRole('table', { name: 'Metrics' }).getByRole('row', { name: /^Accuracy/ }),
   ).toBeVisible()
   await expect(page.getByRole('region', { name: 'Plots' }).getByRole('img', { name: /ROC/ })).toBeVisible()
 

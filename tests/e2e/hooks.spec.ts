@@ -129,7 +129,7 @@ test('a file-based hook is read and hashed when loaded; the stored code changes 
   await expect(hookMetrics.getByRole('row', { name: /answer/ })).toContainText('42')
   await expect(hookMetrics.getByRole('row', { name: /accuracy/ })).toContainText('0.01')
   const testMetrics = page.getByRole('table', { name: 'Test metrics' })
-  await expect(testMetrics.getByRole('row', { name: /^accuracy/ })).not.toContainText('0.01')
+  await expect(testMetrics.getByRole('row', { name: /^Accuracy/ })).not.toContainText('0.01')
   await expect(testMetrics.getByRole('row', { name: /answer/ })).toHaveCount(0)
   await page.getByRole('heading', { name: 'Hook metrics' }).scrollIntoViewIfNeeded()
   await page.screenshot({ path: 'test-results/hook-metrics.png' })
@@ -159,7 +159,7 @@ test('metrics from an override_evaluation hook are marked as computed by a hook 
   await expect(
     page
       .getByRole('table', { name: 'Test metrics (computed by a hook)' })
-      .getByRole('row', { name: /accuracy/ }),
+      .getByRole('row', { name: /^Accuracy/ }),
   ).toContainText('0.5')
   await page
     .getByRole('link', { name: /iris · species/ })

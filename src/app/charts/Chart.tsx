@@ -14,10 +14,11 @@ import './chart.css'
 
 export interface ChartProps {
   /**
-   * Builds the option for a palette (e.g. `(theme) => rocCurveOption(curves, { theme })`). Called again
-   * when the signals it reads change or the colour scheme flips.
+   * Builds the option for a palette and the plot's width in px (e.g. `(theme, width) =>
+   * rocCurveOption(curves, { theme, width })`), so titles, legends and cell labels fit. Called again when
+   * the signals it reads change, the colour scheme flips or the width changes.
    */
-  option: (theme: ChartTheme) => ChartOption
+  option: (theme: ChartTheme, width: number) => ChartOption
   /** Plot height in CSS pixels (default 360); the width follows the container. */
   height?: number
   /** 'svg' (default) for crisp, exportable figures; 'canvas' for scatters with thousands of points. */
@@ -93,12 +94,15 @@ export function Chart(props: ChartProps) {
   let plot!: HTMLDivElement
   const theme = createColorScheme()
   const [instance, setInstance] = createSignal<ECharts>()
-  const option = createMemo(() => props.option(theme()))
+  // The plot's width, rounded to 20 px steps so a resize redraws the option only when layout may change.
+  const [width, setWidth] = createSignal(460)
+  const option = createMemo(() => props.option(theme(), width()))
   const title = createMemo(() => chartTitle(option()))
   const height = () => props.height ?? 360
   const label = () => [title(), props.description].filter(Boolean).join('. ') || 'Chart'
 
   const near = createNearViewport(() => plot)
+  const plotWidth = () => Math.max(200, Math.floor((plot.clientWidth || 460) / 20) * 20)
 
   // A new instance per renderer and palette: ECharts themes are fixed at init, and re-creating is cheap
   // next to the redraw that a theme change needs anyway.
@@ -109,9 +113,13 @@ export function Chart(props: ChartProps) {
     let chart: ECharts | undefined
     let observer: ResizeObserver | undefined
     const cancel = scheduleDraw(() => {
+      setWidth(plotWidth())
       chart = echarts.init(plot, themeName, { renderer })
       setInstance(chart)
-      observer = new ResizeObserver(() => chart?.resize())
+      observer = new ResizeObserver(() => {
+        setWidth(plotWidth())
+        chart?.resize()
+      })
       observer.observe(plot)
     })
     onCleanup(() => {
@@ -131,7 +139,11 @@ export function Chart(props: ChartProps) {
 
   const downloadSvg = () => {
     // Server-side rendering gives a standalone SVG (with namespaces) whichever renderer is on screen.
-    const svg = renderChartSvg(option(), { width: plot.clientWidth || 800, height: height() }, theme())
+    const svg = renderChartSvg(
+      props.option(theme(), plot.clientWidth || 800),
+      { width: plot.clientWidth || 800, height: height() },
+      theme(),
+    )
     downloadBlob(svgBlob(svg), `${stem()}.svg`)
   }
 

@@ -1,7 +1,8 @@
 /** Overlaid ROC curves (classification, per chosen class) or residual clouds (regression) of several runs. */
 import { createResource, createSignal, For, Show } from 'solid-js'
 import type { Run } from '../../domain/run.ts'
-import { residualOverlayOption, rocOverlayOption } from '../../outputs/report/chartOptions.ts'
+import { legendRoom, residualOverlayOption, rocOverlayOption } from '../../outputs/report/chartOptions.ts'
+import type { ChartTheme } from '../../outputs/report/chartTheme.ts'
 import type { ReportInput } from '../../outputs/report/reportInput.ts'
 import { Chart } from '../charts/Chart.tsx'
 import { modelLabel } from '../modelCatalog.ts'
@@ -32,6 +33,24 @@ export function ComparePlots(props: { runs: Run[]; runName?: (run: Run) => strin
     const first = classification()[0]?.input.plots
     return first?.kind === 'classification' ? first.roc.map((c) => c.label) : []
   }
+  const rocOption = (theme: ChartTheme, width?: number) =>
+    rocOverlayOption(
+      classification().flatMap((d) => {
+        const plots = d.input.plots
+        if (plots?.kind !== 'classification') return []
+        const curve = plots.roc[Math.min(classIndex(), plots.roc.length - 1)]
+        return curve ? [{ name: name(d.run), curve }] : []
+      }),
+      { theme, width },
+    )
+  const residualOption = (theme: ChartTheme, width?: number) =>
+    residualOverlayOption(
+      regression().flatMap((d) =>
+        d.input.plots?.kind === 'regression' ? [{ name: name(d.run), curve: d.input.plots.residuals }] : [],
+      ),
+      { theme, width },
+    )
+  // One legend entry per run, wrapped onto rows: the chart grows by the rows it needs at half a page.
   return (
     <section aria-labelledby="compare-plots-title">
       <h2 id="compare-plots-title">Plots</h2>
@@ -47,33 +66,16 @@ export function ComparePlots(props: { runs: Run[]; runName?: (run: Run) => strin
           </select>
         </Show>
         <Chart
-          option={(theme) =>
-            rocOverlayOption(
-              classification().flatMap((d) => {
-                const plots = d.input.plots
-                if (plots?.kind !== 'classification') return []
-                const curve = plots.roc[Math.min(classIndex(), plots.roc.length - 1)]
-                return curve ? [{ name: name(d.run), curve }] : []
-              }),
-              { theme },
-            )
-          }
+          option={rocOption}
+          height={360 + legendRoom(rocOption('light'))}
           description="ROC curves of the compared runs, one line per run."
         />
       </Show>
       <Show when={regression().length >= 2}>
         <Chart
           renderer="canvas"
-          option={(theme) =>
-            residualOverlayOption(
-              regression().flatMap((d) =>
-                d.input.plots?.kind === 'regression'
-                  ? [{ name: name(d.run), curve: d.input.plots.residuals }]
-                  : [],
-              ),
-              { theme },
-            )
-          }
+          option={residualOption}
+          height={360 + legendRoom(residualOption('light'))}
           description="Residuals against predictions of the compared runs, one colour per run."
         />
       </Show>

@@ -6,7 +6,7 @@
 import { For, Show } from 'solid-js'
 import type { Run } from '../../domain/run.ts'
 import { lowerIsBetter } from '../../domain/task.ts'
-import { metricInfo } from '../../engine/metrics/metricInfo.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import type { ReportInput, RunMetricsJson } from '../../outputs/report/reportInput.ts'
 import { formatCount, formatDuration, formatNumber } from '../format.ts'
 import { modelLabel } from '../modelCatalog.ts'
@@ -26,7 +26,6 @@ export function RunSummary(props: {
 }) {
   const task = () => props.report?.task ?? props.run.snapshot.task
   const metric = () => task().metric
-  const label = (key: string) => metricInfo[key]?.label ?? key
   const value = () => props.run.metrics?.[metric()]
   const baselineValue = () => props.plotData?.baseline?.metrics[metric()] ?? undefined
   const verdict = () => {
@@ -62,7 +61,7 @@ export function RunSummary(props: {
         <div>
           <dt>Optimised metric</dt>
           <dd>
-            {label(metric())} <strong data-testid="summary-metric">{formatNumber(value())}</strong>
+            {metricLabel(metric())} <strong data-testid="summary-metric">{formatNumber(value())}</strong>
             <Show when={verdict()}>
               {(v) => (
                 <span

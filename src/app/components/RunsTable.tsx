@@ -3,6 +3,7 @@ import { A, useNavigate } from '@solidjs/router'
 import { createMemo, createSignal, For, Show } from 'solid-js'
 import type { Run } from '../../domain/run.ts'
 import { lowerIsBetter } from '../../domain/task.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import { formatDate, formatDuration, formatNumber } from '../format.ts'
 import { modelLabel } from '../modelCatalog.ts'
 
@@ -92,7 +93,7 @@ export function RunsTable(props: { runs: Run[]; metric: string; workspaceId: str
               </th>
               {header('number', 'Run')}
               {header('status', 'Status')}
-              {header('metric', props.metric, true)}
+              {header('metric', metricLabel(props.metric), true)}
               {header('model', 'Model')}
               {header('duration', 'Duration', true)}
               {header('seed', 'Seed', true)}

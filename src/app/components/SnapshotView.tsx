@@ -4,6 +4,7 @@ import type { JsonValue } from '../../domain/hash.ts'
 import type { PipelineSnapshot } from '../../domain/pipeline.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
 import { describeConfigValue } from '../../domain/snapshotDiff.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 
 /** A block's setting in words (lists and objects too: the card never shows raw JSON). */
 export function formatConfigValue(value: JsonValue | undefined): string {
@@ -25,7 +26,7 @@ export function SnapshotView(props: { snapshot: PipelineSnapshot }) {
         </div>
         <div>
           <dt>Metric</dt>
-          <dd>{s().task.metric}</dd>
+          <dd>{metricLabel(s().task.metric)}</dd>
         </div>
         <div>
           <dt>Seed</dt>

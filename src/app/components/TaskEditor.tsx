@@ -11,6 +11,7 @@ import {
   metricsFor,
   taskTypes,
 } from '../../domain/task.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import { CategoryBars } from './CategoryBars.tsx'
 
 export function TaskEditor(props: {
@@ -92,7 +93,7 @@ export function TaskEditor(props: {
             <For each={metricsFor(task().taskType)}>
               {(metric) => (
                 <option value={metric} selected={metric === task().metric}>
-                  {metric}
+                  {metricLabel(metric)}
                 </option>
               )}
             </For>

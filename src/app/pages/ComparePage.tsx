@@ -13,6 +13,7 @@ import type { WorkspaceId } from '../../domain/ids.ts'
 import type { Run } from '../../domain/run.ts'
 import { diffSnapshots, incomparableReasons, splitDifferences } from '../../domain/snapshotDiff.ts'
 import { lowerIsBetter } from '../../domain/task.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import { ComparePlots } from '../components/ComparePlots.tsx'
 import { formatNumber } from '../format.ts'
 import { modelLabel } from '../modelCatalog.ts'
@@ -181,7 +182,7 @@ export function ComparePage() {
                   const base = () => baselineRun()?.metrics?.[name]
                   return (
                     <tr>
-                      <th scope="row">{name}</th>
+                      <th scope="row">{metricLabel(name)}</th>
                       <For each={runs()}>
                         {(run, i) => {
                           const value = run.metrics?.[name]

@@ -11,6 +11,7 @@ import type { RunId, WorkspaceId } from '../../domain/ids.ts'
 import { deriveLineage } from '../../domain/lineage.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
 import { describeConfigValue } from '../../domain/snapshotDiff.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import type { RunMetricsJson as MetricsReport, ReportInput } from '../../outputs/report/reportInput.ts'
 import { PredictPanel } from '../components/PredictPanel.tsx'
 import { RunPlots } from '../components/RunPlots.tsx'
@@ -195,7 +196,7 @@ export function RunPage() {
                   <tr>
                     <th scope="col">Model</th>
                     <th scope="col" class="num">
-                      Validation {report()!.leaderboard[0].metric}
+                      Validation {metricLabel(report()!.leaderboard[0].metric)}
                     </th>
                     <th scope="col" class="num">
                       Fit time
@@ -410,7 +411,7 @@ function MetricTable(props: { metrics: Record<string, number>; labelledBy: strin
         <For each={Object.entries(props.metrics)}>
           {([name, value]) => (
             <tr>
-              <th scope="row">{name}</th>
+              <th scope="row">{props.hook ? name : metricLabel(name)}</th>
               <td
                 class="num"
                 data-metric={props.hook ? undefined : name}

@@ -6,7 +6,7 @@ import type { Experiment } from '../../domain/experiment.ts'
 import type { WorkspaceId } from '../../domain/ids.ts'
 import type { Run } from '../../domain/run.ts'
 import { lowerIsBetter } from '../../domain/task.ts'
-import { metricInfo } from '../../engine/metrics/metricInfo.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import { ImportPanel } from '../components/ImportPanel.tsx'
 import { formatBytes, formatCount, formatDate, formatNumber } from '../format.ts'
 import { dataWorker } from '../services/dataClient.ts'
@@ -158,7 +158,7 @@ export function runSummary(experiment: Pick<Experiment, 'id' | 'task'>, runs: Ru
     if (best === undefined || (lower ? value < best : value > best)) best = value
   }
   if (best === undefined) return count
-  return `${count} · best ${metricInfo[metric]?.label ?? metric} ${formatNumber(best)}`
+  return `${count} · best ${metricLabel(metric)} ${formatNumber(best)}`
 }
 
 function groupVersions(datasets: Dataset[]): Dataset[][] {

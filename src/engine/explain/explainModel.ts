@@ -14,6 +14,7 @@ import {
   sampleRowIndices,
   yieldToEventLoop,
 } from './budget.ts'
+import type { FeatureUnit, SourceValues } from './featureUnits.ts'
 import { type PartialDependenceResult, partialDependence } from './partialDependence.ts'
 import { type PermutationImportance, permutationImportance, topIndices } from './permutationImportance.ts'
 import { createMetricScorer, defaultScorerMetric } from './scorers.ts'
@@ -65,6 +66,13 @@ export interface ShapExplanation {
   summary: ShapSummaryFeature[][]
   /** True when the time budget stopped before every sampled row was explained. */
   truncated: boolean
+  /**
+   * Dataset row number of each explained row, numbered from 1 as the data grid numbers rows (absent
+   * when the explainer did not know the rows, and in runs made before it was recorded).
+   */
+  rowNumbers?: number[]
+  /** The explained rows' values of the table columns the features come from, in the data's units. */
+  rowValues?: SourceValues[]
 }
 
 /** Everything {@link explainModel} computed. */
@@ -73,6 +81,11 @@ export interface ModelExplanation {
   permutation: PermutationImportance & { metric: string; negated: boolean }
   shap?: ShapExplanation
   partialDependence: PartialDependenceResult
+  /**
+   * How each model input reads in the table's units, by feature name (from the feature recipe; inputs
+   * made by interactions or hooks have none). Absent in runs made before it was recorded.
+   */
+  units?: Record<string, FeatureUnit>
   /** Wall time per stage, milliseconds of the injected clock. */
   timingsMs: Record<ExplainStage | 'total', number>
 }

@@ -5,18 +5,27 @@
  * small object.
  */
 import type { Rng } from '../../domain/random.ts'
-import type { FeatureMatrix, Target } from '../frame.ts'
+import type { DataFrame, FeatureMatrix, Target } from '../frame.ts'
 import { targetRows } from '../frame.ts'
 import type { FittedModel } from '../models/model.ts'
+import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { getTreeModelStructure } from '../trees/fittedTreeModel.ts'
 import { defaultExplainBudget, type ExplainBudget } from './budget.ts'
 import { type ExplainStage, explainModel, type ModelExplanation } from './explainModel.ts'
+import { featureUnits, sourceValues } from './featureUnits.ts'
 
 /** What the stage reads from and writes to the run context (a subset of the engine's EngineContext). */
 export interface ExplainRunContext {
   readonly rng: Rng
-  data: { target: Target; testRows: Int32Array }
-  features: { test: FeatureMatrix } | undefined
+  data: {
+    target: Target
+    testRows: Int32Array
+    /** The run's table: with it the explanation also records the explained rows' values in the data's units. */
+    frame?: DataFrame
+    /** Input data row of each frame row (0-based), to number explained rows as the data grid does. */
+    sourceRows?: Int32Array
+  }
+  features: { test: FeatureMatrix; recipe?: FeatureRecipe; alteredByHook?: boolean } | undefined
   models: { chosen: { model?: FittedModel } | undefined }
   importances: Record<string, number> | undefined
   progress(progress: { fraction: number; message?: string }): void
@@ -82,6 +91,7 @@ export async function explainRun(
       context.progress({ fraction: from + (to - from) * fraction, message: stage })
     },
   })
+  withDataUnits(explanation, context)
   const { permutation } = explanation
   context.importances = Object.fromEntries(permutation.features.map((name, i) => [name, permutation.mean[i]]))
   context.log('info', 'Explainability done', {
@@ -92,4 +102,22 @@ export async function explainRun(
     seconds: explanation.timingsMs.total / 1000,
   })
   return explanation
+}
+
+/**
+ * Adds what shows the explanation in the data's units: each feature's unit (from the recipe, unless a
+ * hook changed the features), and for the SHAP rows their dataset row numbers and their table values.
+ */
+function withDataUnits(explanation: ModelExplanation, context: ExplainRunContext): void {
+  const { recipe, alteredByHook } = context.features ?? {}
+  const { frame, sourceRows, testRows } = context.data
+  if (recipe && !alteredByHook) explanation.units = featureUnits(recipe, frame)
+  const shap = explanation.shap
+  if (!shap) return
+  const frameRows = shap.rowIndex.map((i) => testRows[i])
+  if (sourceRows) shap.rowNumbers = frameRows.map((row) => sourceRows[row] + 1)
+  if (frame && explanation.units) {
+    const sources = [...new Set(Object.values(explanation.units).map((unit) => unit.source))]
+    shap.rowValues = sourceValues(frame, sources, frameRows)
+  }
 }

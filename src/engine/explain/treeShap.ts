@@ -390,6 +390,8 @@ export interface FeatureContribution {
   /** The row's value of the feature (NaN when missing). */
   value: number
   shap: number
+  /** The value as shown to people, in the data's units (a category name, a date), when it is not `value`. */
+  display?: string
 }
 
 /** One row's prediction broken down into feature contributions, largest |φ| first. */

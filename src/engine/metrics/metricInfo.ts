@@ -42,6 +42,14 @@ export const metricInfo: Readonly<Record<string, MetricInfo>> = Object.fromEntri
   ]),
 )
 
+/**
+ * The display name of a metric key ('r2' → 'R²', 'roc_auc' → 'ROC AUC'); any other name (a hook's custom
+ * metric) as it is. The one place the app, the report and the charts name metrics.
+ */
+export function metricLabel(key: string): string {
+  return metricLabels[key] ?? key
+}
+
 /** Every metric name the engine reports; a hook metric of one of these names never replaces it. */
 export const builtinMetricNames: ReadonlySet<string> = new Set(Object.keys(metricLabels))
 

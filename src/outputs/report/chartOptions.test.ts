@@ -305,7 +305,7 @@ describe('training and importance charts', () => {
     for (const [i, w] of whiskers.entries()) {
       for (const [j, v] of w.entries()) expect(v).toBeCloseTo(expected[i][j], 12)
     }
-    expect(axis(option.xAxis)[0].name).toBe('Score drop in accuracy')
+    expect(axis(option.xAxis)[0].name).toBe('Score drop in Accuracy')
     expect(bars.tooltip?.formatter?.({ dataIndex: 0 })).toBe('b\nMean drop: 0.3\nStd: 0.05')
   })
 })
@@ -324,6 +324,34 @@ describe('partial dependence and SHAP charts', () => {
     expect(axis(option.yAxis)[0].name).toBe('Average probability')
     const regression = partialDependenceOption({ ...pdp, average: [[1, 2, 3]] }, ['prediction'])
     expect(axis(regression.yAxis)[0].name).toBe('Average prediction')
+  })
+
+  it('in the data’s units: standardised years back on a year axis, one-hot columns by level name', () => {
+    const years = { ...pdp, feature: 'Year_Built', grid: [-1, 0, 1.5] }
+    const option = partialDependenceOption(years, ['prediction'], {
+      units: {
+        Year_Built: {
+          kind: 'numeric',
+          source: 'Year_Built',
+          center: 1970,
+          scale: 20,
+          log: false,
+          datetime: false,
+        },
+      },
+    })
+    expect(seriesOf(option)[0].data.map((d) => (d as number[])[0])).toEqual([1950, 1970, 2000])
+    const x = axis(option.xAxis)[0] as { name: string; axisLabel: { formatter: (v: number) => string } }
+    expect(x.name).toBe('Year_Built')
+    // Four-digit years as they are, not 1.95K.
+    expect(x.axisLabel.formatter(1950)).toBe('1950')
+    const dummy = { ...pdp, feature: 'Neighborhood=Edwards', grid: [0, 1] }
+    const level = partialDependenceOption(dummy, ['prediction'], {
+      units: { 'Neighborhood=Edwards': { kind: 'level', source: 'Neighborhood', level: 'Edwards' } },
+    })
+    expect(chartTitle(level)).toBe('Partial dependence on Neighborhood = Edwards')
+    const levelAxis = axis(level.xAxis)[0] as { axisLabel: { formatter: (v: number) => string } }
+    expect([0, 1].map(levelAxis.axisLabel.formatter)).toEqual(['not Edwards', 'Edwards'])
   })
 
   it('small multiples: one grid and axis pair per feature, series bound to their panel', () => {

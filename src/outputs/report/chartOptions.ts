@@ -21,6 +21,7 @@ import type {
   XAXisComponentOption,
   YAXisComponentOption,
 } from 'echarts'
+import { type FeatureUnit, toDataUnits } from '../../engine/explain/featureUnits.ts'
 import type {
   FeaturePartialDependence,
   PartialDependenceResult,
@@ -34,6 +35,7 @@ import type {
   ClassRocCurve,
   ResidualPoints,
 } from '../../engine/metrics/curves.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import type { PrecisionRecallCurve, RocCurve } from '../../engine/metrics/ranking.ts'
 import type { TrainingCurve } from '../../engine/models/model.ts'
 import {
@@ -42,6 +44,7 @@ import {
   chartPalette,
   formatChartNumber as fmt,
   formatAxisTick,
+  formatDateValue as isoDate,
 } from './chartTheme.ts'
 
 /** The option type of every builder here: only the series and components Butterfly registers. */
@@ -65,6 +68,8 @@ export interface ChartBuildOptions {
   theme?: ChartTheme
   /** Overrides the builder's default title. */
   title?: string
+  /** Width in px the chart is drawn at (default {@link DEFAULT_CHART_WIDTH}): titles, legends and cell labels fit it. */
+  width?: number
 }
 
 type Series =
@@ -134,7 +139,28 @@ export function beeswarmOffsets(values: readonly number[], nBins = 60, halfWidth
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces
 
-function baseOption(p: ChartPalette, title: string, subtitle?: string): ChartOption {
+/** Width the builders lay out for when none is given: half a 1280-px page, where the run page draws most charts. */
+export const DEFAULT_CHART_WIDTH = 460
+/** Most legend entries drawn in full, wrapped onto rows; past it the legend pages (scrolls). */
+export const MAX_PLAIN_LEGEND = 30
+const LEGEND_ROW_HEIGHT = 22
+
+/** Estimated width in px of `text` at `fontSize` (ECharts' own estimate without a canvas is close to it). */
+export function textWidth(text: string, fontSize = 12): number {
+  let units = 0
+  for (const ch of text) units += /[A-Z0-9MW@%]/.test(ch) ? 0.65 : /[il.,:;'|!() ]/.test(ch) ? 0.3 : 0.56
+  return units * fontSize
+}
+
+function baseOption(
+  p: ChartPalette,
+  width: number | undefined,
+  title: string,
+  subtitle?: string,
+): ChartOption {
+  // A title wider than the chart would be cut at both edges: shorten it with an ellipsis (the figure's
+  // caption holds it in full).
+  const room = (width ?? DEFAULT_CHART_WIDTH) - 24
   return {
     backgroundColor: p.background,
     color: p.series,
@@ -148,8 +174,8 @@ function baseOption(p: ChartPalette, title: string, subtitle?: string): ChartOpt
       ...(subtitle ? { subtext: subtitle } : {}),
       left: 'center',
       top: 6,
-      textStyle: { color: p.text, fontSize: 14, fontWeight: 600 },
-      subtextStyle: { color: p.muted, fontSize: 11 },
+      textStyle: { color: p.text, fontSize: 14, fontWeight: 600, width: room, overflow: 'truncate' },
+      subtextStyle: { color: p.muted, fontSize: 11, width: room, overflow: 'truncate' },
     },
     tooltip: {
       renderMode: 'richText',
@@ -162,15 +188,70 @@ function baseOption(p: ChartPalette, title: string, subtitle?: string): ChartOpt
   }
 }
 
-function legend(p: ChartPalette, names: string[]): LegendComponentOption {
+/** Width of one legend entry: icon, gap, text and the gap to the next entry. */
+function legendItemWidth(name: string): number {
+  return 25 + 5 + textWidth(name) + 10
+}
+
+/**
+ * Rows a plain legend of `names` wraps onto at `width` (ECharts fills a row left to right, then wraps);
+ * 1 past {@link MAX_PLAIN_LEGEND} entries, where the legend pages instead.
+ */
+export function legendRows(names: readonly string[], width = DEFAULT_CHART_WIDTH): number {
+  if (names.length > MAX_PLAIN_LEGEND) return 1
+  const room = width - 20
+  let rows = 1
+  let used = 0
+  for (const name of names) {
+    const w = Math.min(room, legendItemWidth(name))
+    if (used > 0 && used + w > room) {
+      rows++
+      used = 0
+    }
+    used += w
+  }
+  return rows
+}
+
+/** Extra chart height a legend of `names` needs at `width` beyond one row (for the figure's height). */
+export function legendExtraHeight(names: readonly string[], width = DEFAULT_CHART_WIDTH): number {
+  return (legendRows(names, width) - 1) * LEGEND_ROW_HEIGHT
+}
+
+/** Height an option's legend needs beyond one row at `width` (add it to the chart's height). */
+export function legendRoom(option: ChartOption, width = DEFAULT_CHART_WIDTH): number {
+  const legend = Array.isArray(option.legend) ? option.legend[0] : option.legend
+  const names = (legend?.data ?? []).map((d) => (typeof d === 'string' ? d : String(d?.name ?? '')))
+  return legendExtraHeight(names, width)
+}
+
+/**
+ * The legend under the plot: every entry shown for up to {@link MAX_PLAIN_LEGEND} of them (wrapped onto
+ * rows, never paged), a paged legend past that.
+ */
+function legend(p: ChartPalette, names: string[], width?: number): LegendComponentOption {
+  const plain = names.length <= MAX_PLAIN_LEGEND
   return {
-    type: 'scroll',
+    type: plain ? 'plain' : 'scroll',
     data: names,
     bottom: 4,
+    ...(plain ? { left: 'center', width: (width ?? DEFAULT_CHART_WIDTH) - 20, itemGap: 10 } : {}),
     textStyle: { color: p.text },
     pageTextStyle: { color: p.muted },
     pageIconColor: p.accent,
     pageIconInactiveColor: p.border,
+  }
+}
+
+/** A legend of `names` and a plot grid with room for its rows below the axis. */
+function legendAndGrid(
+  p: ChartPalette,
+  names: string[],
+  width: number | undefined,
+): { legend: LegendComponentOption; grid: GridComponentOption } {
+  return {
+    legend: legend(p, names, width),
+    grid: grid(80 + legendExtraHeight(names, width ?? DEFAULT_CHART_WIDTH)),
   }
 }
 
@@ -300,10 +381,19 @@ export function confusionMatrixOption(
       data.push([predicted, t, normalized ? share : count, count, share])
     })
   })
-  const showLabels = classes.length <= 20
-  const tilt = classes.length > 6 || classes.some((c) => c.length > 12)
   // Room for the longest true-class label (about 7 px per character), within bounds.
   const left = Math.round(Math.min(180, Math.max(96, 52 + 7 * Math.max(0, ...classes.map((c) => c.length)))))
+  const k = Math.max(1, classes.length)
+  const cell = ((options.width ?? DEFAULT_CHART_WIDTH) - left - 88) / k
+  // Shares as whole percents ("33%"), counts as they are: a label is drawn only when the widest one fits
+  // its cell (a 26-class matrix at half-page width has cells about 10 px wide).
+  const cellLabel = (count: number, share: number) =>
+    normalized ? `${Math.round(share * 100)}%` : String(count)
+  const widest = normalized ? textWidth('100%') : textWidth(String(maxCount))
+  const showLabels = widest + 4 <= cell
+  // Class names side by side need their width; slanted ones one line height (14 px) each.
+  const tilt = k > 6 || classes.some((c) => c.length > 12 || textWidth(c) + 6 > cell)
+  const everyLabel = cell >= 14
   const title =
     options.title ?? (normalized ? 'Confusion matrix (normalised by true class)' : 'Confusion matrix')
   const categoryAxis = {
@@ -313,7 +403,7 @@ export function confusionMatrixOption(
     splitArea: { show: false },
   }
   return {
-    ...baseOption(p, title),
+    ...baseOption(p, options.width, title),
     grid: { left, right: 88, top: 56, bottom: tilt ? 96 : 64 },
     xAxis: {
       ...categoryAxis,
@@ -321,7 +411,15 @@ export function confusionMatrixOption(
       nameLocation: 'middle',
       // Many or long class names would overlap side by side: slant them and make room for the name.
       nameGap: tilt ? 56 : 30,
-      axisLabel: { color: p.muted, interval: 0, rotate: tilt ? 35 : 0, width: 90, overflow: 'truncate' },
+      // Every class name while they fit slanted; past that ECharts drops the ones that would overlap.
+      axisLabel: {
+        color: p.muted,
+        interval: everyLabel ? 0 : 'auto',
+        hideOverlap: !everyLabel,
+        rotate: tilt ? (everyLabel ? 35 : 90) : 0,
+        width: 90,
+        overflow: 'truncate',
+      },
     },
     yAxis: {
       ...categoryAxis,
@@ -357,7 +455,7 @@ export function confusionMatrixOption(
           textBorderWidth: 2,
           formatter: (params: { value?: unknown }) => {
             const v = params.value as number[]
-            return normalized ? fmt(v[2], 3) : String(v[2])
+            return cellLabel(v[3], v[4])
           },
         },
         itemStyle: { borderColor: p.background, borderWidth: 1 },
@@ -397,9 +495,12 @@ export function rocCurveOption(
   }))
   series.push(referenceLine(p, 'Chance', [0, 0], [1, 1]))
   return {
-    ...baseOption(p, options.title ?? (curves.length > 1 ? 'ROC curves (one-vs-rest)' : 'ROC curve')),
-    grid: grid(),
-    legend: legend(p, [...curves.map((c) => `${c.label} (AUC ${fmt(c.auc, 3)})`), 'Chance']),
+    ...baseOption(
+      p,
+      options.width,
+      options.title ?? (curves.length > 1 ? 'ROC curves (one-vs-rest)' : 'ROC curve'),
+    ),
+    ...legendAndGrid(p, [...curves.map((c) => `${c.label} (AUC ${fmt(c.auc, 3)})`), 'Chance'], options.width),
     ...unitAxes(p, 'False positive rate', 'True positive rate'),
     series,
   }
@@ -415,11 +516,11 @@ export function precisionRecallOption(
   return {
     ...baseOption(
       p,
+      options.width,
       options.title ??
         (curves.length > 1 ? 'Precision–recall curves (one-vs-rest)' : 'Precision–recall curve'),
     ),
-    grid: grid(),
-    legend: legend(p, names),
+    ...legendAndGrid(p, names, options.width),
     ...unitAxes(p, 'Recall', 'Precision'),
     series: curves.map((curve, k) => ({
       type: 'line',
@@ -463,9 +564,8 @@ export function calibrationOption(
   }))
   series.push(referenceLine(p, 'Perfectly calibrated', [0, 0], [1, 1]))
   return {
-    ...baseOption(p, options.title ?? 'Calibration (reliability) curve'),
-    grid: grid(),
-    legend: legend(p, [...curves.map((c) => c.label), 'Perfectly calibrated']),
+    ...baseOption(p, options.width, options.title ?? 'Calibration (reliability) curve'),
+    ...legendAndGrid(p, [...curves.map((c) => c.label), 'Perfectly calibrated'], options.width),
     ...unitAxes(p, 'Mean predicted probability', 'Fraction of positives'),
     series,
   }
@@ -520,7 +620,12 @@ export function residualsOption(
   const p = chartPalette(options.theme ?? 'light')
   const data = residualData(points, options.maxPoints ?? DEFAULT_MAX_SCATTER_POINTS, 'predicted', 'residual')
   return {
-    ...baseOption(p, options.title ?? 'Residuals vs predicted', sampleNote(points, data.length)),
+    ...baseOption(
+      p,
+      options.width,
+      options.title ?? 'Residuals vs predicted',
+      sampleNote(points, data.length),
+    ),
     grid: grid(48),
     xAxis: valueXAxis(p, 'Predicted value'),
     yAxis: valueYAxis(p, 'Residual (actual − predicted)'),
@@ -559,9 +664,8 @@ export function predictedVsActualOption(
   }
   if (!Number.isFinite(lo)) [lo, hi] = [0, 1]
   return {
-    ...baseOption(p, options.title ?? 'Predicted vs actual', sampleNote(points, data.length)),
-    grid: grid(),
-    legend: legend(p, ['Rows', 'Identity (ŷ = y)']),
+    ...baseOption(p, options.width, options.title ?? 'Predicted vs actual', sampleNote(points, data.length)),
+    ...legendAndGrid(p, ['Rows', 'Identity (ŷ = y)'], options.width),
     xAxis: valueXAxis(p, 'Actual value'),
     yAxis: valueYAxis(p, 'Predicted value'),
     series: [
@@ -596,11 +700,11 @@ export function trainingCurveOption(curve: TrainingCurve, options: ChartBuildOpt
   const series: Series[] = [line('Training', curve.train)]
   if (curve.validation?.length) series.push(line('Validation', curve.validation))
   return {
-    ...baseOption(p, options.title ?? `Training loss per ${curve.unit}`),
-    grid: grid(),
-    legend: legend(
+    ...baseOption(p, options.width, options.title ?? `Training loss per ${curve.unit}`),
+    ...legendAndGrid(
       p,
       series.map((s) => String(s.name)),
+      options.width,
     ),
     xAxis: valueXAxis(p, unit, { minInterval: 1, scale: false, min: 1, max: 'dataMax' }),
     yAxis: valueYAxis(p, `Loss (${curve.loss})`),
@@ -641,6 +745,7 @@ export function featureImportanceOption(
   return {
     ...baseOption(
       p,
+      options.width,
       options.title ?? 'Feature importance',
       hidden > 0 ? `Top ${order.length} of ${names.length} features` : undefined,
     ),
@@ -677,7 +782,7 @@ export function permutationImportanceOption(
   const p = chartPalette(options.theme ?? 'light')
   const order = topFeatures(permutation.features, permutation.mean, options.top ?? 20)
   const names = order.map((i) => permutation.features[i])
-  const metric = permutation.metric ? ` in ${permutation.metric}` : ''
+  const metric = permutation.metric ? ` in ${metricLabel(permutation.metric)}` : ''
   const renderErrorBar: CustomSeriesRenderItem = (_params, api) => {
     const y = api.value(0)
     const low = api.coord([api.value(1), y])
@@ -696,7 +801,7 @@ export function permutationImportanceOption(
   }
   const subtitle = `${permutation.completedRepeats} repeats on ${permutation.rowsUsed} rows; bars = mean, whiskers = ± std`
   return {
-    ...baseOption(p, options.title ?? 'Permutation importance', subtitle),
+    ...baseOption(p, options.width, options.title ?? 'Permutation importance', subtitle),
     grid: { left: 150, right: 40, top: 64, bottom: 48 },
     xAxis: valueXAxis(p, `Score drop${metric}`, { scale: false }),
     yAxis: {
@@ -753,41 +858,124 @@ export interface PartialDependenceChartOptions extends ChartBuildOptions {
   outputIndices?: number[]
   /** Level names of categorical features, by feature name, to label category codes. */
   levels?: Readonly<Record<string, readonly string[]>>
+  /** How each feature reads in the data's units (the explanation's `units`), by feature name. */
+  units?: Readonly<Record<string, FeatureUnit>>
+}
+
+/**
+ * A partial-dependence curve in the units of the data: its x values (the grid with scaling undone), the
+ * axis name, a label per x value for categories, and the name of what the curve is about.
+ */
+interface PdpView {
+  /** Title subject, e.g. "Year_Built" or "Neighborhood = Edwards". */
+  subject: string
+  axisName: string
+  x: number[]
+  /** Label of a category code or 0/1 value; undefined for numbers. */
+  label?: (x: number) => string
+  /** Epoch-ms values, labelled as dates. */
+  dates?: boolean
+}
+
+function pdpView(
+  feature: FeaturePartialDependence,
+  unit: FeatureUnit | undefined,
+  levels: readonly string[] | undefined,
+): PdpView {
+  const x = feature.grid.map((g) => toDataUnits(unit, g))
+  switch (unit?.kind) {
+    case 'numeric':
+      return { subject: unit.source, axisName: unit.source, x, ...(unit.datetime ? { dates: true } : {}) }
+    case 'datetime_part':
+      return { subject: `${unit.source} (${unit.part})`, axisName: `${unit.source} (${unit.part})`, x }
+    case 'frequency':
+      return {
+        subject: `${unit.source} (level frequency)`,
+        axisName: `Share of rows with the row's ${unit.source}`,
+        x,
+      }
+    case 'level': {
+      const level = unit.level ?? 'another level'
+      return {
+        subject: `${unit.source} = ${level}`,
+        axisName: unit.source,
+        x,
+        label: (v) => (v === 1 ? level : v === 0 ? `not ${level}` : fmt(v)),
+      }
+    }
+    case 'levels':
+      return { subject: unit.source, axisName: unit.source, x, label: (v) => unit.levels[v] ?? `level ${v}` }
+    case 'missing':
+      return {
+        subject: `${unit.source} missing`,
+        axisName: unit.source,
+        x,
+        label: (v) => (v === 1 ? 'missing' : v === 0 ? 'present' : fmt(v)),
+      }
+    default:
+      return {
+        subject: feature.feature,
+        axisName: feature.feature,
+        x,
+        ...(feature.categorical ? { label: (v: number) => levels?.[v] ?? `level ${v}` } : {}),
+      }
+  }
 }
 
 function pdpSeries(
   p: ChartPalette,
   feature: FeaturePartialDependence,
+  view: PdpView,
   outputs: readonly string[],
   indices: readonly number[],
-  levels: readonly string[] | undefined,
   axisIndex: number,
 ): Series[] {
-  const label = (code: number) => (feature.categorical ? (levels?.[code] ?? `level ${code}`) : fmt(code))
+  const label = view.label ?? (view.dates ? isoDate : (v: number) => fmt(v))
+  const categorical = view.label !== undefined
   return indices.map((o) => ({
     type: 'line',
     name: outputs[o],
     xAxisIndex: axisIndex,
     yAxisIndex: axisIndex,
-    data: feature.grid.map((x, g) => [x, feature.average[o][g]]),
-    step: feature.categorical ? 'middle' : undefined,
-    showSymbol: feature.categorical || feature.grid.length <= 30,
+    data: view.x.map((x, g) => [x, feature.average[o][g]]),
+    step: categorical ? 'middle' : undefined,
+    showSymbol: categorical || feature.grid.length <= 30,
     symbolSize: 5,
     lineStyle: { width: 2 },
     color: p.series[o % p.series.length],
     tooltip: {
-      formatter: tooltipOf(
-        (v, item) => `${feature.feature} = ${label(v[0])}\n${item.seriesName}: ${fmt(v[1])}`,
-      ),
+      formatter: tooltipOf((v, item) => `${view.subject} = ${label(v[0])}\n${item.seriesName}: ${fmt(v[1])}`),
     },
   }))
+}
+
+/** The x axis of a partial-dependence panel: category names, dates or short-scale numbers. */
+function pdpXAxis(p: ChartPalette, view: PdpView, extra: XAXisComponentOption): XAXisComponentOption {
+  const label = view.label
+  return valueXAxis(p, view.axisName, {
+    ...(extra as object),
+    ...((label
+      ? {
+          minInterval: 1,
+          axisLabel: { color: p.muted, hideOverlap: true, formatter: (v: number) => label(v) },
+        }
+      : view.dates
+        ? { axisLabel: { color: p.muted, hideOverlap: true, formatter: (v: number) => isoDate(v) } }
+        : Math.max(...view.x.map(Math.abs)) < 10_000
+          ? // Years and other four-digit values read as they are (1968), not on the short scale (1.97K).
+            { axisLabel: { color: p.muted, hideOverlap: true, formatter: (v: number) => fmt(v) } }
+          : {}) as object),
+  } as XAXisComponentOption)
 }
 
 function pdpYName(outputs: readonly string[]): string {
   return outputs.length === 1 && outputs[0] === 'prediction' ? 'Average prediction' : 'Average probability'
 }
 
-/** Partial dependence of one feature: one line per drawn output (class probability or prediction). */
+/**
+ * Partial dependence of one feature: one line per drawn output (class probability or prediction), with
+ * the x axis in the data's units when the feature's unit is known (years, square feet, category names).
+ */
 export function partialDependenceOption(
   feature: FeaturePartialDependence,
   outputs: readonly string[],
@@ -795,26 +983,17 @@ export function partialDependenceOption(
 ): ChartOption {
   const p = chartPalette(options.theme ?? 'light')
   const indices = options.outputIndices ?? defaultOutputIndices(outputs)
-  const levels = options.levels?.[feature.feature]
-  const series = pdpSeries(p, feature, outputs, indices, levels, 0)
+  const view = pdpView(feature, options.units?.[feature.feature], options.levels?.[feature.feature])
+  const series = pdpSeries(p, feature, view, outputs, indices, 0)
   return {
-    ...baseOption(p, options.title ?? `Partial dependence on ${feature.feature}`),
-    grid: grid(),
-    legend: legend(
+    ...baseOption(p, options.width, options.title ?? `Partial dependence on ${view.subject}`),
+    ...legendAndGrid(
       p,
       indices.map((o) => outputs[o]),
+      options.width,
     ),
-    xAxis: valueXAxis(p, feature.feature, {
-      // The grid spans the feature's observed range; nice-number padding past it would be empty.
-      min: 'dataMin',
-      max: 'dataMax',
-      ...(feature.categorical
-        ? {
-            minInterval: 1,
-            axisLabel: { color: p.muted, formatter: (v: number) => levels?.[v] ?? String(v) },
-          }
-        : {}),
-    }),
+    // The grid spans the feature's observed range; nice-number padding past it would be empty.
+    xAxis: pdpXAxis(p, view, { min: 'dataMin', max: 'dataMax' }),
     yAxis: valueYAxis(p, pdpYName(outputs)),
     series,
   }
@@ -842,7 +1021,7 @@ export function partialDependenceGridOption(
   const bottom = 30
   const height = partialDependenceGridHeight(features.length, columns)
   const panel = (height - top - bottom) / rows
-  const base = baseOption(p, options.title ?? 'Partial dependence')
+  const base = baseOption(p, options.width, options.title ?? 'Partial dependence')
   const titles: TitleComponentOption[] = [base.title as TitleComponentOption]
   const grids: GridComponentOption[] = []
   const xAxes: XAXisComponentOption[] = []
@@ -853,7 +1032,7 @@ export function partialDependenceGridOption(
     const column = k % columns
     const leftPct = (column / columns) * 100
     const widthPct = 100 / columns
-    const levels = options.levels?.[feature.feature]
+    const view = pdpView(feature, options.units?.[feature.feature], options.levels?.[feature.feature])
     grids.push({
       left: `${leftPct + widthPct * 0.16}%`,
       width: `${widthPct * 0.76}%`,
@@ -861,26 +1040,15 @@ export function partialDependenceGridOption(
       height: panel - 70,
     })
     titles.push({
-      text: feature.feature,
+      text: view.subject,
       left: `${leftPct + widthPct / 2}%`,
       textAlign: 'center',
       top: top + row * panel,
       textStyle: { color: p.text, fontSize: 12, fontWeight: 500 },
     })
-    xAxes.push(
-      valueXAxis(p, '', {
-        gridIndex: k,
-        nameGap: 22,
-        ...(feature.categorical
-          ? {
-              minInterval: 1,
-              axisLabel: { color: p.muted, formatter: (v: number) => levels?.[v] ?? String(v) },
-            }
-          : {}),
-      }),
-    )
+    xAxes.push(pdpXAxis(p, { ...view, axisName: '' }, { gridIndex: k, nameGap: 22 }))
     yAxes.push(valueYAxis(p, column === 0 ? pdpYName(result.outputs) : '', { gridIndex: k, nameGap: 40 }))
-    series.push(...pdpSeries(p, feature, result.outputs, indices, levels, k))
+    series.push(...pdpSeries(p, feature, view, result.outputs, indices, k))
   })
   return {
     ...base,
@@ -888,6 +1056,7 @@ export function partialDependenceGridOption(
     legend: legend(
       p,
       indices.map((o) => result.outputs[o]),
+      options.width,
     ),
     grid: grids,
     xAxis: xAxes,
@@ -985,7 +1154,7 @@ export function shapSummaryOption(
   })
   const suffix = options.outputName ? ` (${options.outputName})` : ''
   return {
-    ...baseOption(p, options.title ?? `SHAP summary${suffix}`),
+    ...baseOption(p, options.width, options.title ?? `SHAP summary${suffix}`),
     grid: { left: 150, right: 72, top: 56, bottom: 48 },
     xAxis: valueXAxis(p, 'SHAP value (impact on model output)'),
     yAxis: {
@@ -1038,7 +1207,7 @@ export function shapWaterfallOption(
   const limit = options.maxFeatures ?? 10
   const shown = row.contributions.slice(0, limit)
   const rest = row.contributions.slice(limit)
-  const steps = shown.map((c) => ({ label: `${c.feature} = ${fmt(c.value)}`, shap: c.shap }))
+  const steps = shown.map((c) => ({ label: `${c.feature} = ${c.display ?? fmt(c.value)}`, shap: c.shap }))
   if (rest.length > 0) {
     steps.push({ label: `${rest.length} other features`, shap: rest.reduce((total, c) => total + c.shap, 0) })
   }
@@ -1051,6 +1220,18 @@ export function shapWaterfallOption(
   })
   bars.reverse()
   const labels = bars.map((b) => b.label)
+  // The two line labels sit above the plot, centred on their lines: when the lines are nearer than a
+  // label's width they would overlap, so one label names both.
+  let lo = Math.min(row.expectedValue, row.prediction)
+  let hi = Math.max(row.expectedValue, row.prediction)
+  for (const b of bars) {
+    lo = Math.min(lo, b.start, b.end)
+    hi = Math.max(hi, b.start, b.end)
+  }
+  const plotWidth = Math.max(1, (options.width ?? DEFAULT_CHART_WIDTH) - 230)
+  const labelWidth =
+    Math.max(textWidth(`E[f(x)] = ${fmt(row.expectedValue)}`), textWidth(`f(x) = ${fmt(row.prediction)}`)) + 8
+  const close = Math.abs(row.prediction - row.expectedValue) < (labelWidth / plotWidth) * (hi - lo || 1)
   const renderBar: CustomSeriesRenderItem = (params, api) => {
     const y = api.value(0)
     const from = api.coord([api.value(1), y])
@@ -1074,6 +1255,7 @@ export function shapWaterfallOption(
   return {
     ...baseOption(
       p,
+      options.width,
       options.title ?? `Why this prediction${suffix}`,
       `Expected value ${fmt(row.expectedValue)} → prediction ${fmt(row.prediction)}`,
     ),
@@ -1109,10 +1291,18 @@ export function shapWaterfallOption(
             position: 'start',
             formatter: (params: { name?: string }) => params.name ?? '',
           },
-          data: [
-            { name: `E[f(x)] = ${fmt(row.expectedValue)}`, xAxis: row.expectedValue },
-            { name: `f(x) = ${fmt(row.prediction)}`, xAxis: row.prediction },
-          ],
+          data: close
+            ? [
+                { name: '', xAxis: row.expectedValue },
+                {
+                  name: `E[f(x)] = ${fmt(row.expectedValue)} → f(x) = ${fmt(row.prediction)}`,
+                  xAxis: row.prediction,
+                },
+              ]
+            : [
+                { name: `E[f(x)] = ${fmt(row.expectedValue)}`, xAxis: row.expectedValue },
+                { name: `f(x) = ${fmt(row.prediction)}`, xAxis: row.prediction },
+              ],
         },
       },
     ],
@@ -1150,9 +1340,8 @@ export function rocOverlayOption(
   }))
   series.push(referenceLine(p, 'Chance', [0, 0], [1, 1]))
   return {
-    ...baseOption(p, options.title ?? 'ROC curves by run'),
-    grid: grid(),
-    legend: legend(p, [...names, 'Chance']),
+    ...baseOption(p, options.width, options.title ?? 'ROC curves by run'),
+    ...legendAndGrid(p, [...names, 'Chance'], options.width),
     ...unitAxes(p, 'False positive rate', 'True positive rate'),
     series,
   }
@@ -1168,9 +1357,8 @@ export function precisionRecallOverlayOption(
     r.curve.averagePrecision === undefined ? r.name : `${r.name} (AP ${fmt(r.curve.averagePrecision, 3)})`,
   )
   return {
-    ...baseOption(p, options.title ?? 'Precision–recall curves by run'),
-    grid: grid(),
-    legend: legend(p, names),
+    ...baseOption(p, options.width, options.title ?? 'Precision–recall curves by run'),
+    ...legendAndGrid(p, names, options.width),
     ...unitAxes(p, 'Recall', 'Precision'),
     series: runs.map((r, k) => ({
       type: 'line',
@@ -1218,11 +1406,11 @@ export function residualOverlayOption(
     },
   })
   return {
-    ...baseOption(p, options.title ?? 'Residuals by run'),
-    grid: grid(),
-    legend: legend(
+    ...baseOption(p, options.width, options.title ?? 'Residuals by run'),
+    ...legendAndGrid(
       p,
       runs.map((r) => r.name),
+      options.width,
     ),
     xAxis: valueXAxis(p, 'Predicted value'),
     yAxis: valueYAxis(p, 'Residual (actual − predicted)'),

@@ -92,3 +92,9 @@ export function formatAxisTick(value: number): string {
   if (Number.isFinite(value) && Math.abs(value) >= 1000) return shortScale.format(value)
   return formatChartNumber(value)
 }
+
+/** An epoch-ms time as a date (`2010-06-01`), with hours and minutes when it is not midnight UTC. */
+export function formatDateValue(ms: number): string {
+  const iso = new Date(ms).toISOString()
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 16).replace('T', ' ')
+}

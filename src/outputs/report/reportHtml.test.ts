@@ -109,7 +109,9 @@ describe('renderReportHtml: classification', () => {
     for (const id of ['task', 'metrics', 'per-class', 'confusion-table', 'leaderboard'])
       expect(html).toContain(`id="${id}"`)
     expect(html).toContain('<code>species</code>')
-    expect(html).toMatch(/<th scope="row"><code>balanced_accuracy<\/code><\/th><td class="num">0\.\d+<\/td>/)
+    expect(html).toMatch(
+      /<th scope="row">Balanced accuracy <code>balanced_accuracy<\/code><\/th><td class="num">0\.\d+<\/td>/,
+    )
     expect(html).toMatch(/<th scope="row">Chinstrap<\/th>(<td class="num">[\d.]+<\/td>){4}/)
     expect(html).toContain('<span class="badge">chosen</span>')
     expect(html).toContain('<code>accuracy</code> <span class="badge">selection metric</span>')

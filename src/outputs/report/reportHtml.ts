@@ -4,12 +4,14 @@
  * mailed, and renders the same in any browser. Runs without a DOM (Node, Web Workers, the CLI).
  */
 import { lowerIsBetter } from '../../domain/task.ts'
+import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import {
   type ChartOption,
   calibrationOption,
   chartTitle,
   confusionMatrixOption,
   featureImportanceOption,
+  legendRoom,
   partialDependenceOption,
   permutationImportanceOption,
   precisionRecallOption,
@@ -23,7 +25,12 @@ import {
 } from './chartOptions.ts'
 import { type ChartTheme, formatChartNumber as fmt } from './chartTheme.ts'
 import { renderChartSvg } from './echartsRuntime.ts'
-import type { ReportInput, RunMetricsJson, StoredEvaluationReport } from './reportInput.ts'
+import {
+  type ReportInput,
+  type RunMetricsJson,
+  rowExplanationTitle,
+  type StoredEvaluationReport,
+} from './reportInput.ts'
 
 /** Width of every report chart in CSS pixels (they scale down with the page). */
 const CHART_WIDTH = 760
@@ -37,9 +44,12 @@ const MAX_SHAP_OUTPUTS = 5
 export interface ReportFigure {
   /** Stable id, unique within a report (`roc`, `pdp-age`, `shap-summary-adelie`…); the HTML anchor is `fig-{id}`. */
   id: string
-  build: (theme: ChartTheme) => ChartOption
-  /** Height in CSS pixels at the report's 760 px width. */
+  /** The option at a palette and the width it is drawn at (default: half a page, 460 px). */
+  build: (theme: ChartTheme, width?: number) => ChartOption
+  /** Height in CSS pixels, enough from half a page's width up (legends wrap onto fewer rows when wider). */
   height: number
+  /** Wants the page's full width (a confusion matrix of many classes). */
+  wide?: boolean
   /** Renderer for an interactive chart: 'canvas' for point clouds that can hold thousands of rows. */
   renderer: 'svg' | 'canvas'
   /** Short description for screen readers, next to the title. */
@@ -96,17 +106,21 @@ export function reportFigures(input: ReportInput): {
   if (stored?.kind === 'classification') {
     const confusionInput = { classes: stored.classes, confusion: stored.confusion }
     const side = Math.max(DEFAULT_CHART_HEIGHT, 140 + stored.classes.length * 34)
+    // Past a dozen classes half a page leaves cells too narrow for their numbers and names.
+    const wide = stored.classes.length > 12
     evaluation.push({
       id: 'confusion',
-      build: (theme) => confusionMatrixOption(confusionInput, { theme }),
+      build: (theme, width) => confusionMatrixOption(confusionInput, { theme, width }),
       height: side,
+      wide,
       renderer: 'svg',
       description: 'Heatmap of test-row counts by true class (rows) and predicted class (columns).',
     })
     evaluation.push({
       id: 'confusion-normalized',
-      build: (theme) => confusionMatrixOption(confusionInput, { theme, normalized: true }),
+      build: (theme, width) => confusionMatrixOption(confusionInput, { theme, width, normalized: true }),
       height: side,
+      wide,
       renderer: 'svg',
       description: 'Heatmap of each true class’s rows by predicted class, as shares; recall on the diagonal.',
     })
@@ -115,22 +129,22 @@ export function reportFigures(input: ReportInput): {
     evaluation.push(
       {
         id: 'roc',
-        build: (theme) => rocCurveOption(plots.roc, { theme }),
-        height: DEFAULT_CHART_HEIGHT,
+        build: (theme, width) => rocCurveOption(plots.roc, { theme, width }),
+        height: DEFAULT_CHART_HEIGHT + legendRoom(rocCurveOption(plots.roc)),
         renderer: 'svg',
         description: `ROC curves: ${plots.roc.map((c) => `${c.label} AUC ${fmt(c.auc, 3)}`).join(', ')}.`,
       },
       {
         id: 'precision-recall',
-        build: (theme) => precisionRecallOption(plots.precisionRecall, { theme }),
-        height: DEFAULT_CHART_HEIGHT,
+        build: (theme, width) => precisionRecallOption(plots.precisionRecall, { theme, width }),
+        height: DEFAULT_CHART_HEIGHT + legendRoom(precisionRecallOption(plots.precisionRecall)),
         renderer: 'svg',
         description: `Precision–recall curves: ${plots.precisionRecall.map((c) => `${c.label} AP ${fmt(c.averagePrecision, 3)}`).join(', ')}.`,
       },
       {
         id: 'calibration',
-        build: (theme) => calibrationOption(plots.calibration, { theme }),
-        height: DEFAULT_CHART_HEIGHT,
+        build: (theme, width) => calibrationOption(plots.calibration, { theme, width }),
+        height: DEFAULT_CHART_HEIGHT + legendRoom(calibrationOption(plots.calibration)),
         renderer: 'svg',
         description: 'Observed fraction of positives against mean predicted probability per bin.',
       },
@@ -140,14 +154,14 @@ export function reportFigures(input: ReportInput): {
     evaluation.push(
       {
         id: 'residuals',
-        build: (theme) => residualsOption(plots.residuals, { theme }),
+        build: (theme, width) => residualsOption(plots.residuals, { theme, width }),
         height: DEFAULT_CHART_HEIGHT,
         renderer: 'canvas',
         description: 'Scatter of residuals (actual minus predicted) against predicted values.',
       },
       {
         id: 'predicted-vs-actual',
-        build: (theme) => predictedVsActualOption(plots.residuals, { theme }),
+        build: (theme, width) => predictedVsActualOption(plots.residuals, { theme, width }),
         height: DEFAULT_CHART_HEIGHT,
         renderer: 'canvas',
         description: 'Scatter of predicted against actual values with the identity line.',
@@ -158,7 +172,7 @@ export function reportFigures(input: ReportInput): {
   if (curve && curve.train.length > 0) {
     evaluation.push({
       id: 'training-curve',
-      build: (theme) => trainingCurveOption(curve, { theme }),
+      build: (theme, width) => trainingCurveOption(curve, { theme, width }),
       height: 360,
       renderer: 'svg',
       description: `Training${curve.validation?.length ? ' and validation' : ''} ${curve.loss} per ${curve.unit}.`,
@@ -169,7 +183,7 @@ export function reportFigures(input: ReportInput): {
     const rows = Math.min(20, Object.keys(importances).length)
     explanation.push({
       id: 'importance',
-      build: (theme) => featureImportanceOption(importances, { theme }),
+      build: (theme, width) => featureImportanceOption(importances, { theme, width }),
       height: rowChartHeight(rows),
       renderer: 'svg',
       description: 'Horizontal bars of feature importance, largest first.',
@@ -180,10 +194,10 @@ export function reportFigures(input: ReportInput): {
     const permutation = ex.permutation
     explanation.push({
       id: 'permutation',
-      build: (theme) => permutationImportanceOption(permutation, { theme }),
+      build: (theme, width) => permutationImportanceOption(permutation, { theme, width }),
       height: rowChartHeight(Math.min(20, permutation.features.length)),
       renderer: 'svg',
-      description: `Mean drop in ${permutation.metric} when each feature is shuffled, with ± one standard deviation.`,
+      description: `Mean drop in ${metricLabel(permutation.metric)} when each feature is shuffled, with ± one standard deviation.`,
     })
   }
   if (ex?.partialDependence) {
@@ -191,8 +205,9 @@ export function reportFigures(input: ReportInput): {
     for (const feature of ex.partialDependence.features) {
       explanation.push({
         id: `pdp-${slug(feature.feature) || feature.featureIndex}`,
-        build: (theme) => partialDependenceOption(feature, outputs, { theme, levels: input.levels }),
-        height: 340,
+        build: (theme, width) =>
+          partialDependenceOption(feature, outputs, { theme, width, levels: input.levels, units: ex.units }),
+        height: 340 + legendRoom(partialDependenceOption(feature, outputs)),
         renderer: 'svg',
         description: `Average model output as ${feature.feature} varies.`,
       })
@@ -206,9 +221,10 @@ export function reportFigures(input: ReportInput): {
       const outputName = shap.outputs.length > 1 ? shap.outputs[o] : undefined
       explanation.push({
         id: `shap-summary${outputName ? `-${slug(outputName) || o}` : ''}`,
-        build: (theme) =>
+        build: (theme, width) =>
           shapSummaryOption(summary, {
             theme,
+            width,
             outputName,
             maxFeatures: 15,
             maxPointsPerFeature: REPORT_SHAP_POINTS,
@@ -222,11 +238,11 @@ export function reportFigures(input: ReportInput): {
   for (const [k, row] of (input.rowExplanations ?? []).entries()) {
     explanation.push({
       id: `row-explanation-${k + 1}`,
-      build: (theme) =>
+      build: (theme, width) =>
         shapWaterfallOption(row.explanation, {
           theme,
-          title: `Why this prediction: ${row.label}`,
-          outputName: row.outputName,
+          width,
+          title: rowExplanationTitle(row),
         }),
       height: rowChartHeight(Math.min(11, row.explanation.contributions.length)),
       renderer: 'svg',
@@ -238,11 +254,14 @@ export function reportFigures(input: ReportInput): {
 
 function renderFigure(figure: ReportFigure, themes: ChartTheme[]): string {
   const size = { width: CHART_WIDTH, height: figure.height }
-  const title = chartTitle(figure.build(themes[0]))
+  const title = chartTitle(figure.build(themes[0], CHART_WIDTH))
   const label = escapeHtml(`${title}. ${figure.description}`)
   const charts = themes
     .map((theme) => {
-      const svg = inlineSvg(renderChartSvg(figure.build(theme), size, theme), `${figure.id}-${theme}`)
+      const svg = inlineSvg(
+        renderChartSvg(figure.build(theme, CHART_WIDTH), size, theme),
+        `${figure.id}-${theme}`,
+      )
       const themeClass = themes.length > 1 ? ` chart-${theme}` : ''
       return `<div class="chart${themeClass}" role="img" aria-label="${label}">${svg}</div>`
     })
@@ -318,7 +337,7 @@ function taskSection(metrics: RunMetricsJson, input: ReportInput): string {
     ['Task type', escapeHtml(task.taskType)],
   ]
   if (task.positiveClass !== undefined) entries.push(['Positive class', escapeHtml(task.positiveClass)])
-  entries.push(['Selection metric', code(task.metric)])
+  entries.push(['Selection metric', `${escapeHtml(metricLabel(task.metric))} ${code(task.metric)}`])
   if (task.excludedColumns.length > 0)
     entries.push(['Excluded columns', task.excludedColumns.map((c) => code(c)).join(', ')])
   const model = input.run?.model
@@ -346,7 +365,7 @@ function metricsSection(metrics: RunMetricsJson): string {
   const scalar = table(
     ['Metric', 'Value', 'Better'],
     names.map((name) => [
-      `${code(name)}${name === metrics.task.metric ? ' <span class="badge">selection metric</span>' : ''}`,
+      `${escapeHtml(metricLabel(name))} ${code(name)}${name === metrics.task.metric ? ' <span class="badge">selection metric</span>' : ''}`,
       value(metrics.metrics[name]),
       lowerIsBetter.has(name) ? 'lower' : 'higher',
     ]),

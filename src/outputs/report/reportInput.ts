@@ -6,7 +6,8 @@
 import type { Lineage } from '../../domain/lineage.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
 import type { ModelExplanation, ShapExplanation } from '../../engine/explain/explainModel.ts'
-import { explainRow, type RowExplanation } from '../../engine/explain/treeShap.ts'
+import type { FeatureUnit, SourceValues } from '../../engine/explain/featureUnits.ts'
+import { explainRow, type FeatureContribution, type RowExplanation } from '../../engine/explain/treeShap.ts'
 import { type ClassificationReport, evaluateClassification } from '../../engine/metrics/classification.ts'
 import {
   type ClassificationPlotData,
@@ -17,7 +18,7 @@ import {
 import { regressionMetrics } from '../../engine/metrics/regression.ts'
 import type { Hyperparameters, TrainingCurve } from '../../engine/models/model.ts'
 import type { TestPredictions } from '../../engine/pipeline/engineContext.ts'
-import type { ChartTheme } from './chartTheme.ts'
+import { type ChartTheme, formatDateValue } from './chartTheme.ts'
 
 /** A number as stored in JSON: non-finite values (NaN, ±∞) were written as null. */
 export type JsonNumber = number | null
@@ -91,7 +92,7 @@ export type ReportExplanation = Omit<ModelExplanation, 'timingsMs' | 'shap'> & {
 
 /** One explained row for a waterfall plot. */
 export interface ReportRowExplanation {
-  /** Caption, e.g. "Test row 17" (the position among the evaluated test rows). */
+  /** Caption: "Row 1,235" (the dataset row, as the data grid numbers rows), or "Test row 17" in older runs. */
   label: string
   /** Name of the explained output (class label, or 'prediction'). */
   outputName?: string
@@ -229,15 +230,93 @@ export function reportPlotsFromPredictions(
 }
 
 /**
- * Waterfall data for some explained rows of a SHAP explanation (via `explainRow`).
+ * The title of a row's waterfall, naming the class it explains: "Why this prediction: Row 1,235 · class
+ * Adelie" (no class for regression).
+ */
+export function rowExplanationTitle(row: Pick<ReportRowExplanation, 'label' | 'outputName'>): string {
+  const output = row.outputName && row.outputName !== 'prediction' ? ` · class ${row.outputName}` : ''
+  return `Why this prediction: ${row.label}${output}`
+}
+
+/** A dataset row number as the data grid shows it (`1,235`). */
+const rowNumberFormat = new Intl.NumberFormat('en-US')
+
+/**
+ * The caption of explained row `position`: "Row 1,235" (its dataset row, as the data grid numbers rows)
+ * when the explanation recorded it, else "Test row 17" (its position among the test rows).
+ */
+export function explainedRowLabel(shap: ShapExplanation, position: number): string {
+  const number = shap.rowNumbers?.[position]
+  return number === undefined
+    ? `Test row ${shap.rowIndex[position]}`
+    : `Row ${rowNumberFormat.format(number)}`
+}
+
+/** A table value as people read it: category names as they are, dates as dates, numbers as the grid does. */
+function displayValue(kind: SourceValues['kind'], value: number | string | null | undefined): string {
+  if (value === null || value === undefined) return 'missing'
+  if (typeof value === 'string') return value
+  if (kind === 'datetime') return formatDateValue(value)
+  // Thousands separators from five digits on (so years stay 1968), at most four significant decimals.
+  if (Number.isInteger(value))
+    return Math.abs(value) >= 10_000 ? rowNumberFormat.format(value) : String(value)
+  return String(Number(value.toPrecision(Math.max(4, Math.ceil(Math.log10(Math.abs(value) + 1))))))
+}
+
+/**
+ * Contributions in the data's units: the inputs made from one table column (one-hot columns, a missing
+ * indicator, calendar parts) are summed into one contribution named after the column, valued as the
+ * table holds it ("Neighborhood = Edwards", "Year_Built = 1968"). SHAP values add up, so the sum is
+ * the column's contribution. Inputs with no known unit (interactions, hook-made) stay as they are.
+ */
+function inDataUnits(
+  row: RowExplanation,
+  position: number,
+  units: Readonly<Record<string, FeatureUnit>>,
+  rowValues: readonly SourceValues[],
+): RowExplanation {
+  const values = new Map(rowValues.map((v) => [v.column, v]))
+  const bySource = new Map<string, FeatureContribution>()
+  const contributions: FeatureContribution[] = []
+  for (const c of row.contributions) {
+    const source = units[c.feature]?.source
+    const column = source === undefined ? undefined : values.get(source)
+    if (!source || !column) {
+      contributions.push(c)
+      continue
+    }
+    const existing = bySource.get(source)
+    if (existing) {
+      existing.shap += c.shap
+      continue
+    }
+    const value = column.values[position]
+    const grouped = {
+      feature: source,
+      value: typeof value === 'number' ? value : Number.NaN,
+      shap: c.shap,
+      display: displayValue(column.kind, value),
+    }
+    bySource.set(source, grouped)
+    contributions.push(grouped)
+  }
+  contributions.sort((a, b) => Math.abs(b.shap) - Math.abs(a.shap))
+  return { ...row, contributions }
+}
+
+/**
+ * Waterfall data for some explained rows of a SHAP explanation (via `explainRow`), in the data's units
+ * when the explanation carries them (see {@link ShapExplanation.rowValues}).
  * @param positions positions in `shap.rowIndex` (not data rows) to explain
  * @param output index into `shap.outputs` (default: the last output, the positive class of a binary task)
+ * @param units the explanation's feature units (ModelExplanation.units)
  */
 export function rowExplanationsFromShap(
   shap: ShapExplanation,
   featureNames: string[],
   positions: number[],
   output = shap.outputs.length - 1,
+  units?: Readonly<Record<string, FeatureUnit>>,
 ): ReportRowExplanation[] {
   const nRows = shap.rowIndex.length
   const nFeatures = shap.featureValues.length
@@ -249,11 +328,14 @@ export function rowExplanationsFromShap(
     rawPrediction: new Float64Array(nRows),
   }
   const featureValues = shap.featureValues.map((column) => Float64Array.from(column, (v) => v ?? Number.NaN))
-  return positions.map((r) => ({
-    label: `Test row ${shap.rowIndex[r]}`,
-    outputName: shap.outputs[output],
-    explanation: explainRow(values, r, featureNames.slice(0, nFeatures), featureValues, output),
-  }))
+  return positions.map((r) => {
+    const explanation = explainRow(values, r, featureNames.slice(0, nFeatures), featureValues, output)
+    return {
+      label: explainedRowLabel(shap, r),
+      outputName: shap.outputs[output],
+      explanation: units && shap.rowValues ? inDataUnits(explanation, r, units, shap.rowValues) : explanation,
+    }
+  })
 }
 
 /**
@@ -319,6 +401,7 @@ export function reportInputFromRun(sources: RunReportSources): ReportInput {
               sources.explanation?.featureNames ?? metrics.featureNames,
               [r],
               shapLeaningOutput(shap, r),
+              sources.explanation?.units,
             ),
           )
       : undefined
