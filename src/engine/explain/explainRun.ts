@@ -7,6 +7,7 @@
 import type { Rng } from '../../domain/random.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import { targetRows } from '../frame.ts'
+import { ensembleShapTrees } from '../models/ensemble.ts'
 import type { FittedModel } from '../models/model.ts'
 import { getTreeModelStructure } from '../trees/fittedTreeModel.ts'
 import { defaultExplainBudget, type ExplainBudget } from './budget.ts'
@@ -66,7 +67,9 @@ export async function explainRun(
     return undefined
   }
   const y = targetRows(context.data.target, context.data.testRows)
-  const trees = getTreeModelStructure(model)?.ensemble
+  const ensemble = ensembleShapTrees(model)
+  if (ensemble.reason) context.log('info', ensemble.reason)
+  const trees = getTreeModelStructure(model)?.ensemble ?? ensemble.trees
   const explanation = await explainModel({
     model,
     X,

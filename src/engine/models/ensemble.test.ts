@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../domain/errors.ts'
 import { createRng } from '../../domain/random.ts'
+import { treeShap } from '../explain/treeShap.ts'
 import { blobs, regression, slice } from '../trees/testData.ts'
 import './allModels.ts'
 import type { EnsembleFittedModel } from './ensemble.ts'
-import { ensembleHyperparameters, parseEnsembleMembers } from './ensemble.ts'
+import { ensembleHyperparameters, ensembleShapTrees, parseEnsembleMembers } from './ensemble.ts'
 import { getModelFamily } from './model.ts'
 
 const forestHp = { n_estimators: 20, max_features: 'auto', max_depth: 'none', min_samples_leaf: 1 }
@@ -93,5 +94,64 @@ describe('ensemble model family', () => {
     )
     expect(bad([{ family: 'rf', hyperparameters: {}, weight: 0 }])).toThrow(ValidationError)
     expect(() => parseEnsembleMembers({ members: '{' })).toThrow(/is not valid JSON/)
+  })
+
+  it('SHAP over tree members, weighted: φ₀ + Σφ equals the ensemble’s output; said unavailable otherwise', async () => {
+    const fit = async (
+      data: ReturnType<typeof regression>,
+      task: 'regression' | 'multiclass',
+      members: unknown,
+    ) =>
+      getModelFamily('ensemble').fit(
+        data.X,
+        data.y,
+        { members: JSON.stringify(members) },
+        { task, rng: createRng(2) },
+      )
+    const reg = regression(200, 4)
+    const regressor = await fit(reg, 'regression', [
+      { family: 'gbdt', hyperparameters: gbdtHp, weight: 0.3 },
+      { family: 'rf', hyperparameters: forestHp, weight: 0.7 },
+    ])
+    const regTrees = ensembleShapTrees(regressor).trees!
+    const rows = slice(reg, 0, 25)
+    const shap = treeShap(regTrees, rows.X.columns, 25)
+    const predicted = await regressor.predict(rows.X)
+    for (let i = 0; i < 25; i++) {
+      let total = shap.expectedValue[0]
+      for (let f = 0; f < shap.nFeatures; f++) total += shap.values[0][i * shap.nFeatures + f]
+      expect(total).toBeCloseTo(predicted[i], 9)
+    }
+    const cls = blobs(240, 3, 8)
+    const forests = await fit(cls, 'multiclass', [
+      { family: 'rf', hyperparameters: forestHp, weight: 0.5 },
+      { family: 'tree', hyperparameters: { max_depth: 3 }, weight: 0.5 },
+    ])
+    const clsTrees = ensembleShapTrees(forests).trees!
+    const clsRows = slice(cls, 0, 20)
+    const clsShap = treeShap(clsTrees, clsRows.X.columns, 20)
+    const proba = await forests.predictProba(clsRows.X)
+    for (let i = 0; i < 20; i++)
+      for (let k = 0; k < 3; k++) {
+        let total = clsShap.expectedValue[k]
+        for (let f = 0; f < clsShap.nFeatures; f++) total += clsShap.values[k][i * clsShap.nFeatures + f]
+        expect(total).toBeCloseTo(proba[i * 3 + k], 9)
+      }
+    const mixed = await fit(cls, 'multiclass', [
+      { family: 'gbdt', hyperparameters: gbdtHp, weight: 0.5 },
+      { family: 'rf', hyperparameters: forestHp, weight: 0.5 },
+    ])
+    expect(ensembleShapTrees(mixed)).toEqual({
+      reason: expect.stringMatching(
+        /^SHAP is not available for this ensemble: it averages class probabilities/,
+      ),
+    })
+    const withLinear = await fit(reg, 'regression', [
+      { family: 'linear', hyperparameters: { alpha: 1 }, weight: 0.5 },
+      { family: 'rf', hyperparameters: forestHp, weight: 0.5 },
+    ])
+    expect(ensembleShapTrees(withLinear).reason).toMatch(
+      /: linear is not a tree model; permutation importance/,
+    )
   })
 })

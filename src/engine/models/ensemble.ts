@@ -7,8 +7,10 @@
 import { ValidationError } from '../../domain/errors.ts'
 import { canonicalJson } from '../../domain/hash.ts'
 import type { TaskType } from '../../domain/task.ts'
+import type { ShapEnsemble } from '../explain/treeShap.ts'
 import type { FeatureMatrix } from '../frame.ts'
 import { argmaxRows } from '../metrics/argmax.ts'
+import { getTreeModelStructure } from '../trees/fittedTreeModel.ts'
 import type { FittedModel, Hyperparameters, ModelFamily } from './model.ts'
 import { getModelFamily, registerModelFamily } from './model.ts'
 
@@ -184,6 +186,54 @@ export class EnsembleFittedModel implements FittedModel {
 
   dispose(): void {
     for (const m of this.members) m.model.dispose?.()
+  }
+}
+
+/**
+ * The trees of an ensemble for TreeSHAP, when its average is itself a tree ensemble: every member a
+ * Butterfly tree model whose raw output is what the ensemble averages (any tree family for regression;
+ * forests and single trees, which output class probabilities, for classification). Each member's leaf
+ * values are scaled by its weight, so the SHAP values are the members' SHAP values weighted and summed
+ * (SHAP is additive), exactly. Otherwise `reason` says why there are none.
+ */
+export function ensembleShapTrees(model: FittedModel): { trees?: ShapEnsemble; reason?: string } {
+  if (!(model instanceof EnsembleFittedModel)) return {}
+  const parts = model.members.map((m) => ({ weight: m.weight, structure: getTreeModelStructure(m.model) }))
+  const nonTree = model.members.filter((_, j) => !parts[j].structure).map((m) => m.model.family)
+  if (nonTree.length > 0)
+    return {
+      reason: `SHAP is not available for this ensemble: ${[...new Set(nonTree)].join(', ')} ${nonTree.length > 1 ? 'are' : 'is'} not a tree model; permutation importance and partial dependence are of the whole ensemble`,
+    }
+  if (model.nClasses > 0 && model.members.some((m) => m.model.family === 'gbdt'))
+    return {
+      reason:
+        'SHAP is not available for this ensemble: it averages class probabilities, and a gbdt member’s trees add up to log-odds, not probabilities; permutation importance and partial dependence are of the whole ensemble',
+    }
+  const ensembles = parts.map((p) => p.structure!.ensemble)
+  const nOutputs = ensembles[0].nOutputs
+  if (ensembles.some((e) => e.nOutputs !== nOutputs))
+    return { reason: 'SHAP is not available for this ensemble: its members’ trees have different outputs' }
+  const baseScore = new Float64Array(nOutputs)
+  const trees: ShapEnsemble['trees'] = []
+  const treeOutput: number[] = []
+  ensembles.forEach((e, j) => {
+    const scale = parts[j].weight * e.treeWeight
+    for (let o = 0; o < nOutputs; o++) baseScore[o] += parts[j].weight * e.baseScore[o]
+    e.trees.forEach((tree, t) => {
+      trees.push({ ...tree, value: Float64Array.from(tree.value, (v) => v * scale) })
+      treeOutput.push(e.treeOutput[t])
+    })
+  })
+  return {
+    trees: {
+      nFeatures: ensembles[0].nFeatures,
+      nOutputs,
+      baseScore,
+      trees,
+      treeOutput: Int32Array.from(treeOutput),
+      treeWeight: 1,
+      categoricalLevels: ensembles[0].categoricalLevels,
+    },
   }
 }
 

@@ -404,7 +404,7 @@ function metricsSection(metrics: RunMetricsJson): string {
 function leaderboardSection(metrics: RunMetricsJson): string {
   if (metrics.leaderboard.length === 0) return ''
   const rows = metrics.leaderboard.map((e) => [
-    `${escapeHtml(e.family)}${e.chosen ? ' <span class="badge">chosen</span>' : ''}`,
+    `${escapeHtml(e.family)}${e.chosen ? ' <span class="badge">chosen</span>' : ''}${e.note ? `<br><small>${escapeHtml(e.note)}</small>` : ''}`,
     code(JSON.stringify(e.hyperparameters)),
     code(e.metric),
     value(e.validationScore),
