@@ -97,7 +97,7 @@ describe('ensemble model family', () => {
   })
 
   it('SHAP over tree members, weighted: φ₀ + Σφ equals the ensemble’s output; said unavailable otherwise', async () => {
-    const fit = async (
+    const fitEnsemble = async (
       data: ReturnType<typeof regression>,
       task: 'regression' | 'multiclass',
       members: unknown,
@@ -109,7 +109,7 @@ describe('ensemble model family', () => {
         { task, rng: createRng(2) },
       )
     const reg = regression(200, 4)
-    const regressor = await fit(reg, 'regression', [
+    const regressor = await fitEnsemble(reg, 'regression', [
       { family: 'gbdt', hyperparameters: gbdtHp, weight: 0.3 },
       { family: 'rf', hyperparameters: forestHp, weight: 0.7 },
     ])
@@ -123,7 +123,7 @@ describe('ensemble model family', () => {
       expect(total).toBeCloseTo(predicted[i], 9)
     }
     const cls = blobs(240, 3, 8)
-    const forests = await fit(cls, 'multiclass', [
+    const forests = await fitEnsemble(cls, 'multiclass', [
       { family: 'rf', hyperparameters: forestHp, weight: 0.5 },
       { family: 'tree', hyperparameters: { max_depth: 3 }, weight: 0.5 },
     ])
@@ -137,7 +137,7 @@ describe('ensemble model family', () => {
         for (let f = 0; f < clsShap.nFeatures; f++) total += clsShap.values[k][i * clsShap.nFeatures + f]
         expect(total).toBeCloseTo(proba[i * 3 + k], 9)
       }
-    const mixed = await fit(cls, 'multiclass', [
+    const mixed = await fitEnsemble(cls, 'multiclass', [
       { family: 'gbdt', hyperparameters: gbdtHp, weight: 0.5 },
       { family: 'rf', hyperparameters: forestHp, weight: 0.5 },
     ])
@@ -146,7 +146,7 @@ describe('ensemble model family', () => {
         /^SHAP is not available for this ensemble: it averages class probabilities/,
       ),
     })
-    const withLinear = await fit(reg, 'regression', [
+    const withLinear = await fitEnsemble(reg, 'regression', [
       { family: 'linear', hyperparameters: { alpha: 1 }, weight: 0.5 },
       { family: 'rf', hyperparameters: forestHp, weight: 0.5 },
     ])

@@ -557,7 +557,7 @@ function buildEnsembleCandidate(input: {
   const { context, candidates, folds, best, trainTarget } = input
   const metric = context.task.metric
   const pool = candidates
-    .map((c, i) => i)
+    .map((_, i) => i)
     .filter((i) => !candidates[i].note && input.outOfFold[i]?.length === folds.length)
   if (pool.length < 2) {
     context.log('info', 'Ensemble: not built (it needs two or more fully validated candidates)')
