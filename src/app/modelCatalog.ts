@@ -32,5 +32,7 @@ export const modelCatalog: readonly ModelCatalogEntry[] = [
 ]
 
 export function modelLabel(family: string): string {
+  // The ensemble is built by model selection from the candidates, never offered as one.
+  if (family === 'ensemble') return 'Ensemble (weighted average of candidates)'
   return modelCatalog.find((m) => m.family === family)?.label ?? family
 }

@@ -275,6 +275,7 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
       validation_score: Number.isFinite(entry.validationScore) ? entry.validationScore : null,
       fit_s: entry.fitSeconds,
       chosen: entry.chosen,
+      ...(entry.note ? { note: entry.note } : {}),
     })),
     feature_names: outcome.featureNames,
     task_reasons: task.reasons,

@@ -57,3 +57,37 @@ test('the Model Selection block shows its time budget (empty: auto, scaled to th
   const leaderboard = page.getByRole('table', { name: 'Model selection' })
   await expect(leaderboard.getByRole('row', { name: /Logistic/ })).not.toContainText('time budget')
 })
+
+test('the ensemble of the candidates is listed on the leaderboard with its weights, rule and numbers, and chosen only when it wins', async ({
+  page,
+}) => {
+  await newExperiment(page, 'datasets/diabetes.csv')
+  const candidates = page.getByRole('group', { name: 'Candidate models' })
+  await candidates.getByRole('checkbox', { name: 'Automatic choice' }).uncheck()
+  for (const family of ['Multilayer perceptron', 'Gradient-boosted trees']) {
+    await candidates.getByRole('checkbox', { name: family }).uncheck()
+  }
+  await expect(candidates.getByRole('checkbox', { name: 'Linear (ridge) regression' })).toBeChecked()
+  await expect(candidates.getByRole('checkbox', { name: 'Random forest' })).toBeChecked()
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+
+  const leaderboard = page.getByRole('table', { name: 'Model selection' })
+  const row = leaderboard.getByRole('row', { name: /Ensemble \(weighted average of candidates\)/ })
+  await expect(row).toContainText(/weighted average of (linear|rf) 0\.\d\d, (linear|rf) 0\.\d\d/)
+  await expect(row).toContainText('greedy ensemble selection with replacement')
+  await expect(row).toContainText('kept only when its mean r2')
+  const note = (await row.textContent()) ?? ''
+  const kept = /; kept: /.test(note)
+  expect(kept || /; not kept: /.test(note)).toBe(true)
+  // Chosen exactly when the rule says it is kept; the chosen model named on the page agrees.
+  if (kept) {
+    await expect(row).toContainText('✓ chosen')
+    await expect(page.getByTestId('chosen-model')).toHaveText('Ensemble (weighted average of candidates)')
+  } else await expect(row).not.toContainText('✓ chosen')
+  const log = page.getByRole('log', { name: 'Run log' })
+  await expect(log).toContainText('Ensemble: weighted average of')
+  await row.scrollIntoViewIfNeeded()
+  await leaderboard.screenshot({ path: 'test-results/ensemble-leaderboard.png' })
+  await page.screenshot({ path: 'test-results/ensemble-run.png', fullPage: true })
+})

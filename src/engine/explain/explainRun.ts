@@ -7,6 +7,7 @@
 import type { Rng } from '../../domain/random.ts'
 import type { DataFrame, FeatureMatrix, Target } from '../frame.ts'
 import { targetRows } from '../frame.ts'
+import { ensembleShapTrees } from '../models/ensemble.ts'
 import type { FittedModel } from '../models/model.ts'
 import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { getTreeModelStructure } from '../trees/fittedTreeModel.ts'
@@ -75,7 +76,9 @@ export async function explainRun(
     return undefined
   }
   const y = targetRows(context.data.target, context.data.testRows)
-  const trees = getTreeModelStructure(model)?.ensemble
+  const ensemble = ensembleShapTrees(model)
+  if (ensemble.reason) context.log('info', ensemble.reason)
+  const trees = getTreeModelStructure(model)?.ensemble ?? ensemble.trees
   const explanation = await explainModel({
     model,
     X,

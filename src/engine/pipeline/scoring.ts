@@ -15,11 +15,23 @@ export async function scoreModel(
   y: Target,
   positiveClassIndex: number | undefined,
 ): Promise<Record<string, number>> {
-  if (y.kind === 'classification') {
-    const proba = await model.predictProba(X)
-    return classificationReport(y.codes, proba, y.classes, positiveClassIndex).metrics
-  }
-  return regressionMetrics(y.values, await model.predict(X))
+  return scorePredictions(y, await predictForScoring(model, X, y), positiveClassIndex)
+}
+
+/** What scoring reads from a model: class probabilities (row-major n × classes) or regression values. */
+export function predictForScoring(model: FittedModel, X: FeatureMatrix, y: Target): Promise<Float64Array> {
+  return y.kind === 'classification' ? model.predictProba(X) : model.predict(X)
+}
+
+/** All metrics of predictions from {@link predictForScoring} against truth `y`. */
+export function scorePredictions(
+  y: Target,
+  predictions: Float64Array,
+  positiveClassIndex: number | undefined,
+): Record<string, number> {
+  if (y.kind === 'classification')
+    return classificationReport(y.codes, predictions, y.classes, positiveClassIndex).metrics
+  return regressionMetrics(y.values, predictions)
 }
 
 /** True when score `a` beats `b` on `metric` (NaN never wins). */

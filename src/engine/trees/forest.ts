@@ -99,6 +99,15 @@ export function defaultFeaturesPerSplit(setting: string | number, nFeatures: num
   throw new Error(`Unknown max_features '${setting}'`)
 }
 
+/**
+ * Up to this many rows, each tree learns its bins from its own in-bag rows instead of sharing one
+ * binning of the table: a tree whose rows hold at most `max_bins` distinct values of a feature then
+ * splits on exact thresholds (midpoints between consecutive values, as scikit-learn's trees), and
+ * above that the trees' quantile edges differ, so the forest as a whole sees many more thresholds
+ * than 255. Binning a few thousand rows per tree costs little next to growing the tree.
+ */
+export const perTreeBinningMaxRows = 20_000
+
 export function fitForest(
   X: FeatureMatrix,
   y: Target,
@@ -109,9 +118,7 @@ export function fitForest(
   if (n === 0) throw new Error('A forest needs at least one row')
   const nClasses = y.kind === 'classification' ? y.classes.length : 0
   const k = nClasses > 0 ? nClasses : 1
-  const mapper = fitBinMapper(X, options.rng.fork('binning'), params.maxBins)
-  const binned = binMatrix(mapper, X)
-  const learner = new TreeLearner(binned, mapper, k, {
+  const learnerParams = {
     maxLeafNodes: params.maxLeafNodes,
     maxDepth: params.maxDepth,
     minSamplesLeaf: params.minSamplesLeaf,
@@ -121,7 +128,12 @@ export function fitForest(
     featuresPerSplit: params.featuresPerSplit,
     leafScale: 1,
     coverFromDenominator: true,
-  })
+  }
+  // A small table gets each tree's bins from that tree's own rows (see perTreeBinningMaxRows); a large
+  // one shares one binning, learned once.
+  const perTreeBins = n <= perTreeBinningMaxRows
+  const shared = perTreeBins ? undefined : fitBinMapper(X, options.rng.fork('binning'), params.maxBins)
+  const sharedLearner = shared ? new TreeLearner(binMatrix(shared, X), shared, k, learnerParams) : undefined
   const counts = new Float32Array(n)
   const num = new Float32Array(n * k)
   const trees: TreeNodes[] = []
@@ -142,6 +154,11 @@ export function fitForest(
     num.fill(0)
     if (y.kind === 'classification') for (let i = 0; i < n; i++) num[i * k + y.codes[i]] = counts[i]
     else for (let i = 0; i < n; i++) num[i] = counts[i] * y.values[i]
+    let learner = sharedLearner
+    if (!learner) {
+      const mapper = fitBinMapper(X, rng.fork('binning'), params.maxBins, n, rows)
+      learner = new TreeLearner(binMatrix(mapper, X), mapper, k, learnerParams)
+    }
     const grown = learner.grow(num, counts, rows, rng)
     trees.push(grown.nodes)
     nodesTotal += grown.nodes.nNodes

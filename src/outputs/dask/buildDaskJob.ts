@@ -37,6 +37,8 @@ const familyNotes: Record<string, string> = {
     'XGBoost’s linear booster on Dask (distributed coordinate descent on the log loss, L2 as the run’s C)',
   linear:
     'XGBoost’s linear booster on Dask (distributed coordinate descent on the squared error, L2 as Ridge alpha)',
+  ensemble:
+    'the ensemble’s heaviest member alone (its XGBoost-on-Dask equivalent): the weighted average of several models is not repeated on Dask',
   mlp: 'the boosted-trees fallback: there is no multi-machine MLP in Dask or XGBoost, so the job trains XGBoost GBDT with Butterfly’s gbdt defaults and says so',
 }
 

@@ -210,6 +210,12 @@ def xgboost_plan(family, hp, classes, priors, y_mean, n_train, n_features):
     Every Butterfly hyperparameter is mapped or the note says why it cannot be."""
     classification = classes is not None
     notes = []
+    if family == "ensemble":
+        members = json.loads(hp["members"])
+        top = max(members, key=lambda m: m["weight"])
+        notes.append("ensemble: a weighted average of " + ", ".join(f"{m['family']} {m['weight']:.2f}" for m in members)
+                     + "; this job trains its heaviest member, " + top["family"] + ", alone")
+        family, hp = top["family"], top["hyperparameters"]
     if family == "mlp":
         notes.append("mlp: no multi-machine MLP in Dask or XGBoost (dask-ml has none; scikit-learn's partial_fit "
                      "through dask-ml Incremental trains one partition at a time on one machine), so this job "

@@ -53,6 +53,11 @@ const penguins = {
   split: fixturePath('penguins.split.json'),
   target: 'species',
 }
+const diabetes = {
+  csv: fixturePath('diabetes.csv'),
+  split: fixturePath('diabetes.split.json'),
+  target: 'disease_progression',
+}
 const events = {
   csv: fileURLToPath(new URL('../../../tests/fixtures/bundle/events.csv', import.meta.url)),
   split: fileURLToPath(new URL('../../../tests/fixtures/bundle/events.split.json', import.meta.url)),
@@ -72,6 +77,8 @@ async function runEngine(
   fixture: { csv: string; split: string; target: string },
   options: {
     family: string
+    /** Candidates instead of `family` alone (model selection may then build an ensemble). */
+    candidates?: { family: string }[]
     preprocessing?: Record<string, unknown>
     featureEngineering?: Record<string, unknown>
     hyperparameters?: Record<string, number>
@@ -91,7 +98,7 @@ async function runEngine(
   patch('preprocessing', options.preprocessing)
   patch('feature_engineering', options.featureEngineering)
   patch('model_selection', {
-    candidates: [
+    candidates: options.candidates ?? [
       {
         family: options.family,
         ...(options.hyperparameters ? { hyperparameters: options.hyperparameters } : {}),
@@ -310,6 +317,20 @@ const pythonCases = {
       script: writeNotebookScript(generateNotebook({ ...run.input, dataPath: events.csv }), extra),
     }
   },
+  ensemble: async () => {
+    const run = await runEngine(diabetes, {
+      family: 'linear',
+      candidates: [{ family: 'linear' }, { family: 'rf' }],
+      withRecipe: true,
+    })
+    return {
+      run,
+      script: writeNotebookScript(
+        generateNotebook({ ...run.input, dataPath: diabetes.csv }),
+        'print(repr(model))',
+      ),
+    }
+  },
 }
 type PythonCase = keyof typeof pythonCases
 
@@ -447,6 +468,29 @@ describe('generated notebook', () => {
       expect(run).toBeCloseTo(outcome.metrics.accuracy, 4)
       expect(Math.abs(sklearn - run)).toBeLessThanOrEqual(0.02)
       expect(stdout).toMatch(/344 rows: 275 training, 69 test/)
+    },
+  )
+
+  it.skipIf(!pythonPath)(
+    'exports an ensemble run as a weighted VotingRegressor of its members and matches its R² within 3 points',
+    async () => {
+      const {
+        run: { outcome },
+        stdout,
+      } = await pythonResult('ensemble')
+      expect(outcome.model?.family).toBe('ensemble')
+      const members = JSON.parse(String(outcome.model!.hyperparameters.members)) as {
+        family: string
+        weight: number
+      }[]
+      expect(stdout).toMatch(
+        /VotingRegressor\(estimators=\[\('linear_0', Ridge\(alpha=1\)\),\s+\('rf_1', RandomForestRegressor\(/,
+      )
+      expect(stdout).toContain(`weights=[${members.map((m) => String(m.weight)).join(', ')}]`)
+      const [sklearn, run] = metricTable(stdout).r2
+      console.log(`notebook (ensemble): scikit-learn r2 ${sklearn}, run ${run}`)
+      expect(run).toBeCloseTo(outcome.metrics.r2, 4)
+      expect(Math.abs(sklearn - run)).toBeLessThanOrEqual(0.03)
     },
   )
 

@@ -350,6 +350,18 @@ export const pythonModelSource = `def limit(value):
 
 def build_model(family, hp, task_type, seed, n_train):
     classification = task_type != "regression"
+    if family == "ensemble":
+        # Butterfly's ensemble: the weighted average of its members' class probabilities (soft voting)
+        # or values, each member refitted on the training rows.
+        import json
+        from sklearn.ensemble import VotingClassifier, VotingRegressor
+        members = json.loads(hp["members"])
+        estimators = [(f"{m['family']}_{i}", build_model(m["family"], m["hyperparameters"], task_type, seed, n_train))
+                      for i, m in enumerate(members)]
+        weights = [m["weight"] for m in members]
+        if classification:
+            return VotingClassifier(estimators, voting="soft", weights=weights)
+        return VotingRegressor(estimators, weights=weights)
     if family == "gbdt":
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
         names = ("max_iter", "learning_rate", "min_samples_leaf", "l2_regularization", "max_bins",

@@ -1069,7 +1069,7 @@ export function partialDependenceGridOption(
 // SHAP
 
 /** Middle stop of the SHAP colour ramp (between shap's blue and red). */
-const SHAP_MIDDLE = '#9b5de5'
+export const SHAP_MIDDLE = '#9b5de5'
 
 /** The colour at `t` ∈ [0, 1] along evenly spaced `#rrggbb` stops, as `#rrggbb`. */
 export function interpolateColor(stops: readonly string[], t: number): string {

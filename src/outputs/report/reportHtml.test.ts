@@ -119,7 +119,7 @@ describe('renderReportHtml: classification', () => {
     expect(html).toMatch(/mlp[\s\S]*?<td class="num">—<\/td>/)
   })
 
-  it('draws every classification plot as inline SVG, in both themes', () => {
+  it('draws every classification plot once as inline SVG, recoloured for the dark scheme by CSS', () => {
     const ids = [
       'confusion',
       'confusion-normalized',
@@ -136,12 +136,19 @@ describe('renderReportHtml: classification', () => {
       'shap-summary-gentoo',
       'row-explanation-1',
     ]
+    const darkStyle = html.slice(
+      html.indexOf('<style>@media screen and (prefers-color-scheme:dark){'),
+      html.indexOf('</head>'),
+    )
+    expect(darkStyle.length).toBeGreaterThan(100)
     for (const id of ids) {
       const inner = figure(html, id)
       expect(inner, id).toBeDefined()
-      expect(inner?.match(/<svg /g)?.length, id).toBe(2)
-      expect(inner).toMatch(/class="chart chart-light" role="img" aria-label="[^"]+"/)
-      expect(inner).toContain('class="chart chart-dark"')
+      expect(inner?.match(/<svg /g)?.length, id).toBe(1)
+      expect(inner).toMatch(/class="chart" role="img" aria-label="[^"]+"/)
+      // The figure's background and text get their dark colours on screen in the dark scheme.
+      expect(darkStyle).toContain(`#fig-${id} [fill="#ffffff"]{fill:rgb(24,24,36)}`)
+      expect(darkStyle).toContain(`#fig-${id} [fill="#1b1a26"]{fill:rgb(236,235,245)}`)
       expect(inner).toMatch(/<figcaption>[^<]+<\/figcaption>/)
     }
     expect(figure(html, 'roc')).toContain('AUC')
@@ -178,7 +185,7 @@ describe('renderReportHtml: regression', () => {
       'shap-summary',
       'row-explanation-1',
     ]) {
-      expect(figure(html, id)?.match(/<svg /g)?.length, id).toBe(2)
+      expect(figure(html, id)?.match(/<svg /g)?.length, id).toBe(1)
     }
     for (const id of ['confusion', 'roc', 'calibration']) expect(figure(html, id), id).toBeUndefined()
     expect(html).not.toContain('id="per-class"')

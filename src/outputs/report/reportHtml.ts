@@ -31,6 +31,7 @@ import {
   rowExplanationTitle,
   type StoredEvaluationReport,
 } from './reportInput.ts'
+import { darkSchemeRules } from './svgTheme.ts'
 
 /** Width of every report chart in CSS pixels (they scale down with the page). */
 const CHART_WIDTH = 760
@@ -252,21 +253,20 @@ export function reportFigures(input: ReportInput): {
   return { evaluation, explanation }
 }
 
-function renderFigure(figure: ReportFigure, themes: ChartTheme[]): string {
+/**
+ * One figure, drawn once. With both schemes asked for, it is drawn in the light palette and
+ * `darkRules` receives the CSS that recolours it for the dark one (see svgTheme.ts).
+ */
+function renderFigure(figure: ReportFigure, themes: ChartTheme[], darkRules: string[]): string {
   const size = { width: CHART_WIDTH, height: figure.height }
-  const title = chartTitle(figure.build(themes[0], CHART_WIDTH))
+  const both = themes.includes('light') && themes.includes('dark')
+  const theme = both ? 'light' : themes[0]
+  const option = figure.build(theme, CHART_WIDTH)
+  const title = chartTitle(option)
   const label = escapeHtml(`${title}. ${figure.description}`)
-  const charts = themes
-    .map((theme) => {
-      const svg = inlineSvg(
-        renderChartSvg(figure.build(theme, CHART_WIDTH), size, theme),
-        `${figure.id}-${theme}`,
-      )
-      const themeClass = themes.length > 1 ? ` chart-${theme}` : ''
-      return `<div class="chart${themeClass}" role="img" aria-label="${label}">${svg}</div>`
-    })
-    .join('\n')
-  return `<figure id="fig-${escapeHtml(figure.id)}">\n${charts}\n<figcaption>${escapeHtml(title)}</figcaption>\n</figure>`
+  const svg = inlineSvg(renderChartSvg(option, size, theme), `${figure.id}-${theme}`)
+  if (both) darkRules.push(...darkSchemeRules(svg, `#fig-${figure.id}`))
+  return `<figure id="fig-${escapeHtml(figure.id)}">\n<div class="chart" role="img" aria-label="${label}">${svg}</div>\n<figcaption>${escapeHtml(title)}</figcaption>\n</figure>`
 }
 
 function value(v: number | null | undefined): string {
@@ -423,7 +423,7 @@ function metricsSection(metrics: RunMetricsJson): string {
 function leaderboardSection(metrics: RunMetricsJson): string {
   if (metrics.leaderboard.length === 0) return ''
   const rows = metrics.leaderboard.map((e) => [
-    `${escapeHtml(e.family)}${e.chosen ? ' <span class="badge">chosen</span>' : ''}`,
+    `${escapeHtml(e.family)}${e.chosen ? ' <span class="badge">chosen</span>' : ''}${e.note ? `<br><small>${escapeHtml(e.note)}</small>` : ''}`,
     code(JSON.stringify(e.hyperparameters)),
     code(e.metric),
     value(e.validationScore),
@@ -437,10 +437,16 @@ function leaderboardSection(metrics: RunMetricsJson): string {
   )}\n</section>`
 }
 
-function figuresSection(id: string, heading: string, figures: ReportFigure[], themes: ChartTheme[]): string {
+function figuresSection(
+  id: string,
+  heading: string,
+  figures: ReportFigure[],
+  themes: ChartTheme[],
+  darkRules: string[],
+): string {
   if (figures.length === 0) return ''
   const nav = `<nav aria-label="${escapeHtml(heading)} figures"><ul class="toc">${figures.map((f) => `<li><a href="#fig-${escapeHtml(f.id)}">${escapeHtml(chartTitle(f.build(themes[0])))}</a></li>`).join('')}</ul></nav>`
-  return `<section id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">${escapeHtml(heading)}</h2>\n${nav}\n${figures.map((f) => renderFigure(f, themes)).join('\n')}\n</section>`
+  return `<section id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">${escapeHtml(heading)}</h2>\n${nav}\n${figures.map((f) => renderFigure(f, themes, darkRules)).join('\n')}\n</section>`
 }
 
 const STYLE = `
@@ -469,9 +475,6 @@ tbody th{font-weight:500}
 figure{margin:16px 0;background:var(--surface);border:1px solid var(--border);border-radius:8px;padding:8px;break-inside:avoid}
 figcaption{color:var(--muted);font-size:.85rem;text-align:center;padding-top:4px}
 .chart svg{display:block;width:100%;height:auto}
-.chart-dark{display:none}
-@media (prefers-color-scheme:dark){.chart-light{display:none}.chart-dark{display:block}}
-@media print{.chart-dark{display:none!important}.chart-light{display:block!important}}
 footer{margin-top:32px;color:var(--muted);font-size:.8rem}
 `
 
@@ -498,6 +501,16 @@ export function renderReportHtml(input: ReportInput): string {
     explanation.length > 0 && input.explanation?.shap?.truncated
       ? '<p class="muted">SHAP stopped at its time budget: not every sampled row was explained.</p>'
       : ''
+  // Figures first: drawing them collects the CSS that recolours them for the dark scheme (screen only,
+  // so print keeps the light drawing).
+  const darkRules: string[] = []
+  const figureSections = [
+    figuresSection('evaluation-plots', 'Evaluation plots', evaluation, themes, darkRules),
+    figuresSection('explanation-plots', 'Explanations', explanation, themes, darkRules),
+  ].join('\n')
+  const darkStyle = darkRules.length
+    ? `\n<style>@media screen and (prefers-color-scheme:dark){\n${darkRules.join('\n')}\n}</style>`
+    : ''
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -506,7 +519,7 @@ export function renderReportHtml(input: ReportInput): string {
 <meta name="color-scheme" content="light dark">
 <meta name="generator" content="Butterfly">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}</style>${darkStyle}
 </head>
 <body>
 <main>
@@ -518,8 +531,7 @@ ${lineageSection(input)}
 ${taskSection(metrics, input)}
 ${metricsSection(metrics)}
 ${leaderboardSection(metrics)}
-${figuresSection('evaluation-plots', 'Evaluation plots', evaluation, themes)}
-${figuresSection('explanation-plots', 'Explanations', explanation, themes)}
+${figureSections}
 ${truncation}
 <footer>${escapeHtml(created)}Generated by Butterfly${input.generatedAt ? ` on ${escapeHtml(input.generatedAt)}` : ''}. Self-contained: no scripts, no network.</footer>
 </main>

@@ -9,15 +9,19 @@ import type { BlockConfig } from '../../../domain/pipeline.ts'
 import type { Rng } from '../../../domain/random.ts'
 import { shuffleInPlace } from '../../../domain/random.ts'
 import type { TaskType } from '../../../domain/task.ts'
+import type { Target } from '../../frame.ts'
 import { featureMatrixRows, targetRows } from '../../frame.ts'
 import { correctedInterval, correctedResampledTTest, meanAndStd } from '../../metrics/crossValidation.ts'
+import type { EnsembleMemberSpec } from '../../models/ensemble.ts'
+import { ensembleFamilyKey, ensembleHyperparameters } from '../../models/ensemble.ts'
 import type { FittedModel, Hyperparameters } from '../../models/model.ts'
 import { getModelFamily, listModelFamilies } from '../../models/model.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
 import { createConfigReader } from '../configCheck.ts'
 import type { BlockProgress, CandidateModel, EngineContext } from '../engineContext.ts'
-import { isBetterScore, scoreModel } from '../scoring.ts'
+import { ensembleRounds, selectEnsemble } from '../ensembleSelection.ts'
+import { isBetterScore, predictForScoring, scorePredictions } from '../scoring.ts'
 import { kFoldAssignment, stratifiedHoldout } from '../split.ts'
 
 /** A family to try, with hyperparameters that override the family's defaults. */
@@ -55,6 +59,12 @@ export interface ModelSelectionConfig {
    * the first candidate always finishes, so there is a model.
    */
   timeBudgetSeconds?: number
+  /**
+   * Build an ensemble of the validated candidates after selection (greedy ensemble selection with
+   * replacement over their out-of-fold predictions) and choose it when it wins on the validation folds.
+   * Undefined (the default, kept out of the config so existing pipelines keep their hash) means on.
+   */
+  ensemble?: boolean
 }
 
 const label = 'Model Selection'
@@ -115,6 +125,8 @@ export function validateModelSelectionConfig(config: unknown): ModelSelectionCon
       "'auto' or a number of seconds between 1 and 86400",
       (v) => v >= 1 && v <= 86_400,
     )
+  const ensemble = read.raw('ensemble')
+  if (ensemble !== undefined) out.ensemble = read.boolean('ensemble', true)
   read.rejectUnknown()
   return out
 }
@@ -169,6 +181,11 @@ export function expandCandidates(
   const seen = new Set<string>()
   const out: { family: string; hyperparameters: Hyperparameters }[] = []
   for (const spec of specs) {
+    if (spec.family === ensembleFamilyKey)
+      throw new ValidationError(
+        'invalid-argument',
+        "Model family 'ensemble' is not a candidate: model selection builds the ensemble from the other candidates (set 'ensemble' to false to turn it off)",
+      )
     const family = getModelFamily(spec.family)
     if (!family.tasks.includes(task))
       throw new ValidationError(
@@ -330,6 +347,8 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     hyperparameters: Hyperparameters,
     label: string,
     maxFitRows = Number.POSITIVE_INFINITY,
+    /** Receives the predictions on each fold's validation rows (for the ensemble). */
+    keepPredictions?: Float64Array[],
   ): Promise<{ foldScores: number[]; fitSeconds: number }> => {
     const foldScores: number[] = []
     let fitSeconds = 0
@@ -372,13 +391,15 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         throw error
       }
       fitSeconds += (context.now() - started) / 1000
-      const metrics = await scoreModel(
+      const validationTarget = targetRows(trainTarget, fold.validation)
+      const predictions = await predictForScoring(
         model,
         featureMatrixRows(features.train, fold.validation),
-        targetRows(trainTarget, fold.validation),
-        context.positiveClassIndex,
+        validationTarget,
       )
+      const metrics = scorePredictions(validationTarget, predictions, context.positiveClassIndex)
       foldScores.push(metrics[task.metric] ?? Number.NaN)
+      keepPredictions?.push(predictions)
       model.dispose?.()
     }
     return { foldScores, fitSeconds }
@@ -386,6 +407,8 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   const mean = (scores: number[]) =>
     scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : Number.NaN
   const results: CandidateModel[] = new Array(candidates.length)
+  /** Each fully validated candidate's predictions on every fold's validation rows. */
+  const outOfFold: (Float64Array[] | undefined)[] = new Array(candidates.length)
   // Cheap candidates first, so the expensive ones race against a known best; the leaderboard and the
   // choice keep the candidates' own order (ties go to the earlier one, as before).
   let bestSoFar = Number.NaN
@@ -430,7 +453,16 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         }
       }
       if (!results[index]) {
-        const full = await scoreOnFolds(index, candidate.family, candidate.hyperparameters, '')
+        const predictions: Float64Array[] = []
+        const full = await scoreOnFolds(
+          index,
+          candidate.family,
+          candidate.hyperparameters,
+          '',
+          Number.POSITIVE_INFINITY,
+          predictions,
+        )
+        outOfFold[index] = predictions
         fitSeconds += full.fitSeconds
         results[index] = {
           ...candidate,
@@ -472,10 +504,24 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   for (const result of results)
     if (!result.note && (!best || isBetterScore(task.metric, result.validationScore, best.validationScore)))
       best = result
-  const chosen = best!
+  const ensemble =
+    validate && config.ensemble !== false
+      ? buildEnsembleCandidate({
+          context,
+          candidates: results,
+          outOfFold,
+          folds,
+          foldsPerRepeat: config.validation === 'kfold' ? config.folds : 1,
+          best: best!,
+          trainTarget,
+          rng: selectionRng.fork('ensemble'),
+        })
+      : undefined
+  const chosen = ensemble?.kept ? ensemble.candidate : best!
+  if (ensemble) results.push(ensemble.candidate)
   const tied: string[] = []
   for (const result of results) {
-    if (result.note || result.foldScores.length < 2) continue
+    if ((result.note && result !== ensemble?.candidate) || result.foldScores.length < 2) continue
     result.std = meanAndStd(result.foldScores).std
     const interval = correctedInterval(result.foldScores, testToTrain)
     if (interval) result.interval = { low: interval.low, high: interval.high }
@@ -490,6 +536,116 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   context.log('info', `Model selection chose ${chosen.family}: ${choiceRule(chosen, results, tied)}`, {
     hyperparameters: chosen.hyperparameters,
   })
+}
+
+/**
+ * The ensemble candidate of greedy ensemble selection over the fully validated candidates' out-of-fold
+ * predictions, and whether it is kept: only when its mean over the validation folds, each scored with
+ * weights chosen without that fold's rows, beats the best single candidate's mean. Undefined (logged)
+ * when fewer than two candidates were validated or the selection kept a single model.
+ */
+function buildEnsembleCandidate(input: {
+  context: EngineContext
+  candidates: readonly CandidateModel[]
+  outOfFold: readonly (Float64Array[] | undefined)[]
+  folds: readonly { fit: Int32Array; validation: Int32Array }[]
+  foldsPerRepeat: number
+  best: CandidateModel
+  trainTarget: Target
+  rng: Rng
+}): { candidate: CandidateModel; kept: boolean } | undefined {
+  const { context, candidates, folds, best, trainTarget } = input
+  const metric = context.task.metric
+  const pool = candidates
+    .map((_, i) => i)
+    .filter((i) => !candidates[i].note && input.outOfFold[i]?.length === folds.length)
+  if (pool.length < 2) {
+    context.log('info', 'Ensemble: not built (it needs two or more fully validated candidates)')
+    return undefined
+  }
+  const foldTargets = folds.map((f) => targetRows(trainTarget, f.validation))
+  const groups: { folds: number[]; parts: Int32Array[] }[] = []
+  for (let start = 0; start < folds.length; start += input.foldsPerRepeat) {
+    const ids = Array.from({ length: input.foldsPerRepeat }, (_, k) => start + k)
+    if (ids.length > 1) {
+      groups.push({
+        folds: ids,
+        parts: ids.map((f, k) => new Int32Array(folds[f].validation.length).fill(k)),
+      })
+      continue
+    }
+    // A hold-out slice: cross-fit over 5 seeded parts of it (stratified for classification).
+    const y = foldTargets[start]
+    const n = folds[start].validation.length
+    const nParts = Math.min(ensembleHoldoutParts, n)
+    groups.push({
+      folds: ids,
+      parts: [
+        nParts >= 2
+          ? kFoldAssignment(
+              n,
+              nParts,
+              input.rng.fork(`parts-${start}`),
+              y.kind === 'classification' && Math.min(...classCounts(y.codes)) >= nParts
+                ? y.codes
+                : undefined,
+            )
+          : new Int32Array(n),
+      ],
+    })
+  }
+  const selection = selectEnsemble({
+    predictions: pool.map((i) => input.outOfFold[i]!),
+    foldTargets,
+    groups,
+    metric,
+    positiveClassIndex: context.positiveClassIndex,
+  })
+  const members = pool
+    .map((i, j) => ({ candidate: candidates[i], weight: selection.weights[j] }))
+    .filter((m) => m.weight > 0)
+  const describe = members.map((m) => `${m.candidate.family} ${m.weight.toFixed(2)}`).join(', ')
+  if (members.length < 2) {
+    context.log(
+      'info',
+      `Ensemble: not built: greedy ensemble selection over ${pool.length} candidates kept ${describe} alone`,
+    )
+    return undefined
+  }
+  const score = selection.foldScores.reduce((a, b) => a + b, 0) / selection.foldScores.length
+  const kept = isBetterScore(metric, score, best.validationScore)
+  const rule = `kept only when its mean ${metric} over the ${folds.length} validation fold${folds.length > 1 ? 's' : ''} (weights chosen without each scored part's rows) beats the best single candidate's`
+  const verdict = `${kept ? 'kept' : 'not kept'}: ${score.toFixed(4)} ${kept ? 'beats' : 'does not beat'} ${best.family}'s ${best.validationScore.toFixed(4)}`
+  const note = `weighted average of ${describe} (greedy ensemble selection with replacement, ${ensembleRounds} rounds, over out-of-fold predictions); ${verdict}; ${rule}`
+  context.log('info', `Ensemble: ${note}`, {
+    weights: Object.fromEntries(members.map((m, j) => [`${j}:${m.candidate.family}`, m.weight])),
+    foldScores: selection.foldScores,
+  })
+  const specs: EnsembleMemberSpec[] = members.map((m) => ({
+    family: m.candidate.family,
+    hyperparameters: m.candidate.hyperparameters,
+    weight: m.weight,
+  }))
+  return {
+    kept,
+    candidate: {
+      family: ensembleFamilyKey,
+      hyperparameters: ensembleHyperparameters(specs),
+      validationScore: score,
+      foldScores: selection.foldScores,
+      fitSeconds: 0,
+      note,
+    },
+  }
+}
+
+/** Parts a hold-out slice is cut into to cross-fit the ensemble's weights. */
+const ensembleHoldoutParts = 5
+
+function classCounts(codes: Int32Array): number[] {
+  const counts = new Map<number, number>()
+  for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1)
+  return [...counts.values()]
 }
 
 /** Thrown inside a candidate's evaluation when the time budget ran out; `foldsDone` folds were scored. */
