@@ -10,7 +10,7 @@
  * sitting, pandas.read_csv on the same file (best of two, page cache warm) when /usr/bin/python3 has
  * pandas. Targets: queryable ≤ 1.5× pandas, whole import ≤ 2.5× pandas, Chromium RSS ≤ 2.5 GB.
  *
- * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot]
+ * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--dist FOLDER]
  * Default file: /tmp/butterfly_synthetic/synthetic_10m.csv (make it with
  * `/usr/bin/python3 ../shared/bench/make_synthetic.py --rows 10000000`). Prints a table, then JSON. Exits 0
  * when a target is missed (this is a measurement) and 1 on errors.
@@ -44,6 +44,8 @@ interface Options {
   scroll: boolean
   rebuild: boolean
   screenshot: boolean
+  /** Serve this built app instead of this checkout's (to bench a baseline build). */
+  dist?: string
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -64,7 +66,11 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--no-scroll') options.scroll = false
     else if (arg === '--rebuild') options.rebuild = true
     else if (arg === '--screenshot') options.screenshot = true
-    else throw new Error(`unknown argument ${arg}`)
+    else if (arg === '--dist') {
+      const value = argv[++i]
+      if (!value) throw new Error('--dist needs a folder')
+      options.dist = resolve(value)
+    } else throw new Error(`unknown argument ${arg}`)
   }
   return options
 }
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg().map(round2)
   // pandas first, while nothing else of ours runs: its number is the reference.
   const pandas = options.pandas ? pandasSeconds(options.file) : { note: 'skipped (--no-pandas)' }
-  const outDir = ensureBuild(root, options.rebuild, 'bench-scale-browser')
+  const outDir = options.dist ?? ensureBuild(root, options.rebuild, 'bench-scale-browser')
   const port = await freePort()
   const server = await startPreview(root, port, { outDir })
   const browser = await launchBenchBrowser()
