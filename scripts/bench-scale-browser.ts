@@ -215,6 +215,8 @@ async function main(): Promise<void> {
         ]),
       ),
       peak_chromium_rss_mb: mb(rssPeaks.sumBytes),
+      peak_chromium_pss_mb: mb(rssPeaks.pssBytes),
+      peak_largest_process_rss_mb: mb(rssPeaks.maxProcessBytes),
       chromium_cpu_s: round2(rssPeaks.cpuSeconds),
       longest_main_thread_task_ms: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
       main_thread_tasks_over_100ms: tasks.filter((t) => t.duration > 100).length,
@@ -247,6 +249,8 @@ function printTable(r: {
   peak_js_heap_mb: { total: number }
   peak_array_buffers_mb: { total: number }
   peak_chromium_rss_mb: number
+  peak_chromium_pss_mb: number
+  peak_largest_process_rss_mb: number
   longest_main_thread_task_ms: number
   scroll?: { to_last_row_ms: number; longest_task_ms: number }
   load_avg: { before_import: number[]; after_import: number[] }
@@ -286,6 +290,8 @@ function printTable(r: {
     '≤ 2500 MB',
     r.peak_chromium_rss_mb <= 2500 ? 'PASS' : 'FAIL',
   )
+  line('peak Chromium PSS (sum)', `${r.peak_chromium_pss_mb} MB`, '', '(shared memory counted once)')
+  line('largest process RSS (HWM)', `${r.peak_largest_process_rss_mb} MB`)
   line('longest main-thread task', `${r.longest_main_thread_task_ms} ms`, '≤ 50 ms')
   if (r.scroll)
     line(

@@ -331,8 +331,13 @@ function bump(peak: { heap: number; buffers: number }, usage: HeapUsage): void {
 
 /** Peak resident memory of a browser's process tree (Linux /proc only; zeros elsewhere). */
 export interface RssPeaks {
-  /** Largest sum of VmRSS over all processes at one sample. */
+  /** Largest sum of VmRSS over all processes at one sample (memory shared between them counts in each). */
   sumBytes: number
+  /**
+   * Largest sum of Pss (proportional set size, /proc/PID/smaps_rollup) at one sample: memory shared by
+   * several processes (shared-memory buffers passing a file between them) counted once in all.
+   */
+  pssBytes: number
   /** Largest VmHWM (the kernel's own high-water mark) of a single process. */
   maxProcessBytes: number
   processes: number
@@ -351,7 +356,13 @@ export class RssSampler {
   private timer: ReturnType<typeof setInterval> | undefined
   private readonly seen = new Set<number>()
   private sampled = false
-  private readonly peaks: RssPeaks = { sumBytes: 0, maxProcessBytes: 0, processes: 0, cpuSeconds: 0 }
+  private readonly peaks: RssPeaks = {
+    sumBytes: 0,
+    pssBytes: 0,
+    maxProcessBytes: 0,
+    processes: 0,
+    cpuSeconds: 0,
+  }
   /** CPU ticks per process: first and latest sample. */
   private readonly ticks = new Map<number, { first: number; last: number }>()
 
@@ -406,10 +417,16 @@ export class RssSampler {
           }
       }
       let sum = 0
+      let pss = 0
       for (const pid of tree) {
         try {
           const status = readFileSync(`/proc/${pid}/status`, 'utf8')
           sum += kilobytes(status, 'VmRSS') * 1024
+          try {
+            pss += kilobytes(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss') * 1024
+          } catch {
+            // No smaps_rollup (an older kernel): no PSS number.
+          }
           this.peaks.maxProcessBytes = Math.max(this.peaks.maxProcessBytes, kilobytes(status, 'VmHWM') * 1024)
           this.seen.add(pid)
           const ticks = cpu.get(pid) ?? 0
@@ -422,6 +439,7 @@ export class RssSampler {
         }
       }
       this.peaks.sumBytes = Math.max(this.peaks.sumBytes, sum)
+      this.peaks.pssBytes = Math.max(this.peaks.pssBytes, pss)
       this.sampled = true
     } catch {
       // /proc unreadable: no RSS numbers.
