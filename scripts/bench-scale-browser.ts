@@ -220,6 +220,10 @@ async function main(): Promise<void> {
       chromium_cpu_s: round2(rssPeaks.cpuSeconds),
       longest_main_thread_task_ms: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
       main_thread_tasks_over_100ms: tasks.filter((t) => t.duration > 100).length,
+      /** Main-thread tasks over 50 ms, from the hand-off (compare with the phases to place them). */
+      long_tasks: tasks
+        .filter((t) => t.duration > 50)
+        .map((t) => ({ at_ms: Math.round(t.startTime - pageStart), ms: Math.round(t.duration) })),
       scroll: scroll && {
         to_last_row_ms: scroll.to_last_row_ms,
         longest_task_ms: scroll.longest_task_ms,

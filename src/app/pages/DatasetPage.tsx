@@ -280,8 +280,11 @@ function ProfileStatus(props: { dataset: Dataset; progress: number; error: strin
         fallback={
           <p class="muted small" data-testid="profile-status" data-state="done">
             Profile of all {formatCount(props.dataset.rowCount)} rows: missing counts, minimum, maximum, mean,
-            deviation and top values are exact; distinct counts are estimated; histograms are drawn from a
-            seeded uniform sample of {formatCount(sample()?.rows ?? 0)} rows.
+            deviation and top values are exact;{' '}
+            {props.dataset.profile.some((p) => p.distinctEstimated)
+              ? 'distinct counts are estimated (≈); '
+              : 'distinct counts are exact; '}
+            histograms are drawn from a seeded uniform sample of {formatCount(sample()?.rows ?? 0)} rows.
           </p>
         }
       >
