@@ -286,6 +286,27 @@ describe('importDataset', () => {
     ])
   })
 
+  it('refuses a file too large for the table engine in a sentence, before hashing or storing anything', async () => {
+    const head = new Blob(['x,y\n1,2\n'])
+    // 5 GB of CSV, as far as the import can tell (only its size and first bytes are read before the check).
+    const huge = {
+      name: 'events.csv',
+      size: 5e9,
+      slice: (start?: number, end?: number) => head.slice(start, end),
+    } as unknown as File
+    const phases: string[] = []
+    const refused = importDataset(deps, { workspaceId: workspace.id, file: huge }, (p) =>
+      phases.push(p.phase),
+    )
+    await expect(refused).rejects.toMatchObject({ code: 'too-large' })
+    await expect(refused).rejects.toThrow(
+      /^“events\.csv” is 5\.0 GB: its table would not fit in the 2\.7 GB of memory the table engine has, which holds delimited text of up to about 4\.0 GB\. Split it/,
+    )
+    expect(phases).toEqual(['check'])
+    expect(folder.paths()).toEqual([])
+    expect(await deps.db.datasets.count()).toBe(0)
+  })
+
   it('refuses a file larger than the free storage before writing anything', async () => {
     deps.freeBytes = async () => 1000
     await expect(
