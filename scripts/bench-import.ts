@@ -22,12 +22,12 @@
  * missed (this is a measurement) and 1 on errors.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
-import type { Page } from 'playwright'
-import type { HeapPeaks, LongTask, RssPeaks, TracedTask } from './lib/benchBrowser.ts'
+import type { HeapPeaks, LongTask, RssPeaks, ScrollResult, TracedTask } from './lib/benchBrowser.ts'
 import {
+  ensureBuild,
   freePort,
   HeapSampler,
   hottestFrames,
@@ -35,6 +35,7 @@ import {
   longTasksBetween,
   observeLongTasks,
   RssSampler,
+  scrollToLastRow,
   sleep,
   startCpuProfile,
   startMainThreadTrace,
@@ -162,91 +163,8 @@ function livePandasSeconds(file: string): { wall: number; cpu: number } | undefi
   return { wall, cpu }
 }
 
-/** Newest modification time of the files a build reads (sources, public assets, configs). */
-function newestSourceMtime(): number {
-  let newest = 0
-  const visit = (path: string) => {
-    if (!existsSync(path)) return
-    const stat = statSync(path)
-    if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry))
-    else newest = Math.max(newest, stat.mtimeMs)
-  }
-  for (const path of ['src', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'])
-    visit(join(root, path))
-  return newest
-}
-
-/**
- * The build to serve: `dist/` when it is there and newer than every source; built with `npx vite build`
- * when missing. A stale `dist/` is left alone (others test against it) and a private build in the OS
- * temp folder is benched instead, as with `--rebuild`.
- */
-function ensureBuild(rebuild: boolean): string {
-  const dist = join(root, 'dist')
-  const privateDist = join(tmpdir(), 'butterfly-bench-dist')
-  const fresh = (dir: string) =>
-    existsSync(join(dir, 'index.html')) && statSync(join(dir, 'index.html')).mtimeMs >= newestSourceMtime()
-  let outDir = dist
-  if (existsSync(join(dist, 'index.html')) && !rebuild) {
-    if (fresh(dist)) return dist
-    if (fresh(privateDist)) return privateDist
-    outDir = privateDist
-    process.stderr.write(`bench-import: dist/ is older than the sources; building into ${outDir}…\n`)
-  } else if (rebuild) {
-    outDir = privateDist
-    process.stderr.write(`bench-import: building into ${outDir}…\n`)
-  } else {
-    process.stderr.write('bench-import: no dist/, building the app (npx vite build)…\n')
-  }
-  const args = outDir === dist ? ['vite', 'build'] : ['vite', 'build', '--outDir', outDir, '--emptyOutDir']
-  // Vite's output (bundler timings) would bury the results: shown only when the build fails.
-  const build = spawnSync('npx', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 })
-  if (build.status !== 0)
-    throw new BenchError(`vite build failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`)
-  return outDir
-}
-
 type Phase = 'check' | 'hash' | 'ingest' | 'profile' | 'store'
 const phases: Phase[] = ['check', 'hash', 'store', 'ingest', 'profile']
-
-interface ScrollResult {
-  /** Time from jumping the grid to its end until the last row's number is drawn. */
-  to_last_row_ms: number
-  /** While scrolling through the whole table in 20 steps. */
-  longest_task_ms: number
-  long_tasks_over_100ms: number
-  long_tasks: LongTask[]
-}
-
-/**
- * Scrolls the dataset page's row preview from top to bottom in 20 jumps (each fetches a new window of
- * rows from DuckDB), waits for the last row to be drawn, and collects the main thread's long tasks.
- */
-async function scrollToLastRow(
-  page: Page,
-  expectedRows: string | undefined,
-): Promise<ScrollResult | undefined> {
-  const grid = page.locator('regular-table')
-  if ((await grid.count()) === 0 || !expectedRows) return undefined
-  const from = await page.evaluate(() => performance.now())
-  const started = performance.now()
-  await grid.evaluate(async (element: Element) => {
-    for (let step = 1; step <= 20; step++) {
-      element.scrollTop = ((element.scrollHeight - element.clientHeight) * step) / 20
-      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 30)))
-    }
-  })
-  await grid.getByText(expectedRows, { exact: true }).first().waitFor({ timeout: 60_000 })
-  const toLastRow = performance.now() - started
-  const to = await page.evaluate(() => performance.now())
-  const tasks = await longTasksBetween(page, from, to)
-  return {
-    to_last_row_ms: Math.round(toLastRow),
-    longest_task_ms: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
-    long_tasks_over_100ms: tasks.filter((t) => t.duration > longTaskLimitMs).length,
-    long_tasks: tasks.filter((t) => t.duration > longTaskLimitMs),
-  }
-}
 
 interface RunResult {
   scroll?: Omit<ScrollResult, 'long_tasks'> & {
@@ -555,7 +473,7 @@ async function main(): Promise<void> {
     pandasLive = livePandasSeconds(file)
     pandas ??= pandasLive?.wall
   }
-  const outDir = ensureBuild(options.rebuild)
+  const outDir = ensureBuild(root, options.rebuild, 'bench-import')
   const port = await freePort()
   const server = await startPreview(root, port, { outDir })
   const reports: Report[] = []

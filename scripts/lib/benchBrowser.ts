@@ -5,8 +5,9 @@
  * CDP, main-thread long tasks, and the resident memory of Chromium's processes.
  */
 import type { ChildProcess } from 'node:child_process'
-import { execSync, spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { execSync, spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -330,8 +331,13 @@ function bump(peak: { heap: number; buffers: number }, usage: HeapUsage): void {
 
 /** Peak resident memory of a browser's process tree (Linux /proc only; zeros elsewhere). */
 export interface RssPeaks {
-  /** Largest sum of VmRSS over all processes at one sample. */
+  /** Largest sum of VmRSS over all processes at one sample (memory shared between them counts in each). */
   sumBytes: number
+  /**
+   * Largest sum of Pss (proportional set size, /proc/PID/smaps_rollup) at one sample: memory shared by
+   * several processes (shared-memory buffers passing a file between them) counted once in all.
+   */
+  pssBytes: number
   /** Largest VmHWM (the kernel's own high-water mark) of a single process. */
   maxProcessBytes: number
   processes: number
@@ -350,7 +356,13 @@ export class RssSampler {
   private timer: ReturnType<typeof setInterval> | undefined
   private readonly seen = new Set<number>()
   private sampled = false
-  private readonly peaks: RssPeaks = { sumBytes: 0, maxProcessBytes: 0, processes: 0, cpuSeconds: 0 }
+  private readonly peaks: RssPeaks = {
+    sumBytes: 0,
+    pssBytes: 0,
+    maxProcessBytes: 0,
+    processes: 0,
+    cpuSeconds: 0,
+  }
   /** CPU ticks per process: first and latest sample. */
   private readonly ticks = new Map<number, { first: number; last: number }>()
 
@@ -405,10 +417,16 @@ export class RssSampler {
           }
       }
       let sum = 0
+      let pss = 0
       for (const pid of tree) {
         try {
           const status = readFileSync(`/proc/${pid}/status`, 'utf8')
           sum += kilobytes(status, 'VmRSS') * 1024
+          try {
+            pss += kilobytes(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss') * 1024
+          } catch {
+            // No smaps_rollup (an older kernel): no PSS number.
+          }
           this.peaks.maxProcessBytes = Math.max(this.peaks.maxProcessBytes, kilobytes(status, 'VmHWM') * 1024)
           this.seen.add(pid)
           const ticks = cpu.get(pid) ?? 0
@@ -421,6 +439,7 @@ export class RssSampler {
         }
       }
       this.peaks.sumBytes = Math.max(this.peaks.sumBytes, sum)
+      this.peaks.pssBytes = Math.max(this.peaks.pssBytes, pss)
       this.sampled = true
     } catch {
       // /proc unreadable: no RSS numbers.
@@ -573,4 +592,90 @@ export async function startMainThreadTrace(page: Page): Promise<{ stop(): Promis
         })
     },
   }
+}
+
+export interface ScrollResult {
+  /** Time from jumping the grid to its end until the last row's number is drawn. */
+  to_last_row_ms: number
+  /** While scrolling through the whole table in 20 steps. */
+  longest_task_ms: number
+  long_tasks_over_100ms: number
+  long_tasks: LongTask[]
+}
+
+/**
+ * Scrolls the dataset page's row preview from top to bottom in 20 jumps (each fetches a new window of
+ * rows from DuckDB), waits for the last row to be drawn, and collects the main thread's long tasks.
+ */
+export async function scrollToLastRow(
+  page: Page,
+  expectedRows: string | undefined,
+  longTaskLimit = 100,
+): Promise<ScrollResult | undefined> {
+  const grid = page.locator('regular-table')
+  if ((await grid.count()) === 0 || !expectedRows) return undefined
+  const from = await page.evaluate(() => performance.now())
+  const started = performance.now()
+  await grid.evaluate(async (element: Element) => {
+    for (let step = 1; step <= 20; step++) {
+      element.scrollTop = ((element.scrollHeight - element.clientHeight) * step) / 20
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 30)))
+    }
+  })
+  await grid.getByText(expectedRows, { exact: true }).first().waitFor({ timeout: 60_000 })
+  const toLastRow = performance.now() - started
+  const to = await page.evaluate(() => performance.now())
+  const tasks = await longTasksBetween(page, from, to)
+  return {
+    to_last_row_ms: Math.round(toLastRow),
+    longest_task_ms: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
+    long_tasks_over_100ms: tasks.filter((t) => t.duration > longTaskLimit).length,
+    long_tasks: tasks.filter((t) => t.duration > longTaskLimit),
+  }
+}
+
+/** Newest modification time of the files a build of `root` reads (sources, public assets, configs). */
+function newestSourceMtime(root: string): number {
+  let newest = 0
+  const visit = (path: string) => {
+    if (!existsSync(path)) return
+    const stat = statSync(path)
+    if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry))
+    else newest = Math.max(newest, stat.mtimeMs)
+  }
+  for (const path of ['src', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'])
+    visit(join(root, path))
+  return newest
+}
+
+/**
+ * The build to serve: `dist/` when it is there and newer than every source; built with `npx vite build`
+ * when missing. A stale `dist/` is left alone (others test against it) and a private build in the OS
+ * temp folder (one per checkout) is benched instead, as with `rebuild`.
+ */
+export function ensureBuild(root: string, rebuild: boolean, who: string): string {
+  const dist = join(root, 'dist')
+  const checkout = createHash('sha256').update(root).digest('hex').slice(0, 8)
+  const privateDist = join(tmpdir(), `butterfly-bench-dist-${checkout}`)
+  const fresh = (dir: string) =>
+    existsSync(join(dir, 'index.html')) &&
+    statSync(join(dir, 'index.html')).mtimeMs >= newestSourceMtime(root)
+  let outDir = dist
+  if (existsSync(join(dist, 'index.html')) && !rebuild) {
+    if (fresh(dist)) return dist
+    if (fresh(privateDist)) return privateDist
+    outDir = privateDist
+    process.stderr.write(`${who}: dist/ is older than the sources; building into ${outDir}…\n`)
+  } else if (rebuild) {
+    outDir = privateDist
+    process.stderr.write(`${who}: building into ${outDir}…\n`)
+  } else {
+    process.stderr.write(`${who}: no dist/, building the app (npx vite build)…\n`)
+  }
+  const args = outDir === dist ? ['vite', 'build'] : ['vite', 'build', '--outDir', outDir, '--emptyOutDir']
+  // Vite's output (bundler timings) would bury the results: shown only when the build fails.
+  const build = spawnSync('npx', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 })
+  if (build.status !== 0)
+    throw new Error(`vite build failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`)
+  return outDir
 }

@@ -40,6 +40,15 @@ export interface ColumnProfile {
   histogram?: { edges: number[]; counts: number[] }
 }
 
+/**
+ * A seeded uniform sample of a table's rows (each row is in it when a hash of its number and the seed
+ * falls under a fixed fraction): on a stored dataset, `rows` is how many rows it held.
+ */
+export interface ProfileSample {
+  rows: number
+  seed: number
+}
+
 export interface Dataset {
   schemaVersion: number
   id: DatasetId
@@ -55,7 +64,15 @@ export interface Dataset {
   hash: Sha256Hex
   schema: ColumnSchema[]
   rowCount: number
+  /**
+   * One entry per column. While `profilePending` is set, only the exact counts are there (`missing`, and
+   * `distinct` for the columns whose kind needed it); the rest fills in once, in the background.
+   */
   profile: ColumnProfile[]
+  /** Set while a large table's profile is still being computed: the table is queryable already. */
+  profilePending?: true
+  /** Set when the histograms were drawn from a seeded uniform sample of the rows rather than all rows. */
+  profileSample?: ProfileSample
   /** Path of the original bytes inside the workspace's blob store. */
   blobPath: string
   /** CSV/TSV only: the delimiter the file was read with, so a reload reads it identically. */
@@ -100,10 +117,36 @@ export function parseDataset(value: unknown): Dataset {
  * existing dataset record; only a byte-identical record passes.
  */
 export function assertDatasetUnchanged(stored: Dataset, next: Dataset): void {
-  if (!sameData(stored, next)) {
+  if (!sameData(stored, next) && !completesProfile(stored, next)) {
     throw new InvariantError(
       'dataset-immutable',
       `Dataset ${stored.id} (${stored.name} v${stored.version}) is immutable once imported`,
     )
   }
+}
+
+/**
+ * The one change a stored dataset accepts: its pending profile filled in, once. Everything else (schema,
+ * kinds, row count, hash, the exact missing counts) must stay as it was.
+ */
+function completesProfile(stored: Dataset, next: Dataset): boolean {
+  if (!stored.profilePending || next.profilePending) return false
+  if (next.profile.length !== stored.profile.length) return false
+  if (
+    next.profile.some((p, i) => p.name !== stored.profile[i].name || p.missing !== stored.profile[i].missing)
+  )
+    return false
+  const { profile: _a, profilePending: _b, profileSample: _c, ...storedRest } = stored
+  const { profile: _d, profilePending: _e, profileSample: _f, ...nextRest } = next
+  return sameData(storedRest, nextRest)
+}
+
+/** A pending profile completed: the record to store in place of `dataset`. */
+export function withCompletedProfile(
+  dataset: Dataset,
+  profile: ColumnProfile[],
+  sample: ProfileSample | undefined,
+): Dataset {
+  const { profilePending: _, profileSample: __, ...rest } = dataset
+  return { ...rest, profile, ...(sample ? { profileSample: sample } : {}) }
 }

@@ -17,6 +17,7 @@ export type ValidationErrorCode =
   | 'unsupported-extension'
   | 'unsupported-type'
   | 'bad-data'
+  | 'too-large'
   | 'bad-hook-result'
 
 export type InvariantErrorCode =

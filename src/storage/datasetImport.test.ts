@@ -6,7 +6,7 @@ import { asDirectoryHandle, MemoryDirectoryHandle, MemoryFileHandle } from '../.
 import type { Workspace } from '../domain/workspace.ts'
 import { BlobStore } from './blobStore.ts'
 import type { ImportDeps } from './datasetImport.ts'
-import { ensureDatasetTable, formatBytes, importDataset } from './datasetImport.ts'
+import { completeProfile, ensureDatasetTable, formatBytes, importDataset } from './datasetImport.ts'
 import { ButterflyDb } from './db.ts'
 import type { ImportProgress } from './importProgress.ts'
 import { tableNameFor } from './tables/ingest.ts'
@@ -286,6 +286,27 @@ describe('importDataset', () => {
     ])
   })
 
+  it('refuses a file too large for the table engine in a sentence, before hashing or storing anything', async () => {
+    const head = new Blob(['x,y\n1,2\n'])
+    // 5 GB of CSV, as far as the import can tell (only its size and first bytes are read before the check).
+    const huge = {
+      name: 'events.csv',
+      size: 5e9,
+      slice: (start?: number, end?: number) => head.slice(start, end),
+    } as unknown as File
+    const phases: string[] = []
+    const refused = importDataset(deps, { workspaceId: workspace.id, file: huge }, (p) =>
+      phases.push(p.phase),
+    )
+    await expect(refused).rejects.toMatchObject({ code: 'too-large' })
+    await expect(refused).rejects.toThrow(
+      /^“events\.csv” is 5\.0 GB: its table would not fit in the 2\.7 GB of memory the table engine has, which holds delimited text of up to about 4\.0 GB\. Split it/,
+    )
+    expect(phases).toEqual(['check'])
+    expect(folder.paths()).toEqual([])
+    expect(await deps.db.datasets.count()).toBe(0)
+  })
+
   it('refuses a file larger than the free storage before writing anything', async () => {
     deps.freeBytes = async () => 1000
     await expect(
@@ -344,6 +365,113 @@ describe('importDataset', () => {
       }),
     ).rejects.toThrow(/disk on fire/)
     expect(folder.paths()).toEqual([])
+  })
+})
+
+/** 5,000 rows: an id, a number with gaps (x = row, missing every 10th row), a 3-level category. */
+function bigCsv(): string {
+  const lines = ['row_id,x,level']
+  for (let r = 0; r < 5000; r++) lines.push(`${r},${r % 10 === 9 ? '' : r},${['a', 'b', 'c'][r % 3]}`)
+  return `${lines.join('\n')}\n`
+}
+
+describe('a large table: queryable first, its profile in the background from a seeded sample', () => {
+  const large = () => ({ ...deps, largeTableRows: 1000, profileSampleRows: 500 })
+
+  it('is recorded with its schema, kinds and exact missing counts, its profile pending; then completed once', async () => {
+    const full = await importDataset(
+      { ...deps, db: new ButterflyDb(`full-${Math.random()}`) },
+      { workspaceId: workspace.id, file: fileOf('big.csv', bigCsv()) },
+    )
+    const { dataset } = await importDataset(large(), {
+      workspaceId: workspace.id,
+      file: fileOf('big.csv', bigCsv()),
+    })
+    expect(dataset.profilePending).toBe(true)
+    expect(dataset.rowCount).toBe(5000)
+    expect(dataset.schema.map((c) => `${c.name}:${c.kind}`)).toEqual([
+      'row_id:identifier',
+      'x:numeric',
+      'level:categorical',
+    ])
+    expect(dataset.profile.map((p) => [p.name, p.missing])).toEqual([
+      ['row_id', 0],
+      ['x', 500],
+      ['level', 0],
+    ])
+    expect(dataset.profile.some((p) => p.histogram || p.topValues || p.mean !== undefined)).toBe(false)
+
+    const fractions: number[] = []
+    const outcome = await completeProfile(large(), dataset, (f) => fractions.push(f))
+    expect(fractions.length).toBeGreaterThan(2)
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b))
+    expect(fractions.at(-1)).toBe(1)
+    const stored = (await deps.db.datasets.get(dataset.id))!
+    expect(stored).toEqual(outcome.dataset)
+    expect(stored.profilePending).toBeUndefined()
+    // A uniform sample: about 500 of the 5,000 rows, never all of them.
+    const sampled = stored.profileSample!.rows
+    expect(sampled).toBeGreaterThan(350)
+    expect(sampled).toBeLessThan(650)
+    expect(outcome.sampledRows).toBe(sampled)
+    // Kinds and counts as recorded at import; minimum, maximum, mean and top values over all rows.
+    expect(stored.schema).toEqual(dataset.schema)
+    const x = stored.profile[1]
+    expect(x).toMatchObject({ name: 'x', missing: 500, min: 0, max: 4998 })
+    expect(x.mean).toBeCloseTo(2499, 6)
+    expect(stored.profile[2].topValues).toEqual([
+      { value: 'a', count: 1667 },
+      { value: 'b', count: 1667 },
+      { value: 'c', count: 1666 },
+    ])
+    // The histograms count the sampled rows only (x is missing in a tenth of them).
+    const histogramRows = x.histogram!.counts.reduce((a, b) => a + b, 0)
+    expect(histogramRows).toBeLessThan(sampled)
+    expect(histogramRows).toBeGreaterThan(sampled * 0.8)
+    expect(stored.profile[0].histogram!.counts.reduce((a, b) => a + b, 0)).toBe(sampled)
+    // The kinds are the ones a full profile at import infers.
+    expect(full.dataset.profilePending).toBeUndefined()
+    expect(full.dataset.schema).toEqual(stored.schema)
+
+    // Completed once: the record is immutable again.
+    await expect(deps.db.datasets.put({ ...stored, profile: dataset.profile })).rejects.toThrow(/immutable/)
+    expect(await completeProfile(large(), stored)).toMatchObject({ ms: 0, dataset: stored })
+  })
+
+  it('draws the same sample and profile every time (a fresh engine, a fresh database)', async () => {
+    const profiles = []
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const fresh = {
+        ...large(),
+        db: new ButterflyDb(`again-${Math.random()}`),
+        loadedTables: new Set<string>(),
+      }
+      const space = await ensureDefaultWorkspace(fresh.db)
+      const { dataset } = await importDataset(fresh, {
+        workspaceId: space.id,
+        file: fileOf('big.csv', bigCsv()),
+      })
+      // A reload in between: the profile re-attaches the table from its stored bytes.
+      await engine.query(`DROP TABLE ${tableNameFor(dataset.hash)}`)
+      const { dataset: done } = await completeProfile({ ...fresh, loadedTables: new Set<string>() }, dataset)
+      profiles.push({ profile: done.profile, sample: done.profileSample })
+    }
+    expect(profiles[1]).toEqual(profiles[0])
+  })
+
+  it('a pending record accepts no other change', async () => {
+    const { dataset } = await importDataset(large(), {
+      workspaceId: workspace.id,
+      file: fileOf('big.csv', bigCsv()),
+    })
+    await expect(deps.db.datasets.put({ ...dataset, rowCount: 4999 })).rejects.toThrow(/immutable/)
+    const { profilePending: _, ...noLongerPending } = dataset
+    await expect(
+      deps.db.datasets.put({
+        ...noLongerPending,
+        profile: dataset.profile.map((p) => ({ ...p, missing: 0 })),
+      }),
+    ).rejects.toThrow(/immutable/)
   })
 })
 

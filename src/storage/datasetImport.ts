@@ -4,8 +4,8 @@
  * name become its next version. Any failure removes what this import created (table, file), so there
  * is never a record without its file, a file without its record, or a half-loaded table.
  */
-import type { Dataset } from '../domain/dataset.ts'
-import { datasetBlobPath, parseDataset } from '../domain/dataset.ts'
+import type { Dataset, ProfileSample } from '../domain/dataset.ts'
+import { datasetBlobPath, parseDataset, withCompletedProfile } from '../domain/dataset.ts'
 import { StorageError, ValidationError } from '../domain/errors.ts'
 import type { Sha256Hex } from '../domain/hash.ts'
 import { sha256Stream } from '../domain/hash.ts'
@@ -17,7 +17,17 @@ import type { ImportPhase, ImportProgress, ImportResult } from './importProgress
 import { createNulScan, preflightBytes } from './tables/csvPreflight.ts'
 import { checkTableFile, formatOf, renamedColumnNotes } from './tables/fileCheck.ts'
 import type { ParquetToArrow } from './tables/ingest.ts'
-import { countRows, describeTable, dropTable, loadTable, tableNameFor } from './tables/ingest.ts'
+import {
+  countRows,
+  describeSchema,
+  describeTable,
+  dropTable,
+  largeTableRows,
+  loadTable,
+  profileSample,
+  sampleSql,
+  tableNameFor,
+} from './tables/ingest.ts'
 import type { SqlEngine } from './tables/sqlEngine.ts'
 import { quoteIdent } from './tables/sqlEngine.ts'
 import { duringImport, withWorkspaceLock } from './workspaceLock.ts'
@@ -35,6 +45,13 @@ export interface ImportDeps {
   now?: () => number
   /** Largest file read into memory at once (default {@link inMemoryLimit}); tests lower it. */
   inMemoryLimit?: number
+  /**
+   * Tables past this many rows are recorded as soon as they are queryable, their profile pending, and
+   * profiled afterwards by {@link completeProfile} (default {@link largeTableRows}); tests lower it.
+   */
+  largeTableRows?: number
+  /** Rows (about) in the sample a large table's histograms come from (default {@link profileSample}); tests lower it. */
+  profileSampleRows?: number
 }
 
 /** Re-exported: the app imports it from here. */
@@ -188,10 +205,11 @@ async function importDatasetNow(
     }
     timings.store = Math.round(performance.now() - storeStarted)
   }
-  // An in-memory file is stored (this worker reads it from disk again) while DuckDB parses from memory;
-  // a streamed file is stored after the load, so only one reader pulls it from disk at a time. Either
-  // way the store overlaps DuckDB's work on the other core.
-  const storing = bytes ? store() : loading.then(store)
+  // The file is stored (this worker reads it from disk again) while DuckDB parses: from memory, or for a
+  // streamed file from the file itself, still loading once the hash is known. Storing a streamed file
+  // only after its load put the store's seconds (15 s of 10M rows) between the load and a queryable
+  // table; a file that size is in the page cache by then, so the two readers hardly compete for the disk.
+  const storing = store()
   storing.catch(() => undefined)
   try {
     const rowCount = await loading
@@ -207,7 +225,11 @@ async function importDatasetNow(
 
     report('profile')
     const profileStarted = performance.now()
-    const { schema, profile } = await describeTable(engine, table, rowCount)
+    // A large table is shown once its schema and counts are known; its profile follows in the background.
+    const large = rowCount > (deps.largeTableRows ?? largeTableRows)
+    const { schema, profile } = large
+      ? await describeSchema(engine, table, rowCount)
+      : await describeTable(engine, table, rowCount)
     const notes = dialect
       ? renamedColumnNotes(
           dialect.columns,
@@ -243,6 +265,7 @@ async function importDatasetNow(
           schema,
           rowCount,
           profile,
+          ...(large ? { profilePending: true as const } : {}),
           blobPath,
           ...(delimiter ? { delimiter } : {}),
           importedAt: now(),
@@ -317,6 +340,84 @@ async function attachDatasetTable(
   )
   deps.loadedTables.add(table)
   return table
+}
+
+/** How a background profile went: the stored record, its wall time and the sample its histograms came from. */
+export interface ProfileOutcome {
+  dataset: Dataset
+  ms: number
+  sampledRows?: number
+}
+
+/**
+ * Fills in the pending profile of a large dataset (see {@link ImportDeps.largeTableRows}): exact counts,
+ * minimum, maximum, mean and deviation over all rows, distinct counts as the import gives them (estimated
+ * past 200,000 rows), histograms from a seeded uniform sample ({@link profileSample}), top values over
+ * all rows; then stores it in place of the pending one, once. One profile per dataset runs at a time:
+ * a second caller (the page opened twice, or again after a reload) joins it and hears its progress.
+ */
+export function completeProfile(
+  deps: Omit<ImportDeps, 'freeBytes'>,
+  dataset: Dataset,
+  onProgress: (fraction: number) => void = () => {},
+): Promise<ProfileOutcome> {
+  const running = profiling.get(deps.loadedTables) ?? new Map<string, ProfileJob>()
+  profiling.set(deps.loadedTables, running)
+  let job = running.get(dataset.id)
+  if (!job) {
+    const listeners = new Set<(fraction: number) => void>()
+    const done = profileNow(deps, dataset, (fraction) => {
+      for (const listener of listeners) listener(fraction)
+    }).finally(() => running.delete(dataset.id))
+    job = { done, listeners }
+    running.set(dataset.id, job)
+  }
+  job.listeners.add(onProgress)
+  const joined = job
+  return joined.done.finally(() => joined.listeners.delete(onProgress))
+}
+
+interface ProfileJob {
+  done: Promise<ProfileOutcome>
+  listeners: Set<(fraction: number) => void>
+}
+
+/** Background profiles in flight, per engine (its set of loaded tables) and dataset id. */
+const profiling = new WeakMap<Set<string>, Map<string, ProfileJob>>()
+
+async function profileNow(
+  deps: Omit<ImportDeps, 'freeBytes'>,
+  dataset: Dataset,
+  onProgress: (fraction: number) => void,
+): Promise<ProfileOutcome> {
+  const started = performance.now()
+  const stored = await deps.db.datasets.get(dataset.id)
+  if (!stored?.profilePending) return { dataset: stored ?? dataset, ms: 0 }
+  const table = await ensureDatasetTable(deps, stored)
+  const engine = await deps.engine
+  const sample = { ...profileSample, rows: deps.profileSampleRows ?? profileSample.rows }
+  const { profile } = await describeTable(engine, table, stored.rowCount, { sample, onProgress })
+  // Kinds stay as recorded at import (the same inference, from the same counts).
+  const sampledRows = await sampleSize(engine, table, stored.rowCount, sample)
+  const completed = await deps.db.transaction('rw', deps.db.datasets, async () => {
+    const current = await deps.db.datasets.get(dataset.id)
+    if (!current?.profilePending) return current ?? stored
+    const next = withCompletedProfile(current, profile, { seed: sample.seed, rows: sampledRows })
+    await deps.db.datasets.put(next)
+    return next
+  })
+  return { dataset: completed, ms: Math.round(performance.now() - started), sampledRows }
+}
+
+/** Rows in the profile sample of `table` (a count over the row numbers only). */
+async function sampleSize(
+  engine: SqlEngine,
+  table: string,
+  rowCount: number,
+  sample: ProfileSample,
+): Promise<number> {
+  const result = await engine.query(`SELECT count(*)::BIGINT AS n FROM ${sampleSql(table, rowCount, sample)}`)
+  return Number(result.getChild('n')?.get(0) ?? 0)
 }
 
 /**

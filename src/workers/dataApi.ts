@@ -13,7 +13,7 @@ import type { DryRunInput } from '../engine/pipeline/hookDryRun.ts'
 import { dryRunInput, dryRunRowCount } from '../engine/pipeline/hookDryRun.ts'
 import { exportRunBundle } from '../storage/bundle/exportBundle.ts'
 import { importRunBundle } from '../storage/bundle/importBundle.ts'
-import { ensureDatasetTable, formatOf, importDataset } from '../storage/datasetImport.ts'
+import { completeProfile, ensureDatasetTable, formatOf, importDataset } from '../storage/datasetImport.ts'
 import type { ButterflyDb } from '../storage/db.ts'
 import { workspaceBlobStore } from '../storage/roots.ts'
 import { preflightBytes, preflightCsv } from '../storage/tables/csvPreflight.ts'
@@ -52,7 +52,7 @@ export class DataApi implements DataWorkerApi {
   }
 
   async importFile(
-    request: { workspaceId: WorkspaceId; file: File },
+    request: { workspaceId: WorkspaceId; file: File; largeTableRows?: number },
     onProgress?: (progress: ImportProgress) => void,
   ): Promise<ImportResult> {
     // DuckDB starts while the file is checked and hashed; bad files fail without waiting for it.
@@ -60,18 +60,33 @@ export class DataApi implements DataWorkerApi {
     engine.catch(() => undefined)
     const workspace = await this.deps.db.workspaces.get(request.workspaceId)
     if (!workspace) throw new StorageError('not-found', `No workspace ${request.workspaceId}`)
-    return importDataset(
-      {
-        db: this.deps.db,
-        engine,
-        blobs: await workspaceBlobStore(this.deps.db, workspace),
-        parquetToArrow: this.deps.parquetToArrow,
-        freeBytes: this.deps.freeBytes,
-        loadedTables: this.loadedTables,
-      },
-      request,
-      onProgress,
-    )
+    const deps = {
+      db: this.deps.db,
+      engine,
+      blobs: await workspaceBlobStore(this.deps.db, workspace),
+      parquetToArrow: this.deps.parquetToArrow,
+      freeBytes: this.deps.freeBytes,
+      loadedTables: this.loadedTables,
+      ...(request.largeTableRows === undefined ? {} : { largeTableRows: request.largeTableRows }),
+    }
+    const result = await importDataset(deps, request, onProgress)
+    // A large table's profile starts at once, in this worker; the dataset page follows it (watchProfile).
+    if (result.dataset.profilePending) completeProfile(deps, result.dataset).catch(() => undefined)
+    return result
+  }
+
+  async watchProfile(
+    datasetId: string,
+    onProgress?: (fraction: number) => void,
+  ): Promise<{ ms: number; sampledRows?: number }> {
+    const dataset = await this.deps.db.datasets.get(datasetId)
+    if (!dataset) throw new StorageError('not-found', `No dataset ${datasetId}`)
+    if (!dataset.profilePending) return { ms: 0 }
+    const outcome = await completeProfile(await this.tableDeps(dataset), dataset, onProgress)
+    return {
+      ms: outcome.ms,
+      ...(outcome.sampledRows === undefined ? {} : { sampledRows: outcome.sampledRows }),
+    }
   }
 
   async exportRunBundle(
@@ -183,20 +198,22 @@ export class DataApi implements DataWorkerApi {
   private async attach(datasetId: string) {
     const dataset = await this.deps.db.datasets.get(datasetId)
     if (!dataset) throw new StorageError('not-found', `No dataset ${datasetId}`)
+    const deps = await this.tableDeps(dataset)
+    const table = await ensureDatasetTable(deps, dataset)
+    return { dataset, table, engine: deps.engine }
+  }
+
+  /** What loading or profiling a dataset's table needs: its workspace's files and the engine. */
+  private async tableDeps(dataset: Dataset) {
     const workspace = await this.deps.db.workspaces.get(dataset.workspaceId)
     if (!workspace) throw new StorageError('not-found', `No workspace ${dataset.workspaceId}`)
-    const engine = await this.deps.engine()
-    const table = await ensureDatasetTable(
-      {
-        db: this.deps.db,
-        engine,
-        blobs: await workspaceBlobStore(this.deps.db, workspace),
-        parquetToArrow: this.deps.parquetToArrow,
-        loadedTables: this.loadedTables,
-      },
-      dataset,
-    )
-    return { dataset, table, engine }
+    return {
+      db: this.deps.db,
+      engine: await this.deps.engine(),
+      blobs: await workspaceBlobStore(this.deps.db, workspace),
+      parquetToArrow: this.deps.parquetToArrow,
+      loadedTables: this.loadedTables,
+    }
   }
 }
 

@@ -58,10 +58,23 @@ export interface DataWorkerApi {
     appVersion: string
     userAgent: string
   }): Promise<BundleImportSummary>
+  /**
+   * Imports a file as a dataset. A table past `largeTableRows` rows (default 1,000,000) is recorded as
+   * soon as it is queryable, its profile pending; the profile then runs in this worker (watchProfile).
+   */
   importFile(
-    request: { workspaceId: WorkspaceId; file: File },
+    request: { workspaceId: WorkspaceId; file: File; largeTableRows?: number },
     onProgress?: (progress: ImportProgress) => void,
   ): Promise<ImportResult>
+  /**
+   * Resolves once the dataset's profile is complete and stored (at once when it is), reporting the
+   * fraction done; starts the profile when none runs (after a reload). Rejects with a sentence when the
+   * profile fails: the dataset stays usable, its profile pending.
+   */
+  watchProfile(
+    datasetId: string,
+    onProgress?: (fraction: number) => void,
+  ): Promise<{ ms: number; sampledRows?: number }>
   previewRows(datasetId: string, start: number, count: number): Promise<RowWindow>
   /** The dataset as an Arrow IPC stream (columns only, no per-row objects), for the run worker. */
   datasetArrow(datasetId: string): Promise<Uint8Array>

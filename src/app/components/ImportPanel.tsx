@@ -74,8 +74,9 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
         })
         return
       }
+      const largeTableRows = largeTableRowsSetting()
       const result = await dataWorker().importFile(
-        { workspaceId: props.workspaceId, file },
+        { workspaceId: props.workspaceId, file, ...(largeTableRows === undefined ? {} : { largeTableRows }) },
         Comlink.proxy((p: ImportProgress) => setProgress(p)),
       )
       // Phase timings, for people curious about speed and for `npm run bench:import`.
@@ -198,4 +199,13 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
       </Show>
     </section>
   )
+}
+
+/**
+ * Rows past which a table is shown before its profile is done (the worker's default when unset): the
+ * `butterfly.largeTableRows` entry of localStorage, for trying the background profile on a small file.
+ */
+function largeTableRowsSetting(): number | undefined {
+  const value = Number(globalThis.localStorage?.getItem('butterfly.largeTableRows') ?? Number.NaN)
+  return Number.isInteger(value) && value >= 0 ? value : undefined
 }

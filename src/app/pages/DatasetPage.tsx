@@ -1,7 +1,8 @@
 /** A dataset: identity (name, file, size, hash), its versions, schema with logical kinds, column profiles and a row preview. */
 import { A, useLocation, useParams } from '@solidjs/router'
-import { createSignal, For, Show } from 'solid-js'
-import type { ColumnProfile } from '../../domain/dataset.ts'
+import * as Comlink from 'comlink'
+import { createEffect, createSignal, For, on, Show } from 'solid-js'
+import type { ColumnProfile, Dataset } from '../../domain/dataset.ts'
 import type { DatasetId, WorkspaceId } from '../../domain/ids.ts'
 import { CategoryBars } from '../components/CategoryBars.tsx'
 import { DataGrid } from '../components/DataGrid.tsx'
@@ -27,6 +28,40 @@ export function DatasetPage() {
   )
 
   const [columnFilter, setColumnFilter] = createSignal('')
+  // A large table's profile runs in the data worker after the import; the page follows its progress and
+  // shows the stored profile once it is complete (the live query picks up the record).
+  const [profileProgress, setProfileProgress] = createSignal(0)
+  const [profileError, setProfileError] = createSignal('')
+  createEffect(
+    on(
+      () => (dataset()?.profilePending ? dataset()?.id : undefined),
+      (id) => {
+        if (!id) return
+        setProfileProgress(0)
+        setProfileError('')
+        dataWorker()
+          .watchProfile(
+            id,
+            Comlink.proxy((fraction: number) => {
+              if (dataset()?.id === id) setProfileProgress(fraction)
+            }),
+          )
+          .then((outcome) =>
+            // For people curious about speed and for `npm run bench:scale:browser`.
+            console.info(
+              'butterfly:profile',
+              JSON.stringify({ timings: { profile: outcome.ms }, sampledRows: outcome.sampledRows }),
+            ),
+          )
+          .catch((e: unknown) => {
+            if (dataset()?.id === id)
+              setProfileError(
+                `The profile of this table could not be computed (${e instanceof Error ? e.message : String(e)}); its rows and schema are usable.`,
+              )
+          })
+      },
+    ),
+  )
   const shown = (name: string) => name.toLowerCase().includes(columnFilter().trim().toLowerCase())
 
   return (
@@ -111,6 +146,7 @@ export function DatasetPage() {
                 </Show>
               </span>
             </p>
+            <ProfileStatus dataset={d()} progress={profileProgress()} error={profileError()} />
             <table class="data-table schema-table" aria-labelledby="schema-title">
               <thead>
                 <tr>
@@ -147,11 +183,15 @@ export function DatasetPage() {
                           class="num"
                           title={profile().distinctEstimated ? 'Estimated (a wide or long file)' : undefined}
                         >
-                          {profile().distinctEstimated ? '≈' : ''}
-                          {formatCount(profile().distinct)}
+                          <Show when={!d().profilePending} fallback={<span class="muted">…</span>}>
+                            {profile().distinctEstimated ? '≈' : ''}
+                            {formatCount(profile().distinct)}
+                          </Show>
                         </td>
                         <td class="summary">
-                          <ProfileSummary profile={profile()} numeric={column.kind === 'numeric'} />
+                          <Show when={!d().profilePending} fallback={<span class="muted">…</span>}>
+                            <ProfileSummary profile={profile()} numeric={column.kind === 'numeric'} />
+                          </Show>
                         </td>
                         <td>
                           <Show
@@ -223,6 +263,49 @@ function ProfileSummary(props: { profile: ColumnProfile; numeric: boolean }) {
           {top().length > 5 ? ', …' : ''}
         </span>
       )}
+    </Show>
+  )
+}
+
+/**
+ * Where a large table's profile stands: computing in the background (with its progress), failed, or done
+ * from a sample (what was sampled and what was not). Nothing for a table profiled in full at import.
+ */
+function ProfileStatus(props: { dataset: Dataset; progress: number; error: string }) {
+  const sample = () => props.dataset.profileSample
+  return (
+    <Show when={props.dataset.profilePending || sample()}>
+      <Show
+        when={props.dataset.profilePending}
+        fallback={
+          <p class="muted small" data-testid="profile-status" data-state="done">
+            Profile of all {formatCount(props.dataset.rowCount)} rows: missing counts, minimum, maximum, mean,
+            deviation and top values are exact;{' '}
+            {props.dataset.profile.some((p) => p.distinctEstimated)
+              ? 'distinct counts are estimated (≈); '
+              : 'distinct counts are exact; '}
+            histograms are drawn from a seeded uniform sample of {formatCount(sample()?.rows ?? 0)} rows.
+          </p>
+        }
+      >
+        <Show
+          when={!props.error}
+          fallback={
+            <p role="alert" data-testid="profile-status" data-state="failed">
+              {props.error}
+            </p>
+          }
+        >
+          <p class="profile-progress" data-testid="profile-status" data-state="running">
+            <span role="status">
+              The table is ready: rows and missing counts are shown. Profiling its{' '}
+              {formatCount(props.dataset.rowCount)} rows in the background… {Math.round(props.progress * 100)}
+              %
+            </span>{' '}
+            <progress aria-label="Profile progress" max="1" value={props.progress} />
+          </p>
+        </Show>
+      </Show>
     </Show>
   )
 }

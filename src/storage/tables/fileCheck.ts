@@ -47,11 +47,38 @@ export function checkTableFile(
   tail: Uint8Array,
 ): FileCheck {
   if (totalBytes === 0) throw new ValidationError('empty-file', `“${fileName}” is empty`)
+  const largest = largestFileBytes[format]
+  if (totalBytes > largest)
+    throw new ValidationError(
+      'too-large',
+      `“${fileName}” is ${gigabytes(totalBytes)}: its table would not fit in the ${gigabytes(tableEngineMemoryBytes)} of memory the table engine has, which holds ${format === 'parquet' ? 'a Parquet file' : 'delimited text'} of up to about ${gigabytes(largest)}. Split it into smaller files (fewer rows or columns) and import those`,
+      { bytes: totalBytes, largest },
+    )
   if (format === 'parquet') {
     checkParquetMagic(head, tail)
     return {}
   }
   return { dialect: preflightCsv(head, totalBytes <= preflightBytes, format === 'tsv') }
+}
+
+/** DuckDB's memory limit (engineSetup's `memory_limit`, 2560 MiB). */
+const tableEngineMemoryBytes = 2560 * 1024 * 1024
+
+/**
+ * The largest file of each format an import starts on. A table of numbers takes about 0.45 bytes of
+ * DuckDB's memory per byte of CSV (10M rows × 24 columns: a 1.6 GB file, about 0.7 GB in the engine), so
+ * up to 4 GB of text leaves room for the profile's queries; text-heavy files take more and may still be
+ * refused by the engine with its own sentence. Parquet is read whole, converted to Arrow and then
+ * copied into the engine (three copies at a time, each several times the compressed size): 1 GB.
+ */
+export const largestFileBytes: Record<SourceFormat, number> = {
+  csv: 4e9,
+  tsv: 4e9,
+  parquet: 1e9,
+}
+
+function gigabytes(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(1)} GB`
 }
 
 function checkParquetMagic(head: Uint8Array, tail: Uint8Array): void {

@@ -4,7 +4,13 @@
  * Works on any {@link SqlEngine}; the caller owns storing bytes and records.
  */
 import type { Table } from 'apache-arrow'
-import type { ColumnProfile, ColumnSchema, LogicalKind, SourceFormat } from '../../domain/dataset.ts'
+import type {
+  ColumnProfile,
+  ColumnSchema,
+  LogicalKind,
+  ProfileSample,
+  SourceFormat,
+} from '../../domain/dataset.ts'
 import { ValidationError } from '../../domain/errors.ts'
 import type { CsvDialect } from './csvPreflight.ts'
 import type { SqlEngine } from './sqlEngine.ts'
@@ -226,9 +232,23 @@ export async function describeTable(
   engine: SqlEngine,
   table: string,
   rowCount: number,
+  options: ProfileOptions = {},
 ): Promise<{ schema: ColumnSchema[]; profile: ColumnProfile[] }> {
+  return summarizing(() => profileTable(engine, table, rowCount, options))
+}
+
+/** How a profile is computed: histograms from a sample of a large table, progress as it goes. */
+export interface ProfileOptions {
+  /** Draw the histograms from this seeded uniform sample of the rows (see {@link sampleSql}). */
+  sample?: ProfileSample
+  /** Fraction of the profile done, 0..1, after each query. */
+  onProgress?: (fraction: number) => void
+}
+
+/** Runs a summary query, turning the engine's failures into the sentences an import gives. */
+async function summarizing<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await profileTable(engine, table, rowCount)
+    return await work()
   } catch (error) {
     if (error instanceof ValidationError) throw error
     const message = error instanceof Error ? error.message : String(error)
@@ -242,16 +262,111 @@ export async function describeTable(
   }
 }
 
-async function profileTable(
+async function tableColumns(
   engine: SqlEngine,
   table: string,
-  rowCount: number,
-): Promise<{ schema: ColumnSchema[]; profile: ColumnProfile[] }> {
+): Promise<{ name: string; physicalType: string }[]> {
   const columns = resultRows(await engine.query(`DESCRIBE ${quoteIdent(table)}`)).map((row) => ({
     name: String(row.column_name),
     physicalType: String(row.column_type),
   }))
   if (columns.length === 0) throw new ValidationError('bad-data', 'The file has no columns')
+  return columns
+}
+
+/**
+ * The schema (names, types, logical kinds) and the exact counts of missing values, in one scan that
+ * computes only what {@link inferKind} needs: distinct counts and longest lengths of text columns, and
+ * distinct counts and wholeness of numbers named like identifiers. A large table is shown with this
+ * while {@link describeTable}'s full profile runs in the background; the kinds are the ones it infers.
+ * The returned profile holds `name`, `missing` and (for those columns, else 0) `distinct` only.
+ */
+export async function describeSchema(
+  engine: SqlEngine,
+  table: string,
+  rowCount: number,
+): Promise<{ schema: ColumnSchema[]; profile: ColumnProfile[] }> {
+  return summarizing(async () => {
+    const columns = await tableColumns(engine, table)
+    const exact = rowCount <= exactDistinctRows && columns.length <= exactDistinctColumns
+    const stats: Record<string, unknown> = {}
+    for (const batch of batches(columns.length, columnsPerQuery)) {
+      const selects = batch.flatMap((i) => {
+        const { name, physicalType } = columns[i]
+        const c = quoteIdent(name)
+        const distinct = `${exact ? `count(DISTINCT ${c})` : `approx_count_distinct(${c})`}::BIGINT AS d${i}`
+        const parts = [`count(${c})::BIGINT AS nn${i}`]
+        if (physicalType === 'VARCHAR') parts.push(distinct, `max(length(${c}))::BIGINT AS ml${i}`)
+        else if (isNumericType(physicalType) && idName.test(name)) {
+          parts.push(distinct)
+          if (!integerTypes.test(physicalType))
+            parts.push(`bool_and(${c}::DOUBLE = floor(${c}::DOUBLE)) AS ig${i}`)
+        }
+        return parts
+      })
+      const [row] = resultRows(await engine.query(`SELECT ${selects.join(', ')} FROM ${quoteIdent(table)}`))
+      Object.assign(stats, row)
+    }
+    const columnStats: ColumnStats[] = columns.map((column, i) => ({
+      ...column,
+      nonNull: Number(stats[`nn${i}`] ?? 0),
+      distinct: Math.min(Number(stats[`d${i}`] ?? 0), Number(stats[`nn${i}`] ?? 0)),
+      maxLength: stats[`ml${i}`] === undefined ? undefined : Number(stats[`ml${i}`]),
+      integral: integerTypes.test(column.physicalType) ? true : (stats[`ig${i}`] as boolean | undefined),
+    }))
+    refuseBlank(columnStats, rowCount)
+    return {
+      schema: columnStats.map((s) => ({
+        name: s.name,
+        physicalType: s.physicalType,
+        kind: inferKind(s, rowCount),
+      })),
+      profile: columnStats.map((s) => ({
+        name: s.name,
+        missing: rowCount - s.nonNull,
+        distinct: s.distinct,
+      })),
+    }
+  })
+}
+
+/**
+ * Blank lines read as rows of empty fields: a file of a header and blank lines holds no data, like a
+ * file of blank lines only, and is refused the same way.
+ */
+function refuseBlank(columnStats: readonly ColumnStats[], rowCount: number): void {
+  if (columnStats.every((s) => s.nonNull === 0))
+    throw new ValidationError(
+      'header-only',
+      `The file has a header but no values: all of its ${rowCount.toLocaleString('en')} rows are blank`,
+      { rows: rowCount },
+    )
+}
+
+/**
+ * The rows of a seeded uniform sample of `table`, as a FROM clause: a row is in it when a hash of its
+ * number and the seed falls under `sample.rows / rowCount`. It depends only on the rows, the seed and
+ * the sizes, never on threads or timing, so the same table always gives the same sample.
+ */
+export function sampleSql(table: string, rowCount: number, sample: ProfileSample): string {
+  const perMillion = Math.max(1, Math.min(1_000_000, Math.round((sample.rows / Math.max(1, rowCount)) * 1e6)))
+  return `(SELECT * FROM ${quoteIdent(table)} WHERE hash(rowid + ${Math.trunc(sample.seed)}) % 1000000 < ${perMillion})`
+}
+
+/** Tables past this many rows are profiled in the background, with histograms from a sample. */
+export const largeTableRows = 1_000_000
+
+/** Rows (about) in the sample a large table's histograms are drawn from, and its seed. */
+export const profileSample: ProfileSample = { rows: 200_000, seed: 16 }
+
+async function profileTable(
+  engine: SqlEngine,
+  table: string,
+  rowCount: number,
+  options: ProfileOptions,
+): Promise<{ schema: ColumnSchema[]; profile: ColumnProfile[] }> {
+  const columns = await tableColumns(engine, table)
+  const progress = options.onProgress ?? (() => {})
   // Exact distinct counts keep a hash table of every value per column: past these sizes they are
   // estimated (HyperLogLog, a few kB per column), and the profile says so.
   const exact = rowCount <= exactDistinctRows && columns.length <= exactDistinctColumns
@@ -291,7 +406,9 @@ async function profileTable(
   // for each distinct count) per column at once, which ran DuckDB-WASM out of memory on wide files.
   const finiteOnly = new Set<number>()
   let stats: Record<string, unknown> = {}
-  for (const batch of batches(columns.length, columnsPerQuery)) {
+  const scalarBatches = batches(columns.length, columnsPerQuery)
+  for (const [b, batch] of scalarBatches.entries()) {
+    progress((0.5 * b) / scalarBatches.length)
     try {
       Object.assign(stats, await scalarStats(finiteOnly, batch))
     } catch (error) {
@@ -329,15 +446,11 @@ async function profileTable(
     physicalType: s.physicalType,
     kind: inferKind(s, rowCount),
   }))
-  const histograms = await numericHistograms(engine, table, columnStats, finiteOnly)
-  // Blank lines read as rows of empty fields: a file of a header and blank lines holds no data, like a
-  // file of blank lines only, and is refused the same way.
-  if (columnStats.every((s) => s.nonNull === 0))
-    throw new ValidationError(
-      'header-only',
-      `The file has a header but no values: all of its ${rowCount.toLocaleString('en')} rows are blank`,
-      { rows: rowCount },
-    )
+  progress(0.5)
+  const histogramSource = options.sample ? sampleSql(table, rowCount, options.sample) : quoteIdent(table)
+  const histograms = await numericHistograms(engine, histogramSource, columnStats, finiteOnly)
+  refuseBlank(columnStats, rowCount)
+  progress(0.7)
   // Numbers with few distinct values get their counts too: a class stored as numbers, once its kind is
   // corrected to categorical, is drawn as bars of these counts.
   const counted = columnStats.flatMap((s) =>
@@ -346,7 +459,9 @@ async function profileTable(
       ? [s.name]
       : [],
   )
-  const tops = await topValues(engine, table, counted)
+  const tops = await topValues(engine, table, counted, topValueColumnsPerQuery, (done) =>
+    progress(0.7 + 0.3 * done),
+  )
   const profile: ColumnProfile[] = []
   for (const [i, s] of columnStats.entries()) {
     const entry: ColumnProfile = { name: s.name, missing: rowCount - s.nonNull, distinct: s.distinct }
@@ -361,6 +476,7 @@ async function profileTable(
     if (top) entry.topValues = top
     profile.push(entry)
   }
+  progress(1)
   return { schema, profile }
 }
 
@@ -416,7 +532,8 @@ async function wideColumns(
 
 async function numericHistograms(
   engine: SqlEngine,
-  table: string,
+  /** A quoted table name or a parenthesized query (a sample). */
+  source: string,
   stats: ColumnStats[],
   finiteOnly: ReadonlySet<number>,
 ): Promise<Map<number, { edges: number[]; counts: number[] }>> {
@@ -447,7 +564,7 @@ async function numericHistograms(
   })
   for (let start = 0; start < parts.length; start += columnsPerQuery) {
     const histogramTable = await engine.query(
-      `SELECT ${parts.slice(start, start + columnsPerQuery).join(', ')} FROM ${quoteIdent(table)}`,
+      `SELECT ${parts.slice(start, start + columnsPerQuery).join(', ')} FROM ${source}`,
     )
     for (const plan of plans.slice(start, start + columnsPerQuery))
       readHistogram(plan, histogramTable, result)
@@ -499,9 +616,12 @@ export async function topValues(
   table: string,
   columns: readonly string[],
   perQuery = topValueColumnsPerQuery,
+  onProgress: (fraction: number) => void = () => {},
 ): Promise<Map<string, { value: string; count: number }[]>> {
   const result = new Map<string, { value: string; count: number }[]>(columns.map((name) => [name, []]))
-  for (const batch of batches(columns.length, perQuery)) {
+  const all = batches(columns.length, perQuery)
+  for (const [b, batch] of all.entries()) {
+    onProgress(b / all.length)
     const parts = batch.map((i) => {
       const c = quoteIdent(columns[i])
       return `SELECT ${i} AS k, v, n FROM (SELECT ${c}::VARCHAR AS v, count(*)::BIGINT AS n FROM ${quoteIdent(table)} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10)`

@@ -1,0 +1,312 @@
+/**
+ * Scale benchmark, browser half (issue 16.7): the built app in headless Chromium imports the 10M-row
+ * synthetic CSV through its file picker, as a person would, and reports per phase:
+ *   hash, ingest   the app's own timings (`butterfly:import` console line);
+ *   queryable      wall time from handing the file over until the dataset page shows its schema and row count;
+ *   profile done   wall time until the page's profile is complete (the same moment as `queryable` when the
+ *                  app profiles before it shows the page);
+ * plus peak JS heap and ArrayBuffers (wasm memory) of the page and its workers, Chromium's RSS summed over
+ * its processes, the main thread's longest task, and a scroll of the grid to its last row. In the same
+ * sitting, pandas.read_csv on the same file (best of two, page cache warm) when /usr/bin/python3 has
+ * pandas. Targets: queryable ≤ 1.5× pandas, whole import ≤ 2.5× pandas, Chromium RSS ≤ 2.5 GB.
+ *
+ * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--dist FOLDER]
+ * Default file: /tmp/butterfly_synthetic/synthetic_10m.csv (make it with
+ * `/usr/bin/python3 ../shared/bench/make_synthetic.py --rows 10000000`). Prints a table, then JSON. Exits 0
+ * when a target is missed (this is a measurement) and 1 on errors.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+import {
+  ensureBuild,
+  freePort,
+  HeapSampler,
+  launchBenchBrowser,
+  longTasksBetween,
+  observeLongTasks,
+  RssSampler,
+  scrollToLastRow,
+  sleep,
+  startPreview,
+} from './lib/benchBrowser.ts'
+
+const root = resolve(import.meta.dirname, '..')
+const python = '/usr/bin/python3'
+const defaultFile = join(tmpdir(), 'butterfly_synthetic', 'synthetic_10m.csv')
+/** A hang guard only: 10M rows take minutes on a loaded 2-core machine. */
+const timeoutMs = 40 * 60_000
+
+interface Options {
+  file: string
+  pandas: boolean
+  scroll: boolean
+  rebuild: boolean
+  screenshot: boolean
+  /** Serve this built app instead of this checkout's (to bench a baseline build). */
+  dist?: string
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = {
+    file: defaultFile,
+    pandas: true,
+    scroll: true,
+    rebuild: false,
+    screenshot: false,
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--file') {
+      const value = argv[++i]
+      if (!value) throw new Error('--file needs a path')
+      options.file = resolve(value)
+    } else if (arg === '--no-pandas') options.pandas = false
+    else if (arg === '--no-scroll') options.scroll = false
+    else if (arg === '--rebuild') options.rebuild = true
+    else if (arg === '--screenshot') options.screenshot = true
+    else if (arg === '--dist') {
+      const value = argv[++i]
+      if (!value) throw new Error('--dist needs a folder')
+      options.dist = resolve(value)
+    } else throw new Error(`unknown argument ${arg}`)
+  }
+  return options
+}
+
+/** pandas.read_csv wall seconds on this file now (best of two), or why there is none. */
+function pandasSeconds(file: string): { wall?: number; note?: string } {
+  const code = [
+    'import sys, time, pandas as pd',
+    'best = 1e9',
+    'for _ in range(2):',
+    '    t = time.perf_counter(); pd.read_csv(sys.argv[1]); best = min(best, time.perf_counter() - t)',
+    'print(best)',
+  ].join('\n')
+  const run = spawnSync(python, ['-c', code, file], { encoding: 'utf8' })
+  if (run.status !== 0) return { note: `no pandas number: ${run.stderr.trim().split('\n').pop()}` }
+  return { wall: Number(run.stdout.trim()) }
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1e5) / 10
+const round2 = (x: number) => Math.round(x * 100) / 100
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2))
+  if (!existsSync(options.file))
+    throw new Error(
+      `no file at ${options.file}: make it with /usr/bin/python3 ../shared/bench/make_synthetic.py --rows 10000000`,
+    )
+  const bytes = statSync(options.file).size
+  const loadAtStart = loadavg().map(round2)
+  // pandas first, while nothing else of ours runs: its number is the reference.
+  const pandas = options.pandas ? pandasSeconds(options.file) : { note: 'skipped (--no-pandas)' }
+  const outDir = options.dist ?? ensureBuild(root, options.rebuild, 'bench-scale-browser')
+  const port = await freePort()
+  const server = await startPreview(root, port, { outDir })
+  const browser = await launchBenchBrowser()
+  const { context, page } = browser
+  try {
+    await observeLongTasks(context)
+    const errors: string[] = []
+    let importLine: { timings: Record<string, number>; deduplicated: boolean } | undefined
+    let profileLine: { timings: Record<string, number>; sampledRows?: number } | undefined
+    let engineReady = false
+    page.on('console', (message) => {
+      const text = message.text()
+      if (text.startsWith('butterfly:import '))
+        importLine = JSON.parse(text.slice('butterfly:import '.length))
+      else if (text.startsWith('butterfly:profile '))
+        profileLine = JSON.parse(text.slice('butterfly:profile '.length))
+      else if (text.startsWith('butterfly:engine ')) engineReady = true
+      else if (message.type() === 'error') errors.push(text)
+    })
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.goto(server.url)
+    await page.waitForURL(/\/w\/ws_/, { timeout: 60_000 })
+    const input = page.getByLabel('Import a data file')
+    await input.waitFor({ state: 'attached', timeout: 60_000 })
+    for (let waited = 0; !engineReady && waited < 120_000; waited += 50) await sleep(50)
+
+    const heap = await HeapSampler.attach(page)
+    const rss = new RssSampler(browser.profileDir)
+    heap.start(250)
+    rss.start(250)
+    const loadBefore = loadavg().map(round2)
+    const pageStart = await page.evaluate(() => performance.now())
+    const started = performance.now()
+    await input.setInputFiles(options.file)
+    const alert = page.getByRole('alert')
+    const rowCount = page.getByTestId('row-count').filter({ hasText: /\d/ })
+    const outcome = await Promise.race([
+      page
+        .waitForURL(/\/datasets\/ds_/, { timeout: timeoutMs })
+        .then(() => rowCount.waitFor({ timeout: timeoutMs }))
+        .then(() => page.getByRole('table', { name: 'Schema and profile' }).waitFor({ timeout: timeoutMs }))
+        .then(() => 'shown' as const),
+      alert.waitFor({ timeout: timeoutMs }).then(() => 'alert' as const),
+    ])
+    if (outcome === 'alert')
+      throw new Error(`the app refused the file: ${(await alert.textContent())?.trim()}`)
+    const queryableMs = performance.now() - started
+    // An app that profiles in the background marks the profile with its state; one that profiles before
+    // showing the page has none, and its profile is done when the page shows.
+    const status = page.getByTestId('profile-status')
+    const background = (await status.count()) > 0
+    let screenshotQueryable: string | undefined
+    const shots = join(root, 'test-results', 'bench-scale')
+    if (options.screenshot) {
+      mkdirSync(shots, { recursive: true })
+      screenshotQueryable = join(shots, 'queryable.png')
+      await page.screenshot({ path: screenshotQueryable, fullPage: false })
+    }
+    if (background)
+      await page.locator('[data-testid="profile-status"][data-state="done"]').waitFor({ timeout: timeoutMs })
+    const profileDoneMs = performance.now() - started
+    const pageEnd = await page.evaluate(() => performance.now())
+    const loadAfter = loadavg().map(round2)
+    const peaks = await heap.stop()
+    const rssPeaks = rss.stop()
+    let screenshotDone: string | undefined
+    if (options.screenshot) {
+      screenshotDone = join(shots, 'profiled.png')
+      await page.screenshot({ path: screenshotDone, fullPage: true })
+    }
+    const rowText = ((await page.getByTestId('row-count').textContent()) ?? '').trim()
+    const scroll = options.scroll ? await scrollToLastRow(page, rowText) : undefined
+    const tasks = await longTasksBetween(page, pageStart, pageEnd)
+    for (let waited = 0; !importLine && waited < 5000; waited += 100) await sleep(100)
+    const phases = importLine?.timings ?? {}
+    const pandasMs = pandas.wall === undefined ? undefined : pandas.wall * 1000
+    const ratio = (ms: number) => (pandasMs ? round2(ms / pandasMs) : null)
+    const result = {
+      file: basename(options.file),
+      bytes,
+      rows: Number(rowText.replace(/[^0-9]/g, '')) || undefined,
+      profile_in_background: background,
+      phases_ms: {
+        hash: phases.hash,
+        ingest: phases.ingest,
+        queryable: Math.round(queryableMs),
+        profile_done: Math.round(profileDoneMs),
+      },
+      app_import_timings_ms: phases,
+      app_profile_timings_ms: profileLine?.timings,
+      profile_sampled_rows: profileLine?.sampledRows,
+      pandas_read_csv_s: pandas.wall === undefined ? undefined : round2(pandas.wall),
+      pandas_note: pandas.note,
+      ratio_queryable_vs_pandas: ratio(queryableMs),
+      ratio_profile_done_vs_pandas: ratio(profileDoneMs),
+      peak_js_heap_mb: {
+        page: mb(peaks.page.heap),
+        workers: mb(peaks.workers.heap),
+        total: mb(peaks.total.heap),
+      },
+      peak_array_buffers_mb: {
+        page: mb(peaks.page.buffers),
+        workers: mb(peaks.workers.buffers),
+        total: mb(peaks.total.buffers),
+      },
+      peak_per_worker_mb: Object.fromEntries(
+        Object.entries(peaks.perWorker).map(([name, p]) => [
+          name,
+          { heap: mb(p.heap), buffers: mb(p.buffers) },
+        ]),
+      ),
+      peak_chromium_rss_mb: mb(rssPeaks.sumBytes),
+      peak_chromium_pss_mb: mb(rssPeaks.pssBytes),
+      peak_largest_process_rss_mb: mb(rssPeaks.maxProcessBytes),
+      chromium_cpu_s: round2(rssPeaks.cpuSeconds),
+      longest_main_thread_task_ms: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
+      main_thread_tasks_over_100ms: tasks.filter((t) => t.duration > 100).length,
+      /** Main-thread tasks over 50 ms, from the hand-off (compare with the phases to place them). */
+      long_tasks: tasks
+        .filter((t) => t.duration > 50)
+        .map((t) => ({ at_ms: Math.round(t.startTime - pageStart), ms: Math.round(t.duration) })),
+      scroll: scroll && {
+        to_last_row_ms: scroll.to_last_row_ms,
+        longest_task_ms: scroll.longest_task_ms,
+        long_tasks_over_100ms: scroll.long_tasks_over_100ms,
+      },
+      screenshots: [screenshotQueryable, screenshotDone].filter(Boolean),
+      page_errors: errors,
+      load_avg: { at_start: loadAtStart, before_import: loadBefore, after_import: loadAfter },
+    }
+    printTable(result)
+    process.stdout.write(`\n${JSON.stringify(result, null, 2)}\n`)
+  } finally {
+    await browser.close()
+    server.stop()
+  }
+}
+
+function printTable(r: {
+  file: string
+  rows?: number
+  bytes: number
+  phases_ms: Record<string, number | undefined>
+  pandas_read_csv_s?: number
+  pandas_note?: string
+  ratio_queryable_vs_pandas: number | null
+  ratio_profile_done_vs_pandas: number | null
+  peak_js_heap_mb: { total: number }
+  peak_array_buffers_mb: { total: number }
+  peak_chromium_rss_mb: number
+  peak_chromium_pss_mb: number
+  peak_largest_process_rss_mb: number
+  longest_main_thread_task_ms: number
+  scroll?: { to_last_row_ms: number; longest_task_ms: number }
+  load_avg: { before_import: number[]; after_import: number[] }
+}): void {
+  const line = (what: string, value: string, target = '', verdict = '') =>
+    process.stdout.write(`${what.padEnd(30)}${value.padStart(14)}  ${target.padEnd(24)}${verdict}\n`)
+  const verdict = (ratio: number | null, limit: number) =>
+    ratio === null ? 'n/a' : `${ratio <= limit ? 'PASS' : 'FAIL'} (${ratio}× pandas)`
+  process.stdout.write(
+    `\n${r.file}: ${r.rows?.toLocaleString('en-US') ?? '?'} rows, ${mb(r.bytes)} MB; load ${r.load_avg.before_import.join(' ')} → ${r.load_avg.after_import.join(' ')}\n`,
+  )
+  line('measure', 'value', 'target', 'verdict')
+  line('phase hash', `${r.phases_ms.hash ?? '-'} ms`)
+  line('phase ingest', `${r.phases_ms.ingest ?? '-'} ms`)
+  line(
+    'queryable (page shows rows)',
+    `${r.phases_ms.queryable} ms`,
+    '≤ 1.5× pandas',
+    verdict(r.ratio_queryable_vs_pandas, 1.5),
+  )
+  line(
+    'profile done',
+    `${r.phases_ms.profile_done} ms`,
+    '≤ 2.5× pandas',
+    verdict(r.ratio_profile_done_vs_pandas, 2.5),
+  )
+  line(
+    'pandas read_csv',
+    r.pandas_read_csv_s === undefined ? '-' : `${r.pandas_read_csv_s} s`,
+    r.pandas_note ?? '',
+  )
+  line('peak JS heap (page+workers)', `${r.peak_js_heap_mb.total} MB`)
+  line('peak ArrayBuffers (wasm)', `${r.peak_array_buffers_mb.total} MB`)
+  line(
+    'peak Chromium RSS (sum)',
+    `${r.peak_chromium_rss_mb} MB`,
+    '≤ 2500 MB',
+    r.peak_chromium_rss_mb <= 2500 ? 'PASS' : 'FAIL',
+  )
+  line('peak Chromium PSS (sum)', `${r.peak_chromium_pss_mb} MB`, '', '(shared memory counted once)')
+  line('largest process RSS (HWM)', `${r.peak_largest_process_rss_mb} MB`)
+  line('longest main-thread task', `${r.longest_main_thread_task_ms} ms`, '≤ 50 ms')
+  if (r.scroll)
+    line(
+      'grid: scroll to last row',
+      `${r.scroll.to_last_row_ms} ms`,
+      '',
+      `longest task ${r.scroll.longest_task_ms} ms`,
+    )
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench-scale-browser: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+})
