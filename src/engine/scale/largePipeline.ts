@@ -56,6 +56,8 @@ export interface LargeRunOptions {
   sampleRows?: number
   chunkRows?: number
   memoryLimitBytes?: number
+  /** The cell threshold that sent the table here (for the log). */
+  largeCells?: number
   /** Columns read as categories (see runs' targetHints). */
   hints?: Record<string, FrameColumnHint>
 }
@@ -212,7 +214,7 @@ export async function executeLargePipeline(
     throw tooLarge(lowerBound, limit, `${rowCount} rows × at least ${featureColumns.length} features`)
   log(
     'info',
-    `Large table: ${rowCount} rows × ${source.columnNames.length} columns, streamed in chunks of ${chunkRows} rows; the model is gradient boosting (gbdt) trained from one byte per cell (other model families would need the whole float table)`,
+    `Large table: ${rowCount} rows × ${source.columnNames.length} columns${deps.largeCells !== undefined ? `, more than the ${deps.largeCells} cells a run loads whole` : ''}, streamed in chunks of ${chunkRows} rows; the model is gradient boosting (gbdt) trained from one byte per cell (other model families would need the whole float table)`,
     {
       largeTable: {
         rowCount,
