@@ -14,10 +14,10 @@
  */
 import '../pipeline/allBlocks.ts'
 import '../models/allModels.ts'
-import { ValidationError, WorkerError } from '../../domain/errors.ts'
+import { ValidationError } from '../../domain/errors.ts'
 import { type BlockType, blockTypes, type PipelineSnapshot } from '../../domain/pipeline.ts'
 import { createRng } from '../../domain/random.ts'
-import type { BlockTiming, LogEntry } from '../../domain/run.ts'
+import type { BlockTiming } from '../../domain/run.ts'
 import type { FrameColumnHint } from '../arrowFrame.ts'
 import { explainBudgetWithRowLimit, explainRun } from '../explain/explainRun.ts'
 import type { Column, DataFrame, Target } from '../frame.ts'
@@ -34,6 +34,12 @@ import type { TrainingConfig } from '../pipeline/blocks/training.ts'
 import type { EngineContext } from '../pipeline/engineContext.ts'
 import type { ExecuteDeps, RunOutcome } from '../pipeline/executor.ts'
 import { applyFeatureRecipe } from '../pipeline/featureRecipe.ts'
+import {
+  checkClasses,
+  createRunLog,
+  positiveClassIndexOf,
+  validatedBlockConfigs,
+} from '../pipeline/runChecks.ts'
 import { numericLabel } from '../pipeline/taskDetection.ts'
 import { fitBinMapper } from '../trees/binning.ts'
 import { fitGradientBoostingFromBinned, splitValidation } from '../trees/boosting.ts'
@@ -116,24 +122,8 @@ export async function executeLargePipeline(
   deps: ExecuteDeps & LargeRunOptions = {},
 ): Promise<LargeRunOutcome> {
   const now = deps.now ?? (() => performance.now())
-  const started = now()
-  const logs: LogEntry[] = []
   let currentBlock: BlockType | undefined
-  const log = (level: LogEntry['level'], message: string, extra?: Record<string, unknown>) => {
-    const entry: LogEntry = {
-      t: Math.round(now() - started),
-      level,
-      message,
-      ...(currentBlock ? { block: currentBlock } : {}),
-      ...(extra ? { data: extra } : {}),
-    }
-    logs.push(entry)
-    deps.onLog?.(entry)
-  }
-  const checkCancelled = () => {
-    if (deps.isCancelled?.())
-      throw new WorkerError('cancelled', `Run cancelled${currentBlock ? ` during ${currentBlock}` : ''}`)
-  }
+  const { started, logs, log, checkCancelled } = createRunLog(now, deps, () => currentBlock)
   const progress = (block: BlockType, percent: number, message?: string) =>
     deps.onProgress?.({ block, percent, ...(message ? { message } : {}) })
   const blockTimings: BlockTiming[] = []
@@ -149,13 +139,7 @@ export async function executeLargePipeline(
   }
 
   // Everything that can be refused before reading a row.
-  const types = snapshot.blocks.map((b) => b.type)
-  if (types.join() !== blockTypes.join())
-    throw new ValidationError(
-      'invalid-argument',
-      `A pipeline must have the blocks ${blockTypes.join(' → ')}, got ${types.join(' → ')}`,
-    )
-  const configs = snapshot.blocks.map((block) => getBlock(block.logicRef).validate(block.config))
+  const configs = validatedBlockConfigs(snapshot)
   const configOf = <C>(type: BlockType) => configs[blockTypes.indexOf(type)] as C
   if (snapshot.blocks.some((b) => b.hooks.length > 0))
     throw new ValidationError(
@@ -292,22 +276,8 @@ export async function executeLargePipeline(
   const remap = Int32Array.from(labels, (label) => classes.indexOf(label))
   if (targetCode)
     for (let r = 0; r < rowCount; r++) if (targetCode[r] >= 0) targetCode[r] = remap[targetCode[r]]
-  if (classification) {
-    if (task.taskType === 'binary' && classes.length !== 2)
-      throw new ValidationError(
-        'invalid-argument',
-        `A binary task needs exactly 2 classes in '${task.target}', found ${classes.length}`,
-      )
-    if (classes.length < 2)
-      throw new ValidationError('invalid-argument', `Target '${task.target}' has fewer than 2 classes`)
-  }
-  const positiveClassIndex =
-    task.taskType === 'binary' ? classes.indexOf(task.positiveClass ?? classes[1]) : undefined
-  if (positiveClassIndex === -1)
-    throw new ValidationError(
-      'invalid-argument',
-      `Positive class '${task.positiveClass}' is not a label of '${task.target}'`,
-    )
+  if (classification) checkClasses(task, classes)
+  const positiveClassIndex = classification ? positiveClassIndexOf(task, classes) : undefined
   const isTest = new Uint8Array(rowCount)
   let nTrain = 0
   let nTest = 0
