@@ -2,7 +2,8 @@
  * The CLI's large tables (issue 16): a delimited file with more cells than the threshold is never read
  * into memory. DuckDB reads it from disk (`read_csv` over the path) and streams it to the run service's
  * large-table run; the file is hashed (and scanned for NUL bytes) in chunks; the dataset's schema and
- * profile, and the task detection, come from a seeded 100,000-row sample (the row count is exact).
+ * profile, and the task detection, come from its first 100,000 rows (a uniform sample would cost one more
+ * pass over the file; the row count is exact). The run itself fits on its own seeded uniform sample.
  */
 import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
@@ -24,15 +25,15 @@ import { createNodeSqlEngine } from '../storage/tables/nodeSqlEngine.ts'
 import { quoteIdent } from '../storage/tables/sqlEngine.ts'
 import { openSqlChunkSource } from '../storage/tables/tableChunks.ts'
 
-/** Rows of the seeded sample the schema, profile and task detection read. */
+/** Rows at the head of the file the schema, profile and task detection read. */
 export const profileSampleRows = 100_000
 
 /** A large file opened for streaming, with what the dataset record needs. */
 export interface LargeTable {
   source: TableChunkSource
-  /** The seeded sample as a frame (task detection). */
+  /** The first rows as a frame (task detection). */
   sample: DataFrame
-  /** The dataset record's table facts (schema and profile from the sample, exact row count). */
+  /** The dataset record's table facts (schema and profile from the first rows, exact row count). */
   table: Pick<LoadedTableFile, 'format' | 'schema' | 'profile' | 'rowCount' | 'delimiter' | 'notes'> & {
     bytes: { byteLength: number }
   }
@@ -105,7 +106,7 @@ export async function openIfLarge(
   )
   const sampleTable = `sample_${opened}`
   await engine.query(
-    `CREATE OR REPLACE TABLE ${quoteIdent(sampleTable)} AS SELECT * FROM ${relation} USING SAMPLE reservoir(${profileSampleRows} ROWS) REPEATABLE (42) ORDER BY ALL`,
+    `CREATE OR REPLACE TABLE ${quoteIdent(sampleTable)} AS SELECT * FROM ${relation} LIMIT ${profileSampleRows}`,
   )
   const sampled = Math.min(profileSampleRows, source.rowCount)
   const { schema, profile } = await describeTable(engine, sampleTable, sampled)
@@ -123,7 +124,7 @@ export async function openIfLarge(
       profile,
       rowCount: source.rowCount,
       ...(dialect ? { delimiter: dialect.delimiter } : {}),
-      notes: [`schema and profile from a seeded sample of ${sampled} rows`],
+      notes: [`schema and profile from the first ${sampled} rows`],
       bytes: { byteLength: size },
     },
     hash,

@@ -21,6 +21,7 @@ import type { BlockTiming } from '../../domain/run.ts'
 import type { FrameColumnHint } from '../arrowFrame.ts'
 import { explainBudgetWithRowLimit, explainRun } from '../explain/explainRun.ts'
 import type { Column, DataFrame, Target } from '../frame.ts'
+import { takeRows } from '../frame.ts'
 import { formatBytes } from '../hooks/limits.ts'
 import { boostingParamsFrom } from '../models/gbdt.ts'
 import type { Hyperparameters } from '../models/model.ts'
@@ -258,7 +259,7 @@ export async function executeLargePipeline(
       if (present && inSample(row, sampleSeed, rate)) picked.push(i)
     }
     if (picked.length > 0) {
-      sampleChunks.push(takeChunkRows(chunk, picked))
+      sampleChunks.push(takeRows(chunk, Int32Array.from(picked)))
       for (const i of picked) sampleSource.push(start + i)
     }
     start += chunk.nRows
@@ -646,18 +647,6 @@ function lowerBoundOf(sorted: Int32Array, value: number): number {
     else hi = mid
   }
   return lo
-}
-
-function takeChunkRows(chunk: DataFrame, rows: number[]): DataFrame {
-  const n = rows.length
-  return {
-    nRows: n,
-    columns: chunk.columns.map((column): Column => {
-      if (column.type === 'numeric')
-        return { ...column, values: Float64Array.from(rows, (r) => column.values[r]) }
-      return { ...column, codes: Int32Array.from(rows, (r) => column.codes[r]) }
-    }),
-  }
 }
 
 function emptyLike(columns: readonly string[]): DataFrame {
