@@ -27,10 +27,12 @@ export interface HeadlessArgs {
   bundle?: string
   /** Put the data file in the bundle. */
   includeData?: boolean
+  /** Tables with more cells (rows × columns) than this stream through the large-table run (issue 16). */
+  largeCells?: number
 }
 
 export const usage =
-  'usage: butterfly run --data FILE --target COL --out RESULT.json [--task binary|multiclass|regression] [--split SPLIT.json] [--model FAMILY] [--pipeline PIPELINE.json] [--seed N] [--predictions PRED.csv] [--backend cpu|wasm] [--hook KIND=FILE.js]... [--bundle RUN.butterfly.zip [--include-data]]\n       butterfly verify RUN.butterfly.zip [--rerun] [--data FILE]\n       butterfly predict --model MODEL (model-package.json or RUN.butterfly.zip) --data FILE --out PRED.csv'
+  'usage: butterfly run --data FILE --target COL --out RESULT.json [--task binary|multiclass|regression] [--split SPLIT.json] [--model FAMILY] [--pipeline PIPELINE.json] [--seed N] [--predictions PRED.csv] [--backend cpu|wasm] [--hook KIND=FILE.js]... [--bundle RUN.butterfly.zip [--include-data]] [--large-cells N]\n       butterfly verify RUN.butterfly.zip [--rerun] [--data FILE]\n       butterfly predict --model MODEL (model-package.json or RUN.butterfly.zip) --data FILE --out PRED.csv'
 
 /** Thrown for bad command-line arguments (exit code 2). */
 export class UsageError extends Error {
@@ -60,6 +62,7 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs {
     '--backend',
     '--hook',
     '--bundle',
+    '--large-cells',
   ]
   let includeData = false
   for (let i = 1; i < argv.length; i++) {
@@ -95,6 +98,9 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs {
       throw new UsageError(`--seed must be an integer from 0 to 4294967295, got '${seedText}'`)
   }
   if (includeData && values['--bundle'] === undefined) throw new UsageError('--include-data needs --bundle')
+  const cellsText = values['--large-cells']
+  if (cellsText !== undefined && (!/^\d+$/.test(cellsText) || Number(cellsText) < 1))
+    throw new UsageError(`--large-cells must be a positive integer, got '${cellsText}'`)
   const backend = values['--backend']
   if (backend !== undefined && backend !== 'cpu' && backend !== 'wasm')
     throw new UsageError(`--backend must be cpu or wasm, got '${backend}'`)
@@ -111,6 +117,7 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs {
     ...(backend ? { backend: backend as 'cpu' | 'wasm' } : {}),
     hooks,
     ...(values['--bundle'] ? { bundle: values['--bundle'], includeData } : {}),
+    ...(cellsText !== undefined ? { largeCells: Number(cellsText) } : {}),
   }
 }
 

@@ -28,6 +28,7 @@ import type { HeadlessArgs } from './args.ts'
 import { UsageError } from './args.ts'
 import { createForestThreadHelper } from './forestThreadHelper.ts'
 import { datasetRecord, newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
+import { openIfLarge } from './largeTable.ts'
 import { loadTable } from './loadTable.ts'
 
 export type { HeadlessArgs } from './args.ts'
@@ -82,6 +83,17 @@ function finiteOrNull(record: Record<string, number>): Record<string, number | n
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, Number.isFinite(v) ? v : null]))
 }
 
+/** What the large-table run logged about itself: sizes, sample and seeds, per-phase seconds. */
+function largeTableFacts(outcome: PlainOutcome): Record<string, unknown> {
+  const logged = (key: string) => outcome.logs.find((entry) => entry.data?.[key] !== undefined)?.data?.[key]
+  return {
+    ...(logged('largeTable') as Record<string, unknown>),
+    sample: logged('sample'),
+    estimate_bytes: logged('estimateBytes'),
+    phases_s: logged('largeTablePhases'),
+  }
+}
+
 /** Runs one headless experiment; never throws for expected failures (they become exit codes). */
 export async function runHeadless(
   args: HeadlessArgs,
@@ -111,18 +123,30 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     }
   })
   const classification = args.task === 'binary' || args.task === 'multiclass'
-  let loaded = await loadTable(args.data, classification ? { [args.target]: 'categorical' } : {})
-  say(`loaded ${basename(args.data)}: ${loaded.frame.nRows} rows × ${loaded.frame.columns.length} columns`)
-  const task = detectTask(loaded.frame, {
+  const hints = classification ? { [args.target]: 'categorical' as const } : {}
+  // A table with more cells than the threshold streams from disk and is never loaded whole (issue 16).
+  const large = await openIfLarge(args.data, args.largeCells, hints)
+  let loaded = large ? undefined : await loadTable(args.data, hints)
+  const table = large?.table ?? loaded!
+  say(
+    `${large ? 'opened (streamed, too large to load whole)' : 'loaded'} ${basename(args.data)}: ${table.rowCount} rows × ${table.schema.length} columns`,
+  )
+  const task = detectTask(large?.sample ?? loaded!.frame, {
     target: args.target,
     ...(args.task ? { taskType: args.task } : {}),
   })
   // Like the app's run worker, read a classification target as its text labels (a bundle's rerun does too).
   if (
+    loaded &&
     task.taskType !== 'regression' &&
     loaded.frame.columns.find((c) => c.name === task.target)?.type === 'numeric'
   )
     loaded = await loadTable(args.data, { [task.target]: 'categorical' })
+  if (large && args.includeData)
+    throw new ValidationError(
+      'invalid-argument',
+      `${basename(args.data)} is too large to put in a bundle (${large.table.rowCount} rows): leave out --include-data`,
+    )
   const testIndices = args.split ? await readSplit(args.split) : undefined
 
   const ids = newHeadlessIds()
@@ -198,9 +222,9 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     hooks,
     task,
   })
-  const datasetHash = await sha256(loaded.bytes)
+  const datasetHash = large ? large.hash : await sha256(loaded!.bytes)
   const startedAt = Date.now()
-  const dataset = datasetRecord(ids, { path: args.data, table: loaded, hash: datasetHash }, startedAt)
+  const dataset = datasetRecord(ids, { path: args.data, table, hash: datasetHash }, startedAt)
   const experiment: Experiment = {
     schemaVersion: 1,
     id: ids.experimentId,
@@ -231,7 +255,12 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   const completed = await executeRun(
     { run, dataset, experimentName: experiment.name, ...(testIndices ? { testIndices } : {}) },
     {
-      loadFrame: async () => loaded.frame,
+      loadFrame: async () => {
+        if (!loaded) throw new Error('A large table is streamed, never loaded whole')
+        return loaded.frame
+      },
+      ...(large ? { openTable: async () => large.source } : {}),
+      ...(args.largeCells !== undefined ? { largeCells: args.largeCells } : {}),
       engine: hookRunner ? { hookRunner, forestHelper } : { forestHelper },
       onProgress: (event) => {
         if (event.block !== lastBlock) {
@@ -280,6 +309,7 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     feature_names: outcome.featureNames,
     task_reasons: task.reasons,
     warnings: task.warnings,
+    ...(large ? { large_table: largeTableFacts(outcome) } : {}),
     block_timings_s: Object.fromEntries(
       outcome.blockTimings.map((t) => [t.block, (t.endedAt - t.startedAt) / 1000]),
     ),
@@ -291,7 +321,7 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
       result: completed,
       dataset,
       experiment,
-      dataBytes: loaded.bytes,
+      dataBytes: loaded?.bytes ?? new Uint8Array(0),
       includeData: args.includeData ?? false,
     })
     await writeFile(args.bundle, bundle)

@@ -48,7 +48,13 @@ export function newHeadlessIds(): HeadlessIds {
 /** The Dataset record the app would store for this data file (the bundle's dataset and the notebook's input). */
 export function datasetRecord(
   ids: HeadlessIds,
-  data: { path: string; table: LoadedTable; hash: Sha256Hex },
+  data: {
+    path: string
+    table: Pick<LoadedTable, 'format' | 'schema' | 'profile' | 'rowCount' | 'delimiter'> & {
+      bytes: { byteLength: number }
+    }
+    hash: Sha256Hex
+  },
   now: number,
 ): Dataset {
   const { bytes, format } = data.table

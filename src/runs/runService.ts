@@ -2,7 +2,7 @@
  * The one run service: freezes a draft pipeline into a snapshot, executes it with the engine, builds
  * every output file ({@link outputBuilders}) and the Run, Model and Artifact records. The app's run
  * worker and the headless CLI are adapters around {@link executeRun}: they say where the table comes
- * from ({@link RunPorts.loadFrame}), where artifact bytes go ({@link RunPorts.writeFile}) and store the
+ * from ({@link RunPorts.loadFrame}, or streamed by {@link RunPorts.openTable}), where artifact bytes go ({@link RunPorts.writeFile}) and store the
  * records it returns.
  */
 import type { Artifact } from '../domain/artifact.ts'
@@ -14,10 +14,11 @@ import type { PipelineSnapshot } from '../domain/pipeline.ts'
 import type { LogEntry, Run } from '../domain/run.ts'
 import { completeRun } from '../domain/run.ts'
 import { categoricalColumnsOf } from '../domain/task.ts'
-import type { DataFrame } from '../engine/frame.ts'
 import type { ExecuteDeps, RunProgressEvent } from '../engine/pipeline/executor.ts'
-import { executePipeline, outcomeTransferables } from '../engine/pipeline/executor.ts'
+import { outcomeTransferables } from '../engine/pipeline/executor.ts'
 import { buildModelRecords } from '../outputs/runArtifacts.ts'
+import type { TablePorts } from './fitRun.ts'
+import { fitRun } from './fitRun.ts'
 import type { OutputBuilder, OutputFile, PlainOutcome } from './outputBuilders.ts'
 import { outputBuilders } from './outputBuilders.ts'
 
@@ -34,9 +35,7 @@ export interface RunRequest {
 }
 
 /** Where a run's table comes from, where its files go, and the engine's helpers. */
-export interface RunPorts {
-  /** The dataset as an engine frame; classification targets should be read as categories (see {@link targetHints}). */
-  loadFrame(run: Run): Promise<DataFrame>
+export interface RunPorts extends TablePorts {
   /** Stores one artifact's bytes at its path (the app: OPFS via the main thread; the CLI: in memory for the zip). */
   writeFile?(path: string, bytes: Uint8Array): Promise<void>
   engine?: Pick<ExecuteDeps, 'hookRunner' | 'forestHelper' | 'tfBackend' | 'isCancelled'>
@@ -73,13 +72,9 @@ export function targetHints(snapshot: PipelineSnapshot): Record<string, 'categor
 export async function executeRun(request: RunRequest, ports: RunPorts): Promise<RunResult> {
   const now = ports.now ?? Date.now
   const { run } = request
-  const frame = await ports.loadFrame(run)
-  const fitted = await executePipeline(run.snapshot, frame, {
-    ...ports.engine,
-    onProgress: ports.onProgress,
-    onLog: ports.onLog,
-    ...(request.testIndices ? { testIndices: request.testIndices } : {}),
-  })
+  const hints: Record<string, { categorical: true }> = {}
+  for (const name of Object.keys(targetHints(run.snapshot))) hints[name] = { categorical: true }
+  const { fitted, trainingColumns } = await fitRun(request, ports, hints)
   const { fittedModel, ...outcome } = fitted
   fittedModel?.dispose?.()
   ports.onProgress?.({ block: 'explainability', percent: 99, message: 'Writing the report' })
@@ -95,7 +90,7 @@ export async function executeRun(request: RunRequest, ports: RunPorts): Promise<
     run,
     snapshot: run.snapshot,
     outcome,
-    trainingColumns: frame.columns,
+    trainingColumns,
     ...(request.dataset ? { dataset: request.dataset } : {}),
     datasetName:
       request.datasetName ??

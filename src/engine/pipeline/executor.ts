@@ -7,7 +7,7 @@
  */
 import './allBlocks.ts'
 import '../models/allModels.ts'
-import { ValidationError, WorkerError } from '../../domain/errors.ts'
+import { ValidationError } from '../../domain/errors.ts'
 import type { BlockType, PipelineSnapshot } from '../../domain/pipeline.ts'
 import { blockTypes } from '../../domain/pipeline.ts'
 import { createRng } from '../../domain/random.ts'
@@ -29,6 +29,7 @@ import type { BlockProgress, EngineContext, EvaluationReport, TestPredictions } 
 import type { FeatureRecipe } from './featureRecipe.ts'
 import type { OverrideState } from './hooks.ts'
 import { assertHooksRunnable, runOverrideHooks, runPatchHooks } from './hooks.ts'
+import { checkClasses, createRunLog, positiveClassIndexOf, validatedBlockConfigs } from './runChecks.ts'
 import { explicitSplit, stratifiedHoldout } from './split.ts'
 import { numericLabel } from './taskDetection.ts'
 
@@ -172,13 +173,7 @@ export function buildTarget(frame: DataFrame, task: TaskDefinition): { target: T
   const rows = Int32Array.from(present)
   const classes = [...new Set(present.map((r) => labels[r]))].sort(compareCodePoints)
   const index = new Map(classes.map((label, k) => [label, k]))
-  if (task.taskType === 'binary' && classes.length !== 2)
-    throw new ValidationError(
-      'invalid-argument',
-      `A binary task needs exactly 2 classes in '${task.target}', found ${classes.length}`,
-    )
-  if (classes.length < 2)
-    throw new ValidationError('invalid-argument', `Target '${task.target}' has fewer than 2 classes`)
+  checkClasses(task, classes)
   return {
     target: { kind: 'classification', classes, codes: Int32Array.from(rows, (r) => index.get(labels[r])!) },
     rows,
@@ -195,33 +190,11 @@ export async function executePipeline(
   deps: ExecuteDeps = {},
 ): Promise<RunOutcome> {
   const now = deps.now ?? (() => performance.now())
-  const started = now()
-  const logs: LogEntry[] = []
   let currentBlock: BlockType | undefined
-  const log = (level: LogEntry['level'], message: string, extra?: Record<string, unknown>) => {
-    const entry: LogEntry = {
-      t: Math.round(now() - started),
-      level,
-      message,
-      ...(currentBlock ? { block: currentBlock } : {}),
-      ...(extra ? { data: extra } : {}),
-    }
-    logs.push(entry)
-    deps.onLog?.(entry)
-  }
-  const checkCancelled = () => {
-    if (deps.isCancelled?.())
-      throw new WorkerError('cancelled', `Run cancelled${currentBlock ? ` during ${currentBlock}` : ''}`)
-  }
+  const { started, logs, log, checkCancelled } = createRunLog(now, deps, () => currentBlock)
 
   // Everything that can be checked before any work: block order, logic, configs, hooks.
-  const types = snapshot.blocks.map((b) => b.type)
-  if (types.join() !== blockTypes.join())
-    throw new ValidationError(
-      'invalid-argument',
-      `A pipeline must have the blocks ${blockTypes.join(' → ')}, got ${types.join(' → ')}`,
-    )
-  const configs = snapshot.blocks.map((block) => getBlock(block.logicRef).validate(block.config))
+  const configs = validatedBlockConfigs(snapshot)
   assertHooksRunnable(snapshot.blocks, deps.hookRunner !== undefined)
   const { task } = snapshot
   checkCancelled()
@@ -242,14 +215,7 @@ export async function executePipeline(
   if (droppedRows > 0) log('warn', `${droppedRows} rows have no target value and are left out`)
   const frame = droppedRows > 0 ? takeRows(data, usable) : data
   const positiveClassIndex =
-    task.taskType === 'binary' && target.kind === 'classification'
-      ? target.classes.indexOf(task.positiveClass ?? target.classes[1])
-      : undefined
-  if (positiveClassIndex === -1)
-    throw new ValidationError(
-      'invalid-argument',
-      `Positive class '${task.positiveClass}' is not a label of '${task.target}'`,
-    )
+    target.kind === 'classification' ? positiveClassIndexOf(task, target.classes) : undefined
   const excluded = new Set(task.excludedColumns)
   const featureColumns = frame.columns
     .map((c) => c.name)

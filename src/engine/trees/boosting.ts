@@ -255,7 +255,7 @@ function pick(values: Float64Array, rows: Uint32Array): Float64Array {
 }
 
 /** Seeded split; stratified by class for classification (each class contributes round(fraction · count)). */
-function splitValidation(
+export function splitValidation(
   labels: Float64Array,
   nClasses: number,
   fraction: number,

@@ -63,7 +63,7 @@ export async function loadTable(
   await engine.registerFile(fileName, source.file)
   const read = (sampleSize: number) =>
     engine.query(
-      `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM read_csv(${quoteLiteral(fileName)}, header=true, delim=${quoteLiteral(delimiter)}, quote='"', escape='"', strict_mode=true, null_padding=false, sample_size=${sampleSize}, auto_type_candidates=${csvTypeCandidates})`,
+      `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM ${readCsvSql(fileName, delimiter, sampleSize)}`,
     )
   try {
     try {
@@ -86,6 +86,11 @@ export async function loadTable(
   } finally {
     await engine.dropFile(fileName).catch(() => undefined)
   }
+}
+
+/** The one `read_csv(…)` of a registered delimited file (the import's, and the large-table stream's). */
+export function readCsvSql(fileName: string, delimiter: string, sampleSize = 20_480): string {
+  return `read_csv(${quoteLiteral(fileName)}, header=true, delim=${quoteLiteral(delimiter)}, quote='"', escape='"', strict_mode=true, null_padding=false, sample_size=${sampleSize}, auto_type_candidates=${csvTypeCandidates})`
 }
 
 /**

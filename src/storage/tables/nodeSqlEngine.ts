@@ -5,10 +5,18 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import * as duckdb from '@duckdb/duckdb-wasm/blocking'
-import type { SqlEngine } from './sqlEngine.ts'
+import type { RecordBatch, Table } from 'apache-arrow'
 import { engineSetup } from './sqlEngine.ts'
+import type { StreamingSqlEngine } from './tableChunks.ts'
 
-export async function createNodeSqlEngine(): Promise<SqlEngine & { close(): void }> {
+/** The Node engine: streams results, and reads files from disk itself (large tables, issue 16). */
+export interface NodeSqlEngine extends StreamingSqlEngine {
+  /** Makes the file at `path` readable by SQL under `name`, read from disk as DuckDB needs it. */
+  registerFilePath(name: string, path: string): void
+  close(): void
+}
+
+export async function createNodeSqlEngine(): Promise<NodeSqlEngine> {
   const require = createRequire(import.meta.url)
   const dist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-eh.wasm'))
   const db = await duckdb.createDuckDB(
@@ -38,6 +46,27 @@ export async function createNodeSqlEngine(): Promise<SqlEngine & { close(): void
     },
     async dropFile(name) {
       db.dropFile(name)
+    },
+    registerFilePath(name, filePath) {
+      db.registerFileURL(name, filePath, duckdb.DuckDBDataProtocol.NODE_FS, false)
+    },
+    async *stream(sql, minRows) {
+      // The Table class of the copy of Arrow DuckDB's build uses (Node may load a second copy for our
+      // own imports, and Arrow's constructors tell batches apart with instanceof).
+      const ArrowTable = connection.query('SELECT 1').constructor as new (batches: RecordBatch[]) => Table
+      let batches: RecordBatch[] = []
+      let rows = 0
+      for (const batch of await connection.send(sql, true)) {
+        if (batch.numRows === 0) continue
+        batches.push(batch)
+        rows += batch.numRows
+        if (rows >= minRows) {
+          yield new ArrowTable(batches)
+          batches = []
+          rows = 0
+        }
+      }
+      if (rows > 0) yield new ArrowTable(batches)
     },
     async createTableFromArrowIpc(table, ipc) {
       connection.insertArrowFromIPCStream(ipc, { name: table, create: true })
