@@ -23,6 +23,11 @@ export const engineSetup = [
   'SET autoinstall_known_extensions=false',
   'SET autoload_known_extensions=false',
   "SET memory_limit='2560MiB'",
+  // Tables live in a compressed in-memory database (DuckDB compresses in-memory tables only when asked):
+  // 10M rows × 24 columns of 4-decimal numbers take about 0.5 GB instead of 2.6 GB (ALP for the numbers,
+  // dictionaries for text), which is what lets such a table fit in the tab at all. Loads take about as long.
+  "ATTACH ':memory:' AS tables (COMPRESS)",
+  'USE tables',
 ] as const
 
 /** Quotes an identifier for DuckDB SQL: any name, including quotes and SQL, becomes inert. */
