@@ -464,11 +464,10 @@ const kinds = new Map<number, string>()
 
 function processKind(pid: number): string {
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-    const type = cmdline.find((arg) => arg.startsWith('--type='))?.slice('--type='.length)
-    const sub = cmdline
-      .find((arg) => arg.startsWith('--utility-sub-type='))
-      ?.slice('--utility-sub-type='.length)
+    // Chromium rewrites its processes' titles: the arguments are one space-separated string.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+    const type = /--type=(\S+)/.exec(cmdline)?.[1]
+    const sub = /--utility-sub-type=(\S+)/.exec(cmdline)?.[1]
     return type ? `${type}${sub ? ` ${sub}` : ''} ${pid}` : `browser ${pid}`
   } catch {
     return `gone ${pid}`
