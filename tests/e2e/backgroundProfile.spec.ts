@@ -50,7 +50,9 @@ test('a large table is queryable before its profile is done: rows and schema fir
 
   // Filled: summaries over all rows, histograms from the stated sample, top values of the category.
   await expect(status).toContainText('Profile of all 300,000 rows')
-  await expect(status).toContainText(/distinct counts are estimated \(≈\); histograms are drawn from a seeded uniform sample of [\d,]+ rows/)
+  await expect(status).toContainText(
+    /distinct counts are estimated \(≈\); histograms are drawn from a seeded uniform sample of [\d,]+ rows/,
+  )
   const x = schema.getByRole('row', { name: /^x/ })
   await expect(x).toContainText('min 0 · max 99.8')
   await expect(x.getByRole('img', { name: 'Histogram of x' })).toBeVisible()
