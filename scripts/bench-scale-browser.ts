@@ -10,7 +10,7 @@
  * sitting, pandas.read_csv on the same file (best of two, page cache warm) when /usr/bin/python3 has
  * pandas. Targets: queryable ≤ 1.5× pandas, whole import ≤ 2.5× pandas, Chromium RSS ≤ 2.5 GB.
  *
- * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--dist FOLDER]
+ * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--trace-main] [--dist FOLDER]
  * Default file: /tmp/butterfly_synthetic/synthetic_10m.csv (make it with
  * `/usr/bin/python3 ../shared/bench/make_synthetic.py --rows 10000000`). Prints a table, then JSON. Exits 0
  * when a target is missed (this is a measurement) and 1 on errors.
@@ -29,6 +29,7 @@ import {
   RssSampler,
   scrollToLastRow,
   sleep,
+  startMainThreadTrace,
   startPreview,
 } from './lib/benchBrowser.ts'
 
@@ -44,6 +45,8 @@ interface Options {
   scroll: boolean
   rebuild: boolean
   screenshot: boolean
+  /** A Chromium trace gives each long main-thread task its CPU time (a loaded machine stretches wall time). */
+  traceMain: boolean
   /** Serve this built app instead of this checkout's (to bench a baseline build). */
   dist?: string
 }
@@ -55,6 +58,7 @@ function parseOptions(argv: readonly string[]): Options {
     scroll: true,
     rebuild: false,
     screenshot: false,
+    traceMain: false,
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -66,6 +70,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--no-scroll') options.scroll = false
     else if (arg === '--rebuild') options.rebuild = true
     else if (arg === '--screenshot') options.screenshot = true
+    else if (arg === '--trace-main') options.traceMain = true
     else if (arg === '--dist') {
       const value = argv[++i]
       if (!value) throw new Error('--dist needs a folder')
@@ -133,6 +138,7 @@ async function main(): Promise<void> {
     const rss = new RssSampler(browser.profileDir)
     heap.start(250)
     rss.start(250)
+    const tracer = options.traceMain ? await startMainThreadTrace(page) : undefined
     const loadBefore = loadavg().map(round2)
     const pageStart = await page.evaluate(() => performance.now())
     const started = performance.now()
@@ -168,6 +174,7 @@ async function main(): Promise<void> {
     const loadAfter = loadavg().map(round2)
     const peaks = await heap.stop()
     const rssPeaks = rss.stop()
+    const traced = await tracer?.stop()
     let screenshotDone: string | undefined
     if (options.screenshot) {
       screenshotDone = join(shots, 'profiled.png')
@@ -217,6 +224,10 @@ async function main(): Promise<void> {
       peak_chromium_rss_mb: mb(rssPeaks.sumBytes),
       peak_chromium_pss_mb: mb(rssPeaks.pssBytes),
       peak_largest_process_rss_mb: mb(rssPeaks.maxProcessBytes),
+      largest_process: rssPeaks.maxProcessKind,
+      peak_rss_per_process_mb: Object.fromEntries(
+        Object.entries(rssPeaks.perKindBytes ?? {}).map(([kind, bytes]) => [kind, mb(bytes)]),
+      ),
       chromium_cpu_s: round2(rssPeaks.cpuSeconds),
       longest_main_thread_task_ms: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
       main_thread_tasks_over_100ms: tasks.filter((t) => t.duration > 100).length,
@@ -229,6 +240,7 @@ async function main(): Promise<void> {
         longest_task_ms: scroll.longest_task_ms,
         long_tasks_over_100ms: scroll.long_tasks_over_100ms,
       },
+      traced_tasks: traced,
       screenshots: [screenshotQueryable, screenshotDone].filter(Boolean),
       page_errors: errors,
       load_avg: { at_start: loadAtStart, before_import: loadBefore, after_import: loadAfter },

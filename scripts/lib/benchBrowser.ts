@@ -340,6 +340,10 @@ export interface RssPeaks {
   pssBytes: number
   /** Largest VmHWM (the kernel's own high-water mark) of a single process. */
   maxProcessBytes: number
+  /** That process's kind: `browser`, or its `--type` (renderer, gpu-process, utility…). */
+  maxProcessKind?: string
+  /** Each process kind's largest VmHWM. */
+  perKindBytes?: Record<string, number>
   processes: number
   /**
    * CPU seconds (user + system) the process tree used while sampling: unlike wall time, this hardly
@@ -427,7 +431,15 @@ export class RssSampler {
           } catch {
             // No smaps_rollup (an older kernel): no PSS number.
           }
-          this.peaks.maxProcessBytes = Math.max(this.peaks.maxProcessBytes, kilobytes(status, 'VmHWM') * 1024)
+          const hwm = kilobytes(status, 'VmHWM') * 1024
+          const kind = kinds.get(pid) ?? processKind(pid)
+          kinds.set(pid, kind)
+          this.peaks.perKindBytes ??= {}
+          this.peaks.perKindBytes[kind] = Math.max(this.peaks.perKindBytes[kind] ?? 0, hwm)
+          if (hwm > this.peaks.maxProcessBytes) {
+            this.peaks.maxProcessBytes = hwm
+            this.peaks.maxProcessKind = kind
+          }
           this.seen.add(pid)
           const ticks = cpu.get(pid) ?? 0
           const known = this.ticks.get(pid)
@@ -444,6 +456,21 @@ export class RssSampler {
     } catch {
       // /proc unreadable: no RSS numbers.
     }
+  }
+}
+
+/** Process kinds by pid, read once per process. */
+const kinds = new Map<number, string>()
+
+function processKind(pid: number): string {
+  try {
+    // Chromium rewrites its processes' titles: the arguments are one space-separated string.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+    const type = /--type=(\S+)/.exec(cmdline)?.[1]
+    const sub = /--utility-sub-type=(\S+)/.exec(cmdline)?.[1]
+    return type ? `${type}${sub ? ` ${sub}` : ''} ${pid}` : `browser ${pid}`
+  } catch {
+    return `gone ${pid}`
   }
 }
 

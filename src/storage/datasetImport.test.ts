@@ -153,6 +153,16 @@ describe('importDataset', () => {
     expect(streamed.dataset.hash).toBe(inMemory.dataset.hash)
     expect(streamed.dataset.schema).toEqual(inMemory.dataset.schema)
     expect(streamed.dataset.profile).toEqual(inMemory.dataset.profile)
+    // Each workspace's import loaded the same content-addressed table once; a file read into memory makes
+    // a table in the default database, a streamed (large) one a table in the compressed database.
+    const databaseOf = async (table: string) =>
+      (await engine.query(`SELECT database_name AS d FROM duckdb_tables() WHERE table_name = '${table}'`))
+        .toArray()
+        .map((row) => String(row.d))
+    expect(await databaseOf(tableNameFor(inMemory.dataset.hash))).toEqual(['memory'])
+    await engine.query(`DROP TABLE ${tableNameFor(inMemory.dataset.hash)}`)
+    await ensureDatasetTable({ ...streamedDeps, loadedTables: new Set<string>() }, streamed.dataset)
+    expect(await databaseOf(tableNameFor(inMemory.dataset.hash))).toEqual(['packed'])
     const again = await importDataset(streamedDeps, {
       workspaceId: other.id,
       file: fileOf('again.csv', fixture('penguins.csv')),

@@ -156,7 +156,8 @@ async function importDatasetNow(
     temporaryTable,
     `${temporaryTable}.${format}`,
     { format, delimiter },
-    { file: bytes ?? file, parquetToArrow: deps.parquetToArrow, original: file },
+    // A file too large to read into memory makes a table worth compressing.
+    { file: bytes ?? file, parquetToArrow: deps.parquetToArrow, original: file, compress: !bytes },
   ).then(async () => {
     const rows = await countRows(engine, temporaryTable)
     timings.ingest = Math.round(performance.now() - ingestStarted)
@@ -336,7 +337,7 @@ async function attachDatasetTable(
       format: dataset.sourceFormat,
       delimiter: dataset.delimiter,
     },
-    { file, parquetToArrow: deps.parquetToArrow },
+    { file, parquetToArrow: deps.parquetToArrow, compress: !(file instanceof Uint8Array) },
   )
   deps.loadedTables.add(table)
   return table

@@ -14,7 +14,7 @@ import type {
 import { ValidationError } from '../../domain/errors.ts'
 import type { CsvDialect } from './csvPreflight.ts'
 import type { SqlEngine } from './sqlEngine.ts'
-import { quoteIdent, quoteLiteral, resultRows } from './sqlEngine.ts'
+import { compressedCatalog, quoteIdent, quoteLiteral, resultRows } from './sqlEngine.ts'
 
 /** How the table was read, kept with the dataset so it can be re-attached identically after a reload. */
 export interface ReadOptions {
@@ -40,6 +40,8 @@ export async function loadTable(
     parquetToArrow?: ParquetToArrow
     /** The file as a Blob, to find where it went wrong once `file`'s bytes moved to DuckDB's worker. */
     original?: Blob
+    /** Create the table in the compressed database (large files: a fifth of the memory, slightly slower scans). */
+    compress?: boolean
   },
 ): Promise<void> {
   if (options.format === 'parquet') {
@@ -63,7 +65,7 @@ export async function loadTable(
   await engine.registerFile(fileName, source.file)
   const read = (sampleSize: number) =>
     engine.query(
-      `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM ${readCsvSql(fileName, delimiter, sampleSize)}`,
+      `CREATE OR REPLACE TABLE ${source.compress ? `${compressedCatalog}.main.` : ''}${quoteIdent(table)} AS SELECT * FROM ${readCsvSql(fileName, delimiter, sampleSize)}`,
     )
   try {
     try {
