@@ -169,6 +169,8 @@ export function Chart(props: ChartProps) {
   let plot!: HTMLDivElement
   const theme = createColorScheme()
   const [instance, setInstance] = createSignal<ECharts>()
+  /** Set once the current option is drawn (`data-drawn` on the plot: tests and screenshots wait for it). */
+  const [drawn, setDrawn] = createSignal(false)
   const option = createMemo(() => props.option(theme()))
   const title = createMemo(() => chartTitle(option()))
   const height = () => props.height ?? 360
@@ -213,7 +215,14 @@ export function Chart(props: ChartProps) {
     if (!chart) return
     // Drawn in a task of its own, after the init's: init and first draw of a large chart together
     // made one long task. notMerge: a rebuilt option replaces the old one, so removed series do not linger.
-    onCleanup(scheduleDraw(() => chart.isDisposed() || chart.setOption(next, { notMerge: true })))
+    setDrawn(false)
+    onCleanup(
+      scheduleDraw(() => {
+        if (chart.isDisposed()) return
+        chart.setOption(next, { notMerge: true })
+        setDrawn(true)
+      }),
+    )
   })
 
   const stem = () => props.fileName ?? chartFileStem(title())
@@ -278,6 +287,7 @@ export function Chart(props: ChartProps) {
         class="chart-plot"
         role="img"
         aria-label={label()}
+        data-drawn={drawn() ? 'true' : 'false'}
         style={{ height: `${height()}px` }}
       />
       <figcaption>{title()}</figcaption>
