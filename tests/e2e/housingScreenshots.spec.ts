@@ -49,5 +49,6 @@ test('housing: dataset, run and compare pages, saved as full-page screenshots', 
   await expect(
     page.getByRole('region', { name: 'Plots' }).locator('[data-drawn="true"]').first(),
   ).toBeVisible()
+  await page.waitForTimeout(1000) // its entry animation, so the screenshot shows the points
   await page.screenshot({ path: 'test-results/housing-compare.png', fullPage: true })
 })

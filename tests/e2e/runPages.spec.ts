@@ -81,5 +81,6 @@ test('run page of a price table: the regression summary against the mean predict
   await expect(
     page.getByRole('region', { name: 'Plots' }).locator('[data-drawn="true"]').first(),
   ).toBeVisible()
+  await page.waitForTimeout(1000) // its entry animation, so the screenshot shows the points
   await page.screenshot({ path: 'docs/screenshots/compare-page-diamonds.png', fullPage: true })
 })
