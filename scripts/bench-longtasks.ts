@@ -4,7 +4,7 @@
  * two runs. Prints the longest main-thread task of each step (the Long Tasks API reports every task over
  * 50 ms) as JSON and as a table. Target: no task over 50 ms.
  *
- *   npm run build && npm run bench:longtasks -- [--file tests/fixtures/datasets/iris.csv] [--out result.json] [--profile] [--dist dir]
+ *   npm run build && npm run bench:longtasks -- [--file tests/fixtures/datasets/iris.csv] [--out result.json] [--profile] [--trace] [--dist dir]
  *
  * One sitting on a shared 2-core machine varies by ±25%: compare builds in the same sitting.
  */
@@ -19,7 +19,9 @@ import {
   longTasksBetween,
   observeLongTasks,
   startCpuProfile,
+  startMainThreadTrace,
   startPreview,
+  type TracedTask,
 } from './lib/benchBrowser.ts'
 
 const args = process.argv.slice(2)
@@ -34,6 +36,11 @@ const outPath = option('--out')
 const outDir = option('--dist')
 /** With --profile, each step's longest task comes with the functions that filled it. */
 const profile = args.includes('--profile')
+/**
+ * With --trace, each step also lists the main thread's tasks over 50 ms from a Chromium trace, with the
+ * thread's own CPU time (far below the wall time: the OS ran other programs) and the events that filled them.
+ */
+const trace = args.includes('--trace')
 const limitMs = 50
 
 interface StepResult {
@@ -43,6 +50,7 @@ interface StepResult {
   longest_task_ms: number
   tasks_ms: number[]
   longest_task_frames?: { frame: string; self_ms: number }[]
+  traced_tasks?: TracedTask[]
 }
 
 const now = (page: Page) => page.evaluate(() => performance.now())
@@ -59,11 +67,13 @@ async function step(
   navigates = false,
 ) {
   const profiler = profile && !navigates ? await startCpuProfile(page) : undefined
+  const tracer = trace ? await startMainThreadTrace(page) : undefined
   const from = navigates ? 0 : await now(page)
   await walk()
   // Let tasks queued by the last change finish before closing the window.
   await page.waitForTimeout(500)
   const to = await now(page)
+  const traced = await tracer?.stop()
   const tasks: LongTask[] = await longTasksBetween(page, from, to)
   const cpu = await profiler?.stop()
   const longest = tasks.reduce<LongTask | undefined>(
@@ -81,6 +91,7 @@ async function step(
           ),
         }
       : {}),
+    ...(traced ? { traced_tasks: traced } : {}),
     step: name,
     wall_ms: Math.round(to - from),
     long_tasks: tasks.length,
@@ -165,6 +176,8 @@ async function main() {
   console.log(json)
   for (const r of results)
     if (r.longest_task_frames) console.log(`\n${r.step}: longest task filled by`, r.longest_task_frames)
+  for (const r of results)
+    if (r.traced_tasks) console.log(`\n${r.step}: traced tasks over 50 ms`, JSON.stringify(r.traced_tasks))
   console.log(`\nLongest main-thread task per step (${basename(file)}; target ≤ ${limitMs} ms)`)
   console.log('step                          longest   tasks >50 ms   wall')
   for (const r of results)

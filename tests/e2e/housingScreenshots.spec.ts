@@ -45,5 +45,10 @@ test('housing: dataset, run and compare pages, saved as full-page screenshots', 
   await expect(page.getByRole('list', { name: 'Changes from the baseline' })).toHaveText(
     'Run 2: Global: seed 42 → 7',
   )
+  // Charts draw one per task after the page: the screenshot waits for the plot to be drawn.
+  await expect(
+    page.getByRole('region', { name: 'Plots' }).locator('[data-drawn="true"]').first(),
+  ).toBeVisible()
+  await page.waitForTimeout(1000) // its entry animation, so the screenshot shows the points
   await page.screenshot({ path: 'test-results/housing-compare.png', fullPage: true })
 })

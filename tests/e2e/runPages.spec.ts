@@ -77,5 +77,10 @@ test('run page of a price table: the regression summary against the mean predict
   await expect(page.getByRole('list', { name: 'Changes from the baseline' })).toHaveText(
     'Run 2: Global: seed 42 → 7',
   )
+  // Charts draw one per task after the page: the screenshot waits for the plot to be drawn.
+  await expect(
+    page.getByRole('region', { name: 'Plots' }).locator('[data-drawn="true"]').first(),
+  ).toBeVisible()
+  await page.waitForTimeout(1000) // its entry animation, so the screenshot shows the points
   await page.screenshot({ path: 'docs/screenshots/compare-page-diamonds.png', fullPage: true })
 })
