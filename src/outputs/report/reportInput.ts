@@ -211,7 +211,7 @@ export interface ReportInput {
  * @returns undefined when the predictions lack what the plots need (e.g. no probabilities)
  */
 export function reportPlotsFromPredictions(
-  predictions: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'>,
+  predictions: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'> & { rows?: Int32Array },
   confusion?: number[][],
   positiveClass = 1,
 ): ReportPlots | undefined {
@@ -226,7 +226,11 @@ export function reportPlotsFromPredictions(
       ...classificationPlotData(yTrue, proba, classes, confusion, positiveClass),
     }
   }
-  return { kind: 'regression', residuals: residualPoints(predictions.yTrue, predictions.yPred) }
+  const residuals = residualPoints(predictions.yTrue, predictions.yPred)
+  const rows = predictions.rows
+  if (rows && rows.length === predictions.yTrue.length)
+    residuals.rowNumber = residuals.rowIndex.map((i) => rows[i] + 1)
+  return { kind: 'regression', residuals }
 }
 
 /**
@@ -362,8 +366,8 @@ export interface RunReportSources {
   metrics: RunMetricsJson
   dataset: ReportInput['dataset']
   run?: ReportInput['run']
-  /** The run's test predictions (RunOutcome.predictions). */
-  predictions?: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'>
+  /** The run's test predictions (RunOutcome.predictions); with `rows`, points are numbered as the data grid. */
+  predictions?: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'> & { rows?: Int32Array }
   /** The explainability block's output (RunOutcome.explanation). */
   explanation?: ReportExplanation
   /** Explained rows to draw as waterfalls (positions in the SHAP rows, default the first one). */
