@@ -1206,7 +1206,7 @@ export function shapSummaryOption(
  */
 export function shapWaterfallOption(
   row: RowExplanation,
-  options: ChartBuildOptions & { maxFeatures?: number; outputName?: string } = {},
+  options: ChartBuildOptions & { maxFeatures?: number; outputName?: string; axisName?: string } = {},
 ): ChartOption {
   const p = chartPalette(options.theme ?? 'light')
   const limit = options.maxFeatures ?? 10
@@ -1265,7 +1265,7 @@ export function shapWaterfallOption(
       `Expected value ${fmt(row.expectedValue)} → prediction ${fmt(row.prediction)}`,
     ),
     grid: { left: 190, right: 40, top: 78, bottom: 48 },
-    xAxis: valueXAxis(p, 'Model output'),
+    xAxis: valueXAxis(p, options.axisName ?? 'Model output'),
     yAxis: {
       type: 'category',
       inverse: true,

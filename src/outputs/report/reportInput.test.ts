@@ -16,6 +16,7 @@ import {
   type StoredEvaluationReport,
   type StoredLeaderboardEntry,
   shapLeaningOutput,
+  shapOutputAxisName,
 } from './reportInput.ts'
 
 describe('the feature-blind baseline', () => {
@@ -178,6 +179,15 @@ describe('report input helpers', () => {
     )[0]
     expect(series.tooltip.formatter({ value: [9, -2, 7, 9, 2, 40_001] })).toMatch(/^Row 40,001\n/)
     expect(series.tooltip.formatter({ value: [9, -2, 7, 9, 2, -1] })).toMatch(/^Test row 2\n/)
+  })
+
+  it('the waterfall axis says what the SHAP values add up to: log-odds, softmax scores, probabilities', () => {
+    const shap = classificationReportInput().explanation!.shap!
+    expect(shapOutputAxisName({ ...shap, outputs: ['yes'], link: 'sigmoid' }, 0)).toBe('Log-odds of yes')
+    expect(shapOutputAxisName({ ...shap, link: 'softmax' }, 1)).toBe('Score of Chinstrap (before softmax)')
+    expect(shapOutputAxisName({ ...shap, link: 'identity' }, 2)).toBe('Probability of Gentoo')
+    expect(shapOutputAxisName({ ...shap, outputs: ['prediction'], link: 'identity' }, 0)).toBe('Prediction')
+    expect(shapOutputAxisName(shap, 0)).toBe('Model output')
   })
 
   it('regression runs keep their one SHAP output', () => {

@@ -96,6 +96,8 @@ export interface ReportRowExplanation {
   label: string
   /** Name of the explained output (class label, or 'prediction'). */
   outputName?: string
+  /** What the waterfall's axis measures, e.g. "Log-odds of yes" or "Probability of Adelie". */
+  axisName?: string
   explanation: RowExplanation
 }
 
@@ -242,6 +244,22 @@ export function rowExplanationTitle(row: Pick<ReportRowExplanation, 'label' | 'o
   return `Why this prediction: ${row.label}${output}`
 }
 
+/** What the SHAP values of output `output` add up to, in words (the waterfall's axis name). */
+export function shapOutputAxisName(shap: ShapExplanation, output: number): string {
+  const name = shap.outputs[output]
+  if (name === 'prediction' && shap.outputs.length === 1) return 'Prediction'
+  switch (shap.link) {
+    case 'sigmoid':
+      return `Log-odds of ${name}`
+    case 'softmax':
+      return `Score of ${name} (before softmax)`
+    case 'identity':
+      return `Probability of ${name}`
+    default:
+      return 'Model output'
+  }
+}
+
 /** A dataset row number as the data grid shows it (`1,235`). */
 const rowNumberFormat = new Intl.NumberFormat('en-US')
 
@@ -337,6 +355,7 @@ export function rowExplanationsFromShap(
     return {
       label: explainedRowLabel(shap, r),
       outputName: shap.outputs[output],
+      axisName: shapOutputAxisName(shap, output),
       explanation: units && shap.rowValues ? inDataUnits(explanation, r, units, shap.rowValues) : explanation,
     }
   })
