@@ -279,9 +279,10 @@ function displayValue(kind: SourceValues['kind'], value: number | string | null 
   if (value === null || value === undefined) return 'missing'
   if (typeof value === 'string') return value
   if (kind === 'datetime') return formatDateValue(value)
-  // Thousands separators from five digits on (so years stay 1968), at most four significant decimals.
-  if (Number.isInteger(value))
-    return Math.abs(value) >= 10_000 ? rowNumberFormat.format(value) : String(value)
+  // Thousands separators from five digits on (so years stay 1968), whole numbers from there; below, at
+  // least four significant digits.
+  if (Math.abs(value) >= 10_000) return rowNumberFormat.format(Math.round(value))
+  if (Number.isInteger(value)) return String(value)
   return String(Number(value.toPrecision(Math.max(4, Math.ceil(Math.log10(Math.abs(value) + 1))))))
 }
 
