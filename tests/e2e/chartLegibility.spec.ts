@@ -83,3 +83,31 @@ test('glass: six classes, every legend entry shown, cell numbers inside their ce
       .screenshot({ path: `test-results/legibility-glass-${file}.png` })
   }
 })
+
+test('housing: the compare page overlays both runs’ residuals, its legend wrapped under the plot', async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await openApp(page)
+  await importWithPicker(page, 'datasets/housing.csv')
+  await confirmNewExperiment(page)
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+  const experimentLink = page.getByRole('link', { name: /housing · Sale_Price/ }).first()
+  await experimentLink.click()
+  await page.getByLabel('Seed').fill('7')
+  await page.getByLabel('Seed').press('Tab')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
+  await experimentLink.click()
+  await page.getByRole('checkbox', { name: 'Select run 1 for comparison' }).check()
+  await page.getByRole('checkbox', { name: 'Select run 2 for comparison' }).check()
+  await page.getByRole('button', { name: /Compare selected runs/ }).click()
+  const chart = page.getByRole('region', { name: 'Plots' }).getByRole('img', { name: /^Residuals by run/ })
+  await chart.scrollIntoViewIfNeeded({ timeout: 60_000 })
+  await expect(chart.locator('canvas')).toBeAttached({ timeout: 30_000 })
+  // The chart grows by the legend rows it needs (the two run names take at most two rows at half a page).
+  expect([360, 382]).toContain((await chart.boundingBox())!.height)
+  await page.waitForTimeout(500)
+  await chart.screenshot({ path: 'test-results/legibility-housing-compare-residuals.png' })
+})

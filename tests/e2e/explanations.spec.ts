@@ -103,8 +103,10 @@ test('penguins: a multiclass explanation names its class and every class can be 
   await expect(page.getByRole('img', { name: /^Why this prediction/ })).toHaveAccessibleName(
     new RegExp(`· class ${other}\\b`),
   )
-  // Categories by name in the row explanation (island, sex), not one-hot columns.
+  // Categories by name in the row explanation (island, sex), not one-hot columns; the axis says what
+  // boosted trees' SHAP values add up to.
   const texts = await chartTexts(page, /^Why this prediction/)
+  expect(texts).toContain(`Score of ${other} (before softmax)`)
   expect(
     texts.some((t) => /^island = (Biscoe|Dream|Torgersen)$/.test(t)),
     texts.join(' | '),

@@ -33,6 +33,7 @@ export function ComparePlots(props: { runs: Run[]; runName?: (run: Run) => strin
     const first = classification()[0]?.input.plots
     return first?.kind === 'classification' ? first.roc.map((c) => c.label) : []
   }
+  // One legend entry per run, wrapped onto rows: each chart grows by the rows it needs at half a page.
   const rocOption = (theme: ChartTheme, width?: number) =>
     rocOverlayOption(
       classification().flatMap((d) => {
@@ -50,7 +51,6 @@ export function ComparePlots(props: { runs: Run[]; runName?: (run: Run) => strin
       ),
       { theme, width },
     )
-  // One legend entry per run, wrapped onto rows: the chart grows by the rows it needs at half a page.
   return (
     <section aria-labelledby="compare-plots-title">
       <h2 id="compare-plots-title">Plots</h2>

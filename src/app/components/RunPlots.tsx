@@ -157,8 +157,13 @@ function RowExplanation(props: { explanation: ReportExplanation; featureNames: s
       <Show when={row()}>
         {(r) => (
           <Chart
-            option={(theme) =>
-              shapWaterfallOption(r().explanation, { theme, title: rowExplanationTitle(r()) })
+            option={(theme, width) =>
+              shapWaterfallOption(r().explanation, {
+                theme,
+                width,
+                title: rowExplanationTitle(r()),
+                axisName: r().axisName,
+              })
             }
             height={rowChartHeight(Math.min(11, r().explanation.contributions.length))}
             description={`Feature contributions of ${r().label}${r().outputName && r().outputName !== 'prediction' ? ` to class ${r().outputName}` : ''}, from the expected value to the prediction.`}

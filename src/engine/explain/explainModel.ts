@@ -67,6 +67,11 @@ export interface ShapExplanation {
   /** True when the time budget stopped before every sampled row was explained. */
   truncated: boolean
   /**
+   * What the raw outputs are: 'sigmoid' log-odds (binary boosting), 'softmax' scores (multiclass boosting),
+   * 'identity' probabilities (forests) or predicted values (regression). Absent in older runs.
+   */
+  link?: 'identity' | 'sigmoid' | 'softmax'
+  /**
    * Dataset row number of each explained row, numbered from 1 as the data grid numbers rows (absent
    * when the explainer did not know the rows, and in runs made before it was recorded).
    */
@@ -179,6 +184,7 @@ async function explainWithShap(
       shapSummary(shap, featureValues, names, { output: o, maxPoints: budget.summary.maxPoints }),
     ),
     truncated,
+    ...(trees.link ? { link: trees.link } : {}),
   }
 }
 

@@ -56,6 +56,8 @@ export interface ShapEnsemble {
   treeWeight: number
   /** Levels per feature (0 = numeric), to tell an unknown category from a known one. */
   categoricalLevels: number[]
+  /** How the raw output becomes a prediction (TreeEnsemble.link), when known: it says what φ is in. */
+  link?: 'identity' | 'sigmoid' | 'softmax'
 }
 
 /** SHAP values of some rows. */

@@ -146,6 +146,11 @@ export interface ResidualPoints {
   actual: number[]
   /** Row index of each point in the evaluated rows, so a tooltip can show the row. */
   rowIndex: number[]
+  /**
+   * Dataset row number of each point, from 1 as the data grid numbers rows, when the evaluated rows'
+   * input rows are known (tooltips then say "Row 1,235" instead of "Test row 17").
+   */
+  rowNumber?: number[]
   /** Rows before downsampling. */
   totalRows: number
 }

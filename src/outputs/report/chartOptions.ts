@@ -605,7 +605,13 @@ function residualData(
     points.actual[i],
     points.predicted[i],
     points.rowIndex[i],
+    points.rowNumber?.[i] ?? -1,
   ])
+}
+
+/** A residual point's row as the data grid numbers it ("Row 1,235"), or its test-row position. */
+function pointRow(v: number[]): string {
+  return v[5] >= 1 ? `Row ${v[5].toLocaleString('en-US')}` : `Test row ${v[4]}`
 }
 
 function sampleNote(points: ResidualPoints, shown: number): string | undefined {
@@ -635,7 +641,7 @@ export function residualsOption(
           'Residuals',
           data,
           p.series[0],
-          (v) => `Test row ${v[4]}\nPredicted: ${fmt(v[3])}\nActual: ${fmt(v[2])}\nResidual: ${fmt(v[1])}`,
+          (v) => `${pointRow(v)}\nPredicted: ${fmt(v[3])}\nActual: ${fmt(v[2])}\nResidual: ${fmt(v[1])}`,
         ),
         markLine: {
           silent: true,
@@ -673,8 +679,7 @@ export function predictedVsActualOption(
         'Rows',
         data,
         p.series[0],
-        (v) =>
-          `Test row ${v[4]}\nActual: ${fmt(v[2])}\nPredicted: ${fmt(v[3])}\nResidual: ${fmt(v[2] - v[3])}`,
+        (v) => `${pointRow(v)}\nActual: ${fmt(v[2])}\nPredicted: ${fmt(v[3])}\nResidual: ${fmt(v[2] - v[3])}`,
       ),
       referenceLine(p, 'Identity (ŷ = y)', [lo, lo], [hi, hi]),
     ],
@@ -1201,7 +1206,7 @@ export function shapSummaryOption(
  */
 export function shapWaterfallOption(
   row: RowExplanation,
-  options: ChartBuildOptions & { maxFeatures?: number; outputName?: string } = {},
+  options: ChartBuildOptions & { maxFeatures?: number; outputName?: string; axisName?: string } = {},
 ): ChartOption {
   const p = chartPalette(options.theme ?? 'light')
   const limit = options.maxFeatures ?? 10
@@ -1260,7 +1265,7 @@ export function shapWaterfallOption(
       `Expected value ${fmt(row.expectedValue)} → prediction ${fmt(row.prediction)}`,
     ),
     grid: { left: 190, right: 40, top: 78, bottom: 48 },
-    xAxis: valueXAxis(p, 'Model output'),
+    xAxis: valueXAxis(p, options.axisName ?? 'Model output'),
     yAxis: {
       type: 'category',
       inverse: true,
@@ -1388,7 +1393,7 @@ export function residualOverlayOption(
       r.name,
       residualData(r.curve, max, 'predicted', 'residual'),
       p.series[k % p.series.length],
-      (v, item) => `${item.seriesName}\nTest row ${v[4]}\nPredicted: ${fmt(v[3])}\nResidual: ${fmt(v[1])}`,
+      (v, item) => `${item.seriesName}\n${pointRow(v)}\nPredicted: ${fmt(v[3])}\nResidual: ${fmt(v[1])}`,
     ),
   )
   series.push({

@@ -244,6 +244,7 @@ export function reportFigures(input: ReportInput): {
           theme,
           width,
           title: rowExplanationTitle(row),
+          axisName: row.axisName,
         }),
       height: rowChartHeight(Math.min(11, row.explanation.contributions.length)),
       renderer: 'svg',

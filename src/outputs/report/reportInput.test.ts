@@ -6,6 +6,7 @@ import {
 import type { ModelExplanation } from '../../engine/explain/explainModel.ts'
 import type { EvaluationReport } from '../../engine/pipeline/engineContext.ts'
 import type { LeaderboardEntry } from '../../engine/pipeline/executor.ts'
+import { residualsOption } from './chartOptions.ts'
 import {
   baselineFromPredictions,
   type ReportExplanation,
@@ -15,6 +16,7 @@ import {
   type StoredEvaluationReport,
   type StoredLeaderboardEntry,
   shapLeaningOutput,
+  shapOutputAxisName,
 } from './reportInput.ts'
 
 describe('the feature-blind baseline', () => {
@@ -162,6 +164,30 @@ describe('report input helpers', () => {
     expect(first.explanation.prediction).toBeCloseTo(raw[leaning], 12)
     const direct = rowExplanationsFromShap(shap, explanation.featureNames, [0], leaning)[0]
     expect(first.explanation).toEqual(direct.explanation)
+  })
+
+  it('residual points are numbered as the data grid numbers rows when the test rows are known', () => {
+    const plots = reportPlotsFromPredictions({
+      yTrue: Float64Array.from([3, 5, 7]),
+      yPred: Float64Array.from([2, 5, 9]),
+      rows: Int32Array.from([9, 1233, 40_000]),
+    })
+    if (plots?.kind !== 'regression') throw new Error('regression plots')
+    expect(plots.residuals.rowNumber).toEqual([10, 1234, 40_001])
+    const series = (
+      residualsOption(plots.residuals).series as { tooltip: { formatter: (p: unknown) => string } }[]
+    )[0]
+    expect(series.tooltip.formatter({ value: [9, -2, 7, 9, 2, 40_001] })).toMatch(/^Row 40,001\n/)
+    expect(series.tooltip.formatter({ value: [9, -2, 7, 9, 2, -1] })).toMatch(/^Test row 2\n/)
+  })
+
+  it('the waterfall axis says what the SHAP values add up to: log-odds, softmax scores, probabilities', () => {
+    const shap = classificationReportInput().explanation!.shap!
+    expect(shapOutputAxisName({ ...shap, outputs: ['yes'], link: 'sigmoid' }, 0)).toBe('Log-odds of yes')
+    expect(shapOutputAxisName({ ...shap, link: 'softmax' }, 1)).toBe('Score of Chinstrap (before softmax)')
+    expect(shapOutputAxisName({ ...shap, link: 'identity' }, 2)).toBe('Probability of Gentoo')
+    expect(shapOutputAxisName({ ...shap, outputs: ['prediction'], link: 'identity' }, 0)).toBe('Prediction')
+    expect(shapOutputAxisName(shap, 0)).toBe('Model output')
   })
 
   it('regression runs keep their one SHAP output', () => {

@@ -96,6 +96,8 @@ export interface ReportRowExplanation {
   label: string
   /** Name of the explained output (class label, or 'prediction'). */
   outputName?: string
+  /** What the waterfall's axis measures, e.g. "Log-odds of yes" or "Probability of Adelie". */
+  axisName?: string
   explanation: RowExplanation
 }
 
@@ -211,7 +213,7 @@ export interface ReportInput {
  * @returns undefined when the predictions lack what the plots need (e.g. no probabilities)
  */
 export function reportPlotsFromPredictions(
-  predictions: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'>,
+  predictions: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'> & { rows?: Int32Array },
   confusion?: number[][],
   positiveClass = 1,
 ): ReportPlots | undefined {
@@ -226,7 +228,11 @@ export function reportPlotsFromPredictions(
       ...classificationPlotData(yTrue, proba, classes, confusion, positiveClass),
     }
   }
-  return { kind: 'regression', residuals: residualPoints(predictions.yTrue, predictions.yPred) }
+  const residuals = residualPoints(predictions.yTrue, predictions.yPred)
+  const rows = predictions.rows
+  if (rows && rows.length === predictions.yTrue.length)
+    residuals.rowNumber = residuals.rowIndex.map((i) => rows[i] + 1)
+  return { kind: 'regression', residuals }
 }
 
 /**
@@ -236,6 +242,22 @@ export function reportPlotsFromPredictions(
 export function rowExplanationTitle(row: Pick<ReportRowExplanation, 'label' | 'outputName'>): string {
   const output = row.outputName && row.outputName !== 'prediction' ? ` · class ${row.outputName}` : ''
   return `Why this prediction: ${row.label}${output}`
+}
+
+/** What the SHAP values of output `output` add up to, in words (the waterfall's axis name). */
+export function shapOutputAxisName(shap: ShapExplanation, output: number): string {
+  const name = shap.outputs[output]
+  if (name === 'prediction' && shap.outputs.length === 1) return 'Prediction'
+  switch (shap.link) {
+    case 'sigmoid':
+      return `Log-odds of ${name}`
+    case 'softmax':
+      return `Score of ${name} (before softmax)`
+    case 'identity':
+      return `Probability of ${name}`
+    default:
+      return 'Model output'
+  }
 }
 
 /** A dataset row number as the data grid shows it (`1,235`). */
@@ -257,9 +279,10 @@ function displayValue(kind: SourceValues['kind'], value: number | string | null 
   if (value === null || value === undefined) return 'missing'
   if (typeof value === 'string') return value
   if (kind === 'datetime') return formatDateValue(value)
-  // Thousands separators from five digits on (so years stay 1968), at most four significant decimals.
-  if (Number.isInteger(value))
-    return Math.abs(value) >= 10_000 ? rowNumberFormat.format(value) : String(value)
+  // Thousands separators from five digits on (so years stay 1968), whole numbers from there; below, at
+  // least four significant digits.
+  if (Math.abs(value) >= 10_000) return rowNumberFormat.format(Math.round(value))
+  if (Number.isInteger(value)) return String(value)
   return String(Number(value.toPrecision(Math.max(4, Math.ceil(Math.log10(Math.abs(value) + 1))))))
 }
 
@@ -333,6 +356,7 @@ export function rowExplanationsFromShap(
     return {
       label: explainedRowLabel(shap, r),
       outputName: shap.outputs[output],
+      axisName: shapOutputAxisName(shap, output),
       explanation: units && shap.rowValues ? inDataUnits(explanation, r, units, shap.rowValues) : explanation,
     }
   })
@@ -362,8 +386,8 @@ export interface RunReportSources {
   metrics: RunMetricsJson
   dataset: ReportInput['dataset']
   run?: ReportInput['run']
-  /** The run's test predictions (RunOutcome.predictions). */
-  predictions?: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'>
+  /** The run's test predictions (RunOutcome.predictions); with `rows`, points are numbered as the data grid. */
+  predictions?: Pick<TestPredictions, 'yTrue' | 'yPred' | 'proba' | 'classes'> & { rows?: Int32Array }
   /** The explainability block's output (RunOutcome.explanation). */
   explanation?: ReportExplanation
   /** Explained rows to draw as waterfalls (positions in the SHAP rows, default the first one). */
