@@ -219,6 +219,17 @@ function rerunBackend(recorded: string | undefined): 'cpu' | 'wasm' | undefined 
   return recorded === 'wasm' ? 'wasm' : 'cpu'
 }
 
+/** A new running run record re-executing the bundle's run. */
+function rerunRecord({ run, snapshot }: VerifiedBundle) {
+  return startRunRecord({
+    workspaceId: run.workspaceId,
+    number: run.number,
+    source: { snapshot },
+    rerunOf: run.id,
+    now: Date.now(),
+  })
+}
+
 async function rerunBundle(
   bundle: VerifiedBundle,
   options: VerifyOptions,
@@ -245,15 +256,8 @@ async function rerunBundle(
     say(
       `rerunning snapshot ${snapshot.hash.slice(0, 12)}… with seed ${snapshot.globalConfig.seed} on ${large.table.rowCount} rows, streamed`,
     )
-    const rerun = await startRunRecord({
-      workspaceId: run.workspaceId,
-      number: run.number,
-      source: { snapshot },
-      rerunOf: run.id,
-      now: Date.now(),
-    })
     const { outcome } = await executeRun(
-      { run: rerun },
+      { run: await rerunRecord(bundle) },
       {
         loadFrame: async () => {
           throw new Error('A large table is streamed, never loaded whole')
@@ -295,13 +299,7 @@ async function rerunBundle(
     `rerunning snapshot ${snapshot.hash.slice(0, 12)}… with seed ${snapshot.globalConfig.seed} on ${table.frame.nRows} rows${testIndices ? ` and the run's ${testIndices.length} test rows` : ''}`,
   )
   const hasHooks = snapshot.blocks.some((b) => b.hooks.length > 0)
-  const rerun = await startRunRecord({
-    workspaceId: run.workspaceId,
-    number: run.number,
-    source: { snapshot },
-    rerunOf: run.id,
-    now: Date.now(),
-  })
+  const rerun = await rerunRecord(bundle)
   // The run's own TF.js backend: cpu and wasm compute differently in the last float32 bits (wasm's
   // kernels sum and exponentiate in another order), so only the recorded one reproduces neural
   // models' probabilities exactly. webgl/webgpu do not exist in Node: those reruns use cpu.
