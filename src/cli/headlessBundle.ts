@@ -23,6 +23,7 @@ import { executeRun, targetHints } from '../runs/runService.ts'
 import type { VerifiedBundle } from '../storage/bundle/readBundle.ts'
 import { readRunBundle, summarizeBundle } from '../storage/bundle/readBundle.ts'
 import { writeRunBundle } from '../storage/bundle/writeBundle.ts'
+import { openIfLarge } from './largeTable.ts'
 import type { LoadedTable } from './loadTable.ts'
 import { formatOf, loadTableBytes } from './loadTable.ts'
 
@@ -218,6 +219,17 @@ function rerunBackend(recorded: string | undefined): 'cpu' | 'wasm' | undefined 
   return recorded === 'wasm' ? 'wasm' : 'cpu'
 }
 
+/** A new running run record re-executing the bundle's run. */
+function rerunRecord({ run, snapshot }: VerifiedBundle) {
+  return startRunRecord({
+    workspaceId: run.workspaceId,
+    number: run.number,
+    source: { snapshot },
+    rerunOf: run.id,
+    now: Date.now(),
+  })
+}
+
 async function rerunBundle(
   bundle: VerifiedBundle,
   options: VerifyOptions,
@@ -231,6 +243,32 @@ async function rerunBundle(
     )
   let table: LoadedTable
   const hints = targetHints(snapshot)
+  // A run made on the large-table path re-runs on it: same per-row split, same seeded sample (issue 16).
+  const largeRun = run.logs.find((entry) => entry.data?.largeTable !== undefined)
+  if (largeRun && options.data) {
+    const large = await openIfLarge(options.data, 1, hints)
+    if (!large)
+      throw new ValidationError('invalid-argument', `'${options.data}' cannot be streamed (Parquet?)`)
+    if (large.hash !== run.datasetHash)
+      say(
+        `warning: '${basename(options.data)}' is not the run's dataset (its SHA-256 differs); metrics may differ`,
+      )
+    say(
+      `rerunning snapshot ${snapshot.hash.slice(0, 12)}… with seed ${snapshot.globalConfig.seed} on ${large.table.rowCount} rows, streamed`,
+    )
+    const { outcome } = await executeRun(
+      { run: await rerunRecord(bundle) },
+      {
+        loadFrame: async () => {
+          throw new Error('A large table is streamed, never loaded whole')
+        },
+        openTable: async () => large.source,
+        largeCells: 0,
+        builders: [],
+      },
+    )
+    return compareMetrics(run.metrics ?? {}, outcome.metrics, '', 0)
+  }
   if (options.data) {
     let bytes: Uint8Array
     try {
@@ -261,13 +299,7 @@ async function rerunBundle(
     `rerunning snapshot ${snapshot.hash.slice(0, 12)}… with seed ${snapshot.globalConfig.seed} on ${table.frame.nRows} rows${testIndices ? ` and the run's ${testIndices.length} test rows` : ''}`,
   )
   const hasHooks = snapshot.blocks.some((b) => b.hooks.length > 0)
-  const rerun = await startRunRecord({
-    workspaceId: run.workspaceId,
-    number: run.number,
-    source: { snapshot },
-    rerunOf: run.id,
-    now: Date.now(),
-  })
+  const rerun = await rerunRecord(bundle)
   // The run's own TF.js backend: cpu and wasm compute differently in the last float32 bits (wasm's
   // kernels sum and exponentiate in another order), so only the recorded one reproduces neural
   // models' probabilities exactly. webgl/webgpu do not exist in Node: those reruns use cpu.

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fixturePath } from '../../tests/fixtures/engine/readFixture.ts'
 import { parseArgs, runHeadless } from './headless.ts'
+import { verifyBundleFile } from './headlessBundle.ts'
 import { runPredict } from './headlessPredict.ts'
 
 const penguins = fixturePath('penguins.csv')
@@ -73,6 +74,11 @@ describe('butterfly run on a table past --large-cells (streamed from disk by Duc
     expect(large.result.metrics).toEqual(whole.result.metrics)
     expect((large.result.metrics as Record<string, number>).accuracy).toBeGreaterThan(0.9)
 
+    // verify --rerun streams the data again: same sample, same split, the same metrics exactly.
+    const verified = await verifyBundleFile(bundle, { rerun: true, data: penguins })
+    expect(verified.lines.join('\n')).toMatch(/streamed[\s\S]*rerun reproduces all \d+ metrics exactly/)
+    expect(verified.exitCode).toBe(0)
+
     // The bundle's model package scores new rows.
     const predictions = join(dir, 'pred.csv')
     const { rows } = await runPredict({ model: bundle, data: penguins, out: predictions })
@@ -80,7 +86,7 @@ describe('butterfly run on a table past --large-cells (streamed from disk by Duc
     const lines = (await readFile(predictions, 'utf8')).trim().split('\n')
     expect(lines[0]).toContain('proba_Adelie')
     expect(lines).toHaveLength(345)
-  }, 120_000)
+  }, 300_000)
 
   it('loads a table under the threshold whole, as before', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'butterfly-large-'))
@@ -101,7 +107,7 @@ describe('butterfly run on a table past --large-cells (streamed from disk by Duc
     )
     if (result.exitCode !== 0) throw new Error(result.message)
     expect(result.result.large_table).toBeUndefined()
-  }, 120_000)
+  }, 300_000)
 
   it('refuses --large-cells that is not a positive integer', () => {
     expect(() =>

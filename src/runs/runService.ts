@@ -14,6 +14,7 @@ import type { PipelineSnapshot } from '../domain/pipeline.ts'
 import type { LogEntry, Run } from '../domain/run.ts'
 import { completeRun } from '../domain/run.ts'
 import { categoricalColumnsOf } from '../domain/task.ts'
+import type { FrameColumnHint } from '../engine/arrowFrame.ts'
 import type { ExecuteDeps, RunProgressEvent } from '../engine/pipeline/executor.ts'
 import { outcomeTransferables } from '../engine/pipeline/executor.ts'
 import { buildModelRecords } from '../outputs/runArtifacts.ts'
@@ -65,6 +66,11 @@ export function targetHints(snapshot: PipelineSnapshot): Record<string, 'categor
   return Object.fromEntries(categoricalColumnsOf(snapshot.task).map((name) => [name, 'categorical' as const]))
 }
 
+/** {@link targetHints} as the Arrow reader's column hints. */
+export function arrowHints(snapshot: PipelineSnapshot): Record<string, FrameColumnHint> {
+  return Object.fromEntries(Object.keys(targetHints(snapshot)).map((name) => [name, { categorical: true }]))
+}
+
 /**
  * Executes a running run and builds everything it leaves behind. Throws what the engine throws
  * (HookError, WorkerError('cancelled'), ValidationError…); the adapter records the failure.
@@ -72,9 +78,7 @@ export function targetHints(snapshot: PipelineSnapshot): Record<string, 'categor
 export async function executeRun(request: RunRequest, ports: RunPorts): Promise<RunResult> {
   const now = ports.now ?? Date.now
   const { run } = request
-  const hints: Record<string, { categorical: true }> = {}
-  for (const name of Object.keys(targetHints(run.snapshot))) hints[name] = { categorical: true }
-  const { fitted, trainingColumns } = await fitRun(request, ports, hints)
+  const { fitted, trainingColumns } = await fitRun(request, ports, arrowHints(run.snapshot))
   const { fittedModel, ...outcome } = fitted
   fittedModel?.dispose?.()
   ports.onProgress?.({ block: 'explainability', percent: 99, message: 'Writing the report' })

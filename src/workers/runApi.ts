@@ -5,10 +5,8 @@
  * cooperate for Cancel to stop at once.
  */
 import { tableFromIPC } from 'apache-arrow'
-import type { PipelineSnapshot } from '../domain/pipeline.ts'
 import type { LogEntry } from '../domain/run.ts'
 import type { TaskDefinition } from '../domain/task.ts'
-import type { FrameColumnHint } from '../engine/arrowFrame.ts'
 import { frameFromArrow } from '../engine/arrowFrame.ts'
 import '../engine/models/allModels.ts'
 import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
@@ -21,7 +19,7 @@ import { loadModelPackage } from '../outputs/predict/modelPackage.ts'
 import type { PredictionsPreview } from '../outputs/predict/predictNewData.ts'
 import { predictionsPreview, predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
 import type { RunResult } from '../runs/runService.ts'
-import { executeRun, resultTransferables, targetHints } from '../runs/runService.ts'
+import { arrowHints, executeRun, resultTransferables } from '../runs/runService.ts'
 import type { PredictionProgress, RunWorkerApi, RunWorkerRequest } from './protocol.ts'
 
 export interface RunApiDeps {
@@ -76,9 +74,4 @@ export class RunApi implements RunWorkerApi {
     })
     return this.deps.transfer ? this.deps.transfer(result, resultTransferables(result)) : result
   }
-}
-
-/** The run service's target hints as the Arrow reader's column hints. */
-function arrowHints(snapshot: PipelineSnapshot): Record<string, FrameColumnHint> {
-  return Object.fromEntries(Object.keys(targetHints(snapshot)).map((name) => [name, { categorical: true }]))
 }
