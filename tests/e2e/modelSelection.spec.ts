@@ -77,6 +77,9 @@ test('the ensemble of the candidates is listed on the leaderboard with its weigh
   await expect(row).toContainText(/weighted average of (linear|rf) 0\.\d\d, (linear|rf) 0\.\d\d/)
   await expect(row).toContainText('greedy ensemble selection with replacement')
   await expect(row).toContainText('kept only when its mean r2')
+  // Its time is its members' total, said so, never "0 ms".
+  await expect(row).toContainText("fit time: its members' total")
+  await expect(row).not.toContainText(/\b0 ms\b/)
   const note = (await row.textContent()) ?? ''
   const kept = /; kept: /.test(note)
   expect(kept || /; not kept: /.test(note)).toBe(true)

@@ -65,6 +65,13 @@ describe('the ensemble in model selection (diabetes fixture, seed 7)', () => {
     )
     const members = parseEnsembleMembers(entry.hyperparameters)
     expect(members.map((m) => m.family)).toContain('linear')
+    // Its fit time is what its members cost (it fits nothing of its own), never 0.
+    const memberSeconds = outcome.leaderboard
+      .filter((e) => members.some((m) => m.family === e.family))
+      .reduce((total, e) => total + e.fitSeconds, 0)
+    expect(entry.fitSeconds).toBeGreaterThan(0)
+    expect(entry.fitSeconds).toBeCloseTo(memberSeconds, 9)
+    expect(entry.note).toMatch(/; fit time: its members' total \(no fits of its own\)$/)
     expect(members.length).toBeGreaterThanOrEqual(2)
     expect(members.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 12)
     // Weights are pick counts over the best prefix of at most 20 rounds (selection with replacement).

@@ -616,7 +616,7 @@ function buildEnsembleCandidate(input: {
   const kept = isBetterScore(metric, score, best.validationScore)
   const rule = `kept only when its mean ${metric} over the ${folds.length} validation fold${folds.length > 1 ? 's' : ''} (weights chosen without each scored part's rows) beats the best single candidate's`
   const verdict = `${kept ? 'kept' : 'not kept'}: ${score.toFixed(4)} ${kept ? 'beats' : 'does not beat'} ${best.family}'s ${best.validationScore.toFixed(4)}`
-  const note = `weighted average of ${describe} (greedy ensemble selection with replacement, ${ensembleRounds} rounds, over out-of-fold predictions); ${verdict}; ${rule}`
+  const note = `weighted average of ${describe} (greedy ensemble selection with replacement, ${ensembleRounds} rounds, over out-of-fold predictions); ${verdict}; ${rule}; fit time: its members' total (no fits of its own)`
   context.log('info', `Ensemble: ${note}`, {
     weights: Object.fromEntries(members.map((m, j) => [`${j}:${m.candidate.family}`, m.weight])),
     foldScores: selection.foldScores,
@@ -633,7 +633,8 @@ function buildEnsembleCandidate(input: {
       hyperparameters: ensembleHyperparameters(specs),
       validationScore: score,
       foldScores: selection.foldScores,
-      fitSeconds: 0,
+      // It fits nothing of its own during selection; refitting it costs what its members cost.
+      fitSeconds: members.reduce((total, m) => total + m.candidate.fitSeconds, 0),
       note,
     },
   }
