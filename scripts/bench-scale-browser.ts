@@ -11,7 +11,7 @@
  * pandas. Targets: queryable ≤ 1.5× pandas, whole import ≤ 2.5× pandas, Chromium RSS ≤ 2.5 GB.
  *
  * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--trace-main] [--dist FOLDER]
- * Default file: /tmp/butterfly_synthetic/synthetic_10m.csv (make it with
+ * Default file: butterfly_synthetic/synthetic_10m.csv in the OS temp folder (make it with
  * `/usr/bin/python3 ../shared/bench/make_synthetic.py --rows 10000000`). Prints a table, then JSON. Exits 0
  * when a target is missed (this is a measurement) and 1 on errors.
  */

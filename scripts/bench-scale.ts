@@ -9,7 +9,7 @@
  * Python parts are skipped when /usr/bin/python3 lacks pandas or scikit-learn. Prints JSON (also --out FILE)
  * and a table, with the load average: on the shared 2-core machine timings are noisy.
  *
- * npm run bench:scale -- [--sizes 1m,10m] [--dir /tmp/butterfly_synthetic] [--out bench-results/scale.json] [--no-python]
+ * npm run bench:scale -- [--sizes 1m,10m] [--dir DIR (default: the OS temp folder/butterfly_synthetic)] [--out bench-results/scale.json] [--no-python]
  * (make the files with /usr/bin/python3 ../shared/bench/make_synthetic.py [--rows 10000000])
  */
 import { spawn, spawnSync } from 'node:child_process'
