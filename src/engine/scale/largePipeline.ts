@@ -50,8 +50,7 @@ import type { TableChunkSource } from './chunkSource.ts'
 import { concatFrames } from './chunkSource.ts'
 import { isTestRow, rowHash } from './rowSplit.ts'
 
-/** Tables with more cells (rows × columns) than this take the large-table path (about 512 MB of float64). */
-export const defaultLargeCells = 64_000_000
+export { defaultLargeCells } from './threshold.ts'
 /** Rows of the seeded sample the recipe, the bin edges and the explanations are fitted on. */
 export const defaultSampleRows = 200_000
 /** Rows per streamed chunk. */
