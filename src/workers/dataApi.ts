@@ -172,9 +172,13 @@ export class DataApi implements DataWorkerApi {
     return dryRunInput(frameFromArrow(rows, hints), request.task, request.kind, request.config, request.seed)
   }
 
-  async datasetArrow(datasetId: string): Promise<Uint8Array> {
+  async datasetArrow(datasetId: string, firstRows?: number): Promise<Uint8Array> {
     const { table, engine } = await this.attach(datasetId)
-    return tableToIPC(await engine.query(`SELECT * FROM ${quoteIdent(table)} ORDER BY rowid`), 'stream')
+    const head = firstRows === undefined ? '' : ` WHERE rowid < ${Math.max(0, Math.floor(firstRows))}`
+    return tableToIPC(
+      await engine.query(`SELECT * FROM ${quoteIdent(table)}${head} ORDER BY rowid`),
+      'stream',
+    )
   }
 
   async serveTable(request: { runId: string; datasetId: string }, port: MessagePort): Promise<void> {

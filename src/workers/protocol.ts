@@ -77,8 +77,8 @@ export interface DataWorkerApi {
     onProgress?: (fraction: number) => void,
   ): Promise<{ ms: number; sampledRows?: number }>
   previewRows(datasetId: string, start: number, count: number): Promise<RowWindow>
-  /** The dataset as an Arrow IPC stream (columns only, no per-row objects), for the run worker. */
-  datasetArrow(datasetId: string): Promise<Uint8Array>
+  /** The dataset (or its first `firstRows` rows) as an Arrow IPC stream (columns only, no per-row objects). */
+  datasetArrow(datasetId: string, firstRows?: number): Promise<Uint8Array>
   /**
    * The input of a hook tried on the first rows of a dataset without a run ("Try on sample rows"), read
    * with the task's column kinds as a run reads them (src/engine/pipeline/hookDryRun.ts).

@@ -136,6 +136,16 @@ describe('DataApi and RunApi in-thread', () => {
     expect(predicted.csv.split('\n')[0]).toBe('row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo')
   })
 
+  it('hands over the first rows only when asked (task detection on a table too large to load whole)', async () => {
+    const dataset = (await db.datasets.toArray())[0]
+    const { tableFromIPC } = await import('apache-arrow')
+    const head = tableFromIPC(await data.datasetArrow(dataset.id, 100))
+    const all = tableFromIPC(await data.datasetArrow(dataset.id))
+    expect(head.numRows).toBe(100)
+    expect(all.numRows).toBe(344)
+    expect(head.getChild('species')?.toArray()).toEqual(all.getChild('species')?.toArray().slice(0, 100))
+  })
+
   /** A gbdt run of penguins → species, and the data worker serving its table on a fresh channel. */
   async function servedRun(runId: string) {
     const dataset = (await db.datasets.toArray())[0]
