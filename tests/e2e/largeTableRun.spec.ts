@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { expect, openApp, test } from './fixtures.ts'
 
@@ -68,6 +72,31 @@ test('a table past the "stream tables larger than" setting trains in the tab str
   const accuracy = Number(await page.locator('[data-metric="accuracy"]').textContent())
   expect(accuracy).toBeGreaterThan(0.8)
   await page.screenshot({ path: 'test-results/large-table-run-page.png' })
+
+  // One path below the app and the CLI: the headless runner, streaming the same file past the same
+  // threshold, gives exactly the metrics the tab's run stored.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download metrics.json' }).click(),
+  ])
+  const tabMetrics = JSON.parse(await readFile(await download.path(), 'utf8')).metrics
+  const dir = await mkdtemp(join(tmpdir(), 'butterfly-large-run-'))
+  await writeFile(join(dir, 'shops.csv'), tableCsv())
+  const cli = spawnSync(
+    process.execPath,
+    ['src/cli/bin.mjs', 'run', '--data', join(dir, 'shops.csv'), '--target', 'target'].concat([
+      '--out',
+      join(dir, 'result.json'),
+      '--large-cells',
+      '100000',
+    ]),
+    { encoding: 'utf8', timeout: 300_000 },
+  )
+  expect(cli.status, cli.stdout + cli.stderr).toBe(0)
+  expect(JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')).metrics).toEqual(tabMetrics)
+  expect(cli.stdout + cli.stderr).toContain(
+    'opened (streamed, too large to load whole) shops.csv: 30000 rows × 8 columns',
+  )
   // The plots draw as they come into view: the evaluation's, made from the streamed test rows.
   await page.getByRole('heading', { name: 'Evaluation plots' }).scrollIntoViewIfNeeded()
   await page.mouse.wheel(0, 600)
@@ -104,4 +133,23 @@ test('a streamed run that would not fit in what the browser offers fails at once
     /This run would need about [\d.]+ MiB of memory \(30000 rows × at least 7 features\), more than the 1 MiB it may use \(the browser's JS heap limit\)/,
   )
   await page.screenshot({ path: 'test-results/large-table-run-refused.png', fullPage: true })
+})
+
+test('Cancel during a streamed run ends it "cancelled"; the table is released and the next streamed run completes', async ({
+  page,
+}) => {
+  await experimentOnLargeTable(page)
+  await streamPast(page, '100000')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page).toHaveURL(/\/runs\/run_/)
+  await page.getByRole('button', { name: 'Cancel run' }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('cancelled')
+  // The data worker serves the next run (its reads of the cancelled one were closed).
+  await page
+    .getByRole('link', { name: /shops · target/ })
+    .first()
+    .click()
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  await expect(page.getByRole('log', { name: 'Run log' })).toContainText('Large table: 30000 rows')
 })
