@@ -10,7 +10,12 @@
  * sitting, pandas.read_csv on the same file (best of two, page cache warm) when /usr/bin/python3 has
  * pandas. Targets: queryable ≤ 1.5× pandas, whole import ≤ 2.5× pandas, Chromium RSS ≤ 2.5 GB.
  *
- * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--trace-main] [--dist FOLDER]
+ * With --train, the same sitting then trains the table in the tab as a person would (New experiment on
+ * `--target` (default target), Run with the default pipeline; `--large-cells N` sets the run setting "Stream
+ * tables larger than N cells" first) and reports the run's wall time from the click, Chromium's CPU seconds
+ * and peak RSS over it, whether it streamed, its metrics and its large-table phases.
+ *
+ * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--trace-main] [--dist FOLDER] [--train [--target COL] [--large-cells N]]
  * Default file: butterfly_synthetic/synthetic_10m.csv in the OS temp folder (make it with
  * `/usr/bin/python3 ../shared/bench/make_synthetic.py --rows 10000000`). Prints a table, then JSON. Exits 0
  * when a target is missed (this is a measurement) and 1 on errors.
@@ -19,6 +24,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
+import type { Page } from '@playwright/test'
 import {
   ensureBuild,
   freePort,
@@ -49,6 +55,10 @@ interface Options {
   traceMain: boolean
   /** Serve this built app instead of this checkout's (to bench a baseline build). */
   dist?: string
+  /** Train the imported table in the tab afterwards (see the usage). */
+  train: boolean
+  target: string
+  largeCells?: number
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -59,6 +69,8 @@ function parseOptions(argv: readonly string[]): Options {
     rebuild: false,
     screenshot: false,
     traceMain: false,
+    train: false,
+    target: 'target',
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -71,7 +83,17 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--rebuild') options.rebuild = true
     else if (arg === '--screenshot') options.screenshot = true
     else if (arg === '--trace-main') options.traceMain = true
-    else if (arg === '--dist') {
+    else if (arg === '--train') options.train = true
+    else if (arg === '--target') {
+      const value = argv[++i]
+      if (!value) throw new Error('--target needs a column name')
+      options.target = value
+    } else if (arg === '--large-cells') {
+      const value = Number(argv[++i])
+      if (!Number.isInteger(value) || value < 0)
+        throw new Error('--large-cells needs a whole number of cells')
+      options.largeCells = value
+    } else if (arg === '--dist') {
       const value = argv[++i]
       if (!value) throw new Error('--dist needs a folder')
       options.dist = resolve(value)
@@ -184,6 +206,7 @@ async function main(): Promise<void> {
     const scroll = options.scroll ? await scrollToLastRow(page, rowText) : undefined
     const tasks = await longTasksBetween(page, pageStart, pageEnd)
     for (let waited = 0; !importLine && waited < 5000; waited += 100) await sleep(100)
+    const training = options.train ? await trainInTab(page, browser.profileDir, options, shots) : undefined
     const phases = importLine?.timings ?? {}
     const pandasMs = pandas.wall === undefined ? undefined : pandas.wall * 1000
     const ratio = (ms: number) => (pandasMs ? round2(ms / pandasMs) : null)
@@ -241,11 +264,13 @@ async function main(): Promise<void> {
         long_tasks_over_100ms: scroll.long_tasks_over_100ms,
       },
       traced_tasks: traced,
-      screenshots: [screenshotQueryable, screenshotDone].filter(Boolean),
+      training,
+      screenshots: [screenshotQueryable, screenshotDone, training?.screenshot].filter(Boolean),
       page_errors: errors,
       load_avg: { at_start: loadAtStart, before_import: loadBefore, after_import: loadAfter },
     }
     printTable(result)
+    if (training) printTraining(training)
     process.stdout.write(`\n${JSON.stringify(result, null, 2)}\n`)
   } finally {
     await browser.close()
@@ -316,6 +341,96 @@ function printTable(r: {
       '',
       `longest task ${r.scroll.longest_task_ms} ms`,
     )
+}
+
+/**
+ * From the dataset page: New experiment on `options.target`, the streaming threshold when asked, Run; waits
+ * for the run to end and measures it (wall time from the click, Chromium's CPU and RSS over it).
+ */
+async function trainInTab(page: Page, profileDir: string, options: Options, shots: string) {
+  if (options.largeCells !== undefined)
+    await page.evaluate(
+      (cells) => localStorage.setItem('butterfly.largeCells', String(cells)),
+      options.largeCells,
+    )
+  await page.getByRole('button', { name: 'New experiment' }).click()
+  const dialog = page.getByRole('dialog', { name: /^New experiment on / })
+  await dialog.getByLabel('Target column').waitFor({ timeout: timeoutMs })
+  await dialog.getByLabel('Target column').selectOption(options.target)
+  await dialog.getByRole('button', { name: 'Create' }).click()
+  await page.waitForURL(/\/experiments\/exp_/, { timeout: timeoutMs })
+  const heap = await HeapSampler.attach(page)
+  const rss = new RssSampler(profileDir)
+  heap.start(250)
+  rss.start(250)
+  const loadBefore = loadavg().map(round2)
+  const pageStart = await page.evaluate(() => performance.now())
+  const started = performance.now()
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await page.waitForURL(/\/runs\/run_/, { timeout: timeoutMs })
+  const status = page.getByTestId('run-status')
+  await status.filter({ hasText: /^(completed|failed|cancelled)$/ }).waitFor({ timeout: timeoutMs })
+  const wallMs = performance.now() - started
+  const pageEnd = await page.evaluate(() => performance.now())
+  const loadAfter = loadavg().map(round2)
+  const peaks = await heap.stop()
+  const rssPeaks = rss.stop()
+  const tasks = await longTasksBetween(page, pageStart, pageEnd)
+  const outcome = ((await status.textContent()) ?? '').trim()
+  const log = ((await page.getByRole('log', { name: 'Run log' }).textContent()) ?? '').trim()
+  const metrics: Record<string, number> = {}
+  for (const cell of await page.locator('[data-metric]').all()) {
+    const name = await cell.getAttribute('data-metric')
+    const value = Number(await cell.textContent())
+    if (name && Number.isFinite(value)) metrics[name] = value
+  }
+  const failure =
+    outcome === 'completed' ? undefined : (await page.getByRole('main').textContent())?.slice(0, 400)
+  mkdirSync(shots, { recursive: true })
+  const screenshot = join(shots, 'trained.png')
+  await page.screenshot({ path: screenshot })
+  return {
+    status: outcome,
+    failure,
+    streamed: log.includes('Large table:'),
+    large_cells: options.largeCells ?? null,
+    wall_ms: Math.round(wallMs),
+    chromium_cpu_s: round2(rssPeaks.cpuSeconds),
+    peak_chromium_rss_mb: mb(rssPeaks.sumBytes),
+    peak_chromium_pss_mb: mb(rssPeaks.pssBytes),
+    peak_js_heap_mb: {
+      page: mb(peaks.page.heap),
+      workers: mb(peaks.workers.heap),
+      total: mb(peaks.total.heap),
+    },
+    peak_array_buffers_mb: mb(peaks.total.buffers),
+    longest_main_thread_task_ms: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
+    /** Main-thread tasks over 50 ms during the run, from the click on Run (the run page's rendering included). */
+    long_tasks: tasks
+      .filter((t) => t.duration > 50)
+      .map((t) => ({ at_ms: Math.round(t.startTime - pageStart), ms: Math.round(t.duration) })),
+    metrics,
+    large_table_phases: log.match(/Large-table phases: [^\n[]*/)?.[0]?.trim(),
+    memory_line: log.match(/Memory estimate: [^\n[]*/)?.[0]?.trim(),
+    load_avg: { before: loadBefore, after: loadAfter },
+    screenshot,
+  }
+}
+
+function printTraining(t: Awaited<ReturnType<typeof trainInTab>>): void {
+  process.stdout.write(
+    `\ntraining in the tab (${t.streamed ? 'streamed' : 'loaded whole'}; load ${t.load_avg.before.join(' ')} → ${t.load_avg.after.join(' ')}): ${t.status}\n`,
+  )
+  const line = (what: string, value: string) =>
+    process.stdout.write(`${what.padEnd(30)}${value.padStart(14)}\n`)
+  line('run wall (click → end)', `${t.wall_ms} ms`)
+  line('Chromium CPU over the run', `${t.chromium_cpu_s} s`)
+  line('peak Chromium RSS (sum)', `${t.peak_chromium_rss_mb} MB`)
+  line('peak JS heap (page+workers)', `${t.peak_js_heap_mb.total} MB`)
+  line('longest main-thread task', `${t.longest_main_thread_task_ms} ms`)
+  for (const [name, value] of Object.entries(t.metrics)) line(`metric ${name}`, String(value))
+  if (t.large_table_phases) process.stdout.write(`${t.large_table_phases}\n`)
+  if (t.failure) process.stdout.write(`failure: ${t.failure}\n`)
 }
 
 main().catch((error: unknown) => {

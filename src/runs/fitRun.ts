@@ -26,6 +26,8 @@ export interface TablePorts {
   largeCells?: number
   /** What a large-table run may hold, in bytes (default `defaultLargeMemoryBytes`). */
   memoryLimitBytes?: number
+  /** Where `memoryLimitBytes` comes from, said in the run's log and in a refusal. */
+  memoryLimitBasis?: string
 }
 
 export async function fitRun(
@@ -52,6 +54,7 @@ export async function fitRun(
       hints,
       largeCells,
       ...(ports.memoryLimitBytes !== undefined ? { memoryLimitBytes: ports.memoryLimitBytes } : {}),
+      ...(ports.memoryLimitBasis !== undefined ? { memoryLimitBasis: ports.memoryLimitBasis } : {}),
     })
     return { fitted, trainingColumns }
   }

@@ -21,6 +21,8 @@ import type { ParquetToArrow } from '../storage/tables/ingest.ts'
 import { dropTable, loadTable } from '../storage/tables/ingest.ts'
 import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
 import { plainValue, quoteIdent } from '../storage/tables/sqlEngine.ts'
+import type { StreamingSqlEngine } from '../storage/tables/tableChunks.ts'
+import { openSqlChunkSource } from '../storage/tables/tableChunks.ts'
 import { syncWorkspaceManifest } from '../storage/workspaces.ts'
 import type {
   BundleExportProgress,
@@ -30,6 +32,7 @@ import type {
   ImportResult,
   RowWindow,
 } from './protocol.ts'
+import { serveTable } from './tableChannel.ts'
 
 export interface DataApiDeps {
   db: ButterflyDb
@@ -42,6 +45,8 @@ export interface DataApiDeps {
 
 export class DataApi implements DataWorkerApi {
   private readonly loadedTables = new Set<string>()
+  /** Tables served to run workers, by run id (see {@link serveTable}). */
+  private readonly served = new Map<string, { close(): Promise<void> }>()
   private uploads = 0
 
   constructor(private readonly deps: DataApiDeps) {}
@@ -167,9 +172,39 @@ export class DataApi implements DataWorkerApi {
     return dryRunInput(frameFromArrow(rows, hints), request.task, request.kind, request.config, request.seed)
   }
 
-  async datasetArrow(datasetId: string): Promise<Uint8Array> {
+  async datasetArrow(datasetId: string, firstRows?: number): Promise<Uint8Array> {
     const { table, engine } = await this.attach(datasetId)
-    return tableToIPC(await engine.query(`SELECT * FROM ${quoteIdent(table)} ORDER BY rowid`), 'stream')
+    const head = firstRows === undefined ? '' : ` WHERE rowid < ${Math.max(0, Math.floor(firstRows))}`
+    return tableToIPC(
+      await engine.query(`SELECT * FROM ${quoteIdent(table)}${head} ORDER BY rowid`),
+      'stream',
+    )
+  }
+
+  async serveTable(request: { runId: string; datasetId: string }, port: MessagePort): Promise<void> {
+    await this.releaseTable(request.runId)
+    let attached: ReturnType<DataApi['attach']> | undefined
+    const attach = () => {
+      attached ??= this.attach(request.datasetId)
+      return attached
+    }
+    this.served.set(
+      request.runId,
+      serveTable(port, {
+        arrow: () => this.datasetArrow(request.datasetId),
+        async source() {
+          const { table, engine } = await attach()
+          if (!isStreaming(engine)) throw new Error('This table engine cannot stream a table in chunks')
+          return openSqlChunkSource(engine, quoteIdent(table))
+        },
+      }),
+    )
+  }
+
+  async releaseTable(runId: string): Promise<void> {
+    const served = this.served.get(runId)
+    this.served.delete(runId)
+    await served?.close()
   }
 
   async fileArrow(file: File): Promise<Uint8Array> {
@@ -215,6 +250,10 @@ export class DataApi implements DataWorkerApi {
       loadedTables: this.loadedTables,
     }
   }
+}
+
+function isStreaming(engine: SqlEngine): engine is StreamingSqlEngine {
+  return typeof (engine as Partial<StreamingSqlEngine>).stream === 'function'
 }
 
 function cell(value: unknown): string | number | boolean | null {

@@ -6,10 +6,12 @@
 import * as duckdb from '@duckdb/duckdb-wasm'
 import ehWorkerUrl from '@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js?url'
 import ehWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url'
-import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
-import { engineSetup } from '../storage/tables/sqlEngine.ts'
+import { Table } from 'apache-arrow'
+import { engineSetup, sessionSetup } from '../storage/tables/sqlEngine.ts'
+import type { StreamingSqlEngine } from '../storage/tables/tableChunks.ts'
+import { gatherBatches } from '../storage/tables/tableChunks.ts'
 
-export async function createBrowserSqlEngine(): Promise<SqlEngine> {
+export async function createBrowserSqlEngine(): Promise<StreamingSqlEngine> {
   const worker = new Worker(ehWorkerUrl)
   const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker)
   await db.instantiate(ehWasmUrl)
@@ -26,6 +28,17 @@ export async function createBrowserSqlEngine(): Promise<SqlEngine> {
     },
     async createTableFromArrowIpc(table, ipc) {
       await connection.insertArrowFromIPCStream(ipc, { name: table, create: true })
+    },
+    // A streamed read has a connection of its own: a query on the shared connection (the grid's rows,
+    // the profile) would end a streaming result left open between chunks.
+    async *stream(sql, minRows) {
+      const own = await db.connect()
+      try {
+        for (const setup of sessionSetup) await own.query(setup)
+        yield* gatherBatches(await own.send(sql, true), minRows, (batches) => new Table(batches))
+      } finally {
+        await own.close().catch(() => undefined)
+      }
     },
   }
 }

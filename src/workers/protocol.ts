@@ -14,6 +14,7 @@ import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import type { PredictionsPreview } from '../outputs/predict/predictNewData.ts'
 import type { RunRequest, RunResult } from '../runs/runService.ts'
 import type { ImportProgress, ImportResult } from '../storage/importProgress.ts'
+import type { BrowserMemory } from './memoryBudget.ts'
 
 export type { ImportPhase, ImportProgress, ImportResult } from '../storage/importProgress.ts'
 export { importPhases } from '../storage/importProgress.ts'
@@ -76,8 +77,8 @@ export interface DataWorkerApi {
     onProgress?: (fraction: number) => void,
   ): Promise<{ ms: number; sampledRows?: number }>
   previewRows(datasetId: string, start: number, count: number): Promise<RowWindow>
-  /** The dataset as an Arrow IPC stream (columns only, no per-row objects), for the run worker. */
-  datasetArrow(datasetId: string): Promise<Uint8Array>
+  /** The dataset (or its first `firstRows` rows) as an Arrow IPC stream (columns only, no per-row objects). */
+  datasetArrow(datasetId: string, firstRows?: number): Promise<Uint8Array>
   /**
    * The input of a hook tried on the first rows of a dataset without a run ("Try on sample rows"), read
    * with the task's column kinds as a run reads them (src/engine/pipeline/hookDryRun.ts).
@@ -89,12 +90,28 @@ export interface DataWorkerApi {
     config: JsonValue
     seed: number
   }): Promise<DryRunInput>
+  /**
+   * Serves the dataset's table on `port` to run `runId`'s worker (src/workers/tableChannel.ts): whole as
+   * Arrow, or streamed in chunks read by DuckDB here, so the rows never pass through the page.
+   */
+  serveTable(request: { runId: string; datasetId: string }, port: MessagePort): Promise<void>
+  /** Ends serving run `runId`'s table: reads left open are closed (the run ended or was cancelled). */
+  releaseTable(runId: string): Promise<void>
   /** Arrow IPC of an arbitrary file (predictions on new data), typed like `likeDatasetId` where possible. */
   fileArrow(file: File): Promise<Uint8Array>
 }
 
-/** A run for the worker: the run service's request plus the dataset as an Arrow IPC stream. */
-export type RunWorkerRequest = RunRequest & { data: Uint8Array }
+/**
+ * A run for the worker: the run service's request plus the dataset, either as an Arrow IPC stream or as
+ * a port the data worker serves it on ({@link DataWorkerApi.serveTable}: the app's runs).
+ */
+export type RunWorkerRequest = RunRequest &
+  ({ data: Uint8Array } | { table: MessagePort }) & {
+    /** Cells (rows × columns) above which the table streams through the large-table run (default 64M). */
+    largeCells?: number
+    /** What the browser says about its memory, for the large-table run's limit (see memoryBudget.ts). */
+    memory?: BrowserMemory
+  }
 
 export interface PredictionProgress {
   rowsDone: number

@@ -13,6 +13,7 @@ import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
 import type { HookRunner } from '../engine/pipeline/hooks.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
+import { defaultLargeMemoryBytes } from '../engine/scale/largePipeline.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
 import type { ForestHelper } from '../engine/trees/forest.ts'
 import { loadModelPackage } from '../outputs/predict/modelPackage.ts'
@@ -20,7 +21,9 @@ import type { PredictionsPreview } from '../outputs/predict/predictNewData.ts'
 import { predictionsPreview, predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
 import type { RunResult } from '../runs/runService.ts'
 import { arrowHints, executeRun, resultTransferables } from '../runs/runService.ts'
+import { browserMemory, memoryBudget } from './memoryBudget.ts'
 import type { PredictionProgress, RunWorkerApi, RunWorkerRequest } from './protocol.ts'
+import { remoteTable } from './tableChannel.ts'
 
 export interface RunApiDeps {
   wasmPaths?: Record<string, string>
@@ -57,9 +60,18 @@ export class RunApi implements RunWorkerApi {
     onProgress?: (event: RunProgressEvent) => void,
     onLog?: (entry: LogEntry) => void,
   ): Promise<RunResult> {
-    const { data, ...runRequest } = request
+    const { largeCells, memory, ...rest } = request
+    const { data, table, ...runRequest } = { data: undefined, table: undefined, ...rest }
+    // The app's runs read the table from the data worker: whole when small, in chunks when large.
+    const remote = table ? remoteTable(table) : undefined
+    const budget = memoryBudget(memory ?? browserMemory(), defaultLargeMemoryBytes)
     const result = await executeRun(runRequest, {
-      loadFrame: async (run) => frameFromArrow(tableFromIPC(data), arrowHints(run.snapshot)),
+      loadFrame: async (run) =>
+        frameFromArrow(tableFromIPC(data ?? (await remote!.arrow())), arrowHints(run.snapshot)),
+      ...(remote ? { openTable: () => remote.source() } : {}),
+      ...(largeCells !== undefined ? { largeCells } : {}),
+      memoryLimitBytes: budget.bytes,
+      memoryLimitBasis: budget.basis,
       engine: {
         hookRunner: this.deps.hookRunner?.(),
         forestHelper: this.deps.forestHelper,

@@ -6,6 +6,7 @@ import type { ExperimentId, WorkspaceId } from '../../domain/ids.ts'
 import { Dialog } from '../components/Dialog.tsx'
 import { HookPanel } from '../components/HookPanel.tsx'
 import { PipelineEditor } from '../components/PipelineEditor.tsx'
+import { RunSettings } from '../components/RunSettings.tsx'
 import { RunsTable } from '../components/RunsTable.tsx'
 import { TaskEditor } from '../components/TaskEditor.tsx'
 import { createLiveQuery, db } from '../services/db.ts'
@@ -78,6 +79,7 @@ export function ExperimentPage() {
               Rename experiment
             </button>
           </div>
+          <RunSettings rowCount={dataset()!.rowCount} columnCount={dataset()!.schema.length} />
           <Dialog
             open={renaming()}
             title="Rename experiment"

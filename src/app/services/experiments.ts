@@ -19,16 +19,21 @@ import {
   validateBlockConfig,
 } from '../../engine/pipeline/defaults.ts'
 import type { DetectTaskOptions } from '../../engine/pipeline/taskDetection.ts'
+import { defaultLargeCells, detectionRows } from '../../engine/scale/threshold.ts'
 import { dataWorker } from './dataClient.ts'
 import { db } from './db.ts'
-import { createRunWorker } from './runs.ts'
+import { createRunWorker, largeCellsSetting } from './runs.ts'
 
-/** Runs task detection over the dataset's columns in a short-lived run worker. */
+/**
+ * Runs task detection over the dataset's columns in a short-lived run worker: over every row, or over
+ * the first {@link detectionRows} of a table that runs stream (too large to load whole).
+ */
 export async function detectTaskFor(
   dataset: Dataset,
   options: DetectTaskOptions = {},
 ): Promise<TaskDefinition> {
-  const data = await dataWorker().datasetArrow(dataset.id)
+  const streamed = dataset.rowCount * dataset.schema.length > (largeCellsSetting() ?? defaultLargeCells)
+  const data = await dataWorker().datasetArrow(dataset.id, streamed ? detectionRows : undefined)
   const { worker, api } = createRunWorker()
   try {
     return await api.detectTask(Comlink.transfer(data, [data.buffer as ArrayBuffer]), options)

@@ -18,6 +18,7 @@ import { workspaceBlobStore } from '../../storage/roots.ts'
 import { addRunWithNextNumber } from '../../storage/runNumbers.ts'
 import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
 import { installErrorTransfer } from '../../workers/errorTransfer.ts'
+import { browserMemory } from '../../workers/memoryBudget.ts'
 import type { RunWorkerApi } from '../../workers/protocol.ts'
 import { dataWorker } from './dataClient.ts'
 import { db } from './db.ts'
@@ -144,9 +145,25 @@ async function executeRun(run: Run): Promise<void> {
   })
   const logs: LogEntry[] = []
   const work = async () => {
-    const data = await dataWorker().datasetArrow(run.datasetId)
+    // The run worker reads the table straight from the data worker, over a channel of their own: whole
+    // when it is small, in chunks when it is large (issue 16); no row passes through this thread.
+    const channel = new MessageChannel()
+    await dataWorker().serveTable(
+      { runId: run.id, datasetId: run.datasetId },
+      Comlink.transfer(channel.port1, [channel.port1]),
+    )
+    const largeCells = largeCellsSetting()
     return api.execute(
-      Comlink.transfer({ run, data, ...(await reportContext(run)) }, [data.buffer as ArrayBuffer]),
+      Comlink.transfer(
+        {
+          run,
+          table: channel.port2,
+          memory: browserMemory(),
+          ...(largeCells === undefined ? {} : { largeCells }),
+          ...(await reportContext(run)),
+        },
+        [channel.port2],
+      ),
       Comlink.proxy((event: RunProgressEvent) => {
         // Replace, not merge: a store merge kept the last block's model and epoch on the next block's
         // events ("Explainability · fitting Multilayer perceptron · epoch 25").
@@ -193,8 +210,28 @@ async function executeRun(run: Run): Promise<void> {
   } finally {
     worker.terminate()
     workers.delete(run.id)
+    await dataWorker()
+      .releaseTable(run.id)
+      .catch(() => undefined)
     await syncWorkspaceManifest(db, run.workspaceId).catch(() => undefined)
   }
+}
+
+const largeCellsKey = 'butterfly.largeCells'
+
+/**
+ * The run setting "Stream tables larger than N cells" (this browser's, like the import's large-table
+ * rows): unset, runs take the engine's default (64,000,000 cells). Recorded in a large run's log.
+ */
+export function largeCellsSetting(): number | undefined {
+  const value = Number(globalThis.localStorage?.getItem(largeCellsKey) ?? Number.NaN)
+  return Number.isInteger(value) && value >= 0 ? value : undefined
+}
+
+/** Sets (a whole number of cells) or clears (undefined) the streaming threshold of later runs. */
+export function setLargeCellsSetting(cells: number | undefined): void {
+  if (cells === undefined) globalThis.localStorage?.removeItem(largeCellsKey)
+  else globalThis.localStorage?.setItem(largeCellsKey, String(Math.max(0, Math.floor(cells))))
 }
 
 async function reportContext(run: Run) {

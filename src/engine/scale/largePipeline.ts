@@ -50,8 +50,7 @@ import type { TableChunkSource } from './chunkSource.ts'
 import { concatFrames } from './chunkSource.ts'
 import { isTestRow, rowHash } from './rowSplit.ts'
 
-/** Tables with more cells (rows × columns) than this take the large-table path (about 512 MB of float64). */
-export const defaultLargeCells = 64_000_000
+export { defaultLargeCells } from './threshold.ts'
 /** Rows of the seeded sample the recipe, the bin edges and the explanations are fitted on. */
 export const defaultSampleRows = 200_000
 /** Rows per streamed chunk. */
@@ -63,6 +62,8 @@ export interface LargeRunOptions {
   sampleRows?: number
   chunkRows?: number
   memoryLimitBytes?: number
+  /** Where the memory limit comes from, for the log and the refusal ("the browser's JS heap limit"). */
+  memoryLimitBasis?: string
   /** The cell threshold that sent the table here (for the log). */
   largeCells?: number
   /** Columns read as categories (see runs' targetHints). */
@@ -96,10 +97,10 @@ export function estimateLargeRunBytes(input: {
   )
 }
 
-function tooLarge(bytes: number, limit: number, what: string): ValidationError {
+function tooLarge(bytes: number, limit: number, what: string, basis?: string): ValidationError {
   return new ValidationError(
     'invalid-argument',
-    `This run would need about ${size(bytes)} of memory (${what}), more than the ${size(limit)} it may use: train on fewer rows or columns (a filtered or sampled copy of the table)`,
+    `This run would need about ${size(bytes)} of memory (${what}), more than the ${size(limit)} it may use${basis ? ` (${basis})` : ''}: train on fewer rows or columns (a filtered or sampled copy of the table)`,
   )
 }
 
@@ -196,7 +197,12 @@ export async function executeLargePipeline(
     sampleCells: Math.min(rowCount, sampleRows) * (featureColumns.length + 1),
   })
   if (lowerBound > limit)
-    throw tooLarge(lowerBound, limit, `${rowCount} rows × at least ${featureColumns.length} features`)
+    throw tooLarge(
+      lowerBound,
+      limit,
+      `${rowCount} rows × at least ${featureColumns.length} features`,
+      deps.memoryLimitBasis,
+    )
   log(
     'info',
     `Large table: ${rowCount} rows × ${source.columnNames.length} columns${deps.largeCells !== undefined ? `, more than the ${deps.largeCells} cells a run loads whole` : ''}, streamed in chunks of ${chunkRows} rows; the model is gradient boosting (gbdt) trained from one byte per cell (other model families would need the whole float table)`,
@@ -373,11 +379,16 @@ export async function executeLargePipeline(
     outputs: nOutputs,
     sampleCells: sampleSource.length * (readColumns.length + nFeatures),
   })
-  log('info', `Memory estimate: ${size(estimate)} of ${size(limit)} allowed`, {
-    estimateBytes: estimate,
-    limitBytes: limit,
-  })
-  if (estimate > limit) throw tooLarge(estimate, limit, `${nTrain} training rows × ${nFeatures} features`)
+  log(
+    'info',
+    `Memory estimate: ${size(estimate)} of ${size(limit)} allowed${deps.memoryLimitBasis ? ` (${deps.memoryLimitBasis})` : ''}`,
+    {
+      estimateBytes: estimate,
+      limitBytes: limit,
+    },
+  )
+  if (estimate > limit)
+    throw tooLarge(estimate, limit, `${nTrain} training rows × ${nFeatures} features`, deps.memoryLimitBasis)
   const earlyStopping = params.earlyStopping === 'auto' ? nTrain > 10_000 : params.earlyStopping
   log(
     'info',

@@ -8,6 +8,7 @@ import * as duckdb from '@duckdb/duckdb-wasm/blocking'
 import type { RecordBatch, Table } from 'apache-arrow'
 import { engineSetup } from './sqlEngine.ts'
 import type { StreamingSqlEngine } from './tableChunks.ts'
+import { gatherBatches } from './tableChunks.ts'
 
 /** The Node engine: streams results, and reads files from disk itself (large tables, issue 16). */
 export interface NodeSqlEngine extends StreamingSqlEngine {
@@ -54,19 +55,7 @@ export async function createNodeSqlEngine(): Promise<NodeSqlEngine> {
       // The Table class of the copy of Arrow DuckDB's build uses (Node may load a second copy for our
       // own imports, and Arrow's constructors tell batches apart with instanceof).
       const ArrowTable = connection.query('SELECT 1').constructor as new (batches: RecordBatch[]) => Table
-      let batches: RecordBatch[] = []
-      let rows = 0
-      for (const batch of await connection.send(sql, true)) {
-        if (batch.numRows === 0) continue
-        batches.push(batch)
-        rows += batch.numRows
-        if (rows >= minRows) {
-          yield new ArrowTable(batches)
-          batches = []
-          rows = 0
-        }
-      }
-      if (rows > 0) yield new ArrowTable(batches)
+      yield* gatherBatches(await connection.send(sql, true), minRows, (batches) => new ArrowTable(batches))
     },
     async createTableFromArrowIpc(table, ipc) {
       connection.insertArrowFromIPCStream(ipc, { name: table, create: true })

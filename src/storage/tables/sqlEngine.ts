@@ -22,6 +22,19 @@ export interface SqlEngine {
 /** The compressed in-memory database large tables are created in (see {@link engineSetup}). */
 export const compressedCatalog = 'packed'
 
+/** Where unqualified table names are looked up: the default database, then the compressed one. */
+const searchPath = `SET search_path = 'memory.main,${compressedCatalog}.main'`
+
+/**
+ * Settings of one connection, for a second connection to the same database (the browser's streaming
+ * reads open their own, so a long read never shares a connection with the grid's queries).
+ */
+export const sessionSetup = [
+  'SET autoinstall_known_extensions=false',
+  'SET autoload_known_extensions=false',
+  searchPath,
+] as const
+
 export const engineSetup = [
   'SET autoinstall_known_extensions=false',
   'SET autoload_known_extensions=false',
@@ -31,7 +44,7 @@ export const engineSetup = [
   // dictionaries for text), which is what lets 10M rows fit in the tab at all. Scans of compressed columns
   // cost a little more, so smaller tables stay in the default database; unqualified names find both.
   `ATTACH ':memory:' AS ${compressedCatalog} (COMPRESS)`,
-  `SET search_path = 'memory.main,${compressedCatalog}.main'`,
+  searchPath,
 ] as const
 
 /** Quotes an identifier for DuckDB SQL: any name, including quotes and SQL, becomes inert. */

@@ -4,7 +4,7 @@
  * so a large table never exists as one Arrow result or one float frame. The engine's large-table run
  * reads it; the CLI opens one over a file on disk, the app over its imported table.
  */
-import type { Table } from 'apache-arrow'
+import type { RecordBatch, Table } from 'apache-arrow'
 import { frameFromArrow } from '../../engine/arrowFrame.ts'
 import type { TableChunkSource } from '../../engine/scale/chunkSource.ts'
 import type { SqlEngine } from './sqlEngine.ts'
@@ -13,6 +13,30 @@ import { quoteIdent, resultRows } from './sqlEngine.ts'
 /** An engine that can also stream a query's result, as tables of at least `minRows` rows (the last may have fewer). */
 export interface StreamingSqlEngine extends SqlEngine {
   stream(sql: string, minRows: number): AsyncIterable<Table>
+}
+
+/**
+ * A query's record batches gathered into tables of at least `minRows` rows (the last may have fewer), each
+ * made by `toTable` (the engine's own Arrow copy's Table).
+ */
+export async function* gatherBatches(
+  batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>,
+  minRows: number,
+  toTable: (batches: RecordBatch[]) => Table,
+): AsyncGenerator<Table> {
+  let gathered: RecordBatch[] = []
+  let rows = 0
+  for await (const batch of batches) {
+    if (batch.numRows === 0) continue
+    gathered.push(batch)
+    rows += batch.numRows
+    if (rows >= minRows) {
+      yield toTable(gathered)
+      gathered = []
+      rows = 0
+    }
+  }
+  if (rows > 0) yield toTable(gathered)
 }
 
 /** Opens `relation` (SQL usable after FROM) for streaming: counts its rows and reads its column names. */

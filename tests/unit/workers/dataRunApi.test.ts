@@ -135,4 +135,87 @@ describe('DataApi and RunApi in-thread', () => {
     expect(predicted.rows).toBe(344)
     expect(predicted.csv.split('\n')[0]).toBe('row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo')
   })
+
+  it('hands over the first rows only when asked (task detection on a table too large to load whole)', async () => {
+    const dataset = (await db.datasets.toArray())[0]
+    const { tableFromIPC } = await import('apache-arrow')
+    const head = tableFromIPC(await data.datasetArrow(dataset.id, 100))
+    const all = tableFromIPC(await data.datasetArrow(dataset.id))
+    expect(head.numRows).toBe(100)
+    expect(all.numRows).toBe(344)
+    expect(head.getChild('species')?.toArray()).toEqual(all.getChild('species')?.toArray().slice(0, 100))
+  })
+
+  /** A gbdt run of penguins → species, and the data worker serving its table on a fresh channel. */
+  async function servedRun(runId: string) {
+    const dataset = (await db.datasets.toArray())[0]
+    const api = new RunApi()
+    const task = await api.detectTask(await data.datasetArrow(dataset.id), { target: 'species' })
+    const blocks = createDefaultPipelineBlocks()
+    const selection = blocks.find((b) => b.type === 'model_selection')!
+    selection.config = { ...selection.config, candidates: [{ family: 'gbdt' }] }
+    const pipeline = await draftPipeline({
+      id: 'pipeline_test' as Pipeline['id'],
+      experimentId: 'experiment_test' as Pipeline['experimentId'],
+      blocks,
+      globalConfig: { ...createDefaultGlobalConfig(), backend: 'cpu' as const },
+      hooks: [],
+      task,
+    })
+    const run = await startRunRecord({
+      id: runId as never,
+      workspaceId: workspace.id,
+      number: 1,
+      source: { draft: { pipeline, hooks: [], task, datasetId: dataset.id, datasetHash: dataset.hash } },
+      now: 1,
+    })
+    const { port1, port2 } = new MessageChannel()
+    await data.serveTable({ runId, datasetId: dataset.id }, port1)
+    return { api, run, dataset, table: port2 }
+  }
+
+  it('serves the table to the run worker over a port: whole when small, streamed past the cell threshold', async () => {
+    const whole = await servedRun('run_whole')
+    const wholeResult = await whole.api.execute({
+      run: whole.run,
+      table: whole.table,
+      dataset: whole.dataset,
+    })
+    await data.releaseTable('run_whole')
+    expect(wholeResult.run.status).toBe('completed')
+    expect(wholeResult.outcome.logs.some((l) => l.message.startsWith('Large table'))).toBe(false)
+
+    const streamed = await servedRun('run_streamed')
+    const logs: string[] = []
+    const streamedResult = await streamed.api.execute(
+      { run: streamed.run, table: streamed.table, dataset: streamed.dataset, largeCells: 1000 },
+      undefined,
+      (entry) => logs.push(entry.message),
+    )
+    await data.releaseTable('run_streamed')
+    expect(streamedResult.run.status).toBe('completed')
+    // 344 rows × 8 columns = 2,752 cells, past the 1,000 asked: streamed, said so in the run's log.
+    const line = streamedResult.outcome.logs.find((l) => l.message.startsWith('Large table'))
+    expect(line?.message).toContain('344 rows × 8 columns, more than the 1000 cells a run loads whole')
+    expect(logs.some((m) => m.startsWith('Large table'))).toBe(true)
+    expect(
+      streamedResult.outcome.logs.some((l) =>
+        /Memory estimate: .* allowed \(the default limit\)/.test(l.message),
+      ),
+    ).toBe(true)
+    // Its split is chosen per row from the seed (not stratified like the whole run's), so only the quality compares.
+    expect(streamedResult.run.model?.family).toBe('gbdt')
+    expect(streamedResult.run.metrics?.accuracy).toBeGreaterThan(0.85)
+    expect(wholeResult.run.metrics?.accuracy).toBeGreaterThan(0.85)
+  })
+
+  it('refuses a streamed run that would not fit in what the browser offers, with a sentence', async () => {
+    const { api, run, dataset, table } = await servedRun('run_refused')
+    await expect(
+      api.execute({ run, table, dataset, largeCells: 1000, memory: { jsHeapSizeLimit: 64 * 1024 } }),
+    ).rejects.toThrow(
+      /would need about .* of memory .*more than the 64 KiB it may use \(the browser's JS heap limit\)/,
+    )
+    await data.releaseTable('run_refused')
+  })
 })
