@@ -365,6 +365,29 @@ export function shapExpectedValue(ensemble: ShapEnsemble): number[] {
   return expected
 }
 
+/** What {@link treeShap} checks and computes per ensemble before any row: see {@link prepareTreeShap}. */
+export interface PreparedTreeShap {
+  readonly ensemble: ShapEnsemble
+  readonly maxDepth: number
+  readonly expectedValue: readonly number[]
+}
+
+/**
+ * Checks every tree (features in range, covers > 0) and computes the deepest path and φ₀ once, for an
+ * explainer that calls {@link treeShap} chunk by chunk (a few rows at a time for deep forests, where
+ * these whole-ensemble passes cost as much as a chunk's rows). Pass it as `options.prepared`; the
+ * ensemble must not change in between.
+ * @throws Error on a malformed tree
+ */
+export function prepareTreeShap(ensemble: ShapEnsemble): PreparedTreeShap {
+  for (let t = 0; t < ensemble.trees.length; t++) assertTree(ensemble.trees[t], t, ensemble.nFeatures)
+  return {
+    ensemble,
+    maxDepth: ensemble.trees.reduce((d, tree) => Math.max(d, treeDepth(tree)), 0),
+    expectedValue: shapExpectedValue(ensemble),
+  }
+}
+
 /** Options of {@link treeShap}. */
 export interface TreeShapOptions {
   /** Rows of the matrix to explain (default all). */
@@ -375,6 +398,8 @@ export interface TreeShapOptions {
   isCancelled?: () => boolean
   /** Builds the error thrown on cancellation (default a plain Error 'TreeSHAP cancelled'). */
   cancelled?: () => Error
+  /** {@link prepareTreeShap} of this ensemble, made once for many calls (default: prepared on each call). */
+  prepared?: PreparedTreeShap
 }
 
 /**
@@ -393,11 +418,12 @@ export function treeShap(
   if (columns.length < nFeatures)
     throw new Error(`TreeSHAP: model has ${nFeatures} features, got ${columns.length} columns`)
   const k = ensemble.nOutputs
-  for (let t = 0; t < ensemble.trees.length; t++) assertTree(ensemble.trees[t], t, nFeatures)
+  if (options.prepared && options.prepared.ensemble !== ensemble)
+    throw new Error('TreeSHAP: options.prepared was made for another ensemble')
+  const { maxDepth, expectedValue } = options.prepared ?? prepareTreeShap(ensemble)
   const rows = options.rows ?? Int32Array.from({ length: nRows }, (_, i) => i)
   const m = rows.length
   const values = Array.from({ length: k }, () => new Float64Array(m * nFeatures))
-  const maxDepth = ensemble.trees.reduce((d, tree) => Math.max(d, treeDepth(tree)), 0)
   const path = new PathBuffer(maxDepth)
   const maxTreeOutputs = ensemble.trees.reduce((d, tree) => Math.max(d, tree.nOutputs), 1)
   const phi = new Float64Array(nFeatures * maxTreeOutputs)
@@ -425,7 +451,7 @@ export function treeShap(
     nRows: m,
     nFeatures,
     values,
-    expectedValue: shapExpectedValue(ensemble),
+    expectedValue: [...expectedValue],
     rawPrediction: ensembleRawOutput(ensemble, selected, m),
   }
 }
