@@ -205,6 +205,7 @@ export async function explainModel(options: ExplainModelOptions): Promise<ModelE
     X: options.X,
     y: options.y,
     scorer: scorer.score,
+    predictionScorer: scorer,
     rng: options.rng.fork('permutation'),
     repeats: budget.permutation.repeats,
     maxRows: budget.permutation.maxRows,
