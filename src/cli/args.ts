@@ -20,7 +20,7 @@ export interface HeadlessArgs {
   pipeline?: string
   seed?: number
   predictions?: string
-  backend?: 'cpu' | 'wasm'
+  backend?: 'auto' | 'cpu' | 'wasm'
   /** `KIND=FILE.js` pairs, in the order given. */
   hooks: { kind: string; file: string }[]
   /** Write a run bundle (`.butterfly.zip`) like the app's export. */
@@ -32,7 +32,7 @@ export interface HeadlessArgs {
 }
 
 export const usage =
-  'usage: butterfly run --data FILE --target COL --out RESULT.json [--task binary|multiclass|regression] [--split SPLIT.json] [--model FAMILY] [--pipeline PIPELINE.json] [--seed N] [--predictions PRED.csv] [--backend cpu|wasm] [--hook KIND=FILE.js]... [--bundle RUN.butterfly.zip [--include-data]] [--large-cells N]\n       butterfly verify RUN.butterfly.zip [--rerun] [--data FILE]\n       butterfly predict --model MODEL (model-package.json or RUN.butterfly.zip) --data FILE --out PRED.csv'
+  'usage: butterfly run --data FILE --target COL --out RESULT.json [--task binary|multiclass|regression] [--split SPLIT.json] [--model FAMILY] [--pipeline PIPELINE.json] [--seed N] [--predictions PRED.csv] [--backend auto|wasm|cpu] [--hook KIND=FILE.js]... [--bundle RUN.butterfly.zip [--include-data]] [--large-cells N]\n       butterfly verify RUN.butterfly.zip [--rerun] [--data FILE]\n       butterfly predict --model MODEL (model-package.json or RUN.butterfly.zip) --data FILE --out PRED.csv'
 
 /** Thrown for bad command-line arguments (exit code 2). */
 export class UsageError extends Error {
@@ -102,8 +102,8 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs {
   if (cellsText !== undefined && (!/^\d+$/.test(cellsText) || Number(cellsText) < 1))
     throw new UsageError(`--large-cells must be a positive integer, got '${cellsText}'`)
   const backend = values['--backend']
-  if (backend !== undefined && backend !== 'cpu' && backend !== 'wasm')
-    throw new UsageError(`--backend must be cpu or wasm, got '${backend}'`)
+  if (backend !== undefined && backend !== 'auto' && backend !== 'cpu' && backend !== 'wasm')
+    throw new UsageError(`--backend must be auto, wasm or cpu, got '${backend}'`)
   return {
     data: values['--data'],
     target: values['--target'],
@@ -114,7 +114,7 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs {
     ...(values['--pipeline'] ? { pipeline: values['--pipeline'] } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(values['--predictions'] ? { predictions: values['--predictions'] } : {}),
-    ...(backend ? { backend: backend as 'cpu' | 'wasm' } : {}),
+    ...(backend ? { backend: backend as 'auto' | 'cpu' | 'wasm' } : {}),
     hooks,
     ...(values['--bundle'] ? { bundle: values['--bundle'], includeData } : {}),
     ...(cellsText !== undefined ? { largeCells: Number(cellsText) } : {}),

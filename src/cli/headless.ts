@@ -154,7 +154,8 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   const blocks = createDefaultPipelineBlocks()
   const globalConfig = {
     ...createDefaultGlobalConfig(),
-    backend: args.backend ?? 'cpu',
+    // 'auto': wasm where it starts, else cpu (tfBackend.ts); the run records the one it used.
+    backend: args.backend ?? 'auto',
   } as Pipeline['globalConfig']
   if (args.pipeline) {
     const json = (await readJson(args.pipeline, 'pipeline file')) as {

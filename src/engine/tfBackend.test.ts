@@ -33,11 +33,15 @@ async function mlpBytes(): Promise<Uint8Array> {
 }
 
 describe('TF.js backend choice', () => {
-  it("defaults to 'cpu' in Node and rejects an unavailable forced backend", async () => {
-    expect(await initTfBackend({ requested: 'auto' })).toMatchObject({
-      backend: 'cpu',
-      reason: 'Node default',
-    })
+  it("'auto' is wasm in Node, deterministic; an unavailable forced backend is rejected", async () => {
+    expect(await initTfBackend({ requested: 'auto' })).toEqual({ backend: 'wasm', reason: 'Node default' })
+    expect(currentTfBackend()).toBe('wasm')
+    const a = await mlpBytes()
+    expect(currentTfBackend()).toBe('wasm')
+    expect(await mlpBytes()).toEqual(a)
+    // cpu and wasm round differently in the last float32 bits: the run's backend is part of its result.
+    await initTfBackend({ requested: 'cpu' })
+    expect(await mlpBytes()).not.toEqual(a)
     const forced = initTfBackend({ requested: 'webgpu' })
     await expect(forced).rejects.toBeInstanceOf(WorkerError)
     await expect(forced).rejects.toThrow("TF.js backend 'webgpu' is not available here")

@@ -99,6 +99,52 @@ describe('permutation importance', () => {
     expect(result.truncated).toBe(false)
   })
 
+  it('predicts again only the rows a shuffle changed, with the scores of predicting every row', async () => {
+    // Two 0/1 columns (most rows keep their value under a shuffle), one with missing values, and a numeric one.
+    const rng = createRng(12)
+    const n = 300
+    const X: FeatureMatrix = {
+      nRows: n,
+      names: ['signal', 'noise', 'weak'],
+      columns: [
+        Float64Array.from({ length: n }, () => rng.nextNormal()),
+        Float64Array.from({ length: n }, () => (rng.nextFloat() < 0.15 ? 1 : 0)),
+        Float64Array.from({ length: n }, () =>
+          rng.nextFloat() < 0.2 ? Number.NaN : rng.nextFloat() < 0.1 ? 1 : 0,
+        ),
+      ],
+      categoricalLevels: [0, 0, 0],
+    }
+    const f = (row: number[]) =>
+      1 / (1 + Math.exp(-(2 * row[0] + row[1] - (Number.isNaN(row[2]) ? 0.5 : row[2]))))
+    const y: Target = {
+      kind: 'classification',
+      codes: Int32Array.from({ length: n }, (_, i) => (X.columns[0][i] + 0.3 * X.columns[1][i] > 0 ? 1 : 0)),
+      classes: ['a', 'b'],
+    }
+    const rowsPredicted = { calls: 0, rows: 0 }
+    const model = toyModel('binary', f)
+    const counting: FittedModel = {
+      ...model,
+      async predictProba(M) {
+        rowsPredicted.calls++
+        rowsPredicted.rows += M.nRows
+        return model.predictProba(M)
+      },
+    }
+    const scorer = createMetricScorer('log_loss')
+    const options = { X, y, scorer: scorer.score, rng: createRng(4), repeats: 3 }
+    const everyRow = await permutationImportance({ ...options, model, rng: createRng(4) })
+    const reusing = await permutationImportance({ ...options, model: counting, predictionScorer: scorer })
+    expect(reusing).toEqual(everyRow)
+    expect(everyRow.mean[0]).toBeGreaterThan(0)
+    // Baseline + 9 shuffles; the numeric column's shuffles change (almost) every row, the 0/1 ones a
+    // quarter to a half of them: well under the 10 × n rows of predicting every row each time.
+    expect(rowsPredicted.calls).toBe(10)
+    expect(rowsPredicted.rows).toBeGreaterThan(n + 3 * 290 + 6 * 0.15 * n)
+    expect(rowsPredicted.rows).toBeLessThan(0.65 * 10 * n)
+  })
+
   it('is reproducible from the seed and samples at most maxRows', async () => {
     const X = toyData(300, 2)
     const y: Target = {

@@ -19,7 +19,7 @@ import { type PartialDependenceResult, partialDependence } from './partialDepend
 import { type PermutationImportance, permutationImportance, topIndices } from './permutationImportance.ts'
 import { createMetricScorer, defaultScorerMetric } from './scorers.ts'
 import { meanAbsoluteShap, type ShapSummaryFeature, shapSummary } from './shapSummary.ts'
-import { type ShapEnsemble, type ShapValues, treeShap } from './treeShap.ts'
+import { prepareTreeShap, type ShapEnsemble, type ShapValues, treeShap } from './treeShap.ts'
 
 /** Stages of {@link explainModel}, in the order they run. */
 export type ExplainStage = 'permutation' | 'shap' | 'partial_dependence'
@@ -144,6 +144,7 @@ async function explainWithShap(
   let done = 0
   let truncated = false
   const chunkRows = shapChunkRows(trees)
+  const prepared = prepareTreeShap(trees)
   while (done < rows.length) {
     await yieldToEventLoop()
     if (done > 0 && now() - started > budget.shap.maxSeconds * 1000) {
@@ -156,6 +157,7 @@ async function explainWithShap(
         rows: chunk,
         isCancelled: options.isCancelled,
         cancelled: () => new WorkerError('cancelled', 'SHAP was cancelled'),
+        prepared,
       }),
     )
     done += chunk.length
@@ -203,6 +205,7 @@ export async function explainModel(options: ExplainModelOptions): Promise<ModelE
     X: options.X,
     y: options.y,
     scorer: scorer.score,
+    predictionScorer: scorer,
     rng: options.rng.fork('permutation'),
     repeats: budget.permutation.repeats,
     maxRows: budget.permutation.maxRows,

@@ -9,7 +9,7 @@ import { type FeatureMatrix, featureMatrixRows, type Target, targetRows } from '
 import { meanAndStd } from '../metrics/crossValidation.ts'
 import type { FittedModel } from '../models/model.ts'
 import { defaultExplainBudget, defaultNow, sampleRowIndices, yieldToEventLoop } from './budget.ts'
-import type { Scorer } from './scorers.ts'
+import type { PredictionScorer, Scorer } from './scorers.ts'
 
 /** Columns shuffled together with one permutation, e.g. the one-hot columns of one categorical feature. */
 export interface FeatureGroup {
@@ -35,6 +35,12 @@ export interface PermutationImportanceOptions {
   y: Target
   /** Larger is better; see `createMetricScorer`. */
   scorer: Scorer
+  /**
+   * The same scorer in two steps (`createMetricScorer` gives both). With it only the rows a shuffle
+   * changed are predicted again (a shuffled 0/1 column leaves most rows as they were); the others keep
+   * their unshuffled predictions, so the scores are those of predicting every row.
+   */
+  predictionScorer?: PredictionScorer
   /** Draws the row sample and every shuffle; the result is a function of its seed. */
   rng: Rng
   /** Default {@link defaultExplainBudget}.permutation.repeats. */
@@ -111,7 +117,12 @@ export async function permutationImportance(
 
   const started = now()
   if (isCancelled()) throw cancelledError()
-  const baselineScore = await options.scorer(options.model, X, y)
+  const reuse = options.predictionScorer
+  const baselinePredictions = reuse ? await reuse.predict(options.model, X, y) : undefined
+  const baselineScore =
+    reuse && baselinePredictions
+      ? reuse.scorePredictions(baselinePredictions, y)
+      : await options.scorer(options.model, X, y)
   const drops = groups.map((): number[] => [])
   let completedRepeats = 0
   let truncated = false
@@ -138,7 +149,11 @@ export async function permutationImportance(
       }
       const columns = X.columns.slice()
       for (const j of groups[g].columns) columns[j] = Float64Array.from(order, (i) => X.columns[j][i])
-      const score = await options.scorer(options.model, { ...X, columns }, y)
+      const shuffled = { ...X, columns }
+      const score =
+        reuse && baselinePredictions
+          ? await scoreReusing(reuse, options.model, X, shuffled, groups[g].columns, baselinePredictions, y)
+          : await options.scorer(options.model, shuffled, y)
       drops[g].push(baselineScore - score)
       options.onProgress?.({
         fraction: (r * groups.length + g + 1) / (repeats * groups.length),
@@ -159,6 +174,39 @@ export async function permutationImportance(
     rowsUsed: n,
     truncated,
   }
+}
+
+/** Same value, NaN included (a missing value shuffled onto a missing value changes nothing). */
+function sameValue(a: number, b: number): boolean {
+  return a === b || (Number.isNaN(a) && Number.isNaN(b))
+}
+
+/**
+ * The score of `shuffled`, predicting only the rows where a shuffled column's value changed and keeping
+ * the baseline predictions of the others.
+ */
+async function scoreReusing(
+  scorer: PredictionScorer,
+  model: FittedModel,
+  X: FeatureMatrix,
+  shuffled: FeatureMatrix,
+  shuffledColumns: readonly number[],
+  baseline: Float64Array,
+  y: Target,
+): Promise<number> {
+  const changed: number[] = []
+  for (let i = 0; i < X.nRows; i++)
+    if (shuffledColumns.some((j) => !sameValue(X.columns[j][i], shuffled.columns[j][i]))) changed.push(i)
+  if (changed.length === X.nRows) return scorer.scorePredictions(await scorer.predict(model, shuffled, y), y)
+  const predictions = baseline.slice()
+  if (changed.length > 0) {
+    const rows = Int32Array.from(changed)
+    const fresh = await scorer.predict(model, featureMatrixRows(shuffled, rows), targetRows(y, rows))
+    const width = baseline.length / X.nRows
+    for (let r = 0; r < rows.length; r++)
+      predictions.set(fresh.subarray(r * width, (r + 1) * width), rows[r] * width)
+  }
+  return scorer.scorePredictions(predictions, y)
 }
 
 /**

@@ -12,8 +12,19 @@ import type { FittedModel } from '../models/model.ts'
 /** Scores `model` on rows `X` with targets `y`; larger is better. */
 export type Scorer = (model: FittedModel, X: FeatureMatrix, y: Target) => Promise<number>
 
+/**
+ * A scorer in its two steps, so a caller can reuse the predictions of rows whose inputs did not change
+ * (a model's prediction for a row depends on that row alone).
+ */
+export interface PredictionScorer {
+  /** Row-major predictions: class probabilities (n × classes) for classification, values for regression. */
+  predict(model: FittedModel, X: FeatureMatrix, y: Target): Promise<Float64Array>
+  /** The score of those predictions against `y`; larger is better. */
+  scorePredictions(predictions: Float64Array, y: Target): number
+}
+
 /** A scorer and the metric it reports. */
-export interface NamedScorer {
+export interface NamedScorer extends PredictionScorer {
   /** Metric key as in the reports ('accuracy', 'r2', ...). */
   metric: string
   /** True when the scorer returns −metric (the metric is lower-is-better). */
@@ -37,16 +48,18 @@ export function createMetricScorer(metric: string): NamedScorer {
       `createMetricScorer: unknown metric '${metric}' (known: ${Object.keys(metricInfo).join(', ')})`,
     )
   const sign = info.greaterIsBetter ? 1 : -1
-  const score: Scorer = async (model, X, y) => {
+  const predict: PredictionScorer['predict'] = (model, X, y) =>
+    y.kind === 'classification' ? model.predictProba(X) : model.predict(X)
+  const scorePredictions: PredictionScorer['scorePredictions'] = (predictions, y) => {
     if (y.kind === 'classification') {
-      const proba = await model.predictProba(X)
-      const value = evaluateClassification(y.codes, proba, y.classes).metrics[metric]
+      const value = evaluateClassification(y.codes, predictions, y.classes).metrics[metric]
       if (value === undefined) throw new Error(`Metric '${metric}' does not apply to a classification target`)
       return sign * value
     }
-    const value = regressionMetrics(y.values, await model.predict(X))[metric]
+    const value = regressionMetrics(y.values, predictions)[metric]
     if (value === undefined) throw new Error(`Metric '${metric}' does not apply to a regression target`)
     return sign * value
   }
-  return { metric, negated: sign < 0, score }
+  const score: Scorer = async (model, X, y) => scorePredictions(await predict(model, X, y), y)
+  return { metric, negated: sign < 0, score, predict, scorePredictions }
 }

@@ -4,6 +4,7 @@ import { syntheticColumns, syntheticEnsemble } from './syntheticTrees.ts'
 import {
   ensembleRawOutput,
   explainRow,
+  prepareTreeShap,
   type ShapEnsemble,
   type ShapTree,
   shapExpectedValue,
@@ -267,6 +268,26 @@ describe('TreeSHAP', () => {
     expect(explanation.prediction).toBeCloseTo(all.rawPrediction[7], 9)
     expect(explanation.contributions.find((c) => c.feature === 'b')!.value).toBe(columns[1][7])
     expect(() => explainRow(some, 2, ['a', 'b', 'c', 'd'], selected)).toThrow('row 2 is outside 0..1')
+  })
+
+  it('chunk by chunk with one preparation gives the values of one whole call', () => {
+    const rng = createRng(8)
+    const ensemble = syntheticEnsemble(rng.fork('model'), { nFeatures: 4, maxDepth: 6, nTrees: 5 })
+    const columns = syntheticColumns(rng.fork('data'), 30, 4)
+    const whole = treeShap(ensemble, columns, 30)
+    const prepared = prepareTreeShap(ensemble)
+    const parts = [0, 7, 19, 30].slice(1).map((end, i, ends) => {
+      const start = i === 0 ? 0 : ends[i - 1]
+      return treeShap(ensemble, columns, 30, {
+        rows: Int32Array.from({ length: end - start }, (_, r) => start + r),
+        prepared,
+      })
+    })
+    for (let o = 0; o < whole.values.length; o++)
+      expect(Array.from(parts.flatMap((p) => Array.from(p.values[o])))).toEqual(Array.from(whole.values[o]))
+    expect(parts[2].expectedValue).toEqual(whole.expectedValue)
+    const other = syntheticEnsemble(rng.fork('other'), { nFeatures: 4, maxDepth: 3, nTrees: 2 })
+    expect(() => treeShap(other, columns, 30, { prepared })).toThrow('prepared was made for another ensemble')
   })
 
   it('rejects malformed trees and stops when cancelled', () => {

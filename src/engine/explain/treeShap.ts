@@ -149,11 +149,15 @@ class PathBuffer {
     this.weight = new Float64Array(size)
   }
 
+  /** Copies `length` entries from `from` to `to` (plain loops: paths are short, copyWithin's call costs more). */
   copy(from: number, to: number, length: number): void {
-    this.feature.copyWithin(to, from, from + length)
-    this.zero.copyWithin(to, from, from + length)
-    this.one.copyWithin(to, from, from + length)
-    this.weight.copyWithin(to, from, from + length)
+    const { feature, zero, one, weight } = this
+    for (let i = 0; i < length; i++) {
+      feature[to + i] = feature[from + i]
+      zero[to + i] = zero[from + i]
+      one[to + i] = one[from + i]
+      weight[to + i] = weight[from + i]
+    }
   }
 
   /** EXTEND: add a feature with its zero/one fractions at position `depth` and update permutation weights. */
@@ -191,6 +195,14 @@ class PathBuffer {
     }
   }
 
+  /** (d+1)·Σⱼ w[j]/(d−j): {@link unwoundSum} of an entry whose one fraction is 0, times its zero fraction. */
+  coldSum(p: number, depth: number): number {
+    const w = this.weight
+    let total = 0
+    for (let i = depth - 1; i >= 0; i--) total += w[p + i] / (depth - i)
+    return total * (depth + 1)
+  }
+
   /** Total permutation weight the path would have with entry `index` unwound, without changing the path. */
   unwoundSum(p: number, depth: number, index: number): number {
     const w = this.weight
@@ -211,6 +223,16 @@ class PathBuffer {
   }
 }
 
+/** What one recursion of {@link treeShapRecurse} reads besides its own arguments (one tree and row). */
+interface ShapRowState {
+  tree: ShapTree
+  path: PathBuffer
+  columns: Float64Array[]
+  row: number
+  levels: number[]
+  phi: Float64Array
+}
+
 /**
  * Adds the SHAP values of one tree for one row to `phi` (length nFeatures × nTreeOutputs, feature-major:
  * phi[f * nTreeOutputs + o]).
@@ -223,59 +245,81 @@ function treeShapRow(
   levels: number[],
   phi: Float64Array,
 ): void {
-  const k = tree.nOutputs
-  const recurse = (
-    node: number,
-    depth: number,
-    parentOffset: number,
-    offset: number,
-    zeroFraction: number,
-    oneFraction: number,
-    feature: number,
-  ): void => {
-    if (depth > 0) path.copy(parentOffset, offset, depth)
-    path.extend(offset, depth, zeroFraction, oneFraction, feature)
-    if (tree.left[node] === -1) {
-      for (let i = 1; i <= depth; i++) {
-        const w = path.unwoundSum(offset, depth, i)
-        const scale = w * (path.one[offset + i] - path.zero[offset + i])
-        const f = path.feature[offset + i]
-        for (let o = 0; o < k; o++) phi[f * k + o] += scale * tree.value[node * k + o]
-      }
-      return
+  treeShapRecurse({ tree, path, columns, row, levels, phi }, 0, 0, 0, 0, 1, 1, -1)
+}
+
+/** RECURSE of Algorithm 2: a plain function (no closure made per tree and row), the state passed along. */
+function treeShapRecurse(
+  state: ShapRowState,
+  node: number,
+  depth: number,
+  parentOffset: number,
+  offset: number,
+  zeroFraction: number,
+  oneFraction: number,
+  feature: number,
+): void {
+  const { tree, path } = state
+  if (depth > 0) path.copy(parentOffset, offset, depth)
+  path.extend(offset, depth, zeroFraction, oneFraction, feature)
+  if (tree.left[node] === -1) {
+    const k = tree.nOutputs
+    const { phi } = state
+    // One fractions are 1 (the row follows every split of that feature) or 0. For a 0 entry UNWIND's sum
+    // is (d+1)·Σⱼ w[j] / (zero·(d−j)) and its scale (one − zero) = −zero, so every 0 entry of this leaf
+    // gets the same −(d+1)·Σⱼ w[j]/(d−j): computed once, it saves the O(d) sum per entry.
+    let coldScale = Number.NaN
+    for (let i = 1; i <= depth; i++) {
+      let scale: number
+      if (path.one[offset + i] === 0) {
+        if (Number.isNaN(coldScale)) coldScale = -path.coldSum(offset, depth)
+        scale = coldScale
+      } else scale = path.unwoundSum(offset, depth, i) * (path.one[offset + i] - path.zero[offset + i])
+      const f = path.feature[offset + i]
+      for (let o = 0; o < k; o++) phi[f * k + o] += scale * tree.value[node * k + o]
     }
-    const split = tree.feature[node]
-    const left = tree.left[node]
-    const right = tree.right[node]
-    const hot = goesLeft(tree, node, columns[split][row], levels[split] ?? 0) ? left : right
-    const cold = hot === left ? right : left
-    const cover = tree.cover[node]
-    let incomingZero = 1
-    let incomingOne = 1
-    // A feature already on the path is unwound, then re-extended with the product of both fractions:
-    // what matters is the joint fraction of rows following x through both splits.
-    let previous = 0
-    while (previous <= depth && path.feature[offset + previous] !== split) previous++
-    let childDepth = depth
-    if (previous <= depth) {
-      incomingZero = path.zero[offset + previous]
-      incomingOne = path.one[offset + previous]
-      path.unwind(offset, depth, previous)
-      childDepth--
-    }
-    const childOffset = offset + depth + 1
-    recurse(
-      hot,
-      childDepth + 1,
-      offset,
-      childOffset,
-      (tree.cover[hot] / cover) * incomingZero,
-      incomingOne,
-      split,
-    )
-    recurse(cold, childDepth + 1, offset, childOffset, (tree.cover[cold] / cover) * incomingZero, 0, split)
+    return
   }
-  recurse(0, 0, 0, 0, 1, 1, -1)
+  const split = tree.feature[node]
+  const left = tree.left[node]
+  const right = tree.right[node]
+  const hot = goesLeft(tree, node, state.columns[split][state.row], state.levels[split] ?? 0) ? left : right
+  const cold = hot === left ? right : left
+  const cover = tree.cover[node]
+  let incomingZero = 1
+  let incomingOne = 1
+  // A feature already on the path is unwound, then re-extended with the product of both fractions:
+  // what matters is the joint fraction of rows following x through both splits.
+  let previous = 0
+  while (previous <= depth && path.feature[offset + previous] !== split) previous++
+  let childDepth = depth
+  if (previous <= depth) {
+    incomingZero = path.zero[offset + previous]
+    incomingOne = path.one[offset + previous]
+    path.unwind(offset, depth, previous)
+    childDepth--
+  }
+  const childOffset = offset + depth + 1
+  treeShapRecurse(
+    state,
+    hot,
+    childDepth + 1,
+    offset,
+    childOffset,
+    (tree.cover[hot] / cover) * incomingZero,
+    incomingOne,
+    split,
+  )
+  treeShapRecurse(
+    state,
+    cold,
+    childDepth + 1,
+    offset,
+    childOffset,
+    (tree.cover[cold] / cover) * incomingZero,
+    0,
+    split,
+  )
 }
 
 /** The raw ensemble output of every row, with the routing rule above (row-major nRows × nOutputs). */
@@ -321,6 +365,29 @@ export function shapExpectedValue(ensemble: ShapEnsemble): number[] {
   return expected
 }
 
+/** What {@link treeShap} checks and computes per ensemble before any row: see {@link prepareTreeShap}. */
+export interface PreparedTreeShap {
+  readonly ensemble: ShapEnsemble
+  readonly maxDepth: number
+  readonly expectedValue: readonly number[]
+}
+
+/**
+ * Checks every tree (features in range, covers > 0) and computes the deepest path and φ₀ once, for an
+ * explainer that calls {@link treeShap} chunk by chunk (a few rows at a time for deep forests, where
+ * these whole-ensemble passes cost as much as a chunk's rows). Pass it as `options.prepared`; the
+ * ensemble must not change in between.
+ * @throws Error on a malformed tree
+ */
+export function prepareTreeShap(ensemble: ShapEnsemble): PreparedTreeShap {
+  for (let t = 0; t < ensemble.trees.length; t++) assertTree(ensemble.trees[t], t, ensemble.nFeatures)
+  return {
+    ensemble,
+    maxDepth: ensemble.trees.reduce((d, tree) => Math.max(d, treeDepth(tree)), 0),
+    expectedValue: shapExpectedValue(ensemble),
+  }
+}
+
 /** Options of {@link treeShap}. */
 export interface TreeShapOptions {
   /** Rows of the matrix to explain (default all). */
@@ -331,6 +398,8 @@ export interface TreeShapOptions {
   isCancelled?: () => boolean
   /** Builds the error thrown on cancellation (default a plain Error 'TreeSHAP cancelled'). */
   cancelled?: () => Error
+  /** {@link prepareTreeShap} of this ensemble, made once for many calls (default: prepared on each call). */
+  prepared?: PreparedTreeShap
 }
 
 /**
@@ -349,11 +418,12 @@ export function treeShap(
   if (columns.length < nFeatures)
     throw new Error(`TreeSHAP: model has ${nFeatures} features, got ${columns.length} columns`)
   const k = ensemble.nOutputs
-  for (let t = 0; t < ensemble.trees.length; t++) assertTree(ensemble.trees[t], t, nFeatures)
+  if (options.prepared && options.prepared.ensemble !== ensemble)
+    throw new Error('TreeSHAP: options.prepared was made for another ensemble')
+  const { maxDepth, expectedValue } = options.prepared ?? prepareTreeShap(ensemble)
   const rows = options.rows ?? Int32Array.from({ length: nRows }, (_, i) => i)
   const m = rows.length
   const values = Array.from({ length: k }, () => new Float64Array(m * nFeatures))
-  const maxDepth = ensemble.trees.reduce((d, tree) => Math.max(d, treeDepth(tree)), 0)
   const path = new PathBuffer(maxDepth)
   const maxTreeOutputs = ensemble.trees.reduce((d, tree) => Math.max(d, tree.nOutputs), 1)
   const phi = new Float64Array(nFeatures * maxTreeOutputs)
@@ -381,7 +451,7 @@ export function treeShap(
     nRows: m,
     nFeatures,
     values,
-    expectedValue: shapExpectedValue(ensemble),
+    expectedValue: [...expectedValue],
     rawPrediction: ensembleRawOutput(ensemble, selected, m),
   }
 }

@@ -42,7 +42,7 @@ describe('butterfly run (headless)', () => {
       task: 'multiclass',
       target: 'species',
       model: { family: 'logistic', hyperparameters: { C: 1 } },
-      backend: 'cpu',
+      backend: 'wasm',
       seed: 7,
       n_train: 275,
       n_test: 69,

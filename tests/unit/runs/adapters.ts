@@ -145,7 +145,8 @@ export const appAdapter: Adapter = {
       const task = detectTask(loaded.frame, { target: scenario.target })
       const ids = newHeadlessIds()
       const blocks = createDefaultPipelineBlocks()
-      const globalConfig = { ...createDefaultGlobalConfig(), backend: 'cpu' as const }
+      // 'auto', as the CLI: wasm in Node (both adapters must pick the same backend to match bit for bit).
+      const globalConfig = createDefaultGlobalConfig()
       if (scenario.model) {
         const selection = blocks.find((b) => b.type === 'model_selection')!
         selection.config = { ...selection.config, candidates: [{ family: scenario.model }] }
