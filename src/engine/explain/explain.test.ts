@@ -145,6 +145,21 @@ describe('permutation importance', () => {
     expect(rowsPredicted.rows).toBeLessThan(0.65 * 10 * n)
   })
 
+  it("scores a binary metric about the task's positive class, as evaluation does", async () => {
+    // Truth: 6 rows of class 0, 2 of class 1; the model calls every row class 0 (P(class 1) = 0.1).
+    const y: Target = {
+      kind: 'classification',
+      codes: Int32Array.from([0, 0, 0, 0, 0, 0, 1, 1]),
+      classes: ['no', 'yes'],
+    }
+    const predictions = new Float64Array(16)
+    for (let i = 0; i < 8; i++) predictions.set([0.9, 0.1], 2 * i)
+    // F1 of 'yes' (index 1, the default) is 0; F1 of 'no' (positive class 0) is 2·6/(2·6 + 2) = 6/7.
+    expect(createMetricScorer('f1').scorePredictions(predictions, y)).toBe(0)
+    expect(createMetricScorer('f1', 0).scorePredictions(predictions, y)).toBeCloseTo(6 / 7, 12)
+    expect(createMetricScorer('f1', 1).scorePredictions(predictions, y)).toBe(0)
+  })
+
   it('is reproducible from the seed and samples at most maxRows', async () => {
     const X = toyData(300, 2)
     const y: Target = {

@@ -37,6 +37,8 @@ export interface ExplainModelOptions {
   trees?: ShapEnsemble
   /** Metric whose drop permutation importance measures (default accuracy / r2, as scikit-learn). */
   metric?: string
+  /** The binary task's positive class index, which precision/recall/F1 and ROC-AUC are about (default 1). */
+  positiveClassIndex?: number
   rng: Rng
   budget?: ExplainBudget
   /** Milliseconds clock (default `performance.now`). */
@@ -199,7 +201,10 @@ export async function explainModel(options: ExplainModelOptions): Promise<ModelE
   const budget = options.budget ?? defaultExplainBudget
   const now = options.now ?? defaultNow
   const started = now()
-  const scorer = createMetricScorer(options.metric ?? defaultScorerMetric(options.y))
+  const scorer = createMetricScorer(
+    options.metric ?? defaultScorerMetric(options.y),
+    options.positiveClassIndex,
+  )
   const permutation = await permutationImportance({
     model: options.model,
     X: options.X,

@@ -27,6 +27,8 @@ export interface ExplainRunContext {
     sourceRows?: Int32Array
   }
   features: { test: FeatureMatrix; recipe?: FeatureRecipe; alteredByHook?: boolean } | undefined
+  /** The binary task's positive class index (permutation importance scores the metric about it). */
+  readonly positiveClassIndex?: number
   models: { chosen: { model?: FittedModel } | undefined }
   importances: Record<string, number> | undefined
   progress(progress: { fraction: number; message?: string }): void
@@ -85,6 +87,7 @@ export async function explainRun(
     y,
     trees,
     metric: options.metric,
+    ...(context.positiveClassIndex !== undefined ? { positiveClassIndex: context.positiveClassIndex } : {}),
     rng: context.rng.fork('explainability'),
     budget: options.budget ?? defaultExplainBudget,
     now: () => context.now(),

@@ -38,10 +38,12 @@ export function defaultScorerMetric(target: Target): string {
 }
 
 /**
- * A scorer for a metric key of `classificationReport` / `regressionMetrics`.
+ * A scorer for a metric key of `classificationReport` / `regressionMetrics`. `positiveClassIndex` is the
+ * binary task's positive class (precision, recall, F1 and ROC-AUC are about it; default index 1), as the
+ * run's evaluation scores it.
  * @throws Error for an unknown metric key
  */
-export function createMetricScorer(metric: string): NamedScorer {
+export function createMetricScorer(metric: string, positiveClassIndex?: number): NamedScorer {
   const info = metricInfo[metric]
   if (!info)
     throw new Error(
@@ -52,7 +54,12 @@ export function createMetricScorer(metric: string): NamedScorer {
     y.kind === 'classification' ? model.predictProba(X) : model.predict(X)
   const scorePredictions: PredictionScorer['scorePredictions'] = (predictions, y) => {
     if (y.kind === 'classification') {
-      const value = evaluateClassification(y.codes, predictions, y.classes).metrics[metric]
+      const value = evaluateClassification(
+        y.codes,
+        predictions,
+        y.classes,
+        positiveClassIndex === undefined ? {} : { positiveClass: positiveClassIndex },
+      ).metrics[metric]
       if (value === undefined) throw new Error(`Metric '${metric}' does not apply to a classification target`)
       return sign * value
     }
