@@ -2,7 +2,7 @@
  * AutoML bench (issue 15): the default pipeline (no model named) against the best of scikit-learn's
  * four reference models fitted once each in the same sitting.
  *
- *   npm run bench:automl [-- DATASETS_DIR ...] [--datasets iris,penguins] [--no-reference]
+ *   npm run bench:automl [-- DATASETS_DIR ...] [--datasets iris,penguins] [--no-reference] [--backend wasm]
  *
  * For every dataset folder (<name>.csv, <name>.split.json, meta.json) under ../shared/datasets (env
  * BUTTERFLY_SHARED names another shared folder, e.g. from a git worktree) and any
@@ -29,7 +29,11 @@ const flagValue = (name: string): string | undefined => {
 }
 const only = flagValue('--datasets')?.split(',')
 const withReference = !argv.includes('--no-reference')
-const extraDirs = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--datasets')
+/** The TF.js backend of the runs (as `butterfly run --backend`); the headless default when absent. */
+const backend = flagValue('--backend') as 'wasm' | 'cpu' | undefined
+const extraDirs = argv.filter(
+  (a, i) => !a.startsWith('--') && argv[i - 1] !== '--datasets' && argv[i - 1] !== '--backend',
+)
 
 interface Meta {
   name: string
@@ -126,6 +130,7 @@ async function main(): Promise<void> {
       out: join(out, `${meta.name}.json`),
       seed: 42,
       hooks: [],
+      ...(backend ? { backend } : {}),
     })
     const runSeconds = (performance.now() - started) / 1000
     const cpu = process.cpuUsage(startedCpu)
