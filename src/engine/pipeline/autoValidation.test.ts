@@ -110,6 +110,31 @@ describe('racing the MLP fold by fold', () => {
   })
 })
 
+describe('racing the default MLP fold by fold on iris (5-fold, seed 42)', () => {
+  it('stops it after two folds on which it beat logistic regression on none, excludes it from the choice, and does the same again', async () => {
+    const iris = readFixtureFrame('iris.csv')
+    const task = detectTask(iris, { target: 'species' })
+    const run = async () => executePipeline(await snapshotOf(task, { validation: 'kfold' }), iris)
+    const outcome = await run()
+    const [logistic, mlp] = outcome.leaderboard
+    expect(mlp.family).toBe('mlp')
+    expect(mlp.foldScores).toHaveLength(2)
+    expect(mlp.note).toMatch(
+      /^stopped after fold 2 of 5: it beat the best so far on none of those folds \(mean 0\.\d{4} against 0\.\d{4}\)$/,
+    )
+    for (const [f, score] of mlp.foldScores.entries())
+      expect(score).toBeLessThanOrEqual(logistic.foldScores[f])
+    expect(mlp.chosen).toBe(false)
+    // It is not an ensemble member either: only fully validated candidates are pooled.
+    const ensemble = outcome.leaderboard.find((e) => e.family === 'ensemble')
+    expect(ensemble?.note ?? '').not.toMatch(/\bmlp\b/)
+    const again = await run()
+    expect(again.leaderboard.map((e) => [e.family, e.foldScores, e.note])).toEqual(
+      outcome.leaderboard.map((e) => [e.family, e.foldScores, e.note]),
+    )
+  })
+})
+
 describe('the default pipeline on diabetes (fixed split of the shared dataset)', () => {
   let diabetes: DataFrame
   let task: TaskDefinition
