@@ -109,7 +109,7 @@ test("'auto' validation says what it resolves to on this table (5-fold on diabet
   // An explicit scheme says what it is, with no size rule.
   await scheme.selectOption('holdout')
   await expect(page.getByTestId('model_selection-validation-hint')).toHaveText(
-    'Validation here: hold-out (20% of the training rows).',
+    'Validation here: 20% hold-out.',
   )
   await scheme.selectOption('auto')
   await page.screenshot({ path: 'test-results/auto-validation-form.png', fullPage: true })

@@ -40,12 +40,12 @@ describe("'auto' validation", () => {
     expect(resolveValidation(config, 5000).scheme).toBe('kfold')
     expect(resolveValidation(config, 5001)).toEqual({
       scheme: 'holdout',
-      description: 'hold-out (20% of the training rows) (auto: 5,001 training rows > 5,000)',
+      description: '20% hold-out (auto: 5,001 training rows > 5,000)',
     })
     // Explicit schemes do not depend on the size.
     expect(resolveValidation({ ...config, validation: 'holdout' }, 100)).toEqual({
       scheme: 'holdout',
-      description: 'hold-out (20% of the training rows)',
+      description: '20% hold-out',
     })
     expect(resolveValidation({ ...config, validation: 'kfold', folds: 3 }, 1e6)).toEqual({
       scheme: 'kfold',
@@ -58,29 +58,29 @@ describe('racing the MLP fold by fold', () => {
   it('stops a candidate whose mean over its first folds trails the best on the same folds by more than the margin', () => {
     // R² near 0.5: the margin is 1 point. Compared with the best's mean over the same folds only.
     const best = [0.5, 0.3, 0.7, 0.4, 0.6]
-    expect(foldRace('r2', [0.4901], best)).toEqual({ score: 0.4901, best: 0.5, behind: false })
+    expect(foldRace('r2', [0.4901], best)).toEqual({
+      score: 0.4901,
+      best: 0.5,
+      behind: true,
+      reason: 'won-none',
+    })
     expect(foldRace('r2', [0.4899], best)).toMatchObject({ behind: true, reason: 'trails' })
     expect(foldRace('r2', [0.4902, 0.31], best)).toMatchObject({ score: 0.4001, best: 0.4, behind: false })
     expect(foldRace('r2', [0.45, 0.32], best)).toMatchObject({ behind: true, reason: 'trails' })
     // Ahead on fold 1: never stopped.
     expect(foldRace('r2', [0.9], best).behind).toBe(false)
     // Error metrics: 2% of the best.
-    expect(foldRace('rmse', [1.0199], [1, 5]).behind).toBe(false)
+    expect(foldRace('rmse', [1.0199], [1, 5])).toMatchObject({ behind: true, reason: 'won-none' })
+    expect(foldRace('rmse', [1.0199, 4], [1, 5]).behind).toBe(false)
     expect(foldRace('rmse', [1.021], [1, 5])).toMatchObject({ behind: true, reason: 'trails' })
   })
 
-  it('stops a candidate that has beaten the best on none of its first two or more folds, ties included', () => {
+  it('stops a candidate that has beaten the best on none of its folds so far, ties included', () => {
     const best = [1, 0.95, 0.9, 1]
-    // One fold tied: too early to tell.
-    expect(foldRace('accuracy', [1], best).behind).toBe(false)
-    // Two folds, tied on both (within the margin of 0.1 point at a perfect score): it won none.
-    expect(foldRace('accuracy', [1, 0.95], best)).toEqual({
-      score: 0.975,
-      best: 0.975,
-      behind: true,
-      reason: 'won-none',
-    })
-    // Ahead on one of them, even behind on the other within the margin: it races on.
+    // Tied on fold 1 (within the margin of 0.1 point at a perfect score): it won none.
+    expect(foldRace('accuracy', [1], best)).toEqual({ score: 1, best: 1, behind: true, reason: 'won-none' })
+    expect(foldRace('accuracy', [0.9995], best)).toMatchObject({ behind: true, reason: 'won-none' })
+    // Ahead on one fold, even behind on another within the margin: it races on.
     expect(foldRace('accuracy', [1, 0.96, 0.895], best).behind).toBe(false)
     expect(foldRace('accuracy', [1, 0.95, 0.91], best).behind).toBe(false)
     expect(foldRace('accuracy', [1, 0.95, 0.9], best)).toMatchObject({ behind: true, reason: 'won-none' })
@@ -111,16 +111,16 @@ describe('racing the MLP fold by fold', () => {
 })
 
 describe('racing the default MLP fold by fold on iris (5-fold, seed 42)', () => {
-  it('stops it after two folds on which it beat logistic regression on none, excludes it from the choice, and does the same again', async () => {
+  it('stops it after fold 1, on which it did not beat logistic regression, excludes it from the choice, and does the same again', async () => {
     const iris = readFixtureFrame('iris.csv')
     const task = detectTask(iris, { target: 'species' })
     const run = async () => executePipeline(await snapshotOf(task, { validation: 'kfold' }), iris)
     const outcome = await run()
     const [logistic, mlp] = outcome.leaderboard
     expect(mlp.family).toBe('mlp')
-    expect(mlp.foldScores).toHaveLength(2)
+    expect(mlp.foldScores).toHaveLength(1)
     expect(mlp.note).toMatch(
-      /^stopped after fold 2 of 5: it beat the best so far on none of those folds \(mean 0\.\d{4} against 0\.\d{4}\)$/,
+      /^stopped after fold 1 of 5: it did not beat the best so far on that fold \((?:0\.\d{4}|1\.0000) against (0\.\d{4}|1\.0000)\)$/,
     )
     for (const [f, score] of mlp.foldScores.entries())
       expect(score).toBeLessThanOrEqual(logistic.foldScores[f])

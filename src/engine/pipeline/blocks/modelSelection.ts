@@ -100,9 +100,7 @@ export function resolveValidation(
         : 'holdout'
       : config.validation
   const what =
-    scheme === 'kfold'
-      ? `${config.folds}-fold`
-      : `hold-out (${Math.round(config.validationFraction * 100)}% of the training rows)`
+    scheme === 'kfold' ? `${config.folds}-fold` : `${Math.round(config.validationFraction * 100)}% hold-out`
   const rows = trainingRows.toLocaleString('en-US')
   const limit = autoKFoldMaxRows.toLocaleString('en-US')
   return {
@@ -328,15 +326,12 @@ export interface FoldRace {
   best: number
   /**
    * True when it is not fitted on the remaining folds: it trails by more than {@link catchUpMargin}
-   * ('trails'), or it has beaten the best on none of its first {@link raceMinFolds} or more folds
-   * ('won-none': ties and small losses on every fold so far do not show it can get ahead).
+   * ('trails'), or it has beaten the best on none of its folds so far ('won-none': ties and small
+   * losses on every fold do not show it can get ahead, and each further fold costs a full fit).
    */
   behind: boolean
   reason?: 'trails' | 'won-none'
 }
-
-/** Folds a fully trained raced candidate is scored on before it must have won one of them. */
-export const raceMinFolds = 2
 
 /**
  * Racing fold by fold (paired: the same folds for both): a candidate's mean over its first
@@ -353,7 +348,7 @@ export function foldRace(
   const best = average(bestFoldScores.slice(0, scores.length))
   if (cannotCatchUp(metric, score, best)) return { score, best, behind: true, reason: 'trails' }
   const wonAny = scores.some((s, i) => isBetterScore(metric, s, bestFoldScores[i]))
-  if (!wonAny && scores.length >= raceMinFolds) return { score, best, behind: true, reason: 'won-none' }
+  if (!wonAny) return { score, best, behind: true, reason: 'won-none' }
   return { score, best, behind: false }
 }
 
@@ -577,7 +572,9 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
           note =
             race.reason === 'trails'
               ? `${after}: its mean ${race.score.toFixed(4)} trails the best so far on those folds (${race.best.toFixed(4)}) by more than ${catchUpMargin(task.metric, race.best).toPrecision(2)}`
-              : `${after}: it beat the best so far on none of those folds (mean ${race.score.toFixed(4)} against ${race.best.toFixed(4)})`
+              : full.foldScores.length === 1
+                ? `${after}: it did not beat the best so far on that fold (${race.score.toFixed(4)} against ${race.best.toFixed(4)})`
+                : `${after}: it beat the best so far on none of those folds (mean ${race.score.toFixed(4)} against ${race.best.toFixed(4)})`
           results[index] = {
             ...candidate,
             validationScore: race.score,
