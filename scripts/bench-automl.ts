@@ -2,7 +2,8 @@
  * AutoML bench (issue 15): the default pipeline (no model named) against the best of scikit-learn's
  * four reference models fitted once each in the same sitting.
  *
- *   npm run bench:automl [-- DATASETS_DIR ...] [--datasets iris,penguins] [--no-reference]
+ *   npm run bench:automl [-- DATASETS_DIR ...] [--datasets iris,penguins] [--no-reference] [--backend wasm]
+ *     [--pipeline settings.json]
  *
  * For every dataset folder (<name>.csv, <name>.split.json, meta.json) under ../shared/datasets (env
  * BUTTERFLY_SHARED names another shared folder, e.g. from a git worktree) and any
@@ -31,7 +32,12 @@ const flagValue = (name: string): string | undefined => {
 }
 const only = flagValue('--datasets')?.split(',')
 const withReference = !argv.includes('--no-reference')
-const extraDirs = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--datasets')
+/** The TF.js backend of the runs (as `butterfly run --backend`); the headless default when absent. */
+const backend = flagValue('--backend') as 'wasm' | 'cpu' | undefined
+/** A pipeline file (as `butterfly run --pipeline`), e.g. `{"blocks":[{"type":"model_selection","config":{"validation":"auto"}}]}`. */
+const pipeline = flagValue('--pipeline')
+const valueFlags = ['--datasets', '--backend', '--pipeline']
+const extraDirs = argv.filter((a, i) => !a.startsWith('--') && !valueFlags.includes(argv[i - 1]))
 
 interface Meta {
   name: string
@@ -134,6 +140,8 @@ async function main(): Promise<void> {
       out: join(out, `${meta.name}.json`),
       seed: 42,
       hooks: [],
+      ...(backend ? { backend } : {}),
+      ...(pipeline ? { pipeline: resolve(pipeline) } : {}),
     })
     const runSeconds = (performance.now() - started) / 1000
     const cpu = process.cpuUsage(startedCpu)

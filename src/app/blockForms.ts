@@ -1,5 +1,11 @@
 /** The configuration form of each block: which settings it shows, how they are labelled, their choices. */
-import type { BlockType } from '../domain/pipeline.ts'
+import type { BlockConfig, BlockType } from '../domain/pipeline.ts'
+import type { ModelSelectionConfig } from '../engine/pipeline/blocks/modelSelection.ts'
+import {
+  resolveValidation,
+  validateModelSelectionConfig,
+  validationSchemes,
+} from '../engine/pipeline/blocks/modelSelection.ts'
 import {
   categoricalEncodings,
   categoricalImputations,
@@ -7,8 +13,25 @@ import {
   scalings,
 } from '../engine/pipeline/blocks/preprocessing.ts'
 
+/** What a field's wording may depend on: the block's config and the draft's training rows, when known. */
+export interface FieldContext {
+  config: BlockConfig
+  /** The dataset's rows less the test split's (rows with a missing target are not subtracted). */
+  trainingRows?: number
+}
+
 export type FieldSpec =
-  | { key: string; label: string; kind: 'select'; options: readonly string[]; help?: string }
+  | {
+      key: string
+      label: string
+      kind: 'select'
+      options: readonly string[]
+      help?: string
+      /** The text of an option (the option itself when absent). */
+      optionLabel?: (option: string, context: FieldContext) => string
+      /** A line under the select saying what the chosen option means here. */
+      hint?: (context: FieldContext) => string | undefined
+    }
   | {
       key: string
       label: string
@@ -56,7 +79,22 @@ export const blockForms: Record<BlockType, FieldSpec[]> = {
   ],
   model_selection: [
     { key: 'candidates', label: 'Candidate models', kind: 'candidates' },
-    { key: 'validation', label: 'Validation scheme', kind: 'select', options: ['holdout', 'kfold'] },
+    {
+      key: 'validation',
+      label: 'Validation scheme',
+      kind: 'select',
+      options: validationSchemes,
+      optionLabel: (option, context) => {
+        if (option !== 'auto') return option
+        const resolved = validationHere({ ...context, config: { ...context.config, validation: 'auto' } })
+        if (!resolved) return 'auto (k-fold up to 5,000 training rows)'
+        return `auto (${resolved.scheme === 'kfold' ? `${resolved.folds}-fold` : 'hold-out'} here)`
+      },
+      hint: (context) => {
+        const resolved = validationHere(context)
+        return resolved && `Validation here: ${resolved.description}.`
+      },
+    },
     {
       key: 'validationFraction',
       label: 'Validation fraction',
@@ -91,6 +129,20 @@ export const blockForms: Record<BlockType, FieldSpec[]> = {
     { key: 'enabled', label: 'Explain the model', kind: 'checkbox' },
     { key: 'budget', label: 'Rows explained (budget)', kind: 'number', min: 10, max: 5000, integer: true },
   ],
+}
+
+/** What the Model Selection block's validation resolves to on the draft's training rows, when they are known. */
+function validationHere(
+  context: FieldContext,
+): (ReturnType<typeof resolveValidation> & { folds: number }) | undefined {
+  if (context.trainingRows === undefined) return undefined
+  let config: ModelSelectionConfig
+  try {
+    config = validateModelSelectionConfig(context.config)
+  } catch {
+    return undefined // the editor shows the config's own error
+  }
+  return { ...resolveValidation(config, context.trainingRows), folds: config.folds }
 }
 
 export const blockDescriptions: Record<BlockType, string> = {

@@ -94,3 +94,33 @@ test('the ensemble of the candidates is listed on the leaderboard with its weigh
   await leaderboard.screenshot({ path: 'test-results/ensemble-leaderboard.png' })
   await page.screenshot({ path: 'test-results/ensemble-run.png', fullPage: true })
 })
+
+test("'auto' validation says what it resolves to on this table (5-fold on diabetes' 353 training rows), and the run does it and logs why", async ({
+  page,
+}) => {
+  test.setTimeout(300_000)
+  await newExperiment(page, 'datasets/diabetes.csv')
+  const scheme = page.getByLabel('Validation scheme')
+  await expect(scheme.locator('option[value="auto"]')).toHaveText('auto (5-fold here)')
+  await scheme.selectOption('auto')
+  await expect(page.getByTestId('model_selection-validation-hint')).toHaveText(
+    'Validation here: 5-fold (auto: 353 training rows ≤ 5,000).',
+  )
+  // An explicit scheme says what it is, with no size rule.
+  await scheme.selectOption('holdout')
+  await expect(page.getByTestId('model_selection-validation-hint')).toHaveText(
+    'Validation here: 20% hold-out.',
+  )
+  await scheme.selectOption('auto')
+  await page.screenshot({ path: 'test-results/auto-validation-form.png', fullPage: true })
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
+  const log = page.getByRole('log', { name: 'Run log' })
+  await expect(log).toContainText('validation: 5-fold (auto: 353 training rows ≤ 5,000)')
+  await expect(log).toContainText('best mean over 5 validation folds')
+  // Five folds choose the linear model here (one 71-row hold-out slice ranked a forest first).
+  await expect(page.getByTestId('chosen-model')).toHaveText(/Linear/)
+  const leaderboard = page.getByRole('table', { name: 'Model selection' })
+  await leaderboard.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/auto-validation-run.png', fullPage: true })
+})

@@ -2,12 +2,14 @@
 
 import type { JSX } from 'solid-js'
 import { createEffect, createSignal, For, Index, on, Show } from 'solid-js'
+import type { Dataset } from '../../domain/dataset.ts'
 import { errorMessage } from '../../domain/errors.ts'
 import type { Experiment } from '../../domain/experiment.ts'
 import type { JsonValue } from '../../domain/hash.ts'
 import type { Block, BlockConfig, GlobalConfig, Pipeline } from '../../domain/pipeline.ts'
 import { blockLabels } from '../../domain/pipeline.ts'
-import type { FieldSpec } from '../blockForms.ts'
+import { testRowCount } from '../../engine/pipeline/split.ts'
+import type { FieldContext, FieldSpec } from '../blockForms.ts'
 import { blockDescriptions, blockForms } from '../blockForms.ts'
 import { shortHash } from '../format.ts'
 import { modelCatalog } from '../modelCatalog.ts'
@@ -20,8 +22,16 @@ const maxUndo = 50
 export function PipelineEditor(props: {
   experiment: Experiment
   pipeline: Pipeline
+  /** The experiment's dataset, when loaded: settings that depend on its size say what they resolve to. */
+  dataset?: Dataset
   hooks?: (block: Block) => JSX.Element
 }) {
+  const trainingRows = () => {
+    const rows = props.dataset?.rowCount
+    return rows !== undefined && rows > 1
+      ? rows - testRowCount(rows, props.pipeline.globalConfig.testFraction)
+      : undefined
+  }
   const [error, setError] = createSignal('')
   // Undo for draft edits: the state before each edit, newest last, for as long as this page is open.
   const [history, setHistory] = createSignal<{ draft: PipelineDraft; change: string }[]>([])
@@ -167,6 +177,7 @@ export function PipelineEditor(props: {
                           field={field}
                           block={block()}
                           experiment={props.experiment}
+                          trainingRows={trainingRows()}
                           onChange={(value) => setField(block(), field, value)}
                         />
                       )}
@@ -187,9 +198,11 @@ function Field(props: {
   field: FieldSpec
   block: Block
   experiment: Experiment
+  trainingRows?: number
   onChange: (value: JsonValue) => void
 }) {
   const id = () => `${props.block.type}-${props.field.key}`
+  const context = (): FieldContext => ({ config: props.block.config, trainingRows: props.trainingRows })
   const value = () => props.block.config[props.field.key]
   const field = props.field
   switch (field.kind) {
@@ -198,8 +211,17 @@ function Field(props: {
         <div>
           <label for={id()}>{field.label}</label>
           <select id={id()} value={String(value())} onChange={(e) => props.onChange(e.currentTarget.value)}>
-            <For each={field.options}>{(option) => <option value={option}>{option}</option>}</For>
+            <For each={field.options}>
+              {(option) => <option value={option}>{field.optionLabel?.(option, context()) ?? option}</option>}
+            </For>
           </select>
+          <Show when={field.hint?.(context())}>
+            {(hint) => (
+              <p class="muted small" data-testid={`${id()}-hint`}>
+                {hint()}
+              </p>
+            )}
+          </Show>
         </div>
       )
     case 'number':

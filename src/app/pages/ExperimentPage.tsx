@@ -127,6 +127,7 @@ export function ExperimentPage() {
         <PipelineEditor
           experiment={experiment()!}
           pipeline={pipeline()!}
+          dataset={dataset()!}
           hooks={(block) => <HookPanel experiment={experiment()!} pipeline={pipeline()!} block={block} />}
         />
       </div>

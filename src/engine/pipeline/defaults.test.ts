@@ -57,7 +57,7 @@ describe('default pipeline', () => {
 
   it('validators name the block and setting', () => {
     expect(() => getBlock('system/model_selection@1').validate({ validation: 'loo' })).toThrow(
-      `Setting 'validation' of block 'Model Selection' must be one of holdout, kfold, got "loo"`,
+      `Setting 'validation' of block 'Model Selection' must be one of holdout, kfold, auto, got "loo"`,
     )
     expect(() => getBlock('system/training@1').validate({ overrides: { lr: [1] } })).toThrow(
       "Setting 'overrides.lr' of block 'Training' must be a number, string or boolean, got [1]",

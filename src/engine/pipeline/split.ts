@@ -13,6 +13,11 @@ export interface RowSplit {
   test: Int32Array
 }
 
+/** Test rows of a hold-out of `n` rows: `testFraction` of them rounded up, at least 1 and at most n − 1. */
+export function testRowCount(n: number, testFraction: number): number {
+  return Math.min(n - 1, Math.max(1, Math.ceil(testFraction * n)))
+}
+
 /**
  * Splits `rows` (positions into some table) so that about `testFraction` of them are test rows. With
  * `strata` (a class code per position of `rows`), each class keeps its share (largest remainders).
@@ -29,7 +34,7 @@ export function stratifiedHoldout(
       'invalid-argument',
       `Test fraction must be between 0 and 1, got ${testFraction}`,
     )
-  const nTest = Math.min(n - 1, Math.max(1, Math.ceil(testFraction * n)))
+  const nTest = testRowCount(n, testFraction)
   const isTest = new Uint8Array(n)
   if (!strata) {
     const order = shuffleInPlace(

@@ -1,45 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Sha256Hex } from '../../../src/domain/hash.ts'
-import type { BlockId, DatasetId, ExperimentId, PipelineId } from '../../../src/domain/ids.ts'
-import type { BlockConfig, Pipeline } from '../../../src/domain/pipeline.ts'
-import { createSnapshot } from '../../../src/domain/pipeline.ts'
+import type { BlockConfig } from '../../../src/domain/pipeline.ts'
 import type { TaskDefinition } from '../../../src/domain/task.ts'
 import type { DataFrame } from '../../../src/engine/frame.ts'
 import { parseEnsembleMembers } from '../../../src/engine/models/ensemble.ts'
-import {
-  createDefaultGlobalConfig,
-  createDefaultPipelineBlocks,
-} from '../../../src/engine/pipeline/defaults.ts'
 import { executePipeline } from '../../../src/engine/pipeline/executor.ts'
 import { detectTask } from '../../../src/engine/pipeline/taskDetection.ts'
 import { loadModelPackage, packageRunOutcome } from '../../../src/outputs/predict/modelPackage.ts'
 import { predictNewData } from '../../../src/outputs/predict/predictNewData.ts'
 import { readFixtureFrame } from '../../fixtures/engine/readFixture.ts'
+import { defaultRunSnapshot } from '../../helpers/engineSnapshot.ts'
 
-let counter = 0
-
-async function snapshotOf(task: TaskDefinition, selection: BlockConfig, explain = false) {
-  const blocks = createDefaultPipelineBlocks(() => `blk_ens${++counter}` as BlockId)
-  const block = blocks.find((b) => b.type === 'model_selection')!
-  block.config = { ...block.config, ...selection }
-  blocks[5].config = { ...blocks[5].config, enabled: explain }
-  const pipeline: Pipeline = {
-    schemaVersion: 1,
-    id: 'pl_ens' as PipelineId,
-    experimentId: 'exp_ens' as ExperimentId,
-    blocks,
-    globalConfig: { ...createDefaultGlobalConfig(), backend: 'cpu', seed: 7 },
-    versionHash: '0'.repeat(64) as Sha256Hex,
-    updatedAt: 0,
-  }
-  return createSnapshot({
-    pipeline,
-    hooks: [],
-    task,
-    datasetId: 'ds_ens' as DatasetId,
-    datasetHash: 'a'.repeat(64) as Sha256Hex,
-  })
-}
+const snapshotOf = (task: TaskDefinition, selection: BlockConfig, explain = false) =>
+  defaultRunSnapshot('ens', task, selection, { seed: 7, explain })
 
 const regressionCandidates = [{ family: 'linear' }, { family: 'gbdt' }, { family: 'rf' }]
 
