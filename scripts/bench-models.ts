@@ -28,7 +28,7 @@ import '../src/engine/models/tree.ts'
 import { getModelFamily, type Hyperparameters } from '../src/engine/models/model.ts'
 
 const root = resolve(import.meta.dirname, '..')
-const shared = resolve(root, '..', 'shared')
+const shared = process.env.BUTTERFLY_SHARED ?? resolve(root, '..', 'shared')
 const args = process.argv.slice(2)
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`)

@@ -26,6 +26,8 @@ export interface ForestParams {
   featuresPerSplit: number
   bootstrap: boolean
   maxBins: number
+  /** false forces the JS kernels (tests compare both); by default wasm is used where available. */
+  useWasm?: boolean
 }
 
 export interface ForestRunOptions {
@@ -128,6 +130,7 @@ export function fitForest(
     featuresPerSplit: params.featuresPerSplit,
     leafScale: 1,
     coverFromDenominator: true,
+    useWasm: params.useWasm,
   }
   // A small table gets each tree's bins from that tree's own rows (see perTreeBinningMaxRows); a large
   // one shares one binning, learned once.

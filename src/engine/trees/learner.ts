@@ -52,6 +52,24 @@ class WasmLayout {
   }
 }
 
+/** The learner's buffers that live in the wasm memory, in layout order (histogram slots follow). */
+const WASM_BUFFERS = [
+  'bins',
+  'rows',
+  'scratch',
+  'num',
+  'den',
+  'orderedNum',
+  'orderedDen',
+  'lut',
+  'sampleSums',
+  'sampleCounts',
+] as const
+type WasmBuffer = (typeof WASM_BUFFERS)[number]
+
+/** Histogram slots a growable wasm pool starts with; it doubles when a tree needs more. */
+const INITIAL_GROWABLE_SLOTS = 4
+
 /**
  * Nodes with at most this many rows are scanned from their rows sorted by bin instead of from a
  * 256-bin histogram: zeroing and scanning histograms would cost more than the rows themselves (deep
@@ -225,17 +243,28 @@ class NodeBuffer {
  */
 export class TreeLearner {
   /** Row ids; after {@link grow} each leaf owns a contiguous slice. */
-  readonly rows: Uint32Array
+  rows!: Uint32Array
   /** The binned matrix (a copy inside the wasm memory when the wasm kernels are used). */
-  private readonly bins: Uint8Array
+  private bins!: Uint8Array
   private readonly wasm: WasmKernels | null
+  /** Byte offsets of the buffers in the wasm memory (see {@link refreshViews}). */
+  private readonly at: Record<WasmBuffer, number>
+  /** Where histogram slots start in the wasm memory, and the bytes of one slot. */
+  private readonly slotsAt: number
+  private readonly slotBytes: number
+  /** Whether the wasm slot pool grows with the tree (unlimited leaves) instead of being fixed. */
+  private readonly growableSlots: boolean
+  /** Histogram slots in the wasm memory. */
+  private wasmSlotCount = 0
+  /** Histogram entries (features × bins) of the sampled-feature buffers. */
+  private readonly sampleLength: number
   /** Copies of a tree's numerators/denominators inside the wasm memory. */
-  private readonly wasmNum: Float32Array
-  private readonly wasmDen: Float32Array
+  private wasmNum!: Float32Array
+  private wasmDen!: Float32Array
   private readonly kernelArgs = new Array<number>(MAX_FEATURES_PER_PASS + 7).fill(0)
-  private readonly scratch: Uint32Array
-  private readonly orderedNum: Float32Array
-  private readonly orderedDen: Float32Array
+  private scratch!: Uint32Array
+  private orderedNum!: Float32Array
+  private orderedDen!: Float32Array
   private readonly n: number
   private readonly p: number
   private readonly width: number
@@ -253,14 +282,14 @@ export class TreeLearner {
   private readonly catValues = new Float64Array(256)
   private readonly catOrder = new Int32Array(256)
   private readonly sampledFeatures: Int32Array
-  private readonly sampleSums: Float64Array
-  private readonly sampleCounts: Uint32Array
+  private sampleSums!: Float64Array
+  private sampleCounts!: Uint32Array
   private readonly rawThreshold: Float64Array[]
   private readonly smallOrder = new Int32Array(SMALL_NODE)
   private readonly smallTmp = new Int32Array(SMALL_NODE)
   private readonly smallBins = new Uint8Array(SMALL_NODE)
   private readonly bucket = new Int32Array(17)
-  private readonly goLeft: Uint8Array
+  private goLeft!: Uint8Array
   private readonly smallSums: Float64Array
   private readonly smallCounts: Uint32Array
 
@@ -278,45 +307,45 @@ export class TreeLearner {
     this.histSize = this.p * this.width * this.stride
     this.subtraction = params.featuresPerSplit >= this.p
     const n = this.n
-    // Wasm kernels need every buffer they touch in one memory, sized up front: that suits boosting
-    // (one numerator, subtraction, at most max_leaf_nodes + 1 histograms alive).
-    const wasmSlots = Number.isFinite(params.maxLeafNodes) ? params.maxLeafNodes + 2 : 0
+    const sampled = Math.max(1, Math.min(this.p, Math.floor(params.featuresPerSplit)))
+    // Wasm kernels need every buffer they touch in one memory. Boosting (finite max_leaf_nodes) has at
+    // most max_leaf_nodes + 2 histograms alive, so its slots are fixed; a forest tree grown depth-first
+    // with unlimited leaves needs one per pending node, so its slots start few and the memory grows.
+    this.growableSlots = !Number.isFinite(params.maxLeafNodes)
+    const wasmSlots = !this.subtraction
+      ? 0
+      : this.growableSlots
+        ? INITIAL_GROWABLE_SLOTS
+        : params.maxLeafNodes + 2
     const layout = new WasmLayout()
-    const binsAt = layout.take(this.p * n)
-    const rowsAt = layout.take(4 * n)
-    const scratchAt = layout.take(4 * n)
-    const numAt = layout.take(4 * n)
-    const denAt = layout.take(4 * n)
-    const orderedNumAt = layout.take(4 * n)
-    const orderedDenAt = layout.take(4 * n)
-    const lutAt = layout.take(this.width)
-    const slotSumsAt: number[] = []
-    const slotCountsAt: number[] = []
-    for (let i = 0; i < wasmSlots; i++) {
-      slotSumsAt.push(layout.take(8 * this.histSize))
-      slotCountsAt.push(layout.take(4 * this.p * this.width))
+    const sizes: Record<WasmBuffer, number> = {
+      bins: this.p * n,
+      rows: 4 * n,
+      scratch: 4 * n,
+      num: 4 * n * k,
+      den: 4 * n,
+      orderedNum: 4 * n * k,
+      orderedDen: 4 * n,
+      lut: this.width,
+      sampleSums: this.subtraction ? 0 : 8 * sampled * this.width * this.stride,
+      sampleCounts: this.subtraction ? 0 : 4 * sampled * this.width,
     }
+    this.sampleLength = this.subtraction ? 0 : sampled * this.width
+    const at = {} as Record<WasmBuffer, number>
+    for (const name of WASM_BUFFERS) at[name] = layout.take(sizes[name])
+    this.at = at
+    this.slotsAt = layout.size
+    this.slotBytes = Math.ceil((8 * this.histSize) / 16) * 16 + Math.ceil((4 * this.p * this.width) / 16) * 16
     const kernels =
-      k === 1 && this.subtraction && wasmSlots > 0 && params.useWasm !== false
-        ? createWasmKernels(layout.size)
+      params.useWasm !== false && (wasmSlots > 0 || !this.subtraction)
+        ? createWasmKernels(this.slotsAt + wasmSlots * this.slotBytes)
         : null
     this.wasm = kernels
     if (kernels) {
-      const buffer = kernels.memory.buffer
-      this.bins = new Uint8Array(buffer, binsAt, this.p * n)
+      this.wasmSlotCount = wasmSlots
+      this.refreshViews()
       this.bins.set(binned.bins)
-      this.rows = new Uint32Array(buffer, rowsAt, n)
-      this.scratch = new Uint32Array(buffer, scratchAt, n)
-      this.wasmNum = new Float32Array(buffer, numAt, n)
-      this.wasmDen = new Float32Array(buffer, denAt, n)
-      this.orderedNum = new Float32Array(buffer, orderedNumAt, n)
-      this.orderedDen = new Float32Array(buffer, orderedDenAt, n)
-      this.goLeft = new Uint8Array(buffer, lutAt, this.width)
-      for (let i = 0; i < wasmSlots; i++) {
-        this.poolSums.push(new Float64Array(buffer, slotSumsAt[i], this.histSize))
-        this.poolCounts.push(new Uint32Array(buffer, slotCountsAt[i], this.p * this.width))
-        this.freeSlots.push(wasmSlots - 1 - i)
-      }
+      for (let i = 0; i < wasmSlots; i++) this.freeSlots.push(wasmSlots - 1 - i)
     } else {
       this.bins = binned.bins
       this.rows = new Uint32Array(n)
@@ -326,15 +355,12 @@ export class TreeLearner {
       this.orderedNum = new Float32Array(n * k)
       this.orderedDen = new Float32Array(n)
       this.goLeft = new Uint8Array(this.width)
+      this.sampleSums = new Float64Array(this.sampleLength * this.stride)
+      this.sampleCounts = new Uint32Array(this.sampleLength)
     }
     this.allFeatures = new Int32Array(this.p)
     for (let f = 0; f < this.p; f++) this.allFeatures[f] = f
-    const sampled = Math.max(1, Math.min(this.p, Math.floor(params.featuresPerSplit)))
     this.sampledFeatures = new Int32Array(this.p)
-    this.sampleSums = this.subtraction
-      ? new Float64Array(0)
-      : new Float64Array(sampled * this.width * this.stride)
-    this.sampleCounts = this.subtraction ? new Uint32Array(0) : new Uint32Array(sampled * this.width)
     this.accNum = new Float64Array(k)
     this.smallSums = new Float64Array(this.width * this.stride)
     this.smallCounts = new Uint32Array(this.width)
@@ -348,6 +374,11 @@ export class TreeLearner {
     })
   }
 
+  /** Histogram slots held in the wasm memory (0 on the JS kernels). */
+  get wasmHistogramSlots(): number {
+    return this.wasmSlotCount
+  }
+
   /**
    * Grows one tree on the rows `rootRows` (ids into the binned matrix) with per-row numerators
    * `num` (n × k row-major) and denominators `den`. `rng` drives feature subsampling.
@@ -358,11 +389,11 @@ export class TreeLearner {
     const m = rootRows ? rootRows.length : this.n
     if (rootRows) this.rows.set(rootRows)
     else for (let i = 0; i < m; i++) this.rows[i] = i
+    // The kernels read these copies; JS code keeps reading the caller's arrays (the same values),
+    // which stay valid when growing the slot pool detaches the views into the wasm memory.
     if (this.wasm) {
       this.wasmNum.set(num)
       this.wasmDen.set(den)
-      num = this.wasmNum
-      den = this.wasmDen
     }
     const buffer = new NodeBuffer(k)
 
@@ -519,14 +550,60 @@ export class TreeLearner {
   }
 
   private acquireSlot(): number {
+    if (this.freeSlots.length === 0 && this.wasm) {
+      if (!this.growableSlots) throw new Error('Tree learner: histogram pool exhausted')
+      this.growWasmSlots(this.wasm)
+    }
     const free = this.freeSlots.pop()
     const slot = free ?? this.poolSums.length
     if (free === undefined) {
-      if (this.wasm) throw new Error('Tree learner: histogram pool exhausted')
       this.poolSums.push(new Float64Array(this.histSize))
       this.poolCounts.push(new Uint32Array(this.p * this.width))
     }
     return slot
+  }
+
+  /**
+   * Doubles the wasm histogram slots. Growing the memory detaches every view of it, so all of them
+   * are made again: callers must read buffers through \`this\` after acquiring a slot, never from
+   * locals taken before.
+   */
+  private growWasmSlots(wasm: WasmKernels): void {
+    const have = this.wasmSlotCount
+    const want = Math.max(INITIAL_GROWABLE_SLOTS, 2 * have)
+    const bytes = this.slotsAt + want * this.slotBytes
+    const pages = Math.ceil((bytes - wasm.memory.buffer.byteLength) / 65536)
+    if (pages > 0) wasm.memory.grow(pages)
+    this.wasmSlotCount = want
+    this.refreshViews()
+    for (let i = want - 1; i >= have; i--) this.freeSlots.push(i)
+  }
+
+  /** (Re)creates every view into the wasm memory: its buffers, then one pair per histogram slot. */
+  private refreshViews(): void {
+    const buffer = (this.wasm as WasmKernels).memory.buffer
+    const at = this.at
+    const n = this.n
+    const k = this.k
+    this.bins = new Uint8Array(buffer, at.bins, this.p * n)
+    this.rows = new Uint32Array(buffer, at.rows, n)
+    this.scratch = new Uint32Array(buffer, at.scratch, n)
+    this.wasmNum = new Float32Array(buffer, at.num, n * k)
+    this.wasmDen = new Float32Array(buffer, at.den, n)
+    this.orderedNum = new Float32Array(buffer, at.orderedNum, n * k)
+    this.orderedDen = new Float32Array(buffer, at.orderedDen, n)
+    this.goLeft = new Uint8Array(buffer, at.lut, this.width)
+    this.sampleSums = new Float64Array(buffer, at.sampleSums, this.sampleLength * this.stride)
+    this.sampleCounts = new Uint32Array(buffer, at.sampleCounts, this.sampleLength)
+    const slots = this.wasmSlotCount
+    this.poolSums.length = 0
+    this.poolCounts.length = 0
+    const sumsBytes = Math.ceil((8 * this.histSize) / 16) * 16
+    for (let i = 0; i < slots; i++) {
+      const base = this.slotsAt + i * this.slotBytes
+      this.poolSums.push(new Float64Array(buffer, base, this.histSize))
+      this.poolCounts.push(new Uint32Array(buffer, base + sumsBytes, this.p * this.width))
+    }
   }
 
   private releaseSlot(node: OpenNode): void {
@@ -660,7 +737,11 @@ export class TreeLearner {
     }
   }
 
-  /** Histograms through the wasm kernels: every array below is a view into the kernels' memory. */
+  /**
+   * Histograms through the wasm kernels: every array below is a view into the kernels' memory.
+   * Gradients and row ids are gathered once per node; k = 1 (boosting, regression forests) uses the
+   * multi-feature pair kernels, k > 1 (classification forests) one class-count kernel per feature.
+   */
   private buildFeaturesWasm(
     wasm: WasmKernels,
     node: OpenNode,
@@ -672,16 +753,34 @@ export class TreeLearner {
   ): void {
     const m = node.end - node.start
     const n = this.n
+    const k = this.k
     const width = this.width
     const binsAt = this.bins.byteOffset
     const rowsAt = this.rows.byteOffset + 4 * node.start
     let numAt = this.wasmNum.byteOffset
     let denAt = this.wasmDen.byteOffset
     if (!root) {
-      wasm.gather(numAt, rowsAt, m, this.orderedNum.byteOffset)
+      if (k === 1) wasm.gather(numAt, rowsAt, m, this.orderedNum.byteOffset)
+      else gatherK(this.wasmNum, this.rows, node.start, m, k, this.orderedNum)
       wasm.gather(denAt, rowsAt, m, this.orderedDen.byteOffset)
       numAt = this.orderedNum.byteOffset
       denAt = this.orderedDen.byteOffset
+    }
+    if (k > 1) {
+      const stride = this.stride
+      for (let s = 0; s < nSlots; s++) {
+        wasm.histogramK(
+          binsAt + features[s] * n,
+          rowsAt,
+          m,
+          numAt,
+          denAt,
+          sums.byteOffset + 8 * s * width * stride,
+          counts.byteOffset + 4 * s * width,
+          k,
+        )
+      }
+      return
     }
     const kernels = root ? wasm.rootHistograms : wasm.histograms
     // Up to eight features per pass: row ids and gradient pairs are loaded once per pass.
@@ -948,7 +1047,8 @@ export class TreeLearner {
     if (bits) {
       for (let b = 0; b < this.width; b++) goLeft[b] = (bits[b >>> 5] >>> (b & 31)) & 1
     } else {
-      for (let b = 0; b < this.width; b++) goLeft[b] = b <= binThreshold ? 1 : 0
+      goLeft.fill(1, 0, binThreshold + 1)
+      goLeft.fill(0, binThreshold + 1)
     }
     goLeft[this.mapper.missingBin] = defaultLeft ? 1 : 0
     return goLeft
