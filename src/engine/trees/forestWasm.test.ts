@@ -43,9 +43,9 @@ const base: ForestParams = {
 }
 
 function both(X: FeatureMatrix, y: Target, params: ForestParams, task: TaskType): [string, string] {
-  const fit = (useWasm: boolean) =>
+  const grown = (useWasm: boolean) =>
     dump(fitForest(X, y, { ...params, useWasm }, { task, rng: createRng(5).fork('training') }).ensemble.trees)
-  return [fit(true), fit(false)]
+  return [grown(true), grown(false)]
 }
 
 describe('forests on the wasm kernels', () => {
