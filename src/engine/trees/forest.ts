@@ -131,6 +131,7 @@ export function fitForest(
     leafScale: 1,
     coverFromDenominator: true,
     useWasm: params.useWasm,
+    splitUntilPure: true,
   }
   // A small table gets each tree's bins from that tree's own rows (see perTreeBinningMaxRows); a large
   // one shares one binning, learned once.

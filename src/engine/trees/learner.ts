@@ -100,6 +100,12 @@ export interface LearnerParams {
   coverFromDenominator: boolean
   /** false forces the JS kernels (tests compare both); by default wasm is used where it applies. */
   useWasm?: boolean
+  /**
+   * Forests and single trees, as scikit-learn's trees: split every impure node on its best valid
+   * candidate even when it gains nothing, and when none of the drawn features can split a node, draw
+   * more (one at a time) until one can or none are left. Boosting (false) splits only on positive gain.
+   */
+  splitUntilPure?: boolean
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -139,6 +145,8 @@ interface OpenNode {
 
 /** Best candidate found so far while scanning one node (kept in scalars to avoid allocation). */
 class BestSplit {
+  /** Gains must beat this: 0, or −∞ when any valid split will do (splitUntilPure). */
+  floor = 0
   gain = 0
   feature = -1
   categorical = false
@@ -146,7 +154,7 @@ class BestSplit {
   defaultLeft = false
   readonly bits = new Uint32Array(CATEGORY_WORDS)
   reset(): void {
-    this.gain = 0
+    this.gain = this.floor
     this.feature = -1
   }
 }
@@ -261,6 +269,11 @@ export class TreeLearner {
   /** Copies of a tree's numerators/denominators inside the wasm memory. */
   private wasmNum!: Float32Array
   private wasmDen!: Float32Array
+  /** The caller's numerators and denominators of the tree being grown. */
+  private treeNum: Float32Array<ArrayBufferLike> = new Float32Array(0)
+  private treeDen: Float32Array<ArrayBufferLike> = new Float32Array(0)
+  /** One feature drawn after the first ones could not split a node (splitUntilPure). */
+  private readonly extraFeature = new Int32Array(1)
   private readonly kernelArgs = new Array<number>(MAX_FEATURES_PER_PASS + 7).fill(0)
   private scratch!: Uint32Array
   private orderedNum!: Float32Array
@@ -358,6 +371,7 @@ export class TreeLearner {
       this.sampleSums = new Float64Array(this.sampleLength * this.stride)
       this.sampleCounts = new Uint32Array(this.sampleLength)
     }
+    this.best.floor = params.splitUntilPure ? Number.NEGATIVE_INFINITY : 0
     this.allFeatures = new Int32Array(this.p)
     for (let f = 0; f < this.p; f++) this.allFeatures[f] = f
     this.sampledFeatures = new Int32Array(this.p)
@@ -395,6 +409,8 @@ export class TreeLearner {
       this.wasmNum.set(num)
       this.wasmDen.set(den)
     }
+    this.treeNum = num
+    this.treeDen = den
     const buffer = new NodeBuffer(k)
 
     // Root totals in row order.
@@ -820,20 +836,47 @@ export class TreeLearner {
     return take
   }
 
-  /** Forest strategy: draw features, build their histograms from the node's rows, find the best split. */
+  /**
+   * Draws the next feature after the first `drawn` ones (one more Fisher–Yates step over the
+   * undrawn rest of `sampledFeatures`) and returns it.
+   */
+  private drawOneMore(rng: Rng | null, drawn: number): number {
+    const features = this.sampledFeatures
+    const j = rng ? drawn + rng.nextInt(this.p - drawn) : drawn
+    const f = features[j]
+    features[j] = features[drawn]
+    features[drawn] = f
+    return f
+  }
+
+  /**
+   * Forest strategy: draw features, build their histograms from the node's rows, find the best split
+   * (with splitUntilPure, drawing one more feature at a time while none can split).
+   */
   private evaluateSampled(
     node: OpenNode,
     num: Float32Array,
     den: Float32Array,
     rng: Rng | null,
   ): Split | null {
+    if (this.isPure(node)) return null
     const features = this.sampledFeatures
     const take = this.drawFeatures(rng)
     const size = take * this.width
     this.sampleSums.fill(0, 0, size * this.stride)
     this.sampleCounts.fill(0, 0, size)
     this.buildFeatures(node, num, den, false, features, take, this.sampleSums, this.sampleCounts)
-    return this.findSplit(node, this.sampleSums, this.sampleCounts, features, take)
+    let split = this.splitFromHistograms(node, this.sampleSums, this.sampleCounts, features, take)
+    if (!this.params.splitUntilPure) return split
+    const extra = this.extraFeature
+    for (let drawn = take; !split && drawn < this.p; drawn++) {
+      extra[0] = this.drawOneMore(rng, drawn)
+      this.sampleSums.fill(0, 0, this.width * this.stride)
+      this.sampleCounts.fill(0, 0, this.width)
+      this.buildFeatures(node, num, den, false, extra, 1, this.sampleSums, this.sampleCounts)
+      split = this.splitFromHistograms(node, this.sampleSums, this.sampleCounts, extra, 1)
+    }
+    return split
   }
 
   /**
@@ -842,6 +885,7 @@ export class TreeLearner {
    * categorical features get a one-feature histogram. Left totals are summed over the rows.
    */
   private evaluateSmall(node: OpenNode, num: Float32Array, den: Float32Array, rng: Rng | null): Split | null {
+    if (this.isPure(node)) return null
     const features = this.sampledFeatures
     const take = this.drawFeatures(rng)
     const m = node.count
@@ -855,54 +899,10 @@ export class TreeLearner {
     best.reset()
     const parentScore = this.score(node.num, node.den)
     const bins = this.bins
-    const sums = this.smallSums
-    const counts = this.smallCounts
-    const stride = this.stride
-    const missingBin = this.mapper.missingBin
-    for (let s = 0; s < take; s++) {
-      const f = features[s]
-      const base = f * this.n
-      if (this.mapper.isCategorical[f]) {
-        const nb = this.mapper.nBins[f]
-        sums.fill(0, 0, nb * stride)
-        counts.fill(0, 0, nb)
-        sums.fill(0, missingBin * stride, (missingBin + 1) * stride)
-        counts[missingBin] = 0
-        if (k === 1) {
-          buildHistogramRows1(
-            bins,
-            base,
-            this.rows,
-            node.start,
-            m,
-            orderedNum,
-            orderedDen,
-            sums,
-            0,
-            counts,
-            0,
-          )
-        } else {
-          buildHistogramRowsK(
-            bins,
-            base,
-            this.rows,
-            node.start,
-            m,
-            k,
-            orderedNum,
-            orderedDen,
-            sums,
-            0,
-            counts,
-            0,
-          )
-        }
-        this.scanCategorical(node, sums, counts, 0, f, parentScore)
-        continue
-      }
-      this.sortByBin(base, node.start, m)
-      this.scanSorted(node, f, m, parentScore)
+    for (let s = 0; s < take; s++) this.scanSmallFeature(node, features[s], m, parentScore)
+    if (this.params.splitUntilPure) {
+      for (let drawn = take; best.feature < 0 && drawn < this.p; drawn++)
+        this.scanSmallFeature(node, this.drawOneMore(rng, drawn), m, parentScore)
     }
     if (best.feature < 0) return null
     // Routing table and left totals straight from the rows.
@@ -929,6 +929,48 @@ export class TreeLearner {
       leftNum,
       leftDen,
     }
+  }
+
+  /** Scans one feature of a small node (positions gathered into orderedNum/orderedDen). */
+  private scanSmallFeature(node: OpenNode, f: number, m: number, parentScore: number): void {
+    const k = this.k
+    const bins = this.bins
+    const sums = this.smallSums
+    const counts = this.smallCounts
+    const stride = this.stride
+    const missingBin = this.mapper.missingBin
+    const orderedNum = this.orderedNum
+    const orderedDen = this.orderedDen
+    const base = f * this.n
+    if (this.mapper.isCategorical[f]) {
+      const nb = this.mapper.nBins[f]
+      sums.fill(0, 0, nb * stride)
+      counts.fill(0, 0, nb)
+      sums.fill(0, missingBin * stride, (missingBin + 1) * stride)
+      counts[missingBin] = 0
+      if (k === 1) {
+        buildHistogramRows1(bins, base, this.rows, node.start, m, orderedNum, orderedDen, sums, 0, counts, 0)
+      } else {
+        buildHistogramRowsK(
+          bins,
+          base,
+          this.rows,
+          node.start,
+          m,
+          k,
+          orderedNum,
+          orderedDen,
+          sums,
+          0,
+          counts,
+          0,
+        )
+      }
+      this.scanCategorical(node, sums, counts, 0, f, parentScore)
+      return
+    }
+    this.sortByBin(base, node.start, m)
+    this.scanSorted(node, f, m, parentScore)
   }
 
   /**
@@ -970,7 +1012,7 @@ export class TreeLearner {
     const hasMissing = this.binned.hasMissing[f] === 1
     const acc = this.accNum
     const other = this.accNum2
-    const minGain = 1e-12 * Math.abs(parentScore)
+    const minGain = this.minGain(parentScore)
     // Positions with a non-missing bin are order[0 .. end).
     let end = m
     while (end > 0 && binOf[order[end - 1]] === missingBin) end--
@@ -1058,6 +1100,36 @@ export class TreeLearner {
     return this.best.categorical ? this.best.bits.slice() : null
   }
 
+  /** A gain must exceed this (relative to the parent's score, against rounding); −∞ with splitUntilPure. */
+  private minGain(parentScore: number): number {
+    return this.params.splitUntilPure ? Number.NEGATIVE_INFINITY : 1e-12 * Math.abs(parentScore)
+  }
+
+  /**
+   * Whether a node is pure (splitUntilPure only): one class with weight, or all targets equal (to a
+   * relative 1e-6, as numerators are f32 count·y).
+   */
+  private isPure(node: OpenNode): boolean {
+    if (!this.params.splitUntilPure) return false
+    const k = this.k
+    if (k > 1) {
+      let classes = 0
+      for (let c = 0; c < k; c++) if (node.num[c] > 0) classes++
+      return classes <= 1
+    }
+    const num = this.treeNum
+    const den = this.treeDen
+    const rows = this.rows
+    const first = rows[node.start]
+    const y0 = num[first] / den[first]
+    const tolerance = 1e-6 * Math.abs(y0)
+    for (let i = node.start + 1; i < node.end; i++) {
+      const r = rows[i]
+      if (Math.abs(num[r] / den[r] - y0) > tolerance) return false
+    }
+    return true
+  }
+
   private score(num: Float64Array, den: number): number {
     const denominator = den + this.params.l2
     if (!(denominator > 0)) return 0
@@ -1068,6 +1140,16 @@ export class TreeLearner {
 
   /** Best split of `node` over the feature slots of a histogram; null when none has positive gain. */
   private findSplit(
+    node: OpenNode,
+    sums: Float64Array,
+    counts: Uint32Array,
+    features: Int32Array,
+    nSlots: number,
+  ): Split | null {
+    return this.isPure(node) ? null : this.splitFromHistograms(node, sums, counts, features, nSlots)
+  }
+
+  private splitFromHistograms(
     node: OpenNode,
     sums: Float64Array,
     counts: Uint32Array,
@@ -1104,7 +1186,7 @@ export class TreeLearner {
     const countBase = slot * this.width
     const acc = this.accNum
     const other = this.accNum2
-    const minGain = 1e-12 * Math.abs(parentScore)
+    const minGain = this.minGain(parentScore)
     // Left to right, missing values going right (this includes "all non-missing | missing").
     acc.fill(0)
     let accDen = 0
@@ -1204,7 +1286,7 @@ export class TreeLearner {
     order.subarray(0, used).sort((a, b) => values[a] - values[b] || bins[a] - bins[b])
     const acc = this.accNum
     const other = this.accNum2
-    const minGain = 1e-12 * Math.abs(parentScore)
+    const minGain = this.minGain(parentScore)
     const middle = (used + 1) >> 1
     for (let direction = 0; direction < 2; direction++) {
       acc.fill(0)
@@ -1302,7 +1384,8 @@ export class TreeLearner {
     buffer.left[id] = leftId
     buffer.right[id] = rightId
     buffer.feature[id] = f
-    buffer.gain[id] = split.gain
+    // A split that gains nothing (splitUntilPure) may compute a gain a rounding error below 0.
+    buffer.gain[id] = Math.max(0, split.gain)
     buffer.defaultLeft[id] = split.defaultLeft ? 1 : 0
     if (split.bits) {
       const bits = split.bits.slice()
