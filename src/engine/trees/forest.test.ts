@@ -57,6 +57,42 @@ describe('decision tree', () => {
     expect(getTreeModelStructure(model)!.ensemble.trees[0].nNodes).toBe(7)
   })
 
+  it('can put one category alone against the rest when that is the best multiclass split', async () => {
+    // Rows per (category, class): a (20, 0, 5), b (0, 30, 10), c (20, 0, 60). Sorted by the share of
+    // the largest class (2), b lies between a and c, so no sorted prefix isolates it; {b} | {a, c} is
+    // the best Gini split (one-hot encoded trees find it).
+    const cells: [number, number, number][] = [
+      [0, 0, 20],
+      [0, 2, 5],
+      [1, 1, 30],
+      [1, 2, 10],
+      [2, 0, 20],
+      [2, 2, 60],
+    ]
+    const x: number[] = []
+    const codes: number[] = []
+    for (const [category, label, count] of cells) {
+      for (let i = 0; i < count; i++) {
+        x.push(category)
+        codes.push(label)
+      }
+    }
+    const model = await fitWith(treeFamily, matrix([x], [3]), classes(codes, 3), 'multiclass', {
+      max_depth: 1,
+    })
+    const tree = getTreeModelStructure(model)!.ensemble.trees[0]
+    expect(tree.nNodes).toBe(3)
+    expect(Array.from(tree.value.subarray(3, 6))).toEqual([0, 0.75, 0.25])
+  })
+
+  it('lets a category of a few rows go left alone (deep trees split small nodes)', async () => {
+    // Category 0 (4 rows) holds the only positives: below boosting's support of 10 rows it could not.
+    const x = [0, 0, 0, 0, ...Array.from({ length: 60 }, (_, i) => 1 + (i % 2))]
+    const y = classes(x.map((v) => (v === 0 ? 1 : 0)))
+    const model = await fitWith(treeFamily, matrix([x], [3]), y, 'binary', { max_depth: 1 })
+    expect(accuracy(await model.predict(matrix([x], [3])), y)).toBe(1)
+  })
+
   it('takes the variance-reducing split in regression', async () => {
     const x = Array.from({ length: 40 }, (_, i) => i % 10)
     const values = Float64Array.from(x, (v) => (v >= 7 ? 5 : 1))

@@ -132,6 +132,9 @@ export function fitForest(
     coverFromDenominator: true,
     useWasm: params.useWasm,
     splitUntilPure: true,
+    minCategorySupport: 1,
+    categorySmoothing: 0,
+    categoryOneVsRest: true,
   }
   // A small table gets each tree's bins from that tree's own rows (see perTreeBinningMaxRows); a large
   // one shares one binning, learned once.

@@ -106,6 +106,15 @@ export interface LearnerParams {
    * more (one at a time) until one can or none are left. Boosting (false) splits only on positive gain.
    */
   splitUntilPure?: boolean
+  /**
+   * Categorical splits: categories with less support (rows) never go left, and N/(D + smoothing) sorts
+   * them. Default 10 and 10 (sklearn HGB's MIN_CAT_SUPPORT); forests use 1 and 0, Breiman's exact
+   * ordering by class proportion or mean, since their deep trees split small nodes.
+   */
+  minCategorySupport?: number
+  categorySmoothing?: number
+  /** Also try each category alone against the rest (forests: the sorted prefixes miss some for k > 1). */
+  categoryOneVsRest?: boolean
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -1269,15 +1278,17 @@ export class TreeLearner {
     const bins = this.catBins
     const values = this.catValues
     const supportFactor = node.den > 0 ? node.count / node.den : 0
+    const minSupport = this.params.minCategorySupport ?? MIN_CATEGORY_SUPPORT
+    const smoothing = this.params.categorySmoothing ?? MIN_CATEGORY_SUPPORT
     let used = 0
     for (let i = 0; i <= nb; i++) {
       const b = i === nb ? missingBin : i
       if (i === nb && !hasMissing) break
       const j = sumBase + b * stride
       // sklearn's support: the bin's hessian scaled to a row count (= its count for constant hessians).
-      if (sums[j + k] * supportFactor < MIN_CATEGORY_SUPPORT) continue
+      if (sums[j + k] * supportFactor < minSupport || counts[countBase + b] === 0) continue
       bins[used] = b
-      values[used] = sums[j + channel] / (sums[j + k] + MIN_CATEGORY_SUPPORT)
+      values[used] = sums[j + channel] / (sums[j + k] + smoothing)
       used++
     }
     if (used <= 1) return
@@ -1319,6 +1330,32 @@ export class TreeLearner {
           const missingLeft = ((best.bits[missingBin >>> 5] >>> (missingBin & 31)) & 1) === 1
           best.defaultLeft = hasMissing ? missingLeft : accCount > rightCount
         }
+      }
+    }
+    if (!this.params.categoryOneVsRest || k === 1 || used <= 2) return
+    // Each category alone on the left, in sorted order (for k > 1 the sort by one class's share can
+    // miss these; one-hot encoded trees have them all).
+    for (let i = 0; i < used; i++) {
+      const b = bins[order[i]]
+      const j = sumBase + b * stride
+      const leftCount = counts[countBase + b]
+      const rightCount = node.count - leftCount
+      if (leftCount < minSamplesLeaf || rightCount < minSamplesLeaf) continue
+      const leftDen = sums[j + k]
+      const rightDen = node.den - leftDen
+      if (leftDen < minHessian || rightDen < minHessian) continue
+      for (let c = 0; c < k; c++) {
+        acc[c] = sums[j + c]
+        other[c] = node.num[c] - acc[c]
+      }
+      const gain = this.score(acc, leftDen) + this.score(other, rightDen) - parentScore
+      if (gain > best.gain && gain > minGain) {
+        best.gain = gain
+        best.feature = f
+        best.categorical = true
+        best.bits.fill(0)
+        best.bits[b >>> 5] |= 1 << (b & 31)
+        best.defaultLeft = hasMissing ? b === missingBin : leftCount > rightCount
       }
     }
   }
