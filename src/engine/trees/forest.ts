@@ -10,7 +10,7 @@ import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import type { TrainingProgress } from '../models/trainingProgress.ts'
-import { binMatrix, fitBinMapper } from './binning.ts'
+import { binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
 import { TreeLearner } from './learner.ts'
 import type { TreeEnsemble, TreeNodes } from './treeModel.ts'
 
@@ -141,6 +141,7 @@ export function fitForest(
   const perTreeBins = n <= perTreeBinningMaxRows
   const shared = perTreeBins ? undefined : fitBinMapper(X, options.rng.fork('binning'), params.maxBins)
   const sharedLearner = shared ? new TreeLearner(binMatrix(shared, X), shared, k, learnerParams) : undefined
+  const subsetBinner = perTreeBins ? new SubsetBinner(X, params.maxBins) : undefined
   const counts = new Float32Array(n)
   const num = new Float32Array(n * k)
   const trees: TreeNodes[] = []
@@ -163,8 +164,9 @@ export function fitForest(
     else for (let i = 0; i < n; i++) num[i] = counts[i] * y.values[i]
     let learner = sharedLearner
     if (!learner) {
-      const mapper = fitBinMapper(X, rng.fork('binning'), params.maxBins, n, rows)
-      learner = new TreeLearner(binMatrix(mapper, X), mapper, k, learnerParams)
+      // The same bins as fitBinMapper(X, rng, maxBins, n, rows) + binMatrix (no subsample below 200k rows).
+      const { mapper, binned } = (subsetBinner as SubsetBinner).bin(counts)
+      learner = new TreeLearner(binned, mapper, k, learnerParams)
     }
     const grown = learner.grow(num, counts, rows, rng)
     trees.push(grown.nodes)
