@@ -76,9 +76,10 @@ describe('forests on the wasm kernels', () => {
     expect(tree4).toBe(treeJs4)
   })
 
-  it('grow the same trees on one shared binning (more than 20,000 rows), reusing the slot pool tree after tree', () => {
+  it('grow the same trees on one shared binning (large tables), reusing the slot pool tree after tree', () => {
     const { X, y } = regression(21_000, 15)
-    const [wasm, js] = both(X, y, { ...base, nEstimators: 3, featuresPerSplit: 4 }, 'regression')
+    const params = { ...base, nEstimators: 3, featuresPerSplit: 4, perTreeBinningMaxRows: 20_000 }
+    const [wasm, js] = both(X, y, params, 'regression')
     expect(wasm).toBe(js)
   })
 
