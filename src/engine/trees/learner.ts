@@ -281,6 +281,7 @@ export class TreeLearner {
   /** The caller's numerators and denominators of the tree being grown. */
   private treeNum: Float32Array<ArrayBufferLike> = new Float32Array(0)
   private treeDen: Float32Array<ArrayBufferLike> = new Float32Array(0)
+  private readonly leafScratch: Float64Array
   /** One feature drawn after the first ones could not split a node (splitUntilPure). */
   private readonly extraFeature = new Int32Array(1)
   private readonly kernelArgs = new Array<number>(MAX_FEATURES_PER_PASS + 7).fill(0)
@@ -385,6 +386,7 @@ export class TreeLearner {
     for (let f = 0; f < this.p; f++) this.allFeatures[f] = f
     this.sampledFeatures = new Int32Array(this.p)
     this.accNum = new Float64Array(k)
+    this.leafScratch = new Float64Array(k)
     this.smallSums = new Float64Array(this.width * this.stride)
     this.smallCounts = new Uint32Array(this.width)
     this.accNum2 = new Float64Array(k)
@@ -476,7 +478,8 @@ export class TreeLearner {
         pick = open.length - 1
       }
       const node = open[pick]
-      open.splice(pick, 1)
+      if (pick === open.length - 1) open.pop()
+      else open.splice(pick, 1)
       const split = node.split
       if (!split) {
         leaves.push(node)
@@ -562,8 +565,9 @@ export class TreeLearner {
     )
   }
 
+  /** The leaf value of totals (num, den), in a scratch array that the next call overwrites. */
   private leafValue(num: Float64Array, den: number): Float64Array {
-    const out = new Float64Array(this.k)
+    const out = this.leafScratch
     const denominator = den + this.params.l2
     for (let c = 0; c < this.k; c++)
       out[c] = denominator > 0 ? (this.params.leafScale * num[c]) / denominator : 0
