@@ -4,8 +4,10 @@
  *   npx tsx scripts/bench-models.ts [--models gbdt,rf] [--datasets a,b] [--mode auto|cli|direct]
  *                                   [--encoding native|protocol] [--synthetic FILE.csv | --no-synthetic]
  *   npx tsx scripts/bench-models.ts --quality [--models rf] [--datasets a,b] [--seeds 5] [--cv] [--hp JSON]
+ *                                   [--metric accuracy] [--encoding protocol]
  *
- * For every dataset in ../shared/datasets/* (relative to the repository root) it fits each model on
+ * For every dataset in ../shared/datasets/* (relative to the repository root; env BUTTERFLY_SHARED
+ * names another shared folder, e.g. from a git worktree) it fits each model on
  * the stored hold-out split and scores the test rows, either through the headless runner
  * (`src/cli/butterfly.ts run ...`, mode 'cli', the default when that script exists) or directly
  * (mode 'direct': a small CSV loader here, categoricals as native codes, or with --encoding protocol
@@ -578,7 +580,11 @@ async function benchQuality(): Promise<QualityRow[]> {
     const meta: Meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'))
     const split = JSON.parse(readFileSync(join(dir, `${name}.split.json`), 'utf8'))
     const data = load(join(dir, `${name}.csv`), meta)
-    const metric: string = baselines.datasets[name].main_metric
+    // --metric accuracy scores classification by accuracy instead of the main metric (ROC-AUC for binary).
+    const metric: string =
+      meta.task !== 'regression' && flag('metric')
+        ? (flag('metric') as string)
+        : baselines.datasets[name].main_metric
     const positiveIndex =
       data.y.kind === 'classification' ? data.y.classes.indexOf(meta.positive_class ?? '') : -1
     const run = async (testRows: Uint32Array, seed: number, family: string) => {
