@@ -4,6 +4,10 @@
  * count·y (regression) or count·one-hot(y) (classification, where the variance reduction of the
  * one-hot columns is the Gini decrease) and draws features per split. A single tree is a forest of
  * one tree without bootstrap that considers every feature.
+ *
+ * Trees grow as scikit-learn's: every impure node splits on its best valid candidate (even one that
+ * gains nothing), more features are drawn while the drawn ones cannot split, and categories of any
+ * size may go left (sorted by exact class share or mean, plus each category alone for multiclass).
  */
 import { WorkerError } from '../../domain/errors.ts'
 import type { Rng } from '../../domain/random.ts'
