@@ -605,7 +605,9 @@ async function benchQuality(): Promise<QualityRow[]> {
       let cpu = 0
       for (let seed = 1; seed <= seeds; seed++) {
         const r = await run(Uint32Array.from(split.holdout.test_indices as number[]), seed, family)
-        metrics.forEach((metric, q) => holdout[q].push(r.metrics[metric]))
+        metrics.forEach((metric, q) => {
+          holdout[q].push(r.metrics[metric])
+        })
         cpu += r.fit_cpu_s
       }
       const cvSums: (number | null)[] = metrics.map(() => null)
