@@ -3,8 +3,11 @@
  *
  *   npx tsx scripts/bench-models.ts [--models gbdt,rf] [--datasets a,b] [--mode auto|cli|direct]
  *                                   [--encoding native|protocol] [--synthetic FILE.csv | --no-synthetic]
+ *   npx tsx scripts/bench-models.ts --quality [--models rf] [--datasets a,b] [--seeds 5] [--cv] [--hp JSON]
+ *                                   [--encoding protocol]
  *
- * For every dataset in ../shared/datasets/* (relative to the repository root) it fits each model on
+ * For every dataset in ../shared/datasets/* (relative to the repository root; env BUTTERFLY_SHARED
+ * names another shared folder, e.g. from a git worktree) it fits each model on
  * the stored hold-out split and scores the test rows, either through the headless runner
  * (`src/cli/butterfly.ts run ...`, mode 'cli', the default when that script exists) or directly
  * (mode 'direct': a small CSV loader here, categoricals as native codes, or with --encoding protocol
@@ -17,7 +20,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createRng } from '../src/domain/random.ts'
 import type { TaskType } from '../src/domain/task.ts'
@@ -28,7 +31,7 @@ import '../src/engine/models/tree.ts'
 import { getModelFamily, type Hyperparameters } from '../src/engine/models/model.ts'
 
 const root = resolve(import.meta.dirname, '..')
-const shared = resolve(root, '..', 'shared')
+const shared = process.env.BUTTERFLY_SHARED ?? resolve(root, '..', 'shared')
 const args = process.argv.slice(2)
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`)
@@ -254,6 +257,7 @@ async function evaluate(
   task: TaskType,
   positiveIndex: number,
   hp: Hyperparameters = {},
+  seed = 42,
 ): Promise<{
   metrics: Record<string, number>
   fit_s: number
@@ -267,7 +271,7 @@ async function evaluate(
     train.X,
     train.y,
     { ...fam.defaults(task), ...hp },
-    { task, rng: createRng(42) },
+    { task, rng: createRng(seed) },
   )
   const fit_s = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuStarted)
@@ -541,6 +545,122 @@ function resetPeakRss(): boolean {
 
 function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits)
+}
+
+interface QualityRow {
+  dataset: string
+  model: string
+  metric: string
+  holdout_mean: number
+  holdout_sd: number
+  holdout_seeds: number[]
+  sklearn_holdout: number | null
+  cv_mean: number | null
+  sklearn_cv_mean: number | null
+  fit_cpu_s_mean: number
+}
+
+/**
+ * --quality: each model (default rf) on every dataset over the stored hold-out split with seeds
+ * 1..S (--seeds S, default 5) and, with --cv, on the stored 5 CV folds (seed 42), next to
+ * scikit-learn's numbers in baselines.json for the same splits (RandomForest-200 for rf; one
+ * random_state, so its seed noise is not known), on the dataset's main metric (ROC-AUC, accuracy or
+ * R², and accuracy too for classification). --hp '{"n_estimators":200}' overrides hyperparameters; --encoding protocol one-hot encodes as
+ * the reference pipeline does. Direct mode.
+ */
+async function benchQuality(): Promise<QualityRow[]> {
+  const datasetsDir = join(shared, 'datasets')
+  const baselines = JSON.parse(readFileSync(join(shared, 'bench', 'baselines.json'), 'utf8'))
+  const seeds = Number(flag('seeds') ?? '5')
+  const hp: Hyperparameters = JSON.parse(flag('hp') ?? '{}')
+  const out: QualityRow[] = []
+  for (const name of readdirSync(datasetsDir).sort()) {
+    const dir = join(datasetsDir, name)
+    if (!existsSync(join(dir, 'meta.json')) || (onlyDatasets && !onlyDatasets.includes(name))) continue
+    const meta: Meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'))
+    const split = JSON.parse(readFileSync(join(dir, `${name}.split.json`), 'utf8'))
+    const data = load(join(dir, `${name}.csv`), meta)
+    // Classification is also scored by accuracy when the main metric is ROC-AUC.
+    const main: string = baselines.datasets[name].main_metric
+    const metrics = meta.task !== 'regression' && main !== 'accuracy' ? [main, 'accuracy'] : [main]
+    const positiveIndex =
+      data.y.kind === 'classification' ? data.y.classes.indexOf(meta.positive_class ?? '') : -1
+    const run = async (testRows: Uint32Array, seed: number, family: string) => {
+      const isTest = new Uint8Array(data.nRows)
+      for (const i of testRows) isTest[i] = 1
+      const trainRows = Uint32Array.from(Array.from(isTest.keys()).filter((i) => !isTest[i]))
+      const X = encoding === 'protocol' ? protocolEncode(data.X, trainRows) : data.X
+      return evaluate(
+        family,
+        { X: rowsOf(X, trainRows), y: targetOf(data.y, trainRows) },
+        { X: rowsOf(X, testRows), y: targetOf(data.y, testRows) },
+        meta.task,
+        positiveIndex,
+        hp,
+        seed,
+      )
+    }
+    for (const family of models) {
+      const holdout = metrics.map(() => [] as number[])
+      let cpu = 0
+      for (let seed = 1; seed <= seeds; seed++) {
+        const r = await run(Uint32Array.from(split.holdout.test_indices as number[]), seed, family)
+        metrics.forEach((metric, q) => {
+          holdout[q].push(r.metrics[metric])
+        })
+        cpu += r.fit_cpu_s
+      }
+      const cvSums: (number | null)[] = metrics.map(() => null)
+      if (args.includes('--cv')) {
+        const folds = split.cv.fold_of_row as number[]
+        cvSums.fill(0)
+        for (let f = 0; f < 5; f++) {
+          const testRows = Uint32Array.from(Array.from(folds.keys()).filter((i) => folds[i] === f))
+          const r = await run(testRows, 42, family)
+          metrics.forEach((metric, q) => {
+            cvSums[q] = (cvSums[q] as number) + r.metrics[metric] / 5
+          })
+        }
+      }
+      const ref = baselines.datasets[name].models[baselineKey[family]]
+      metrics.forEach((metric, q) => {
+        const values = holdout[q]
+        const mean = values.reduce((a, b) => a + b, 0) / values.length
+        const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1))
+        out.push({
+          dataset: name,
+          model: family,
+          metric,
+          holdout_mean: mean,
+          holdout_sd: sd,
+          holdout_seeds: values,
+          sklearn_holdout: ref?.holdout?.n_jobs_1?.metrics?.[metric] ?? null,
+          cv_mean: cvSums[q],
+          sklearn_cv_mean: ref?.cv?.[metric]?.mean ?? null,
+          fit_cpu_s_mean: cpu / seeds,
+        })
+        console.error(`${name}/${family}: ${metric} ${values.map((v) => fmt(v)).join(' ')}`)
+      })
+    }
+  }
+  return out
+}
+
+if (args.includes('--quality')) {
+  const quality = await benchQuality()
+  console.log(JSON.stringify({ hp: flag('hp') ?? '{}', encoding, load_average: loadavg(), quality }, null, 2))
+  console.log(
+    '\n| dataset | model | metric | hold-out mean ± sd (seeds) | sklearn hold-out | Δ pt | CV mean | sklearn CV | Δ pt | fit CPU s |',
+  )
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  const pt = (a: number | null, b: number | null) =>
+    a === null || b === null ? '–' : ((a - b) * 100).toFixed(2)
+  for (const q of quality) {
+    console.log(
+      `| ${q.dataset} | ${q.model} | ${q.metric} | ${fmt(q.holdout_mean)} ± ${fmt(q.holdout_sd)} | ${fmt(q.sklearn_holdout)} | ${pt(q.holdout_mean, q.sklearn_holdout)} | ${fmt(q.cv_mean)} | ${fmt(q.sklearn_cv_mean)} | ${pt(q.cv_mean, q.sklearn_cv_mean)} | ${fmt(q.fit_cpu_s_mean, 2)} |`,
+    )
+  }
+  process.exit(0)
 }
 
 const rows = await benchDatasets()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRng } from '../../domain/random.ts'
-import { binMatrix, fitBinMapper } from './binning.ts'
+import { binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
 import { matrix } from './testData.ts'
 
 describe('fitBinMapper / binMatrix', () => {
@@ -39,5 +39,40 @@ describe('fitBinMapper / binMatrix', () => {
     const mapper = fitBinMapper(X, createRng(1))
     expect(mapper.isCategorical[0]).toBe(1)
     expect(Array.from(binMatrix(mapper, X).bins)).toEqual([0, 2, 1, 255, 255])
+  })
+})
+
+describe('SubsetBinner', () => {
+  it('gives each row subset the edges and bins of fitBinMapper + binMatrix on that subset', () => {
+    const rng = createRng(3)
+    const n = 2000
+    // Many distinct values (quantile edges), few (midpoints), ±0 and NaN, and a categorical column.
+    const wide = Array.from({ length: n }, () => (rng.nextFloat() < 0.05 ? Number.NaN : rng.nextNormal()))
+    const few = Array.from({ length: n }, () => [-0, 0, 1, 2.5, 2.5, 7][rng.nextInt(6)])
+    const category = Array.from({ length: n }, () => (rng.nextFloat() < 0.03 ? Number.NaN : rng.nextInt(4)))
+    const X = matrix([wide, few, category], [0, 0, 4])
+    const binner = new SubsetBinner(X, 255)
+    for (const [size, maxBins] of [
+      [1500, 255],
+      [300, 255],
+      [900, 16],
+    ]) {
+      const subset = maxBins === 255 ? binner : new SubsetBinner(X, maxBins)
+      const weights = new Float32Array(n)
+      for (let i = 0; i < size; i++) weights[rng.nextInt(n)]++
+      const rows = Uint32Array.from(Array.from(weights.keys()).filter((i) => weights[i] > 0))
+      const expected = fitBinMapper(X, createRng(1), maxBins, n, rows)
+      const expectedBins = binMatrix(expected, X)
+      const { mapper, binned } = subset.bin(weights)
+      expect(mapper.edges.map((e) => Array.from(e, String))).toEqual(
+        expected.edges.map((e) => Array.from(e, String)),
+      )
+      expect(Array.from(mapper.nBins)).toEqual(Array.from(expected.nBins))
+      expect(Array.from(binned.hasMissing)).toEqual(Array.from(expectedBins.hasMissing))
+      for (let f = 0; f < 3; f++) {
+        for (const r of rows)
+          expect(binned.bins[f * n + r], `feature ${f}, row ${r}`).toBe(expectedBins.bins[f * n + r])
+      }
+    }
   })
 })

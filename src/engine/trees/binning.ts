@@ -102,7 +102,7 @@ function collectFinite(column: Float64Array, sample: Uint32Array | null): Float6
 }
 
 /** Edges of one numeric feature from its sorted non-missing values (sklearn `_find_binning_thresholds`). */
-function findEdges(sorted: Float64Array, maxBins: number): Float64Array {
+export function findEdges(sorted: Float64Array, maxBins: number): Float64Array {
   const m = sorted.length
   if (m === 0) return new Float64Array(0)
   let distinct = 1
@@ -181,6 +181,93 @@ function binNumeric(
     out[i] = lo
   }
   return missing
+}
+
+/**
+ * Bins the same table many times, each time with edges learned from a subset of its rows (a forest
+ * tree's in-bag rows), as `fitBinMapper(X, rng, maxBins, n, rows)` then `binMatrix(mapper, X)` would,
+ * but without sorting or searching per subset: each numeric column's non-missing rows are sorted once
+ * (stably, −0 before +0, as a Float64Array sort), so a subset's sorted values and their bins come out
+ * of one linear walk. Categorical and missing bins never change and are written once. Bins of rows
+ * outside the subset are left stale: only the subset's rows may be read.
+ */
+export class SubsetBinner {
+  private readonly order: (Uint32Array | null)[]
+  private readonly values: Float64Array
+  private readonly bins: Uint8Array
+  private readonly hasMissing = new Uint8Array(0)
+
+  constructor(
+    private readonly X: FeatureMatrix,
+    private readonly maxBins: number,
+  ) {
+    const n = X.nRows
+    const p = X.columns.length
+    this.values = new Float64Array(n)
+    this.bins = new Uint8Array(n * p)
+    this.hasMissing = new Uint8Array(p)
+    this.order = X.columns.map((column, f) => {
+      const levels = X.categoricalLevels[f] ?? 0
+      const out = this.bins.subarray(f * n, (f + 1) * n)
+      if (levels > 0 && levels <= maxBins) {
+        this.hasMissing[f] = binCategorical(column, null, levels, maxBins, out) ? 1 : 0
+        return null
+      }
+      const finite: number[] = []
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(column[i])) {
+          out[i] = maxBins
+          this.hasMissing[f] = 1
+        } else finite.push(i)
+      }
+      finite.sort((a, b) => column[a] - column[b] || 1 / column[a] - 1 / column[b] || a - b)
+      return Uint32Array.from(finite)
+    })
+  }
+
+  /** Mapper and bins for the rows whose `weights` are > 0 (the caller must not keep the bins). */
+  bin(weights: Float32Array): { mapper: BinMapper; binned: BinnedMatrix } {
+    const { X, maxBins, values, bins } = this
+    const n = X.nRows
+    const p = X.columns.length
+    const nBins = new Int32Array(p)
+    const edges: Float64Array[] = []
+    const isCategorical = new Uint8Array(p)
+    const categoricalLevels = new Int32Array(p)
+    for (let f = 0; f < p; f++) {
+      const order = this.order[f]
+      if (!order) {
+        isCategorical[f] = 1
+        categoricalLevels[f] = X.categoricalLevels[f]
+        nBins[f] = categoricalLevels[f]
+        edges.push(new Float64Array(0))
+        continue
+      }
+      const column = X.columns[f]
+      let m = 0
+      for (let i = 0; i < order.length; i++) {
+        const r = order[i]
+        if (weights[r] > 0) values[m++] = column[r]
+      }
+      const featureEdges = findEdges(values.subarray(0, m), maxBins)
+      edges.push(featureEdges)
+      nBins[f] = featureEdges.length + 1
+      // Values ascend along `order`, so each row's bin (edges strictly below it) only moves up.
+      const base = f * n
+      let e = 0
+      for (let i = 0; i < order.length; i++) {
+        const r = order[i]
+        if (!(weights[r] > 0)) continue
+        const x = column[r]
+        while (e < featureEdges.length && featureEdges[e] < x) e++
+        bins[base + r] = e
+      }
+    }
+    return {
+      mapper: { nBins, missingBin: maxBins, histWidth: maxBins + 1, edges, isCategorical, categoricalLevels },
+      binned: { nRows: n, nFeatures: p, bins, hasMissing: this.hasMissing },
+    }
+  }
 }
 
 function binCategorical(

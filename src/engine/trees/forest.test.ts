@@ -47,6 +47,52 @@ describe('decision tree', () => {
     expect(Array.from(tree.value.subarray(2, 6))).toEqual([1, 0, 0, 1])
   })
 
+  it('splits impure nodes even when the split gains nothing, as sklearn (XOR is learned exactly)', async () => {
+    // y = x0 XOR x1: neither feature reduces Gini at the root, both together separate the classes.
+    const x0 = Array.from({ length: 80 }, (_, i) => i % 2)
+    const x1 = Array.from({ length: 80 }, (_, i) => (i >> 1) % 2)
+    const y = classes(x0.map((v, i) => v ^ x1[i]))
+    const model = await fitWith(treeFamily, matrix([x0, x1]), y, 'binary')
+    expect(accuracy(await model.predict(matrix([x0, x1])), y)).toBe(1)
+    expect(getTreeModelStructure(model)!.ensemble.trees[0].nNodes).toBe(7)
+  })
+
+  it('can put one category alone against the rest when that is the best multiclass split', async () => {
+    // Rows per (category, class): a (20, 0, 5), b (0, 30, 10), c (20, 0, 60). Sorted by the share of
+    // the largest class (2), b lies between a and c, so no sorted prefix isolates it; {b} | {a, c} is
+    // the best Gini split (one-hot encoded trees find it).
+    const cells: [number, number, number][] = [
+      [0, 0, 20],
+      [0, 2, 5],
+      [1, 1, 30],
+      [1, 2, 10],
+      [2, 0, 20],
+      [2, 2, 60],
+    ]
+    const x: number[] = []
+    const codes: number[] = []
+    for (const [category, label, count] of cells) {
+      for (let i = 0; i < count; i++) {
+        x.push(category)
+        codes.push(label)
+      }
+    }
+    const model = await fitWith(treeFamily, matrix([x], [3]), classes(codes, 3), 'multiclass', {
+      max_depth: 1,
+    })
+    const tree = getTreeModelStructure(model)!.ensemble.trees[0]
+    expect(tree.nNodes).toBe(3)
+    expect(Array.from(tree.value.subarray(3, 6))).toEqual([0, 0.75, 0.25])
+  })
+
+  it('lets a category of a few rows go left alone (deep trees split small nodes)', async () => {
+    // Category 0 (4 rows) holds the only positives: below boosting's support of 10 rows it could not.
+    const x = [0, 0, 0, 0, ...Array.from({ length: 60 }, (_, i) => 1 + (i % 2))]
+    const y = classes(x.map((v) => (v === 0 ? 1 : 0)))
+    const model = await fitWith(treeFamily, matrix([x], [3]), y, 'binary', { max_depth: 1 })
+    expect(accuracy(await model.predict(matrix([x], [3])), y)).toBe(1)
+  })
+
   it('takes the variance-reducing split in regression', async () => {
     const x = Array.from({ length: 40 }, (_, i) => i % 10)
     const values = Float64Array.from(x, (v) => (v >= 7 ? 5 : 1))
@@ -90,6 +136,25 @@ describe('random forest', () => {
     const pa = await a.predictProba(data.X)
     const pl = await loaded.predictProba(data.X)
     expect(new Uint8Array(pl.buffer)).toEqual(new Uint8Array(pa.buffer))
+  })
+
+  it('draws more features when the drawn ones cannot split a node, as sklearn', async () => {
+    // One informative feature among three constant ones, one feature per split: every tree must still
+    // split its root on the informative feature (a drawn constant feature does not end the search).
+    const n = 200
+    const x = Array.from({ length: n }, (_, i) => i)
+    const constant = Array.from({ length: n }, () => 1)
+    const y = classes(x.map((v) => (v < 120 ? 0 : 1)))
+    const model = await fitWith(rfFamily, matrix([constant, constant, x, constant]), y, 'binary', {
+      n_estimators: 20,
+      max_features: 0.25,
+    })
+    const { ensemble } = getTreeModelStructure(model)!
+    for (const tree of ensemble.trees) {
+      expect(tree.nNodes).toBeGreaterThan(1)
+      expect(tree.feature[0]).toBe(2)
+    }
+    expect(accuracy(await model.predict(matrix([constant, constant, x, constant])), y)).toBe(1)
   })
 
   it('uses sklearn-like feature counts per split', () => {

@@ -4,13 +4,17 @@
  * count·y (regression) or count·one-hot(y) (classification, where the variance reduction of the
  * one-hot columns is the Gini decrease) and draws features per split. A single tree is a forest of
  * one tree without bootstrap that considers every feature.
+ *
+ * Trees grow as scikit-learn's: every impure node splits on its best valid candidate (even one that
+ * gains nothing), more features are drawn while the drawn ones cannot split, and categories of any
+ * size may go left (sorted by exact class share or mean, plus each category alone for multiclass).
  */
 import { WorkerError } from '../../domain/errors.ts'
 import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import type { TrainingProgress } from '../models/trainingProgress.ts'
-import { binMatrix, fitBinMapper } from './binning.ts'
+import { binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
 import { TreeLearner } from './learner.ts'
 import type { TreeEnsemble, TreeNodes } from './treeModel.ts'
 
@@ -26,6 +30,10 @@ export interface ForestParams {
   featuresPerSplit: number
   bootstrap: boolean
   maxBins: number
+  /** false forces the JS kernels (tests compare both); by default wasm is used where available. */
+  useWasm?: boolean
+  /** Tests only: overrides {@link perTreeBinningMaxRows}. */
+  perTreeBinningMaxRows?: number
 }
 
 export interface ForestRunOptions {
@@ -104,9 +112,11 @@ export function defaultFeaturesPerSplit(setting: string | number, nFeatures: num
  * binning of the table: a tree whose rows hold at most `max_bins` distinct values of a feature then
  * splits on exact thresholds (midpoints between consecutive values, as scikit-learn's trees), and
  * above that the trees' quantile edges differ, so the forest as a whole sees many more thresholds
- * than 255. Binning a few thousand rows per tree costs little next to growing the tree.
+ * than 255. With {@link SubsetBinner} (columns sorted once, one linear walk per tree) binning costs
+ * little next to growing the tree. Up to sklearn's 200k-row binning subsample: on diamonds (43k
+ * training rows) per-tree bins gave R² 0.9811 against 0.9807 with one shared binning, in no more time.
  */
-export const perTreeBinningMaxRows = 20_000
+export const perTreeBinningMaxRows = 200_000
 
 export function fitForest(
   X: FeatureMatrix,
@@ -128,12 +138,18 @@ export function fitForest(
     featuresPerSplit: params.featuresPerSplit,
     leafScale: 1,
     coverFromDenominator: true,
+    useWasm: params.useWasm,
+    splitUntilPure: true,
+    minCategorySupport: 1,
+    categorySmoothing: 0,
+    categoryOneVsRest: true,
   }
   // A small table gets each tree's bins from that tree's own rows (see perTreeBinningMaxRows); a large
   // one shares one binning, learned once.
-  const perTreeBins = n <= perTreeBinningMaxRows
+  const perTreeBins = n <= (params.perTreeBinningMaxRows ?? perTreeBinningMaxRows)
   const shared = perTreeBins ? undefined : fitBinMapper(X, options.rng.fork('binning'), params.maxBins)
   const sharedLearner = shared ? new TreeLearner(binMatrix(shared, X), shared, k, learnerParams) : undefined
+  const subsetBinner = perTreeBins ? new SubsetBinner(X, params.maxBins) : undefined
   const counts = new Float32Array(n)
   const num = new Float32Array(n * k)
   const trees: TreeNodes[] = []
@@ -156,8 +172,9 @@ export function fitForest(
     else for (let i = 0; i < n; i++) num[i] = counts[i] * y.values[i]
     let learner = sharedLearner
     if (!learner) {
-      const mapper = fitBinMapper(X, rng.fork('binning'), params.maxBins, n, rows)
-      learner = new TreeLearner(binMatrix(mapper, X), mapper, k, learnerParams)
+      // The same bins as fitBinMapper(X, rng, maxBins, n, rows) + binMatrix (no subsample below 200k rows).
+      const { mapper, binned } = (subsetBinner as SubsetBinner).bin(counts)
+      learner = new TreeLearner(binned, mapper, k, learnerParams)
     }
     const grown = learner.grow(num, counts, rows, rng)
     trees.push(grown.nodes)

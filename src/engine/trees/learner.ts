@@ -52,6 +52,24 @@ class WasmLayout {
   }
 }
 
+/** The learner's buffers that live in the wasm memory, in layout order (histogram slots follow). */
+const WASM_BUFFERS = [
+  'bins',
+  'rows',
+  'scratch',
+  'num',
+  'den',
+  'orderedNum',
+  'orderedDen',
+  'lut',
+  'sampleSums',
+  'sampleCounts',
+] as const
+type WasmBuffer = (typeof WASM_BUFFERS)[number]
+
+/** Histogram slots a growable wasm pool starts with; it doubles when a tree needs more. */
+const INITIAL_GROWABLE_SLOTS = 4
+
 /**
  * Nodes with at most this many rows are scanned from their rows sorted by bin instead of from a
  * 256-bin histogram: zeroing and scanning histograms would cost more than the rows themselves (deep
@@ -82,6 +100,21 @@ export interface LearnerParams {
   coverFromDenominator: boolean
   /** false forces the JS kernels (tests compare both); by default wasm is used where it applies. */
   useWasm?: boolean
+  /**
+   * Forests and single trees, as scikit-learn's trees: split every impure node on its best valid
+   * candidate even when it gains nothing, and when none of the drawn features can split a node, draw
+   * more (one at a time) until one can or none are left. Boosting (false) splits only on positive gain.
+   */
+  splitUntilPure?: boolean
+  /**
+   * Categorical splits: categories with less support (rows) never go left, and N/(D + smoothing) sorts
+   * them. Default 10 and 10 (sklearn HGB's MIN_CAT_SUPPORT); forests use 1 and 0, Breiman's exact
+   * ordering by class proportion or mean, since their deep trees split small nodes.
+   */
+  minCategorySupport?: number
+  categorySmoothing?: number
+  /** Also try each category alone against the rest (forests: the sorted prefixes miss some for k > 1). */
+  categoryOneVsRest?: boolean
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -121,6 +154,8 @@ interface OpenNode {
 
 /** Best candidate found so far while scanning one node (kept in scalars to avoid allocation). */
 class BestSplit {
+  /** Gains must beat this: 0, or −∞ when any valid split will do (splitUntilPure). */
+  floor = 0
   gain = 0
   feature = -1
   categorical = false
@@ -128,7 +163,7 @@ class BestSplit {
   defaultLeft = false
   readonly bits = new Uint32Array(CATEGORY_WORDS)
   reset(): void {
-    this.gain = 0
+    this.gain = this.floor
     this.feature = -1
   }
 }
@@ -225,17 +260,34 @@ class NodeBuffer {
  */
 export class TreeLearner {
   /** Row ids; after {@link grow} each leaf owns a contiguous slice. */
-  readonly rows: Uint32Array
+  rows!: Uint32Array
   /** The binned matrix (a copy inside the wasm memory when the wasm kernels are used). */
-  private readonly bins: Uint8Array
+  private bins!: Uint8Array
   private readonly wasm: WasmKernels | null
+  /** Byte offsets of the buffers in the wasm memory (see {@link refreshViews}). */
+  private readonly at: Record<WasmBuffer, number>
+  /** Where histogram slots start in the wasm memory, and the bytes of one slot. */
+  private readonly slotsAt: number
+  private readonly slotBytes: number
+  /** Whether the wasm slot pool grows with the tree (unlimited leaves) instead of being fixed. */
+  private readonly growableSlots: boolean
+  /** Histogram slots in the wasm memory. */
+  private wasmSlotCount = 0
+  /** Histogram entries (features × bins) of the sampled-feature buffers. */
+  private readonly sampleLength: number
   /** Copies of a tree's numerators/denominators inside the wasm memory. */
-  private readonly wasmNum: Float32Array
-  private readonly wasmDen: Float32Array
+  private wasmNum!: Float32Array
+  private wasmDen!: Float32Array
+  /** The caller's numerators and denominators of the tree being grown. */
+  private treeNum: Float32Array<ArrayBufferLike> = new Float32Array(0)
+  private treeDen: Float32Array<ArrayBufferLike> = new Float32Array(0)
+  private readonly leafScratch: Float64Array
+  /** One feature drawn after the first ones could not split a node (splitUntilPure). */
+  private readonly extraFeature = new Int32Array(1)
   private readonly kernelArgs = new Array<number>(MAX_FEATURES_PER_PASS + 7).fill(0)
-  private readonly scratch: Uint32Array
-  private readonly orderedNum: Float32Array
-  private readonly orderedDen: Float32Array
+  private scratch!: Uint32Array
+  private orderedNum!: Float32Array
+  private orderedDen!: Float32Array
   private readonly n: number
   private readonly p: number
   private readonly width: number
@@ -253,14 +305,14 @@ export class TreeLearner {
   private readonly catValues = new Float64Array(256)
   private readonly catOrder = new Int32Array(256)
   private readonly sampledFeatures: Int32Array
-  private readonly sampleSums: Float64Array
-  private readonly sampleCounts: Uint32Array
+  private sampleSums!: Float64Array
+  private sampleCounts!: Uint32Array
   private readonly rawThreshold: Float64Array[]
   private readonly smallOrder = new Int32Array(SMALL_NODE)
   private readonly smallTmp = new Int32Array(SMALL_NODE)
   private readonly smallBins = new Uint8Array(SMALL_NODE)
   private readonly bucket = new Int32Array(17)
-  private readonly goLeft: Uint8Array
+  private goLeft!: Uint8Array
   private readonly smallSums: Float64Array
   private readonly smallCounts: Uint32Array
 
@@ -278,45 +330,45 @@ export class TreeLearner {
     this.histSize = this.p * this.width * this.stride
     this.subtraction = params.featuresPerSplit >= this.p
     const n = this.n
-    // Wasm kernels need every buffer they touch in one memory, sized up front: that suits boosting
-    // (one numerator, subtraction, at most max_leaf_nodes + 1 histograms alive).
-    const wasmSlots = Number.isFinite(params.maxLeafNodes) ? params.maxLeafNodes + 2 : 0
+    const sampled = Math.max(1, Math.min(this.p, Math.floor(params.featuresPerSplit)))
+    // Wasm kernels need every buffer they touch in one memory. Boosting (finite max_leaf_nodes) has at
+    // most max_leaf_nodes + 2 histograms alive, so its slots are fixed; a forest tree grown depth-first
+    // with unlimited leaves needs one per pending node, so its slots start few and the memory grows.
+    this.growableSlots = !Number.isFinite(params.maxLeafNodes)
+    const wasmSlots = !this.subtraction
+      ? 0
+      : this.growableSlots
+        ? INITIAL_GROWABLE_SLOTS
+        : params.maxLeafNodes + 2
     const layout = new WasmLayout()
-    const binsAt = layout.take(this.p * n)
-    const rowsAt = layout.take(4 * n)
-    const scratchAt = layout.take(4 * n)
-    const numAt = layout.take(4 * n)
-    const denAt = layout.take(4 * n)
-    const orderedNumAt = layout.take(4 * n)
-    const orderedDenAt = layout.take(4 * n)
-    const lutAt = layout.take(this.width)
-    const slotSumsAt: number[] = []
-    const slotCountsAt: number[] = []
-    for (let i = 0; i < wasmSlots; i++) {
-      slotSumsAt.push(layout.take(8 * this.histSize))
-      slotCountsAt.push(layout.take(4 * this.p * this.width))
+    const sizes: Record<WasmBuffer, number> = {
+      bins: this.p * n,
+      rows: 4 * n,
+      scratch: 4 * n,
+      num: 4 * n * k,
+      den: 4 * n,
+      orderedNum: 4 * n * k,
+      orderedDen: 4 * n,
+      lut: this.width,
+      sampleSums: this.subtraction ? 0 : 8 * sampled * this.width * this.stride,
+      sampleCounts: this.subtraction ? 0 : 4 * sampled * this.width,
     }
+    this.sampleLength = this.subtraction ? 0 : sampled * this.width
+    const at = {} as Record<WasmBuffer, number>
+    for (const name of WASM_BUFFERS) at[name] = layout.take(sizes[name])
+    this.at = at
+    this.slotsAt = layout.size
+    this.slotBytes = Math.ceil((8 * this.histSize) / 16) * 16 + Math.ceil((4 * this.p * this.width) / 16) * 16
     const kernels =
-      k === 1 && this.subtraction && wasmSlots > 0 && params.useWasm !== false
-        ? createWasmKernels(layout.size)
+      params.useWasm !== false && (wasmSlots > 0 || !this.subtraction)
+        ? createWasmKernels(this.slotsAt + wasmSlots * this.slotBytes)
         : null
     this.wasm = kernels
     if (kernels) {
-      const buffer = kernels.memory.buffer
-      this.bins = new Uint8Array(buffer, binsAt, this.p * n)
+      this.wasmSlotCount = wasmSlots
+      this.refreshViews()
       this.bins.set(binned.bins)
-      this.rows = new Uint32Array(buffer, rowsAt, n)
-      this.scratch = new Uint32Array(buffer, scratchAt, n)
-      this.wasmNum = new Float32Array(buffer, numAt, n)
-      this.wasmDen = new Float32Array(buffer, denAt, n)
-      this.orderedNum = new Float32Array(buffer, orderedNumAt, n)
-      this.orderedDen = new Float32Array(buffer, orderedDenAt, n)
-      this.goLeft = new Uint8Array(buffer, lutAt, this.width)
-      for (let i = 0; i < wasmSlots; i++) {
-        this.poolSums.push(new Float64Array(buffer, slotSumsAt[i], this.histSize))
-        this.poolCounts.push(new Uint32Array(buffer, slotCountsAt[i], this.p * this.width))
-        this.freeSlots.push(wasmSlots - 1 - i)
-      }
+      for (let i = 0; i < wasmSlots; i++) this.freeSlots.push(wasmSlots - 1 - i)
     } else {
       this.bins = binned.bins
       this.rows = new Uint32Array(n)
@@ -326,16 +378,15 @@ export class TreeLearner {
       this.orderedNum = new Float32Array(n * k)
       this.orderedDen = new Float32Array(n)
       this.goLeft = new Uint8Array(this.width)
+      this.sampleSums = new Float64Array(this.sampleLength * this.stride)
+      this.sampleCounts = new Uint32Array(this.sampleLength)
     }
+    this.best.floor = params.splitUntilPure ? Number.NEGATIVE_INFINITY : 0
     this.allFeatures = new Int32Array(this.p)
     for (let f = 0; f < this.p; f++) this.allFeatures[f] = f
-    const sampled = Math.max(1, Math.min(this.p, Math.floor(params.featuresPerSplit)))
     this.sampledFeatures = new Int32Array(this.p)
-    this.sampleSums = this.subtraction
-      ? new Float64Array(0)
-      : new Float64Array(sampled * this.width * this.stride)
-    this.sampleCounts = this.subtraction ? new Uint32Array(0) : new Uint32Array(sampled * this.width)
     this.accNum = new Float64Array(k)
+    this.leafScratch = new Float64Array(k)
     this.smallSums = new Float64Array(this.width * this.stride)
     this.smallCounts = new Uint32Array(this.width)
     this.accNum2 = new Float64Array(k)
@@ -348,6 +399,11 @@ export class TreeLearner {
     })
   }
 
+  /** Histogram slots held in the wasm memory (0 on the JS kernels). */
+  get wasmHistogramSlots(): number {
+    return this.wasmSlotCount
+  }
+
   /**
    * Grows one tree on the rows `rootRows` (ids into the binned matrix) with per-row numerators
    * `num` (n × k row-major) and denominators `den`. `rng` drives feature subsampling.
@@ -358,12 +414,14 @@ export class TreeLearner {
     const m = rootRows ? rootRows.length : this.n
     if (rootRows) this.rows.set(rootRows)
     else for (let i = 0; i < m; i++) this.rows[i] = i
+    // The kernels read these copies; JS code keeps reading the caller's arrays (the same values),
+    // which stay valid when growing the slot pool detaches the views into the wasm memory.
     if (this.wasm) {
       this.wasmNum.set(num)
       this.wasmDen.set(den)
-      num = this.wasmNum
-      den = this.wasmDen
     }
+    this.treeNum = num
+    this.treeDen = den
     const buffer = new NodeBuffer(k)
 
     // Root totals in row order.
@@ -420,7 +478,8 @@ export class TreeLearner {
         pick = open.length - 1
       }
       const node = open[pick]
-      open.splice(pick, 1)
+      if (pick === open.length - 1) open.pop()
+      else open.splice(pick, 1)
       const split = node.split
       if (!split) {
         leaves.push(node)
@@ -506,8 +565,9 @@ export class TreeLearner {
     )
   }
 
+  /** The leaf value of totals (num, den), in a scratch array that the next call overwrites. */
   private leafValue(num: Float64Array, den: number): Float64Array {
-    const out = new Float64Array(this.k)
+    const out = this.leafScratch
     const denominator = den + this.params.l2
     for (let c = 0; c < this.k; c++)
       out[c] = denominator > 0 ? (this.params.leafScale * num[c]) / denominator : 0
@@ -519,14 +579,60 @@ export class TreeLearner {
   }
 
   private acquireSlot(): number {
+    if (this.freeSlots.length === 0 && this.wasm) {
+      if (!this.growableSlots) throw new Error('Tree learner: histogram pool exhausted')
+      this.growWasmSlots(this.wasm)
+    }
     const free = this.freeSlots.pop()
     const slot = free ?? this.poolSums.length
     if (free === undefined) {
-      if (this.wasm) throw new Error('Tree learner: histogram pool exhausted')
       this.poolSums.push(new Float64Array(this.histSize))
       this.poolCounts.push(new Uint32Array(this.p * this.width))
     }
     return slot
+  }
+
+  /**
+   * Doubles the wasm histogram slots. Growing the memory detaches every view of it, so all of them
+   * are made again: callers must read buffers through \`this\` after acquiring a slot, never from
+   * locals taken before.
+   */
+  private growWasmSlots(wasm: WasmKernels): void {
+    const have = this.wasmSlotCount
+    const want = Math.max(INITIAL_GROWABLE_SLOTS, 2 * have)
+    const bytes = this.slotsAt + want * this.slotBytes
+    const pages = Math.ceil((bytes - wasm.memory.buffer.byteLength) / 65536)
+    if (pages > 0) wasm.memory.grow(pages)
+    this.wasmSlotCount = want
+    this.refreshViews()
+    for (let i = want - 1; i >= have; i--) this.freeSlots.push(i)
+  }
+
+  /** (Re)creates every view into the wasm memory: its buffers, then one pair per histogram slot. */
+  private refreshViews(): void {
+    const buffer = (this.wasm as WasmKernels).memory.buffer
+    const at = this.at
+    const n = this.n
+    const k = this.k
+    this.bins = new Uint8Array(buffer, at.bins, this.p * n)
+    this.rows = new Uint32Array(buffer, at.rows, n)
+    this.scratch = new Uint32Array(buffer, at.scratch, n)
+    this.wasmNum = new Float32Array(buffer, at.num, n * k)
+    this.wasmDen = new Float32Array(buffer, at.den, n)
+    this.orderedNum = new Float32Array(buffer, at.orderedNum, n * k)
+    this.orderedDen = new Float32Array(buffer, at.orderedDen, n)
+    this.goLeft = new Uint8Array(buffer, at.lut, this.width)
+    this.sampleSums = new Float64Array(buffer, at.sampleSums, this.sampleLength * this.stride)
+    this.sampleCounts = new Uint32Array(buffer, at.sampleCounts, this.sampleLength)
+    const slots = this.wasmSlotCount
+    this.poolSums.length = 0
+    this.poolCounts.length = 0
+    const sumsBytes = Math.ceil((8 * this.histSize) / 16) * 16
+    for (let i = 0; i < slots; i++) {
+      const base = this.slotsAt + i * this.slotBytes
+      this.poolSums.push(new Float64Array(buffer, base, this.histSize))
+      this.poolCounts.push(new Uint32Array(buffer, base + sumsBytes, this.p * this.width))
+    }
   }
 
   private releaseSlot(node: OpenNode): void {
@@ -660,7 +766,11 @@ export class TreeLearner {
     }
   }
 
-  /** Histograms through the wasm kernels: every array below is a view into the kernels' memory. */
+  /**
+   * Histograms through the wasm kernels: every array below is a view into the kernels' memory.
+   * Gradients and row ids are gathered once per node; k = 1 (boosting, regression forests) uses the
+   * multi-feature pair kernels, k > 1 (classification forests) one class-count kernel per feature.
+   */
   private buildFeaturesWasm(
     wasm: WasmKernels,
     node: OpenNode,
@@ -672,16 +782,34 @@ export class TreeLearner {
   ): void {
     const m = node.end - node.start
     const n = this.n
+    const k = this.k
     const width = this.width
     const binsAt = this.bins.byteOffset
     const rowsAt = this.rows.byteOffset + 4 * node.start
     let numAt = this.wasmNum.byteOffset
     let denAt = this.wasmDen.byteOffset
     if (!root) {
-      wasm.gather(numAt, rowsAt, m, this.orderedNum.byteOffset)
+      if (k === 1) wasm.gather(numAt, rowsAt, m, this.orderedNum.byteOffset)
+      else gatherK(this.wasmNum, this.rows, node.start, m, k, this.orderedNum)
       wasm.gather(denAt, rowsAt, m, this.orderedDen.byteOffset)
       numAt = this.orderedNum.byteOffset
       denAt = this.orderedDen.byteOffset
+    }
+    if (k > 1) {
+      const stride = this.stride
+      for (let s = 0; s < nSlots; s++) {
+        wasm.histogramK(
+          binsAt + features[s] * n,
+          rowsAt,
+          m,
+          numAt,
+          denAt,
+          sums.byteOffset + 8 * s * width * stride,
+          counts.byteOffset + 4 * s * width,
+          k,
+        )
+      }
+      return
     }
     const kernels = root ? wasm.rootHistograms : wasm.histograms
     // Up to eight features per pass: row ids and gradient pairs are loaded once per pass.
@@ -721,20 +849,47 @@ export class TreeLearner {
     return take
   }
 
-  /** Forest strategy: draw features, build their histograms from the node's rows, find the best split. */
+  /**
+   * Draws the next feature after the first `drawn` ones (one more Fisher–Yates step over the
+   * undrawn rest of `sampledFeatures`) and returns it.
+   */
+  private drawOneMore(rng: Rng | null, drawn: number): number {
+    const features = this.sampledFeatures
+    const j = rng ? drawn + rng.nextInt(this.p - drawn) : drawn
+    const f = features[j]
+    features[j] = features[drawn]
+    features[drawn] = f
+    return f
+  }
+
+  /**
+   * Forest strategy: draw features, build their histograms from the node's rows, find the best split
+   * (with splitUntilPure, drawing one more feature at a time while none can split).
+   */
   private evaluateSampled(
     node: OpenNode,
     num: Float32Array,
     den: Float32Array,
     rng: Rng | null,
   ): Split | null {
+    if (this.isPure(node)) return null
     const features = this.sampledFeatures
     const take = this.drawFeatures(rng)
     const size = take * this.width
     this.sampleSums.fill(0, 0, size * this.stride)
     this.sampleCounts.fill(0, 0, size)
     this.buildFeatures(node, num, den, false, features, take, this.sampleSums, this.sampleCounts)
-    return this.findSplit(node, this.sampleSums, this.sampleCounts, features, take)
+    let split = this.splitFromHistograms(node, this.sampleSums, this.sampleCounts, features, take)
+    if (!this.params.splitUntilPure) return split
+    const extra = this.extraFeature
+    for (let drawn = take; !split && drawn < this.p; drawn++) {
+      extra[0] = this.drawOneMore(rng, drawn)
+      this.sampleSums.fill(0, 0, this.width * this.stride)
+      this.sampleCounts.fill(0, 0, this.width)
+      this.buildFeatures(node, num, den, false, extra, 1, this.sampleSums, this.sampleCounts)
+      split = this.splitFromHistograms(node, this.sampleSums, this.sampleCounts, extra, 1)
+    }
+    return split
   }
 
   /**
@@ -743,6 +898,7 @@ export class TreeLearner {
    * categorical features get a one-feature histogram. Left totals are summed over the rows.
    */
   private evaluateSmall(node: OpenNode, num: Float32Array, den: Float32Array, rng: Rng | null): Split | null {
+    if (this.isPure(node)) return null
     const features = this.sampledFeatures
     const take = this.drawFeatures(rng)
     const m = node.count
@@ -756,54 +912,10 @@ export class TreeLearner {
     best.reset()
     const parentScore = this.score(node.num, node.den)
     const bins = this.bins
-    const sums = this.smallSums
-    const counts = this.smallCounts
-    const stride = this.stride
-    const missingBin = this.mapper.missingBin
-    for (let s = 0; s < take; s++) {
-      const f = features[s]
-      const base = f * this.n
-      if (this.mapper.isCategorical[f]) {
-        const nb = this.mapper.nBins[f]
-        sums.fill(0, 0, nb * stride)
-        counts.fill(0, 0, nb)
-        sums.fill(0, missingBin * stride, (missingBin + 1) * stride)
-        counts[missingBin] = 0
-        if (k === 1) {
-          buildHistogramRows1(
-            bins,
-            base,
-            this.rows,
-            node.start,
-            m,
-            orderedNum,
-            orderedDen,
-            sums,
-            0,
-            counts,
-            0,
-          )
-        } else {
-          buildHistogramRowsK(
-            bins,
-            base,
-            this.rows,
-            node.start,
-            m,
-            k,
-            orderedNum,
-            orderedDen,
-            sums,
-            0,
-            counts,
-            0,
-          )
-        }
-        this.scanCategorical(node, sums, counts, 0, f, parentScore)
-        continue
-      }
-      this.sortByBin(base, node.start, m)
-      this.scanSorted(node, f, m, parentScore)
+    for (let s = 0; s < take; s++) this.scanSmallFeature(node, features[s], m, parentScore)
+    if (this.params.splitUntilPure) {
+      for (let drawn = take; best.feature < 0 && drawn < this.p; drawn++)
+        this.scanSmallFeature(node, this.drawOneMore(rng, drawn), m, parentScore)
     }
     if (best.feature < 0) return null
     // Routing table and left totals straight from the rows.
@@ -830,6 +942,48 @@ export class TreeLearner {
       leftNum,
       leftDen,
     }
+  }
+
+  /** Scans one feature of a small node (positions gathered into orderedNum/orderedDen). */
+  private scanSmallFeature(node: OpenNode, f: number, m: number, parentScore: number): void {
+    const k = this.k
+    const bins = this.bins
+    const sums = this.smallSums
+    const counts = this.smallCounts
+    const stride = this.stride
+    const missingBin = this.mapper.missingBin
+    const orderedNum = this.orderedNum
+    const orderedDen = this.orderedDen
+    const base = f * this.n
+    if (this.mapper.isCategorical[f]) {
+      const nb = this.mapper.nBins[f]
+      sums.fill(0, 0, nb * stride)
+      counts.fill(0, 0, nb)
+      sums.fill(0, missingBin * stride, (missingBin + 1) * stride)
+      counts[missingBin] = 0
+      if (k === 1) {
+        buildHistogramRows1(bins, base, this.rows, node.start, m, orderedNum, orderedDen, sums, 0, counts, 0)
+      } else {
+        buildHistogramRowsK(
+          bins,
+          base,
+          this.rows,
+          node.start,
+          m,
+          k,
+          orderedNum,
+          orderedDen,
+          sums,
+          0,
+          counts,
+          0,
+        )
+      }
+      this.scanCategorical(node, sums, counts, 0, f, parentScore)
+      return
+    }
+    this.sortByBin(base, node.start, m)
+    this.scanSorted(node, f, m, parentScore)
   }
 
   /**
@@ -871,7 +1025,7 @@ export class TreeLearner {
     const hasMissing = this.binned.hasMissing[f] === 1
     const acc = this.accNum
     const other = this.accNum2
-    const minGain = 1e-12 * Math.abs(parentScore)
+    const minGain = this.minGain(parentScore)
     // Positions with a non-missing bin are order[0 .. end).
     let end = m
     while (end > 0 && binOf[order[end - 1]] === missingBin) end--
@@ -948,7 +1102,8 @@ export class TreeLearner {
     if (bits) {
       for (let b = 0; b < this.width; b++) goLeft[b] = (bits[b >>> 5] >>> (b & 31)) & 1
     } else {
-      for (let b = 0; b < this.width; b++) goLeft[b] = b <= binThreshold ? 1 : 0
+      goLeft.fill(1, 0, binThreshold + 1)
+      goLeft.fill(0, binThreshold + 1)
     }
     goLeft[this.mapper.missingBin] = defaultLeft ? 1 : 0
     return goLeft
@@ -956,6 +1111,36 @@ export class TreeLearner {
 
   private bestBits(): Uint32Array | null {
     return this.best.categorical ? this.best.bits.slice() : null
+  }
+
+  /** A gain must exceed this (relative to the parent's score, against rounding); −∞ with splitUntilPure. */
+  private minGain(parentScore: number): number {
+    return this.params.splitUntilPure ? Number.NEGATIVE_INFINITY : 1e-12 * Math.abs(parentScore)
+  }
+
+  /**
+   * Whether a node is pure (splitUntilPure only): one class with weight, or all targets equal (to a
+   * relative 1e-6, as numerators are f32 count·y).
+   */
+  private isPure(node: OpenNode): boolean {
+    if (!this.params.splitUntilPure) return false
+    const k = this.k
+    if (k > 1) {
+      let classes = 0
+      for (let c = 0; c < k; c++) if (node.num[c] > 0) classes++
+      return classes <= 1
+    }
+    const num = this.treeNum
+    const den = this.treeDen
+    const rows = this.rows
+    const first = rows[node.start]
+    const y0 = num[first] / den[first]
+    const tolerance = 1e-6 * Math.abs(y0)
+    for (let i = node.start + 1; i < node.end; i++) {
+      const r = rows[i]
+      if (Math.abs(num[r] / den[r] - y0) > tolerance) return false
+    }
+    return true
   }
 
   private score(num: Float64Array, den: number): number {
@@ -968,6 +1153,16 @@ export class TreeLearner {
 
   /** Best split of `node` over the feature slots of a histogram; null when none has positive gain. */
   private findSplit(
+    node: OpenNode,
+    sums: Float64Array,
+    counts: Uint32Array,
+    features: Int32Array,
+    nSlots: number,
+  ): Split | null {
+    return this.isPure(node) ? null : this.splitFromHistograms(node, sums, counts, features, nSlots)
+  }
+
+  private splitFromHistograms(
     node: OpenNode,
     sums: Float64Array,
     counts: Uint32Array,
@@ -1004,7 +1199,7 @@ export class TreeLearner {
     const countBase = slot * this.width
     const acc = this.accNum
     const other = this.accNum2
-    const minGain = 1e-12 * Math.abs(parentScore)
+    const minGain = this.minGain(parentScore)
     // Left to right, missing values going right (this includes "all non-missing | missing").
     acc.fill(0)
     let accDen = 0
@@ -1087,15 +1282,17 @@ export class TreeLearner {
     const bins = this.catBins
     const values = this.catValues
     const supportFactor = node.den > 0 ? node.count / node.den : 0
+    const minSupport = this.params.minCategorySupport ?? MIN_CATEGORY_SUPPORT
+    const smoothing = this.params.categorySmoothing ?? MIN_CATEGORY_SUPPORT
     let used = 0
     for (let i = 0; i <= nb; i++) {
       const b = i === nb ? missingBin : i
       if (i === nb && !hasMissing) break
       const j = sumBase + b * stride
       // sklearn's support: the bin's hessian scaled to a row count (= its count for constant hessians).
-      if (sums[j + k] * supportFactor < MIN_CATEGORY_SUPPORT) continue
+      if (sums[j + k] * supportFactor < minSupport || counts[countBase + b] === 0) continue
       bins[used] = b
-      values[used] = sums[j + channel] / (sums[j + k] + MIN_CATEGORY_SUPPORT)
+      values[used] = sums[j + channel] / (sums[j + k] + smoothing)
       used++
     }
     if (used <= 1) return
@@ -1104,7 +1301,7 @@ export class TreeLearner {
     order.subarray(0, used).sort((a, b) => values[a] - values[b] || bins[a] - bins[b])
     const acc = this.accNum
     const other = this.accNum2
-    const minGain = 1e-12 * Math.abs(parentScore)
+    const minGain = this.minGain(parentScore)
     const middle = (used + 1) >> 1
     for (let direction = 0; direction < 2; direction++) {
       acc.fill(0)
@@ -1137,6 +1334,32 @@ export class TreeLearner {
           const missingLeft = ((best.bits[missingBin >>> 5] >>> (missingBin & 31)) & 1) === 1
           best.defaultLeft = hasMissing ? missingLeft : accCount > rightCount
         }
+      }
+    }
+    if (!this.params.categoryOneVsRest || k === 1 || used <= 2) return
+    // Each category alone on the left, in sorted order (for k > 1 the sort by one class's share can
+    // miss these; one-hot encoded trees have them all).
+    for (let i = 0; i < used; i++) {
+      const b = bins[order[i]]
+      const j = sumBase + b * stride
+      const leftCount = counts[countBase + b]
+      const rightCount = node.count - leftCount
+      if (leftCount < minSamplesLeaf || rightCount < minSamplesLeaf) continue
+      const leftDen = sums[j + k]
+      const rightDen = node.den - leftDen
+      if (leftDen < minHessian || rightDen < minHessian) continue
+      for (let c = 0; c < k; c++) {
+        acc[c] = sums[j + c]
+        other[c] = node.num[c] - acc[c]
+      }
+      const gain = this.score(acc, leftDen) + this.score(other, rightDen) - parentScore
+      if (gain > best.gain && gain > minGain) {
+        best.gain = gain
+        best.feature = f
+        best.categorical = true
+        best.bits.fill(0)
+        best.bits[b >>> 5] |= 1 << (b & 31)
+        best.defaultLeft = hasMissing ? b === missingBin : leftCount > rightCount
       }
     }
   }
@@ -1202,7 +1425,8 @@ export class TreeLearner {
     buffer.left[id] = leftId
     buffer.right[id] = rightId
     buffer.feature[id] = f
-    buffer.gain[id] = split.gain
+    // A split that gains nothing (splitUntilPure) may compute a gain a rounding error below 0.
+    buffer.gain[id] = Math.max(0, split.gain)
     buffer.defaultLeft[id] = split.defaultLeft ? 1 : 0
     if (split.bits) {
       const bits = split.bits.slice()

@@ -61,6 +61,10 @@ const shl = [0x74]
 const ltU = [0x49]
 const eqz = [0x45]
 const load32 = [0x28, 2, 0]
+const loadF64 = [0x2b, 3, 0]
+const storeF64 = [0x39, 3, 0]
+const addF64 = [0xa0]
+const mul = [0x6c]
 const load8 = [0x2d, 0, 0]
 const store32 = [0x36, 2, 0]
 const loadF32 = [0x2a, 2, 0]
@@ -142,6 +146,118 @@ function histogram(nf: number, root: boolean): FunctionSpec {
     ],
     body,
   }
+}
+
+/**
+ * histK(column, rows, m, num, den, sums, counts, k): histogram of one feature with k numerators per
+ * row (multiclass forests): for each of the m rows (ids at `rows`, node order), bin x = column[row],
+ * sums[x·(k+1) + c] += num[i·k + c] for c < k, sums[x·(k+1) + k] += den[i], counts[x]++. Every bin
+ * entry receives its rows in node order, as the JS kernel `buildHistogramRowsK` does, so the sums are
+ * bit-identical.
+ */
+function histogramKSpec(): FunctionSpec {
+  const [column, rows, m, num, den, sums, counts, k] = [0, 1, 2, 3, 4, 5, 6, 7]
+  const [i, x, j, q, qEnd, strideBytes] = [8, 9, 10, 11, 12, 13]
+  const body = [
+    ...get(k),
+    ...i32c(1),
+    ...add,
+    ...i32c(8),
+    ...mul,
+    ...set(strideBytes),
+    ...block,
+    ...get(m),
+    ...eqz,
+    ...brIf(0),
+    ...loop,
+    // x = column[rows[i]]
+    ...get(column),
+    ...get(rows),
+    ...get(i),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...load32,
+    ...add,
+    ...load8,
+    ...set(x),
+    // j = sums + x·strideBytes; q = num + i·k·4; qEnd = q + k·4
+    ...get(sums),
+    ...get(x),
+    ...get(strideBytes),
+    ...mul,
+    ...add,
+    ...set(j),
+    ...get(num),
+    ...get(i),
+    ...get(k),
+    ...mul,
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...tee(q),
+    ...get(k),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...set(qEnd),
+    ...loop,
+    ...get(j),
+    ...get(j),
+    ...loadF64,
+    ...get(q),
+    ...loadF32,
+    ...promote,
+    ...addF64,
+    ...storeF64,
+    ...get(j),
+    ...i32c(8),
+    ...add,
+    ...set(j),
+    ...get(q),
+    ...i32c(4),
+    ...add,
+    ...tee(q),
+    ...get(qEnd),
+    ...ltU,
+    ...brIf(0),
+    ...end,
+    // the denominator, after the k numerators
+    ...get(j),
+    ...get(j),
+    ...loadF64,
+    ...get(den),
+    ...get(i),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...loadF32,
+    ...promote,
+    ...addF64,
+    ...storeF64,
+    // counts[x]++
+    ...get(counts),
+    ...get(x),
+    ...i32c(2),
+    ...shl,
+    ...add,
+    ...tee(j),
+    ...get(j),
+    ...load32,
+    ...i32c(1),
+    ...add,
+    ...store32,
+    ...get(i),
+    ...i32c(1),
+    ...add,
+    ...tee(i),
+    ...get(m),
+    ...ltU,
+    ...brIf(0),
+    ...end,
+    ...end,
+  ]
+  return { name: 'histK', params: 8, results: 0, locals: [[6, I32]], body }
 }
 
 /** gather(src, rows, m, dst): dst[i] = src[rows[i]] for 4-byte elements. */
@@ -308,6 +424,17 @@ export interface WasmKernels {
   rootHistograms: HistogramKernel[]
   gather(src: number, rows: number, m: number, dst: number): void
   partition(rows: number, m: number, column: number, lut: number, scratch: number): number
+  /** One feature's histogram with k ≥ 1 numerators per row; see {@link histogramKSpec}. */
+  histogramK(
+    column: number,
+    rows: number,
+    m: number,
+    num: number,
+    den: number,
+    sums: number,
+    counts: number,
+    k: number,
+  ): void
 }
 
 let compiled: WebAssembly.Module | null | undefined
@@ -316,7 +443,7 @@ let compiled: WebAssembly.Module | null | undefined
 function kernelModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled
   try {
-    const specs: FunctionSpec[] = [gatherSpec(), partitionSpec()]
+    const specs: FunctionSpec[] = [gatherSpec(), partitionSpec(), histogramKSpec()]
     for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) specs.push(histogram(nf, false), histogram(nf, true))
     compiled = new WebAssembly.Module(assemble(specs))
   } catch {
@@ -350,5 +477,6 @@ export function createWasmKernels(bytes: number): WasmKernels | null {
     rootHistograms,
     gather: exports.gather as WasmKernels['gather'],
     partition: exports.partition as WasmKernels['partition'],
+    histogramK: exports.histK as WasmKernels['histogramK'],
   }
 }
