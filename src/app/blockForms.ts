@@ -87,7 +87,7 @@ export const blockForms: Record<BlockType, FieldSpec[]> = {
       optionLabel: (option, context) => {
         if (option !== 'auto') return option
         const resolved = validationHere({ ...context, config: { ...context.config, validation: 'auto' } })
-        if (!resolved) return 'auto (k-fold up to 5,000 training rows)'
+        if (!resolved) return 'auto (k-fold up to 2,000 training rows)'
         return `auto (${resolved.scheme === 'kfold' ? `${resolved.folds}-fold` : 'hold-out'} here)`
       },
       hint: (context) => {

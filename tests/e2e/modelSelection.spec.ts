@@ -104,7 +104,7 @@ test("'auto' validation says what it resolves to on this table (5-fold on diabet
   await expect(scheme.locator('option[value="auto"]')).toHaveText('auto (5-fold here)')
   await scheme.selectOption('auto')
   await expect(page.getByTestId('model_selection-validation-hint')).toHaveText(
-    'Validation here: 5-fold (auto: 353 training rows ≤ 5,000).',
+    'Validation here: 5-fold (auto: 353 training rows ≤ 2,000).',
   )
   // An explicit scheme says what it is, with no size rule.
   await scheme.selectOption('holdout')
@@ -116,7 +116,7 @@ test("'auto' validation says what it resolves to on this table (5-fold on diabet
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
   const log = page.getByRole('log', { name: 'Run log' })
-  await expect(log).toContainText('validation: 5-fold (auto: 353 training rows ≤ 5,000)')
+  await expect(log).toContainText('validation: 5-fold (auto: 353 training rows ≤ 2,000)')
   await expect(log).toContainText('best mean over 5 validation folds')
   // Five folds choose the linear model here (one 71-row hold-out slice ranked a forest first).
   await expect(page.getByTestId('chosen-model')).toHaveText(/Linear/)

@@ -30,17 +30,17 @@ describe("'auto' validation", () => {
     )
   })
 
-  it('resolves to k-fold up to 5,000 training rows and to hold-out above, and says why', () => {
+  it('resolves to k-fold up to 2,000 training rows and to hold-out above, and says why', () => {
     const config = { validation: 'auto' as const, folds: 5, validationFraction: 0.2 }
-    expect(autoKFoldMaxRows).toBe(5000)
+    expect(autoKFoldMaxRows).toBe(2000)
     expect(resolveValidation(config, 353)).toEqual({
       scheme: 'kfold',
-      description: '5-fold (auto: 353 training rows ≤ 5,000)',
+      description: '5-fold (auto: 353 training rows ≤ 2,000)',
     })
-    expect(resolveValidation(config, 5000).scheme).toBe('kfold')
-    expect(resolveValidation(config, 5001)).toEqual({
+    expect(resolveValidation(config, 2000).scheme).toBe('kfold')
+    expect(resolveValidation(config, 2001)).toEqual({
       scheme: 'holdout',
-      description: '20% hold-out (auto: 5,001 training rows > 5,000)',
+      description: '20% hold-out (auto: 2,001 training rows > 2,000)',
     })
     // Explicit schemes do not depend on the size.
     expect(resolveValidation({ ...config, validation: 'holdout' }, 100)).toEqual({
@@ -150,7 +150,7 @@ describe('the default pipeline on diabetes (fixed split of the shared dataset)',
       testIndices,
     })
     expect(outcome.logs.map((l) => l.message)).toContain(
-      'validation: 5-fold (auto: 353 training rows ≤ 5,000)',
+      'validation: 5-fold (auto: 353 training rows ≤ 2,000)',
     )
     const chosen = outcome.leaderboard.find((e) => e.chosen)!
     expect(chosen.foldScores).toHaveLength(5)

@@ -48,7 +48,7 @@ describe('default pipeline', () => {
     expect(createDefaultGlobalConfig()).toEqual({ seed: 42, testFraction: 0.2, backend: 'auto' })
     expect(blocks[2].config).toMatchObject({
       candidates: 'auto',
-      validation: 'holdout',
+      validation: 'auto',
       validationFraction: 0.2,
       searchBudget: 0,
     })

@@ -48,7 +48,8 @@ const hash = (c: string) => c.repeat(64) as Sha256Hex
 function snapshot(task: TaskDefinition, candidates: unknown, extra: Record<string, unknown> = {}) {
   const blocks = createDefaultPipelineBlocks(() => `blk_race${++counter}` as BlockId)
   const selection = blocks.find((b) => b.type === 'model_selection')!
-  selection.config = { ...selection.config, candidates: candidates as never, ...extra }
+  // These tests race on one hold-out slice unless they say otherwise (the default is 'auto').
+  selection.config = { ...selection.config, validation: 'holdout', candidates: candidates as never, ...extra }
   blocks[5].config = { ...blocks[5].config, enabled: false }
   const pipeline: Pipeline = {
     schemaVersion: 1,

@@ -24,7 +24,7 @@ describe('the ensemble in model selection (diabetes fixture, seed 7)', () => {
   })
 
   it('hold-out: the ensemble wins on the validation slice, is chosen, trained, packaged and scores new rows', async () => {
-    const snapshot = await snapshotOf(task, { candidates: regressionCandidates })
+    const snapshot = await snapshotOf(task, { candidates: regressionCandidates, validation: 'holdout' })
     const outcome = await executePipeline(snapshot, diabetes)
     const entry = outcome.leaderboard.at(-1)!
     expect(outcome.leaderboard.map((e) => e.family)).toEqual(['linear', 'gbdt', 'rf', 'ensemble'])
