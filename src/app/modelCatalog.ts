@@ -36,3 +36,27 @@ export function modelLabel(family: string): string {
   if (family === 'ensemble') return 'Ensemble (weighted average of candidates)'
   return modelCatalog.find((m) => m.family === family)?.label ?? family
 }
+
+/**
+ * A chosen model's settings in words for the run page. An ensemble's settings are its members (a JSON
+ * list in `members`): named with their weights, one per line, never as the raw JSON. Anything else as
+ * the snapshot view says settings (`inWords`).
+ */
+export function describeModelSettings(
+  family: string,
+  hyperparameters: Record<string, unknown>,
+  inWords: (value: unknown) => string,
+): string[] {
+  if (family !== 'ensemble') return [inWords(hyperparameters)]
+  let members: unknown
+  try {
+    members = JSON.parse(String(hyperparameters.members))
+  } catch {
+    return [inWords(hyperparameters)]
+  }
+  if (!Array.isArray(members)) return [inWords(hyperparameters)]
+  return members.map((m: { family?: unknown; weight?: unknown; hyperparameters?: unknown }) => {
+    const weight = typeof m.weight === 'number' ? m.weight.toFixed(2) : '?'
+    return `${modelLabel(String(m.family))} × ${weight}: ${inWords(m.hyperparameters ?? {})}`
+  })
+}

@@ -87,6 +87,10 @@ test('the ensemble of the candidates is listed on the leaderboard with its weigh
   if (kept) {
     await expect(row).toContainText('✓ chosen')
     await expect(page.getByTestId('chosen-model')).toHaveText('Ensemble (weighted average of candidates)')
+    const members = page.getByRole('list', { name: 'Ensemble members' }).getByRole('listitem')
+    await expect(members).toHaveCount(2)
+    await expect(members.filter({ hasText: /^Linear \(ridge\) regression × 0\.\d\d: / })).toHaveCount(1)
+    await expect(members.filter({ hasText: /^Random forest × 0\.\d\d: / })).toHaveCount(1)
   } else await expect(row).not.toContainText('✓ chosen')
   const log = page.getByRole('log', { name: 'Run log' })
   await expect(log).toContainText('Ensemble: weighted average of')

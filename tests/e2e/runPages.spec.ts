@@ -61,6 +61,15 @@ test('run page of a price table: the regression summary against the mean predict
   await expect(page.getByTestId('summary-baseline')).toHaveText('0')
   await expect(summary).toContainText('price (regression)')
   await expect(summary).toContainText('2,000 rows × 10 columns')
+  // The chosen model's settings are words that wrap inside the page, never raw JSON (an ensemble's
+  // members were one long JSON string running off the right edge).
+  await expect(page.getByRole('main')).not.toContainText('{"family"')
+  const main = page.getByRole('main')
+  expect(await main.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+  if ((await page.getByTestId('chosen-model').textContent())?.startsWith('Ensemble'))
+    await expect(
+      page.getByRole('list', { name: 'Ensemble members' }).getByRole('listitem').first(),
+    ).toContainText(/ × 0\.\d\d: /)
   await page.screenshot({ path: 'docs/screenshots/run-page-diamonds.png', fullPage: false })
 
   // A second run with another seed, then both side by side.

@@ -19,7 +19,7 @@ import { RunSharing } from '../components/RunSharing.tsx'
 import { type RunSection, RunSummary } from '../components/RunSummary.tsx'
 import { SnapshotView } from '../components/SnapshotView.tsx'
 import { formatBytes, formatDate, formatDuration, formatNumber } from '../format.ts'
-import { modelLabel } from '../modelCatalog.ts'
+import { describeModelSettings, modelLabel } from '../modelCatalog.ts'
 import { downloadArtifact, readArtifactJson } from '../services/artifacts.ts'
 import { createLiveQuery, db } from '../services/db.ts'
 import { cancelRun, liveRuns } from '../services/runs.ts'
@@ -178,10 +178,28 @@ export function RunPage() {
                 </Show>
                 <Show when={r().model}>
                   {(model) => (
-                    <p>
-                      Chosen model: <strong data-testid="chosen-model">{modelLabel(model().family)}</strong>{' '}
-                      <span class="muted small">{describeConfigValue(model().hyperparameters)}</span>
-                    </p>
+                    <div class="chosen-model">
+                      <p>
+                        Chosen model: <strong data-testid="chosen-model">{modelLabel(model().family)}</strong>
+                        <Show when={model().family !== 'ensemble'}>
+                          {' '}
+                          <span class="muted small">{describeConfigValue(model().hyperparameters)}</span>
+                        </Show>
+                      </p>
+                      <Show when={model().family === 'ensemble'}>
+                        <ul class="muted small" aria-label="Ensemble members">
+                          <For
+                            each={describeModelSettings(
+                              model().family,
+                              model().hyperparameters,
+                              describeConfigValue,
+                            )}
+                          >
+                            {(line) => <li>{line}</li>}
+                          </For>
+                        </ul>
+                      </Show>
+                    </div>
                   )}
                 </Show>
               </section>
