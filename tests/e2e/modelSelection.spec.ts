@@ -76,7 +76,7 @@ test('the ensemble of the candidates is listed on the leaderboard with its weigh
   const row = leaderboard.getByRole('row', { name: /Ensemble \(weighted average of candidates\)/ })
   await expect(row).toContainText(/weighted average of (linear|rf) 0\.\d\d, (linear|rf) 0\.\d\d/)
   await expect(row).toContainText('greedy ensemble selection with replacement')
-  await expect(row).toContainText('kept only when its mean r2')
+  await expect(row).toContainText('kept only when its mean R² over')
   // Its time is its members' total, said so, never "0 ms".
   await expect(row).toContainText("fit time: its members' total")
   await expect(row).not.toContainText(/\b0 ms\b/)

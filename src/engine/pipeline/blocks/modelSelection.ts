@@ -12,6 +12,7 @@ import type { TaskType } from '../../../domain/task.ts'
 import type { Target } from '../../frame.ts'
 import { featureMatrixRows, targetRows } from '../../frame.ts'
 import { correctedInterval, correctedResampledTTest, meanAndStd } from '../../metrics/crossValidation.ts'
+import { metricLabel } from '../../metrics/metricInfo.ts'
 import type { EnsembleMemberSpec } from '../../models/ensemble.ts'
 import { ensembleFamilyKey, ensembleHyperparameters } from '../../models/ensemble.ts'
 import type { FittedModel, Hyperparameters } from '../../models/model.ts'
@@ -740,7 +741,7 @@ function buildEnsembleCandidate(input: {
   }
   const score = selection.foldScores.reduce((a, b) => a + b, 0) / selection.foldScores.length
   const kept = isBetterScore(metric, score, best.validationScore)
-  const rule = `kept only when its mean ${metric} over the ${folds.length} validation fold${folds.length > 1 ? 's' : ''} (weights chosen without each scored part's rows) beats the best single candidate's`
+  const rule = `kept only when its mean ${metricLabel(metric)} over the ${folds.length} validation fold${folds.length > 1 ? 's' : ''} (weights chosen without each scored part's rows) beats the best single candidate's`
   const verdict = `${kept ? 'kept' : 'not kept'}: ${score.toFixed(4)} ${kept ? 'beats' : 'does not beat'} ${best.family}'s ${best.validationScore.toFixed(4)}`
   const note = `weighted average of ${describe} (greedy ensemble selection with replacement, ${ensembleRounds} rounds, over out-of-fold predictions); ${verdict}; ${rule}; fit time: its members' total (no fits of its own)`
   context.log('info', `Ensemble: ${note}`, {
