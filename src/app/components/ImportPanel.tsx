@@ -10,6 +10,7 @@ import type { WorkspaceId } from '../../domain/ids.ts'
 import { noRoomError } from '../../storage/datasetImport.ts'
 import type { ImportPhase, ImportProgress } from '../../workers/protocol.ts'
 import { formatBytes } from '../format.ts'
+import { readCountSetting } from '../services/countSetting.ts'
 import { dataWorker } from '../services/dataClient.ts'
 import { appVersion } from '../version.ts'
 
@@ -206,6 +207,5 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
  * `butterfly.largeTableRows` entry of localStorage, for trying the background profile on a small file.
  */
 function largeTableRowsSetting(): number | undefined {
-  const value = Number(globalThis.localStorage?.getItem('butterfly.largeTableRows') ?? Number.NaN)
-  return Number.isInteger(value) && value >= 0 ? value : undefined
+  return readCountSetting('butterfly.largeTableRows')
 }

@@ -20,6 +20,7 @@ import { syncWorkspaceManifest } from '../../storage/workspaces.ts'
 import { installErrorTransfer } from '../../workers/errorTransfer.ts'
 import { browserMemory } from '../../workers/memoryBudget.ts'
 import type { RunWorkerApi } from '../../workers/protocol.ts'
+import { readCountSetting, writeCountSetting } from './countSetting.ts'
 import { dataWorker } from './dataClient.ts'
 import { db } from './db.ts'
 
@@ -224,14 +225,12 @@ const largeCellsKey = 'butterfly.largeCells'
  * rows): unset, runs take the engine's default (64,000,000 cells). Recorded in a large run's log.
  */
 export function largeCellsSetting(): number | undefined {
-  const value = Number(globalThis.localStorage?.getItem(largeCellsKey) ?? Number.NaN)
-  return Number.isInteger(value) && value >= 0 ? value : undefined
+  return readCountSetting(largeCellsKey)
 }
 
 /** Sets (a whole number of cells) or clears (undefined) the streaming threshold of later runs. */
 export function setLargeCellsSetting(cells: number | undefined): void {
-  if (cells === undefined) globalThis.localStorage?.removeItem(largeCellsKey)
-  else globalThis.localStorage?.setItem(largeCellsKey, String(Math.max(0, Math.floor(cells))))
+  writeCountSetting(largeCellsKey, cells)
 }
 
 async function reportContext(run: Run) {

@@ -8,6 +8,7 @@ import { evaluateClassification } from '../metrics/classification.ts'
 import { metricInfo } from '../metrics/metricInfo.ts'
 import { regressionMetrics } from '../metrics/regression.ts'
 import type { FittedModel } from '../models/model.ts'
+import { predictForScoring } from '../pipeline/scoring.ts'
 
 /** Scores `model` on rows `X` with targets `y`; larger is better. */
 export type Scorer = (model: FittedModel, X: FeatureMatrix, y: Target) => Promise<number>
@@ -50,8 +51,7 @@ export function createMetricScorer(metric: string, positiveClassIndex?: number):
       `createMetricScorer: unknown metric '${metric}' (known: ${Object.keys(metricInfo).join(', ')})`,
     )
   const sign = info.greaterIsBetter ? 1 : -1
-  const predict: PredictionScorer['predict'] = (model, X, y) =>
-    y.kind === 'classification' ? model.predictProba(X) : model.predict(X)
+  const predict: PredictionScorer['predict'] = predictForScoring
   const scorePredictions: PredictionScorer['scorePredictions'] = (predictions, y) => {
     if (y.kind === 'classification') {
       const value = evaluateClassification(

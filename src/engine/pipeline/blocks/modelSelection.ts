@@ -39,9 +39,9 @@ export interface ModelSelectionConfig {
    */
   candidates: 'auto' | CandidateSpec[]
   /**
-   * 'auto' (the default of new pipelines), 'holdout': one validation slice of `validationFraction`; 'kfold': `folds` folds; 'auto': k-fold
-   * when there are at most {@link autoKFoldMaxRows} training rows, hold-out above (see
-   * {@link resolveValidation}). Absent from a stored config means 'holdout', as it always did (old
+   * 'holdout': one validation slice of `validationFraction`; 'kfold': `folds` folds; 'auto' (the default
+   * of new pipelines): k-fold when there are at most {@link autoKFoldMaxRows} training rows, hold-out above
+   * (see {@link resolveValidation}). Absent from a stored config means 'holdout', as it always did (old
    * pipelines keep their hash and their meaning).
    */
   validation: ValidationScheme
@@ -347,9 +347,8 @@ export function foldRace(
   scores: readonly number[],
   bestFoldScores: readonly number[],
 ): FoldRace {
-  const average = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length
-  const score = average(scores)
-  const best = average(bestFoldScores.slice(0, scores.length))
+  const score = meanAndStd(scores).mean
+  const best = meanAndStd(bestFoldScores.slice(0, scores.length)).mean
   if (cannotCatchUp(metric, score, best)) return { score, best, behind: true, reason: 'trails' }
   const wonAny = scores.some((s, i) => isBetterScore(metric, s, bestFoldScores[i]))
   if (!wonAny) return { score, best, behind: true, reason: 'won-none' }
