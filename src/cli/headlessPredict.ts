@@ -16,7 +16,7 @@ import type { StreamPredictionsProgress } from '../outputs/predict/predictNewDat
 import { keyColumns, streamPredictions } from '../outputs/predict/predictNewData.ts'
 import { readRunBundle } from '../storage/bundle/readBundle.ts'
 import { formatOf } from '../storage/tables/fileCheck.ts'
-import { csvError } from '../storage/tables/ingest.ts'
+import { isLateTypeError, readableChunkSource } from '../storage/tables/readableChunks.ts'
 import { UsageError } from './args.ts'
 import { openDelimitedFile } from './largeTable.ts'
 import { loadTable } from './loadTable.ts'
@@ -132,17 +132,7 @@ async function openPredictionTable(
   }
   const { engine, name, source } = await openDelimitedFile(path, format, size, sampleSize)
   return {
-    source: {
-      ...source,
-      // The engine's own text never reaches the person; a late type error is kept for the retry.
-      async *chunks(columns, options) {
-        try {
-          yield* source.chunks(columns, options)
-        } catch (error) {
-          throw lateTypeError.test(errorMessage(error)) ? error : csvError(error)
-        }
-      },
-    },
+    source: await readableChunkSource(async () => source),
     how: 'streaming',
     close: () => engine.dropFile(name),
   }
@@ -175,9 +165,6 @@ async function writeStreamed<T>(
     throw error
   }
 }
-
-/** A value late in the file that does not fit the type DuckDB sniffed from its first rows. */
-const lateTypeError = /Could not convert|Conversion Error/i
 
 /** Runs `predict`; resolves with the number of rows written. Throws on any failure. */
 export async function runPredict(
@@ -218,8 +205,8 @@ export async function runPredict(
   try {
     return await attempt()
   } catch (error) {
-    if (error instanceof ValidationError || !lateTypeError.test(errorMessage(error))) throw error
-    onMessage('a value late in the file does not fit the type of its first rows: typing on every row')
+    if (!isLateTypeError(error)) throw error
+    onMessage(errorMessage(error))
     return attempt(-1)
   }
 }

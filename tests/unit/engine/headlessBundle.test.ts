@@ -292,7 +292,7 @@ describe('butterfly run --bundle / verify / predict', () => {
     const { rows: written } = await runPredict({ model: withData, data: big, out }, (line) => said.push(line))
     expect(written).toBe(30_001)
     expect(said).toContain('streaming big.csv: 30001 rows × 8 columns')
-    expect(said.some((line) => line.startsWith('a value late in the file'))).toBe(true)
+    expect(said.some((line) => line.startsWith('A value late in this file does not fit'))).toBe(true)
     expect(said.some((line) => /^predicted \d+ \/ 30001 rows, about \d+ s left$/.test(line))).toBe(true)
     const pkg = await loadModelPackage(await packageBytes(withData))
     const whole = predictionsToCsv(await predictNewData(pkg, (await loadTable(big)).frame))
