@@ -4,14 +4,13 @@
  * as a disk-backed File (no table-sized string or array on either thread). One such file is kept at a
  * time: starting a new prediction removes the earlier ones.
  */
-import { StorageError } from '../domain/errors.ts'
+import type { DirectoryHandle } from './blobStore.ts'
+import { opfsRoot } from './roots.ts'
 
 const folderName = 'predictions'
 
-async function folder(): Promise<FileSystemDirectoryHandle> {
-  if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory)
-    throw new StorageError('permission-denied', 'This browser has no Origin Private File System')
-  return (await navigator.storage.getDirectory()).getDirectoryHandle(folderName, { create: true })
+async function folder(): Promise<DirectoryHandle> {
+  return (await opfsRoot()).getDirectoryHandle(folderName, { create: true })
 }
 
 /** A predictions file being written: text appended in order, kept only when closed. */
@@ -25,8 +24,7 @@ export interface PredictionsFileWriter {
 
 /** Removes every predictions file (a new prediction replaces the last one). */
 export async function clearPredictionsFiles(): Promise<void> {
-  const root = await navigator.storage.getDirectory()
-  await root.removeEntry(folderName, { recursive: true }).catch(() => undefined)
+  await (await opfsRoot()).removeEntry(folderName, { recursive: true }).catch(() => undefined)
 }
 
 /** Starts writing the predictions file `name` (earlier files are removed first). */
@@ -35,8 +33,9 @@ export async function createPredictionsFile(name: string): Promise<PredictionsFi
   const handle = await (await folder()).getFileHandle(name, { create: true })
   // A writable commits on close only (written to a swap file until then): nothing half-written shows.
   const writable = await handle.createWritable()
+  const utf8 = new TextEncoder()
   return {
-    write: (text) => writable.write(text),
+    write: (text) => writable.write(utf8.encode(text)),
     close: () => writable.close(),
     abort: () => writable.abort(),
   }
