@@ -81,7 +81,7 @@ async function downloadPredictions(page: Page): Promise<string> {
   return readFile(await download.path(), 'utf8')
 }
 
-test('predictions on a file past the streaming threshold stream to a file on disk with progress, ETA and Cancel, and equal the whole-table path and the CLI byte for byte (screenshots)', async ({
+test('predictions on a file past the streaming threshold stream to a file on disk with progress, ETA and Cancel, equal the whole-table path byte for byte, and agree with the CLI (screenshots)', async ({
   page,
 }) => {
   test.setTimeout(500_000)
