@@ -44,6 +44,48 @@ let enginePromise: Promise<NodeSqlEngine> | undefined
 let opened = 0
 
 /**
+ * A delimited file on disk checked as the import checks it (its head and tail), registered with the CLI's
+ * DuckDB and opened as a chunk source over `read_csv` (rows stream from disk, never loaded whole). The
+ * caller drops `name` from the engine when done. `sampleSize` is read_csv's (-1: type on every row).
+ */
+export async function openDelimitedFile(
+  path: string,
+  format: LoadedTableFile['format'],
+  size: number,
+  sampleSize?: number,
+): Promise<{
+  engine: NodeSqlEngine
+  name: string
+  /** The SQL after FROM that reads the file. */
+  relation: string
+  source: TableChunkSource
+  dialect: ReturnType<typeof checkTableFile>['dialect']
+}> {
+  const handle = await open(path, 'r')
+  const head = new Uint8Array(Math.min(size, preflightBytes))
+  const tail = new Uint8Array(Math.min(size, 4))
+  try {
+    await handle.read(head, 0, head.length, 0)
+    await handle.read(tail, 0, tail.length, size - tail.length)
+  } finally {
+    await handle.close()
+  }
+  const { dialect } = checkTableFile(path, format, size, head, tail)
+  const delimiter = dialect?.delimiter ?? ','
+  enginePromise ??= createNodeSqlEngine()
+  const engine = await enginePromise
+  const name = `large_${++opened}.${format}`
+  engine.registerFilePath(name, path)
+  const relation = readCsvSql(name, delimiter, sampleSize)
+  try {
+    return { engine, name, relation, source: await openSqlChunkSource(engine, relation), dialect }
+  } catch (error) {
+    await engine.dropFile(name).catch(() => undefined)
+    throw csvError(error)
+  }
+}
+
+/**
  * Opens `path` for the large-table run when it has more than `largeCells` cells (rows × columns), else
  * resolves undefined (the caller loads it whole). Parquet files always load whole.
  */
@@ -62,28 +104,7 @@ export async function openIfLarge(
   }
   // Every cell takes at least two bytes (a character and a separator): a smaller file cannot be large.
   if (size < largeCells * 2) return undefined
-  const handle = await open(path, 'r')
-  const head = new Uint8Array(Math.min(size, preflightBytes))
-  const tail = new Uint8Array(Math.min(size, 4))
-  try {
-    await handle.read(head, 0, head.length, 0)
-    await handle.read(tail, 0, tail.length, size - tail.length)
-  } finally {
-    await handle.close()
-  }
-  const { dialect } = checkTableFile(path, format, size, head, tail)
-  const delimiter = dialect?.delimiter ?? ','
-  enginePromise ??= createNodeSqlEngine()
-  const engine = await enginePromise
-  const name = `large_${++opened}.${format}`
-  engine.registerFilePath(name, path)
-  const relation = readCsvSql(name, delimiter)
-  let source: TableChunkSource
-  try {
-    source = await openSqlChunkSource(engine, relation)
-  } catch (error) {
-    throw csvError(error)
-  }
+  const { engine, name, relation, source, dialect } = await openDelimitedFile(path, format, size)
   if (source.rowCount * source.columnNames.length <= largeCells) {
     await engine.dropFile(name)
     return undefined

@@ -40,6 +40,11 @@ export function setOpfsRootProvider(provider: RootProvider): void {
   opfsRootProvider = provider
 }
 
+/** The Origin Private File System's root (or the tests' replacement). */
+export function opfsRoot(): Promise<DirectoryHandle> {
+  return opfsRootProvider()
+}
+
 export async function opfsWorkspacesDir(): Promise<DirectoryHandle> {
   return (await opfsRootProvider()).getDirectoryHandle('workspaces', { create: true })
 }

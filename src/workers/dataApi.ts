@@ -18,7 +18,8 @@ import type { ButterflyDb } from '../storage/db.ts'
 import { workspaceBlobStore } from '../storage/roots.ts'
 import { preflightBytes, preflightCsv } from '../storage/tables/csvPreflight.ts'
 import type { ParquetToArrow } from '../storage/tables/ingest.ts'
-import { dropTable, loadTable } from '../storage/tables/ingest.ts'
+import { csvError, dropTable, loadTable, readCsvSql } from '../storage/tables/ingest.ts'
+import { readableChunkSource } from '../storage/tables/readableChunks.ts'
 import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
 import { plainValue, quoteIdent } from '../storage/tables/sqlEngine.ts'
 import type { StreamingSqlEngine } from '../storage/tables/tableChunks.ts'
@@ -207,27 +208,51 @@ export class DataApi implements DataWorkerApi {
     await served?.close()
   }
 
-  async fileArrow(file: File): Promise<Uint8Array> {
+  async serveFile(
+    request: { id: string; file: File; sampleSize?: number },
+    port: MessagePort,
+  ): Promise<void> {
+    await this.releaseTable(request.id)
     const engine = await this.deps.engine()
+    if (!isStreaming(engine)) throw new Error('This table engine cannot stream a table in chunks')
+    const { file } = request
     const format = formatOf(file.name)
-    const table = `upload_${++this.uploads}`
-    let delimiter: Dataset['delimiter']
-    if (format !== 'parquet') {
-      const head = new Uint8Array(await file.slice(0, preflightBytes).arrayBuffer())
-      delimiter = preflightCsv(head, file.size <= preflightBytes, format === 'tsv').delimiter
-    }
-    try {
+    const name = `upload_${++this.uploads}`
+    let relation: string
+    let drop: () => Promise<void>
+    if (format === 'parquet') {
+      // Parquet is read whole by parquet-wasm into a table; a delimited file streams from the File itself.
       await loadTable(
         engine,
-        table,
-        `${table}.${format}`,
-        { format, delimiter },
+        name,
+        `${name}.parquet`,
+        { format },
         { file, parquetToArrow: this.deps.parquetToArrow },
       )
-      return tableToIPC(await engine.query(`SELECT * FROM ${quoteIdent(table)} ORDER BY rowid`), 'stream')
-    } finally {
-      await dropTable(engine, table).catch(() => undefined)
+      relation = quoteIdent(name)
+      drop = () => dropTable(engine, name)
+    } else {
+      const head = new Uint8Array(await file.slice(0, preflightBytes).arrayBuffer())
+      const { delimiter } = preflightCsv(head, file.size <= preflightBytes, format === 'tsv')
+      const fileName = `${name}.${format}`
+      await engine.registerFile(fileName, file)
+      relation = readCsvSql(fileName, delimiter, request.sampleSize)
+      drop = () => engine.dropFile(fileName)
     }
+    const served = serveTable(port, {
+      arrow: async () =>
+        tableToIPC(
+          await engine.query(`SELECT * FROM ${relation}`).catch((e) => Promise.reject(csvError(e))),
+          'stream',
+        ),
+      source: () => readableChunkSource(() => openSqlChunkSource(engine, relation)),
+    })
+    this.served.set(request.id, {
+      async close() {
+        await served.close()
+        await drop().catch(() => undefined)
+      },
+    })
   }
 
   private async attach(datasetId: string) {

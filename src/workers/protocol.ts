@@ -11,7 +11,7 @@ import type { TaskDefinition } from '../domain/task.ts'
 import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
 import type { DryRunInput } from '../engine/pipeline/hookDryRun.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
-import type { PredictionsPreview } from '../outputs/predict/predictNewData.ts'
+import type { PredictionsPreview, StreamPredictionsProgress } from '../outputs/predict/predictNewData.ts'
 import type { RunRequest, RunResult } from '../runs/runService.ts'
 import type { ImportProgress, ImportResult } from '../storage/importProgress.ts'
 import type { BrowserMemory } from './memoryBudget.ts'
@@ -97,8 +97,13 @@ export interface DataWorkerApi {
   serveTable(request: { runId: string; datasetId: string }, port: MessagePort): Promise<void>
   /** Ends serving run `runId`'s table: reads left open are closed (the run ended or was cancelled). */
   releaseTable(runId: string): Promise<void>
-  /** Arrow IPC of an arbitrary file (predictions on new data), typed like `likeDatasetId` where possible. */
-  fileArrow(file: File): Promise<Uint8Array>
+  /**
+   * Serves a new data file (predictions on new data) on `port` as {@link serveTable} serves a dataset:
+   * whole as Arrow, or in chunks that DuckDB reads from the File as they are asked for (a delimited file
+   * is never loaded whole). `sampleSize` is read_csv's (-1: typed on every row). Ended by
+   * {@link releaseTable} with the same `id`.
+   */
+  serveFile(request: { id: string; file: File; sampleSize?: number }, port: MessagePort): Promise<void>
 }
 
 /**
@@ -113,9 +118,18 @@ export type RunWorkerRequest = RunRequest &
     memory?: BrowserMemory
   }
 
-export interface PredictionProgress {
-  rowsDone: number
-  rowsTotal: number
+/** Rows predicted of all, and the seconds left at the pace so far (streamed predictions). */
+export type PredictionProgress = StreamPredictionsProgress
+
+/**
+ * Predictions on a served table: the CSV text when the table was small enough to hold, else the name of
+ * the predictions file written on disk (src/storage/predictionFiles.ts); the first rows for a preview.
+ */
+export interface PredictionsOnTable {
+  rows: number
+  preview: PredictionsPreview
+  csv?: string
+  file?: string
 }
 
 export interface RunWorkerApi {
@@ -128,6 +142,17 @@ export interface RunWorkerApi {
     data: Uint8Array,
     onProgress?: (progress: PredictionProgress) => void,
   ): Promise<{ csv: string; rows: number; preview: PredictionsPreview }>
+  /**
+   * Predictions on a new data file the data worker serves on `table` ({@link DataWorkerApi.serveFile}):
+   * held whole up to `largeCells` cells (rows × columns; default the runs' 64M) as {@link predict} does,
+   * streamed past it, chunk by chunk, into the predictions file `fileName` on disk.
+   */
+  predictTable(
+    modelPackage: Uint8Array,
+    table: MessagePort,
+    options: { fileName: string; largeCells?: number },
+    onProgress?: (progress: PredictionProgress) => void,
+  ): Promise<PredictionsOnTable>
   detectTask(data: Uint8Array, options?: DetectTaskOptions): Promise<TaskDefinition>
   execute(
     request: RunWorkerRequest,

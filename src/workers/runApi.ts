@@ -13,16 +13,22 @@ import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
 import type { HookRunner } from '../engine/pipeline/hooks.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
-import { defaultLargeMemoryBytes } from '../engine/scale/largePipeline.ts'
+import { defaultLargeCells, defaultLargeMemoryBytes } from '../engine/scale/largePipeline.ts'
 import type { BackendCalibrationCache } from '../engine/tfBackend.ts'
 import type { ForestHelper } from '../engine/trees/forest.ts'
 import { loadModelPackage } from '../outputs/predict/modelPackage.ts'
 import type { PredictionsPreview } from '../outputs/predict/predictNewData.ts'
-import { predictionsPreview, predictionsToCsv, predictNewData } from '../outputs/predict/predictNewData.ts'
+import {
+  predictionsPreview,
+  predictionsToCsv,
+  predictNewData,
+  streamPredictions,
+} from '../outputs/predict/predictNewData.ts'
 import type { RunResult } from '../runs/runService.ts'
 import { arrowHints, executeRun, resultTransferables } from '../runs/runService.ts'
+import { createPredictionsFile } from '../storage/predictionFiles.ts'
 import { browserMemory, memoryBudget } from './memoryBudget.ts'
-import type { PredictionProgress, RunWorkerApi, RunWorkerRequest } from './protocol.ts'
+import type { PredictionProgress, PredictionsOnTable, RunWorkerApi, RunWorkerRequest } from './protocol.ts'
 import { remoteTable } from './tableChannel.ts'
 
 export interface RunApiDeps {
@@ -48,6 +54,42 @@ export class RunApi implements RunWorkerApi {
     const predictions = await predictNewData(pkg, frameFromArrow(tableFromIPC(data)), { onProgress })
     const csv = predictionsToCsv(predictions)
     return { csv, rows: predictions.nRows, preview: predictionsPreview(csv, 10) }
+  }
+
+  async predictTable(
+    modelPackage: Uint8Array,
+    table: MessagePort,
+    options: { fileName: string; largeCells?: number },
+    onProgress?: (progress: PredictionProgress) => void,
+  ): Promise<PredictionsOnTable> {
+    const remote = remoteTable(table)
+    const source = await remote.source()
+    const largeCells = options.largeCells ?? defaultLargeCells
+    if (source.rowCount * source.columnNames.length <= largeCells) {
+      const { csv, rows, preview } = await this.predict(modelPackage, await remote.arrow(), onProgress)
+      return { rows, preview, csv }
+    }
+    // Past the threshold: chunks in from the data worker, CSV lines out to a file on disk.
+    const pkg = await loadModelPackage(modelPackage)
+    const file = await createPredictionsFile(options.fileName)
+    let head = ''
+    try {
+      const { rows } = await streamPredictions(
+        pkg,
+        source,
+        async (text) => {
+          // The header and first ten lines, for the preview (at most one chunk's text is kept).
+          if (head.split('\n', 12).length <= 11) head += text
+          await file.write(text)
+        },
+        { onProgress },
+      )
+      await file.close()
+      return { rows, preview: predictionsPreview(head, 10), file: options.fileName }
+    } catch (error) {
+      await file.abort().catch(() => undefined)
+      throw error
+    }
   }
 
   async detectTask(data: Uint8Array, options: DetectTaskOptions = {}): Promise<TaskDefinition> {

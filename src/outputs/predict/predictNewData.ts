@@ -2,7 +2,9 @@
  * Predictions on new data with a loaded model package: check the new table against the package's
  * input columns, bring each column to the type the recipe expects, compute the features with the
  * training-time recipe (unseen categories behave exactly as the recipe says), and predict in chunks
- * with progress. The result is plain typed arrays; {@link predictionsToCsv} writes the file.
+ * with progress. The result is plain typed arrays; {@link predictionsToCsv} writes the file. A table too
+ * large to hold streams instead ({@link streamPredictions}): chunks in from a {@link TableChunkSource}, CSV
+ * text out chunk by chunk, the same lines {@link predictionsToCsv} writes.
  *
  * Input may come typed (the browser's DuckDB Arrow columns through `frameFromArrow`) or as text (the
  * headless loader's all-VARCHAR CSV), so numeric columns that arrive as numeric-looking text are
@@ -15,6 +17,7 @@ import { compareCodePoints } from '../../engine/pipeline/blocks/preprocessing.ts
 import { applyFeatureRecipe } from '../../engine/pipeline/featureRecipe.ts'
 import { numericLabel } from '../../engine/pipeline/taskDetection.ts'
 import { columnFromText, isIdentifierName } from '../../engine/pipeline/textColumns.ts'
+import type { TableChunkSource } from '../../engine/scale/chunkSource.ts'
 import type { LoadedModelPackage, ModelPackageDocument, PackageInputColumn } from './modelPackage.ts'
 
 /** Options of {@link predictNewData}. */
@@ -89,9 +92,7 @@ function keyField(column: Column, row: number): string {
  */
 export function prepareInputFrame(document: ModelPackageDocument, frame: DataFrame): DataFrame {
   const byName = new Map(frame.columns.map((c) => [c.name, c]))
-  const missing = document.inputColumns.filter((c) => !byName.has(c.name)).map((c) => c.name)
-  if (missing.length > 0)
-    throw new ValidationError('bad-data', `Missing columns: ${missing.join(', ')}`, { missing })
+  checkColumnsPresent(document, byName)
   const problems: string[] = []
   const columns = document.inputColumns.map((expected) => {
     const column = byName.get(expected.name)!
@@ -111,6 +112,13 @@ export function prepareInputFrame(document: ModelPackageDocument, frame: DataFra
   if (problems.length > 0)
     throw new ValidationError('bad-data', `Mistyped columns: ${problems.join('; ')}`, { problems })
   return { nRows: frame.nRows, columns }
+}
+
+/** Throws ValidationError('bad-data') naming every input column of the package that `names` lacks. */
+function checkColumnsPresent(document: ModelPackageDocument, names: { has(name: string): boolean }): void {
+  const missing = document.inputColumns.filter((c) => !names.has(c.name)).map((c) => c.name)
+  if (missing.length > 0)
+    throw new ValidationError('bad-data', `Missing columns: ${missing.join(', ')}`, { missing })
 }
 
 function describeType(column: PackageInputColumn): string {
@@ -170,7 +178,7 @@ export async function predictNewData(
   frame: DataFrame,
   options: PredictNewDataOptions = {},
 ): Promise<NewDataPredictions> {
-  const { document, model } = pkg
+  const { document } = pkg
   const input = prepareInputFrame(document, frame)
   const keys = keyColumns(document, frame)
   const n = input.nRows
@@ -184,19 +192,32 @@ export async function predictNewData(
     if (options.isCancelled?.()) throw new WorkerError('cancelled', 'Prediction cancelled')
     const end = Math.min(n, start + chunkRows)
     const rows = Int32Array.from({ length: end - start }, (_, i) => start + i)
-    const X = applyFeatureRecipe(document.featureRecipe, input, rows)
-    if (proba) {
-      const p = await model.predictProba(X)
-      proba.set(p, start * k)
-      for (let i = 0; i < rows.length; i++) {
-        let best = 0
-        for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c
-        predicted[start + i] = best
-      }
-    } else predicted.set(await model.predict(X), start)
+    const chunk = await predictRows(pkg, input, rows)
+    predicted.set(chunk.predicted, start)
+    if (proba && chunk.proba) proba.set(chunk.proba, start * k)
     options.onProgress?.({ rowsDone: end, rowsTotal: n })
   }
   return { nRows: n, ...(classes ? { classes, proba } : {}), predicted, ...(keys.length > 0 ? { keys } : {}) }
+}
+
+/** Predictions of `rows` of a prepared input frame (see {@link prepareInputFrame}). */
+async function predictRows(
+  pkg: LoadedModelPackage,
+  input: DataFrame,
+  rows: Int32Array,
+): Promise<{ predicted: Float64Array; proba?: Float64Array }> {
+  const { document, model } = pkg
+  const X = applyFeatureRecipe(document.featureRecipe, input, rows)
+  const k = document.classes?.length ?? 0
+  if (!document.classes) return { predicted: await model.predict(X) }
+  const proba = await model.predictProba(X)
+  const predicted = new Float64Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    let best = 0
+    for (let c = 1; c < k; c++) if (proba[i * k + c] > proba[i * k + best]) best = c
+    predicted[i] = best
+  }
+  return { predicted, proba }
 }
 
 function csvField(value: string): string {
@@ -210,23 +231,128 @@ function csvField(value: string): string {
  * form, so reading them back gives the same doubles.
  */
 export function predictionsToCsv(predictions: NewDataPredictions): string {
+  const keys = predictions.keys ?? []
+  return (
+    predictionsCsvHeader(
+      keys.map((c) => c.name),
+      predictions.classes,
+    ) + predictionsCsvLines(predictions, 0)
+  )
+}
+
+/** The header line of a predictions CSV (see {@link predictionsToCsv}), with its line break. */
+function predictionsCsvHeader(keyNames: readonly string[], classes: readonly string[] | undefined): string {
+  const outputNames = ['row', 'predicted', ...(classes ?? []).map((c) => `proba_${c}`)]
+  const taken = new Set(outputNames)
+  const names = keyNames.map((name) => (taken.has(name) ? `input_${name}` : name))
+  return `${[...names, ...outputNames].map(csvField).join(',')}\n`
+}
+
+/** The lines of `predictions` (each with its line break), their `row` numbered from `firstRow`. */
+function predictionsCsvLines(predictions: NewDataPredictions, firstRow: number): string {
   const { classes, proba } = predictions
   const keys = predictions.keys ?? []
   const k = classes?.length ?? 0
-  const outputNames = ['row', 'predicted', ...(classes ?? []).map((c) => `proba_${c}`)]
-  const taken = new Set(outputNames)
-  const keyNames = keys.map((c) => (taken.has(c.name) ? `input_${c.name}` : c.name))
-  const lines = [[...keyNames, ...outputNames].map(csvField).join(',')]
+  let text = ''
   for (let i = 0; i < predictions.nRows; i++) {
     const fields = [
       ...keys.map((column) => csvField(keyField(column, i))),
-      String(i),
+      String(firstRow + i),
       classes ? csvField(classes[predictions.predicted[i]]) : String(predictions.predicted[i]),
     ]
     for (let c = 0; c < k; c++) fields.push(String(proba![i * k + c]))
-    lines.push(fields.join(','))
+    text += `${fields.join(',')}\n`
   }
-  return `${lines.join('\n')}\n`
+  return text
+}
+
+/** Progress of a streamed prediction: rows done of all, and the time left at the pace so far. */
+export interface StreamPredictionsProgress {
+  rowsDone: number
+  rowsTotal: number
+  /** Seconds left at the pace so far (absent before the first chunk is done). */
+  etaSeconds?: number
+}
+
+/** Options of {@link streamPredictions}. */
+export interface StreamPredictionsOptions {
+  /** Rows per chunk read from the source (default 8192). */
+  chunkRows?: number
+  onProgress?: (progress: StreamPredictionsProgress) => void
+  /** Polled before each chunk; when true, predicting stops with WorkerError('cancelled'). */
+  isCancelled?: () => boolean
+  /**
+   * The key columns to write (see {@link keyColumns}), when the caller decided them on the whole table;
+   * by default they are decided on the first chunk (the first-column rule then sees its rows only).
+   */
+  keyColumnNames?: readonly string[]
+  /** Milliseconds clock for the ETA (default performance.now). */
+  now?: () => number
+}
+
+/**
+ * Predicts every row of `source` with the package's model, a chunk at a time, handing the CSV text to
+ * `write` as it goes: the header once, then each chunk's lines, exactly as {@link predictionsToCsv}
+ * writes them (so a table that fits gives the same bytes). No more than one chunk of rows, features and
+ * predictions is held at once. Missing columns are found before any row is read; mistyped values reject
+ * with ValidationError('bad-data') when their chunk is reached (the writer should discard what it got).
+ */
+export async function streamPredictions(
+  pkg: LoadedModelPackage,
+  source: TableChunkSource,
+  write: (text: string) => void | Promise<void>,
+  options: StreamPredictionsOptions = {},
+): Promise<{ rows: number; keyColumnNames: string[] }> {
+  const { document } = pkg
+  const available = new Set(source.columnNames)
+  checkColumnsPresent(document, available)
+  const wanted = new Set([
+    ...document.inputColumns.map((c) => c.name),
+    ...(options.keyColumnNames ?? source.columnNames.filter((name, i) => i === 0 || isIdentifierName(name))),
+  ])
+  const columns = source.columnNames.filter((name) => wanted.has(name))
+  const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? 8192))
+  const now = options.now ?? (() => performance.now())
+  const rowsTotal = source.rowCount
+  const started = now()
+  let keyNames: string[] | undefined = options.keyColumnNames ? [...options.keyColumnNames] : undefined
+  let rowsDone = 0
+  options.onProgress?.({ rowsDone, rowsTotal })
+  for await (const chunk of source.chunks(columns, { chunkRows, hints: {} })) {
+    if (options.isCancelled?.()) throw new WorkerError('cancelled', 'Prediction cancelled')
+    const input = prepareInputFrame(document, chunk)
+    if (rowsDone === 0) {
+      keyNames ??= keyColumns(document, chunk).map((c) => c.name)
+      await write(predictionsCsvHeader(keyNames, document.classes))
+    }
+    const rows = Int32Array.from({ length: chunk.nRows }, (_, i) => i)
+    const result = await predictRows(pkg, input, rows)
+    const byName = new Map(chunk.columns.map((c) => [c.name, c]))
+    const keys = keyNames!.map((name) => byName.get(name)!)
+    await write(
+      predictionsCsvLines(
+        {
+          nRows: chunk.nRows,
+          ...(document.classes ? { classes: document.classes } : {}),
+          ...result,
+          keys,
+        },
+        rowsDone,
+      ),
+    )
+    rowsDone += chunk.nRows
+    const seconds = (now() - started) / 1000
+    options.onProgress?.({
+      rowsDone,
+      rowsTotal,
+      etaSeconds: (seconds * Math.max(0, rowsTotal - rowsDone)) / rowsDone,
+    })
+  }
+  if (rowsDone === 0) {
+    keyNames ??= source.columnNames.filter((name) => isIdentifierName(name))
+    await write(predictionsCsvHeader(keyNames, document.classes))
+  }
+  return { rows: rowsDone, keyColumnNames: keyNames ?? [] }
 }
 
 /** The first rows of a predictions file, for a table on screen. */

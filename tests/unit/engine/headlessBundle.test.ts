@@ -1,15 +1,22 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseArgs, runHeadless } from '../../../src/cli/headless.ts'
 import { verifyBundleFile } from '../../../src/cli/headlessBundle.ts'
-import { parsePredictArgs, parseVerifyArgs, runPredict } from '../../../src/cli/headlessPredict.ts'
+import {
+  packageBytes,
+  parsePredictArgs,
+  parseVerifyArgs,
+  runPredict,
+} from '../../../src/cli/headlessPredict.ts'
+import { loadTable } from '../../../src/cli/loadTable.ts'
 import { newId } from '../../../src/domain/ids.ts'
-import { parseModelPackage } from '../../../src/outputs/predict/modelPackage.ts'
+import { loadModelPackage, parseModelPackage } from '../../../src/outputs/predict/modelPackage.ts'
+import { predictionsToCsv, predictNewData } from '../../../src/outputs/predict/predictNewData.ts'
 import { planBundleImport } from '../../../src/storage/bundle/planImport.ts'
 import { readRunBundle } from '../../../src/storage/bundle/readBundle.ts'
 import { fixturePath } from '../../fixtures/engine/readFixture.ts'
@@ -265,7 +272,45 @@ describe('butterfly run --bundle / verify / predict', () => {
     await expect(
       runPredict({ model: withData, data: noIsland, out: join(dir, 'never.csv') }),
     ).rejects.toThrow('Missing columns: island')
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false)
   }, 60_000)
+
+  it('predict streams a delimited file in chunks: the same bytes as the table predicted whole, a late value that breaks the sniffed type read again, nothing half-written', async () => {
+    const lines = readFileSync(penguins, 'utf8').trim().split('\n')
+    const body = lines.slice(1).map((l) => l.slice(l.indexOf(',') + 1))
+    // 30,001 rows (DuckDB streams them in several chunks); ids are whole numbers for DuckDB's 20,480-row
+    // type sample, then one is text: the first read fails on it late and the file is typed on every row.
+    const rows = Array.from(
+      { length: 30_001 },
+      (_, i) => `${i === 30_000 ? 'X-1' : i},${body[i % body.length]}`,
+    )
+    const header = `penguin_id,${lines[0].slice(lines[0].indexOf(',') + 1)}`
+    const big = join(dir, 'big.csv')
+    await writeFile(big, `${header}\n${rows.join('\n')}\n`)
+    const out = join(dir, 'big-pred.csv')
+    const said: string[] = []
+    const { rows: written } = await runPredict({ model: withData, data: big, out }, (line) => said.push(line))
+    expect(written).toBe(30_001)
+    expect(said).toContain('streaming big.csv: 30001 rows × 8 columns')
+    expect(said.some((line) => line.startsWith('A value late in this file does not fit'))).toBe(true)
+    expect(said.some((line) => /^predicted \d+ \/ 30001 rows, about \d+ s left$/.test(line))).toBe(true)
+    const pkg = await loadModelPackage(await packageBytes(withData))
+    const whole = predictionsToCsv(await predictNewData(pkg, (await loadTable(big)).frame))
+    const streamed = readFileSync(out, 'utf8')
+    expect(streamed.split('\n', 1)[0]).toBe(
+      'penguin_id,row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo',
+    )
+    expect(streamed.split('\n')[30_001].startsWith('X-1,30000,')).toBe(true)
+    expect(streamed).toBe(whole)
+    // A mistyped value in a late chunk: the error names it, and neither the output nor a partial is left.
+    await writeFile(
+      big,
+      `${header}\n${rows.slice(0, 20_000).join('\n')}\n${rows[5].replace(/,(\d+\.\d+),/, ',abc,')}\n`,
+    )
+    const failed = join(dir, 'failed-pred.csv')
+    await expect(runPredict({ model: withData, data: big, out: failed })).rejects.toThrow(/Mistyped columns/)
+    expect((await readdir(dir)).filter((name) => name.startsWith('failed-pred'))).toEqual([])
+  }, 120_000)
 
   it('parses verify and predict arguments with one-line reasons', () => {
     expect(parseVerifyArgs(['verify', 'a.zip', '--rerun', '--data', 'd.csv'])).toEqual({

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { WorkerError } from '../../../src/domain/errors.ts'
 import type { Sha256Hex } from '../../../src/domain/hash.ts'
 import type { BlockId, DatasetId, ExperimentId, PipelineId } from '../../../src/domain/ids.ts'
 import type { Pipeline } from '../../../src/domain/pipeline.ts'
@@ -16,6 +17,8 @@ import { executePipeline } from '../../../src/engine/pipeline/executor.ts'
 import { detectTask } from '../../../src/engine/pipeline/taskDetection.ts'
 import type { ColumnTypeHint } from '../../../src/engine/pipeline/textColumns.ts'
 import { frameFromText } from '../../../src/engine/pipeline/textColumns.ts'
+import type { TableChunkSource } from '../../../src/engine/scale/chunkSource.ts'
+import { frameChunkSource } from '../../../src/engine/scale/chunkSource.ts'
 import type { ModelPackageDocument, ModelPackageInput } from '../../../src/outputs/predict/modelPackage.ts'
 import {
   createModelPackage,
@@ -23,10 +26,13 @@ import {
   packageRunOutcome,
   parseModelPackage,
 } from '../../../src/outputs/predict/modelPackage.ts'
+import type { StreamPredictionsProgress } from '../../../src/outputs/predict/predictNewData.ts'
 import {
+  keyColumns,
   predictionsToCsv,
   predictNewData,
   prepareInputFrame,
+  streamPredictions,
 } from '../../../src/outputs/predict/predictNewData.ts'
 import { fixturePath } from '../../fixtures/engine/readFixture.ts'
 
@@ -85,6 +91,17 @@ async function train(
     datasetHash: 'a'.repeat(64) as Sha256Hex,
   })
   return executePipeline(snapshot, frame, { testIndices })
+}
+
+/** A gbdt run on diabetes with its split's test rows, and its model package loaded. */
+async function diabetesGbdt() {
+  const diabetes = readRows('diabetes.csv')
+  const test = JSON.parse(readFileSync(fixturePath('diabetes.split.json'), 'utf8')).holdout
+    .test_indices as number[]
+  const frame = frameOf(diabetes, undefined)
+  const run = await train(frame, 'disease_progression', 'gbdt', test)
+  const pkg = await loadModelPackage(createModelPackage(packageInput(run, frame)))
+  return { diabetes, test, run, pkg }
 }
 
 function packageInput(outcome: RunOutcome, frame: DataFrame): ModelPackageInput {
@@ -179,12 +196,7 @@ describe('model package and predictions on new data', () => {
   })
 
   it('predicts a regression model exactly as its run did (gbdt on diabetes)', async () => {
-    const diabetes = readRows('diabetes.csv')
-    const test = JSON.parse(readFileSync(fixturePath('diabetes.split.json'), 'utf8')).holdout
-      .test_indices as number[]
-    const frame = frameOf(diabetes, undefined)
-    const run = await train(frame, 'disease_progression', 'gbdt', test)
-    const pkg = await loadModelPackage(createModelPackage(packageInput(run, frame)))
+    const { diabetes, test, run, pkg } = await diabetesGbdt()
     expect(pkg.document.classes).toBeUndefined()
     const result = await predictNewData(pkg, frameOf(diabetes, test, { allText: true }), { chunkRows: 50 })
     expect(Array.from(result.predicted)).toEqual(Array.from(run.predictions!.yPred))
@@ -316,5 +328,98 @@ describe('model package and predictions on new data', () => {
     await expect(loadModelPackage(broken((d) => (d.featureRecipe.steps[0].source = 'nope')))).rejects.toThrow(
       'featureRecipe.steps[0].source must name an input column, got "nope"',
     )
+  })
+
+  describe('streamed predictions (issue 16: a table too large to hold)', () => {
+    /** The streamed CSV text of `source`, and the chunks of text as they were written. */
+    async function streamed(
+      pkg: Awaited<ReturnType<typeof loadModelPackage>>,
+      source: TableChunkSource,
+      options: Parameters<typeof streamPredictions>[3] = {},
+    ) {
+      const parts: string[] = []
+      const result = await streamPredictions(pkg, source, (text) => void parts.push(text), options)
+      return { csv: parts.join(''), parts, result }
+    }
+
+    it('writes byte for byte what predictionsToCsv writes, chunk by chunk, with rows done, total and ETA', async () => {
+      const pkg = await loadModelPackage(packageBytes)
+      // An id column in front (a key, kept beside the predictions), a category that arrives as numbers.
+      const fresh = frameOf(penguins, undefined, { drop: ['species'] })
+      fresh.columns.unshift({
+        name: 'penguin_id',
+        type: 'categorical',
+        kind: 'categorical',
+        codes: Int32Array.from({ length: fresh.nRows }, (_, i) => i),
+        levels: Array.from({ length: fresh.nRows }, (_, i) => `P,${String(i).padStart(3, '0')}`),
+      })
+      const whole = predictionsToCsv(await predictNewData(pkg, fresh))
+      let clock = 0
+      const progress: StreamPredictionsProgress[] = []
+      const { csv, parts, result } = await streamed(pkg, frameChunkSource(fresh), {
+        chunkRows: 100,
+        now: () => (clock += 1000),
+        onProgress: (p) => progress.push(p),
+      })
+      expect(csv).toBe(whole)
+      expect(whole.split('\n')[0]).toBe('penguin_id,row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo')
+      expect(whole.split('\n')[2].startsWith('"P,001",1,')).toBe(true)
+      // The header, then one piece per chunk of 100 rows (344 rows: 4 chunks).
+      expect(parts).toHaveLength(5)
+      expect(parts[1].split('\n')).toHaveLength(101)
+      expect(result).toEqual({ rows: 344, keyColumnNames: ['penguin_id'] })
+      expect(progress.map((p) => p.rowsDone)).toEqual([0, 100, 200, 300, 344])
+      expect(progress.every((p) => p.rowsTotal === 344)).toBe(true)
+      // One second per clock reading after the start: 1 s for 100 rows, so 2.44 s left for 244.
+      expect(progress[1].etaSeconds).toBeCloseTo(2.44, 10)
+      expect(progress.at(-1)!.etaSeconds).toBe(0)
+    })
+
+    it('gives the same bytes for a regression model, keys decided on the whole table when asked', async () => {
+      const { diabetes, test, pkg } = await diabetesGbdt()
+      const fresh = frameOf(diabetes, test, { allText: true })
+      const whole = predictionsToCsv(await predictNewData(pkg, fresh))
+      const keyColumnNames = keyColumns(pkg.document, fresh).map((c) => c.name)
+      const { csv } = await streamed(pkg, frameChunkSource(fresh), { chunkRows: 7, keyColumnNames })
+      expect(csv).toBe(whole)
+      expect(csv.trim().split('\n')).toHaveLength(1 + test.length)
+    })
+
+    it('names missing columns before reading a row, and mistyped values in the chunk that has them', async () => {
+      const pkg = await loadModelPackage(packageBytes)
+      const missing = frameOf(penguins, [0, 1], { drop: ['island', 'sex'] })
+      const source = frameChunkSource(missing)
+      const unread: TableChunkSource = {
+        ...source,
+        chunks: () => {
+          throw new Error('read a row')
+        },
+      }
+      await expect(streamed(pkg, unread)).rejects.toThrow('Missing columns: island, sex')
+      const rows = penguins.rows.slice(0, 30).map((row) => [...row])
+      rows[25][2] = 'abc'
+      const mistyped = frameOf({ header: penguins.header, rows }, undefined, {
+        hints: { bill_length_mm: 'categorical' },
+      })
+      await expect(streamed(pkg, frameChunkSource(mistyped), { chunkRows: 10 })).rejects.toThrow(
+        "Mistyped columns: 'bill_length_mm' must be numeric as in training, but has the value 'abc'",
+      )
+    })
+
+    it('stops between chunks when cancelled, and writes a header alone for a table without rows', async () => {
+      const pkg = await loadModelPackage(packageBytes)
+      const fresh = frameOf(penguins, undefined)
+      const parts: string[] = []
+      const stopped = streamPredictions(pkg, frameChunkSource(fresh), (text) => void parts.push(text), {
+        chunkRows: 50,
+        isCancelled: () => parts.length >= 3,
+      })
+      await expect(stopped).rejects.toThrow(WorkerError)
+      expect(parts).toHaveLength(3)
+      const empty = frameOf({ header: penguins.header, rows: [] }, undefined)
+      const { csv, result } = await streamed(pkg, frameChunkSource(empty))
+      expect(csv).toBe('row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo\n')
+      expect(result.rows).toBe(0)
+    })
   })
 })

@@ -17,6 +17,7 @@ import {
 } from '../../../src/engine/pipeline/defaults.ts'
 import { draftPipeline, startRunRecord } from '../../../src/runs/runRecord.ts'
 import { ButterflyDb } from '../../../src/storage/db.ts'
+import { readPredictionsFile } from '../../../src/storage/predictionFiles.ts'
 import { setOpfsRootProvider } from '../../../src/storage/roots.ts'
 import { createNodeSqlEngine } from '../../../src/storage/tables/nodeSqlEngine.ts'
 import { ensureDefaultWorkspace } from '../../../src/storage/workspaces.ts'
@@ -217,5 +218,53 @@ describe('DataApi and RunApi in-thread', () => {
       /would need about .* of memory .*more than the 64 KiB it may use \(the browser's JS heap limit\)/,
     )
     await data.releaseTable('run_refused')
+  })
+
+  it('predicts a new file the data worker serves: held whole under the threshold, streamed into a predictions file past it, the same bytes', async () => {
+    const { api, run, dataset, table } = await servedRun('run_package')
+    const result = await api.execute({ run, table, dataset })
+    await data.releaseTable('run_package')
+    const pkg = result.files[result.artifacts.findIndex((a) => a.fileName === 'model-package.json')]
+    // The penguins with an id in front of each row and without the species.
+    const lines = penguinsCsv.toString('utf8').trim().split('\n')
+    const fresh = lines
+      .map((line, i) => `${i === 0 ? 'penguin_id' : `P-${i}`},${line.slice(line.indexOf(',') + 1)}`)
+      .join('\n')
+    const predictFile = async (id: string, largeCells?: number) => {
+      const { port1, port2 } = new MessageChannel()
+      await data.serveFile({ id, file: new File([fresh], 'new.csv') }, port1)
+      const progress: number[] = []
+      const out = await new RunApi().predictTable(
+        pkg.bytes.slice(),
+        port2,
+        { fileName: 'new-predictions.csv', ...(largeCells === undefined ? {} : { largeCells }) },
+        (p) => progress.push(p.rowsDone),
+      )
+      await data.releaseTable(id)
+      return { out, progress }
+    }
+    const whole = await predictFile('predict_whole')
+    expect(whole.out.file).toBeUndefined()
+    expect(whole.out.rows).toBe(344)
+    expect(whole.out.csv!.split('\n')[0]).toBe(
+      'penguin_id,row,predicted,proba_Adelie,proba_Chinstrap,proba_Gentoo',
+    )
+    // 344 rows × 7 columns = 2,408 cells, past the 1,000 asked: streamed into a file, not returned as text.
+    const streamed = await predictFile('predict_streamed', 1000)
+    expect(streamed.out.csv).toBeUndefined()
+    expect(streamed.out.file).toBe('new-predictions.csv')
+    expect(streamed.out.rows).toBe(344)
+    expect(streamed.progress.at(-1)).toBe(344)
+    expect(streamed.out.preview).toEqual(whole.out.preview)
+    const written = await (await readPredictionsFile('new-predictions.csv')).text()
+    expect(written).toBe(whole.out.csv)
+    // A file without a column the model reads: named, before a row is predicted.
+    const { port1, port2 } = new MessageChannel()
+    const noIsland = fresh.replace(/^penguin_id,island,/, 'penguin_id,isle,')
+    await data.serveFile({ id: 'predict_bad', file: new File([noIsland], 'bad.csv') }, port1)
+    await expect(
+      new RunApi().predictTable(pkg.bytes.slice(), port2, { fileName: 'bad.csv', largeCells: 1000 }),
+    ).rejects.toThrow('Missing columns: island')
+    await data.releaseTable('predict_bad')
   })
 })
