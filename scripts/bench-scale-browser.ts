@@ -398,6 +398,10 @@ async function trainInTab(page: Page, profileDir: string, options: Options, shot
     chromium_cpu_s: round2(rssPeaks.cpuSeconds),
     peak_chromium_rss_mb: mb(rssPeaks.sumBytes),
     peak_chromium_pss_mb: mb(rssPeaks.pssBytes),
+    peak_largest_process_rss_mb: mb(rssPeaks.maxProcessBytes),
+    peak_rss_per_process_mb: Object.fromEntries(
+      Object.entries(rssPeaks.perKindBytes ?? {}).map(([kind, bytes]) => [kind, mb(bytes)]),
+    ),
     peak_js_heap_mb: {
       page: mb(peaks.page.heap),
       workers: mb(peaks.workers.heap),
@@ -426,6 +430,7 @@ function printTraining(t: Awaited<ReturnType<typeof trainInTab>>): void {
   line('run wall (click → end)', `${t.wall_ms} ms`)
   line('Chromium CPU over the run', `${t.chromium_cpu_s} s`)
   line('peak Chromium RSS (sum)', `${t.peak_chromium_rss_mb} MB`)
+  line('largest process RSS (HWM)', `${t.peak_largest_process_rss_mb} MB`)
   line('peak JS heap (page+workers)', `${t.peak_js_heap_mb.total} MB`)
   line('longest main-thread task', `${t.longest_main_thread_task_ms} ms`)
   for (const [name, value] of Object.entries(t.metrics)) line(`metric ${name}`, String(value))

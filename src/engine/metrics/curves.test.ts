@@ -155,6 +155,42 @@ describe('residuals and normalised confusion', () => {
     expect(JSON.parse(JSON.stringify(plots))).toEqual(plots)
   })
 
+  it('keeps at most maxCurvePoints points of a long curve, evenly spaced with its ends, and the full AUC', () => {
+    const n = 5000
+    const yTrue = Int32Array.from({ length: n }, (_, i) => ((i * 7919) % 13 < 6 ? 1 : 0))
+    const proba = new Float64Array(2 * n)
+    for (let i = 0; i < n; i++) {
+      const p = (yTrue[i] * 0.3 + (((i * 104_729) % 1000) / 1000) * 0.7) * 0.999
+      proba[2 * i] = 1 - p
+      proba[2 * i + 1] = p
+    }
+    const report = classificationReport(yTrue, proba, ['0', '1'])
+    const full = classificationPlotData(yTrue, proba, ['0', '1'], report.confusion, 1, 1e9)
+    const thin = classificationPlotData(yTrue, proba, ['0', '1'], report.confusion, 1, 50)
+    expect(full.roc[0].fpr.length).toBeGreaterThan(50)
+    expect(full.precisionRecall[0].precision.length).toBeGreaterThan(50)
+    for (const [whole, kept] of [
+      [full.roc[0].fpr, thin.roc[0].fpr],
+      [full.roc[0].tpr, thin.roc[0].tpr],
+      [full.roc[0].thresholds, thin.roc[0].thresholds],
+      [full.precisionRecall[0].precision, thin.precisionRecall[0].precision],
+      [full.precisionRecall[0].recall, thin.precisionRecall[0].recall],
+    ]) {
+      expect(kept).toHaveLength(50)
+      expect(kept[0]).toBe(whole[0])
+      expect(kept[49]).toBe(whole[whole.length - 1])
+      expect(kept[25]).toBe(whole[Math.round((25 * (whole.length - 1)) / 49)])
+    }
+    // The last precision–recall point has no threshold: one fewer, as in the full curve.
+    expect(thin.precisionRecall[0].thresholds).toHaveLength(49)
+    expect(thin.roc[0].auc).toBe(full.roc[0].auc)
+    expect(thin.precisionRecall[0].averagePrecision).toBe(full.precisionRecall[0].averagePrecision)
+    // The default keeps every point of a curve this short.
+    expect(classificationPlotData(yTrue, proba, ['0', '1'], report.confusion).roc[0].fpr.length).toBe(
+      Math.min(2000, full.roc[0].fpr.length),
+    )
+  })
+
   it('normalises by true row, zero rows staying zero', () => {
     expect(
       normalizeConfusionByTrue([

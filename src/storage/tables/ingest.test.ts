@@ -282,3 +282,88 @@ describe('top values in batches', () => {
     expect(profile.find((p) => p.name === 'many')?.topValues).toEqual(perColumn.get('many'))
   })
 })
+
+describe('a large file loaded in parts', () => {
+  /** Loads `csv` whole and in parts of `partBytes` (compressed, from a Blob); the parts' file names too. */
+  async function bothWays(csv: string, partBytes: number) {
+    const file = new Blob([csv])
+    const options: ReadOptions = { format: 'csv', delimiter: ',' }
+    const parts: string[] = []
+    const watched = {
+      ...engine,
+      registerFile: (name: string, bytes: Blob | Uint8Array<ArrayBuffer>) => {
+        parts.push(name)
+        return engine.registerFile(name, bytes)
+      },
+    }
+    await loadTable(engine, 'whole', 'w.csv', options, { file, compress: true, partBytes: 1e12 })
+    await loadTable(watched, 'parted', 'p.csv', options, { file, compress: true, partBytes })
+    const rows = async (t: string) =>
+      resultRows(await engine.query(`SELECT * FROM ${quoteIdent(t)} ORDER BY rowid`))
+    const types = async (t: string) =>
+      resultRows(await engine.query(`DESCRIBE ${quoteIdent(t)}`)).map(
+        (r) => `${r.column_name}:${r.column_type}`,
+      )
+    return {
+      whole: await rows('whole'),
+      parted: await rows('parted'),
+      types: await types('parted'),
+      parts: parts.filter((name) => name.includes('.part')).length,
+      wholeReads: parts.filter((name) => name === 'p.csv').length,
+    }
+  }
+
+  it('gives the same rows, types and dates as one read, with quoted line breaks and quotes across the cuts', async () => {
+    // Month-first dates: only the first rows tell (a day past 12); later parts alone would read them day-first.
+    const date = (i: number) => (i < 5 ? `12/${20 + i}/2020` : `0${1 + (i % 9)}/0${1 + (i % 8)}/2020`)
+    let csv = '\ufeffid,"na,me",x,d\r\n'
+    for (let i = 0; i < 120; i++)
+      csv +=
+        i % 7 === 3
+          ? `${i},"two\r\nlines, ""quoted""\n${i}",${i + 0.5},${date(i)}\r\n`
+          : `${i},n${i % 5},${i + 0.5},${date(i)}\r\n`
+    for (const partBytes of [1, 37, 100, 1000]) {
+      const read = await bothWays(csv, partBytes)
+      expect(read.parted).toHaveLength(120)
+      expect(read.parted).toEqual(read.whole)
+      expect(read.types).toEqual(['id:BIGINT', 'na,me:VARCHAR', 'x:DOUBLE', 'd:DATE'])
+      // Every cut fell at a record's end (else a part would fail and the file be read whole).
+      expect(read.wholeReads).toBe(0)
+      expect(read.parts).toBeGreaterThan(Math.min(120, csv.length / partBytes) / 2)
+    }
+    const { parted } = await bothWays(csv, 50)
+    expect(parted[3]).toMatchObject({ id: 3, 'na,me': 'two\r\nlines, "quoted"\n3', x: 3.5 })
+    expect(new Date(Number(parted[100].d)).toISOString().slice(0, 10)).toBe('2020-02-05')
+  })
+
+  it('reads the file whole when a later part holds a value its column type cannot', async () => {
+    let csv = 'a,b\n'
+    for (let i = 0; i < 30_000; i++) csv += `${i},${i >= 29_000 ? 'n/a' : String(i % 9)}\n`
+    const read = await bothWays(csv, 4096)
+    expect(read.types).toEqual(['a:BIGINT', 'b:VARCHAR'])
+    expect(read.wholeReads).toBe(1)
+    expect(read.parted).toEqual(read.whole)
+    expect(read.parted[29_000]).toEqual({ a: 29_000, b: 'n/a' })
+  })
+
+  it('names the line of a ragged row in a later part and leaves no table behind', async () => {
+    let csv = 'a,b,c\n'
+    for (let i = 0; i < 30_000; i++) csv += i === 25_000 ? '1,2\n' : `${i},${i * 2},x${i % 7}\n`
+    await expect(
+      loadTable(
+        engine,
+        'rag',
+        'rag.csv',
+        { format: 'csv', delimiter: ',' },
+        { file: new Blob([csv]), compress: true, partBytes: 10_000 },
+      ),
+    ).rejects.toMatchObject({
+      code: 'ragged-rows',
+      message: expect.stringMatching(/^Line 25002 has 2 fields but the header has 3/),
+    })
+    const left = resultRows(
+      await engine.query(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'rag'`),
+    )
+    expect(left[0].n).toBe(0)
+  })
+})
