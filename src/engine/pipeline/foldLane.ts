@@ -1,0 +1,78 @@
+/**
+ * The second lane of model selection: a thread (the app's tree worker, the headless runner's worker
+ * thread) that fits one validation fold of a candidate and returns its predictions on that fold's
+ * validation rows, never the model. The fit starts from the same rows, hyperparameters and seed as it
+ * would on the run thread, so its predictions are the same, bit for bit: the run applies every result
+ * in the order it always did, and the leaderboard, the choice and the model do not depend on the lane.
+ *
+ * Only Butterfly's tree families go to the lane (plain TypeScript and wasm): TF.js families (logistic,
+ * linear, mlp) stay on the run thread, which has the run's TF.js backend loaded.
+ */
+import { createRng } from '../../domain/random.ts'
+import type { TaskType } from '../../domain/task.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
+import type { FitOptions, Hyperparameters } from '../models/model.ts'
+import { getModelFamily } from '../models/model.ts'
+import { predictForScoring } from './scoring.ts'
+
+/** One fold fit: fit `family` on (X, y) with the generator of `seed`, predict the validation rows. */
+export interface FoldFitRequest {
+  family: string
+  hyperparameters: Hyperparameters
+  task: TaskType
+  /** Seed of the fit's generator (`Rng.seed` of the stream the run thread would pass). */
+  seed: number
+  X: FeatureMatrix
+  y: Target
+  validationX: FeatureMatrix
+  validationY: Target
+}
+
+export interface FoldFitResult {
+  /** What scoring reads: class probabilities (row-major) or regression values, on the validation rows. */
+  predictions: Float64Array
+  fitSeconds: number
+}
+
+/** A second thread that fits folds (see the module comment). */
+export interface FoldFitter {
+  fitFold(request: FoldFitRequest): Promise<FoldFitResult>
+}
+
+/** Families a {@link FoldFitter} fits: Butterfly's trees, which need no TF.js. */
+export const laneFamilies: ReadonlySet<string> = new Set(['gbdt', 'rf', 'tree'])
+
+/**
+ * Fits one fold and predicts its validation rows, disposing of the model: the one code path of a fold
+ * fit, on the run thread (with progress, cancellation and the forest helper) and on the lane alike.
+ */
+export async function fitFold(
+  request: FoldFitRequest,
+  options: Pick<FitOptions, 'onProgress' | 'isCancelled' | 'forestHelper'> & { now?: () => number } = {},
+): Promise<FoldFitResult> {
+  const now = options.now ?? (() => performance.now())
+  const started = now()
+  const model = await getModelFamily(request.family).fit(request.X, request.y, request.hyperparameters, {
+    task: request.task,
+    rng: createRng(request.seed),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.isCancelled ? { isCancelled: options.isCancelled } : {}),
+    ...(options.forestHelper ? { forestHelper: options.forestHelper } : {}),
+  })
+  const fitSeconds = (now() - started) / 1000
+  try {
+    return {
+      predictions: await predictForScoring(model, request.validationX, request.validationY),
+      fitSeconds,
+    }
+  } finally {
+    model.dispose?.()
+  }
+}
+
+/** The lane without a thread: fits on the calling thread (tests, and what the lane's worker runs). */
+export class InThreadFoldFitter implements FoldFitter {
+  fitFold(request: FoldFitRequest): Promise<FoldFitResult> {
+    return fitFold(request)
+  }
+}
