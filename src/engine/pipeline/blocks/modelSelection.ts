@@ -471,6 +471,9 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   const settled = new Set<string>()
   const plan: FoldJob[] = []
   let laneInFlight = 0
+  /** Fits started on the lane, and how many fold fits were applied, from there and in all. */
+  const onLane = new Set<string>()
+  const applied = { lane: 0, all: 0 }
   let laneOpen = lane !== undefined
   const beyondBudget = (job: FoldJob) => job.position > 0 && overBudget()
   const nextUnstarted = (laneOnly: boolean) =>
@@ -496,6 +499,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         statuses[job.index].status = 'fitting'
         statuses[job.index].detail = 'on the second thread'
       }
+      onLane.add(keyOf(job))
       const fit = track(job, lane.fitFold(foldRequest(job)))
       const next = () => {
         laneInFlight--
@@ -566,6 +570,8 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         feedLane()
       }
       fitSeconds += result.fitSeconds
+      applied.all++
+      if (onLane.has(key)) applied.lane++
       const validationTarget = targetRows(trainTarget, fold.validation)
       const metrics = scorePredictions(validationTarget, result.predictions, context.positiveClassIndex)
       foldScores.push(metrics[task.metric] ?? Number.NaN)
@@ -744,6 +750,11 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     // Fits the lane has started run out; nothing new starts.
     laneOpen = false
   }
+  if (lane)
+    context.log(
+      'info',
+      `Second thread: ${applied.lane} of the ${applied.all} fold fits used were fitted there`,
+    )
   let best: CandidateModel | undefined
   for (const result of results)
     if (!result.note && (!best || isBetterScore(task.metric, result.validationScore, best.validationScore)))
