@@ -7,16 +7,17 @@ import { detectTask } from '../engine/pipeline/taskDetection.ts'
 import { createLaneThread } from './laneThreadHelper.ts'
 
 describe("the headless runner's lane thread", () => {
-  it('fits tree folds and forest halves on a worker thread: the run decides exactly as on one thread', async () => {
-    const frame = readFixtureFrame('breast_cancer.csv')
-    const task = detectTask(frame, { target: 'diagnosis' })
+  it('fits tree folds and an ensemble’s tree members on a worker thread: the run decides exactly as on one thread', async () => {
+    const frame = readFixtureFrame('diabetes.csv')
+    const task = detectTask(frame, { target: 'disease_progression' })
     const selection = {
-      validation: 'kfold',
-      folds: 3,
+      validation: 'holdout',
+      repeats: 2,
       candidates: [
-        { family: 'logistic' },
-        { family: 'gbdt', hyperparameters: { max_iter: 30 } },
-        { family: 'rf', hyperparameters: { n_estimators: 16 } },
+        { family: 'linear' },
+        { family: 'mlp', hyperparameters: { hiddenUnits: '16', maxEpochs: 40 } },
+        { family: 'gbdt', hyperparameters: { max_iter: 40 } },
+        { family: 'rf', hyperparameters: { n_estimators: 20 } },
       ],
     }
     const one = await executePipeline(await selectionSnapshot(task, selection), frame)
@@ -30,9 +31,16 @@ describe("the headless runner's lane thread", () => {
             fits.push(request.family)
             return lane.fitFold(request)
           },
+          fitTreeModel(request) {
+            fits.push(`${request.family} model`)
+            return lane.fitTreeModel(request)
+          },
         },
       })
       expect(fits.length).toBeGreaterThan(0)
+      // The chosen ensemble's tree members were refitted there too.
+      expect(two.model?.family).toBe('ensemble')
+      expect(fits.filter((f) => f.endsWith(' model')).length).toBeGreaterThan(0)
       expect(decisions(two)).toEqual(decisions(one))
     } finally {
       await lane.close()

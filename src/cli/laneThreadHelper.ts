@@ -6,12 +6,19 @@
 import { Worker } from 'node:worker_threads'
 import type { SerializedError } from '../domain/errors.ts'
 import { reviveError } from '../domain/errors.ts'
-import type { FoldFitRequest, FoldFitResult, FoldFitter } from '../engine/pipeline/foldLane.ts'
+import type {
+  FoldFitRequest,
+  FoldFitResult,
+  FoldFitter,
+  ModelFitRequest,
+} from '../engine/pipeline/foldLane.ts'
 import type { ForestHelper, ForestPart, ForestRangeRequest } from '../engine/trees/forest.ts'
+import type { TreeModelRecord } from '../engine/trees/serialization.ts'
 
 export type LaneMessage =
   | { kind: 'forest'; request: ForestRangeRequest }
   | { kind: 'fold'; request: FoldFitRequest }
+  | { kind: 'model'; request: ModelFitRequest }
 
 type LaneReply = { ok: true; value: unknown } | { ok: false; error: SerializedError }
 
@@ -55,6 +62,7 @@ export function createLaneThread(): LaneThread {
   return {
     fitForestRange: (request) => queue({ kind: 'forest', request }) as Promise<ForestPart>,
     fitFold: (request) => queue({ kind: 'fold', request }) as Promise<FoldFitResult>,
+    fitTreeModel: (request) => queue({ kind: 'model', request }) as Promise<TreeModelRecord>,
     async close() {
       const w = worker
       worker = undefined

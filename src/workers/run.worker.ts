@@ -38,7 +38,10 @@ const api = new RunApi({
   transfer: (value, buffers) => Comlink.transfer(value, buffers),
   // The second core fits model selection's tree folds and grows half of the other forests.
   forestHelper: { fitForestRange: (request) => trees().fitForestRange(request) },
-  foldFitter: { fitFold: (request) => trees().fitFold(request) },
+  foldFitter: {
+    fitFold: (request) => trees().fitFold(request),
+    fitTreeModel: (request) => trees().fitTreeModel(request),
+  },
 })
 
 Comlink.expose(api)

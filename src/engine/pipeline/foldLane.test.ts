@@ -5,7 +5,7 @@ import type { TaskDefinition } from '../../domain/task.ts'
 import type { DataFrame } from '../frame.ts'
 import '../models/allModels.ts'
 import { executePipeline } from './executor.ts'
-import type { FoldFitRequest } from './foldLane.ts'
+import type { FoldFitRequest, ModelFitRequest } from './foldLane.ts'
 import { InThreadFoldFitter } from './foldLane.ts'
 import { detectTask } from './taskDetection.ts'
 
@@ -15,6 +15,11 @@ class CountingLane extends InThreadFoldFitter {
   override fitFold(request: FoldFitRequest) {
     this.families.push(request.family)
     return super.fitFold(request)
+  }
+
+  override fitTreeModel(request: ModelFitRequest) {
+    this.families.push(`${request.family} model`)
+    return super.fitTreeModel(request)
   }
 }
 
@@ -49,8 +54,10 @@ describe('model selection on two lanes', () => {
       const one = await executePipeline(await selectionSnapshot(task, selection), frame)
       const lane = new CountingLane()
       const two = await executePipeline(await selectionSnapshot(task, selection), frame, { foldFitter: lane })
-      // Tree folds went to the lane (the run thread had TF.js fits to do meanwhile); nothing else did.
-      expect(new Set(lane.families)).toEqual(new Set(['gbdt', 'rf']))
+      // Tree folds went to the lane (the run thread had TF.js fits to do meanwhile), and the chosen
+      // ensemble's tree members when the training block refitted it; nothing else did.
+      const members = table === 'diabetes' ? ['rf model'] : ['gbdt model', 'rf model']
+      expect(new Set(lane.families)).toEqual(new Set(['gbdt', 'rf', ...members]))
       expect(decisions(two)).toEqual(decisions(one))
       const families = one.leaderboard.map((e) => e.family)
       expect(families).toEqual([selection.candidates[0].family, 'mlp', 'gbdt', 'rf', 'ensemble'])

@@ -11,8 +11,10 @@
 import { createRng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
-import type { FitOptions, Hyperparameters } from '../models/model.ts'
+import type { FitOptions, Hyperparameters, ModelLane } from '../models/model.ts'
 import { getModelFamily } from '../models/model.ts'
+import { TreeFittedModel } from '../trees/fittedTreeModel.ts'
+import type { TreeModelRecord } from '../trees/serialization.ts'
 import { predictForScoring } from './scoring.ts'
 
 /** One fold fit: fit `family` on (X, y) with the generator of `seed`, predict the validation rows. */
@@ -34,9 +36,14 @@ export interface FoldFitResult {
   fitSeconds: number
 }
 
-/** A second thread that fits folds (see the module comment). */
+/** One model fit of a tree family on the lane (an ensemble's member when the training block refits it). */
+export type ModelFitRequest = Omit<FoldFitRequest, 'validationX' | 'validationY'>
+
+/** A second thread that fits folds (see the module comment), and tree models for the ensemble's refit. */
 export interface FoldFitter {
   fitFold(request: FoldFitRequest): Promise<FoldFitResult>
+  /** The fitted tree model's record (typed arrays, copied whole): `new TreeFittedModel(record)` is the same model. */
+  fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord>
 }
 
 /** Families a {@link FoldFitter} fits: Butterfly's trees, which need no TF.js. */
@@ -70,9 +77,36 @@ export async function fitFold(
   }
 }
 
+/** Fits a tree family's model and returns its record (what the lane sends back instead of a model). */
+export async function fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord> {
+  const model = await getModelFamily(request.family).fit(request.X, request.y, request.hyperparameters, {
+    task: request.task,
+    rng: createRng(request.seed),
+  })
+  if (!(model instanceof TreeFittedModel))
+    throw new Error(
+      `Model family '${request.family}' is not a tree family: it cannot be fitted on the second thread`,
+    )
+  return model.record
+}
+
+/** The lane as the models see it (the ensemble fits its tree members through it). */
+export function modelLane(fitter: FoldFitter): ModelLane {
+  return {
+    fits: (family) => laneFamilies.has(family),
+    async fit(family, X, y, hyperparameters, { task, seed }) {
+      return new TreeFittedModel(await fitter.fitTreeModel({ family, hyperparameters, task, seed, X, y }))
+    },
+  }
+}
+
 /** The lane without a thread: fits on the calling thread (tests, and what the lane's worker runs). */
 export class InThreadFoldFitter implements FoldFitter {
   fitFold(request: FoldFitRequest): Promise<FoldFitResult> {
     return fitFold(request)
+  }
+
+  fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord> {
+    return fitTreeModel(request)
   }
 }
