@@ -4,6 +4,7 @@ import { readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
 import type { DataFrame } from '../frame.ts'
 import '../models/allModels.ts'
+import type { RunProgressEvent } from './executor.ts'
 import { executePipeline } from './executor.ts'
 import type { FoldFitRequest, ModelFitRequest } from './foldLane.ts'
 import { InThreadFoldFitter } from './foldLane.ts'
@@ -53,7 +54,11 @@ describe('model selection on two lanes', () => {
       }
       const one = await executePipeline(await selectionSnapshot(task, selection), frame)
       const lane = new CountingLane()
-      const two = await executePipeline(await selectionSnapshot(task, selection), frame, { foldFitter: lane })
+      const progress: RunProgressEvent[] = []
+      const two = await executePipeline(await selectionSnapshot(task, selection), frame, {
+        foldFitter: lane,
+        onProgress: (event) => progress.push(event),
+      })
       // Tree folds went to the lane (the run thread had TF.js fits to do meanwhile), and the chosen
       // ensemble's tree members when the training block refitted it; nothing else did.
       const members = table === 'diabetes' ? ['rf model'] : ['gbdt model', 'rf model']
@@ -64,6 +69,19 @@ describe('model selection on two lanes', () => {
       expect(one.leaderboard.every((e) => e.foldScores.length > 0)).toBe(true)
       expect(one.leaderboard.find((e) => e.family === 'mlp')?.note).toMatch(/^stopped after/)
       expect(one.model?.family).toBe('ensemble')
+      // Progress still names every candidate's status with an estimate, and a candidate fitting ahead
+      // on the second thread says so; the run's percentage never goes back.
+      const selecting = progress.filter(
+        (e) => e.block === 'model_selection' && e.message?.includes(' s left'),
+      )
+      expect(selecting.length).toBeGreaterThan(0)
+      for (const event of selecting)
+        expect(event.message).toMatch(
+          /^(linear|logistic): \w+.* · rf: \w+.* · about \d+ s left \(budget \d+ s\)$/,
+        )
+      expect(selecting.some((e) => /(gbdt|rf): fitting \(on the second thread\)/.test(e.message!))).toBe(true)
+      for (let i = 1; i < progress.length; i++)
+        expect(progress[i].percent).toBeGreaterThanOrEqual(progress[i - 1].percent)
     }, 120_000)
   }
 })

@@ -420,6 +420,8 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   }))
   // Candidates finished, for the progress fraction and the estimate of the time left.
   let finished = 0
+  /** The progress fraction last shown. */
+  let shown = 0
   /** The running candidate's fit is stopped when the budget runs out (the first candidate excepted). */
   let budgetBinds = false
   context.log(
@@ -538,7 +540,9 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       const started = context.now()
       statuses[job.index].detail = folds.length > 1 ? `fold ${f + 1}/${folds.length}` : undefined
       const report = (fraction: number, p: Partial<BlockProgress> = {}) => {
-        const overall = (finished + (f + fraction) / folds.length) / candidates.length
+        // Never back: a raced candidate's full fits start over on the fold its rung has done.
+        const overall = Math.max(shown, (finished + (f + fraction) / folds.length) / candidates.length)
+        shown = overall
         context.progress({
           ...p,
           fraction: overall,
