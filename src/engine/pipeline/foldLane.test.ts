@@ -1,13 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { decisions, selectionSnapshot } from '../../../tests/fixtures/engine/laneRuns.ts'
+import { decisions, digest, selectionSnapshot } from '../../../tests/fixtures/engine/laneRuns.ts'
 import { readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
+import { createRng } from '../../domain/random.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
 import type { DataFrame } from '../frame.ts'
 import '../models/allModels.ts'
+import { ensembleFamily, ensembleHyperparameters } from '../models/ensemble.ts'
 import type { RunProgressEvent } from './executor.ts'
 import { executePipeline } from './executor.ts'
 import type { FoldFitRequest, ModelFitRequest } from './foldLane.ts'
-import { InThreadFoldFitter } from './foldLane.ts'
+import { InThreadFoldFitter, modelLane } from './foldLane.ts'
 import { detectTask } from './taskDetection.ts'
 
 /** The in-thread lane, counting the fits it is given (so the test knows the lane was used). */
@@ -84,4 +86,30 @@ describe('model selection on two lanes', () => {
         expect(progress[i].percent).toBeGreaterThanOrEqual(progress[i - 1].percent)
     }, 120_000)
   }
+})
+
+describe("an ensemble's refit on two lanes", () => {
+  it('fits all but the first of its tree members on the lane when every member is a tree: the same bytes', async () => {
+    const rng = createRng(9)
+    const n = 300
+    const columns = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => rng.nextFloat()))
+    const X = { nRows: n, names: ['a', 'b', 'c'], columns, categoricalLevels: [0, 0, 0] }
+    const values = Float64Array.from(
+      { length: n },
+      (_, i) => 3 * columns[0][i] - columns[1][i] + rng.nextFloat(),
+    )
+    const y = { kind: 'regression' as const, values }
+    const hyperparameters = ensembleHyperparameters([
+      { family: 'gbdt', hyperparameters: { max_iter: 30 }, weight: 0.25 },
+      { family: 'rf', hyperparameters: { n_estimators: 12 }, weight: 0.25 },
+      { family: 'tree', hyperparameters: {}, weight: 0.5 },
+    ])
+    const options = () => ({ task: 'regression' as const, rng: createRng(5).fork('training') })
+    const alone = await ensembleFamily.fit(X, y, hyperparameters, options())
+    const lane = new CountingLane()
+    const shared = await ensembleFamily.fit(X, y, hyperparameters, { ...options(), lane: modelLane(lane) })
+    expect(lane.families).toEqual(['rf model', 'tree model'])
+    expect(digest(await shared.serialize())).toBe(digest(await alone.serialize()))
+    expect(Array.from(await shared.predict(X))).toEqual(Array.from(await alone.predict(X)))
+  })
 })
