@@ -3,7 +3,7 @@
  * four reference models fitted once each in the same sitting.
  *
  *   npm run bench:automl [-- DATASETS_DIR ...] [--datasets iris,penguins] [--no-reference] [--backend wasm]
- *     [--pipeline settings.json]
+ *     [--pipeline settings.json] [--threads 1]
  *
  * For every dataset folder (<name>.csv, <name>.split.json, meta.json) under ../shared/datasets (env
  * BUTTERFLY_SHARED names another shared folder, e.g. from a git worktree) and any
@@ -36,7 +36,9 @@ const withReference = !argv.includes('--no-reference')
 const backend = flagValue('--backend') as 'wasm' | 'cpu' | undefined
 /** A pipeline file (as `butterfly run --pipeline`), e.g. `{"blocks":[{"type":"model_selection","config":{"validation":"auto"}}]}`. */
 const pipeline = flagValue('--pipeline')
-const valueFlags = ['--datasets', '--backend', '--pipeline']
+/** `--threads 1` runs everything on one thread (the default uses a second one; results are identical). */
+const threads = flagValue('--threads') === '1' ? 1 : 2
+const valueFlags = ['--datasets', '--backend', '--pipeline', '--threads']
 const extraDirs = argv.filter((a, i) => !a.startsWith('--') && !valueFlags.includes(argv[i - 1]))
 
 interface Meta {
@@ -132,17 +134,20 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0]
     const startedCpu = process.cpuUsage()
     const started = performance.now()
-    const result = await runHeadless({
-      data: join(dir, `${meta.name}.csv`),
-      target: meta.target,
-      task: meta.task,
-      split: join(dir, `${meta.name}.split.json`),
-      out: join(out, `${meta.name}.json`),
-      seed: 42,
-      hooks: [],
-      ...(backend ? { backend } : {}),
-      ...(pipeline ? { pipeline: resolve(pipeline) } : {}),
-    })
+    const result = await runHeadless(
+      {
+        data: join(dir, `${meta.name}.csv`),
+        target: meta.target,
+        task: meta.task,
+        split: join(dir, `${meta.name}.split.json`),
+        out: join(out, `${meta.name}.json`),
+        seed: 42,
+        hooks: [],
+        ...(backend ? { backend } : {}),
+        ...(pipeline ? { pipeline: resolve(pipeline) } : {}),
+      },
+      { threads },
+    )
     const runSeconds = (performance.now() - started) / 1000
     const cpu = process.cpuUsage(startedCpu)
     if (result.exitCode !== 0) {

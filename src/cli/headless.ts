@@ -26,8 +26,8 @@ import { draftPipeline, startRunRecord } from '../runs/runRecord.ts'
 import { executeRun } from '../runs/runService.ts'
 import type { HeadlessArgs } from './args.ts'
 import { UsageError } from './args.ts'
-import { createForestThreadHelper } from './forestThreadHelper.ts'
 import { datasetRecord, newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
+import { createLaneThread } from './laneThreadHelper.ts'
 import { openIfLarge } from './largeTable.ts'
 import { loadTable } from './loadTable.ts'
 
@@ -39,6 +39,8 @@ export interface HeadlessOptions {
   hookRunner?: HookRunner
   /** Progress lines (stderr in the CLI). */
   onMessage?: (line: string) => void
+  /** 2 (default): a second thread fits tree folds and forest halves; 1: everything on this thread. Same results. */
+  threads?: 1 | 2
 }
 
 /** A run's result: exit code 0 with the result object, or a non-zero code and a one-line message. */
@@ -251,8 +253,8 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   let lastBlock = ''
   const hookRunner = options.hookRunner ?? (hooks.length > 0 ? new HookSandbox() : undefined)
   // The app's run service: the same outputs (report, notebook, model package, TF.js files) and records.
-  // Forests (cross-validation fits and the refit) grow half their trees on a second thread.
-  const forestHelper = createForestThreadHelper()
+  // A second thread fits model selection's tree folds and grows half of the other forests.
+  const lane = options.threads === 1 ? undefined : createLaneThread()
   const completed = await executeRun(
     { run, dataset, experimentName: experiment.name, ...(testIndices ? { testIndices } : {}) },
     {
@@ -262,7 +264,10 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
       },
       ...(large ? { openTable: async () => large.source } : {}),
       ...(args.largeCells !== undefined ? { largeCells: args.largeCells } : {}),
-      engine: hookRunner ? { hookRunner, forestHelper } : { forestHelper },
+      engine: {
+        ...(hookRunner ? { hookRunner } : {}),
+        ...(lane ? { forestHelper: lane, foldFitter: lane } : {}),
+      },
       onProgress: (event) => {
         if (event.block !== lastBlock) {
           lastBlock = event.block
@@ -270,7 +275,7 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
         }
       },
     },
-  ).finally(() => forestHelper.close())
+  ).finally(() => lane?.close())
   const { outcome } = completed
   const result: Record<string, unknown> = {
     task: task.taskType,

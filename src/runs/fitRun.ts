@@ -33,7 +33,7 @@ export interface TablePorts {
 export async function fitRun(
   request: { run: Run; testIndices?: readonly number[] },
   ports: TablePorts & {
-    engine?: Pick<ExecuteDeps, 'hookRunner' | 'forestHelper' | 'tfBackend' | 'isCancelled'>
+    engine?: Pick<ExecuteDeps, 'hookRunner' | 'forestHelper' | 'foldFitter' | 'tfBackend' | 'isCancelled'>
     onProgress?: ExecuteDeps['onProgress']
     onLog?: ExecuteDeps['onLog']
   },

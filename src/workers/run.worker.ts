@@ -3,15 +3,20 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import simdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import threadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import * as Comlink from 'comlink'
-import type { ForestHelper } from '../engine/trees/forest.ts'
 import { openDb } from '../storage/db.ts'
 import { installErrorTransfer } from './errorTransfer.ts'
 import { RunApi } from './runApi.ts'
 import { SandboxClient } from './sandboxClient.ts'
+import type { TreeLaneApi } from './treeLaneApi.ts'
 
 installErrorTransfer()
 const db = openDb()
-let forestWorker: Comlink.Remote<ForestHelper> | undefined
+let treeWorker: Comlink.Remote<TreeLaneApi> | undefined
+/** The tree worker (the second core), started on first use. */
+const trees = () =>
+  (treeWorker ??= Comlink.wrap<TreeLaneApi>(
+    new Worker(new URL('./tree.worker.ts', import.meta.url), { type: 'module', name: 'butterfly-trees' }),
+  ))
 
 const api = new RunApi({
   wasmPaths: {
@@ -31,14 +36,11 @@ const api = new RunApi({
   // Hooks run in their own sandbox worker, started only when a run has hooks.
   hookRunner: () => new SandboxClient(),
   transfer: (value, buffers) => Comlink.transfer(value, buffers),
-  // The second core grows half of each forest; the worker starts on the first forest of the run.
-  forestHelper: {
-    fitForestRange(request) {
-      forestWorker ??= Comlink.wrap<ForestHelper>(
-        new Worker(new URL('./tree.worker.ts', import.meta.url), { type: 'module', name: 'butterfly-trees' }),
-      )
-      return forestWorker.fitForestRange(request)
-    },
+  // The second core fits model selection's tree folds and grows half of the other forests.
+  forestHelper: { fitForestRange: (request) => trees().fitForestRange(request) },
+  foldFitter: {
+    fitFold: (request) => trees().fitFold(request),
+    fitTreeModel: (request) => trees().fitTreeModel(request),
   },
 })
 

@@ -10,6 +10,7 @@ import type { TaskDefinition } from '../domain/task.ts'
 import { frameFromArrow } from '../engine/arrowFrame.ts'
 import '../engine/models/allModels.ts'
 import type { RunProgressEvent } from '../engine/pipeline/executor.ts'
+import type { FoldFitter } from '../engine/pipeline/foldLane.ts'
 import type { HookRunner } from '../engine/pipeline/hooks.ts'
 import type { DetectTaskOptions } from '../engine/pipeline/taskDetection.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
@@ -38,6 +39,8 @@ export interface RunApiDeps {
   hookRunner?: () => HookRunner
   /** A second thread for forests (the browser starts a worker on first use). */
   forestHelper?: ForestHelper
+  /** A second thread for model selection's tree fold fits (the same worker as the forest helper). */
+  foldFitter?: FoldFitter
   /** Marks transferable buffers of the result (Comlink.transfer in the worker). */
   transfer?: <T>(value: T, buffers: ArrayBuffer[]) => T
 }
@@ -117,6 +120,7 @@ export class RunApi implements RunWorkerApi {
       engine: {
         hookRunner: this.deps.hookRunner?.(),
         forestHelper: this.deps.forestHelper,
+        foldFitter: this.deps.foldFitter,
         tfBackend: {
           wasmPaths: this.deps.wasmPaths,
           cache: this.deps.calibrationCache,

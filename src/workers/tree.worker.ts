@@ -1,7 +1,7 @@
-/** Forest helper worker entry point: grows half of a forest while the run worker grows the other half. */
+/** Tree worker entry point: grows half of a forest and fits model selection's tree folds while the run worker does the rest. */
 import * as Comlink from 'comlink'
 import { installErrorTransfer } from './errorTransfer.ts'
-import { InThreadForestHelper } from './treeApi.ts'
+import { TreeLaneApi } from './treeLaneApi.ts'
 
 installErrorTransfer()
-Comlink.expose(new InThreadForestHelper())
+Comlink.expose(new TreeLaneApi())

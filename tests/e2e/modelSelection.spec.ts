@@ -122,6 +122,8 @@ test("'auto' validation says what it resolves to on this table (5-fold on diabet
   const log = page.getByRole('log', { name: 'Run log' })
   await expect(log).toContainText('validation: 5-fold (auto: 353 training rows ≤ 2,000)')
   await expect(log).toContainText('best mean over 5 validation folds')
+  // The tree worker (the second core) fitted some of the forests' and boosting's folds.
+  await expect(log).toContainText(/Second thread: [1-9]\d* of the \d+ fold fits used were fitted there/)
   // Five folds choose the linear model here (one 71-row hold-out slice ranked a forest first).
   await expect(page.getByTestId('chosen-model')).toHaveText(/Linear/)
   const leaderboard = page.getByRole('table', { name: 'Model selection' })

@@ -288,17 +288,33 @@ export const ensembleFamily: ModelFamily = {
   },
   async fit(X, y, hyperparameters, options): Promise<FittedModel> {
     const specs = parseEnsembleMembers(hyperparameters)
-    const members: EnsembleMember[] = []
+    const rng = (j: number) => options.rng.fork(`ensemble-member-${j}`)
+    // With a second thread, tree members are fitted there (from the same seeds: the same models) while
+    // this thread fits the others; with only tree members, this thread keeps the first one.
+    const lane = options.lane
+    const onLane = specs.map((spec) => lane?.fits(spec.family) === true)
+    if (onLane.every(Boolean)) onLane[0] = false
+    const laneFits = specs.map((spec, j) => {
+      if (!lane || !onLane[j]) return undefined
+      const fit = lane.fit(spec.family, X, y, spec.hyperparameters, { task: options.task, seed: rng(j).seed })
+      fit.catch(() => undefined)
+      return fit
+    })
+    const models: FittedModel[] = []
     for (const [j, spec] of specs.entries()) {
-      const model = await getModelFamily(spec.family).fit(X, y, spec.hyperparameters, {
+      if (onLane[j]) continue
+      models[j] = await getModelFamily(spec.family).fit(X, y, spec.hyperparameters, {
         ...options,
-        rng: options.rng.fork(`ensemble-member-${j}`),
+        // A forest halves over the helper only when the second thread has no member to fit.
+        forestHelper: onLane.some(Boolean) ? undefined : options.forestHelper,
+        rng: rng(j),
         onProgress: options.onProgress
           ? (p) => options.onProgress!({ ...p, fraction: (j + p.fraction) / specs.length })
           : undefined,
       })
-      members.push({ model, weight: spec.weight })
     }
+    for (const [j, fit] of laneFits.entries()) if (fit) models[j] = await fit
+    const members: EnsembleMember[] = specs.map((spec, j) => ({ model: models[j], weight: spec.weight }))
     return new EnsembleFittedModel(members, hyperparameters)
   },
   load: loadEnsemble,

@@ -20,8 +20,22 @@ export interface FitOptions {
   isCancelled?: () => boolean
   /** A second thread for forests (absent: one thread). Results are identical either way. */
   forestHelper?: ForestHelper
+  /** A second thread for some families' models (the ensemble fits its tree members there). Results are identical. */
+  lane?: ModelLane
   /** Optional validation rows for early stopping and curves. */
   validation?: { X: FeatureMatrix; y: Target }
+}
+
+/** A second thread that fits models of the families it `fits`, from a seed: the same model as a fit here. */
+export interface ModelLane {
+  fits(family: string): boolean
+  fit(
+    family: string,
+    X: FeatureMatrix,
+    y: Target,
+    hyperparameters: Hyperparameters,
+    options: { task: TaskType; seed: number },
+  ): Promise<FittedModel>
 }
 
 export interface TrainingCurve {

@@ -15,6 +15,7 @@ import type { ClassificationReport } from '../metrics/classification.ts'
 import type { FittedModel, Hyperparameters, TrainingCurve, TrainingProgress } from '../models/model.ts'
 import type { ForestHelper } from '../trees/forest.ts'
 import type { FeatureRecipe } from './featureRecipe.ts'
+import type { FoldFitter } from './foldLane.ts'
 
 /** The table and split a run works on. Rows whose target is missing were removed before the split. */
 export interface EngineData {
@@ -96,6 +97,8 @@ export interface EngineContext extends ExecutionContext<EngineData, EngineFeatur
   readonly rng: Rng
   /** A second thread for forests, when the host has one. */
   readonly forestHelper?: ForestHelper
+  /** A second lane for model selection's tree fold fits, when the host has one (results are identical). */
+  readonly foldFitter?: FoldFitter
   readonly backend: string
   readonly hookRunner: HookRunner | undefined
   /** Stage currently running (for logs and progress). */

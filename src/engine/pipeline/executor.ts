@@ -27,6 +27,7 @@ import { recordEvaluation } from './blocks/evaluation.ts'
 import { compareCodePoints } from './blocks/preprocessing.ts'
 import type { BlockProgress, EngineContext, EvaluationReport, TestPredictions } from './engineContext.ts'
 import type { FeatureRecipe } from './featureRecipe.ts'
+import type { FoldFitter } from './foldLane.ts'
 import type { OverrideState } from './hooks.ts'
 import { assertHooksRunnable, runOverrideHooks, runPatchHooks } from './hooks.ts'
 import { checkClasses, createRunLog, positiveClassIndexOf, validatedBlockConfigs } from './runChecks.ts'
@@ -64,6 +65,8 @@ export interface ExecuteDeps {
   testIndices?: readonly number[]
   /** A second thread for growing forests (the browser's run worker starts one); results are identical. */
   forestHelper?: ForestHelper
+  /** A second thread for model selection's tree fold fits (the same thread as the forest helper); results are identical. */
+  foldFitter?: FoldFitter
 }
 
 /** One row of the model-selection leaderboard. */
@@ -263,6 +266,7 @@ export async function executePipeline(
   }
   const context: EngineContext = {
     forestHelper: deps.forestHelper,
+    foldFitter: deps.foldFitter,
     dataset: { id: snapshot.datasetId, hash: snapshot.datasetHash },
     seed: snapshot.globalConfig.seed,
     data: { frame, sourceRows: usable, featureColumns, target, trainRows: split.train, testRows: split.test },

@@ -15,14 +15,16 @@ import { correctedInterval, correctedResampledTTest, meanAndStd } from '../../me
 import { metricLabel } from '../../metrics/metricInfo.ts'
 import type { EnsembleMemberSpec } from '../../models/ensemble.ts'
 import { ensembleFamilyKey, ensembleHyperparameters } from '../../models/ensemble.ts'
-import type { FittedModel, Hyperparameters } from '../../models/model.ts'
+import type { Hyperparameters } from '../../models/model.ts'
 import { getModelFamily, listModelFamilies } from '../../models/model.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
 import { createConfigReader } from '../configCheck.ts'
 import type { BlockProgress, CandidateModel, EngineContext } from '../engineContext.ts'
 import { ensembleRounds, selectEnsemble } from '../ensembleSelection.ts'
-import { isBetterScore, predictForScoring, scorePredictions } from '../scoring.ts'
+import type { FoldFitRequest, FoldFitResult } from '../foldLane.ts'
+import { fitFold, laneFamilies } from '../foldLane.ts'
+import { isBetterScore, scorePredictions } from '../scoring.ts'
 import { kFoldAssignment, stratifiedHoldout } from '../split.ts'
 
 /** A family to try, with hyperparameters that override the family's defaults. */
@@ -257,6 +259,9 @@ export function expandCandidates(
   return out
 }
 
+/** Fold fits queued on the second lane at once: the next one waits there while one runs. */
+const laneDepth = 2
+
 /** Families evaluated last because one fit costs far more than the others' (TF.js training loops). */
 const expensiveFamilies = new Set(['mlp'])
 
@@ -415,6 +420,8 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   }))
   // Candidates finished, for the progress fraction and the estimate of the time left.
   let finished = 0
+  /** The progress fraction last shown. */
+  let shown = 0
   /** The running candidate's fit is stopped when the budget runs out (the first candidate excepted). */
   let budgetBinds = false
   context.log(
@@ -424,12 +431,101 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   const testToTrain = kfold
     ? 1 / (config.folds - 1)
     : config.validationFraction / (1 - config.validationFraction)
+  /** One fold fit of a candidate: the full fit ('') or its racing rung ('-rung'). */
+  interface FoldJob {
+    index: number
+    /** Position in the race order: the first candidate always finishes, the budget binds the rest. */
+    position: number
+    family: string
+    hyperparameters: Hyperparameters
+    label: string
+    maxFitRows: number
+    f: number
+  }
+  const keyOf = (job: Pick<FoldJob, 'index' | 'label' | 'f'>) => `${job.index}${job.label}:${job.f}`
+  const foldRequest = (job: FoldJob): FoldFitRequest => {
+    const fold = folds[job.f]
+    const fitRows = seededSubsample(
+      fold.fit,
+      job.maxFitRows,
+      selectionRng.fork(`candidate-${job.index}${job.label}-fold-${job.f}-sample`),
+    )
+    return {
+      family: job.family,
+      hyperparameters: job.hyperparameters,
+      task: task.taskType,
+      seed: selectionRng.fork(`candidate-${job.index}${job.label}-fold-${job.f}`).seed,
+      X: featureMatrixRows(features.train, fitRows),
+      y: targetRows(trainTarget, fitRows),
+      validationX: featureMatrixRows(features.train, fold.validation),
+      validationY: targetRows(trainTarget, fold.validation),
+    }
+  }
+  // With a second lane (a thread that fits tree families' folds), fold fits start ahead of their turn:
+  // the lane takes tree folds in race order, and the run thread, while it waits for a lane result, fits
+  // the next fold nobody has started. Each fit has its own seed, so where it runs changes nothing; the
+  // results are applied below in the same order, with the same racing and budget decisions, as on one
+  // thread. `plan` lists the fits known to be needed (all folds; a raced candidate's rung on fold 1).
+  const lane = validate ? context.foldFitter : undefined
+  const fits = new Map<string, Promise<FoldFitResult>>()
+  /** Fits started (on either lane), by key; `fits` keeps each result until it is applied. */
+  const claimed = new Set<string>()
+  const settled = new Set<string>()
+  const plan: FoldJob[] = []
+  let laneInFlight = 0
+  /** Fits started on the lane, and how many fold fits were applied, from there and in all. */
+  const onLane = new Set<string>()
+  const applied = { lane: 0, all: 0 }
+  let laneOpen = lane !== undefined
+  const beyondBudget = (job: FoldJob) => job.position > 0 && overBudget()
+  const nextUnstarted = (laneOnly: boolean) =>
+    plan.find(
+      (job) => !claimed.has(keyOf(job)) && !beyondBudget(job) && (!laneOnly || laneFamilies.has(job.family)),
+    )
+  const track = (job: FoldJob, fit: Promise<FoldFitResult>) => {
+    const key = keyOf(job)
+    claimed.add(key)
+    fits.set(key, fit)
+    fit.then(
+      () => settled.add(key),
+      () => settled.add(key),
+    )
+    return fit
+  }
+  const feedLane = () => {
+    while (lane && laneOpen && laneInFlight < laneDepth && context.isCancelled?.() !== true) {
+      const job = nextUnstarted(true)
+      if (!job) return
+      laneInFlight++
+      if (statuses[job.index].status === 'waiting') {
+        statuses[job.index].status = 'fitting'
+        statuses[job.index].detail = 'on the second thread'
+      }
+      onLane.add(keyOf(job))
+      const fit = track(job, lane.fitFold(foldRequest(job)))
+      const next = () => {
+        laneInFlight--
+        feedLane()
+      }
+      fit.then(next, next)
+    }
+  }
+  /** Fits a job on the run thread; `report` receives its progress when it is the fold being scored. */
+  const fitOnRunThread = (job: FoldJob, report?: (fraction: number, p: Partial<BlockProgress>) => void) =>
+    track(
+      job,
+      fitFold(foldRequest(job), {
+        now: context.now,
+        isCancelled: () => context.isCancelled?.() === true || beyondBudget(job),
+        // A forest grows half on the helper thread only when the lane leaves it free.
+        ...(laneInFlight === 0 && !(lane && nextUnstarted(true)) && context.forestHelper
+          ? { forestHelper: context.forestHelper }
+          : {}),
+        ...(report ? { onProgress: (p) => report(p.fraction, p) } : {}),
+      }),
+    )
   const scoreOnFolds = async (
-    index: number,
-    family: string,
-    hyperparameters: Hyperparameters,
-    label: string,
-    maxFitRows = Number.POSITIVE_INFINITY,
+    job: Omit<FoldJob, 'f'>,
     /** Receives the predictions on each fold's validation rows (for the ensemble). */
     keepPredictions?: Float64Array[],
     /** Only the first this many folds (a race on the first fold). */
@@ -442,52 +538,48 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     for (const [f, fold] of folds.slice(0, foldLimit).entries()) {
       if (budgetBinds && overBudget()) throw new BudgetSpent(f, fitSeconds)
       const started = context.now()
-      statuses[index].detail = folds.length > 1 ? `fold ${f + 1}/${folds.length}` : undefined
+      statuses[job.index].detail = folds.length > 1 ? `fold ${f + 1}/${folds.length}` : undefined
       const report = (fraction: number, p: Partial<BlockProgress> = {}) => {
-        const overall = (finished + (f + fraction) / folds.length) / candidates.length
+        // Never back: a raced candidate's full fits start over on the fold its rung has done.
+        const overall = Math.max(shown, (finished + (f + fraction) / folds.length) / candidates.length)
+        shown = overall
         context.progress({
           ...p,
           fraction: overall,
-          model: family,
+          model: job.family,
           message: selectionProgressMessage(statuses, elapsedSeconds(), overall, budgetSeconds),
         })
       }
       report(0)
-      const fitRows = seededSubsample(
-        fold.fit,
-        maxFitRows,
-        selectionRng.fork(`candidate-${index}${label}-fold-${f}-sample`),
-      )
-      let model: FittedModel
+      const foldJob = { ...job, f }
+      const key = keyOf(foldJob)
+      // While the lane fits this fold, the run thread fits the next one nobody has started.
+      while (claimed.has(key) && !settled.has(key)) {
+        const ahead = nextUnstarted(false)
+        if (!ahead) break
+        await fitOnRunThread(ahead).catch(() => undefined)
+        // Let the lane's answers in (they queue behind a fit that never yields).
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        feedLane()
+      }
+      let result: FoldFitResult
       try {
-        model = await getModelFamily(family).fit(
-          featureMatrixRows(features.train, fitRows),
-          targetRows(trainTarget, fitRows),
-          hyperparameters,
-          {
-            task: task.taskType,
-            rng: selectionRng.fork(`candidate-${index}${label}-fold-${f}`),
-            isCancelled: () => context.isCancelled?.() === true || (budgetBinds && overBudget()),
-            forestHelper: context.forestHelper,
-            onProgress: (p) => report(p.fraction, p),
-          },
-        )
+        result = await (fits.get(key) ?? fitOnRunThread(foldJob, report))
       } catch (error) {
         if (budgetBinds && overBudget() && context.isCancelled?.() !== true)
           throw new BudgetSpent(f, fitSeconds + (context.now() - started) / 1000)
         throw error
+      } finally {
+        fits.delete(key)
+        feedLane()
       }
-      fitSeconds += (context.now() - started) / 1000
+      fitSeconds += result.fitSeconds
+      applied.all++
+      if (onLane.has(key)) applied.lane++
       const validationTarget = targetRows(trainTarget, fold.validation)
-      const predictions = await predictForScoring(
-        model,
-        featureMatrixRows(features.train, fold.validation),
-        validationTarget,
-      )
-      const metrics = scorePredictions(validationTarget, predictions, context.positiveClassIndex)
+      const metrics = scorePredictions(validationTarget, result.predictions, context.positiveClassIndex)
       foldScores.push(metrics[task.metric] ?? Number.NaN)
-      keepPredictions?.push(predictions)
-      model.dispose?.()
+      keepPredictions?.push(result.predictions)
       if (f + 1 < foldLimit && stopAfter?.(foldScores)) return { foldScores, fitSeconds, stopped: true }
     }
     return { foldScores, fitSeconds, stopped: false }
@@ -502,130 +594,171 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   let bestSoFar = Number.NaN
   /** The best so far's score on each validation fold (a rung races it on the first fold). */
   let bestSoFarFolds: number[] = []
-  for (const [position, index] of raceOrder(candidates).entries()) {
-    context.checkCancelled()
-    const candidate = candidates[index]
-    let fitSeconds = 0
-    let note: string | undefined
-    budgetBinds = position > 0
-    if (budgetBinds && overBudget()) {
-      note = `not started: the time budget of ${budgetSeconds} s was spent`
-      results[index] = { ...candidate, validationScore: Number.NaN, foldScores: [], fitSeconds: 0, note }
-      statuses[index].status = 'skipped'
+  const order = raceOrder(candidates)
+  const fullFit = (index: number, position: number) => ({
+    index,
+    position,
+    family: candidates[index].family,
+    hyperparameters: candidates[index].hyperparameters,
+    label: '',
+    maxFitRows: Number.POSITIVE_INFINITY,
+  })
+  for (const [position, index] of validate ? order.entries() : []) {
+    const rung = racingRung(
+      candidates[index].family,
+      candidates[index].hyperparameters,
+      Math.max(...folds.map((f) => f.fit.length)),
+    )
+    if (rung)
+      plan.push({
+        index,
+        position,
+        family: candidates[index].family,
+        hyperparameters: rung.hyperparameters,
+        label: '-rung',
+        maxFitRows: rung.maxFitRows,
+        f: 0,
+      })
+    else for (let f = 0; f < folds.length; f++) plan.push({ ...fullFit(index, position), f })
+  }
+  feedLane()
+  try {
+    for (const [position, index] of order.entries()) {
+      context.checkCancelled()
+      const candidate = candidates[index]
+      let fitSeconds = 0
+      let note: string | undefined
+      budgetBinds = position > 0
+      if (budgetBinds && overBudget()) {
+        note = `not started: the time budget of ${budgetSeconds} s was spent`
+        results[index] = { ...candidate, validationScore: Number.NaN, foldScores: [], fitSeconds: 0, note }
+        statuses[index].status = 'skipped'
+        finished++
+        context.log('info', `Candidate ${candidate.family}: ${note}`)
+        continue
+      }
+      statuses[index].status = 'fitting'
+      try {
+        const rung = validate
+          ? racingRung(
+              candidate.family,
+              candidate.hyperparameters,
+              Math.max(...folds.map((f) => f.fit.length)),
+            )
+          : undefined
+        if (rung && Number.isFinite(bestSoFar)) {
+          // The rung runs on the first validation fold only and is compared with the best so far on that
+          // same fold: with k folds a stopped candidate costs one short fit instead of k.
+          const early = await scoreOnFolds(
+            {
+              index,
+              position,
+              family: candidate.family,
+              hyperparameters: rung.hyperparameters,
+              label: '-rung',
+              maxFitRows: rung.maxFitRows,
+            },
+            undefined,
+            1,
+          )
+          fitSeconds += early.fitSeconds
+          const score = early.foldScores[0]
+          const against = bestSoFarFolds[0]
+          if (cannotCatchUp(task.metric, score, against)) {
+            const where = folds.length > 1 ? ` on fold 1 of ${folds.length}` : ''
+            note = `stopped after ${rung.label}${where}: ${score.toFixed(4)} trails the best so far${where ? ' on that fold' : ''} (${against.toFixed(4)}) by more than ${catchUpMargin(task.metric, against).toPrecision(2)}`
+            results[index] = {
+              ...candidate,
+              validationScore: score,
+              foldScores: early.foldScores,
+              fitSeconds,
+              note,
+            }
+          }
+        }
+        if (!results[index]) {
+          const predictions: Float64Array[] = []
+          // A raced family keeps racing fold by fold: each fold is a full fit, so one that has fallen
+          // behind the best on the folds so far is not fitted on the rest.
+          const against = bestSoFarFolds
+          let race: FoldRace | undefined
+          const full = await scoreOnFolds(
+            { ...fullFit(index, position), position },
+            predictions,
+            folds.length,
+            rung && against.length === folds.length
+              ? (scores) => {
+                  race = foldRace(task.metric, scores, against)
+                  return race.behind
+                }
+              : undefined,
+          )
+          fitSeconds += full.fitSeconds
+          if (full.stopped && race) {
+            const after = `stopped after fold ${full.foldScores.length} of ${folds.length}`
+            note =
+              race.reason === 'trails'
+                ? `${after}: its mean ${race.score.toFixed(4)} trails the best so far on those folds (${race.best.toFixed(4)}) by more than ${catchUpMargin(task.metric, race.best).toPrecision(2)}`
+                : full.foldScores.length === 1
+                  ? `${after}: it did not beat the best so far on that fold (${race.score.toFixed(4)} against ${race.best.toFixed(4)})`
+                  : `${after}: it beat the best so far on none of those folds (mean ${race.score.toFixed(4)} against ${race.best.toFixed(4)})`
+            results[index] = {
+              ...candidate,
+              validationScore: race.score,
+              foldScores: full.foldScores,
+              fitSeconds,
+              note,
+            }
+          } else {
+            outOfFold[index] = predictions
+            results[index] = {
+              ...candidate,
+              validationScore: mean(full.foldScores),
+              foldScores: full.foldScores,
+              fitSeconds,
+            }
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof BudgetSpent)) throw error
+        fitSeconds += error.fitSeconds
+        note = `stopped after ${error.foldsDone} of ${folds.length} validation folds: the time budget of ${budgetSeconds} s ran out`
+        results[index] = { ...candidate, validationScore: Number.NaN, foldScores: [], fitSeconds, note }
+      }
       finished++
-      context.log('info', `Candidate ${candidate.family}: ${note}`)
-      continue
-    }
-    statuses[index].status = 'fitting'
-    try {
-      const rung = validate
-        ? racingRung(candidate.family, candidate.hyperparameters, Math.max(...folds.map((f) => f.fit.length)))
-        : undefined
-      if (rung && Number.isFinite(bestSoFar)) {
-        // The rung runs on the first validation fold only and is compared with the best so far on that
-        // same fold: with k folds a stopped candidate costs one short fit instead of k.
-        const early = await scoreOnFolds(
-          index,
-          candidate.family,
-          rung.hyperparameters,
-          '-rung',
-          rung.maxFitRows,
-          undefined,
-          1,
-        )
-        fitSeconds += early.fitSeconds
-        const score = early.foldScores[0]
-        const against = bestSoFarFolds[0]
-        if (cannotCatchUp(task.metric, score, against)) {
-          const where = folds.length > 1 ? ` on fold 1 of ${folds.length}` : ''
-          note = `stopped after ${rung.label}${where}: ${score.toFixed(4)} trails the best so far${where ? ' on that fold' : ''} (${against.toFixed(4)}) by more than ${catchUpMargin(task.metric, against).toPrecision(2)}`
-          results[index] = {
-            ...candidate,
-            validationScore: score,
-            foldScores: early.foldScores,
-            fitSeconds,
-            note,
-          }
-        }
+      statuses[index].status = note ? 'stopped' : 'done'
+      statuses[index].detail = undefined
+      const result = results[index]
+      context.timings.fitSeconds += fitSeconds
+      context.log(
+        'info',
+        note
+          ? `Candidate ${candidate.family}: ${note}`
+          : validate
+            ? `Candidate ${candidate.family}: validation ${task.metric} = ${result.validationScore.toFixed(4)}`
+            : `Candidate ${candidate.family}: not validated: it was the only candidate`,
+        {
+          hyperparameters: candidate.hyperparameters,
+          foldScores: result.foldScores,
+        },
+      )
+      if (
+        !note &&
+        (!Number.isFinite(bestSoFar) || isBetterScore(task.metric, result.validationScore, bestSoFar))
+      ) {
+        bestSoFar = result.validationScore
+        bestSoFarFolds = result.foldScores
       }
-      if (!results[index]) {
-        const predictions: Float64Array[] = []
-        // A raced family keeps racing fold by fold: each fold is a full fit, so one that has fallen
-        // behind the best on the folds so far is not fitted on the rest.
-        const against = bestSoFarFolds
-        let race: FoldRace | undefined
-        const full = await scoreOnFolds(
-          index,
-          candidate.family,
-          candidate.hyperparameters,
-          '',
-          Number.POSITIVE_INFINITY,
-          predictions,
-          folds.length,
-          rung && against.length === folds.length
-            ? (scores) => {
-                race = foldRace(task.metric, scores, against)
-                return race.behind
-              }
-            : undefined,
-        )
-        fitSeconds += full.fitSeconds
-        if (full.stopped && race) {
-          const after = `stopped after fold ${full.foldScores.length} of ${folds.length}`
-          note =
-            race.reason === 'trails'
-              ? `${after}: its mean ${race.score.toFixed(4)} trails the best so far on those folds (${race.best.toFixed(4)}) by more than ${catchUpMargin(task.metric, race.best).toPrecision(2)}`
-              : full.foldScores.length === 1
-                ? `${after}: it did not beat the best so far on that fold (${race.score.toFixed(4)} against ${race.best.toFixed(4)})`
-                : `${after}: it beat the best so far on none of those folds (mean ${race.score.toFixed(4)} against ${race.best.toFixed(4)})`
-          results[index] = {
-            ...candidate,
-            validationScore: race.score,
-            foldScores: full.foldScores,
-            fitSeconds,
-            note,
-          }
-        } else {
-          outOfFold[index] = predictions
-          results[index] = {
-            ...candidate,
-            validationScore: mean(full.foldScores),
-            foldScores: full.foldScores,
-            fitSeconds,
-          }
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof BudgetSpent)) throw error
-      fitSeconds += error.fitSeconds
-      note = `stopped after ${error.foldsDone} of ${folds.length} validation folds: the time budget of ${budgetSeconds} s ran out`
-      results[index] = { ...candidate, validationScore: Number.NaN, foldScores: [], fitSeconds, note }
     }
-    finished++
-    statuses[index].status = note ? 'stopped' : 'done'
-    statuses[index].detail = undefined
-    const result = results[index]
-    context.timings.fitSeconds += fitSeconds
+  } finally {
+    // Fits the lane has started run out; nothing new starts.
+    laneOpen = false
+  }
+  if (lane)
     context.log(
       'info',
-      note
-        ? `Candidate ${candidate.family}: ${note}`
-        : validate
-          ? `Candidate ${candidate.family}: validation ${task.metric} = ${result.validationScore.toFixed(4)}`
-          : `Candidate ${candidate.family}: not validated: it was the only candidate`,
-      {
-        hyperparameters: candidate.hyperparameters,
-        foldScores: result.foldScores,
-      },
+      `Second thread: ${applied.lane} of the ${applied.all} fold fits used were fitted there`,
     )
-    if (
-      !note &&
-      (!Number.isFinite(bestSoFar) || isBetterScore(task.metric, result.validationScore, bestSoFar))
-    ) {
-      bestSoFar = result.validationScore
-      bestSoFarFolds = result.foldScores
-    }
-  }
   let best: CandidateModel | undefined
   for (const result of results)
     if (!result.note && (!best || isBetterScore(task.metric, result.validationScore, best.validationScore)))

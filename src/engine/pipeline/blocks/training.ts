@@ -9,6 +9,7 @@ import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
 import { createConfigReader } from '../configCheck.ts'
 import type { EngineContext } from '../engineContext.ts'
+import { modelLane } from '../foldLane.ts'
 
 /** Settings of the Training block. */
 export interface TrainingConfig {
@@ -48,6 +49,7 @@ export async function runTraining(context: EngineContext, config: TrainingConfig
       rng: context.rng.fork('training'),
       isCancelled: context.isCancelled,
       forestHelper: context.forestHelper,
+      ...(context.foldFitter ? { lane: modelLane(context.foldFitter) } : {}),
       onProgress: (p) => context.progress({ ...p, model: chosen.family }),
     },
   )

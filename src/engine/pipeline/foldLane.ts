@@ -1,0 +1,112 @@
+/**
+ * The second lane of model selection: a thread (the app's tree worker, the headless runner's worker
+ * thread) that fits one validation fold of a candidate and returns its predictions on that fold's
+ * validation rows, never the model. The fit starts from the same rows, hyperparameters and seed as it
+ * would on the run thread, so its predictions are the same, bit for bit: the run applies every result
+ * in the order it always did, and the leaderboard, the choice and the model do not depend on the lane.
+ *
+ * Only Butterfly's tree families go to the lane (plain TypeScript and wasm): TF.js families (logistic,
+ * linear, mlp) stay on the run thread, which has the run's TF.js backend loaded.
+ */
+import { createRng } from '../../domain/random.ts'
+import type { TaskType } from '../../domain/task.ts'
+import type { FeatureMatrix, Target } from '../frame.ts'
+import type { FitOptions, Hyperparameters, ModelLane } from '../models/model.ts'
+import { getModelFamily } from '../models/model.ts'
+import { TreeFittedModel } from '../trees/fittedTreeModel.ts'
+import type { TreeModelRecord } from '../trees/serialization.ts'
+import { predictForScoring } from './scoring.ts'
+
+/** One fold fit: fit `family` on (X, y) with the generator of `seed`, predict the validation rows. */
+export interface FoldFitRequest {
+  family: string
+  hyperparameters: Hyperparameters
+  task: TaskType
+  /** Seed of the fit's generator (`Rng.seed` of the stream the run thread would pass). */
+  seed: number
+  X: FeatureMatrix
+  y: Target
+  validationX: FeatureMatrix
+  validationY: Target
+}
+
+export interface FoldFitResult {
+  /** What scoring reads: class probabilities (row-major) or regression values, on the validation rows. */
+  predictions: Float64Array
+  fitSeconds: number
+}
+
+/** One model fit of a tree family on the lane (an ensemble's member when the training block refits it). */
+export type ModelFitRequest = Omit<FoldFitRequest, 'validationX' | 'validationY'>
+
+/** A second thread that fits folds (see the module comment), and tree models for the ensemble's refit. */
+export interface FoldFitter {
+  fitFold(request: FoldFitRequest): Promise<FoldFitResult>
+  /** The fitted tree model's record (typed arrays, copied whole): `new TreeFittedModel(record)` is the same model. */
+  fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord>
+}
+
+/** Families a {@link FoldFitter} fits: Butterfly's trees, which need no TF.js. */
+export const laneFamilies: ReadonlySet<string> = new Set(['gbdt', 'rf', 'tree'])
+
+/**
+ * Fits one fold and predicts its validation rows, disposing of the model: the one code path of a fold
+ * fit, on the run thread (with progress, cancellation and the forest helper) and on the lane alike.
+ */
+export async function fitFold(
+  request: FoldFitRequest,
+  options: Pick<FitOptions, 'onProgress' | 'isCancelled' | 'forestHelper'> & { now?: () => number } = {},
+): Promise<FoldFitResult> {
+  const now = options.now ?? (() => performance.now())
+  const started = now()
+  const model = await getModelFamily(request.family).fit(request.X, request.y, request.hyperparameters, {
+    task: request.task,
+    rng: createRng(request.seed),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.isCancelled ? { isCancelled: options.isCancelled } : {}),
+    ...(options.forestHelper ? { forestHelper: options.forestHelper } : {}),
+  })
+  const fitSeconds = (now() - started) / 1000
+  try {
+    return {
+      predictions: await predictForScoring(model, request.validationX, request.validationY),
+      fitSeconds,
+    }
+  } finally {
+    model.dispose?.()
+  }
+}
+
+/** Fits a tree family's model and returns its record (what the lane sends back instead of a model). */
+export async function fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord> {
+  const model = await getModelFamily(request.family).fit(request.X, request.y, request.hyperparameters, {
+    task: request.task,
+    rng: createRng(request.seed),
+  })
+  if (!(model instanceof TreeFittedModel))
+    throw new Error(
+      `Model family '${request.family}' is not a tree family: it cannot be fitted on the second thread`,
+    )
+  return model.record
+}
+
+/** The lane as the models see it (the ensemble fits its tree members through it). */
+export function modelLane(fitter: FoldFitter): ModelLane {
+  return {
+    fits: (family) => laneFamilies.has(family),
+    async fit(family, X, y, hyperparameters, { task, seed }) {
+      return new TreeFittedModel(await fitter.fitTreeModel({ family, hyperparameters, task, seed, X, y }))
+    },
+  }
+}
+
+/** The lane without a thread: fits on the calling thread (tests, and what the lane's worker runs). */
+export class InThreadFoldFitter implements FoldFitter {
+  fitFold(request: FoldFitRequest): Promise<FoldFitResult> {
+    return fitFold(request)
+  }
+
+  fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord> {
+    return fitTreeModel(request)
+  }
+}
