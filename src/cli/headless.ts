@@ -15,6 +15,7 @@ import type { Pipeline } from '../domain/pipeline.ts'
 import { blockTypes, validateGlobalConfig } from '../domain/pipeline.ts'
 import type { HookRunner } from '../engine/hooks/hookContract.ts'
 import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
+import { setKernelThread } from '../engine/trees/histogramHalves.ts'
 import '../engine/models/allModels.ts'
 import type { Experiment } from '../domain/experiment.ts'
 import { getModelFamily, listModelFamilies } from '../engine/models/model.ts'
@@ -28,6 +29,7 @@ import type { HeadlessArgs } from './args.ts'
 import { UsageError } from './args.ts'
 import { createForestThreadHelper } from './forestThreadHelper.ts'
 import { datasetRecord, newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
+import { createHistogramThread } from './histogramThread.ts'
 import { openIfLarge } from './largeTable.ts'
 import { loadTable } from './loadTable.ts'
 
@@ -253,6 +255,9 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   // The app's run service: the same outputs (report, notebook, model package, TF.js files) and records.
   // Forests (cross-validation fits and the refit) grow half their trees on a second thread.
   const forestHelper = createForestThreadHelper()
+  // Large gradient-boosting fits build half of each big node's histograms on a second thread.
+  const histogramThread = createHistogramThread()
+  setKernelThread(histogramThread)
   const completed = await executeRun(
     { run, dataset, experimentName: experiment.name, ...(testIndices ? { testIndices } : {}) },
     {
@@ -270,7 +275,10 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
         }
       },
     },
-  ).finally(() => forestHelper.close())
+  ).finally(() => {
+    setKernelThread(null)
+    return Promise.all([forestHelper.close(), histogramThread.close()])
+  })
   const { outcome } = completed
   const result: Record<string, unknown> = {
     task: task.taskType,

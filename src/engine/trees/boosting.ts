@@ -12,6 +12,7 @@ import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import type { TrainingCurve, TrainingProgress } from '../models/model.ts'
 import { type BinMapper, type BinnedMatrix, binMatrix, fitBinMapper } from './binning.ts'
+import { HALF_ROWS } from './histogramHalves.ts'
 import { TreeLearner } from './learner.ts'
 import type { TreeEnsemble, TreeNodes } from './treeModel.ts'
 
@@ -29,6 +30,8 @@ export interface BoostingParams {
   tol: number
   /** false forces the JS kernels (for tests: both paths must give identical models). */
   useWasm?: boolean
+  /** Nodes with this many rows build their histograms in two halves (default {@link HALF_ROWS}; tests lower it). */
+  halfRows?: number
 }
 
 export const defaultBoostingParams: BoostingParams = {
@@ -133,7 +136,7 @@ export function fitGradientBoostingFromBinned(
   params: BoostingParams,
   options: BoostingRunOptions,
 ): BoostingResult {
-  const { binned, mapper, validation, earlyStopping } = set
+  const { binned, mapper } = set
   const yTrain = set.y
   const n = binned.nRows
   if (n === 0) throw new Error('Gradient boosting needs at least one row')
@@ -142,16 +145,6 @@ export function fitGradientBoostingFromBinned(
   const nClasses = target.kind === 'classification' ? target.classes.length : 0
   const nOutputs = lossKind === 'multiclass' ? nClasses : 1
   const baseScore = initialScores(lossKind, yTrain, nOutputs)
-  const raw = new Float64Array(n * nOutputs)
-  for (let o = 0; o < nOutputs; o++) raw.fill(baseScore[o], o * n, (o + 1) * n)
-  const nVal = validation ? validation.binned.nRows : 0
-  const rawVal = new Float64Array(nVal * nOutputs)
-  for (let o = 0; o < nOutputs; o++) rawVal.fill(baseScore[o], o * nVal, (o + 1) * nVal)
-  const curveRows = sampleRows(n, CURVE_TRAIN_ROWS, options.rng.fork('curve'))
-
-  const gradients = new Float32Array(n * nOutputs)
-  const hessians = new Float32Array(n * nOutputs)
-  if (lossKind === 'regression') hessians.fill(1)
   const learner = new TreeLearner(binned, mapper, 1, {
     maxLeafNodes: params.maxLeafNodes,
     maxDepth: params.maxDepth,
@@ -163,7 +156,38 @@ export function fitGradientBoostingFromBinned(
     leafScale: -params.learningRate,
     coverFromDenominator: false,
     useWasm: params.useWasm,
+    halfRows: params.halfRows ?? HALF_ROWS,
   })
+  try {
+    return boost(set, params, options, learner, lossKind, nClasses, nOutputs, baseScore)
+  } finally {
+    learner.close()
+  }
+}
+
+/** The iterations of {@link fitGradientBoostingFromBinned} on its learner. */
+function boost(
+  set: BinnedTrainingSet,
+  params: BoostingParams,
+  options: BoostingRunOptions,
+  learner: TreeLearner,
+  lossKind: LossKind,
+  nClasses: number,
+  nOutputs: number,
+  baseScore: Float64Array,
+): BoostingResult {
+  const { binned, mapper, validation, earlyStopping } = set
+  const yTrain = set.y
+  const n = binned.nRows
+  const raw = new Float64Array(n * nOutputs)
+  for (let o = 0; o < nOutputs; o++) raw.fill(baseScore[o], o * n, (o + 1) * n)
+  const nVal = validation ? validation.binned.nRows : 0
+  const rawVal = new Float64Array(nVal * nOutputs)
+  for (let o = 0; o < nOutputs; o++) rawVal.fill(baseScore[o], o * nVal, (o + 1) * nVal)
+  const curveRows = sampleRows(n, CURVE_TRAIN_ROWS, options.rng.fork('curve'))
+  const gradients = new Float32Array(n * nOutputs)
+  const hessians = new Float32Array(n * nOutputs)
+  if (lossKind === 'regression') hessians.fill(1)
 
   const trees: TreeNodes[] = []
   const trainLoss: number[] = [lossOf(lossKind, raw, n, yTrain, nOutputs, curveRows)]

@@ -18,6 +18,8 @@
 import type { Rng } from '../../domain/random.ts'
 import type { BinMapper, BinnedMatrix } from './binning.ts'
 import {
+  addCountsInPlace,
+  addInPlace,
   buildHistogramRoot1,
   buildHistogramRoot4,
   buildHistogramRows1,
@@ -29,10 +31,13 @@ import {
   subtractCountsInPlace,
   subtractInPlace,
 } from './histogram.ts'
+import { HistogramHalves } from './histogramHalves.ts'
 import { CATEGORY_WORDS, type TreeNodes } from './treeModel.ts'
 import {
+  createSharedWasmKernels,
   createWasmKernels,
   type HistogramKernel,
+  JOB,
   MAX_FEATURES_PER_PASS,
   type WasmKernels,
 } from './wasmKernels.ts'
@@ -115,6 +120,12 @@ export interface LearnerParams {
   categorySmoothing?: number
   /** Also try each category alone against the rest (forests: the sorted prefixes miss some for k > 1). */
   categoryOneVsRest?: boolean
+  /**
+   * Boosting on the wasm kernels: nodes with at least this many rows build their histogram as two
+   * fixed halves summed in order (see histogramHalves.ts), the second half on a second thread when one
+   * is registered. Infinity (the default) never cuts.
+   */
+  halfRows?: number
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -264,6 +275,11 @@ export class TreeLearner {
   /** The binned matrix (a copy inside the wasm memory when the wasm kernels are used). */
   private bins!: Uint8Array
   private readonly wasm: WasmKernels | null
+  /** Two-half histograms of large nodes (boosting on wasm), null otherwise. */
+  private readonly halves: HistogramHalves | null = null
+  /** The slot the second half of a node's histogram is built in (halves only). */
+  private halfSlot = -1
+  private readonly halfRows: number
   /** Byte offsets of the buffers in the wasm memory (see {@link refreshViews}). */
   private readonly at: Record<WasmBuffer, number>
   /** Where histogram slots start in the wasm memory, and the bytes of one slot. */
@@ -359,16 +375,25 @@ export class TreeLearner {
     this.at = at
     this.slotsAt = layout.size
     this.slotBytes = Math.ceil((8 * this.histSize) / 16) * 16 + Math.ceil((4 * this.p * this.width) / 16) * 16
-    const kernels =
-      params.useWasm !== false && (wasmSlots > 0 || !this.subtraction)
-        ? createWasmKernels(this.slotsAt + wasmSlots * this.slotBytes)
-        : null
+    this.halfRows = params.halfRows ?? Number.POSITIVE_INFINITY
+    const useHalves = k === 1 && this.subtraction && !this.growableSlots && n >= this.halfRows
+    // One more slot holds the second half of a node's histogram.
+    const slots = useHalves ? wasmSlots + 1 : wasmSlots
+    const wasmBytes = this.slotsAt + slots * this.slotBytes
+    const wantWasm = params.useWasm !== false && (wasmSlots > 0 || !this.subtraction)
+    const sharedKernels =
+      wantWasm && useHalves && HistogramHalves.threadAvailable() ? createSharedWasmKernels(wasmBytes) : null
+    const kernels = sharedKernels ?? (wantWasm ? createWasmKernels(wasmBytes) : null)
     this.wasm = kernels
     if (kernels) {
-      this.wasmSlotCount = wasmSlots
+      this.wasmSlotCount = slots
       this.refreshViews()
       this.bins.set(binned.bins)
       for (let i = 0; i < wasmSlots; i++) this.freeSlots.push(wasmSlots - 1 - i)
+      if (useHalves) {
+        this.halfSlot = wasmSlots
+        this.halves = new HistogramHalves(kernels, sharedKernels !== null)
+      }
     } else {
       this.bins = binned.bins
       this.rows = new Uint32Array(n)
@@ -397,6 +422,21 @@ export class TreeLearner {
       t[edges.length] = Number.POSITIVE_INFINITY
       return t
     })
+  }
+
+  /** Whether a second thread is attached to this learner and waiting for histogram jobs. */
+  get threadReady(): boolean {
+    return this.halves ? this.halves.threadReady : false
+  }
+
+  /** Jobs a second thread has run for this learner's histograms (0 without one). */
+  get threadJobs(): number {
+    return this.halves ? this.halves.threadJobs : 0
+  }
+
+  /** Lets the second histogram thread go (after the last tree); the learner still works, on one thread. */
+  close(): void {
+    this.halves?.close()
   }
 
   /** Histogram slots held in the wasm memory (0 on the JS kernels). */
@@ -784,6 +824,10 @@ export class TreeLearner {
     const n = this.n
     const k = this.k
     const width = this.width
+    if (this.halves && m >= this.halfRows && nSlots === this.p) {
+      this.buildHalves(this.halves, node, root, sums, counts)
+      return
+    }
     const binsAt = this.bins.byteOffset
     const rowsAt = this.rows.byteOffset + 4 * node.start
     let numAt = this.wasmNum.byteOffset
@@ -827,6 +871,47 @@ export class TreeLearner {
       callKernel(kernels[nf], args, nf + 7)
       s += nf
     }
+  }
+
+  /**
+   * A full histogram as two halves of the node's rows by position (the first ⌊m/2⌋, then the rest):
+   * the first into the node's slot, the second into the half slot, then added to the first.
+   */
+  private buildHalves(
+    halves: HistogramHalves,
+    node: OpenNode,
+    root: boolean,
+    sums: Float64Array,
+    counts: Uint32Array,
+  ): void {
+    const m = node.end - node.start
+    const mFirst = m >>> 1
+    const halfSums = this.poolSums[this.halfSlot]
+    const halfCounts = this.poolCounts[this.halfSlot]
+    halfSums.fill(0)
+    halfCounts.fill(0)
+    const jobs = [halves.first, halves.second]
+    for (let part = 0; part < 2; part++) {
+      const job = jobs[part]
+      const offset = part === 0 ? 0 : mFirst
+      job[JOB.root] = root ? 1 : 0
+      job[JOB.n] = this.n
+      job[JOB.nFeatures] = this.p
+      job[JOB.rows] = this.rows.byteOffset + 4 * (node.start + offset)
+      job[JOB.m] = part === 0 ? mFirst : m - mFirst
+      // The root reads bins and gradients at row positions; other nodes gather them through row ids.
+      job[JOB.bins] = this.bins.byteOffset + (root ? offset : 0)
+      job[JOB.num] = this.wasmNum.byteOffset + (root ? 4 * offset : 0)
+      job[JOB.den] = this.wasmDen.byteOffset + (root ? 4 * offset : 0)
+      job[JOB.orderedNum] = this.orderedNum.byteOffset + 4 * offset
+      job[JOB.orderedDen] = this.orderedDen.byteOffset + 4 * offset
+      job[JOB.sums] = (part === 0 ? sums : halfSums).byteOffset
+      job[JOB.counts] = (part === 0 ? counts : halfCounts).byteOffset
+      job[JOB.width] = this.width
+    }
+    halves.run()
+    addInPlace(sums, halfSums, this.histSize)
+    addCountsInPlace(counts, halfCounts, this.p * this.width)
   }
 
   /** Draws the features a split may use into `sampledFeatures` (all, in order, without subsampling). */
