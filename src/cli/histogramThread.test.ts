@@ -61,12 +61,12 @@ describe("the headless runner's histogram thread (boosting on two cores)", () =>
   it('gives the same boosted model with and without the thread, fit after fit', async () => {
     const { X, y } = blobs(4000, 3, 11)
     const params = { ...defaultBoostingParams, maxIter: 8, earlyStopping: false, halfRows: 300 }
-    const fit = (withThread: boolean) => {
+    const boosted = (withThread: boolean) => {
       setKernelThread(withThread ? thread : null)
       return fitGradientBoosting(X, y, params, { task: 'multiclass', rng: createRng(5) }).ensemble
     }
-    const alone = fit(false)
-    expect(fit(true)).toEqual(alone)
-    expect(fit(true)).toEqual(alone)
+    const alone = boosted(false)
+    expect(boosted(true)).toEqual(alone)
+    expect(boosted(true)).toEqual(alone)
   }, 60_000)
 })
