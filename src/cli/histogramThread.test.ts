@@ -69,4 +69,37 @@ describe("the headless runner's histogram thread (boosting on two cores)", () =>
     expect(boosted(true)).toEqual(alone)
     expect(boosted(true)).toEqual(alone)
   }, 60_000)
+
+  it.each([
+    ['binary', 2],
+    ['regression', 0],
+  ] as const)(
+    'shares the %s gradient and score passes, and they give the one-thread fit',
+    async (task, k) => {
+      const { X, y: blobY } = blobs(5000, Math.max(k, 2), 13)
+      const y =
+        task === 'regression'
+          ? {
+              kind: 'regression' as const,
+              values: Float64Array.from(X.columns[0], (v, i) => v * 2 + X.columns[1][i]),
+            }
+          : blobY
+      const params = { ...defaultBoostingParams, maxIter: 10, earlyStopping: false }
+      const boosted = (withThread: boolean, halfRows: number) => {
+        setKernelThread(withThread ? thread : null)
+        return fitGradientBoosting(X, y, { ...params, halfRows }, { task, rng: createRng(8) })
+      }
+      const whole = boosted(false, Number.POSITIVE_INFINITY)
+      const alone = boosted(false, 300)
+      const shared = boosted(true, 300)
+      expect(shared.ensemble).toEqual(alone.ensemble)
+      expect(shared.curve).toEqual(alone.curve)
+      // Halves only reorder additions inside histograms: the same trees as building nodes whole, to rounding.
+      expect(alone.ensemble.trees.map((t) => t.nNodes)).toEqual(whole.ensemble.trees.map((t) => t.nNodes))
+      const last = (r: typeof whole) => r.curve.train[r.curve.train.length - 1]
+      expect(last(alone)).toBeLessThan(whole.curve.train[0] * 0.9)
+      expect(Math.abs(last(alone) - last(whole))).toBeLessThan(1e-9 * last(whole))
+    },
+    60_000,
+  )
 })

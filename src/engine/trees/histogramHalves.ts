@@ -10,8 +10,10 @@
  * ({@link serveHistogramJobs}); the learner posts the second half's job, builds the first half itself,
  * then waits for the thread (Atomics, a few microseconds a node).
  */
+import { gradientRows, leafRows } from './boostingRows.ts'
 import {
   JOB,
+  JOB_HISTOGRAM,
   kernelsOnSharedMemory,
   MAX_FEATURES_PER_PASS,
   runHistogramJob,
@@ -46,6 +48,48 @@ const NEW = 0
 const READY = 1
 const POSTED = 2
 const EXIT = 3
+/** Jobs besides histograms: boosting's per-row passes on arrays in the shared memory. */
+export const JOB_GRADIENTS = 1
+export const JOB_LEAVES = 2
+/** Words of a gradient job (op JOB_GRADIENTS): rows [from, to) of {@link gradientRows}. */
+export const GRADIENT_JOB = { loss: 0, n: 1, raw: 2, y: 3, g: 4, h: 5, from: 6, to: 7 } as const
+/** Words of a leaf job (op JOB_LEAVES): leaves [from, to) of {@link leafRows}, table of nLeaves triples. */
+export const LEAF_JOB = { n: 1, raw: 2, rows: 3, table: 4, nLeaves: 5, from: 6, to: 7 } as const
+
+/** Runs one job of any kind on `kernels` (both threads go through here). */
+function runJob(kernels: WasmKernels, job: Int32Array, args: number[]): void {
+  const op = job[JOB.op]
+  if (op === JOB_HISTOGRAM) {
+    runHistogramJob(kernels, job, args)
+    return
+  }
+  const buffer = kernels.memory.buffer
+  if (op === JOB_GRADIENTS) {
+    const J = GRADIENT_JOB
+    const n = job[J.n]
+    gradientRows(
+      job[J.loss],
+      new Float64Array(buffer, job[J.raw], n),
+      new Float64Array(buffer, job[J.y], n),
+      new Float32Array(buffer, job[J.g], n),
+      new Float32Array(buffer, job[J.h], n),
+      job[J.from],
+      job[J.to],
+    )
+  } else if (op === JOB_LEAVES) {
+    const J = LEAF_JOB
+    const n = job[J.n]
+    leafRows(
+      new Float64Array(buffer, job[J.table], 3 * job[J.nLeaves]),
+      new Uint32Array(buffer, job[J.rows], n),
+      new Float64Array(buffer, job[J.raw], n),
+      0,
+      job[J.from],
+      job[J.to],
+    )
+  }
+}
+
 /** How long the first job waits for a thread that is still starting (later jobs never wait for it). */
 const START_WAIT_MS = 2_000
 /** A job takes milliseconds; a thread that has not answered after this long has died. */
@@ -66,7 +110,7 @@ export function serveHistogramJobs(memory: WebAssembly.Memory, control: Int32Arr
     Atomics.wait(control, STATE, READY)
     const state = Atomics.load(control, STATE)
     if (state === POSTED) {
-      runHistogramJob(kernels, job, args)
+      runJob(kernels, job, args)
       control[DONE]++
       Atomics.store(control, STATE, READY)
       Atomics.notify(control, STATE)
@@ -118,15 +162,15 @@ export class HistogramHalves {
       control.set(this.second, JOB_AT)
       Atomics.store(control, STATE, POSTED)
       Atomics.notify(control, STATE)
-      runHistogramJob(this.kernels, this.first, this.args)
+      runJob(this.kernels, this.first, this.args)
       while (Atomics.load(control, STATE) === POSTED) {
         if (Atomics.wait(control, STATE, POSTED, WAIT_LIMIT_MS) === 'timed-out')
           throw new Error('Gradient boosting: the second histogram thread stopped answering')
       }
       return
     }
-    runHistogramJob(this.kernels, this.first, this.args)
-    runHistogramJob(this.kernels, this.second, this.args)
+    runJob(this.kernels, this.first, this.args)
+    runJob(this.kernels, this.second, this.args)
   }
 
   /** Lets the thread go (it returns to its message loop for the next fit). */

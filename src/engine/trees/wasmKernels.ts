@@ -537,8 +537,13 @@ export const JOB = {
   sums: 10,
   counts: 11,
   width: 12,
-  length: 13,
+  /** What the job is: {@link JOB_HISTOGRAM} here; other kinds reuse words 0..11 (histogramHalves.ts). */
+  op: 13,
+  length: 14,
 } as const
+
+/** The op word of a histogram job. */
+export const JOB_HISTOGRAM = 0
 
 /**
  * Runs one histogram job (see {@link JOB}): gathers the part's gradient pairs in row order, then builds
