@@ -28,9 +28,9 @@ export interface KernelThread {
 
 /**
  * Boosting nodes with at least this many rows are built in two halves. Smaller ones stay whole: a hand-over
- * costs microseconds, a 32k-row node's histograms about a millisecond.
+ * costs microseconds, a 16k-row node's histograms about half a millisecond.
  */
-export const HALF_ROWS = 32_768
+export const HALF_ROWS = 16_384
 
 let registered: KernelThread | null = null
 
