@@ -15,6 +15,7 @@ import type { Pipeline } from '../domain/pipeline.ts'
 import { blockTypes, validateGlobalConfig } from '../domain/pipeline.ts'
 import type { HookRunner } from '../engine/hooks/hookContract.ts'
 import { HookSandbox } from '../engine/hooks/hookSandbox.ts'
+import { setKernelThread } from '../engine/trees/histogramHalves.ts'
 import '../engine/models/allModels.ts'
 import type { Experiment } from '../domain/experiment.ts'
 import { getModelFamily, listModelFamilies } from '../engine/models/model.ts'
@@ -27,6 +28,7 @@ import { executeRun } from '../runs/runService.ts'
 import type { HeadlessArgs } from './args.ts'
 import { UsageError } from './args.ts'
 import { datasetRecord, newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
+import { createHistogramThread } from './histogramThread.ts'
 import { createLaneThread } from './laneThreadHelper.ts'
 import { openIfLarge } from './largeTable.ts'
 import { loadTable } from './loadTable.ts'
@@ -253,8 +255,11 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   let lastBlock = ''
   const hookRunner = options.hookRunner ?? (hooks.length > 0 ? new HookSandbox() : undefined)
   // The app's run service: the same outputs (report, notebook, model package, TF.js files) and records.
-  // A second thread fits model selection's tree folds and grows half of the other forests.
+  // A second thread fits model selection's tree folds and grows half of the other forests; large
+  // gradient-boosting fits build half of each big node's histograms on another (same results either way).
   const lane = options.threads === 1 ? undefined : createLaneThread()
+  const histogramThread = options.threads === 1 ? undefined : createHistogramThread()
+  if (histogramThread) setKernelThread(histogramThread)
   const completed = await executeRun(
     { run, dataset, experimentName: experiment.name, ...(testIndices ? { testIndices } : {}) },
     {
@@ -275,7 +280,10 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
         }
       },
     },
-  ).finally(() => lane?.close())
+  ).finally(() => {
+    if (histogramThread) setKernelThread(null)
+    return Promise.all([lane?.close(), histogramThread?.close()])
+  })
   const { outcome } = completed
   const result: Record<string, unknown> = {
     task: task.taskType,

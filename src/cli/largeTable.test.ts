@@ -54,6 +54,12 @@ describe('butterfly run on a table past --large-cells (streamed from disk by Duc
       split,
       JSON.stringify({ holdout: { test_indices: Array.from(large.outcome.split.testRows) } }),
     )
+    // The large path encodes categories as ordinal codes (trees only): the whole-table run is told to.
+    const ordinal = join(dir, 'ordinal.json')
+    await writeFile(
+      ordinal,
+      JSON.stringify({ blocks: [{ type: 'preprocessing', config: { encoding: 'ordinal' } }] }),
+    )
     const whole = await runHeadless(
       parseArgs([
         'run',
@@ -67,6 +73,8 @@ describe('butterfly run on a table past --large-cells (streamed from disk by Duc
         join(dir, 'whole.json'),
         '--split',
         split,
+        '--pipeline',
+        ordinal,
       ]),
     )
     if (whole.exitCode !== 0) throw new Error(whole.message)

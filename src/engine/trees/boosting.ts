@@ -12,6 +12,8 @@ import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import type { TrainingCurve, TrainingProgress } from '../models/model.ts'
 import { type BinMapper, type BinnedMatrix, binMatrix, fitBinMapper } from './binning.ts'
+import { gradientRows, ROW_LOSS } from './boostingRows.ts'
+import { HALF_ROWS } from './histogramHalves.ts'
 import { TreeLearner } from './learner.ts'
 import type { TreeEnsemble, TreeNodes } from './treeModel.ts'
 
@@ -29,6 +31,8 @@ export interface BoostingParams {
   tol: number
   /** false forces the JS kernels (for tests: both paths must give identical models). */
   useWasm?: boolean
+  /** Nodes with this many rows build their histograms in two halves (default {@link HALF_ROWS}; tests lower it). */
+  halfRows?: number
 }
 
 export const defaultBoostingParams: BoostingParams = {
@@ -133,7 +137,7 @@ export function fitGradientBoostingFromBinned(
   params: BoostingParams,
   options: BoostingRunOptions,
 ): BoostingResult {
-  const { binned, mapper, validation, earlyStopping } = set
+  const { binned, mapper } = set
   const yTrain = set.y
   const n = binned.nRows
   if (n === 0) throw new Error('Gradient boosting needs at least one row')
@@ -142,16 +146,6 @@ export function fitGradientBoostingFromBinned(
   const nClasses = target.kind === 'classification' ? target.classes.length : 0
   const nOutputs = lossKind === 'multiclass' ? nClasses : 1
   const baseScore = initialScores(lossKind, yTrain, nOutputs)
-  const raw = new Float64Array(n * nOutputs)
-  for (let o = 0; o < nOutputs; o++) raw.fill(baseScore[o], o * n, (o + 1) * n)
-  const nVal = validation ? validation.binned.nRows : 0
-  const rawVal = new Float64Array(nVal * nOutputs)
-  for (let o = 0; o < nOutputs; o++) rawVal.fill(baseScore[o], o * nVal, (o + 1) * nVal)
-  const curveRows = sampleRows(n, CURVE_TRAIN_ROWS, options.rng.fork('curve'))
-
-  const gradients = new Float32Array(n * nOutputs)
-  const hessians = new Float32Array(n * nOutputs)
-  if (lossKind === 'regression') hessians.fill(1)
   const learner = new TreeLearner(binned, mapper, 1, {
     maxLeafNodes: params.maxLeafNodes,
     maxDepth: params.maxDepth,
@@ -163,7 +157,42 @@ export function fitGradientBoostingFromBinned(
     leafScale: -params.learningRate,
     coverFromDenominator: false,
     useWasm: params.useWasm,
+    halfRows: params.halfRows ?? HALF_ROWS,
   })
+  try {
+    return boost(set, params, options, learner, lossKind, nClasses, nOutputs, baseScore)
+  } finally {
+    learner.close()
+  }
+}
+
+/** The iterations of {@link fitGradientBoostingFromBinned} on its learner. */
+function boost(
+  set: BinnedTrainingSet,
+  params: BoostingParams,
+  options: BoostingRunOptions,
+  learner: TreeLearner,
+  lossKind: LossKind,
+  nClasses: number,
+  nOutputs: number,
+  baseScore: Float64Array,
+): BoostingResult {
+  const { binned, mapper, validation, earlyStopping } = set
+  const n = binned.nRows
+  // One output on a large table: scores, labels and gradients live in the learner's memory, and the
+  // gradient and score passes are cut in two like its histograms (the numbers do not change).
+  const shared = nOutputs === 1 && lossKind !== 'multiclass' ? learner.rowBuffers() : null
+  if (shared) shared.labels.set(set.y)
+  const yTrain = shared ? shared.labels : set.y
+  const raw = shared ? shared.raw : new Float64Array(n * nOutputs)
+  for (let o = 0; o < nOutputs; o++) raw.fill(baseScore[o], o * n, (o + 1) * n)
+  const nVal = validation ? validation.binned.nRows : 0
+  const rawVal = new Float64Array(nVal * nOutputs)
+  for (let o = 0; o < nOutputs; o++) rawVal.fill(baseScore[o], o * nVal, (o + 1) * nVal)
+  const curveRows = sampleRows(n, CURVE_TRAIN_ROWS, options.rng.fork('curve'))
+  const gradients = shared ? shared.num : new Float32Array(n * nOutputs)
+  const hessians = shared ? shared.den : new Float32Array(n * nOutputs)
+  if (lossKind === 'regression') hessians.fill(1)
 
   const trees: TreeNodes[] = []
   const trainLoss: number[] = [lossOf(lossKind, raw, n, yTrain, nOutputs, curveRows)]
@@ -175,7 +204,8 @@ export function fitGradientBoostingFromBinned(
   let leavesTotal = 0
   for (let iteration = 0; iteration < params.maxIter; iteration++) {
     if (options.isCancelled?.()) throw new WorkerError('cancelled', 'Gradient boosting was cancelled')
-    computeGradients(lossKind, raw, yTrain, n, nOutputs, gradients, hessians)
+    if (shared && lossKind !== 'multiclass') learner.gradientsInHalves(ROW_LOSS[lossKind])
+    else computeGradients(lossKind, raw, yTrain, n, nOutputs, gradients, hessians)
     for (let o = 0; o < nOutputs; o++) {
       const grown = learner.grow(
         gradients.subarray(o * n, (o + 1) * n),
@@ -183,15 +213,17 @@ export function fitGradientBoostingFromBinned(
         null,
         null,
       )
-      addLeafValues(
-        grown.nodes.value,
-        learner.rows,
-        grown.leafNode,
-        grown.leafStart,
-        grown.leafEnd,
-        raw,
-        o * n,
-      )
+      if (shared) learner.addLeavesInHalves(grown.nodes.value, grown)
+      else
+        addLeafValues(
+          grown.nodes.value,
+          learner.rows,
+          grown.leafNode,
+          grown.leafStart,
+          grown.leafEnd,
+          raw,
+          o * n,
+        )
       if (validation) addTreeBinned(grown.nodes, validation.binned, mapper, rawVal, o * nVal)
       trees.push(grown.nodes)
       leavesTotal += grown.leafNode.length
@@ -344,16 +376,8 @@ function computeGradients(
   g: Float32Array,
   h: Float32Array,
 ): void {
-  if (lossKind === 'regression') {
-    for (let i = 0; i < n; i++) g[i] = raw[i] - y[i]
-  } else if (lossKind === 'binary') {
-    for (let i = 0; i < n; i++) {
-      const f = raw[i]
-      // exp(-f) overflows to Infinity for very negative f, which still gives p = 0 exactly.
-      const p = 1 / (1 + Math.exp(-f))
-      g[i] = p - y[i]
-      h[i] = p * (1 - p)
-    }
+  if (lossKind !== 'multiclass') {
+    gradientRows(ROW_LOSS[lossKind], raw, y, g, h, 0, n)
   } else {
     for (let i = 0; i < n; i++) {
       let max = raw[i]

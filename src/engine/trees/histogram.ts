@@ -225,6 +225,15 @@ export function gatherK(
   }
 }
 
+/** `into += part` over `[0, size)`: the second half of a node's histogram added to the first. */
+export function addInPlace(into: Float64Array, part: Float64Array, size: number): void {
+  for (let i = 0; i < size; i++) into[i] += part[i]
+}
+
+export function addCountsInPlace(into: Uint32Array, part: Uint32Array, size: number): void {
+  for (let i = 0; i < size; i++) into[i] += part[i]
+}
+
 /** `parent −= smaller` over `[0, size)`: turns the parent's histogram into the larger child's. */
 export function subtractInPlace(parent: Float64Array, smaller: Float64Array, size: number): void {
   for (let i = 0; i < size; i++) parent[i] -= smaller[i]

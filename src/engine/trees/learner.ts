@@ -18,6 +18,8 @@
 import type { Rng } from '../../domain/random.ts'
 import type { BinMapper, BinnedMatrix } from './binning.ts'
 import {
+  addCountsInPlace,
+  addInPlace,
   buildHistogramRoot1,
   buildHistogramRoot4,
   buildHistogramRows1,
@@ -29,13 +31,21 @@ import {
   subtractCountsInPlace,
   subtractInPlace,
 } from './histogram.ts'
+import { GRADIENT_JOB, HistogramHalves, JOB_GRADIENTS, JOB_LEAVES, LEAF_JOB } from './histogramHalves.ts'
 import { CATEGORY_WORDS, type TreeNodes } from './treeModel.ts'
 import {
+  createSharedWasmKernels,
   createWasmKernels,
   type HistogramKernel,
+  JOB,
+  JOB_HISTOGRAM,
   MAX_FEATURES_PER_PASS,
   type WasmKernels,
 } from './wasmKernels.ts'
+
+function sameView(a: Float32Array<ArrayBufferLike>, b: Float32Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length
+}
 
 /** Calls a histogram kernel with the first `count` arguments (once per node and feature group). */
 function callKernel(kernel: HistogramKernel, args: number[], count: number): void {
@@ -64,6 +74,9 @@ const WASM_BUFFERS = [
   'lut',
   'sampleSums',
   'sampleCounts',
+  'raw',
+  'labels',
+  'leafTable',
 ] as const
 type WasmBuffer = (typeof WASM_BUFFERS)[number]
 
@@ -115,6 +128,12 @@ export interface LearnerParams {
   categorySmoothing?: number
   /** Also try each category alone against the rest (forests: the sorted prefixes miss some for k > 1). */
   categoryOneVsRest?: boolean
+  /**
+   * Boosting on the wasm kernels: nodes with at least this many rows build their histogram as two
+   * fixed halves summed in order (see histogramHalves.ts), the second half on a second thread when one
+   * is registered. Infinity (the default) never cuts.
+   */
+  halfRows?: number
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -264,6 +283,16 @@ export class TreeLearner {
   /** The binned matrix (a copy inside the wasm memory when the wasm kernels are used). */
   private bins!: Uint8Array
   private readonly wasm: WasmKernels | null
+  /** Two-half histograms of large nodes (boosting on wasm), null otherwise. */
+  private readonly halves: HistogramHalves | null = null
+  /** The slot the second half of a node's histogram is built in (halves only). */
+  private halfSlot = -1
+  private readonly halfRows: number
+  private readonly leafTableSize: number
+  /** Boosting's row arrays in the wasm memory (halves only; see {@link rowBuffers}). */
+  private raw = new Float64Array(0)
+  private labels = new Float64Array(0)
+  private leafTable = new Float64Array(0)
   /** Byte offsets of the buffers in the wasm memory (see {@link refreshViews}). */
   private readonly at: Record<WasmBuffer, number>
   /** Where histogram slots start in the wasm memory, and the bytes of one slot. */
@@ -340,6 +369,9 @@ export class TreeLearner {
       : this.growableSlots
         ? INITIAL_GROWABLE_SLOTS
         : params.maxLeafNodes + 2
+    this.halfRows = params.halfRows ?? Number.POSITIVE_INFINITY
+    const useHalves = k === 1 && this.subtraction && !this.growableSlots && n >= this.halfRows
+    const leafTableSize = useHalves ? 3 * (params.maxLeafNodes + 1) : 0
     const layout = new WasmLayout()
     const sizes: Record<WasmBuffer, number> = {
       bins: this.p * n,
@@ -352,6 +384,10 @@ export class TreeLearner {
       lut: this.width,
       sampleSums: this.subtraction ? 0 : 8 * sampled * this.width * this.stride,
       sampleCounts: this.subtraction ? 0 : 4 * sampled * this.width,
+      // Boosting's raw scores, labels and leaf table, where two threads share its row passes.
+      raw: useHalves ? 8 * n : 0,
+      labels: useHalves ? 8 * n : 0,
+      leafTable: 8 * leafTableSize,
     }
     this.sampleLength = this.subtraction ? 0 : sampled * this.width
     const at = {} as Record<WasmBuffer, number>
@@ -359,16 +395,24 @@ export class TreeLearner {
     this.at = at
     this.slotsAt = layout.size
     this.slotBytes = Math.ceil((8 * this.histSize) / 16) * 16 + Math.ceil((4 * this.p * this.width) / 16) * 16
-    const kernels =
-      params.useWasm !== false && (wasmSlots > 0 || !this.subtraction)
-        ? createWasmKernels(this.slotsAt + wasmSlots * this.slotBytes)
-        : null
+    this.leafTableSize = leafTableSize
+    // One more slot holds the second half of a node's histogram.
+    const slots = useHalves ? wasmSlots + 1 : wasmSlots
+    const wasmBytes = this.slotsAt + slots * this.slotBytes
+    const wantWasm = params.useWasm !== false && (wasmSlots > 0 || !this.subtraction)
+    const sharedKernels =
+      wantWasm && useHalves && HistogramHalves.threadAvailable() ? createSharedWasmKernels(wasmBytes) : null
+    const kernels = sharedKernels ?? (wantWasm ? createWasmKernels(wasmBytes) : null)
     this.wasm = kernels
     if (kernels) {
-      this.wasmSlotCount = wasmSlots
+      this.wasmSlotCount = slots
       this.refreshViews()
       this.bins.set(binned.bins)
       for (let i = 0; i < wasmSlots; i++) this.freeSlots.push(wasmSlots - 1 - i)
+      if (useHalves) {
+        this.halfSlot = wasmSlots
+        this.halves = new HistogramHalves(kernels, sharedKernels !== null)
+      }
     } else {
       this.bins = binned.bins
       this.rows = new Uint32Array(n)
@@ -399,6 +443,78 @@ export class TreeLearner {
     })
   }
 
+  /** Whether a second thread is attached to this learner and waiting for histogram jobs. */
+  get threadReady(): boolean {
+    return this.halves ? this.halves.threadReady : false
+  }
+
+  /**
+   * Boosting's per-row arrays inside the kernels' memory, where two threads can share the gradient and
+   * score passes ({@link gradientsInHalves}, {@link addLeavesInHalves}): raw scores, labels, and the
+   * gradients and hessians that {@link grow} then reads in place. Null unless large nodes are built in halves.
+   */
+  rowBuffers(): { raw: Float64Array; labels: Float64Array; num: Float32Array; den: Float32Array } | null {
+    if (!this.halves || this.leafTableSize === 0) return null
+    return { raw: this.raw, labels: this.labels, num: this.wasmNum, den: this.wasmDen }
+  }
+
+  /** Gradients of all rows from {@link rowBuffers}' raw scores and labels: the first half of the rows here, the rest on the thread. */
+  gradientsInHalves(loss: number): void {
+    const halves = this.halves as HistogramHalves
+    const n = this.n
+    const jobs = [halves.first, halves.second]
+    for (let part = 0; part < 2; part++) {
+      const job = jobs[part]
+      const J = GRADIENT_JOB
+      job[JOB.op] = JOB_GRADIENTS
+      job[J.loss] = loss
+      job[J.n] = n
+      job[J.raw] = this.raw.byteOffset
+      job[J.y] = this.labels.byteOffset
+      job[J.g] = this.wasmNum.byteOffset
+      job[J.h] = this.wasmDen.byteOffset
+      job[J.from] = part === 0 ? 0 : n >>> 1
+      job[J.to] = part === 0 ? n >>> 1 : n
+    }
+    halves.run()
+  }
+
+  /** Adds the grown tree's leaf values to {@link rowBuffers}' raw scores: half of the leaves here, the rest on the thread. */
+  addLeavesInHalves(values: Float64Array, tree: GrownTree): void {
+    const halves = this.halves as HistogramHalves
+    const nLeaves = tree.leafNode.length
+    const table = this.leafTable
+    for (let l = 0; l < nLeaves; l++) {
+      table[3 * l] = values[tree.leafNode[l]]
+      table[3 * l + 1] = tree.leafStart[l]
+      table[3 * l + 2] = tree.leafEnd[l]
+    }
+    const jobs = [halves.first, halves.second]
+    for (let part = 0; part < 2; part++) {
+      const job = jobs[part]
+      const J = LEAF_JOB
+      job[JOB.op] = JOB_LEAVES
+      job[J.n] = this.n
+      job[J.raw] = this.raw.byteOffset
+      job[J.rows] = this.rows.byteOffset
+      job[J.table] = table.byteOffset
+      job[J.nLeaves] = nLeaves
+      job[J.from] = part === 0 ? 0 : nLeaves >>> 1
+      job[J.to] = part === 0 ? nLeaves >>> 1 : nLeaves
+    }
+    halves.run()
+  }
+
+  /** Jobs a second thread has run for this learner's histograms (0 without one). */
+  get threadJobs(): number {
+    return this.halves ? this.halves.threadJobs : 0
+  }
+
+  /** Lets the second histogram thread go (after the last tree); the learner still works, on one thread. */
+  close(): void {
+    this.halves?.close()
+  }
+
   /** Histogram slots held in the wasm memory (0 on the JS kernels). */
   get wasmHistogramSlots(): number {
     return this.wasmSlotCount
@@ -417,8 +533,9 @@ export class TreeLearner {
     // The kernels read these copies; JS code keeps reading the caller's arrays (the same values),
     // which stay valid when growing the slot pool detaches the views into the wasm memory.
     if (this.wasm) {
-      this.wasmNum.set(num)
-      this.wasmDen.set(den)
+      // Boosting may have written them in place already (rowBuffers).
+      if (!sameView(num, this.wasmNum)) this.wasmNum.set(num)
+      if (!sameView(den, this.wasmDen)) this.wasmDen.set(den)
     }
     this.treeNum = num
     this.treeDen = den
@@ -427,10 +544,22 @@ export class TreeLearner {
     // Root totals in row order.
     const rootNum = new Float64Array(k)
     let rootDen = 0
-    for (let i = 0; i < m; i++) {
-      const r = this.rows[i]
-      for (let c = 0; c < k; c++) rootNum[c] += num[r * k + c]
-      rootDen += den[r]
+    const rows = this.rows
+    if (k === 1) {
+      // The same sums without the per-class loop (one numerator: boosting, regression forests).
+      let sum = 0
+      for (let i = 0; i < m; i++) {
+        const r = rows[i]
+        sum += num[r]
+        rootDen += den[r]
+      }
+      rootNum[0] = sum
+    } else {
+      for (let i = 0; i < m; i++) {
+        const r = rows[i]
+        for (let c = 0; c < k; c++) rootNum[c] += num[r * k + c]
+        rootDen += den[r]
+      }
     }
     const root: OpenNode = {
       id: buffer.add(this.leafValue(rootNum, rootDen), this.cover(m, rootDen)),
@@ -624,6 +753,11 @@ export class TreeLearner {
     this.goLeft = new Uint8Array(buffer, at.lut, this.width)
     this.sampleSums = new Float64Array(buffer, at.sampleSums, this.sampleLength * this.stride)
     this.sampleCounts = new Uint32Array(buffer, at.sampleCounts, this.sampleLength)
+    if (this.leafTableSize > 0) {
+      this.raw = new Float64Array(buffer, at.raw, n)
+      this.labels = new Float64Array(buffer, at.labels, n)
+      this.leafTable = new Float64Array(buffer, at.leafTable, this.leafTableSize)
+    }
     const slots = this.wasmSlotCount
     this.poolSums.length = 0
     this.poolCounts.length = 0
@@ -784,6 +918,10 @@ export class TreeLearner {
     const n = this.n
     const k = this.k
     const width = this.width
+    if (this.halves && m >= this.halfRows && nSlots === this.p) {
+      this.buildHalves(this.halves, node, root, sums, counts)
+      return
+    }
     const binsAt = this.bins.byteOffset
     const rowsAt = this.rows.byteOffset + 4 * node.start
     let numAt = this.wasmNum.byteOffset
@@ -827,6 +965,48 @@ export class TreeLearner {
       callKernel(kernels[nf], args, nf + 7)
       s += nf
     }
+  }
+
+  /**
+   * A full histogram as two halves of the node's rows by position (the first ⌊m/2⌋, then the rest):
+   * the first into the node's slot, the second into the half slot, then added to the first.
+   */
+  private buildHalves(
+    halves: HistogramHalves,
+    node: OpenNode,
+    root: boolean,
+    sums: Float64Array,
+    counts: Uint32Array,
+  ): void {
+    const m = node.end - node.start
+    const mFirst = m >>> 1
+    const halfSums = this.poolSums[this.halfSlot]
+    const halfCounts = this.poolCounts[this.halfSlot]
+    halfSums.fill(0)
+    halfCounts.fill(0)
+    const jobs = [halves.first, halves.second]
+    for (let part = 0; part < 2; part++) {
+      const job = jobs[part]
+      const offset = part === 0 ? 0 : mFirst
+      job[JOB.op] = JOB_HISTOGRAM
+      job[JOB.root] = root ? 1 : 0
+      job[JOB.n] = this.n
+      job[JOB.nFeatures] = this.p
+      job[JOB.rows] = this.rows.byteOffset + 4 * (node.start + offset)
+      job[JOB.m] = part === 0 ? mFirst : m - mFirst
+      // The root reads bins and gradients at row positions; other nodes gather them through row ids.
+      job[JOB.bins] = this.bins.byteOffset + (root ? offset : 0)
+      job[JOB.num] = this.wasmNum.byteOffset + (root ? 4 * offset : 0)
+      job[JOB.den] = this.wasmDen.byteOffset + (root ? 4 * offset : 0)
+      job[JOB.orderedNum] = this.orderedNum.byteOffset + 4 * offset
+      job[JOB.orderedDen] = this.orderedDen.byteOffset + 4 * offset
+      job[JOB.sums] = (part === 0 ? sums : halfSums).byteOffset
+      job[JOB.counts] = (part === 0 ? counts : halfCounts).byteOffset
+      job[JOB.width] = this.width
+    }
+    halves.run()
+    addInPlace(sums, halfSums, this.histSize)
+    addCountsInPlace(counts, halfCounts, this.p * this.width)
   }
 
   /** Draws the features a split may use into `sampledFeatures` (all, in order, without subsampling). */

@@ -375,7 +375,7 @@ function partitionSpec(): FunctionSpec {
   return { name: 'partition', params: 5, results: 1, locals: [[5, I32]], body }
 }
 
-function assemble(functions: FunctionSpec[]): Uint8Array<ArrayBuffer> {
+function assemble(functions: FunctionSpec[], sharedPages = 0): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [
     0x60,
     ...uleb(f.params),
@@ -383,7 +383,9 @@ function assemble(functions: FunctionSpec[]): Uint8Array<ArrayBuffer> {
     ...uleb(f.results),
     ...new Array(f.results).fill(I32),
   ])
-  const imports = vector([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])
+  // A shared memory (limits flag 3: maximum given, shared) lets a second thread run the same kernels.
+  const limits = sharedPages > 0 ? [0x03, ...uleb(1), ...uleb(sharedPages)] : [0x00, ...uleb(1)]
+  const imports = vector([[...name('env'), ...name('memory'), 0x02, ...limits]])
   const code = functions.map((f) => {
     const locals = vector(f.locals.map(([count, type]) => [...uleb(count), type]))
     const body = [...locals, ...f.body, ...end]
@@ -439,13 +441,17 @@ export interface WasmKernels {
 
 let compiled: WebAssembly.Module | null | undefined
 
+function kernelSpecs(): FunctionSpec[] {
+  const specs: FunctionSpec[] = [gatherSpec(), partitionSpec(), histogramKSpec()]
+  for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) specs.push(histogram(nf, false), histogram(nf, true))
+  return specs
+}
+
 /** Compiles the kernels once; null when this engine has no WebAssembly SIMD (the JS kernels are used). */
 function kernelModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled
   try {
-    const specs: FunctionSpec[] = [gatherSpec(), partitionSpec(), histogramKSpec()]
-    for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) specs.push(histogram(nf, false), histogram(nf, true))
-    compiled = new WebAssembly.Module(assemble(specs))
+    compiled = new WebAssembly.Module(assemble(kernelSpecs()))
   } catch {
     compiled = null
   }
@@ -464,6 +470,33 @@ export function createWasmKernels(bytes: number): WasmKernels | null {
   } catch {
     return null
   }
+  return kernelsOn(module, memory)
+}
+
+/**
+ * The kernels on a fixed-size shared memory of at least `bytes` bytes (a second thread instantiates
+ * them on the same memory with {@link kernelsOnSharedMemory}); null where shared memory or SIMD is
+ * unavailable (a browser tab that is not cross-origin isolated).
+ */
+export function createSharedWasmKernels(bytes: number): WasmKernels | null {
+  if (typeof SharedArrayBuffer === 'undefined' || !kernelModule()) return null
+  const pages = Math.ceil(bytes / 65536)
+  if (pages > 65536) return null
+  try {
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+    return kernelsOnSharedMemory(memory)
+  } catch {
+    return null
+  }
+}
+
+/** Instantiates the kernels on a shared memory made by {@link createSharedWasmKernels}. */
+export function kernelsOnSharedMemory(memory: WebAssembly.Memory): WasmKernels {
+  const pages = memory.buffer.byteLength / 65536
+  return kernelsOn(new WebAssembly.Module(assemble(kernelSpecs(), pages)), memory)
+}
+
+function kernelsOn(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmKernels {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, unknown>
   const histograms: HistogramKernel[] = [() => {}]
   const rootHistograms: HistogramKernel[] = [() => {}]
@@ -478,5 +511,71 @@ export function createWasmKernels(bytes: number): WasmKernels | null {
     gather: exports.gather as WasmKernels['gather'],
     partition: exports.partition as WasmKernels['partition'],
     histogramK: exports.histK as WasmKernels['histogramK'],
+  }
+}
+
+/**
+ * Words of a histogram job: one node's rows (or a part of them), all features, one numerator, as the
+ * learner builds them for boosting. A job is plain int32 words so that a second thread can take it
+ * from shared memory.
+ */
+export const JOB = {
+  /** 1: the rows are positions 0..m-1 of the bin columns (the root); 0: row ids at `rows`. */
+  root: 0,
+  /** Address of feature 0's bin column, plus the row offset for a root part; features follow every n bytes. */
+  bins: 1,
+  n: 2,
+  nFeatures: 3,
+  rows: 4,
+  m: 5,
+  /** Gradients and hessians: for a root part, their addresses at its first row; else the full arrays. */
+  num: 6,
+  den: 7,
+  /** Where the part's gathered gradients and hessians go (ignored for the root). */
+  orderedNum: 8,
+  orderedDen: 9,
+  sums: 10,
+  counts: 11,
+  width: 12,
+  /** What the job is: {@link JOB_HISTOGRAM} here; other kinds reuse words 0..11 (histogramHalves.ts). */
+  op: 13,
+  length: 14,
+} as const
+
+/** The op word of a histogram job. */
+export const JOB_HISTOGRAM = 0
+
+/**
+ * Runs one histogram job (see {@link JOB}): gathers the part's gradient pairs in row order, then builds
+ * the histograms eight features per pass. Adds into `sums`/`counts` (the caller zeroes them).
+ */
+export function runHistogramJob(kernels: WasmKernels, job: Int32Array, args: number[]): void {
+  const m = job[JOB.m]
+  const root = job[JOB.root] === 1
+  let numAt = job[JOB.num]
+  let denAt = job[JOB.den]
+  const rowsAt = job[JOB.rows]
+  if (!root) {
+    kernels.gather(numAt, rowsAt, m, job[JOB.orderedNum])
+    kernels.gather(denAt, rowsAt, m, job[JOB.orderedDen])
+    numAt = job[JOB.orderedNum]
+    denAt = job[JOB.orderedDen]
+  }
+  const kernelSet = root ? kernels.rootHistograms : kernels.histograms
+  const p = job[JOB.nFeatures]
+  const n = job[JOB.n]
+  const width = job[JOB.width]
+  for (let s = 0; s < p; ) {
+    const nf = Math.min(MAX_FEATURES_PER_PASS, p - s)
+    for (let q = 0; q < nf; q++) args[q] = job[JOB.bins] + (s + q) * n
+    args[nf] = rowsAt
+    args[nf + 1] = m
+    args[nf + 2] = numAt
+    args[nf + 3] = denAt
+    args[nf + 4] = job[JOB.sums] + 16 * s * width
+    args[nf + 5] = job[JOB.counts] + 4 * s * width
+    args[nf + 6] = width
+    kernelSet[nf](...args.slice(0, nf + 7))
+    s += nf
   }
 }

@@ -1,0 +1,105 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { createRng } from '../domain/random.ts'
+import { binMatrix, fitBinMapper } from '../engine/trees/binning.ts'
+import { defaultBoostingParams, fitGradientBoosting } from '../engine/trees/boosting.ts'
+import { setKernelThread } from '../engine/trees/histogramHalves.ts'
+import { type LearnerParams, TreeLearner } from '../engine/trees/learner.ts'
+import { blobs } from '../engine/trees/testData.ts'
+import { createHistogramThread } from './histogramThread.ts'
+
+const thread = createHistogramThread()
+afterAll(async () => {
+  setKernelThread(null)
+  await thread.close()
+})
+
+const learnerParams: LearnerParams = {
+  maxLeafNodes: 31,
+  maxDepth: Number.POSITIVE_INFINITY,
+  minSamplesLeaf: 20,
+  minSamplesSplit: 0,
+  minHessian: 1e-3,
+  l2: 0,
+  featuresPerSplit: 5,
+  leafScale: -0.1,
+  coverFromDenominator: false,
+  halfRows: 400,
+}
+
+/** Grows three trees on seeded gradients; with `withThread`, once the thread is attached and ready. */
+async function growTrees(withThread: boolean) {
+  setKernelThread(withThread ? thread : null)
+  const { X } = blobs(6000, 3, 7)
+  const mapper = fitBinMapper(X, createRng(1))
+  const learner = new TreeLearner(binMatrix(mapper, X), mapper, 1, learnerParams)
+  for (let wait = 0; withThread && !learner.threadReady && wait < 300; wait++)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  expect(learner.threadReady).toBe(withThread)
+  const rng = createRng(3)
+  const trees = []
+  for (let t = 0; t < 3; t++) {
+    const g = Float32Array.from({ length: 6000 }, (_, i) => X.columns[0][i] * 0.3 + rng.nextNormal())
+    const h = Float32Array.from({ length: 6000 }, () => 0.1 + rng.nextFloat())
+    trees.push(learner.grow(g, h, null, null).nodes)
+  }
+  const jobs = learner.threadJobs
+  learner.close()
+  return { trees, jobs }
+}
+
+describe("the headless runner's histogram thread (boosting on two cores)", () => {
+  it('builds half of the large nodes, and the trees are identical to one thread building both halves', async () => {
+    const alone = await growTrees(false)
+    const shared = await growTrees(true)
+    expect(alone.jobs).toBe(0)
+    // The root and every node of ≥ 400 rows: at least one job per tree, more as nodes split.
+    expect(shared.jobs).toBeGreaterThan(6)
+    expect(shared.trees[0].nNodes).toBeGreaterThan(40)
+    expect(shared.trees).toEqual(alone.trees)
+  }, 60_000)
+
+  it('gives the same boosted model with and without the thread, fit after fit', async () => {
+    const { X, y } = blobs(4000, 3, 11)
+    const params = { ...defaultBoostingParams, maxIter: 8, earlyStopping: false, halfRows: 300 }
+    const boosted = (withThread: boolean) => {
+      setKernelThread(withThread ? thread : null)
+      return fitGradientBoosting(X, y, params, { task: 'multiclass', rng: createRng(5) }).ensemble
+    }
+    const alone = boosted(false)
+    expect(boosted(true)).toEqual(alone)
+    expect(boosted(true)).toEqual(alone)
+  }, 60_000)
+
+  it.each([
+    ['binary', 2],
+    ['regression', 0],
+  ] as const)(
+    'shares the %s gradient and score passes, and they give the one-thread fit',
+    async (task, k) => {
+      const { X, y: blobY } = blobs(5000, Math.max(k, 2), 13)
+      const y =
+        task === 'regression'
+          ? {
+              kind: 'regression' as const,
+              values: Float64Array.from(X.columns[0], (v, i) => v * 2 + X.columns[1][i]),
+            }
+          : blobY
+      const params = { ...defaultBoostingParams, maxIter: 10, earlyStopping: false }
+      const boosted = (withThread: boolean, halfRows: number) => {
+        setKernelThread(withThread ? thread : null)
+        return fitGradientBoosting(X, y, { ...params, halfRows }, { task, rng: createRng(8) })
+      }
+      const whole = boosted(false, Number.POSITIVE_INFINITY)
+      const alone = boosted(false, 300)
+      const shared = boosted(true, 300)
+      expect(shared.ensemble).toEqual(alone.ensemble)
+      expect(shared.curve).toEqual(alone.curve)
+      // Halves only reorder additions inside histograms: the same trees as building nodes whole, to rounding.
+      expect(alone.ensemble.trees.map((t) => t.nNodes)).toEqual(whole.ensemble.trees.map((t) => t.nNodes))
+      const last = (r: typeof whole) => r.curve.train[r.curve.train.length - 1]
+      expect(last(alone)).toBeLessThan(whole.curve.train[0] * 0.9)
+      expect(Math.abs(last(alone) - last(whole))).toBeLessThan(1e-9 * last(whole))
+    },
+    60_000,
+  )
+})
