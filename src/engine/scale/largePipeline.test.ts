@@ -149,35 +149,163 @@ describe('the large-table run (streamed chunks, binned training rows)', () => {
 
   it('says before reading a row when the run would not fit in its memory', async () => {
     const snapshot = await snapshotFor(task, { max_iter: 5 })
-    let read = 0
-    const source = frameChunkSource(frame)
-    const counting = {
-      ...source,
-      chunks: (columns: readonly string[], options: Parameters<typeof source.chunks>[1]) => {
-        read++
-        return source.chunks(columns, options)
-      },
-    }
+    const counting = countingSource(frame)
     const run = executeLargePipeline(snapshot, counting, { memoryLimitBytes: 200_000 })
     await expect(run).rejects.toThrow(ValidationError)
     await expect(run).rejects.toThrow(
       /^This run would need about [\d.]+ MiB of memory \(12000 rows × at least 5 features\), more than the 195\.3 KiB it may use: train on fewer rows/,
     )
-    expect(read).toBe(0)
+    expect(counting.reads).toBe(0)
   })
 
-  it('refuses what the large path cannot do with a sentence', async () => {
+  it('refuses a candidate that does not fit the task before reading a row', async () => {
     const snapshot = await snapshotFor(task, { max_iter: 5 })
-    const logistic = {
-      ...snapshot,
-      blocks: snapshot.blocks.map((b) =>
-        b.type === 'model_selection'
-          ? { ...b, config: { ...b.config, candidates: [{ family: 'logistic' }] } }
-          : b,
-      ),
-    }
-    await expect(executeLargePipeline(logistic, frameChunkSource(frame))).rejects.toThrow(
-      "On a table this large only gradient boosting (gbdt) trains, from one byte per cell; this pipeline's candidates are logistic",
+    const linear = withSelection(snapshot, [{ family: 'linear' }])
+    const counting = countingSource(frame)
+    await expect(executeLargePipeline(linear, counting)).rejects.toThrow(
+      "Model family 'linear' does not support binary tasks (it supports regression)",
     )
+    expect(counting.reads).toBe(0)
+  })
+})
+
+/** A chunk source over `frame` that counts the passes started over it. */
+function countingSource(frame: DataFrame) {
+  const source = frameChunkSource(frame)
+  const counting = {
+    ...source,
+    reads: 0,
+    chunks: (columns: readonly string[], options: Parameters<typeof source.chunks>[1]) => {
+      counting.reads++
+      return source.chunks(columns, options)
+    },
+  }
+  return counting
+}
+
+/** The snapshot with model selection's candidates (and, when given, its other settings) replaced. */
+function withSelection(
+  snapshot: PipelineSnapshot,
+  candidates: 'auto' | { family: string; hyperparameters?: Record<string, number | string | boolean> }[],
+  extra: Record<string, unknown> = {},
+): PipelineSnapshot {
+  return {
+    ...snapshot,
+    blocks: snapshot.blocks.map((b) =>
+      b.type === 'model_selection' ? { ...b, config: { ...b.config, candidates, ...extra } } : b,
+    ),
+  }
+}
+
+const messageOf = (run: { logs: { message: string }[] }, pattern: RegExp) =>
+  run.logs.find((l) => pattern.test(l.message))?.message
+
+describe('model selection on a large table (a seeded subsample, the winner refitted on every training row)', () => {
+  it('runs the default candidates on the subsample and refits the winner; same seed and any chunk size give the same run', async () => {
+    const snapshot = withSelection(await snapshotFor(task, {}), 'auto')
+    const options = { sampleRows: 6000, selectionRows: 1500 }
+    const a = await executeLargePipeline(snapshot, frameChunkSource(frame), { ...options, chunkRows: 1000 })
+    const nTrain = a.split.trainRows.length
+    expect(nTrain).toBeGreaterThan(9000)
+    expect(messageOf(a, /seeded subsample of/)).toMatch(
+      /^Model selection compares the candidates on a seeded subsample of 1500 of the sample's \d+ training rows \(1,500 rows as asked\); the winner is then refitted on all \d+ training rows$/,
+    )
+    const families = a.leaderboard.map((e) => e.family)
+    expect(families.slice(0, 4)).toEqual(['logistic', 'mlp', 'gbdt', 'rf'])
+    const chosen = a.leaderboard.filter((e) => e.chosen)
+    expect(chosen).toHaveLength(1)
+    expect(chosen[0].family).toBe(a.model!.family)
+    expect(chosen[0].note).toContain('compared on a seeded subsample of 1,500 training rows')
+    // Scored on the subsample's hold-out slice (20% of 1,500 rows).
+    for (const entry of a.leaderboard.filter((e) => !e.note || e.chosen))
+      expect(Number.isFinite(entry.validationScore)).toBe(true)
+    const streams = ['gbdt', 'rf', 'linear'].includes(a.model!.family)
+    expect(messageOf(a, /^Trained /)).toMatch(
+      streams
+        ? new RegExp(`^Trained ${a.model!.family} on ${nTrain} rows: refitted on all`)
+        : /on the sample's/,
+    )
+    expect(a.metrics.accuracy).toBeGreaterThan(0.75)
+
+    const again = await executeLargePipeline(snapshot, frameChunkSource(frame), {
+      ...options,
+      chunkRows: 1000,
+    })
+    const otherChunks = await executeLargePipeline(snapshot, frameChunkSource(frame), {
+      ...options,
+      chunkRows: 4096,
+    })
+    for (const other of [again, otherChunks]) {
+      expect(other.metrics).toEqual(a.metrics)
+      expect(other.model!.bytes).toEqual(a.model!.bytes)
+      expect(other.leaderboard.map((e) => e.validationScore)).toEqual(
+        a.leaderboard.map((e) => e.validationScore),
+      )
+    }
+  }, 120_000)
+
+  it('refits a random forest on every training row from the binned matrix, the same for any chunk size', async () => {
+    const snapshot = withSelection(await snapshotFor(task, {}), [
+      { family: 'rf', hyperparameters: { n_estimators: 20 } },
+    ])
+    const runs = []
+    for (const chunkRows of [900, 5000])
+      runs.push(
+        await executeLargePipeline(snapshot, frameChunkSource(frame), {
+          chunkRows,
+          sampleRows: 4000,
+          selectionRows: 2000,
+        }),
+      )
+    const [a, b] = runs
+    const nTrain = a.split.trainRows.length
+    expect(a.model!.family).toBe('rf')
+    expect(messageOf(a, /^Trained rf/)).toBe(
+      `Trained rf on ${nTrain} rows: refitted on all ${nTrain.toLocaleString('en-US')} training rows from the binned matrix (one byte per cell; bootstrap by per-row counts)`,
+    )
+    // 20 trees grown on every training row with leaves of at least 4 rows (4× the 2,000 compared on).
+    expect(messageOf(a, /min_samples_leaf 1 → 4 /)).toBeDefined()
+    expect(a.model!.hyperparameters.min_samples_leaf).toBe(4)
+    expect(a.model!.trainingMetadata.nTrees).toBe(20)
+    expect(a.metrics.accuracy).toBeGreaterThan(0.75)
+    expect(b.model!.bytes).toEqual(a.model!.bytes)
+    expect(b.metrics).toEqual(a.metrics)
+  }, 60_000)
+
+  it('refits ridge regression on every training row from streamed normal equations, as the in-memory fit', async () => {
+    const diamonds = readFixtureFrame('diamonds_head2000.csv')
+    const regression = detectTask(diamonds, { target: 'price' })
+    const snapshot = withSelection(await snapshotFor(regression, {}), [{ family: 'linear' }])
+    const large = await executeLargePipeline(snapshot, frameChunkSource(diamonds), { chunkRows: 300 })
+    const nTrain = large.split.trainRows.length
+    expect(messageOf(large, /^Trained linear/)).toMatch(
+      new RegExp(
+        `^Trained linear on ${nTrain} rows: refitted on all ${nTrain.toLocaleString('en-US')} training rows: normal equations summed`,
+      ),
+    )
+    const inMemory = await executePipeline(snapshot, diamonds, {
+      testIndices: Array.from(large.split.testRows),
+    })
+    expect(inMemory.model!.family).toBe('linear')
+    for (const key of ['r2', 'rmse', 'mae']) expect(large.metrics[key]).toBeCloseTo(inMemory.metrics[key], 6)
+    expect(large.metrics.r2).toBeGreaterThan(0.8)
+    const chunked = await executeLargePipeline(snapshot, frameChunkSource(diamonds), { chunkRows: 1999 })
+    expect(chunked.model!.bytes).toEqual(large.model!.bytes)
+  })
+
+  it('fits logistic regression on the sample’s training rows and says so', async () => {
+    const snapshot = withSelection(await snapshotFor(task, {}), [{ family: 'logistic' }])
+    const run = await executeLargePipeline(snapshot, frameChunkSource(frame), { sampleRows: 5000 })
+    const sampleTrain = (
+      run.logs.find((l) => /seeded sample/.test(l.message))!.data!.sample as { trainRows: number }
+    ).trainRows
+    expect(messageOf(run, /^logistic is fitted/)).toBe(
+      `logistic is fitted on the sample's ${sampleTrain} training rows, not on all ${run.split.trainRows.length}: its optimiser needs every row's floats at each step, which a table this large cannot hold (gbdt, rf and linear refit on all rows)`,
+    )
+    expect(run.model!.trainingMetadata.rows).toBe(sampleTrain)
+    expect(run.leaderboard[0].note).toContain(
+      `fitted on the sample's ${sampleTrain.toLocaleString('en-US')} training rows`,
+    )
+    expect(run.metrics.accuracy).toBeGreaterThan(0.75)
   })
 })

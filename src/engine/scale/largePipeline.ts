@@ -23,13 +23,10 @@ import { explainBudgetWithRowLimit, explainRun } from '../explain/explainRun.ts'
 import type { Column, DataFrame, Target } from '../frame.ts'
 import { takeRows } from '../frame.ts'
 import { formatBytes } from '../hooks/limits.ts'
-import { boostingParamsFrom } from '../models/gbdt.ts'
-import type { Hyperparameters } from '../models/model.ts'
-import { getModelFamily } from '../models/model.ts'
 import { getBlock } from '../pipeline/blockRegistry.ts'
 import { recordEvaluation } from '../pipeline/blocks/evaluation.ts'
 import type { ExplainabilityConfig } from '../pipeline/blocks/explainability.ts'
-import type { ModelSelectionConfig } from '../pipeline/blocks/modelSelection.ts'
+import { expandCandidates, type ModelSelectionConfig } from '../pipeline/blocks/modelSelection.ts'
 import { compareCodePoints } from '../pipeline/blocks/preprocessing.ts'
 import type { TrainingConfig } from '../pipeline/blocks/training.ts'
 import type { EngineContext } from '../pipeline/engineContext.ts'
@@ -42,12 +39,10 @@ import {
   validatedBlockConfigs,
 } from '../pipeline/runChecks.ts'
 import { numericLabel } from '../pipeline/taskDetection.ts'
-import { fitBinMapper } from '../trees/binning.ts'
-import { fitGradientBoostingFromBinned, splitValidation } from '../trees/boosting.ts'
-import { TreeFittedModel } from '../trees/fittedTreeModel.ts'
-import { BinnedMatrixBuilder } from './binnedBuilder.ts'
 import type { TableChunkSource } from './chunkSource.ts'
 import { concatFrames } from './chunkSource.ts'
+import { refitLarge } from './largeRefit.ts'
+import { largeLeaderboard, selectionRowsFor, selectOnSubsample } from './largeSelection.ts'
 import { isTestRow, rowHash } from './rowSplit.ts'
 
 export { defaultLargeCells } from './threshold.ts'
@@ -66,6 +61,8 @@ export interface LargeRunOptions {
   memoryLimitBasis?: string
   /** The cell threshold that sent the table here (for the log). */
   largeCells?: number
+  /** Rows model selection compares candidates on (default: {@link selectionRowsFor}). */
+  selectionRows?: number
   /** Columns read as categories (see runs' targetHints). */
   hints?: Record<string, FrameColumnHint>
 }
@@ -156,22 +153,9 @@ export async function executeLargePipeline(
   const { task } = snapshot
   const { seed, testFraction } = snapshot.globalConfig
   const selection = configOf<ModelSelectionConfig>('model_selection')
-  const gbdtSpec =
-    selection.candidates === 'auto'
-      ? { family: 'gbdt' }
-      : selection.candidates.find((c) => c.family === 'gbdt')
-  if (!gbdtSpec)
-    throw new ValidationError(
-      'invalid-argument',
-      `On a table this large only gradient boosting (gbdt) trains, from one byte per cell; this pipeline's candidates are ${(selection.candidates as { family: string }[]).map((c) => c.family).join(', ')}`,
-    )
-  const family = getModelFamily('gbdt')
-  const hyperparameters: Hyperparameters = {
-    ...family.defaults(task.taskType),
-    ...gbdtSpec.hyperparameters,
-    ...configOf<TrainingConfig>('training').overrides,
-  }
-  const params = boostingParamsFrom(hyperparameters)
+  // Refused before reading a row: unknown families, families that do not fit the task.
+  expandCandidates(selection, task.taskType)
+  const overrides = configOf<TrainingConfig>('training').overrides
   if (!source.columnNames.includes(task.target))
     throw new ValidationError('invalid-argument', `The table has no column '${task.target}' (the target)`)
   const excluded = new Set(task.excludedColumns)
@@ -205,7 +189,7 @@ export async function executeLargePipeline(
     )
   log(
     'info',
-    `Large table: ${rowCount} rows × ${source.columnNames.length} columns${deps.largeCells !== undefined ? `, more than the ${deps.largeCells} cells a run loads whole` : ''}, streamed in chunks of ${chunkRows} rows; the model is gradient boosting (gbdt) trained from one byte per cell (other model families would need the whole float table)`,
+    `Large table: ${rowCount} rows × ${source.columnNames.length} columns${deps.largeCells !== undefined ? `, more than the ${deps.largeCells} cells a run loads whole` : ''}, streamed in chunks of ${chunkRows} rows; candidates are compared on a seeded subsample and the winner is refitted on all training rows`,
     {
       largeTable: {
         rowCount,
@@ -389,123 +373,75 @@ export async function executeLargePipeline(
   )
   if (estimate > limit)
     throw tooLarge(estimate, limit, `${nTrain} training rows × ${nFeatures} features`, deps.memoryLimitBasis)
-  const earlyStopping = params.earlyStopping === 'auto' ? nTrain > 10_000 : params.earlyStopping
+  const sampleTrainIndex = Int32Array.from(sampleTrain, (i) => lowerBoundOf(trainSource, sampleSource[i]))
+  const { rows: selectionRows, why } = selectionRowsFor(nFeatures, sampleTrain.length, deps.selectionRows)
   log(
     'info',
-    `Model selection on a large table: gbdt only (${JSON.stringify(hyperparameters)}), no candidates compared; early stopping ${earlyStopping ? 'on' : 'off'}`,
+    `Model selection compares the candidates on a seeded subsample of ${selectionRows} of the sample's ${sampleTrain.length} training rows (${why}); the winner is then refitted on all ${nTrain} training rows`,
+    { selectionSubsample: { rows: selectionRows, of: sampleTrain.length, trainRows: nTrain } },
   )
-  const trainRng = rng.fork('training')
-  // The validation slice exactly as the in-memory fit draws it, from the training labels alone.
-  const isValidation = new Uint8Array(nTrain)
-  let nFit = nTrain
-  if (earlyStopping) {
-    const split = splitValidation(
-      yTrain,
-      classes.length,
-      params.validationFraction,
-      trainRng.fork('validation'),
-    )
-    for (const i of split.validation) isValidation[i] = 1
-    nFit = split.train.length
-  }
-  // Bin edges from the sample's training rows that the fit uses.
-  const sampleFitRows: number[] = []
-  {
-    let j = 0
-    for (let i = 0; i < sampleSource.length; i++) {
-      if (isTest[sampleSource[i]] !== 0) continue
-      // Position of this sample row among all training rows.
-      const at = lowerBoundOf(trainSource, sampleSource[i])
-      if (!isValidation[at]) sampleFitRows.push(j)
-      j++
-    }
-  }
-  const mapper = fitBinMapper(
-    features.train,
-    trainRng.fork('binning'),
-    params.maxBins,
-    200_000,
-    earlyStopping ? Uint32Array.from(sampleFitRows) : null,
-  )
+  const selected = await selectOnSubsample({
+    context,
+    config: selection,
+    rows: selectionRows,
+    progress: (p) =>
+      deps.onProgress?.({
+        block: 'model_selection',
+        percent:
+          blockPercent.model_selection + blockWeight.model_selection * Math.min(1, Math.max(0, p.fraction)),
+        ...(p.model !== undefined ? { model: p.model } : {}),
+        ...(p.message !== undefined ? { message: p.message } : {}),
+      }),
+  })
+  if (selected.fallback) log('info', selected.fallback)
+  const chosenFamily = selected.chosen.family
   leave()
 
-  // Pass 2: bin the training rows chunk by chunk.
+  // Pass 2: the winner refitted on every training row (streamed, binned where it is a tree model).
   enter('training')
-  const binStarted = now()
-  const fitBuilder = new BinnedMatrixBuilder(mapper, nFit)
-  const validationBuilder = earlyStopping ? new BinnedMatrixBuilder(mapper, nTrain - nFit) : undefined
-  const yFit = new Float64Array(nFit)
-  const yValidation = new Float64Array(nTrain - nFit)
-  {
-    let row = 0
-    let trainAt = 0
-    let fitAt = 0
-    let validationAt = 0
-    for await (const chunk of source.chunks(featureColumns, { chunkRows, hints })) {
-      checkCancelled()
-      const fitRows: number[] = []
-      const validationRows: number[] = []
-      for (let i = 0; i < chunk.nRows; i++) {
-        if (isTest[row + i] !== 0) continue
-        if (isValidation[trainAt]) {
-          validationRows.push(i)
-          yValidation[validationAt++] = yTrain[trainAt]
-        } else {
-          fitRows.push(i)
-          yFit[fitAt++] = yTrain[trainAt]
-        }
-        trainAt++
-      }
-      const X = applyFeatureRecipe(recipe, chunk)
-      if (fitRows.length) fitBuilder.append(X, Uint32Array.from(fitRows))
-      if (validationRows.length) validationBuilder!.append(X, Uint32Array.from(validationRows))
-      row += chunk.nRows
-      progress(
-        'training',
-        blockPercent.training + blockWeight.training * 0.3 * (row / rowCount),
-        'binning rows',
-      )
-    }
-  }
-  phases.bin_s = (now() - binStarted) / 1000
   const fitStarted = now()
-  const target = targetOf(new Float64Array(0))
-  const result = fitGradientBoostingFromBinned(
+  const refit = await refitLarge(
+    chosenFamily,
+    { ...selected.chosen.hyperparameters, ...overrides },
     {
-      binned: fitBuilder.finish(),
-      mapper,
-      y: yFit,
-      categoricalLevels: features.train.categoricalLevels,
-      validation: validationBuilder ? { binned: validationBuilder.finish(), y: yValidation } : null,
-      earlyStopping,
-    },
-    target,
-    params,
-    {
+      source,
+      featureColumns,
+      chunkRows,
+      hints,
+      recipe,
+      isTest,
+      yTrain,
+      classes,
       task: task.taskType,
-      rng: trainRng,
+      sampleTrain: features.train,
+      sampleTarget: targetOf(Float64Array.from(sampleTrain, (i) => sampleY[i])),
+      sampleTrainIndex,
+      selectionRows,
+      rng: rng.fork('training'),
       isCancelled: deps.isCancelled,
-      onProgress: (p) =>
+      checkCancelled,
+      log,
+      forestHelper: deps.forestHelper,
+      onPass: (fraction, message) =>
+        progress('training', blockPercent.training + blockWeight.training * 0.3 * fraction, message),
+      onFit: (p) =>
         deps.onProgress?.({
           block: 'training',
           percent: blockPercent.training + blockWeight.training * (0.3 + 0.7 * p.fraction),
-          model: 'gbdt',
+          model: chosenFamily,
           ...(p.iteration !== undefined ? { iteration: p.iteration } : {}),
+          ...(p.epoch !== undefined ? { epoch: p.epoch } : {}),
           ...(p.loss !== undefined ? { loss: p.loss } : {}),
           ...(p.validationLoss !== undefined ? { validationLoss: p.validationLoss } : {}),
         }),
     },
+    now,
   )
-  const model = TreeFittedModel.fromFit(
-    'gbdt',
-    features.train,
-    classification ? { kind: 'classification', classes, codes: new Int32Array(0) } : target,
-    hyperparameters,
-    result,
-  )
+  const { model, hyperparameters } = refit
+  phases.bin_s = refit.streamSeconds
   const fitSeconds = (now() - fitStarted) / 1000
-  phases.fit_s = fitSeconds
-  log('info', `Trained gbdt on ${nTrain} rows`, { ...model.trainingMetadata })
+  phases.fit_s = fitSeconds - refit.streamSeconds
+  log('info', `Trained ${chosenFamily} on ${refit.rows} rows: ${refit.how}`, { ...model.trainingMetadata })
   leave()
 
   // Pass 3: predict the test rows chunk by chunk.
@@ -566,14 +502,7 @@ export async function executeLargePipeline(
   const explainStarted = now()
   const explainConfig = configOf<ExplainabilityConfig>('explainability')
   let explanation: RunOutcome['explanation']
-  const chosen = {
-    family: 'gbdt',
-    hyperparameters,
-    validationScore: Number.NaN,
-    foldScores: [],
-    fitSeconds,
-    model,
-  }
+  const chosen = { ...selected.chosen, hyperparameters, model }
   if (!explainConfig.enabled) log('info', 'Explainability disabled')
   else {
     context.models = { candidates: [chosen], chosen }
@@ -607,18 +536,12 @@ export async function executeLargePipeline(
       bytes: await model.serialize(),
     },
     fittedModel: model,
-    leaderboard: [
-      {
-        family: 'gbdt',
-        hyperparameters,
-        metric: task.metric,
-        validationScore: Number.NaN,
-        foldScores: [],
-        fitSeconds,
-        note: 'large table: gbdt only, trained on every training row from the binned matrix',
-        chosen: true,
-      },
-    ],
+    leaderboard: largeLeaderboard(
+      selected.candidates,
+      selected.chosen,
+      task.metric,
+      `compared on a seeded subsample of ${selectionRows.toLocaleString('en-US')} training rows (${why}); ${refit.how}`,
+    ),
     split: { trainRows: trainSource, testRows: testSource },
     predictions: evaluation.predictions,
     featureNames: features.train.names,
@@ -626,7 +549,7 @@ export async function executeLargePipeline(
     featuresAlteredByHook: false,
     importances: context.importances,
     explanation,
-    trainingCurve: model.trainingCurve(),
+    trainingCurve: model.trainingCurve?.(),
     blockTimings,
     logs,
     timings: { fitSeconds, predictSeconds, totalSeconds },
@@ -637,10 +560,10 @@ export async function executeLargePipeline(
 
 /** Share of the progress bar per block and where each starts. */
 const blockWeight: Record<BlockType, number> = {
-  preprocessing: 20,
+  preprocessing: 15,
   feature_engineering: 2,
-  model_selection: 1,
-  training: 60,
+  model_selection: 20,
+  training: 46,
   evaluation: 15,
   explainability: 2,
 }
