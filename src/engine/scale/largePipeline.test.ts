@@ -246,7 +246,7 @@ describe('model selection on a large table (a seeded subsample, the winner refit
 
   it('refits a random forest on every training row from the binned matrix, the same for any chunk size', async () => {
     const snapshot = withSelection(await snapshotFor(task, {}), [
-      { family: 'rf', hyperparameters: { n_estimators: 20 } },
+      { family: 'rf', hyperparameters: { n_estimators: 8 } },
     ])
     const runs = []
     for (const chunkRows of [900, 5000])
@@ -263,10 +263,10 @@ describe('model selection on a large table (a seeded subsample, the winner refit
     expect(messageOf(a, /^Trained rf/)).toBe(
       `Trained rf on ${nTrain} rows: refitted on all ${nTrain.toLocaleString('en-US')} training rows from the binned matrix (one byte per cell; bootstrap by per-row counts)`,
     )
-    // 20 trees grown on every training row with leaves of at least 4 rows (4× the 2,000 compared on).
+    // 8 trees grown on every training row with leaves of at least 4 rows (4× the 2,000 compared on).
     expect(messageOf(a, /min_samples_leaf 1 → 4 /)).toBeDefined()
     expect(a.model!.hyperparameters.min_samples_leaf).toBe(4)
-    expect(a.model!.trainingMetadata.nTrees).toBe(20)
+    expect(a.model!.trainingMetadata.nTrees).toBe(8)
     expect(a.metrics.accuracy).toBeGreaterThan(0.75)
     expect(b.model!.bytes).toEqual(a.model!.bytes)
     expect(b.metrics).toEqual(a.metrics)

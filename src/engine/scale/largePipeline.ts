@@ -39,6 +39,7 @@ import {
   validatedBlockConfigs,
 } from '../pipeline/runChecks.ts'
 import { numericLabel } from '../pipeline/taskDetection.ts'
+import { initTfBackend } from '../tfBackend.ts'
 import type { TableChunkSource } from './chunkSource.ts'
 import { concatFrames } from './chunkSource.ts'
 import { refitLarge } from './largeRefit.ts'
@@ -202,6 +203,12 @@ export async function executeLargePipeline(
       },
     },
   )
+  // The TF.js backend as the in-memory run chooses it (logistic regression, the MLP and ridge predict with it).
+  const backend = await initTfBackend({
+    ...deps.tfBackend,
+    requested: deps.tfBackend?.requested ?? snapshot.globalConfig.backend,
+  })
+  log('info', `TF.js backend: ${backend.backend} (${backend.reason})`)
   const hints = deps.hints ?? {}
   const readColumns = [...featureColumns, task.target]
 
@@ -343,6 +350,7 @@ export async function executeLargePipeline(
     checkCancelled,
     isCancelled: deps.isCancelled,
     now,
+    backend: backend.backend,
   })
   await getBlock(snapshot.blocks[0].logicRef).run(context, configs[0])
   leave()
@@ -486,6 +494,7 @@ export async function executeLargePipeline(
     checkCancelled,
     isCancelled: deps.isCancelled,
     now,
+    backend: backend.backend,
   })
   const storePredictions = configOf<{ storePredictions: boolean }>('evaluation').storePredictions
   recordEvaluation(
@@ -523,7 +532,7 @@ export async function executeLargePipeline(
   log('info', `Run finished in ${totalSeconds.toFixed(2)} s`)
   return {
     task,
-    backend: 'cpu',
+    backend: backend.backend,
     metrics: { ...evaluation.metrics },
     hookMetrics: {},
     evaluatedByHook: false,
@@ -604,6 +613,7 @@ function sampleContext(input: {
   checkCancelled: () => void
   isCancelled: (() => boolean) | undefined
   now: () => number
+  backend: string
 }): EngineContext {
   const { snapshot } = input
   return {
@@ -626,7 +636,7 @@ function sampleContext(input: {
     task: snapshot.task,
     positiveClassIndex: input.positiveClassIndex,
     rng: createRng(snapshot.globalConfig.seed),
-    backend: 'cpu',
+    backend: input.backend,
     hookRunner: undefined,
     currentBlock: undefined,
     evaluation: undefined,
