@@ -74,7 +74,7 @@ test('a table past the "stream tables larger than" setting trains in the tab str
     /Model selection compares the candidates on a seeded subsample of \d+ of the sample's \d+ training rows \(all [\d,]+ training rows of the sample\); the winner is then refitted on all \d+ training rows/,
   )
   const leaderboard = page.getByRole('table', { name: 'Model selection' })
-  for (const family of ['Logistic regression', 'Gradient-boosted trees', 'Random forest'])
+  for (const family of ['Logistic / softmax regression', 'Gradient-boosted trees', 'Random forest'])
     await expect(leaderboard.getByRole('rowheader').filter({ hasText: family })).toHaveCount(1)
   const chosenRow = leaderboard.getByRole('row').filter({ hasText: '✓ chosen' })
   await expect(chosenRow).toHaveCount(1)

@@ -392,6 +392,7 @@ export async function executeLargePipeline(
     context,
     config: selection,
     rows: selectionRows,
+    forestHelper: deps.forestHelper,
     progress: (p) =>
       deps.onProgress?.({
         block: 'model_selection',

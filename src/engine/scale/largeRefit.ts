@@ -1,18 +1,20 @@
 /**
  * The winner of model selection refitted on every training row of a table too large to load (issue 16):
  * gradient boosting and random forests from one byte per cell (rows streamed and binned chunk by chunk),
- * ridge regression from normal equations summed over the streamed rows. Families that need every row's
- * floats at once at every step (logistic regression's L-BFGS, the MLP's epochs) are fitted on the
- * sample's training rows, and the log says so.
+ * ridge regression from normal equations summed over the streamed rows, logistic regression starting
+ * from the sample's fit and Newton steps each summed over one streamed pass. The MLP, whose epochs need
+ * every row many times over, is fitted on the sample's training rows, and the log says so.
  */
 import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FrameColumnHint } from '../arrowFrame.ts'
 import type { DataFrame, FeatureMatrix, Target } from '../frame.ts'
 import { boostingParamsFrom } from '../models/gbdt.ts'
+import { createFittedLogistic } from '../models/logistic.ts'
 import type { FitOptions, FittedModel, Hyperparameters, TrainingProgress } from '../models/model.ts'
 import { getModelFamily } from '../models/model.ts'
 import { forestParamsFrom } from '../models/rf.ts'
+import { decodeModelFile } from '../models/tfjsCommon.ts'
 import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { applyFeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { type BinMapper, fitBinMapper } from '../trees/binning.ts'
@@ -22,6 +24,7 @@ import { fitForestFromBinned } from '../trees/forest.ts'
 import { BinnedMatrixBuilder } from './binnedBuilder.ts'
 import type { TableChunkSource } from './chunkSource.ts'
 import { columnMeans, StreamedRidge } from './streamedLinear.ts'
+import { LogisticNewtonPass } from './streamedLogistic.ts'
 
 /** What a refit reads: the stream, the split, the recipe and the sample's training features. */
 export interface RefitInput {
@@ -74,10 +77,11 @@ export async function refitLarge(
   if (family === 'gbdt') return refitBoosting(hyperparameters, input, now)
   if (family === 'rf') return refitForest(hyperparameters, input, now)
   if (family === 'linear') return refitRidge(hyperparameters, input, now)
+  if (family === 'logistic') return refitLogistic(hyperparameters, input, now)
   const rows = input.sampleTrain.nRows
   input.log(
     'warn',
-    `${family} is fitted on the sample's ${rows} training rows, not on all ${input.yTrain.length}: its optimiser needs every row's floats at each step, which a table this large cannot hold (gbdt, rf and linear refit on all rows)`,
+    `${family} is fitted on the sample's ${rows} training rows, not on all ${input.yTrain.length}: its optimiser needs every row's floats at each step, which a table this large cannot hold (gbdt, rf, linear and logistic refit on all rows)`,
   )
   const model = await getModelFamily(family).fit(input.sampleTrain, input.sampleTarget, hyperparameters, {
     task: input.task,
@@ -299,6 +303,82 @@ async function refitRidge(hyperparameters: Hyperparameters, input: RefitInput, n
     hyperparameters,
     rows: nTrain,
     how: `refitted on all ${nTrain.toLocaleString('en-US')} training rows: normal equations summed over one streamed pass, solved exactly`,
+    streamSeconds,
+  }
+}
+
+/** Streamed Newton passes of logistic regression, from its fit on the sample's training rows. */
+export const logisticNewtonPasses = 2
+
+async function refitLogistic(hyperparameters: Hyperparameters, input: RefitInput, now: () => number) {
+  const nTrain = input.yTrain.length
+  const start = await getModelFamily('logistic').fit(input.sampleTrain, input.sampleTarget, hyperparameters, {
+    task: input.task,
+    rng: input.rng,
+    isCancelled: input.isCancelled,
+    onProgress: (p) => input.onFit({ ...p, fraction: p.fraction * 0.2 }),
+  })
+  const { tensors } = decodeModelFile(await start.serialize(), 'logistic')
+  const d = input.sampleTrain.names.length
+  const nClasses = input.classes.length
+  const k = nClasses === 2 ? 1 : nClasses
+  const C = Number(hyperparameters.C)
+  const points: Float64Array[] = [
+    Float64Array.from([...tensors.get('weights')!.values, ...tensors.get('intercept')!.values]),
+  ]
+  const objectives: number[] = []
+  const started = now()
+  for (let pass = 0; pass < logisticNewtonPasses; pass++) {
+    const newton = new LogisticNewtonPass(d, k, points[pass])
+    await streamTrainingRows(
+      input,
+      `Newton pass ${pass + 1} of ${logisticNewtonPasses}`,
+      (chunk, rows, first) => {
+        if (rows.length === 0) return
+        const X = applyFeatureRecipe(input.recipe, chunk, Int32Array.from(rows))
+        newton.add(X, input.yTrain.subarray(first, first + rows.length))
+      },
+    )
+    objectives.push(newton.objective(C))
+    points.push(newton.step(C))
+    input.onFit({
+      fraction: 0.2 + (0.8 * (pass + 1)) / logisticNewtonPasses,
+      iteration: pass + 1,
+      loss: objectives[pass],
+    })
+  }
+  const streamSeconds = (now() - started) / 1000
+  // Newton steps from a near-optimal start lower the objective; should one not have, its start is kept.
+  let final = points[logisticNewtonPasses]
+  for (let pass = 1; pass < logisticNewtonPasses; pass++)
+    if (objectives[pass] > objectives[pass - 1]) {
+      final = points[pass - 1]
+      input.log(
+        'warn',
+        `Newton pass ${pass} raised the objective (${objectives[pass - 1]} → ${objectives[pass]}): the parameters before it are kept`,
+      )
+      break
+    }
+  const model = createFittedLogistic(
+    { weights: final.slice(0, d * k), intercept: final.slice(d * k), k },
+    input.sampleTrain.names.slice(),
+    nClasses,
+    { C, maxIter: Number(hyperparameters.maxIter), tol: Number(hyperparameters.tol) },
+    {
+      rows: nTrain,
+      start: `L-BFGS on the sample's ${input.sampleTrain.nRows} training rows`,
+      startMetadata: start.trainingMetadata,
+      newtonPasses: logisticNewtonPasses,
+      objectiveByPass: objectives,
+    },
+    undefined,
+  )
+  start.dispose?.()
+  return {
+    model,
+    hyperparameters,
+    rows: nTrain,
+    how: `refitted on all ${nTrain.toLocaleString('en-US')} training rows: fitted on the sample's ${input.sampleTrain.nRows.toLocaleString('en-US')} training rows, then ${logisticNewtonPasses} Newton steps, each one streamed pass over every training row`,
     streamSeconds,
   }
 }

@@ -56,6 +56,8 @@ export async function selectOnSubsample(input: {
   config: ModelSelectionConfig
   rows: number
   progress: (p: BlockProgress) => void
+  /** A second thread for the forest candidates (as in-memory selection uses it; results are identical). */
+  forestHelper?: EngineContext['forestHelper']
 }): Promise<{
   candidates: CandidateModel[]
   chosen: CandidateModel
@@ -75,6 +77,7 @@ export async function selectOnSubsample(input: {
     rng: createRng(context.seed),
     timings: { fitSeconds: 0, predictSeconds: 0 },
     progress: input.progress,
+    ...(input.forestHelper ? { forestHelper: input.forestHelper } : {}),
   }
   await runModelSelection(selection, config)
   const { candidates, chosen } = selection.models
