@@ -1,16 +1,19 @@
 /**
  * The out-of-core run (issue 16): a pipeline on a table too large for a float frame of all rows. Rows
- * stream from a {@link TableChunkSource} in three passes and never exist as floats all at once:
+ * stream from a {@link TableChunkSource} in passes and never exist as floats all at once:
  *
  * 1. target pass: every row's target (8 bytes a row) and a seeded sample of rows (row-hash selected, so
  *    it does not depend on chunking); the split is the seeded per-row split of {@link isTestRow};
  * 2. the preprocessing and feature-engineering blocks run on the sample (their recipe is fitted on the
- *    sample's training rows), the bin edges come from the sample too; then each chunk goes through the
- *    recipe and is binned into one Uint8 matrix ({@link BinnedMatrixBuilder}); GBDT trains from it;
+ *    sample's training rows); model selection compares the candidates on a seeded subsample of the
+ *    sample's training rows ({@link selectOnSubsample}); the winner is refitted on every training row
+ *    ({@link refitLarge}): gbdt and rf from one Uint8 matrix the chunks are binned into, linear and
+ *    logistic from sums over streamed passes, the MLP on the sample (said in the log);
  * 3. evaluation pass: the test rows are predicted chunk by chunk; explanations use the sample's test rows.
  *
- * When the whole table fits in the sample, the run is the in-memory run with the same test rows: same
- * recipe, same bin edges, same trees, same metrics (chunkedRun.test.ts holds it to that).
+ * When the whole table fits in the sample and gbdt is the only candidate, the run is the in-memory run
+ * with the same test rows: same recipe, same bin edges, same trees, same metrics (largePipeline.test.ts
+ * holds it to that).
  */
 import '../pipeline/allBlocks.ts'
 import '../models/allModels.ts'

@@ -77,11 +77,15 @@ export async function refitLarge(
   if (family === 'gbdt') return refitBoosting(hyperparameters, input, now)
   if (family === 'rf') return refitForest(hyperparameters, input, now)
   if (family === 'linear') return refitRidge(hyperparameters, input, now)
-  if (family === 'logistic') return refitLogistic(hyperparameters, input, now)
+  const newtonWork = logisticPassWork(input)
+  if (family === 'logistic' && newtonWork <= maxNewtonPassWork)
+    return refitLogistic(hyperparameters, input, now)
   const rows = input.sampleTrain.nRows
   input.log(
     'warn',
-    `${family} is fitted on the sample's ${rows} training rows, not on all ${input.yTrain.length}: its optimiser needs every row's floats at each step, which a table this large cannot hold (gbdt, rf, linear and logistic refit on all rows)`,
+    family === 'logistic'
+      ? `logistic is fitted on the sample's ${rows} training rows, not on all ${input.yTrain.length}: a Newton pass over every row would take about ${newtonWork.toExponential(1)} multiply-adds (its Hessian has (features + 1) × classes squared entries per row), past the ${maxNewtonPassWork.toExponential(0)} a pass may take`
+      : `${family} is fitted on the sample's ${rows} training rows, not on all ${input.yTrain.length}: its optimiser needs every row's floats at each step, which a table this large cannot hold (gbdt, rf, linear and logistic refit on all rows)`,
   )
   const model = await getModelFamily(family).fit(input.sampleTrain, input.sampleTarget, hyperparameters, {
     task: input.task,
@@ -309,6 +313,15 @@ async function refitRidge(hyperparameters: Hyperparameters, input: RefitInput, n
 
 /** Streamed Newton passes of logistic regression, from its fit on the sample's training rows. */
 export const logisticNewtonPasses = 2
+/** Multiply-adds one Newton pass may take (about a minute of this machine's single thread). */
+export const maxNewtonPassWork = 5e10
+
+/** Multiply-adds of one Newton pass: the upper half of the Hessian per training row. */
+function logisticPassWork(input: RefitInput): number {
+  const k = input.classes.length === 2 ? 1 : input.classes.length
+  const p = (input.sampleTrain.names.length + 1) * k
+  return (input.yTrain.length * p * (p + 1)) / 2
+}
 
 async function refitLogistic(hyperparameters: Hyperparameters, input: RefitInput, now: () => number) {
   const nTrain = input.yTrain.length
