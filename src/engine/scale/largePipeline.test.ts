@@ -275,7 +275,7 @@ describe('model selection on a large table (a seeded subsample, the winner refit
   it('refits ridge regression on every training row from streamed normal equations, as the in-memory fit', async () => {
     const diamonds = readFixtureFrame('diamonds_head2000.csv')
     const regression = detectTask(diamonds, { target: 'price' })
-    const snapshot = withSelection(await snapshotFor(regression, {}), [{ family: 'linear' }])
+    const snapshot = withSelection(await snapshotFor(regression, {}, true), [{ family: 'linear' }])
     const large = await executeLargePipeline(snapshot, frameChunkSource(diamonds), { chunkRows: 300 })
     const nTrain = large.split.trainRows.length
     expect(messageOf(large, /^Trained linear/)).toMatch(
@@ -327,7 +327,7 @@ describe('model selection on a large table (a seeded subsample, the winner refit
     const penguins = readFixtureFrame('penguins.csv')
     const multiclass = detectTask(penguins, { target: 'species' })
     expect(multiclass.taskType).toBe('multiclass')
-    const snapshot = withSelection(await snapshotFor(multiclass, {}), [{ family: 'logistic' }])
+    const snapshot = withSelection(await snapshotFor(multiclass, {}, true), [{ family: 'logistic' }])
     const large = await executeLargePipeline(snapshot, frameChunkSource(penguins), { chunkRows: 50 })
     const objectives = large.model!.trainingMetadata.objectiveByPass as number[]
     expect(objectives[1]).toBeLessThanOrEqual(objectives[0] + 1e-9)
@@ -336,6 +336,9 @@ describe('model selection on a large table (a seeded subsample, the winner refit
     })
     expect(large.metrics.accuracy).toBe(inMemory.metrics.accuracy)
     expect(large.metrics.log_loss).toBeCloseTo(inMemory.metrics.log_loss, 3)
+    // Explanations of the refitted model on the sample's test rows.
+    expect(large.explanation!.permutation.mean.length).toBe(large.featureNames.length)
+    expect(large.explanation!.partialDependence).toBeDefined()
   })
 
   it('fits the MLP on the sample’s training rows and says so', async () => {
