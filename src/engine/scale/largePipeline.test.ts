@@ -341,6 +341,33 @@ describe('model selection on a large table (a seeded subsample, the winner refit
     expect(large.explanation!.partialDependence).toBeDefined()
   })
 
+  it('refits an ensemble winner member by member on every training row', async () => {
+    const diabetes = readFixtureFrame('diabetes.csv')
+    const regression = detectTask(diabetes, { target: 'disease_progression' })
+    const snapshot = withSelection(await snapshotFor(regression, {}), [
+      { family: 'linear' },
+      { family: 'gbdt', hyperparameters: { max_iter: 30 } },
+      { family: 'rf', hyperparameters: { n_estimators: 10 } },
+    ])
+    const a = await executeLargePipeline(snapshot, frameChunkSource(diabetes), { chunkRows: 100 })
+    const nTrain = a.split.trainRows.length
+    expect(a.model!.family).toBe('ensemble')
+    const chosen = a.leaderboard.find((e) => e.chosen)!
+    expect(chosen.family).toBe('ensemble')
+    expect(chosen.note).toContain('each member refitted: ')
+    const members = a.model!.trainingMetadata.members as { family: string; rows: number }[]
+    expect(members.length).toBeGreaterThanOrEqual(2)
+    expect(messageOf(a, /^Trained ensemble/)).toMatch(
+      new RegExp(
+        `^Trained ensemble on ${nTrain} rows: each member refitted: ${members[0].family} refitted on all ${nTrain}`,
+      ),
+    )
+    const b = await executeLargePipeline(snapshot, frameChunkSource(diabetes), { chunkRows: 333 })
+    expect(b.model!.bytes).toEqual(a.model!.bytes)
+    expect(b.metrics).toEqual(a.metrics)
+    expect(a.metrics.r2).toBeGreaterThan(0.3)
+  })
+
   it('fits the MLP on the sample’s training rows and says so', async () => {
     const snapshot = withSelection(await snapshotFor(task, {}), [
       { family: 'mlp', hyperparameters: { maxEpochs: 5 } },

@@ -405,7 +405,6 @@ export async function executeLargePipeline(
         ...(p.message !== undefined ? { message: p.message } : {}),
       }),
   })
-  if (selected.fallback) log('info', selected.fallback)
   const chosenFamily = selected.chosen.family
   leave()
 

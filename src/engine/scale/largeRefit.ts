@@ -9,6 +9,14 @@ import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FrameColumnHint } from '../arrowFrame.ts'
 import type { DataFrame, FeatureMatrix, Target } from '../frame.ts'
+import {
+  EnsembleFittedModel,
+  type EnsembleMember,
+  type EnsembleMemberSpec,
+  ensembleFamilyKey,
+  ensembleHyperparameters,
+  parseEnsembleMembers,
+} from '../models/ensemble.ts'
 import { boostingParamsFrom } from '../models/gbdt.ts'
 import { createFittedLogistic } from '../models/logistic.ts'
 import type { FitOptions, FittedModel, Hyperparameters, TrainingProgress } from '../models/model.ts'
@@ -74,6 +82,7 @@ export async function refitLarge(
   input: RefitInput,
   now: () => number,
 ): Promise<Refit> {
+  if (family === ensembleFamilyKey) return refitEnsemble(hyperparameters, input, now)
   if (family === 'gbdt') return refitBoosting(hyperparameters, input, now)
   if (family === 'rf') return refitForest(hyperparameters, input, now)
   if (family === 'linear') return refitRidge(hyperparameters, input, now)
@@ -392,6 +401,41 @@ async function refitLogistic(hyperparameters: Hyperparameters, input: RefitInput
     hyperparameters,
     rows: nTrain,
     how: `refitted on all ${nTrain.toLocaleString('en-US')} training rows: fitted on the sample's ${input.sampleTrain.nRows.toLocaleString('en-US')} training rows, then ${logisticNewtonPasses} Newton steps, each one streamed pass over every training row`,
+    streamSeconds,
+  }
+}
+
+/** Each member of an ensemble refitted as it would be alone (its own generator stream, as in memory). */
+async function refitEnsemble(hyperparameters: Hyperparameters, input: RefitInput, now: () => number) {
+  const specs = parseEnsembleMembers(hyperparameters)
+  const members: EnsembleMember[] = []
+  const used: EnsembleMemberSpec[] = []
+  const how: string[] = []
+  let streamSeconds = 0
+  for (const [j, spec] of specs.entries()) {
+    const refit = await refitLarge(
+      spec.family,
+      spec.hyperparameters,
+      {
+        ...input,
+        rng: input.rng.fork(`ensemble-member-${j}`),
+        onPass: (fraction, message) =>
+          input.onPass((j + fraction) / specs.length, `${spec.family}: ${message}`),
+        onFit: (p) => input.onFit({ ...p, fraction: (j + p.fraction) / specs.length }),
+      },
+      now,
+    )
+    members.push({ model: refit.model, weight: spec.weight })
+    used.push({ ...spec, hyperparameters: refit.hyperparameters })
+    how.push(`${spec.family} ${refit.how}`)
+    streamSeconds += refit.streamSeconds
+  }
+  const refitted = ensembleHyperparameters(used)
+  return {
+    model: new EnsembleFittedModel(members, refitted),
+    hyperparameters: refitted,
+    rows: input.yTrain.length,
+    how: `each member refitted: ${how.join('; ')}`,
     streamSeconds,
   }
 }

@@ -5,12 +5,10 @@
  */
 import { createRng } from '../../domain/random.ts'
 import { featureMatrixRows } from '../frame.ts'
-import { ensembleFamilyKey } from '../models/ensemble.ts'
 import type { ModelSelectionConfig } from '../pipeline/blocks/modelSelection.ts'
 import { runModelSelection, seededSubsample } from '../pipeline/blocks/modelSelection.ts'
 import type { BlockProgress, CandidateModel, EngineContext } from '../pipeline/engineContext.ts'
 import type { LeaderboardEntry } from '../pipeline/executor.ts'
-import { isBetterScore } from '../pipeline/scoring.ts'
 
 /**
  * Feature cells (rows × features) candidates are compared on: about what the in-memory run handles
@@ -48,8 +46,8 @@ export function selectionRowsFor(
 
 /**
  * Runs model selection on `rows` seeded training rows of `context` (an engine context over the sample,
- * after feature engineering). Returns the leaderboard's candidates and the winner; an ensemble winner is
- * replaced by its best single member (`fallback` says so), since the large path refits one model.
+ * after feature engineering). Returns the leaderboard's candidates and the winner (an ensemble winner is
+ * refitted member by member).
  */
 export async function selectOnSubsample(input: {
   context: EngineContext
@@ -82,23 +80,7 @@ export async function selectOnSubsample(input: {
   await runModelSelection(selection, config)
   const { candidates, chosen } = selection.models
   if (!chosen) throw new Error('Model selection chose no model')
-  if (chosen.family !== ensembleFamilyKey) return { candidates, chosen, positions }
-  let best: CandidateModel | undefined
-  for (const c of candidates)
-    if (
-      c.family !== ensembleFamilyKey &&
-      Number.isFinite(c.validationScore) &&
-      !c.note &&
-      (!best || isBetterScore(context.task.metric, c.validationScore, best.validationScore))
-    )
-      best = c
-  if (!best) throw new Error('The ensemble has no validated member')
-  return {
-    candidates,
-    chosen: best,
-    positions,
-    fallback: `The ensemble won on the subsample, but on a table this large one model is refitted on all training rows: its best member, ${best.family} (validation ${best.validationScore.toFixed(4)}), is refitted instead`,
-  }
+  return { candidates, chosen, positions }
 }
 
 /** The leaderboard of `candidates` with `chosen` marked and `note` added to its row. */
