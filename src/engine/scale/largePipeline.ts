@@ -8,7 +8,7 @@
  *    sample's training rows); model selection compares the candidates on a seeded subsample of the
  *    sample's training rows ({@link selectOnSubsample}); the winner is refitted on every training row
  *    ({@link refitLarge}): gbdt and rf from one Uint8 matrix the chunks are binned into, linear and
- *    logistic from sums over streamed passes, the MLP on the sample (said in the log);
+ *    logistic from sums over streamed passes, the MLP on the rows it was compared on (said in the log);
  * 3. evaluation pass: the test rows are predicted chunk by chunk; explanations use the sample's test rows.
  *
  * When the whole table fits in the sample and gbdt is the only candidate, the run is the in-memory run
@@ -428,6 +428,7 @@ export async function executeLargePipeline(
       sampleTarget: targetOf(Float64Array.from(sampleTrain, (i) => sampleY[i])),
       sampleTrainIndex,
       selectionRows,
+      selectionPositions: selected.positions,
       rng: rng.fork('training'),
       isCancelled: deps.isCancelled,
       checkCancelled,

@@ -2,13 +2,14 @@
  * The winner of model selection refitted on every training row of a table too large to load (issue 16):
  * gradient boosting and random forests from one byte per cell (rows streamed and binned chunk by chunk),
  * ridge regression from normal equations summed over the streamed rows, logistic regression starting
- * from the sample's fit and Newton steps each summed over one streamed pass. The MLP, whose epochs need
- * every row many times over, is fitted on the sample's training rows, and the log says so.
+ * from the sample's fit and Newton steps each summed over one streamed pass. The MLP, whose epochs go
+ * over every row many times, is fitted on the rows it was compared on, and the log says so.
  */
 import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FrameColumnHint } from '../arrowFrame.ts'
 import type { DataFrame, FeatureMatrix, Target } from '../frame.ts'
+import { featureMatrixRows, targetRows } from '../frame.ts'
 import {
   EnsembleFittedModel,
   type EnsembleMember,
@@ -54,6 +55,8 @@ export interface RefitInput {
   sampleTrainIndex: Int32Array
   /** Rows the winner was compared on (for the forest's leaf size). */
   selectionRows: number
+  /** Those rows' positions in `sampleTrain` (a family that cannot stream is fitted on them). */
+  selectionPositions: Int32Array
   rng: Rng
   isCancelled?: () => boolean
   checkCancelled: () => void
@@ -89,25 +92,33 @@ export async function refitLarge(
   const newtonWork = logisticPassWork(input)
   if (family === 'logistic' && newtonWork <= maxNewtonPassWork)
     return refitLogistic(hyperparameters, input, now)
-  const rows = input.sampleTrain.nRows
+  // Fitted on the rows it was compared on: its cost there is known to fit in the selection's budget.
+  const positions = input.selectionPositions
+  const rows = positions.length
+  const where = `the ${rows} training rows model selection compared it on (a seeded subsample), not on all ${input.yTrain.length}`
   input.log(
     'warn',
     family === 'logistic'
-      ? `logistic is fitted on the sample's ${rows} training rows, not on all ${input.yTrain.length}: a Newton pass over every row would take about ${newtonWork.toExponential(1)} multiply-adds (its Hessian has (features + 1) × classes squared entries per row), past the ${maxNewtonPassWork.toExponential(0)} a pass may take`
-      : `${family} is fitted on the sample's ${rows} training rows, not on all ${input.yTrain.length}: its optimiser needs every row's floats at each step, which a table this large cannot hold (gbdt, rf, linear and logistic refit on all rows)`,
+      ? `logistic is fitted on ${where}: a Newton pass over every row would take about ${newtonWork.toExponential(1)} multiply-adds (its Hessian has (features + 1) × classes squared entries per row), past the ${maxNewtonPassWork.toExponential(0)} a pass may take`
+      : `${family} is fitted on ${where}: its optimiser goes over every row's floats many times, which a table this large cannot hold, and its cost on these rows is known to fit the selection's time budget (gbdt, rf, linear and logistic refit on all rows)`,
   )
-  const model = await getModelFamily(family).fit(input.sampleTrain, input.sampleTarget, hyperparameters, {
-    task: input.task,
-    rng: input.rng,
-    isCancelled: input.isCancelled,
-    forestHelper: input.forestHelper,
-    onProgress: input.onFit,
-  })
+  const model = await getModelFamily(family).fit(
+    featureMatrixRows(input.sampleTrain, positions),
+    targetRows(input.sampleTarget, positions),
+    hyperparameters,
+    {
+      task: input.task,
+      rng: input.rng,
+      isCancelled: input.isCancelled,
+      forestHelper: input.forestHelper,
+      onProgress: input.onFit,
+    },
+  )
   return {
     model,
     hyperparameters,
     rows,
-    how: `fitted on the sample's ${rows.toLocaleString('en-US')} training rows (${family} cannot stream)`,
+    how: `fitted on the ${rows.toLocaleString('en-US')} training rows it was compared on (${family} does not stream)`,
     streamSeconds: 0,
   }
 }
