@@ -22,8 +22,13 @@ async function snapshotFor(
   task: TaskDefinition,
   gbdt: Record<string, number | string | boolean>,
   explain = false,
+  encoding: 'onehot' | 'ordinal' = 'ordinal',
 ): Promise<PipelineSnapshot> {
   const blocks: Block[] = createDefaultPipelineBlocks(blockId)
+  // The large path encodes categories as ordinal codes (it trains trees only); the in-memory run it is
+  // compared with must be given the same encoding.
+  const preprocessing = blocks.find((b) => b.type === 'preprocessing')!
+  preprocessing.config = { ...preprocessing.config, encoding }
   const selection = blocks.find((b) => b.type === 'model_selection')!
   selection.config = { ...selection.config, candidates: [{ family: 'gbdt', hyperparameters: gbdt }] as never }
   blocks[5].config = { ...blocks[5].config, enabled: explain, budget: 50 }
@@ -119,6 +124,15 @@ describe('the large-table run (streamed chunks, binned training rows)', () => {
     expect(large.model!.bytes).toEqual(inMemory.model!.bytes)
     expect(large.metrics).toEqual(inMemory.metrics)
     expect(large.metrics.r2).toBeGreaterThan(0.5)
+
+    // The default one-hot encoding becomes ordinal codes on the large path, and the log says so.
+    const oneHot = await snapshotFor(regression, { max_iter: 8 }, false, 'onehot')
+    const largeOneHot = await executeLargePipeline(oneHot, frameChunkSource(diamonds), { chunkRows: 333 })
+    expect(largeOneHot.featureNames).toEqual(large.featureNames)
+    expect(largeOneHot.featureNames).toContain('cut')
+    expect(largeOneHot.metrics).toEqual(large.metrics)
+    expect(largeOneHot.logs.some((l) => /encoded as ordinal codes/.test(l.message))).toBe(true)
+    expect(large.logs.some((l) => /encoded as ordinal codes/.test(l.message))).toBe(false)
   })
 
   it('is deterministic across chunk sizes when the sample is a part of the table', async () => {

@@ -30,7 +30,7 @@ import { getBlock } from '../pipeline/blockRegistry.ts'
 import { recordEvaluation } from '../pipeline/blocks/evaluation.ts'
 import type { ExplainabilityConfig } from '../pipeline/blocks/explainability.ts'
 import { expandCandidates, type ModelSelectionConfig } from '../pipeline/blocks/modelSelection.ts'
-import { compareCodePoints } from '../pipeline/blocks/preprocessing.ts'
+import { compareCodePoints, type PreprocessingConfig } from '../pipeline/blocks/preprocessing.ts'
 import type { TrainingConfig } from '../pipeline/blocks/training.ts'
 import type { EngineContext } from '../pipeline/engineContext.ts'
 import type { ExecuteDeps, RunOutcome } from '../pipeline/executor.ts'
@@ -50,6 +50,9 @@ import { largeLeaderboard, selectionRowsFor, selectOnSubsample } from './largeSe
 import { isTestRow, rowHash } from './rowSplit.ts'
 
 export { defaultLargeCells } from './threshold.ts'
+
+/** Families whose trees split categorical codes natively (no one-hot needed). */
+const treeFamilies = new Set(['gbdt', 'rf'])
 /** Rows of the seeded sample the recipe, the bin edges and the explanations are fitted on. */
 export const defaultSampleRows = 200_000
 /** Rows per streamed chunk. */
@@ -355,7 +358,21 @@ export async function executeLargePipeline(
     now,
     backend: backend.backend,
   })
-  await getBlock(snapshot.blocks[0].logicRef).run(context, configs[0])
+  // When every candidate is a tree model (they split categories natively), one-hot columns would only
+  // slow the fit (synthetic 1M rows, gbdt: 51 columns instead of 23, fit 20.7 s → 10.4 s, accuracy
+  // 0.9396 → 0.9436); linear models and the MLP keep the pipeline's one-hot encoding.
+  const preprocessing = configs[0] as PreprocessingConfig
+  const treesOnly = expandCandidates(selection, task.taskType).every((c) => treeFamilies.has(c.family))
+  const ordinal = treesOnly && preprocessing.encoding === 'onehot'
+  if (ordinal)
+    log(
+      'info',
+      'Categorical columns are encoded as ordinal codes that the trees split natively (every candidate is a tree model; one-hot would only slow the large-table fit)',
+    )
+  await getBlock(snapshot.blocks[0].logicRef).run(
+    context,
+    ordinal ? { ...preprocessing, encoding: 'ordinal' } : preprocessing,
+  )
   leave()
   enter('feature_engineering')
   await getBlock(snapshot.blocks[1].logicRef).run(context, configs[1])
