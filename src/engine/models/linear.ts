@@ -30,7 +30,7 @@ function readHyperparameters(hp: Hyperparameters): LinearHyperparameters {
   return { alpha: numberParam(hp, 'alpha', family, (v) => v >= 0 && Number.isFinite(v), 'a number ≥ 0') }
 }
 
-function createFittedLinear(
+export function createFittedLinear(
   weights: Float64Array,
   intercept: number,
   featureNames: string[],
@@ -72,7 +72,7 @@ function createFittedLinear(
 }
 
 /** Solves (A) x = b for a symmetric positive definite A (d × d, row-major) by Cholesky; A is overwritten. */
-function solveCholesky(A: Float64Array, b: Float64Array, d: number): Float64Array {
+export function solveCholesky(A: Float64Array, b: Float64Array, d: number): Float64Array {
   for (let j = 0; j < d; j++) {
     let sum = A[j * d + j]
     for (let k = 0; k < j; k++) sum -= A[j * d + k] * A[j * d + k]

@@ -38,14 +38,14 @@ function readHyperparameters(hp: Hyperparameters): LogisticHyperparameters {
   }
 }
 
-interface LogisticWeights {
+export interface LogisticWeights {
   /** d × k, row-major; k = 1 for binary (sigmoid), nClasses otherwise. */
   weights: Float64Array
   intercept: Float64Array
   k: number
 }
 
-function createFittedLogistic(
+export function createFittedLogistic(
   weights: LogisticWeights,
   featureNames: string[],
   nClasses: number,

@@ -163,35 +163,241 @@ describe('the large-table run (streamed chunks, binned training rows)', () => {
 
   it('says before reading a row when the run would not fit in its memory', async () => {
     const snapshot = await snapshotFor(task, { max_iter: 5 })
-    let read = 0
-    const source = frameChunkSource(frame)
-    const counting = {
-      ...source,
-      chunks: (columns: readonly string[], options: Parameters<typeof source.chunks>[1]) => {
-        read++
-        return source.chunks(columns, options)
-      },
-    }
+    const counting = countingSource(frame)
     const run = executeLargePipeline(snapshot, counting, { memoryLimitBytes: 200_000 })
     await expect(run).rejects.toThrow(ValidationError)
     await expect(run).rejects.toThrow(
       /^This run would need about [\d.]+ MiB of memory \(12000 rows × at least 5 features\), more than the 195\.3 KiB it may use: train on fewer rows/,
     )
-    expect(read).toBe(0)
+    expect(counting.reads).toBe(0)
   })
 
-  it('refuses what the large path cannot do with a sentence', async () => {
+  it('refuses a candidate that does not fit the task before reading a row', async () => {
     const snapshot = await snapshotFor(task, { max_iter: 5 })
-    const logistic = {
-      ...snapshot,
-      blocks: snapshot.blocks.map((b) =>
-        b.type === 'model_selection'
-          ? { ...b, config: { ...b.config, candidates: [{ family: 'logistic' }] } }
-          : b,
-      ),
-    }
-    await expect(executeLargePipeline(logistic, frameChunkSource(frame))).rejects.toThrow(
-      "On a table this large only gradient boosting (gbdt) trains, from one byte per cell; this pipeline's candidates are logistic",
+    const linear = withSelection(snapshot, [{ family: 'linear' }])
+    const counting = countingSource(frame)
+    await expect(executeLargePipeline(linear, counting)).rejects.toThrow(
+      "Model family 'linear' does not support binary tasks (it supports regression)",
     )
+    expect(counting.reads).toBe(0)
+  })
+})
+
+/** A chunk source over `frame` that counts the passes started over it. */
+function countingSource(frame: DataFrame) {
+  const source = frameChunkSource(frame)
+  const counting = {
+    ...source,
+    reads: 0,
+    chunks: (columns: readonly string[], options: Parameters<typeof source.chunks>[1]) => {
+      counting.reads++
+      return source.chunks(columns, options)
+    },
+  }
+  return counting
+}
+
+/** The snapshot with model selection's candidates (and, when given, its other settings) replaced. */
+function withSelection(
+  snapshot: PipelineSnapshot,
+  candidates: 'auto' | { family: string; hyperparameters?: Record<string, number | string | boolean> }[],
+  extra: Record<string, unknown> = {},
+): PipelineSnapshot {
+  return {
+    ...snapshot,
+    blocks: snapshot.blocks.map((b) =>
+      b.type === 'model_selection' ? { ...b, config: { ...b.config, candidates, ...extra } } : b,
+    ),
+  }
+}
+
+const messageOf = (run: { logs: { message: string }[] }, pattern: RegExp) =>
+  run.logs.find((l) => pattern.test(l.message))?.message
+
+describe('model selection on a large table (a seeded subsample, the winner refitted on every training row)', () => {
+  it('runs the default candidates on the subsample and refits the winner; same seed and any chunk size give the same run', async () => {
+    const snapshot = withSelection(await snapshotFor(task, {}), 'auto')
+    const options = { sampleRows: 6000, selectionRows: 1500 }
+    const a = await executeLargePipeline(snapshot, frameChunkSource(frame), { ...options, chunkRows: 1000 })
+    const nTrain = a.split.trainRows.length
+    expect(nTrain).toBeGreaterThan(9000)
+    expect(messageOf(a, /seeded subsample of/)).toMatch(
+      /^Model selection compares the candidates on a seeded subsample of 1500 of the sample's \d+ training rows \(1,500 rows as asked\); the winner is then refitted on all \d+ training rows$/,
+    )
+    const families = a.leaderboard.map((e) => e.family)
+    expect(families.slice(0, 4)).toEqual(['logistic', 'mlp', 'gbdt', 'rf'])
+    const chosen = a.leaderboard.filter((e) => e.chosen)
+    expect(chosen).toHaveLength(1)
+    expect(chosen[0].family).toBe(a.model!.family)
+    expect(chosen[0].note).toContain('compared on a seeded subsample of 1,500 training rows')
+    // Scored on the subsample's hold-out slice (20% of 1,500 rows).
+    for (const entry of a.leaderboard.filter((e) => !e.note || e.chosen))
+      expect(Number.isFinite(entry.validationScore)).toBe(true)
+    const streams = ['gbdt', 'rf', 'linear'].includes(a.model!.family)
+    expect(messageOf(a, /^Trained /)).toMatch(
+      streams
+        ? new RegExp(`^Trained ${a.model!.family} on ${nTrain} rows: refitted on all`)
+        : /on the sample's/,
+    )
+    expect(a.metrics.accuracy).toBeGreaterThan(0.75)
+
+    const again = await executeLargePipeline(snapshot, frameChunkSource(frame), {
+      ...options,
+      chunkRows: 1000,
+    })
+    const otherChunks = await executeLargePipeline(snapshot, frameChunkSource(frame), {
+      ...options,
+      chunkRows: 4096,
+    })
+    for (const other of [again, otherChunks]) {
+      expect(other.metrics).toEqual(a.metrics)
+      expect(other.model!.bytes).toEqual(a.model!.bytes)
+      expect(other.leaderboard.map((e) => e.validationScore)).toEqual(
+        a.leaderboard.map((e) => e.validationScore),
+      )
+    }
+  }, 120_000)
+
+  it('refits a random forest on every training row from the binned matrix, the same for any chunk size', async () => {
+    const snapshot = withSelection(await snapshotFor(task, {}), [
+      { family: 'rf', hyperparameters: { n_estimators: 8 } },
+    ])
+    const runs = []
+    for (const chunkRows of [900, 5000])
+      runs.push(
+        await executeLargePipeline(snapshot, frameChunkSource(frame), {
+          chunkRows,
+          sampleRows: 4000,
+          selectionRows: 2000,
+        }),
+      )
+    const [a, b] = runs
+    const nTrain = a.split.trainRows.length
+    expect(a.model!.family).toBe('rf')
+    expect(messageOf(a, /^Trained rf/)).toBe(
+      `Trained rf on ${nTrain} rows: refitted on all ${nTrain.toLocaleString('en-US')} training rows from the binned matrix (one byte per cell; bootstrap by per-row counts)`,
+    )
+    // 8 trees grown on every training row with leaves of at least 4 rows (4× the 2,000 compared on).
+    expect(messageOf(a, /min_samples_leaf 1 → 4 /)).toBeDefined()
+    expect(a.model!.hyperparameters.min_samples_leaf).toBe(4)
+    expect(a.model!.trainingMetadata.nTrees).toBe(8)
+    expect(a.metrics.accuracy).toBeGreaterThan(0.75)
+    expect(b.model!.bytes).toEqual(a.model!.bytes)
+    expect(b.metrics).toEqual(a.metrics)
+  }, 60_000)
+
+  it('refits ridge regression on every training row from streamed normal equations, as the in-memory fit', async () => {
+    const diamonds = readFixtureFrame('diamonds_head2000.csv')
+    const regression = detectTask(diamonds, { target: 'price' })
+    const snapshot = withSelection(await snapshotFor(regression, {}, true), [{ family: 'linear' }])
+    const large = await executeLargePipeline(snapshot, frameChunkSource(diamonds), { chunkRows: 300 })
+    const nTrain = large.split.trainRows.length
+    expect(messageOf(large, /^Trained linear/)).toMatch(
+      new RegExp(
+        `^Trained linear on ${nTrain} rows: refitted on all ${nTrain.toLocaleString('en-US')} training rows: normal equations summed`,
+      ),
+    )
+    const inMemory = await executePipeline(snapshot, diamonds, {
+      testIndices: Array.from(large.split.testRows),
+    })
+    expect(inMemory.model!.family).toBe('linear')
+    for (const key of ['r2', 'rmse', 'mae']) expect(large.metrics[key]).toBeCloseTo(inMemory.metrics[key], 6)
+    expect(large.metrics.r2).toBeGreaterThan(0.8)
+    const chunked = await executeLargePipeline(snapshot, frameChunkSource(diamonds), { chunkRows: 1999 })
+    expect(chunked.model!.bytes).toEqual(large.model!.bytes)
+  })
+
+  it('refits logistic regression on every training row: the sample’s fit, then Newton steps each over one streamed pass', async () => {
+    const snapshot = withSelection(await snapshotFor(task, {}), [{ family: 'logistic' }])
+    const runs = []
+    for (const chunkRows of [800, 7000])
+      runs.push(
+        await executeLargePipeline(snapshot, frameChunkSource(frame), { sampleRows: 3000, chunkRows }),
+      )
+    const [a, b] = runs
+    const nTrain = a.split.trainRows.length
+    expect(messageOf(a, /^Trained logistic/)).toMatch(
+      new RegExp(
+        `^Trained logistic on ${nTrain} rows: refitted on all ${nTrain.toLocaleString('en-US')} training rows: fitted on the sample's [\\d,]+ training rows, then 2 Newton steps`,
+      ),
+    )
+    const metadata = a.model!.trainingMetadata
+    expect(metadata.rows).toBe(nTrain)
+    // Each step lowers the objective on all rows (the sample's optimum is not all rows' optimum).
+    const objectives = metadata.objectiveByPass as number[]
+    expect(objectives).toHaveLength(2)
+    expect(objectives[1]).toBeLessThan(objectives[0])
+    expect(b.model!.bytes).toEqual(a.model!.bytes)
+    expect(b.metrics).toEqual(a.metrics)
+    expect(a.metrics.accuracy).toBeGreaterThan(0.75)
+    // On the whole table as the sample, the start is already all rows' optimum: the steps barely move it.
+    const whole = await executeLargePipeline(snapshot, frameChunkSource(frame), { chunkRows: 5000 })
+    const inMemory = await executePipeline(snapshot, frame, { testIndices: Array.from(whole.split.testRows) })
+    expect(whole.metrics.roc_auc).toBeCloseTo(inMemory.metrics.roc_auc, 4)
+    expect(whole.metrics.log_loss).toBeCloseTo(inMemory.metrics.log_loss, 4)
+  })
+
+  it('refits softmax regression (three classes) with Newton steps that keep the in-memory optimum', async () => {
+    const penguins = readFixtureFrame('penguins.csv')
+    const multiclass = detectTask(penguins, { target: 'species' })
+    expect(multiclass.taskType).toBe('multiclass')
+    const snapshot = withSelection(await snapshotFor(multiclass, {}, true), [{ family: 'logistic' }])
+    const large = await executeLargePipeline(snapshot, frameChunkSource(penguins), { chunkRows: 50 })
+    const objectives = large.model!.trainingMetadata.objectiveByPass as number[]
+    expect(objectives[1]).toBeLessThanOrEqual(objectives[0] + 1e-9)
+    const inMemory = await executePipeline(snapshot, penguins, {
+      testIndices: Array.from(large.split.testRows),
+    })
+    expect(large.metrics.accuracy).toBe(inMemory.metrics.accuracy)
+    expect(large.metrics.log_loss).toBeCloseTo(inMemory.metrics.log_loss, 3)
+    // Explanations of the refitted model on the sample's test rows.
+    expect(large.explanation!.permutation.mean.length).toBe(large.featureNames.length)
+    expect(large.explanation!.partialDependence).toBeDefined()
+  })
+
+  it('refits an ensemble winner member by member on every training row', async () => {
+    const diabetes = readFixtureFrame('diabetes.csv')
+    const regression = detectTask(diabetes, { target: 'disease_progression' })
+    const snapshot = withSelection(await snapshotFor(regression, {}), [
+      { family: 'linear' },
+      { family: 'gbdt', hyperparameters: { max_iter: 30 } },
+      { family: 'rf', hyperparameters: { n_estimators: 10 } },
+    ])
+    const a = await executeLargePipeline(snapshot, frameChunkSource(diabetes), { chunkRows: 100 })
+    const nTrain = a.split.trainRows.length
+    expect(a.model!.family).toBe('ensemble')
+    const chosen = a.leaderboard.find((e) => e.chosen)!
+    expect(chosen.family).toBe('ensemble')
+    expect(chosen.note).toContain('each member refitted: ')
+    const members = a.model!.trainingMetadata.members as { family: string; rows: number }[]
+    expect(members.length).toBeGreaterThanOrEqual(2)
+    expect(messageOf(a, /^Trained ensemble/)).toMatch(
+      new RegExp(
+        `^Trained ensemble on ${nTrain} rows: each member refitted: ${members[0].family} refitted on all ${nTrain}`,
+      ),
+    )
+    const b = await executeLargePipeline(snapshot, frameChunkSource(diabetes), { chunkRows: 333 })
+    expect(b.model!.bytes).toEqual(a.model!.bytes)
+    expect(b.metrics).toEqual(a.metrics)
+    expect(a.metrics.r2).toBeGreaterThan(0.3)
+  })
+
+  it('fits the MLP on the rows it was compared on and says so', async () => {
+    const snapshot = withSelection(await snapshotFor(task, {}), [
+      { family: 'mlp', hyperparameters: { maxEpochs: 5 } },
+    ])
+    const run = await executeLargePipeline(snapshot, frameChunkSource(frame), {
+      sampleRows: 3000,
+      selectionRows: 1200,
+    })
+    expect(messageOf(run, /^mlp is fitted/)).toBe(
+      `mlp is fitted on the 1200 training rows model selection compared it on (a seeded subsample), not on all ${run.split.trainRows.length}: its optimiser goes over every row's floats many times, which a table this large cannot hold, and its cost on these rows is known to fit the selection's time budget (gbdt, rf, linear and logistic refit on all rows)`,
+    )
+    expect(run.leaderboard[0].note).toContain(
+      'fitted on the 1,200 training rows it was compared on (mlp does not stream)',
+    )
+    // The MLP holds 10% of its rows out for early stopping: it trained on the other 1,080.
+    expect(run.model!.trainingMetadata.rows).toBe(1080)
+    expect(run.metrics.accuracy).toBeGreaterThan(0.7)
   })
 })

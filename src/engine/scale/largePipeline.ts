@@ -1,16 +1,19 @@
 /**
  * The out-of-core run (issue 16): a pipeline on a table too large for a float frame of all rows. Rows
- * stream from a {@link TableChunkSource} in three passes and never exist as floats all at once:
+ * stream from a {@link TableChunkSource} in passes and never exist as floats all at once:
  *
  * 1. target pass: every row's target (8 bytes a row) and a seeded sample of rows (row-hash selected, so
  *    it does not depend on chunking); the split is the seeded per-row split of {@link isTestRow};
  * 2. the preprocessing and feature-engineering blocks run on the sample (their recipe is fitted on the
- *    sample's training rows), the bin edges come from the sample too; then each chunk goes through the
- *    recipe and is binned into one Uint8 matrix ({@link BinnedMatrixBuilder}); GBDT trains from it;
+ *    sample's training rows); model selection compares the candidates on a seeded subsample of the
+ *    sample's training rows ({@link selectOnSubsample}); the winner is refitted on every training row
+ *    ({@link refitLarge}): gbdt and rf from one Uint8 matrix the chunks are binned into, linear and
+ *    logistic from sums over streamed passes, the MLP on the rows it was compared on (said in the log);
  * 3. evaluation pass: the test rows are predicted chunk by chunk; explanations use the sample's test rows.
  *
- * When the whole table fits in the sample, the run is the in-memory run with the same test rows: same
- * recipe, same bin edges, same trees, same metrics (chunkedRun.test.ts holds it to that).
+ * When the whole table fits in the sample and gbdt is the only candidate, the run is the in-memory run
+ * with the same test rows: same recipe, same bin edges, same trees, same metrics (largePipeline.test.ts
+ * holds it to that).
  */
 import '../pipeline/allBlocks.ts'
 import '../models/allModels.ts'
@@ -23,13 +26,10 @@ import { explainBudgetWithRowLimit, explainRun } from '../explain/explainRun.ts'
 import type { Column, DataFrame, Target } from '../frame.ts'
 import { takeRows } from '../frame.ts'
 import { formatBytes } from '../hooks/limits.ts'
-import { boostingParamsFrom } from '../models/gbdt.ts'
-import type { Hyperparameters } from '../models/model.ts'
-import { getModelFamily } from '../models/model.ts'
 import { getBlock } from '../pipeline/blockRegistry.ts'
 import { recordEvaluation } from '../pipeline/blocks/evaluation.ts'
 import type { ExplainabilityConfig } from '../pipeline/blocks/explainability.ts'
-import type { ModelSelectionConfig } from '../pipeline/blocks/modelSelection.ts'
+import { expandCandidates, type ModelSelectionConfig } from '../pipeline/blocks/modelSelection.ts'
 import { compareCodePoints, type PreprocessingConfig } from '../pipeline/blocks/preprocessing.ts'
 import type { TrainingConfig } from '../pipeline/blocks/training.ts'
 import type { EngineContext } from '../pipeline/engineContext.ts'
@@ -42,15 +42,17 @@ import {
   validatedBlockConfigs,
 } from '../pipeline/runChecks.ts'
 import { numericLabel } from '../pipeline/taskDetection.ts'
-import { fitBinMapper } from '../trees/binning.ts'
-import { fitGradientBoostingFromBinned, splitValidation } from '../trees/boosting.ts'
-import { TreeFittedModel } from '../trees/fittedTreeModel.ts'
-import { BinnedMatrixBuilder } from './binnedBuilder.ts'
+import { initTfBackend } from '../tfBackend.ts'
 import type { TableChunkSource } from './chunkSource.ts'
 import { concatFrames } from './chunkSource.ts'
+import { refitLarge } from './largeRefit.ts'
+import { largeLeaderboard, selectionRowsFor, selectOnSubsample } from './largeSelection.ts'
 import { isTestRow, rowHash } from './rowSplit.ts'
 
 export { defaultLargeCells } from './threshold.ts'
+
+/** Families whose trees split categorical codes natively (no one-hot needed). */
+const treeFamilies = new Set(['gbdt', 'rf'])
 /** Rows of the seeded sample the recipe, the bin edges and the explanations are fitted on. */
 export const defaultSampleRows = 200_000
 /** Rows per streamed chunk. */
@@ -66,6 +68,8 @@ export interface LargeRunOptions {
   memoryLimitBasis?: string
   /** The cell threshold that sent the table here (for the log). */
   largeCells?: number
+  /** Rows model selection compares candidates on (default: {@link selectionRowsFor}). */
+  selectionRows?: number
   /** Columns read as categories (see runs' targetHints). */
   hints?: Record<string, FrameColumnHint>
 }
@@ -156,22 +160,9 @@ export async function executeLargePipeline(
   const { task } = snapshot
   const { seed, testFraction } = snapshot.globalConfig
   const selection = configOf<ModelSelectionConfig>('model_selection')
-  const gbdtSpec =
-    selection.candidates === 'auto'
-      ? { family: 'gbdt' }
-      : selection.candidates.find((c) => c.family === 'gbdt')
-  if (!gbdtSpec)
-    throw new ValidationError(
-      'invalid-argument',
-      `On a table this large only gradient boosting (gbdt) trains, from one byte per cell; this pipeline's candidates are ${(selection.candidates as { family: string }[]).map((c) => c.family).join(', ')}`,
-    )
-  const family = getModelFamily('gbdt')
-  const hyperparameters: Hyperparameters = {
-    ...family.defaults(task.taskType),
-    ...gbdtSpec.hyperparameters,
-    ...configOf<TrainingConfig>('training').overrides,
-  }
-  const params = boostingParamsFrom(hyperparameters)
+  // Refused before reading a row: unknown families, families that do not fit the task.
+  expandCandidates(selection, task.taskType)
+  const overrides = configOf<TrainingConfig>('training').overrides
   if (!source.columnNames.includes(task.target))
     throw new ValidationError('invalid-argument', `The table has no column '${task.target}' (the target)`)
   const excluded = new Set(task.excludedColumns)
@@ -205,7 +196,7 @@ export async function executeLargePipeline(
     )
   log(
     'info',
-    `Large table: ${rowCount} rows × ${source.columnNames.length} columns${deps.largeCells !== undefined ? `, more than the ${deps.largeCells} cells a run loads whole` : ''}, streamed in chunks of ${chunkRows} rows; the model is gradient boosting (gbdt) trained from one byte per cell (other model families would need the whole float table)`,
+    `Large table: ${rowCount} rows × ${source.columnNames.length} columns${deps.largeCells !== undefined ? `, more than the ${deps.largeCells} cells a run loads whole` : ''}, streamed in chunks of ${chunkRows} rows; candidates are compared on a seeded subsample and the winner is refitted on all training rows`,
     {
       largeTable: {
         rowCount,
@@ -218,6 +209,12 @@ export async function executeLargePipeline(
       },
     },
   )
+  // The TF.js backend as the in-memory run chooses it (logistic regression, the MLP and ridge predict with it).
+  const backend = await initTfBackend({
+    ...deps.tfBackend,
+    requested: deps.tfBackend?.requested ?? snapshot.globalConfig.backend,
+  })
+  log('info', `TF.js backend: ${backend.backend} (${backend.reason})`)
   const hints = deps.hints ?? {}
   const readColumns = [...featureColumns, task.target]
 
@@ -359,18 +356,22 @@ export async function executeLargePipeline(
     checkCancelled,
     isCancelled: deps.isCancelled,
     now,
+    backend: backend.backend,
   })
-  // The large path trains gbdt only, whose trees split categories natively: one-hot columns would only
-  // slow its fit (synthetic 1M rows: 51 columns instead of 23, fit 20.7 s → 10.4 s, accuracy 0.9396 → 0.9436).
+  // When every candidate is a tree model (they split categories natively), one-hot columns would only
+  // slow the fit (synthetic 1M rows, gbdt: 51 columns instead of 23, fit 20.7 s → 10.4 s, accuracy
+  // 0.9396 → 0.9436); linear models and the MLP keep the pipeline's one-hot encoding.
   const preprocessing = configs[0] as PreprocessingConfig
-  if (preprocessing.encoding === 'onehot')
+  const treesOnly = expandCandidates(selection, task.taskType).every((c) => treeFamilies.has(c.family))
+  const ordinal = treesOnly && preprocessing.encoding === 'onehot'
+  if (ordinal)
     log(
       'info',
-      'Categorical columns are encoded as ordinal codes that the trees split natively (one-hot would only slow the large-table fit)',
+      'Categorical columns are encoded as ordinal codes that the trees split natively (every candidate is a tree model; one-hot would only slow the large-table fit)',
     )
   await getBlock(snapshot.blocks[0].logicRef).run(
     context,
-    preprocessing.encoding === 'onehot' ? { ...preprocessing, encoding: 'ordinal' } : preprocessing,
+    ordinal ? { ...preprocessing, encoding: 'ordinal' } : preprocessing,
   )
   leave()
   enter('feature_engineering')
@@ -400,123 +401,77 @@ export async function executeLargePipeline(
   )
   if (estimate > limit)
     throw tooLarge(estimate, limit, `${nTrain} training rows × ${nFeatures} features`, deps.memoryLimitBasis)
-  const earlyStopping = params.earlyStopping === 'auto' ? nTrain > 10_000 : params.earlyStopping
+  const sampleTrainIndex = Int32Array.from(sampleTrain, (i) => lowerBoundOf(trainSource, sampleSource[i]))
+  const { rows: selectionRows, why } = selectionRowsFor(nFeatures, sampleTrain.length, deps.selectionRows)
   log(
     'info',
-    `Model selection on a large table: gbdt only (${JSON.stringify(hyperparameters)}), no candidates compared; early stopping ${earlyStopping ? 'on' : 'off'}`,
+    `Model selection compares the candidates on a seeded subsample of ${selectionRows} of the sample's ${sampleTrain.length} training rows (${why}); the winner is then refitted on all ${nTrain} training rows`,
+    { selectionSubsample: { rows: selectionRows, of: sampleTrain.length, trainRows: nTrain } },
   )
-  const trainRng = rng.fork('training')
-  // The validation slice exactly as the in-memory fit draws it, from the training labels alone.
-  const isValidation = new Uint8Array(nTrain)
-  let nFit = nTrain
-  if (earlyStopping) {
-    const split = splitValidation(
-      yTrain,
-      classes.length,
-      params.validationFraction,
-      trainRng.fork('validation'),
-    )
-    for (const i of split.validation) isValidation[i] = 1
-    nFit = split.train.length
-  }
-  // Bin edges from the sample's training rows that the fit uses.
-  const sampleFitRows: number[] = []
-  {
-    let j = 0
-    for (let i = 0; i < sampleSource.length; i++) {
-      if (isTest[sampleSource[i]] !== 0) continue
-      // Position of this sample row among all training rows.
-      const at = lowerBoundOf(trainSource, sampleSource[i])
-      if (!isValidation[at]) sampleFitRows.push(j)
-      j++
-    }
-  }
-  const mapper = fitBinMapper(
-    features.train,
-    trainRng.fork('binning'),
-    params.maxBins,
-    200_000,
-    earlyStopping ? Uint32Array.from(sampleFitRows) : null,
-  )
+  const selected = await selectOnSubsample({
+    context,
+    config: selection,
+    rows: selectionRows,
+    forestHelper: deps.forestHelper,
+    foldFitter: deps.foldFitter,
+    progress: (p) =>
+      deps.onProgress?.({
+        block: 'model_selection',
+        percent:
+          blockPercent.model_selection + blockWeight.model_selection * Math.min(1, Math.max(0, p.fraction)),
+        ...(p.model !== undefined ? { model: p.model } : {}),
+        ...(p.message !== undefined ? { message: p.message } : {}),
+      }),
+  })
+  const chosenFamily = selected.chosen.family
   leave()
 
-  // Pass 2: bin the training rows chunk by chunk.
+  // Pass 2: the winner refitted on every training row (streamed, binned where it is a tree model).
   enter('training')
-  const binStarted = now()
-  const fitBuilder = new BinnedMatrixBuilder(mapper, nFit)
-  const validationBuilder = earlyStopping ? new BinnedMatrixBuilder(mapper, nTrain - nFit) : undefined
-  const yFit = new Float64Array(nFit)
-  const yValidation = new Float64Array(nTrain - nFit)
-  {
-    let row = 0
-    let trainAt = 0
-    let fitAt = 0
-    let validationAt = 0
-    for await (const chunk of source.chunks(featureColumns, { chunkRows, hints })) {
-      checkCancelled()
-      const fitRows: number[] = []
-      const validationRows: number[] = []
-      for (let i = 0; i < chunk.nRows; i++) {
-        if (isTest[row + i] !== 0) continue
-        if (isValidation[trainAt]) {
-          validationRows.push(i)
-          yValidation[validationAt++] = yTrain[trainAt]
-        } else {
-          fitRows.push(i)
-          yFit[fitAt++] = yTrain[trainAt]
-        }
-        trainAt++
-      }
-      const X = applyFeatureRecipe(recipe, chunk)
-      if (fitRows.length) fitBuilder.append(X, Uint32Array.from(fitRows))
-      if (validationRows.length) validationBuilder!.append(X, Uint32Array.from(validationRows))
-      row += chunk.nRows
-      progress(
-        'training',
-        blockPercent.training + blockWeight.training * 0.3 * (row / rowCount),
-        'binning rows',
-      )
-    }
-  }
-  phases.bin_s = (now() - binStarted) / 1000
   const fitStarted = now()
-  const target = targetOf(new Float64Array(0))
-  const result = fitGradientBoostingFromBinned(
+  const refit = await refitLarge(
+    chosenFamily,
+    { ...selected.chosen.hyperparameters, ...overrides },
     {
-      binned: fitBuilder.finish(),
-      mapper,
-      y: yFit,
-      categoricalLevels: features.train.categoricalLevels,
-      validation: validationBuilder ? { binned: validationBuilder.finish(), y: yValidation } : null,
-      earlyStopping,
-    },
-    target,
-    params,
-    {
+      source,
+      featureColumns,
+      chunkRows,
+      hints,
+      recipe,
+      isTest,
+      yTrain,
+      classes,
       task: task.taskType,
-      rng: trainRng,
+      sampleTrain: features.train,
+      sampleTarget: targetOf(Float64Array.from(sampleTrain, (i) => sampleY[i])),
+      sampleTrainIndex,
+      selectionRows,
+      selectionPositions: selected.positions,
+      rng: rng.fork('training'),
       isCancelled: deps.isCancelled,
-      onProgress: (p) =>
+      checkCancelled,
+      log,
+      forestHelper: deps.forestHelper,
+      onPass: (fraction, message) =>
+        progress('training', blockPercent.training + blockWeight.training * 0.3 * fraction, message),
+      onFit: (p) =>
         deps.onProgress?.({
           block: 'training',
           percent: blockPercent.training + blockWeight.training * (0.3 + 0.7 * p.fraction),
-          model: 'gbdt',
+          model: chosenFamily,
           ...(p.iteration !== undefined ? { iteration: p.iteration } : {}),
+          ...(p.epoch !== undefined ? { epoch: p.epoch } : {}),
           ...(p.loss !== undefined ? { loss: p.loss } : {}),
           ...(p.validationLoss !== undefined ? { validationLoss: p.validationLoss } : {}),
         }),
     },
+    now,
   )
-  const model = TreeFittedModel.fromFit(
-    'gbdt',
-    features.train,
-    classification ? { kind: 'classification', classes, codes: new Int32Array(0) } : target,
-    hyperparameters,
-    result,
-  )
+  const { model, hyperparameters } = refit
+  phases.bin_s = refit.streamSeconds
   const fitSeconds = (now() - fitStarted) / 1000
-  phases.fit_s = fitSeconds
-  log('info', `Trained gbdt on ${nTrain} rows`, { ...model.trainingMetadata })
+  phases.fit_s = fitSeconds - refit.streamSeconds
+  log('info', `Trained ${chosenFamily} on ${refit.rows} rows: ${refit.how}`, { ...model.trainingMetadata })
   leave()
 
   // Pass 3: predict the test rows chunk by chunk.
@@ -561,6 +516,7 @@ export async function executeLargePipeline(
     checkCancelled,
     isCancelled: deps.isCancelled,
     now,
+    backend: backend.backend,
   })
   const storePredictions = configOf<{ storePredictions: boolean }>('evaluation').storePredictions
   recordEvaluation(
@@ -577,14 +533,7 @@ export async function executeLargePipeline(
   const explainStarted = now()
   const explainConfig = configOf<ExplainabilityConfig>('explainability')
   let explanation: RunOutcome['explanation']
-  const chosen = {
-    family: 'gbdt',
-    hyperparameters,
-    validationScore: Number.NaN,
-    foldScores: [],
-    fitSeconds,
-    model,
-  }
+  const chosen = { ...selected.chosen, hyperparameters, model }
   if (!explainConfig.enabled) log('info', 'Explainability disabled')
   else {
     context.models = { candidates: [chosen], chosen }
@@ -605,7 +554,7 @@ export async function executeLargePipeline(
   log('info', `Run finished in ${totalSeconds.toFixed(2)} s`)
   return {
     task,
-    backend: 'cpu',
+    backend: backend.backend,
     metrics: { ...evaluation.metrics },
     hookMetrics: {},
     evaluatedByHook: false,
@@ -618,18 +567,12 @@ export async function executeLargePipeline(
       bytes: await model.serialize(),
     },
     fittedModel: model,
-    leaderboard: [
-      {
-        family: 'gbdt',
-        hyperparameters,
-        metric: task.metric,
-        validationScore: Number.NaN,
-        foldScores: [],
-        fitSeconds,
-        note: 'large table: gbdt only, trained on every training row from the binned matrix',
-        chosen: true,
-      },
-    ],
+    leaderboard: largeLeaderboard(
+      selected.candidates,
+      selected.chosen,
+      task.metric,
+      `compared on a seeded subsample of ${selectionRows.toLocaleString('en-US')} training rows (${why}); ${refit.how}`,
+    ),
     split: { trainRows: trainSource, testRows: testSource },
     predictions: evaluation.predictions,
     featureNames: features.train.names,
@@ -637,7 +580,7 @@ export async function executeLargePipeline(
     featuresAlteredByHook: false,
     importances: context.importances,
     explanation,
-    trainingCurve: model.trainingCurve(),
+    trainingCurve: model.trainingCurve?.(),
     blockTimings,
     logs,
     timings: { fitSeconds, predictSeconds, totalSeconds },
@@ -648,10 +591,10 @@ export async function executeLargePipeline(
 
 /** Share of the progress bar per block and where each starts. */
 const blockWeight: Record<BlockType, number> = {
-  preprocessing: 20,
+  preprocessing: 15,
   feature_engineering: 2,
-  model_selection: 1,
-  training: 60,
+  model_selection: 20,
+  training: 46,
   evaluation: 15,
   explainability: 2,
 }
@@ -692,6 +635,7 @@ function sampleContext(input: {
   checkCancelled: () => void
   isCancelled: (() => boolean) | undefined
   now: () => number
+  backend: string
 }): EngineContext {
   const { snapshot } = input
   return {
@@ -714,7 +658,7 @@ function sampleContext(input: {
     task: snapshot.task,
     positiveClassIndex: input.positiveClassIndex,
     rng: createRng(snapshot.globalConfig.seed),
-    backend: 'cpu',
+    backend: input.backend,
     hookRunner: undefined,
     currentBlock: undefined,
     evaluation: undefined,

@@ -14,7 +14,7 @@ import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import type { TrainingProgress } from '../models/trainingProgress.ts'
-import { binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
+import { type BinMapper, type BinnedMatrix, binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
 import { TreeLearner } from './learner.ts'
 import type { TreeEnsemble, TreeNodes } from './treeModel.ts'
 
@@ -126,9 +126,49 @@ export function fitForest(
 ): { ensemble: TreeEnsemble; metadata: Record<string, unknown> } {
   const n = X.nRows
   if (n === 0) throw new Error('A forest needs at least one row')
-  const nClasses = y.kind === 'classification' ? y.classes.length : 0
-  const k = nClasses > 0 ? nClasses : 1
-  const learnerParams = {
+  const k = y.kind === 'classification' ? y.classes.length : 1
+  const learnerParams = forestLearnerParams(params)
+  // A small table gets each tree's bins from that tree's own rows (see perTreeBinningMaxRows); a large
+  // one shares one binning, learned once.
+  const perTreeBins = n <= (params.perTreeBinningMaxRows ?? perTreeBinningMaxRows)
+  const shared = perTreeBins ? undefined : fitBinMapper(X, options.rng.fork('binning'), params.maxBins)
+  const sharedLearner = shared ? new TreeLearner(binMatrix(shared, X), shared, k, learnerParams) : undefined
+  const subsetBinner = perTreeBins ? new SubsetBinner(X, params.maxBins) : undefined
+  return growForest(n, X.columns.length, X.categoricalLevels, y, params, options, (counts) => {
+    if (sharedLearner) return sharedLearner
+    // The same bins as fitBinMapper(X, rng, maxBins, n, rows) + binMatrix (no subsample below 200k rows).
+    const { mapper, binned } = (subsetBinner as SubsetBinner).bin(counts)
+    return new TreeLearner(binned, mapper, k, learnerParams)
+  })
+}
+
+/**
+ * A forest grown from a binned matrix built elsewhere (the large-table path bins streamed chunks with a
+ * mapper fitted on a sample): no float of a training row is needed; bootstrap draws per-row counts from
+ * each tree's own seeded stream, as {@link fitForest} does.
+ */
+export function fitForestFromBinned(
+  data: { binned: BinnedMatrix; mapper: BinMapper; categoricalLevels: readonly number[] },
+  y: Target,
+  params: ForestParams,
+  options: ForestRunOptions,
+): { ensemble: TreeEnsemble; metadata: Record<string, unknown> } {
+  if (data.binned.nRows === 0) throw new Error('A forest needs at least one row')
+  const k = y.kind === 'classification' ? y.classes.length : 1
+  const learner = new TreeLearner(data.binned, data.mapper, k, forestLearnerParams(params))
+  return growForest(
+    data.binned.nRows,
+    data.binned.nFeatures,
+    data.categoricalLevels,
+    y,
+    params,
+    options,
+    () => learner,
+  )
+}
+
+function forestLearnerParams(params: ForestParams) {
+  return {
     maxLeafNodes: params.maxLeafNodes,
     maxDepth: params.maxDepth,
     minSamplesLeaf: params.minSamplesLeaf,
@@ -144,12 +184,20 @@ export function fitForest(
     categorySmoothing: 0,
     categoryOneVsRest: true,
   }
-  // A small table gets each tree's bins from that tree's own rows (see perTreeBinningMaxRows); a large
-  // one shares one binning, learned once.
-  const perTreeBins = n <= (params.perTreeBinningMaxRows ?? perTreeBinningMaxRows)
-  const shared = perTreeBins ? undefined : fitBinMapper(X, options.rng.fork('binning'), params.maxBins)
-  const sharedLearner = shared ? new TreeLearner(binMatrix(shared, X), shared, k, learnerParams) : undefined
-  const subsetBinner = perTreeBins ? new SubsetBinner(X, params.maxBins) : undefined
+}
+
+/** Trees of a forest over `n` rows, each from its bootstrap counts and the learner `learnerFor` gives. */
+function growForest(
+  n: number,
+  nFeatures: number,
+  categoricalLevels: readonly number[],
+  y: Target,
+  params: ForestParams,
+  options: ForestRunOptions,
+  learnerFor: (counts: Float32Array) => TreeLearner,
+): { ensemble: TreeEnsemble; metadata: Record<string, unknown> } {
+  const nClasses = y.kind === 'classification' ? y.classes.length : 0
+  const k = nClasses > 0 ? nClasses : 1
   const counts = new Float32Array(n)
   const num = new Float32Array(n * k)
   const trees: TreeNodes[] = []
@@ -170,13 +218,7 @@ export function fitForest(
     num.fill(0)
     if (y.kind === 'classification') for (let i = 0; i < n; i++) num[i * k + y.codes[i]] = counts[i]
     else for (let i = 0; i < n; i++) num[i] = counts[i] * y.values[i]
-    let learner = sharedLearner
-    if (!learner) {
-      // The same bins as fitBinMapper(X, rng, maxBins, n, rows) + binMatrix (no subsample below 200k rows).
-      const { mapper, binned } = (subsetBinner as SubsetBinner).bin(counts)
-      learner = new TreeLearner(binned, mapper, k, learnerParams)
-    }
-    const grown = learner.grow(num, counts, rows, rng)
+    const grown = learnerFor(counts).grow(num, counts, rows, rng)
     trees.push(grown.nodes)
     nodesTotal += grown.nodes.nNodes
     depthTotal += treeDepth(grown.nodes)
@@ -186,7 +228,7 @@ export function fitForest(
     ensemble: {
       kind: 'forest',
       task: options.task,
-      nFeatures: X.columns.length,
+      nFeatures,
       nClasses,
       nOutputs: k,
       baseScore: new Float64Array(k),
@@ -194,7 +236,7 @@ export function fitForest(
       treeOutput: new Int32Array(trees.length).fill(-1),
       treeWeight: 1 / trees.length,
       link: 'identity',
-      categoricalLevels: X.categoricalLevels.slice(),
+      categoricalLevels: categoricalLevels.slice(),
     },
     metadata: {
       nTrees: trees.length,
