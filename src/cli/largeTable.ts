@@ -18,7 +18,7 @@ import type { TableChunkSource } from '../engine/scale/chunkSource.ts'
 import { defaultLargeCells } from '../engine/scale/largePipeline.ts'
 import { createNulScan, preflightBytes } from '../storage/tables/csvPreflight.ts'
 import { checkTableFile, formatOf } from '../storage/tables/fileCheck.ts'
-import { csvError, describeTable, readCsvSql } from '../storage/tables/ingest.ts'
+import { checkedCsvRelation, csvError, describeTable } from '../storage/tables/ingest.ts'
 import type { LoadedTableFile } from '../storage/tables/loadTableFile.ts'
 import type { NodeSqlEngine } from '../storage/tables/nodeSqlEngine.ts'
 import { createNodeSqlEngine } from '../storage/tables/nodeSqlEngine.ts'
@@ -76,8 +76,8 @@ export async function openDelimitedFile(
   const engine = await enginePromise
   const name = `large_${++opened}.${format}`
   engine.registerFilePath(name, path)
-  const relation = readCsvSql(name, delimiter, sampleSize)
   try {
+    const relation = await checkedCsvRelation(engine, name, delimiter, sampleSize)
     return { engine, name, relation, source: await openSqlChunkSource(engine, relation), dialect }
   } catch (error) {
     await engine.dropFile(name).catch(() => undefined)

@@ -18,7 +18,7 @@ import type { ButterflyDb } from '../storage/db.ts'
 import { workspaceBlobStore } from '../storage/roots.ts'
 import { preflightBytes, preflightCsv } from '../storage/tables/csvPreflight.ts'
 import type { ParquetToArrow } from '../storage/tables/ingest.ts'
-import { csvError, dropTable, loadTable, readCsvSql } from '../storage/tables/ingest.ts'
+import { checkedCsvRelation, csvError, dropTable, loadTable } from '../storage/tables/ingest.ts'
 import { readableChunkSource } from '../storage/tables/readableChunks.ts'
 import type { SqlEngine } from '../storage/tables/sqlEngine.ts'
 import { plainValue, quoteIdent } from '../storage/tables/sqlEngine.ts'
@@ -236,7 +236,12 @@ export class DataApi implements DataWorkerApi {
       const { delimiter } = preflightCsv(head, file.size <= preflightBytes, format === 'tsv')
       const fileName = `${name}.${format}`
       await engine.registerFile(fileName, file)
-      relation = readCsvSql(fileName, delimiter, request.sampleSize)
+      relation = await checkedCsvRelation(engine, fileName, delimiter, request.sampleSize).catch(
+        async (error: unknown) => {
+          await engine.dropFile(fileName).catch(() => undefined)
+          throw csvError(error)
+        },
+      )
       drop = () => engine.dropFile(fileName)
     }
     const served = serveTable(port, {

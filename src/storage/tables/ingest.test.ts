@@ -3,7 +3,7 @@ import { readParquet } from 'parquet-wasm/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { preflightCsv } from './csvPreflight.ts'
 import type { ReadOptions } from './ingest.ts'
-import { countRows, describeTable, loadTable, topValues } from './ingest.ts'
+import { checkedCsvRelation, countRows, describeTable, loadTable, topValues } from './ingest.ts'
 import { createNodeSqlEngine } from './nodeSqlEngine.ts'
 import { quoteIdent, resultRows } from './sqlEngine.ts'
 
@@ -365,5 +365,42 @@ describe('a large file loaded in parts', () => {
       await engine.query(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'rag'`),
     )
     expect(left[0].n).toBe(0)
+  })
+})
+
+describe('a fraction late in a column of whole numbers', () => {
+  // DuckDB casts text to BIGINT by rounding: a column typed BIGINT from its first 20,480 rows stored a
+  // later '2.5' as 3 without a word. The import must keep the value.
+  let csv = 'a,b\n'
+  for (let i = 0; i < 30_000; i++) csv += `${i},${i % 7}\n`
+  csv += '2.5,1\n-7,2\n'
+
+  it('is kept: the column is read as DOUBLE (one statement, and in parts)', async () => {
+    const options: ReadOptions = { format: 'csv', delimiter: ',' }
+    for (const source of [
+      { file: text(csv) as Uint8Array<ArrayBuffer> },
+      { file: new Blob([csv]), compress: true, partBytes: 4096 },
+    ]) {
+      await loadTable(engine, 'late', 'late.csv', options, source)
+      const types = resultRows(await engine.query('DESCRIBE late')).map(
+        (r) => `${r.column_name}:${r.column_type}`,
+      )
+      expect(types).toEqual(['a:DOUBLE', 'b:BIGINT'])
+      const tail = resultRows(await engine.query('SELECT a, b FROM late ORDER BY rowid OFFSET 29999'))
+      expect(tail.map((r) => Number(r.a))).toEqual([29_999, 2.5, -7])
+    }
+  })
+
+  it('fails a streamed read with a conversion error instead of rounding it', async () => {
+    await engine.registerFile('late-stream.csv', text(csv) as Uint8Array<ArrayBuffer>)
+    const relation = await checkedCsvRelation(engine, 'late-stream.csv', ',')
+    await expect(engine.query(`SELECT sum(a) FROM ${relation}`)).rejects.toThrow(
+      /Could not convert string "2.5"/,
+    )
+    // Whole numbers written as decimals, with signs and blanks, still read as whole numbers.
+    await engine.registerFile('whole.csv', text('a\n1\n+2\n3.0\n\n-4\n') as Uint8Array<ArrayBuffer>)
+    const whole = await checkedCsvRelation(engine, 'whole.csv', ',')
+    const rows = resultRows(await engine.query(`SELECT a FROM ${whole}`))
+    expect(rows.map((r) => (r.a === null ? null : Number(r.a)))).toEqual([1, 2, 3, null, -4])
   })
 })

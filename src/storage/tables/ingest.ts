@@ -76,9 +76,9 @@ export async function loadTable(
   )
     return
   await engine.registerFile(fileName, source.file)
-  const read = (sampleSize: number) =>
+  const read = async (sampleSize: number) =>
     engine.query(
-      `CREATE OR REPLACE TABLE ${source.compress ? `${compressedCatalog}.main.` : ''}${quoteIdent(table)} AS SELECT * FROM ${readCsvSql(fileName, delimiter, sampleSize)}`,
+      `CREATE OR REPLACE TABLE ${source.compress ? `${compressedCatalog}.main.` : ''}${quoteIdent(table)} AS SELECT * FROM ${await checkedCsvRelation(engine, fileName, delimiter, sampleSize)}`,
     )
   try {
     try {
@@ -118,6 +118,49 @@ export function readCsvSql(
       ].join('')
     : ''
   return `read_csv(${quoteLiteral(fileName)}, header=true, delim=${quoteLiteral(delimiter)}, quote='"', escape='"', strict_mode=true, null_padding=false, sample_size=${sampleSize}, auto_type_candidates=${csvTypeCandidates}${options})`
+}
+
+/**
+ * The relation (SQL usable after FROM) of a registered delimited file, read as {@link readCsvSql} reads
+ * it, except that a column typed BIGINT is checked value by value. DuckDB casts text to BIGINT by
+ * rounding, so a column sniffed as whole numbers from its first rows would silently store a later
+ * `2.5` as 3. Such columns are read as text and cast only where the value is whole; any other value
+ * fails the statement with a conversion error ("Could not convert …"), which the callers answer as
+ * they answer any late value that breaks the sniffed type: by reading with every row sniffed (where
+ * the column is then DOUBLE), or in the CLI and the predictions with a sentence and a typed re-read.
+ */
+export async function checkedCsvRelation(
+  engine: SqlEngine,
+  fileName: string,
+  delimiter: string,
+  sampleSize = 20_480,
+  fixed?: FixedReading,
+): Promise<string> {
+  const plain = readCsvSql(fileName, delimiter, sampleSize, fixed)
+  const columns = resultRows(await engine.query(`DESCRIBE SELECT * FROM ${plain}`)).map((row) => ({
+    name: String(row.column_name),
+    type: String(row.column_type),
+  }))
+  if (!columns.some((c) => c.type === 'BIGINT')) return plain
+  const asText = fixed
+    ? readCsvSql(fileName, delimiter, sampleSize, {
+        ...fixed,
+        types: columns.map((c) => (c.type === 'BIGINT' ? 'VARCHAR' : c.type)),
+      })
+    : readCsvSql(fileName, delimiter, sampleSize).replace(
+        /\)$/,
+        `, types={${columns
+          .filter((c) => c.type === 'BIGINT')
+          .map((c) => `${quoteLiteral(c.name)}: 'VARCHAR'`)
+          .join(', ')}})`,
+      )
+  const select = columns.map(({ name, type }) => {
+    const c = quoteIdent(name)
+    if (type !== 'BIGINT') return c
+    const message = `${quoteLiteral('Could not convert string "')} || ${c} || ${quoteLiteral(`" to INT64 in column ${name}`)}`
+    return `CASE WHEN ${c} IS NULL THEN NULL WHEN TRY_CAST(${c} AS DOUBLE) = TRY_CAST(${c} AS BIGINT) THEN CAST(${c} AS BIGINT) ELSE error(${message}) END AS ${c}`
+  })
+  return `(SELECT ${select.join(', ')} FROM ${asText})`
 }
 
 /** Column types (by position) and date formats one part of a file found, for reading the others alike. */
@@ -168,11 +211,11 @@ async function loadInParts(
       try {
         if (fixed) {
           await engine.query(
-            `INSERT INTO ${target} SELECT * FROM ${readCsvSql(name, delimiter, 20_480, fixed)}`,
+            `INSERT INTO ${target} SELECT * FROM ${await checkedCsvRelation(engine, name, delimiter, 20_480, fixed)}`,
           )
         } else {
           await engine.query(
-            `CREATE OR REPLACE TABLE ${target} AS SELECT * FROM ${readCsvSql(name, delimiter)}`,
+            `CREATE OR REPLACE TABLE ${target} AS SELECT * FROM ${await checkedCsvRelation(engine, name, delimiter)}`,
           )
           fixed = await fixedReading(engine, target, name, delimiter)
         }
