@@ -24,9 +24,6 @@ export interface EnsembleMemberSpec {
   weight: number
 }
 
-/** Families whose models are Butterfly trees (the ensemble's framework is theirs when every member is one). */
-const treeFamilies = new Set(['gbdt', 'rf', 'tree'])
-
 /**
  * The ensemble's hyperparameters: its members as canonical JSON in one string (hyperparameters are
  * flat), so the training block refits it like any other family and the snapshot records it exactly.
@@ -110,7 +107,9 @@ export class EnsembleFittedModel implements FittedModel {
     }
     this.nClasses = first.nClasses
     this.featureNames = first.featureNames
-    this.framework = members.every((m) => treeFamilies.has(m.model.family)) ? 'butterfly-trees' : 'tfjs'
+    this.framework = members.every((m) => m.model.framework === 'butterfly-trees')
+      ? 'butterfly-trees'
+      : 'tfjs'
     this.trainingMetadata = {
       members: members.map((m) => ({
         family: m.model.family,

@@ -46,8 +46,10 @@ export interface FoldFitter {
   fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord>
 }
 
-/** Families a {@link FoldFitter} fits: Butterfly's trees, which need no TF.js. */
-export const laneFamilies: ReadonlySet<string> = new Set(['gbdt', 'rf', 'tree'])
+/** Whether a {@link FoldFitter} fits `family`: Butterfly's trees, which need no TF.js. */
+export function fitsOnLane(family: string): boolean {
+  return getModelFamily(family).framework === 'butterfly-trees'
+}
 
 /**
  * Fits one fold and predicts its validation rows, disposing of the model: the one code path of a fold
@@ -93,7 +95,7 @@ export async function fitTreeModel(request: ModelFitRequest): Promise<TreeModelR
 /** The lane as the models see it (the ensemble fits its tree members through it). */
 export function modelLane(fitter: FoldFitter): ModelLane {
   return {
-    fits: (family) => laneFamilies.has(family),
+    fits: fitsOnLane,
     async fit(family, X, y, hyperparameters, { task, seed }) {
       return new TreeFittedModel(await fitter.fitTreeModel({ family, hyperparameters, task, seed, X, y }))
     },

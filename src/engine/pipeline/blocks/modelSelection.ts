@@ -23,7 +23,7 @@ import { createConfigReader } from '../configCheck.ts'
 import type { BlockProgress, CandidateModel, EngineContext } from '../engineContext.ts'
 import { ensembleRounds, selectEnsemble } from '../ensembleSelection.ts'
 import type { FoldFitRequest, FoldFitResult } from '../foldLane.ts'
-import { fitFold, laneFamilies } from '../foldLane.ts'
+import { fitFold, fitsOnLane } from '../foldLane.ts'
 import { isBetterScore, scorePredictions } from '../scoring.ts'
 import { kFoldAssignment, stratifiedHoldout } from '../split.ts'
 
@@ -480,7 +480,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   const beyondBudget = (job: FoldJob) => job.position > 0 && overBudget()
   const nextUnstarted = (laneOnly: boolean) =>
     plan.find(
-      (job) => !claimed.has(keyOf(job)) && !beyondBudget(job) && (!laneOnly || laneFamilies.has(job.family)),
+      (job) => !claimed.has(keyOf(job)) && !beyondBudget(job) && (!laneOnly || fitsOnLane(job.family)),
     )
   const track = (job: FoldJob, fit: Promise<FoldFitResult>) => {
     const key = keyOf(job)
