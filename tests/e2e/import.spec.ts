@@ -233,6 +233,26 @@ test.describe('bad input gets a specific message and leaves nothing behind', () 
     ).toBeVisible()
   })
 
+  test('a fraction after the first 20,480 whole numbers of a column is kept, not rounded', async ({
+    page,
+  }) => {
+    // DuckDB types a column from its first rows and cast a later '2.5' to BIGINT by rounding it to 3.
+    const lines = ['a,b']
+    for (let i = 0; i < 30_000; i++) lines.push(`${i % 7},x`)
+    lines.push('2.5,y')
+    await openApp(page)
+    await page.getByLabel('Import a data file').setInputFiles({
+      name: 'late-fraction.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`${lines.join('\n')}\n`),
+    })
+    await expect(page.getByTestId('row-count')).toHaveText('30,001', { timeout: 60_000 })
+    const a = page.getByRole('table', { name: 'Schema and profile' }).getByRole('row', { name: /^a\b/ })
+    await expect(a.getByRole('cell').nth(0)).toHaveText('DOUBLE')
+    // 0…6 and 2.5: eight distinct values (rounded, 2.5 would have become a ninth 3, leaving seven).
+    await expect(a.getByRole('cell').nth(3)).toHaveText('8')
+  })
+
   test('a file larger than the free storage is refused before any work', async ({ page }) => {
     await page.addInitScript(() => {
       navigator.storage.estimate = async () => ({ quota: 10_000, usage: 9_000 })
