@@ -25,47 +25,42 @@ export class BlobStore {
     const { dir, name } = await this.parent(path, true)
     if (!options.overwrite && (await exists(dir, name)))
       throw new StorageError('write-failed', `A file already exists at ${path}`)
-    const tempName = `.${name}.${Date.now().toString(36)}.partial`
-    const tempHandle = await dir.getFileHandle(tempName, { create: true })
-    let written = 0
-    try {
-      const writable = await tempHandle.createWritable()
-      try {
-        if (data instanceof Uint8Array) {
-          await writable.write(data)
-          written = data.byteLength
-          options.onBytes?.(written)
-        } else if (data instanceof Blob) {
-          // Whole Blob slices let the browser copy file to file natively (about 10× faster than
-          // pumping the stream's chunks through JS); 16 MB slices still give a progress bar.
-          for (let at = 0; at < data.size; at += blobSliceBytes) {
-            const end = Math.min(data.size, at + blobSliceBytes)
-            await writable.write(data.slice(at, end))
-            written = end
-            options.onBytes?.(written)
-          }
-        } else {
-          const stream = data
-          const reader = stream.getReader()
-          for (;;) {
-            const { done, value } = await reader.read()
-            if (done) break
-            await writable.write(value as Uint8Array<ArrayBuffer>)
-            written += value.byteLength
-            options.onBytes?.(written)
-          }
-        }
-        await writable.close()
-      } catch (error) {
-        await writable.abort().catch(() => undefined)
-        throw error
+    const written = await writeTemporary(dir, name, data, path, options.onBytes, async (handle, tempName) => {
+      await moveInto(dir, handle, tempName, name)
+      return true
+    })
+    return written.bytes
+  }
+
+  /**
+   * Writes `data` at a path that names its content (a hash): a file already there, or put there
+   * meanwhile by another tab writing the same bytes, is kept and this copy is dropped. Resolves true
+   * when this call put the file in place, false when it was there already. Two tabs storing the same
+   * dataset at once both succeed (a plain write would refuse or replace the other's file mid-read).
+   */
+  async writeOnce(
+    path: string,
+    data: BlobData,
+    options: { onBytes?: (bytes: number) => void } = {},
+  ): Promise<boolean> {
+    const { dir, name } = await this.parent(path, true)
+    if (await exists(dir, name)) return false
+    const written = await writeTemporary(dir, name, data, path, options.onBytes, async (handle, tempName) => {
+      if (await exists(dir, name)) {
+        await dir.removeEntry(tempName).catch(() => undefined)
+        return false
       }
-      await moveInto(dir, tempHandle, tempName, name)
-      return written
-    } catch (error) {
-      await dir.removeEntry(tempName).catch(() => undefined)
-      throw toStorageError(error, `Could not write ${path}`)
-    }
+      try {
+        await moveInto(dir, handle, tempName, name)
+        return true
+      } catch (error) {
+        // The other writer's file landed between the check and the move (and may be open for reading).
+        if (!(await exists(dir, name))) throw error
+        await dir.removeEntry(tempName).catch(() => undefined)
+        return false
+      }
+    })
+    return written.placed
   }
 
   /** The file at `path`; StorageError('not-found') when missing. */
@@ -145,6 +140,66 @@ async function exists(dir: DirectoryHandle, name: string): Promise<boolean> {
       return false
     }
   }
+}
+
+/**
+ * Writes `data` to a temporary name beside `name` (unique per call, so two tabs writing the same path in
+ * the same millisecond never share one), then lets `place` put it where it belongs; the temporary file
+ * is removed on any failure.
+ */
+async function writeTemporary(
+  dir: DirectoryHandle,
+  name: string,
+  data: BlobData,
+  path: string,
+  onBytes: ((bytes: number) => void) | undefined,
+  place: (handle: FileSystemFileHandle, tempName: string) => Promise<boolean>,
+): Promise<{ bytes: number; placed: boolean }> {
+  const tempName = `.${name}.${Date.now().toString(36)}${uniqueSuffix()}.partial`
+  const tempHandle = await dir.getFileHandle(tempName, { create: true })
+  let written = 0
+  try {
+    const writable = await tempHandle.createWritable()
+    try {
+      if (data instanceof Uint8Array) {
+        await writable.write(data)
+        written = data.byteLength
+        onBytes?.(written)
+      } else if (data instanceof Blob) {
+        // Whole Blob slices let the browser copy file to file natively (about 10× faster than
+        // pumping the stream's chunks through JS); 16 MB slices still give a progress bar.
+        for (let at = 0; at < data.size; at += blobSliceBytes) {
+          const end = Math.min(data.size, at + blobSliceBytes)
+          await writable.write(data.slice(at, end))
+          written = end
+          onBytes?.(written)
+        }
+      } else {
+        const reader = data.getReader()
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          await writable.write(value as Uint8Array<ArrayBuffer>)
+          written += value.byteLength
+          onBytes?.(written)
+        }
+      }
+      await writable.close()
+    } catch (error) {
+      await writable.abort().catch(() => undefined)
+      throw error
+    }
+    return { bytes: written, placed: await place(tempHandle, tempName) }
+  } catch (error) {
+    await dir.removeEntry(tempName).catch(() => undefined)
+    throw toStorageError(error, `Could not write ${path}`)
+  }
+}
+
+/** Eight random base-36 digits (getRandomValues: available outside secure contexts too). */
+function uniqueSuffix(): string {
+  const [value] = crypto.getRandomValues(new Uint32Array(1))
+  return (value ?? 0).toString(36).padStart(7, '0')
 }
 
 /** Renames a finished temporary file into place: `move()` where the browser has it, else copy + delete. */

@@ -189,10 +189,9 @@ async function importDatasetNow(
   let storedBytes = 0
   const store = async () => {
     const storeStarted = performance.now()
-    if (await blobs.exists(blobPath)) return
-    blobWritten = true
     try {
-      await blobs.write(blobPath, file, {
+      // Another tab importing the same bytes at the same moment may store the same path: both succeed.
+      blobWritten = await blobs.writeOnce(blobPath, file, {
         onBytes: (done) => {
           storedBytes = done
           if (waitingOnStore) report('store', done / totalBytes, done)

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { hashB, makeDataset, makeRun } from '../../tests/helpers/builders.ts'
 import { asDirectoryHandle, MemoryDirectoryHandle } from '../../tests/helpers/memoryFs.ts'
 import { newId } from '../domain/ids.ts'
@@ -205,5 +205,46 @@ describe('blob store', () => {
     await store.remove('a')
     expect(root.paths()).toEqual([])
     expect(await store.list()).toEqual([])
+  })
+
+  it('writeOnce: two writers of one content-addressed path at the same millisecond both succeed, one file stays', async () => {
+    const root = new MemoryDirectoryHandle()
+    const store = new BlobStore(asDirectoryHandle(root))
+    const tempNames: string[] = []
+    const dir = await root.getDirectoryHandle('datasets', { create: true })
+    const getFileHandle = dir.getFileHandle.bind(dir)
+    dir.getFileHandle = async (name, options) => {
+      if (name.endsWith('.partial')) tempNames.push(name)
+      return getFileHandle(name, options)
+    }
+    const bytes = new TextEncoder().encode('a\n1\n')
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000)
+    try {
+      const placed = await Promise.all([
+        store.writeOnce('datasets/h.csv', new Blob([bytes])),
+        store.writeOnce('datasets/h.csv', new Blob([bytes])),
+      ])
+      expect(placed).toContain(true)
+    } finally {
+      now.mockRestore()
+    }
+    expect(new Set(tempNames).size).toBe(2)
+    expect(root.paths()).toEqual(['datasets/h.csv'])
+    expect(await (await store.read('datasets/h.csv')).text()).toBe('a\n1\n')
+    // Already there: nothing is written, and the caller hears it was not this call's file.
+    expect(await store.writeOnce('datasets/h.csv', new Uint8Array([9]))).toBe(false)
+    expect(await (await store.read('datasets/h.csv')).text()).toBe('a\n1\n')
+  })
+
+  it('writeOnce: a file that lands while this copy is being written is kept, and this copy is dropped', async () => {
+    const root = new MemoryDirectoryHandle()
+    const store = new BlobStore(asDirectoryHandle(root))
+    const dir = await root.getDirectoryHandle('datasets', { create: true })
+    const placed = await store.writeOnce('datasets/h.csv', new Uint8Array([1, 2]), {
+      onBytes: () => dir.putFile('h.csv', new Uint8Array([1, 2])),
+    })
+    expect(placed).toBe(false)
+    expect(root.paths()).toEqual(['datasets/h.csv'])
+    expect([...(await store.readBytes('datasets/h.csv'))]).toEqual([1, 2])
   })
 })

@@ -19,7 +19,17 @@ test('two tabs importing the same file at once make one dataset', async ({ page,
     page.getByLabel('Import a data file').setInputFiles(file),
     other.getByLabel('Import a data file').setInputFiles(file),
   ])
-  for (const tab of [page, other]) await expect(tab).toHaveURL(/\/datasets\/ds_/, { timeout: 120_000 })
+  // Each tab reaches the dataset; a tab that does not says what it shows instead (an error, a phase).
+  for (const tab of [page, other])
+    await expect
+      .poll(
+        async () =>
+          /\/datasets\/ds_/.test(tab.url())
+            ? 'on the dataset page'
+            : `${tab.url()}: ${(await tab.getByRole('alert').allInnerTexts()).join(' | ')} ${(await tab.getByRole('status').allInnerTexts()).join(' | ')}`,
+        { timeout: 120_000 },
+      )
+      .toBe('on the dataset page')
   // Both tabs show the same dataset, and the workspace lists it once, as version 1.
   expect(new URL(page.url()).pathname).toBe(new URL(other.url()).pathname)
   await page.reload()

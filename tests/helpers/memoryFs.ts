@@ -83,6 +83,10 @@ export class MemoryDirectoryHandle {
   async queryPermission() {
     return 'granted'
   }
+  /** Puts a file here at once, without awaiting (test helper: another writer landing mid-write). */
+  putFile(name: string, bytes: Uint8Array): void {
+    this.entries.set(name, new MemoryFileHandle(name, this, new MemoryFile(bytes.slice())))
+  }
   /** All file paths below this directory (test helper). */
   paths(prefix = ''): string[] {
     const out: string[] = []

@@ -77,8 +77,10 @@ export async function applyBundleImport(
   let datasetWritten = false
   let numbered: Run = plan.run
   try {
-    if (plan.dataset.action === 'add' && !(await blobs.exists(plan.dataset.record.blobPath))) {
-      await blobs.write(plan.dataset.record.blobPath, plan.dataset.blob)
+    if (
+      plan.dataset.action === 'add' &&
+      (await blobs.writeOnce(plan.dataset.record.blobPath, plan.dataset.blob))
+    ) {
       written.push(plan.dataset.record.blobPath)
       datasetWritten = true
     }
