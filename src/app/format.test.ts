@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatNumbersAlike } from './format.ts'
+import { bytesEtaSeconds, formatNumbersAlike, timeLeft } from './format.ts'
 
 describe('numbers side by side share one format', () => {
   it('below a million: grouped digits, whole from a thousand, else at most four significant ones', () => {
@@ -24,5 +24,17 @@ describe('numbers side by side share one format', () => {
 
   it('all tiny: exponents for all; missing values as a dash', () => {
     expect(formatNumbersAlike([0.00012, 0.0005, undefined])).toEqual(['1.20e-4', '5.00e-4', '—'])
+  })
+})
+
+describe('bytesEtaSeconds', () => {
+  it('projects the rate since the step began onto the bytes left, once two seconds of it are seen', () => {
+    const step = { startedAt: 1_000, startBytes: 100 }
+    expect(bytesEtaSeconds(step, 2_000, 600, 1_100)).toBeUndefined()
+    // 400 bytes in 4 s since the step began at 100: 500 bytes left at that rate take 5 s.
+    expect(bytesEtaSeconds(step, 5_000, 500, 1_000)).toBeCloseTo(5)
+    expect(bytesEtaSeconds(step, 5_000, 100, 1_000)).toBeUndefined()
+    expect(bytesEtaSeconds(step, 5_000, 1_000, 1_000)).toBeUndefined()
+    expect(timeLeft(4.2)).toBe('5 s')
   })
 })

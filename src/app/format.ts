@@ -62,3 +62,24 @@ export function formatDate(epochMs: number): string {
 export function shortHash(hash: string): string {
   return hash.slice(0, 12)
 }
+
+/** Whole seconds under a minute ("27 s"), minutes and seconds above. */
+export function timeLeft(seconds: number): string {
+  return seconds < 60 ? `${Math.ceil(seconds)} s` : formatDuration(1000 * Math.ceil(seconds))
+}
+
+/**
+ * Seconds left in a step that moves through bytes, from how fast it went since the step began; undefined
+ * until a couple of seconds of it have been seen (an early rate is mostly noise).
+ */
+export function bytesEtaSeconds(
+  step: { startedAt: number; startBytes: number },
+  now: number,
+  bytesDone: number,
+  totalBytes: number,
+): number | undefined {
+  const seconds = (now - step.startedAt) / 1000
+  const moved = bytesDone - step.startBytes
+  if (seconds < 2 || moved <= 0 || bytesDone >= totalBytes) return undefined
+  return (seconds * (totalBytes - bytesDone)) / moved
+}

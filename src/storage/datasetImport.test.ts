@@ -172,6 +172,23 @@ describe('importDataset', () => {
     expect(folder.paths()).toEqual([`datasets/${inMemory.dataset.hash}.csv`])
   })
 
+  it('a large file loaded in parts moves the bar through the load, part by part, never backwards', async () => {
+    const bytes = fixture('penguins.csv')
+    const phases: ImportProgress[] = []
+    await importDataset(
+      { ...deps, inMemoryLimit: 0, partBytes: 2_048 },
+      { workspaceId: workspace.id, file: fileOf('penguins.csv', bytes) },
+      (p) => phases.push(p),
+    )
+    const loading = phases.filter((p) => p.phase === 'ingest' && p.bytesDone !== undefined)
+    const loaded = loading.map((p) => p.bytesDone ?? 0)
+    expect(loaded.at(-1)).toBe(bytes.byteLength)
+    expect(loaded).toEqual([...loaded].sort((a, b) => a - b))
+    // The bar inside the load's share follows the bytes: the last part ends the load's share.
+    expect(loading.at(-1)?.fraction).toBeCloseTo(0.6)
+    expect(phases.map((p) => p.fraction)).toEqual([...phases.map((p) => p.fraction)].sort((a, b) => a - b))
+  })
+
   it('re-attaches a dataset from its stored bytes after a reload, in memory or streamed', async () => {
     const { dataset } = await importDataset(deps, {
       workspaceId: workspace.id,

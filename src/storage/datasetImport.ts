@@ -45,6 +45,8 @@ export interface ImportDeps {
   now?: () => number
   /** Largest file read into memory at once (default {@link inMemoryLimit}); tests lower it. */
   inMemoryLimit?: number
+  /** Bytes of CSV per part when a large file is loaded in parts (the loader's default); tests lower it. */
+  partBytes?: number
   /**
    * Tables past this many rows are recorded as soon as they are queryable, their profile pending, and
    * profiled afterwards by {@link completeProfile} (default {@link largeTableRows}); tests lower it.
@@ -123,6 +125,9 @@ async function importDatasetNow(
   const bytes = inMemory ? new Uint8Array(await file.arrayBuffer()) : undefined
   if (bytes) timings.read = Math.round(performance.now() - started)
   const onHashBytes = (done: number) => report('hash', done / totalBytes, done)
+  // A large file loads in parts while it is hashed: once the hash is done, the bar follows the parts.
+  let hashed = false
+  let loadedBytes = 0
   // Delimited text is scanned for NUL bytes in the chunks it is hashed in: no second pass over the file.
   const chunks = bytes ? slices(bytes) : streamChunks(file)
   const hashing = sha256Stream(
@@ -130,8 +135,10 @@ async function importDatasetNow(
     onHashBytes,
   ).then((hash) => {
     timings.hash = Math.round(performance.now() - started)
+    hashed = true
     // Loading may still run (large files) or be done already (small ones): either way it is next.
-    report('ingest')
+    if (loadedBytes > 0) report('ingest', loadedBytes / totalBytes, loadedBytes)
+    else report('ingest')
     return hash
   })
   hashing.catch(() => undefined)
@@ -157,7 +164,17 @@ async function importDatasetNow(
     `${temporaryTable}.${format}`,
     { format, delimiter },
     // A file too large to read into memory makes a table worth compressing.
-    { file: bytes ?? file, parquetToArrow: deps.parquetToArrow, original: file, compress: !bytes },
+    {
+      file: bytes ?? file,
+      parquetToArrow: deps.parquetToArrow,
+      original: file,
+      compress: !bytes,
+      ...(deps.partBytes ? { partBytes: deps.partBytes } : {}),
+      onBytes: (done) => {
+        loadedBytes = done
+        if (hashed) report('ingest', done / totalBytes, done)
+      },
+    },
   ).then(async () => {
     const rows = await countRows(engine, temporaryTable)
     timings.ingest = Math.round(performance.now() - ingestStarted)

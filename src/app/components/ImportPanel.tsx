@@ -9,7 +9,7 @@ import { errorMessage } from '../../domain/errors.ts'
 import type { WorkspaceId } from '../../domain/ids.ts'
 import { noRoomError } from '../../storage/datasetImport.ts'
 import type { ImportPhase, ImportProgress } from '../../workers/protocol.ts'
-import { formatBytes } from '../format.ts'
+import { bytesEtaSeconds, formatBytes, timeLeft } from '../format.ts'
 import { readCountSetting } from '../services/countSetting.ts'
 import { dataWorker } from '../services/dataClient.ts'
 import { appVersion } from '../version.ts'
@@ -34,6 +34,25 @@ async function checkQuota(file: File): Promise<void> {
 export function ImportPanel(props: { workspaceId: WorkspaceId }) {
   const navigate = useNavigate()
   const [progress, setProgress] = createSignal<ImportProgress | undefined>()
+  // When the current step began, for its time left (hashing, loading and saving move through bytes).
+  let step: { phase: ImportPhase; startedAt: number; startBytes: number } | undefined
+  // The estimate made at the last report, counted down each second until the next (a large file's
+  // parts report every few seconds).
+  let estimate: { seconds: number; at: number } | undefined
+  const [secondsLeft, setSecondsLeft] = createSignal<number | undefined>()
+  const countDown = setInterval(() => {
+    if (estimate) setSecondsLeft(Math.max(1, estimate.seconds - (performance.now() - estimate.at) / 1000))
+  }, 1000)
+  onCleanup(() => clearInterval(countDown))
+  const onProgress = (p: ImportProgress) => {
+    const now = performance.now()
+    if (step?.phase !== p.phase) step = { phase: p.phase, startedAt: now, startBytes: p.bytesDone ?? 0 }
+    const seconds =
+      p.bytesDone === undefined ? undefined : bytesEtaSeconds(step, now, p.bytesDone, p.totalBytes)
+    estimate = seconds === undefined ? undefined : { seconds, at: now }
+    setSecondsLeft(seconds)
+    setProgress(p)
+  }
   const [fileName, setFileName] = createSignal('')
   const [error, setError] = createSignal('')
   const [notice, setNotice] = createSignal('')
@@ -78,7 +97,7 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
       const largeTableRows = largeTableRowsSetting()
       const result = await dataWorker().importFile(
         { workspaceId: props.workspaceId, file, ...(largeTableRows === undefined ? {} : { largeTableRows }) },
-        Comlink.proxy((p: ImportProgress) => setProgress(p)),
+        Comlink.proxy(onProgress),
       )
       // Phase timings, for people curious about speed and for `npm run bench:import`.
       console.info(
@@ -105,6 +124,9 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
     } catch (e) {
       setError(errorMessage(e))
     } finally {
+      step = undefined
+      estimate = undefined
+      setSecondsLeft(undefined)
       setProgress(undefined)
       if (input) input.value = ''
     }
@@ -179,7 +201,11 @@ export function ImportPanel(props: { workspaceId: WorkspaceId }) {
               Importing <strong>{fileName()}</strong>: {phaseLabels[p().phase]}
               <Show when={p().bytesDone !== undefined}>
                 {' '}
-                ({formatBytes(p().bytesDone ?? 0)} of {formatBytes(p().totalBytes)})
+                ({formatBytes(p().bytesDone ?? 0)} of {formatBytes(p().totalBytes)}
+                <Show when={secondsLeft()}>
+                  {(left) => <>, about {timeLeft(left())} left in this step</>}
+                </Show>
+                )
               </Show>
             </p>
             <progress

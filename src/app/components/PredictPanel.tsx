@@ -18,17 +18,12 @@ import type { PredictionsPreview } from '../../outputs/predict/predictNewData.ts
 import { clearPredictionsFiles, readPredictionsFile } from '../../storage/predictionFiles.ts'
 import { isLateTypeError } from '../../storage/tables/readableChunks.ts'
 import type { PredictionProgress } from '../../workers/protocol.ts'
-import { formatCount, formatDuration } from '../format.ts'
+import { formatCount, timeLeft } from '../format.ts'
 import { downloadBlob, readArtifact } from '../services/artifacts.ts'
 import { dataWorker } from '../services/dataClient.ts'
 import { createRunWorker, largeCellsSetting } from '../services/runs.ts'
 
 let servedFiles = 0
-
-/** Whole seconds under a minute ("27 s"), minutes and seconds above. */
-function timeLeft(seconds: number): string {
-  return seconds < 60 ? `${Math.ceil(seconds)} s` : formatDuration(1000 * Math.ceil(seconds))
-}
 
 export function PredictPanel(props: { packageArtifact?: Artifact; runLabel: string }) {
   const [packageFile, setPackageFile] = createSignal<File | undefined>()

@@ -47,6 +47,8 @@ export async function loadTable(
     compress?: boolean
     /** Bytes of CSV per part of a compressed load (default {@link partBytes}); tests lower it. */
     partBytes?: number
+    /** Bytes of the file loaded so far, after each part of a load in parts. */
+    onBytes?: (bytes: number) => void
   },
 ): Promise<void> {
   if (options.format === 'parquet') {
@@ -72,7 +74,7 @@ export async function loadTable(
     source.compress &&
     !(source.file instanceof Uint8Array) &&
     source.file.size > bytesPerPart &&
-    (await loadInParts(engine, table, fileName, delimiter, source.file, bytesPerPart))
+    (await loadInParts(engine, table, fileName, delimiter, source.file, bytesPerPart, source.onBytes))
   )
     return
   await engine.registerFile(fileName, source.file)
@@ -198,6 +200,7 @@ async function loadInParts(
   delimiter: string,
   file: Blob,
   bytesPerPart: number,
+  onBytes: ((bytes: number) => void) | undefined,
 ): Promise<boolean> {
   const target = `${compressedCatalog}.main.${quoteIdent(table)}`
   let fixed: FixedReading | undefined
@@ -223,6 +226,7 @@ async function loadInParts(
         await engine.dropFile(name).catch(() => undefined)
       }
       start = end.at
+      onBytes?.(start)
     }
     return true
   } catch {
