@@ -3,10 +3,11 @@ import { decisions, selectionSnapshot } from '../../../tests/fixtures/engine/lan
 import { createRng } from '../../domain/random.ts'
 import type { DataFrame, Target } from '../frame.ts'
 import '../models/allModels.ts'
-import { compareOnRung, halvingMinFitRows, halvingRungRows } from './blocks/modelSelection.ts'
+import { getModelFamily } from '../models/model.ts'
+import { compareOnRung, halvingMinFitRows, halvingRungRows, rungIsFullFit } from './blocks/modelSelection.ts'
 import { executePipeline } from './executor.ts'
 import type { FoldFitter } from './foldLane.ts'
-import { InThreadFoldFitter } from './foldLane.ts'
+import { fitFold, InThreadFoldFitter } from './foldLane.ts'
 import { kFoldAssignment } from './split.ts'
 import { detectTask } from './taskDetection.ts'
 
@@ -117,4 +118,44 @@ describe('successive halving in model selection', () => {
     expect(decisions(two)).toEqual(decisions(one))
     expect(one.logs.some((l) => l.message.startsWith('Successive halving'))).toBe(true)
   }, 120_000)
+})
+
+describe("a raced MLP's rung that early stopping ended", () => {
+  it('is the full fit from the same seed: same epochs, same predictions; only such a rung counts as one', async () => {
+    const rng = createRng(21)
+    const n = 400
+    const columns = [0, 1].map(() => Float64Array.from({ length: n }, () => rng.nextFloat()))
+    const X = { nRows: n, names: ['a', 'b'], columns, categoricalLevels: [0, 0] }
+    const y: Target = {
+      kind: 'regression',
+      values: Float64Array.from({ length: n }, (_, i) => 2 * columns[0][i] - columns[1][i]),
+    }
+    // A large learning rate and patience 2: validation loss stops improving within a few epochs.
+    const request = (maxEpochs: number) => ({
+      family: 'mlp',
+      hyperparameters: {
+        ...getModelFamily('mlp').defaults('regression'),
+        hiddenUnits: '8',
+        learningRate: 0.3,
+        patience: 2,
+        maxEpochs,
+      },
+      task: 'regression' as const,
+      seed: 77,
+      X,
+      y,
+      validationX: X,
+      validationY: y,
+    })
+    const rung = await fitFold(request(20))
+    const full = await fitFold(request(200))
+    expect(rung.epochs).toBeLessThan(20)
+    expect(full.epochs).toBe(rung.epochs)
+    expect(Array.from(full.predictions)).toEqual(Array.from(rung.predictions))
+    expect(rungIsFullFit(rung, n, 4000)).toBe(true)
+    // A rung on sampled rows, or one the epoch cap ended, is not the full fit.
+    expect(rungIsFullFit(rung, 8000, 4000)).toBe(false)
+    expect(rungIsFullFit({ epochs: 20 }, n, 4000)).toBe(false)
+    expect(rungIsFullFit({}, n, 4000)).toBe(false)
+  }, 60_000)
 })

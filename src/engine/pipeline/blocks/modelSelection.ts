@@ -308,6 +308,19 @@ export function racingRung(
 }
 
 const rungEpochs = 20
+
+/**
+ * True when a raced MLP's rung is its full fit on the fold: it trained on all `foldFitRows` fit rows
+ * (no more than the rung's `maxFitRows`) and early stopping ended it before {@link rungEpochs} epochs,
+ * so a fit with a higher epoch cap from the same seed trains the same model.
+ */
+export function rungIsFullFit(
+  result: Pick<FoldFitResult, 'epochs'> | undefined,
+  foldFitRows: number,
+  maxFitRows: number,
+): boolean {
+  return foldFitRows <= maxFitRows && result?.epochs !== undefined && result.epochs < rungEpochs
+}
 /** Fit rows of a rung: on mid-size tables a raced MLP shows whether it can catch up on a sample. */
 const rungRows = 4000
 
@@ -530,7 +543,10 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       family: job.family,
       hyperparameters: job.hyperparameters,
       task: task.taskType,
-      seed: selectionRng.fork(`candidate-${job.index}${job.label}-fold-${job.f}`).seed,
+      // A rung trains from the seed of the candidate's full fit on that fold: a rung on all of the fold's
+      // fit rows that early stopping ended before its epoch cap is that full fit (see the race below).
+      seed: selectionRng.fork(`candidate-${job.index}${job.label === '-rung' ? '' : job.label}-fold-${job.f}`)
+        .seed,
       X: featureMatrixRows(features.train, fitRows),
       y: targetRows(trainTarget, fitRows),
       validationX: featureMatrixRows(features.train, fold.validation),
@@ -613,6 +629,8 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     foldLimit = folds.length,
     /** Asked after each fold but the last: true stops the evaluation there (a lost race). */
     stopAfter?: (foldScores: readonly number[]) => boolean,
+    /** Receives each fold's fit result. */
+    keepResults?: FoldFitResult[],
   ): Promise<{ foldScores: number[]; fitSeconds: number; stopped: boolean }> => {
     const foldScores: number[] = []
     let fitSeconds = 0
@@ -661,6 +679,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       const metrics = scorePredictions(validationTarget, result.predictions, context.positiveClassIndex)
       foldScores.push(metrics[task.metric] ?? Number.NaN)
       keepPredictions?.push(result.predictions)
+      keepResults?.push(result)
       if (f + 1 < foldLimit && stopAfter?.(foldScores)) return { foldScores, fitSeconds, stopped: true }
     }
     return { foldScores, fitSeconds, stopped: false }
@@ -835,6 +854,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         if (rung && Number.isFinite(bestSoFar)) {
           // The rung runs on the first validation fold only and is compared with the best so far on that
           // same fold: with k folds a stopped candidate costs one short fit instead of k.
+          const rungResults: FoldFitResult[] = []
           const early = await scoreOnFolds(
             {
               index,
@@ -846,6 +866,8 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
             },
             undefined,
             1,
+            undefined,
+            rungResults,
           )
           fitSeconds += early.fitSeconds
           const score = early.foldScores[0]
@@ -860,6 +882,17 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
               fitSeconds,
               note,
             }
+          } else if (rungIsFullFit(rungResults[0], folds[0].fit.length, rung.maxFitRows)) {
+            // Early stopping ended the rung before its epoch cap, on every fit row and from the full fit's
+            // seed: the full fit on fold 1 would train the same model, so the rung's result is used.
+            track(
+              { ...fullFit(index, position), f: 0 },
+              Promise.resolve({ ...rungResults[0], fitSeconds: 0 }),
+            )
+            context.log(
+              'info',
+              `Candidate ${candidate.family}: early stopping ended its rung after ${rungResults[0].epochs} of ${rungEpochs} epochs, so the rung is its full fit on fold 1 (not fitted again)`,
+            )
           }
         }
         if (!results[index]) {
