@@ -34,9 +34,18 @@ function stepFrame(rows: number): DataFrame {
   }
 }
 
-async function run(frame: DataFrame, candidates: unknown[], options: { foldFitter?: FoldFitter } = {}) {
+async function run(
+  frame: DataFrame,
+  candidates: unknown[],
+  options: { foldFitter?: FoldFitter } = {},
+  extra: Record<string, unknown> = {},
+) {
   const task = detectTask(frame, { target: 'y' })
-  return executePipeline(await selectionSnapshot(task, { validation: 'holdout', candidates }), frame, options)
+  return executePipeline(
+    await selectionSnapshot(task, { validation: 'holdout', candidates, ...extra }),
+    frame,
+    options,
+  )
 }
 
 describe('successive halving in model selection', () => {
@@ -91,6 +100,22 @@ describe('successive halving in model selection', () => {
       outcome.leaderboard.map((e) => [e.validationScore, e.note]),
     )
   })
+
+  it('a budget spent during the rungs still leaves a chosen model, fitted on all fit rows', async () => {
+    // 1 s: here the linear model's and the tree's rungs ran, the forest was not started, and the tree
+    // (the rung's leader, the linear model stopped) had its full fit although the budget was spent.
+    const candidates = [
+      { family: 'linear' },
+      { family: 'tree' },
+      { family: 'rf', hyperparameters: { n_estimators: 30 } },
+    ]
+    const outcome = await run(stepFrame(16_000), candidates, {}, { timeBudgetSeconds: 1 })
+    const chosen = outcome.leaderboard.find((e) => e.chosen)
+    expect(chosen).toBeDefined()
+    expect(chosen!.note).toBeUndefined()
+    expect(Number.isFinite(chosen!.validationScore)).toBe(true)
+    expect(outcome.model).toBeDefined()
+  }, 120_000)
 
   it('below 10,000 fit rows every candidate is fitted on all of them', async () => {
     const outcome = await run(stepFrame(3_000), linearAndTree)

@@ -770,8 +770,16 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     }
     if (rungs.size > 0) {
       let leader = -1
-      for (const [index, rung] of rungs)
-        if (leader < 0 || isBetterScore(task.metric, rung.score, rungs.get(leader)!.score)) leader = index
+      for (const [index, rung] of rungs) {
+        const leaderScore = leader < 0 ? Number.NaN : rungs.get(leader)!.score
+        // A finite score leads over a NaN one (a metric that failed on the sample).
+        if (
+          leader < 0 ||
+          (Number.isFinite(rung.score) &&
+            (!Number.isFinite(leaderScore) || isBetterScore(task.metric, rung.score, leaderScore)))
+        )
+          leader = index
+      }
       const validationRows = folds[0].validation.length
       const validationTarget = targetRows(trainTarget, folds[0].validation)
       const parts = kFoldAssignment(
