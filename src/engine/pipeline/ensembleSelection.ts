@@ -115,7 +115,7 @@ export function blendPredictions(
 }
 
 /** Rows `rows` (of `width` values each) of a row-major prediction array. */
-function takeRows(values: Float64Array, width: number, rows: readonly number[]): Float64Array {
+export function takeRows(values: Float64Array, width: number, rows: readonly number[]): Float64Array {
   const out = new Float64Array(rows.length * width)
   rows.forEach((r, i) => {
     for (let w = 0; w < width; w++) out[i * width + w] = values[r * width + w]
@@ -152,7 +152,8 @@ function concatTargets(parts: readonly Target[]): Target {
   }
 }
 
-function targetSubset(y: Target, rows: readonly number[]): Target {
+/** Rows `rows` of a target. */
+export function targetSubset(y: Target, rows: readonly number[]): Target {
   if (y.kind === 'classification') return { ...y, codes: Int32Array.from(rows, (r) => y.codes[r]) }
   return { ...y, values: Float64Array.from(rows, (r) => y.values[r]) }
 }

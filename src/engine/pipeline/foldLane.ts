@@ -34,6 +34,8 @@ export interface FoldFitResult {
   /** What scoring reads: class probabilities (row-major) or regression values, on the validation rows. */
   predictions: Float64Array
   fitSeconds: number
+  /** Epochs trained, for families that report them (the MLP: fewer than its cap when early stopping ended it). */
+  epochs?: number
 }
 
 /** One model fit of a tree family on the lane (an ensemble's member when the training block refits it). */
@@ -69,10 +71,12 @@ export async function fitFold(
     ...(options.forestHelper ? { forestHelper: options.forestHelper } : {}),
   })
   const fitSeconds = (now() - started) / 1000
+  const epochs = model.trainingMetadata.epochs
   try {
     return {
       predictions: await predictForScoring(model, request.validationX, request.validationY),
       fitSeconds,
+      ...(typeof epochs === 'number' ? { epochs } : {}),
     }
   } finally {
     model.dispose?.()
