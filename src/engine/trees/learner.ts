@@ -1203,6 +1203,25 @@ export class TreeLearner {
     const nb = this.mapper.nBins[f]
     const missingBin = this.mapper.missingBin
     const hasMissing = this.binned.hasMissing[f] === 1
+    if (k === 1) {
+      scanSorted1(
+        order,
+        binOf,
+        orderedNum,
+        orderedDen,
+        m,
+        nb,
+        missingBin,
+        hasMissing,
+        node,
+        this.params,
+        parentScore,
+        this.minGain(parentScore),
+        best,
+        f,
+      )
+      return
+    }
     const acc = this.accNum
     const other = this.accNum2
     const minGain = this.minGain(parentScore)
@@ -1377,6 +1396,23 @@ export class TreeLearner {
     const hasMissing = this.binned.hasMissing[f] === 1
     const sumBase = slot * this.width * stride
     const countBase = slot * this.width
+    if (k === 1) {
+      scanBins1(
+        sums,
+        counts,
+        sumBase,
+        countBase,
+        nb,
+        hasMissing,
+        node,
+        this.params,
+        parentScore,
+        this.minGain(parentScore),
+        best,
+        f,
+      )
+      return
+    }
     const acc = this.accNum
     const other = this.accNum2
     const minGain = this.minGain(parentScore)
@@ -1641,5 +1677,176 @@ export class TreeLearner {
       split: null,
     }
     return [left, right]
+  }
+}
+
+/** `score` for one numerator: N²/(D + λ), 0 when the denominator is not positive (the same rounding). */
+function score1(num: number, den: number, l2: number): number {
+  const denominator = den + l2
+  return denominator > 0 ? (num * num) / denominator : 0
+}
+
+/**
+ * `scanNumeric` for one numerator (boosting, regression forests) in scalars: the same candidates, the
+ * same arithmetic in the same order, so the same split (k = 1 needs no per-class loops or arrays).
+ */
+function scanBins1(
+  sums: Float64Array,
+  counts: Uint32Array,
+  sumBase: number,
+  countBase: number,
+  nb: number,
+  hasMissing: boolean,
+  node: OpenNode,
+  params: LearnerParams,
+  parentScore: number,
+  minGain: number,
+  best: BestSplit,
+  f: number,
+): void {
+  const minSamplesLeaf = params.minSamplesLeaf
+  const minHessian = params.minHessian
+  const l2 = params.l2
+  const nodeCount = node.count
+  const nodeNum = node.num[0]
+  const nodeDen = node.den
+  // Left to right, missing values going right (this includes "all non-missing | missing").
+  let acc = 0
+  let accDen = 0
+  let accCount = 0
+  const last = nb - 2 + (hasMissing ? 1 : 0)
+  for (let b = 0; b <= last; b++) {
+    const j = sumBase + 2 * b
+    acc += sums[j]
+    accDen += sums[j + 1]
+    accCount += counts[countBase + b]
+    const rightCount = nodeCount - accCount
+    if (accCount < minSamplesLeaf) continue
+    if (rightCount < minSamplesLeaf) break
+    const rightDen = nodeDen - accDen
+    if (accDen < minHessian) continue
+    if (rightDen < minHessian) break
+    const gain = score1(acc, accDen, l2) + score1(nodeNum - acc, rightDen, l2) - parentScore
+    if (gain > best.gain && gain > minGain) {
+      best.gain = gain
+      best.feature = f
+      best.categorical = false
+      best.binThreshold = b
+      best.defaultLeft = hasMissing ? false : accCount > rightCount
+    }
+  }
+  if (!hasMissing) return
+  // Right to left, missing values going left.
+  acc = 0
+  accDen = 0
+  accCount = 0
+  for (let b = nb - 1; b >= 1; b--) {
+    const j = sumBase + 2 * b
+    acc += sums[j]
+    accDen += sums[j + 1]
+    accCount += counts[countBase + b]
+    const leftCount = nodeCount - accCount
+    if (accCount < minSamplesLeaf) continue
+    if (leftCount < minSamplesLeaf) break
+    const leftDen = nodeDen - accDen
+    if (accDen < minHessian) continue
+    if (leftDen < minHessian) break
+    const gain = score1(acc, accDen, l2) + score1(nodeNum - acc, leftDen, l2) - parentScore
+    if (gain > best.gain && gain > minGain) {
+      best.gain = gain
+      best.feature = f
+      best.categorical = false
+      best.binThreshold = b - 1
+      best.defaultLeft = true
+    }
+  }
+}
+
+/** `scanSorted` for one numerator, in scalars (the same candidates and arithmetic, see scanBins1). */
+function scanSorted1(
+  order: Int32Array,
+  binOf: Uint8Array,
+  orderedNum: Float32Array,
+  orderedDen: Float32Array,
+  m: number,
+  nb: number,
+  missingBin: number,
+  hasMissing: boolean,
+  node: OpenNode,
+  params: LearnerParams,
+  parentScore: number,
+  minGain: number,
+  best: BestSplit,
+  f: number,
+): void {
+  const minSamplesLeaf = params.minSamplesLeaf
+  const minHessian = params.minHessian
+  const l2 = params.l2
+  const nodeCount = node.count
+  const nodeNum = node.num[0]
+  const nodeDen = node.den
+  // Positions with a non-missing bin are order[0 .. end).
+  let end = m
+  while (end > 0 && binOf[order[end - 1]] === missingBin) end--
+  const last = nb - 2 + (hasMissing ? 1 : 0)
+  let acc = 0
+  let accDen = 0
+  let accCount = 0
+  let i = 0
+  while (i < end) {
+    const b = binOf[order[i]]
+    if (b > last) break
+    // Add the whole group of bin b (positions ascending, i.e. row order).
+    while (i < end && binOf[order[i]] === b) {
+      const q = order[i]
+      acc += orderedNum[q]
+      accDen += orderedDen[q]
+      accCount++
+      i++
+    }
+    const rightCount = nodeCount - accCount
+    if (accCount < minSamplesLeaf) continue
+    if (rightCount < minSamplesLeaf) break
+    const rightDen = nodeDen - accDen
+    if (accDen < minHessian) continue
+    if (rightDen < minHessian) break
+    const gain = score1(acc, accDen, l2) + score1(nodeNum - acc, rightDen, l2) - parentScore
+    if (gain > best.gain && gain > minGain) {
+      best.gain = gain
+      best.feature = f
+      best.categorical = false
+      best.binThreshold = b
+      best.defaultLeft = hasMissing ? false : accCount > rightCount
+    }
+  }
+  if (!hasMissing) return
+  acc = 0
+  accDen = 0
+  accCount = 0
+  i = end - 1
+  while (i >= 0) {
+    const b = binOf[order[i]]
+    if (b < 1) break
+    while (i >= 0 && binOf[order[i]] === b) {
+      const q = order[i]
+      acc += orderedNum[q]
+      accDen += orderedDen[q]
+      accCount++
+      i--
+    }
+    const leftCount = nodeCount - accCount
+    if (accCount < minSamplesLeaf) continue
+    if (leftCount < minSamplesLeaf) break
+    const leftDen = nodeDen - accDen
+    if (accDen < minHessian) continue
+    if (leftDen < minHessian) break
+    const gain = score1(acc, accDen, l2) + score1(nodeNum - acc, leftDen, l2) - parentScore
+    if (gain > best.gain && gain > minGain) {
+      best.gain = gain
+      best.feature = f
+      best.categorical = false
+      best.binThreshold = b - 1
+      best.defaultLeft = true
+    }
   }
 }
