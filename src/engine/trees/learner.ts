@@ -336,7 +336,7 @@ export class TreeLearner {
   private readonly sampledFeatures: Int32Array
   private sampleSums!: Float64Array
   private sampleCounts!: Uint32Array
-  private readonly rawThreshold: Float64Array[]
+  private rawThreshold: Float64Array[]
   private readonly smallOrder = new Int32Array(SMALL_NODE)
   private readonly smallTmp = new Int32Array(SMALL_NODE)
   private readonly smallBins = new Uint8Array(SMALL_NODE)
@@ -346,8 +346,8 @@ export class TreeLearner {
   private readonly smallCounts: Uint32Array
 
   constructor(
-    private readonly binned: BinnedMatrix,
-    private readonly mapper: BinMapper,
+    private binned: BinnedMatrix,
+    private mapper: BinMapper,
     /** Numerators per row (1 for boosting and binary/regression forests, nClasses for multiclass forests). */
     private readonly k: number,
     private readonly params: LearnerParams,
@@ -434,13 +434,21 @@ export class TreeLearner {
     this.smallSums = new Float64Array(this.width * this.stride)
     this.smallCounts = new Uint32Array(this.width)
     this.accNum2 = new Float64Array(k)
-    // Raw thresholds: the upper edge of the bin; the last non-missing bin has none (+Infinity).
-    this.rawThreshold = mapper.edges.map((edges) => {
-      const t = new Float64Array(edges.length + 1)
-      t.set(edges)
-      t[edges.length] = Number.POSITIVE_INFINITY
-      return t
-    })
+    this.rawThreshold = rawThresholds(mapper)
+  }
+
+  /**
+   * Swaps in another binning of the same rows and features with the same bin width (a forest tree's own
+   * bins on a small table): the learner, its buffers and its wasm memory are reused, not made again.
+   */
+  rebin(binned: BinnedMatrix, mapper: BinMapper): void {
+    if (binned.nRows !== this.n || binned.nFeatures !== this.p || mapper.histWidth !== this.width)
+      throw new Error('Tree learner: rebin needs the same rows, features and bin width')
+    this.binned = binned
+    this.mapper = mapper
+    if (this.wasm) this.bins.set(binned.bins)
+    else this.bins = binned.bins
+    this.rawThreshold = rawThresholds(mapper)
   }
 
   /** Whether a second thread is attached to this learner and waiting for histogram jobs. */
@@ -1849,4 +1857,14 @@ function scanSorted1(
       best.defaultLeft = true
     }
   }
+}
+
+/** Raw thresholds per feature: the upper edge of each bin; the last non-missing bin has none (+Infinity). */
+function rawThresholds(mapper: BinMapper): Float64Array[] {
+  return mapper.edges.map((edges) => {
+    const t = new Float64Array(edges.length + 1)
+    t.set(edges)
+    t[edges.length] = Number.POSITIVE_INFINITY
+    return t
+  })
 }
