@@ -340,6 +340,9 @@ export class TreeLearner {
   private readonly smallOrder = new Int32Array(SMALL_NODE)
   private readonly smallTmp = new Int32Array(SMALL_NODE)
   private readonly smallBins = new Uint8Array(SMALL_NODE)
+  private readonly sortedBin = new Uint8Array(SMALL_NODE)
+  private readonly sortedNum = new Float32Array(SMALL_NODE)
+  private readonly sortedDen = new Float32Array(SMALL_NODE)
   private readonly bucket = new Int32Array(17)
   private goLeft!: Uint8Array
   private readonly smallSums: Float64Array
@@ -1185,8 +1188,20 @@ export class TreeLearner {
     const tmp = this.smallTmp
     const order = this.smallOrder
     const bucket = this.bucket
-    for (let i = 0; i < m; i++) binOf[i] = bins[base + rows[start + i]]
+    let any = 0
+    for (let i = 0; i < m; i++) {
+      const b = bins[base + rows[start + i]]
+      binOf[i] = b
+      any |= b
+    }
     bucket.fill(0)
+    if (any < 16) {
+      // Every bin fits the low 4 bits: one pass sorts.
+      for (let i = 0; i < m; i++) bucket[binOf[i] + 1]++
+      for (let d = 1; d < 17; d++) bucket[d] += bucket[d - 1]
+      for (let i = 0; i < m; i++) order[bucket[binOf[i]]++] = i
+      return
+    }
     for (let i = 0; i < m; i++) bucket[(binOf[i] & 15) + 1]++
     for (let d = 1; d < 17; d++) bucket[d] += bucket[d - 1]
     for (let i = 0; i < m; i++) tmp[bucket[binOf[i] & 15]++] = i
@@ -1212,11 +1227,20 @@ export class TreeLearner {
     const missingBin = this.mapper.missingBin
     const hasMissing = this.binned.hasMissing[f] === 1
     if (k === 1) {
+      // The node's bins and values in sorted order, so the scan reads them in sequence.
+      const sortedBin = this.sortedBin
+      const sortedNum = this.sortedNum
+      const sortedDen = this.sortedDen
+      for (let j = 0; j < m; j++) {
+        const q = order[j]
+        sortedBin[j] = binOf[q]
+        sortedNum[j] = orderedNum[q]
+        sortedDen[j] = orderedDen[q]
+      }
       scanSorted1(
-        order,
-        binOf,
-        orderedNum,
-        orderedDen,
+        sortedBin,
+        sortedNum,
+        sortedDen,
         m,
         nb,
         missingBin,
@@ -1770,12 +1794,14 @@ function scanBins1(
   }
 }
 
-/** `scanSorted` for one numerator, in scalars (the same candidates and arithmetic, see scanBins1). */
+/**
+ * `scanSorted` for one numerator, in scalars, over the node's bins and values already in bin order
+ * (the same candidates and additions in the same order, see scanBins1).
+ */
 function scanSorted1(
-  order: Int32Array,
-  binOf: Uint8Array,
-  orderedNum: Float32Array,
-  orderedDen: Float32Array,
+  sortedBin: Uint8Array,
+  sortedNum: Float32Array,
+  sortedDen: Float32Array,
   m: number,
   nb: number,
   missingBin: number,
@@ -1793,22 +1819,21 @@ function scanSorted1(
   const nodeCount = node.count
   const nodeNum = node.num[0]
   const nodeDen = node.den
-  // Positions with a non-missing bin are order[0 .. end).
+  // Positions with a non-missing bin are 0 .. end.
   let end = m
-  while (end > 0 && binOf[order[end - 1]] === missingBin) end--
+  while (end > 0 && sortedBin[end - 1] === missingBin) end--
   const last = nb - 2 + (hasMissing ? 1 : 0)
   let acc = 0
   let accDen = 0
   let accCount = 0
   let i = 0
   while (i < end) {
-    const b = binOf[order[i]]
+    const b = sortedBin[i]
     if (b > last) break
-    // Add the whole group of bin b (positions ascending, i.e. row order).
-    while (i < end && binOf[order[i]] === b) {
-      const q = order[i]
-      acc += orderedNum[q]
-      accDen += orderedDen[q]
+    // Add the whole group of bin b (in row order).
+    while (i < end && sortedBin[i] === b) {
+      acc += sortedNum[i]
+      accDen += sortedDen[i]
       accCount++
       i++
     }
@@ -1833,12 +1858,11 @@ function scanSorted1(
   accCount = 0
   i = end - 1
   while (i >= 0) {
-    const b = binOf[order[i]]
+    const b = sortedBin[i]
     if (b < 1) break
-    while (i >= 0 && binOf[order[i]] === b) {
-      const q = order[i]
-      acc += orderedNum[q]
-      accDen += orderedDen[q]
+    while (i >= 0 && sortedBin[i] === b) {
+      acc += sortedNum[i]
+      accDen += sortedDen[i]
       accCount++
       i--
     }
