@@ -90,6 +90,13 @@ const INITIAL_GROWABLE_SLOTS = 4
  */
 const SMALL_NODE = 128
 
+/**
+ * Small nodes of one numerator with all features (boosting, regression forests) keep their rows sorted
+ * by bin per feature when the table has at most this many cells (p × n row ids): a split then
+ * partitions each sorted list stably in one pass instead of sorting both children again.
+ */
+const PRESORT_MAX_CELLS = 1 << 22
+
 /** Categories with fewer rows than this in a node never go left (sklearn `MIN_CAT_SUPPORT`). */
 const MIN_CATEGORY_SUPPORT = 10
 
@@ -134,6 +141,8 @@ export interface LearnerParams {
    * is registered. Infinity (the default) never cuts.
    */
   halfRows?: number
+  /** false never keeps small nodes' rows sorted (see PRESORT_MAX_CELLS; tests: the trees are the same). */
+  presort?: boolean
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -169,6 +178,8 @@ interface OpenNode {
   /** Histogram pool slot held by this node (subtraction strategy), -1 if none. */
   slot: number
   split: Split | null
+  /** Its rows are in {@link TreeLearner.sortedRows}, sorted by bin per numeric feature. */
+  sorted: boolean
 }
 
 /** Best candidate found so far while scanning one node (kept in scalars to avoid allocation). */
@@ -341,6 +352,9 @@ export class TreeLearner {
   private readonly smallTmp = new Int32Array(SMALL_NODE)
   private readonly smallBins = new Uint8Array(SMALL_NODE)
   private readonly sortedBin = new Uint8Array(SMALL_NODE)
+  /** Per numeric feature f, `sortedRows[f·n + start .. f·n + end)` holds a sorted node's rows by bin. */
+  private readonly sortedRows: Uint32Array | null
+  private readonly sortedTmp = new Uint32Array(SMALL_NODE)
   private readonly sortedNum = new Float32Array(SMALL_NODE)
   private readonly sortedDen = new Float32Array(SMALL_NODE)
   private readonly bucket = new Int32Array(17)
@@ -438,6 +452,10 @@ export class TreeLearner {
     this.smallCounts = new Uint32Array(this.width)
     this.accNum2 = new Float64Array(k)
     this.rawThreshold = rawThresholds(mapper)
+    this.sortedRows =
+      this.subtraction && k === 1 && params.presort !== false && this.p * n <= PRESORT_MAX_CELLS
+        ? new Uint32Array(this.p * n)
+        : null
   }
 
   /**
@@ -582,6 +600,7 @@ export class TreeLearner {
       den: rootDen,
       slot: -1,
       split: null,
+      sorted: false,
     }
     if (this.canSplit(root)) {
       if (root.count <= SMALL_NODE) root.split = this.evaluateSmall(root, num, den, rng)
@@ -1108,6 +1127,8 @@ export class TreeLearner {
       for (let drawn = take; best.feature < 0 && drawn < this.p; drawn++)
         this.scanSmallFeature(node, this.drawOneMore(rng, drawn), m, parentScore)
     }
+    // Every numeric feature's sorted rows are now stored (subtraction: all features were scanned).
+    if (this.sortedRows) node.sorted = true
     if (best.feature < 0) return null
     // Routing table and left totals straight from the rows.
     const bits = this.bestBits()
@@ -1173,8 +1194,93 @@ export class TreeLearner {
       this.scanCategorical(node, sums, counts, 0, f, parentScore)
       return
     }
+    if (this.sortedRows) {
+      this.scanPresorted(this.sortedRows, node, f, m, parentScore)
+      return
+    }
     this.sortByBin(base, node.start, m)
     this.scanSorted(node, f, m, parentScore)
+  }
+
+  /**
+   * Numeric scan of a small node from its rows sorted by bin: sorted and stored on the node's first
+   * scan, or inherited from its parent's sorted rows by {@link partitionSorted}. Either way the order is
+   * by bin, then row position, exactly as {@link sortByBin} gives, so the scan is the same.
+   */
+  private scanPresorted(
+    sortedRows: Uint32Array,
+    node: OpenNode,
+    f: number,
+    m: number,
+    parentScore: number,
+  ): void {
+    const n = this.n
+    const base = f * n
+    const at = base + node.start
+    if (!node.sorted) {
+      this.sortByBin(base, node.start, m)
+      const order = this.smallOrder
+      const rows = this.rows
+      const start = node.start
+      for (let j = 0; j < m; j++) sortedRows[at + j] = rows[start + order[j]]
+    }
+    const bins = this.bins
+    const num = this.treeNum
+    const den = this.treeDen
+    const sortedBin = this.sortedBin
+    const sortedNum = this.sortedNum
+    const sortedDen = this.sortedDen
+    for (let j = 0; j < m; j++) {
+      const r = sortedRows[at + j]
+      sortedBin[j] = bins[base + r]
+      sortedNum[j] = num[r]
+      sortedDen[j] = den[r]
+    }
+    scanSorted1(
+      sortedBin,
+      sortedNum,
+      sortedDen,
+      m,
+      this.mapper.nBins[f],
+      this.mapper.missingBin,
+      this.binned.hasMissing[f] === 1,
+      node,
+      this.params,
+      parentScore,
+      this.minGain(parentScore),
+      this.best,
+      f,
+    )
+  }
+
+  /**
+   * Splits a sorted node's per-feature sorted rows into its children's ranges (left rows first), each
+   * list stably, so every child's lists stay sorted by bin, then row position.
+   */
+  private partitionSorted(
+    sortedRows: Uint32Array,
+    node: OpenNode,
+    splitFeature: number,
+    goLeft: Uint8Array,
+  ): void {
+    const n = this.n
+    const m = node.end - node.start
+    const bins = this.bins
+    const splitBase = splitFeature * n
+    const tmp = this.sortedTmp
+    const isCategorical = this.mapper.isCategorical
+    for (let f = 0; f < this.p; f++) {
+      if (isCategorical[f]) continue
+      const at = f * n + node.start
+      let l = at
+      let r = 0
+      for (let j = at; j < at + m; j++) {
+        const row = sortedRows[j]
+        if (goLeft[bins[splitBase + row]] === 1) sortedRows[l++] = row
+        else tmp[r++] = row
+      }
+      for (let j = 0; j < r; j++) sortedRows[l + j] = tmp[j]
+    }
   }
 
   /**
@@ -1660,6 +1766,8 @@ export class TreeLearner {
       : partitionRows(this.rows, node.start, node.end, this.bins, f * this.n, goLeft, this.scratch)
     if (nLeft !== split.leftCount)
       throw new Error(`Tree learner: partition gave ${nLeft} rows, histogram ${split.leftCount}`)
+    const sorted = node.sorted && this.sortedRows !== null
+    if (sorted) this.partitionSorted(this.sortedRows as Uint32Array, node, f, goLeft)
     const rightNum = new Float64Array(this.k)
     for (let c = 0; c < this.k; c++) rightNum[c] = node.num[c] - split.leftNum[c]
     const rightDen = node.den - split.leftDen
@@ -1696,6 +1804,7 @@ export class TreeLearner {
       den: split.leftDen,
       slot: -1,
       split: null,
+      sorted,
     }
     const right: OpenNode = {
       id: rightId,
@@ -1707,6 +1816,7 @@ export class TreeLearner {
       den: rightDen,
       slot: -1,
       split: null,
+      sorted,
     }
     return [left, right]
   }
