@@ -5,8 +5,10 @@ import type { FeatureMatrix, Target } from '../frame.ts'
 import type { Hyperparameters, ModelFamily } from '../models/model.ts'
 import { rfFamily } from '../models/rf.ts'
 import { treeFamily } from '../models/tree.ts'
+import { binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
 import { getTreeModelStructure, type TreeFittedModel } from './fittedTreeModel.ts'
 import { defaultFeaturesPerSplit } from './forest.ts'
+import { TreeLearner } from './learner.ts'
 import { accuracy, blobs, classes, matrix, r2, regression, slice } from './testData.ts'
 
 async function fitWith(
@@ -162,5 +164,96 @@ describe('random forest', () => {
     expect(defaultFeaturesPerSplit('auto', 23, 'regression')).toBe(23)
     expect(defaultFeaturesPerSplit(0.33, 30, 'regression')).toBe(9)
     expect(defaultFeaturesPerSplit('log2', 16, 'multiclass')).toBe(4)
+  })
+})
+
+describe('tree learner reused across trees (rebin)', () => {
+  it('grows, after swapping in other bins, the very tree a fresh learner grows on them', () => {
+    const data = regression(400, 5)
+    const binner = new SubsetBinner(data.X, 255)
+    const params = {
+      maxLeafNodes: Number.POSITIVE_INFINITY,
+      maxDepth: Number.POSITIVE_INFINITY,
+      minSamplesLeaf: 1,
+      minSamplesSplit: 2,
+      minHessian: 0,
+      l2: 0,
+      featuresPerSplit: 2,
+      leafScale: 1,
+      coverFromDenominator: true,
+      splitUntilPure: true,
+    }
+    const values = (data.y as Extract<Target, { kind: 'regression' }>).values
+    const grownTrees = (reuse: boolean) => {
+      let learner: TreeLearner | undefined
+      const out = []
+      for (let t = 0; t < 3; t++) {
+        const rng = createRng(7).fork(`tree-${t}`)
+        const counts = new Float32Array(400)
+        for (let i = 0; i < 400; i++) counts[rng.nextInt(400)]++
+        const rows = Uint32Array.from(counts.keys()).filter((i) => counts[i] > 0)
+        const num = counts.map((c, i) => c * values[i])
+        const { mapper, binned } = binner.bin(counts)
+        if (reuse && learner) learner.rebin(binned, mapper)
+        else learner = new TreeLearner(binned, mapper, 1, params)
+        out.push(learner.grow(num, counts, rows, rng).nodes)
+      }
+      return out
+    }
+    const fresh = grownTrees(false)
+    const reused = grownTrees(true)
+    expect(fresh[1].nNodes).toBeGreaterThan(100)
+    for (let t = 0; t < 3; t++) {
+      expect(Array.from(reused[t].threshold)).toEqual(Array.from(fresh[t].threshold))
+      expect(Array.from(reused[t].feature)).toEqual(Array.from(fresh[t].feature))
+      expect(Array.from(reused[t].value)).toEqual(Array.from(fresh[t].value))
+    }
+    // The trees differ from one another: each used its own bins.
+    expect(Array.from(reused[1].threshold)).not.toEqual(Array.from(reused[0].threshold))
+  })
+})
+
+describe('small nodes kept sorted by bin (presort)', () => {
+  it('grows the same boosting-like and forest trees as sorting every small node afresh', () => {
+    const data = regression(600, 11)
+    // A column with missing values and a categorical one exercise the missing bin and the skip.
+    const rng = createRng(3)
+    const withMissing = data.X.columns[0].map((v) => (rng.nextInt(7) === 0 ? Number.NaN : v))
+    const category = Float64Array.from({ length: 600 }, () => rng.nextInt(4))
+    const X: FeatureMatrix = {
+      ...data.X,
+      names: [...data.X.names, 'missing', 'category'],
+      columns: [...data.X.columns, withMissing, category],
+      categoricalLevels: [...data.X.categoricalLevels, 0, 4],
+    }
+    const mapper = fitBinMapper(X, createRng(1), 255)
+    const binned = binMatrix(mapper, X)
+    const values = (data.y as Extract<Target, { kind: 'regression' }>).values
+    const gradients = Float32Array.from(values, (v, i) => v * 0.3 - (i % 5))
+    const hessians = new Float32Array(600).fill(1)
+    const grown = (presort: boolean, minSamplesLeaf: number, maxLeafNodes: number) =>
+      new TreeLearner(binned, mapper, 1, {
+        maxLeafNodes,
+        maxDepth: Number.POSITIVE_INFINITY,
+        minSamplesLeaf,
+        minSamplesSplit: 2,
+        minHessian: 1e-3,
+        l2: 0,
+        featuresPerSplit: X.columns.length,
+        leafScale: -0.1,
+        coverFromDenominator: false,
+        presort,
+      }).grow(gradients, hessians, null, null).nodes
+    for (const [minSamplesLeaf, maxLeafNodes] of [
+      [20, 31],
+      [1, Number.POSITIVE_INFINITY],
+    ]) {
+      const sorted = grown(true, minSamplesLeaf, maxLeafNodes)
+      const fresh = grown(false, minSamplesLeaf, maxLeafNodes)
+      expect(sorted.nNodes).toBeGreaterThan(minSamplesLeaf === 1 ? 500 : 40)
+      expect(Array.from(sorted.feature)).toEqual(Array.from(fresh.feature))
+      expect(Array.from(sorted.threshold)).toEqual(Array.from(fresh.threshold))
+      expect(Array.from(sorted.value)).toEqual(Array.from(fresh.value))
+    }
   })
 })

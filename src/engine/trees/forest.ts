@@ -134,11 +134,15 @@ export function fitForest(
   const shared = perTreeBins ? undefined : fitBinMapper(X, options.rng.fork('binning'), params.maxBins)
   const sharedLearner = shared ? new TreeLearner(binMatrix(shared, X), shared, k, learnerParams) : undefined
   const subsetBinner = perTreeBins ? new SubsetBinner(X, params.maxBins) : undefined
+  // One learner for every tree: each tree's bins are swapped into it (its wasm memory is made once).
+  let treeLearner: TreeLearner | undefined
   return growForest(n, X.columns.length, X.categoricalLevels, y, params, options, (counts) => {
     if (sharedLearner) return sharedLearner
     // The same bins as fitBinMapper(X, rng, maxBins, n, rows) + binMatrix (no subsample below 200k rows).
     const { mapper, binned } = (subsetBinner as SubsetBinner).bin(counts)
-    return new TreeLearner(binned, mapper, k, learnerParams)
+    if (treeLearner) treeLearner.rebin(binned, mapper)
+    else treeLearner = new TreeLearner(binned, mapper, k, learnerParams)
+    return treeLearner
   })
 }
 

@@ -90,6 +90,13 @@ const INITIAL_GROWABLE_SLOTS = 4
  */
 const SMALL_NODE = 128
 
+/**
+ * Small nodes of one numerator with all features (boosting, regression forests) keep their rows sorted
+ * by bin per feature when the table has at most this many cells (p × n row ids): a split then
+ * partitions each sorted list stably in one pass instead of sorting both children again.
+ */
+const PRESORT_MAX_CELLS = 1 << 22
+
 /** Categories with fewer rows than this in a node never go left (sklearn `MIN_CAT_SUPPORT`). */
 const MIN_CATEGORY_SUPPORT = 10
 
@@ -134,6 +141,8 @@ export interface LearnerParams {
    * is registered. Infinity (the default) never cuts.
    */
   halfRows?: number
+  /** false never keeps small nodes' rows sorted (see PRESORT_MAX_CELLS; tests: the trees are the same). */
+  presort?: boolean
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -169,6 +178,8 @@ interface OpenNode {
   /** Histogram pool slot held by this node (subtraction strategy), -1 if none. */
   slot: number
   split: Split | null
+  /** Its rows are in {@link TreeLearner.sortedRows}, sorted by bin per numeric feature. */
+  sorted: boolean
 }
 
 /** Best candidate found so far while scanning one node (kept in scalars to avoid allocation). */
@@ -336,18 +347,24 @@ export class TreeLearner {
   private readonly sampledFeatures: Int32Array
   private sampleSums!: Float64Array
   private sampleCounts!: Uint32Array
-  private readonly rawThreshold: Float64Array[]
+  private rawThreshold: Float64Array[]
   private readonly smallOrder = new Int32Array(SMALL_NODE)
   private readonly smallTmp = new Int32Array(SMALL_NODE)
   private readonly smallBins = new Uint8Array(SMALL_NODE)
+  private readonly sortedBin = new Uint8Array(SMALL_NODE)
+  /** Per numeric feature f, `sortedRows[f·n + start .. f·n + end)` holds a sorted node's rows by bin. */
+  private readonly sortedRows: Uint32Array | null
+  private readonly sortedTmp = new Uint32Array(SMALL_NODE)
+  private readonly sortedNum = new Float32Array(SMALL_NODE)
+  private readonly sortedDen = new Float32Array(SMALL_NODE)
   private readonly bucket = new Int32Array(17)
   private goLeft!: Uint8Array
   private readonly smallSums: Float64Array
   private readonly smallCounts: Uint32Array
 
   constructor(
-    private readonly binned: BinnedMatrix,
-    private readonly mapper: BinMapper,
+    private binned: BinnedMatrix,
+    private mapper: BinMapper,
     /** Numerators per row (1 for boosting and binary/regression forests, nClasses for multiclass forests). */
     private readonly k: number,
     private readonly params: LearnerParams,
@@ -434,13 +451,25 @@ export class TreeLearner {
     this.smallSums = new Float64Array(this.width * this.stride)
     this.smallCounts = new Uint32Array(this.width)
     this.accNum2 = new Float64Array(k)
-    // Raw thresholds: the upper edge of the bin; the last non-missing bin has none (+Infinity).
-    this.rawThreshold = mapper.edges.map((edges) => {
-      const t = new Float64Array(edges.length + 1)
-      t.set(edges)
-      t[edges.length] = Number.POSITIVE_INFINITY
-      return t
-    })
+    this.rawThreshold = rawThresholds(mapper)
+    this.sortedRows =
+      this.subtraction && k === 1 && params.presort !== false && this.p * n <= PRESORT_MAX_CELLS
+        ? new Uint32Array(this.p * n)
+        : null
+  }
+
+  /**
+   * Swaps in another binning of the same rows and features with the same bin width (a forest tree's own
+   * bins on a small table): the learner, its buffers and its wasm memory are reused, not made again.
+   */
+  rebin(binned: BinnedMatrix, mapper: BinMapper): void {
+    if (binned.nRows !== this.n || binned.nFeatures !== this.p || mapper.histWidth !== this.width)
+      throw new Error('Tree learner: rebin needs the same rows, features and bin width')
+    this.binned = binned
+    this.mapper = mapper
+    if (this.wasm) this.bins.set(binned.bins)
+    else this.bins = binned.bins
+    this.rawThreshold = rawThresholds(mapper)
   }
 
   /** Whether a second thread is attached to this learner and waiting for histogram jobs. */
@@ -571,6 +600,7 @@ export class TreeLearner {
       den: rootDen,
       slot: -1,
       split: null,
+      sorted: false,
     }
     if (this.canSplit(root)) {
       if (root.count <= SMALL_NODE) root.split = this.evaluateSmall(root, num, den, rng)
@@ -1097,6 +1127,8 @@ export class TreeLearner {
       for (let drawn = take; best.feature < 0 && drawn < this.p; drawn++)
         this.scanSmallFeature(node, this.drawOneMore(rng, drawn), m, parentScore)
     }
+    // Every numeric feature's sorted rows are now stored (subtraction: all features were scanned).
+    if (this.sortedRows) node.sorted = true
     if (best.feature < 0) return null
     // Routing table and left totals straight from the rows.
     const bits = this.bestBits()
@@ -1162,8 +1194,93 @@ export class TreeLearner {
       this.scanCategorical(node, sums, counts, 0, f, parentScore)
       return
     }
+    if (this.sortedRows) {
+      this.scanPresorted(this.sortedRows, node, f, m, parentScore)
+      return
+    }
     this.sortByBin(base, node.start, m)
     this.scanSorted(node, f, m, parentScore)
+  }
+
+  /**
+   * Numeric scan of a small node from its rows sorted by bin: sorted and stored on the node's first
+   * scan, or inherited from its parent's sorted rows by {@link partitionSorted}. Either way the order is
+   * by bin, then row position, exactly as {@link sortByBin} gives, so the scan is the same.
+   */
+  private scanPresorted(
+    sortedRows: Uint32Array,
+    node: OpenNode,
+    f: number,
+    m: number,
+    parentScore: number,
+  ): void {
+    const n = this.n
+    const base = f * n
+    const at = base + node.start
+    if (!node.sorted) {
+      this.sortByBin(base, node.start, m)
+      const order = this.smallOrder
+      const rows = this.rows
+      const start = node.start
+      for (let j = 0; j < m; j++) sortedRows[at + j] = rows[start + order[j]]
+    }
+    const bins = this.bins
+    const num = this.treeNum
+    const den = this.treeDen
+    const sortedBin = this.sortedBin
+    const sortedNum = this.sortedNum
+    const sortedDen = this.sortedDen
+    for (let j = 0; j < m; j++) {
+      const r = sortedRows[at + j]
+      sortedBin[j] = bins[base + r]
+      sortedNum[j] = num[r]
+      sortedDen[j] = den[r]
+    }
+    scanSorted1(
+      sortedBin,
+      sortedNum,
+      sortedDen,
+      m,
+      this.mapper.nBins[f],
+      this.mapper.missingBin,
+      this.binned.hasMissing[f] === 1,
+      node,
+      this.params,
+      parentScore,
+      this.minGain(parentScore),
+      this.best,
+      f,
+    )
+  }
+
+  /**
+   * Splits a sorted node's per-feature sorted rows into its children's ranges (left rows first), each
+   * list stably, so every child's lists stay sorted by bin, then row position.
+   */
+  private partitionSorted(
+    sortedRows: Uint32Array,
+    node: OpenNode,
+    splitFeature: number,
+    goLeft: Uint8Array,
+  ): void {
+    const n = this.n
+    const m = node.end - node.start
+    const bins = this.bins
+    const splitBase = splitFeature * n
+    const tmp = this.sortedTmp
+    const isCategorical = this.mapper.isCategorical
+    for (let f = 0; f < this.p; f++) {
+      if (isCategorical[f]) continue
+      const at = f * n + node.start
+      let l = at
+      let r = 0
+      for (let j = at; j < at + m; j++) {
+        const row = sortedRows[j]
+        if (goLeft[bins[splitBase + row]] === 1) sortedRows[l++] = row
+        else tmp[r++] = row
+      }
+      for (let j = 0; j < r; j++) sortedRows[l + j] = tmp[j]
+    }
   }
 
   /**
@@ -1177,8 +1294,20 @@ export class TreeLearner {
     const tmp = this.smallTmp
     const order = this.smallOrder
     const bucket = this.bucket
-    for (let i = 0; i < m; i++) binOf[i] = bins[base + rows[start + i]]
+    let any = 0
+    for (let i = 0; i < m; i++) {
+      const b = bins[base + rows[start + i]]
+      binOf[i] = b
+      any |= b
+    }
     bucket.fill(0)
+    if (any < 16) {
+      // Every bin fits the low 4 bits: one pass sorts.
+      for (let i = 0; i < m; i++) bucket[binOf[i] + 1]++
+      for (let d = 1; d < 17; d++) bucket[d] += bucket[d - 1]
+      for (let i = 0; i < m; i++) order[bucket[binOf[i]]++] = i
+      return
+    }
     for (let i = 0; i < m; i++) bucket[(binOf[i] & 15) + 1]++
     for (let d = 1; d < 17; d++) bucket[d] += bucket[d - 1]
     for (let i = 0; i < m; i++) tmp[bucket[binOf[i] & 15]++] = i
@@ -1203,6 +1332,34 @@ export class TreeLearner {
     const nb = this.mapper.nBins[f]
     const missingBin = this.mapper.missingBin
     const hasMissing = this.binned.hasMissing[f] === 1
+    if (k === 1) {
+      // The node's bins and values in sorted order, so the scan reads them in sequence.
+      const sortedBin = this.sortedBin
+      const sortedNum = this.sortedNum
+      const sortedDen = this.sortedDen
+      for (let j = 0; j < m; j++) {
+        const q = order[j]
+        sortedBin[j] = binOf[q]
+        sortedNum[j] = orderedNum[q]
+        sortedDen[j] = orderedDen[q]
+      }
+      scanSorted1(
+        sortedBin,
+        sortedNum,
+        sortedDen,
+        m,
+        nb,
+        missingBin,
+        hasMissing,
+        node,
+        this.params,
+        parentScore,
+        this.minGain(parentScore),
+        best,
+        f,
+      )
+      return
+    }
     const acc = this.accNum
     const other = this.accNum2
     const minGain = this.minGain(parentScore)
@@ -1377,6 +1534,23 @@ export class TreeLearner {
     const hasMissing = this.binned.hasMissing[f] === 1
     const sumBase = slot * this.width * stride
     const countBase = slot * this.width
+    if (k === 1) {
+      scanBins1(
+        sums,
+        counts,
+        sumBase,
+        countBase,
+        nb,
+        hasMissing,
+        node,
+        this.params,
+        parentScore,
+        this.minGain(parentScore),
+        best,
+        f,
+      )
+      return
+    }
     const acc = this.accNum
     const other = this.accNum2
     const minGain = this.minGain(parentScore)
@@ -1592,6 +1766,8 @@ export class TreeLearner {
       : partitionRows(this.rows, node.start, node.end, this.bins, f * this.n, goLeft, this.scratch)
     if (nLeft !== split.leftCount)
       throw new Error(`Tree learner: partition gave ${nLeft} rows, histogram ${split.leftCount}`)
+    const sorted = node.sorted && this.sortedRows !== null
+    if (sorted) this.partitionSorted(this.sortedRows as Uint32Array, node, f, goLeft)
     const rightNum = new Float64Array(this.k)
     for (let c = 0; c < this.k; c++) rightNum[c] = node.num[c] - split.leftNum[c]
     const rightDen = node.den - split.leftDen
@@ -1628,6 +1804,7 @@ export class TreeLearner {
       den: split.leftDen,
       slot: -1,
       split: null,
+      sorted,
     }
     const right: OpenNode = {
       id: rightId,
@@ -1639,7 +1816,189 @@ export class TreeLearner {
       den: rightDen,
       slot: -1,
       split: null,
+      sorted,
     }
     return [left, right]
   }
+}
+
+/** `score` for one numerator: N²/(D + λ), 0 when the denominator is not positive (the same rounding). */
+function score1(num: number, den: number, l2: number): number {
+  const denominator = den + l2
+  return denominator > 0 ? (num * num) / denominator : 0
+}
+
+/**
+ * `scanNumeric` for one numerator (boosting, regression forests) in scalars: the same candidates, the
+ * same arithmetic in the same order, so the same split (k = 1 needs no per-class loops or arrays).
+ */
+function scanBins1(
+  sums: Float64Array,
+  counts: Uint32Array,
+  sumBase: number,
+  countBase: number,
+  nb: number,
+  hasMissing: boolean,
+  node: OpenNode,
+  params: LearnerParams,
+  parentScore: number,
+  minGain: number,
+  best: BestSplit,
+  f: number,
+): void {
+  const minSamplesLeaf = params.minSamplesLeaf
+  const minHessian = params.minHessian
+  const l2 = params.l2
+  const nodeCount = node.count
+  const nodeNum = node.num[0]
+  const nodeDen = node.den
+  // Left to right, missing values going right (this includes "all non-missing | missing").
+  let acc = 0
+  let accDen = 0
+  let accCount = 0
+  const last = nb - 2 + (hasMissing ? 1 : 0)
+  for (let b = 0; b <= last; b++) {
+    const j = sumBase + 2 * b
+    acc += sums[j]
+    accDen += sums[j + 1]
+    accCount += counts[countBase + b]
+    const rightCount = nodeCount - accCount
+    if (accCount < minSamplesLeaf) continue
+    if (rightCount < minSamplesLeaf) break
+    const rightDen = nodeDen - accDen
+    if (accDen < minHessian) continue
+    if (rightDen < minHessian) break
+    const gain = score1(acc, accDen, l2) + score1(nodeNum - acc, rightDen, l2) - parentScore
+    if (gain > best.gain && gain > minGain) {
+      best.gain = gain
+      best.feature = f
+      best.categorical = false
+      best.binThreshold = b
+      best.defaultLeft = hasMissing ? false : accCount > rightCount
+    }
+  }
+  if (!hasMissing) return
+  // Right to left, missing values going left.
+  acc = 0
+  accDen = 0
+  accCount = 0
+  for (let b = nb - 1; b >= 1; b--) {
+    const j = sumBase + 2 * b
+    acc += sums[j]
+    accDen += sums[j + 1]
+    accCount += counts[countBase + b]
+    const leftCount = nodeCount - accCount
+    if (accCount < minSamplesLeaf) continue
+    if (leftCount < minSamplesLeaf) break
+    const leftDen = nodeDen - accDen
+    if (accDen < minHessian) continue
+    if (leftDen < minHessian) break
+    const gain = score1(acc, accDen, l2) + score1(nodeNum - acc, leftDen, l2) - parentScore
+    if (gain > best.gain && gain > minGain) {
+      best.gain = gain
+      best.feature = f
+      best.categorical = false
+      best.binThreshold = b - 1
+      best.defaultLeft = true
+    }
+  }
+}
+
+/**
+ * `scanSorted` for one numerator, in scalars, over the node's bins and values already in bin order
+ * (the same candidates and additions in the same order, see scanBins1).
+ */
+function scanSorted1(
+  sortedBin: Uint8Array,
+  sortedNum: Float32Array,
+  sortedDen: Float32Array,
+  m: number,
+  nb: number,
+  missingBin: number,
+  hasMissing: boolean,
+  node: OpenNode,
+  params: LearnerParams,
+  parentScore: number,
+  minGain: number,
+  best: BestSplit,
+  f: number,
+): void {
+  const minSamplesLeaf = params.minSamplesLeaf
+  const minHessian = params.minHessian
+  const l2 = params.l2
+  const nodeCount = node.count
+  const nodeNum = node.num[0]
+  const nodeDen = node.den
+  // Positions with a non-missing bin are 0 .. end.
+  let end = m
+  while (end > 0 && sortedBin[end - 1] === missingBin) end--
+  const last = nb - 2 + (hasMissing ? 1 : 0)
+  let acc = 0
+  let accDen = 0
+  let accCount = 0
+  let i = 0
+  while (i < end) {
+    const b = sortedBin[i]
+    if (b > last) break
+    // Add the whole group of bin b (in row order).
+    while (i < end && sortedBin[i] === b) {
+      acc += sortedNum[i]
+      accDen += sortedDen[i]
+      accCount++
+      i++
+    }
+    const rightCount = nodeCount - accCount
+    if (accCount < minSamplesLeaf) continue
+    if (rightCount < minSamplesLeaf) break
+    const rightDen = nodeDen - accDen
+    if (accDen < minHessian) continue
+    if (rightDen < minHessian) break
+    const gain = score1(acc, accDen, l2) + score1(nodeNum - acc, rightDen, l2) - parentScore
+    if (gain > best.gain && gain > minGain) {
+      best.gain = gain
+      best.feature = f
+      best.categorical = false
+      best.binThreshold = b
+      best.defaultLeft = hasMissing ? false : accCount > rightCount
+    }
+  }
+  if (!hasMissing) return
+  acc = 0
+  accDen = 0
+  accCount = 0
+  i = end - 1
+  while (i >= 0) {
+    const b = sortedBin[i]
+    if (b < 1) break
+    while (i >= 0 && sortedBin[i] === b) {
+      acc += sortedNum[i]
+      accDen += sortedDen[i]
+      accCount++
+      i--
+    }
+    const leftCount = nodeCount - accCount
+    if (accCount < minSamplesLeaf) continue
+    if (leftCount < minSamplesLeaf) break
+    const leftDen = nodeDen - accDen
+    if (accDen < minHessian) continue
+    if (leftDen < minHessian) break
+    const gain = score1(acc, accDen, l2) + score1(nodeNum - acc, leftDen, l2) - parentScore
+    if (gain > best.gain && gain > minGain) {
+      best.gain = gain
+      best.feature = f
+      best.categorical = false
+      best.binThreshold = b - 1
+      best.defaultLeft = true
+    }
+  }
+}
+
+/** Raw thresholds per feature: the upper edge of each bin; the last non-missing bin has none (+Infinity). */
+function rawThresholds(mapper: BinMapper): Float64Array[] {
+  return mapper.edges.map((edges) => {
+    const t = new Float64Array(edges.length + 1)
+    t.set(edges)
+    t[edges.length] = Number.POSITIVE_INFINITY
+    return t
+  })
 }
