@@ -18,6 +18,7 @@ import {
   assertSameFeatures,
   decodeModelFile,
   encodeModelFile,
+  type ModelFileHeader,
   numberParam,
   predictInChunks,
   throwIfCancelled,
@@ -247,6 +248,29 @@ export class MlpTrainer {
     return value
   }
 
+  /** The loss (without the penalty) on `rows` rows given as {@link step} takes them. */
+  lossOnRows(x: Float32Array, y: Float32Array, rows: number): number {
+    const d = this.sizes[0]
+    const width = this.sizes[this.sizes.length - 1]
+    const xt = tf.tensor2d(x.subarray(0, rows * d), [rows, d])
+    const yt = tf.tensor2d(y.subarray(0, rows * width), [rows, width])
+    try {
+      return this.loss(xt, yt)
+    } finally {
+      xt.dispose()
+      yt.dispose()
+    }
+  }
+
+  /** Sets the weights (as {@link weights} gives them); the optimiser's moments are kept. */
+  setWeights(weights: readonly Float32Array[]): void {
+    this.weightList.forEach((w, i) => {
+      const value = tf.tensor(weights[i], w.shape)
+      w.assign(value)
+      value.dispose()
+    })
+  }
+
   /** A copy of the current weights: per layer its weights then its biases. */
   weights(): Float32Array[] {
     return this.weightList.map((w) => (w.dataSync() as Float32Array).slice())
@@ -436,28 +460,33 @@ export const mlpFamily: ModelFamily = {
     ),
   fit: fitMlp,
   load: async (bytes) => {
-    const { header, tensors } = decodeModelFile(bytes, family)
-    const hp = readMlpHyperparameters(header.hyperparameters)
-    const layers: MlpState['layers'] = []
-    for (let i = 0; tensors.has(`dense${i}/kernel`); i++) {
-      const kernel = tensors.get(`dense${i}/kernel`)!
-      layers.push({
-        inputs: kernel.shape[0],
-        outputs: kernel.shape[1],
-        weights: kernel.values as Float32Array,
-        biases: tensors.get(`dense${i}/bias`)!.values as Float32Array,
-      })
-    }
-    const extra = header.extra as { targetMean: number; targetScale: number }
+    const { header, state } = readMlpFile(bytes)
     return createFittedMlp(
-      { layers, targetMean: extra.targetMean, targetScale: extra.targetScale },
+      state,
       header.featureNames,
       header.nClasses,
-      hp,
+      readMlpHyperparameters(header.hyperparameters),
       header.trainingMetadata,
       undefined,
     )
   },
+}
+
+/** A serialized MLP's header and weights (its layers and target scaling). */
+export function readMlpFile(bytes: Uint8Array): { header: ModelFileHeader; state: MlpState } {
+  const { header, tensors } = decodeModelFile(bytes, family)
+  const layers: MlpState['layers'] = []
+  for (let i = 0; tensors.has(`dense${i}/kernel`); i++) {
+    const kernel = tensors.get(`dense${i}/kernel`)!
+    layers.push({
+      inputs: kernel.shape[0],
+      outputs: kernel.shape[1],
+      weights: kernel.values as Float32Array,
+      biases: tensors.get(`dense${i}/bias`)!.values as Float32Array,
+    })
+  }
+  const extra = header.extra as { targetMean: number; targetScale: number }
+  return { header, state: { layers, targetMean: extra.targetMean, targetScale: extra.targetScale } }
 }
 
 registerModelFamily(mlpFamily)
