@@ -475,6 +475,7 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
       isValidation,
       nValidation,
       rng: input.rng.fork('mlp-stream-batches'),
+      checkCancelled: input.checkCancelled,
     })
     const started = now()
     const train: number[] = []

@@ -63,6 +63,8 @@ export interface StreamedMlpOptions {
   nValidation: number
   /** Shuffles each block. */
   rng: Rng
+  /** Throws when the run is cancelled; checked before each batch. */
+  checkCancelled?: () => void
 }
 
 /** Epochs of Adam steps over training rows added chunk by chunk, in training order. */
@@ -140,6 +142,7 @@ export class StreamedMlp {
     for (let i = 0; i < m; i++) order[i] = i
     shuffleInPlace(order.subarray(0, m), this.options.rng)
     for (let start = 0; start < m; start += batchSize) {
+      this.options.checkCancelled?.()
       const rows = Math.min(m, start + batchSize) - start
       for (let r = 0; r < rows; r++) {
         const source = order[start + r]
