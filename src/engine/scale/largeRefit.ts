@@ -465,6 +465,21 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
     { mlpStream: { epochs, blockRows: mlpStreamBlockRows, batchSize, validationRows: nValidation } },
   )
   const trainer = new MlpTrainer(sizes, startWeights, params, nClasses)
+  const started = now()
+  let lastReport = started
+  let epoch = 1
+  const report = (
+    epoch: number,
+    fraction: number,
+    message?: string,
+    losses?: { loss: number; validationLoss?: number },
+  ) =>
+    input.onFit({
+      fraction: startShare + ((1 - startShare) * (epoch - 1 + fraction)) / epochs,
+      epoch,
+      ...(losses ?? {}),
+      ...(message ? { message } : {}),
+    })
   try {
     const mlp = new StreamedMlp(trainer, {
       batchSize,
@@ -476,37 +491,27 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
       nValidation,
       rng: input.rng.fork('mlp-stream-batches'),
       checkCancelled: input.checkCancelled,
+      onBatch: (rows) => {
+        const at = now()
+        if (at - lastReport < 250) return
+        lastReport = at
+        const fraction = Math.min(1, rows / Math.max(1, nFit))
+        const done = (epoch - 1 + fraction) / epochs
+        const eta = ((at - started) / 1000) * ((1 - done) / done)
+        report(
+          epoch,
+          fraction,
+          `epoch ${epoch} of ${epochs} over the streamed training rows: ${Math.round(fraction * 100)}%${done > 0.01 ? `, about ${formatSeconds(eta)} left` : ''}`,
+        )
+      },
     })
-    const started = now()
     const train: number[] = []
     const validation: number[] = []
     let best = { epoch: 0, loss: Number.POSITIVE_INFINITY, weights: startWeights as readonly Float32Array[] }
     let epochsRun = 0
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const report = (
-        fraction: number,
-        message?: string,
-        extra?: { loss: number; validationLoss?: number },
-      ) =>
-        input.onFit({
-          fraction: startShare + ((1 - startShare) * (epoch - 1 + fraction)) / epochs,
-          epoch,
-          ...(extra ?? {}),
-          ...(message ? { message } : {}),
-        })
+    for (; epoch <= epochs; epoch++) {
       await streamTrainingRows(
-        {
-          ...input,
-          onPass: (fraction) => {
-            const done = (epoch - 1 + fraction) / epochs
-            const elapsed = (now() - started) / 1000
-            const eta = done > 0 ? (elapsed * (1 - done)) / done : Number.NaN
-            report(
-              fraction,
-              `epoch ${epoch} of ${epochs} over the streamed training rows: ${Math.round(fraction * 100)}%${Number.isFinite(eta) && done > 0.01 ? `, about ${formatSeconds(eta)} left` : ''}`,
-            )
-          },
-        },
+        { ...input, onPass: () => {} },
         `epoch ${epoch} of ${epochs}`,
         (chunk, rows, first) => {
           if (rows.length === 0) return
@@ -519,7 +524,7 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
       epochsRun = epoch
       if (nValidation === 0) {
         best = { epoch, loss: Number.NaN, weights: trainer.weights() }
-        report(1, undefined, { loss })
+        report(epoch, 1, undefined, { loss })
         continue
       }
       if (epoch === 1) {
@@ -529,7 +534,7 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
       }
       const validationLoss = mlp.validationLoss()
       validation.push(validationLoss)
-      report(1, undefined, { loss, validationLoss })
+      report(epoch, 1, undefined, { loss, validationLoss })
       if (validationLoss < best.loss - 1e-4)
         best = { epoch, loss: validationLoss, weights: trainer.weights() }
       else break

@@ -56,8 +56,17 @@ const hyperparameters = {
   learningRate: 0.003,
 }
 
-/** A refit's input: every fifth row a test row; the sample every `sampleEvery`-th training row. */
-function inputFor(frame: DataFrame, y: Int32Array, chunkRows: number, sampleEvery: number) {
+/**
+ * A refit's input: every fifth row a test row; the sample every `sampleEvery`-th training row. `y` holds
+ * class codes (binary) or, with `regression`, values.
+ */
+function inputFor(
+  frame: DataFrame,
+  y: Int32Array | Float64Array,
+  chunkRows: number,
+  sampleEvery: number,
+  regression = false,
+) {
   const isTest = new Uint8Array(frame.nRows)
   const train: number[] = []
   const test: number[] = []
@@ -69,7 +78,7 @@ function inputFor(frame: DataFrame, y: Int32Array, chunkRows: number, sampleEver
   const sampleIndex = train.map((_, j) => j).filter((j) => j % sampleEvery === 0)
   const all = applyFeatureRecipe(recipe, frame, Int32Array.from(train))
   const sampleTrain = featureMatrixRows(all, Int32Array.from(sampleIndex))
-  const classes = ['0', '1']
+  const classes = regression ? [] : ['0', '1']
   const log: string[] = []
   const fits: { fraction: number; message?: string }[] = []
   const input: RefitInput = {
@@ -81,13 +90,11 @@ function inputFor(frame: DataFrame, y: Int32Array, chunkRows: number, sampleEver
     isTest,
     yTrain: Float64Array.from(train, (i) => y[i]),
     classes,
-    task: 'binary',
+    task: regression ? 'regression' : 'binary',
     sampleTrain,
-    sampleTarget: {
-      kind: 'classification',
-      classes,
-      codes: Int32Array.from(sampleIndex, (j) => y[train[j]]),
-    },
+    sampleTarget: regression
+      ? { kind: 'regression', values: Float64Array.from(sampleIndex, (j) => y[train[j]]) }
+      : { kind: 'classification', classes, codes: Int32Array.from(sampleIndex, (j) => y[train[j]]) },
     sampleTrainIndex: Int32Array.from(sampleIndex),
     selectionRows: sampleIndex.length,
     selectionPositions: Int32Array.from(sampleIndex, (_, k) => k),
@@ -99,7 +106,8 @@ function inputFor(frame: DataFrame, y: Int32Array, chunkRows: number, sampleEver
   }
   const testX = applyFeatureRecipe(recipe, frame, Int32Array.from(test))
   const testY = Int32Array.from(test, (i) => y[i])
-  return { input, log, fits, testX, testY }
+  const testValues = Float64Array.from(test, (i) => y[i])
+  return { input, log, fits, testX, testY, testValues }
 }
 
 async function scores(
@@ -136,7 +144,7 @@ describe('the MLP refitted by mini-batches streamed over a large table', () => {
       expect(a.fits[i].fraction).toBeGreaterThanOrEqual(a.fits[i - 1].fraction)
     expect(
       a.fits.some((p) =>
-        /^epoch 2 of 3 over the streamed training rows: \d+%, about \d+ s left$/.test(p.message ?? ''),
+        /^epoch 2 of 3 over the streamed training rows: \d+%, about (\d+ min )?\d+ s left$/.test(p.message ?? ''),
       ),
     ).toBe(true)
 
@@ -160,6 +168,35 @@ describe('the MLP refitted by mini-batches streamed over a large table', () => {
     const again = await refitLarge('mlp', hyperparameters, b.input, () => Date.now())
     expect(await again.model.serialize()).toEqual(await refit.model.serialize())
   }, 120_000)
+
+  it('refits a regression MLP (standardised targets) better than its fit on the sample alone', async () => {
+    const values = Float64Array.from({ length: frame.nRows }, (_, i) => {
+      const [a, b, c] = [0, 1, 2].map((k) => (frame.columns[k] as { values: Float64Array }).values[i])
+      return 50 + 10 * (Math.sin(2 * a) + b * c) + (y[i] === 1 ? 1 : 0)
+    })
+    const r = inputFor(frame, values, 4096, 40, true)
+    const hp = { ...getModelFamily('mlp').defaults('regression'), hiddenUnits: '32,16' }
+    const refit = await refitLarge('mlp', hp, r.input, () => Date.now())
+    const sampleOnly = await getModelFamily('mlp').fit(r.input.sampleTrain, r.input.sampleTarget, hp, {
+      task: 'regression',
+      rng: createRng(7),
+    })
+    const r2 = async (model: { predict(X: FeatureMatrix): Promise<Float64Array> }) => {
+      const predicted = await model.predict(r.testX)
+      const mean = r.testValues.reduce((sum, v) => sum + v, 0) / r.testValues.length
+      let ssRes = 0
+      let ssTot = 0
+      for (let i = 0; i < predicted.length; i++) {
+        ssRes += (predicted[i] - r.testValues[i]) ** 2
+        ssTot += (r.testValues[i] - mean) ** 2
+      }
+      return 1 - ssRes / ssTot
+    }
+    const streamed = await r2(refit.model)
+    const alone = await r2(sampleOnly)
+    expect(streamed).toBeGreaterThan(alone + 0.05)
+    expect(streamed).toBeGreaterThan(0.8)
+  }, 180_000)
 
   it('holds out a seeded slice of at most 10,000 training rows', () => {
     const small = mlpStreamValidation(20_000, 0.1, createRng(1))

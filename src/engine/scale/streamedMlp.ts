@@ -65,6 +65,8 @@ export interface StreamedMlpOptions {
   rng: Rng
   /** Throws when the run is cancelled; checked before each batch. */
   checkCancelled?: () => void
+  /** After each batch: the rows trained on so far in this epoch. */
+  onBatch?: (rowsThisEpoch: number) => void
 }
 
 /** Epochs of Adam steps over training rows added chunk by chunk, in training order. */
@@ -151,6 +153,7 @@ export class StreamedMlp {
       }
       this.lossSum += this.trainer.step(batchX, batchY, rows) * rows
       this.lossRows += rows
+      this.options.onBatch?.(this.lossRows)
     }
     this.blockCount = 0
   }
