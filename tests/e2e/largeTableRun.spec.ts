@@ -169,3 +169,42 @@ test('Cancel during a streamed run ends it "cancelled"; the table is released an
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
   await expect(page.getByRole('log', { name: 'Run log' })).toContainText('Large table: 30000 rows')
 })
+
+test('the MLP chosen on a streamed table is refitted on every training row by streamed mini-batches: the run page shows the epoch and the time left, the leaderboard and the log say how (screenshots)', async ({
+  page,
+}) => {
+  test.setTimeout(420_000)
+  await experimentOnLargeTable(page)
+  await streamPast(page, '100000')
+  const candidates = page.getByRole('group', { name: 'Candidate models' })
+  await candidates.getByRole('checkbox', { name: 'Automatic choice' }).uncheck()
+  for (const family of ['Logistic / softmax regression', 'Gradient-boosted trees', 'Random forest']) {
+    const box = candidates.getByRole('checkbox', { name: family })
+    if ((await box.count()) > 0 && (await box.isChecked())) await box.uncheck()
+  }
+  await candidates.getByRole('checkbox', { name: 'Multilayer perceptron' }).check()
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page).toHaveURL(/\/runs\/run_/)
+  // While the epochs stream: the epoch, how far it is and (once a little is done) the time left.
+  const streaming = page.getByText(/^epoch \d of \d over the streamed training rows: \d+%, about .* left$/)
+  await expect(streaming).toBeVisible({ timeout: 240_000 })
+  await page.screenshot({ path: 'test-results/large-table-mlp-streaming.png' })
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 300_000 })
+  const log = page.getByRole('log', { name: 'Run log' })
+  await expect(log).toContainText(
+    /mlp on all \d+ training rows: from its fit on the \d+ rows it was compared on, \d epochs? of Adam steps over the streamed training rows/,
+  )
+  await expect(log).toContainText(/mlp: \d streamed epochs? in [\d.]+ s; training loss by epoch/)
+  const chosenRow = page
+    .getByRole('table', { name: 'Model selection' })
+    .getByRole('row')
+    .filter({ hasText: '✓ chosen' })
+  await expect(chosenRow).toContainText(
+    /refitted on all [\d,]+ training rows: fitted on the [\d,]+ rows it was compared on, then \d epochs? of mini-batches streamed over [\d,]+ training rows/,
+  )
+  const accuracy = Number(await page.locator('[data-metric="accuracy"]').textContent())
+  expect(accuracy).toBeGreaterThan(0.8)
+  await page.screenshot({ path: 'test-results/large-table-mlp-run-page.png' })
+  await chosenRow.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/large-table-mlp-leaderboard.png' })
+})

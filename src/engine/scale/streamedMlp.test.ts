@@ -144,7 +144,9 @@ describe('the MLP refitted by mini-batches streamed over a large table', () => {
       expect(a.fits[i].fraction).toBeGreaterThanOrEqual(a.fits[i - 1].fraction)
     expect(
       a.fits.some((p) =>
-        /^epoch 2 of 3 over the streamed training rows: \d+%, about (\d+ min )?\d+ s left$/.test(p.message ?? ''),
+        /^epoch 2 of 3 over the streamed training rows: \d+%, about (\d+ min )?\d+ s left$/.test(
+          p.message ?? '',
+        ),
       ),
     ).toBe(true)
 
