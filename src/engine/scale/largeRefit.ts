@@ -24,7 +24,7 @@ import { createFittedMlp, MlpTrainer, mlpLayers, readMlpFile, readMlpHyperparame
 import type { FitOptions, FittedModel, Hyperparameters, TrainingProgress } from '../models/model.ts'
 import { getModelFamily } from '../models/model.ts'
 import { forestParamsFrom } from '../models/rf.ts'
-import { decodeModelFile } from '../models/tfjsCommon.ts'
+import { decodeModelFile, numberParam } from '../models/tfjsCommon.ts'
 import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { applyFeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { type BinMapper, fitBinMapper } from '../trees/binning.ts'
@@ -434,7 +434,18 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
   const params = readMlpHyperparameters(hyperparameters)
   const positions = input.selectionPositions
   const nTrain = input.yTrain.length
-  const epochs = streamedMlpEpochs(nTrain)
+  // Epochs over all rows: set by the `streamedEpochs` hyperparameter (a training override), else from the
+  // number of training rows; the model's hyperparameters record it, so a re-run is exact.
+  const epochs =
+    hyperparameters.streamedEpochs === undefined
+      ? streamedMlpEpochs(nTrain)
+      : numberParam(
+          hyperparameters,
+          'streamedEpochs',
+          'mlp',
+          (v) => Number.isInteger(v) && v >= 1 && v <= 20,
+          'an integer from 1 to 20',
+        )
   const startShare = 0.1
   const start = await getModelFamily('mlp').fit(
     featureMatrixRows(input.sampleTrain, positions),
@@ -577,7 +588,7 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
     input.onFit({ fraction: 1 })
     return {
       model,
-      hyperparameters,
+      hyperparameters: { ...hyperparameters, streamedEpochs: epochs },
       rows: nTrain,
       how: `refitted on all ${nTrain.toLocaleString('en-US')} training rows: fitted on the ${positions.length.toLocaleString('en-US')} rows it was compared on, then ${epochsRun} epoch${epochsRun === 1 ? '' : 's'} of mini-batches streamed over ${nFit.toLocaleString('en-US')} training rows (${nValidation.toLocaleString('en-US')} held out; kept ${kept})`,
       streamSeconds,

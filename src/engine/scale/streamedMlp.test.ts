@@ -132,6 +132,7 @@ describe('the MLP refitted by mini-batches streamed over a large table', () => {
     const metadata = refit.model.trainingMetadata
     expect(metadata.streamedEpochs).toBe(streamedMlpEpochs(nTrain))
     expect(metadata.streamedEpochs).toBe(3)
+    expect(refit.hyperparameters.streamedEpochs).toBe(3)
     expect(Number(metadata.bestEpoch)).toBeGreaterThan(0)
     expect(Number(metadata.rows) + Number(metadata.validationRows)).toBe(nTrain)
     expect(refit.how).toMatch(
@@ -199,6 +200,22 @@ describe('the MLP refitted by mini-batches streamed over a large table', () => {
     expect(streamed).toBeGreaterThan(alone + 0.05)
     expect(streamed).toBeGreaterThan(0.8)
   }, 180_000)
+
+  it('takes the number of epochs from the streamedEpochs hyperparameter when it is set, and refuses a bad one', async () => {
+    const small = table(5000)
+    const one = inputFor(small.frame, small.y, 1000, 10)
+    const refit = await refitLarge('mlp', { ...hyperparameters, streamedEpochs: 1 }, one.input, () =>
+      Date.now(),
+    )
+    expect(refit.model.trainingMetadata.streamedEpochs).toBe(1)
+    expect(refit.model.trainingMetadata.epochs).toBe(1)
+    expect(refit.hyperparameters.streamedEpochs).toBe(1)
+    expect(one.log.some((m) => /^mlp: 1 streamed epoch in /.test(m))).toBe(true)
+    const bad = inputFor(small.frame, small.y, 1000, 10)
+    await expect(
+      refitLarge('mlp', { ...hyperparameters, streamedEpochs: 0 }, bad.input, () => Date.now()),
+    ).rejects.toThrow("Hyperparameter 'streamedEpochs' of model 'mlp' must be an integer from 1 to 20, got 0")
+  }, 120_000)
 
   it('holds out a seeded slice of at most 10,000 training rows', () => {
     const small = mlpStreamValidation(20_000, 0.1, createRng(1))
