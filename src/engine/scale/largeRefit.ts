@@ -556,7 +556,7 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
         ? 'the starting fit (no streamed epoch lowered the held-out loss)'
         : `the weights after epoch ${best.epoch}`
     input.log(
-      best.epoch === 0 ? 'warn' : 'info',
+      'info',
       `mlp: ${epochsRun} streamed epoch${epochsRun === 1 ? '' : 's'} in ${streamSeconds.toFixed(1)} s; training loss by epoch ${train.map((v) => v.toPrecision(4)).join(', ')}${validation.length ? `; held-out loss ${validation.map((v) => v.toPrecision(4)).join(' → ')} (start first)` : ''}; kept ${kept}`,
     )
     const model = createFittedMlp(
