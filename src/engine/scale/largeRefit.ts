@@ -105,7 +105,25 @@ export async function refitLarge(
       ? `logistic is fitted on ${where}: a Newton pass over every row would take about ${newtonWork.toExponential(1)} multiply-adds (its Hessian has (features + 1) × classes squared entries per row), past the ${maxNewtonPassWork.toExponential(0)} a pass may take`
       : `${family} is fitted on ${where}: its optimiser goes over every row's floats many times, which a table this large cannot hold, and its cost on these rows is known to fit the selection's time budget (gbdt, rf, linear, logistic and mlp refit on all rows)`,
   )
-  const model = await getModelFamily(family).fit(
+  const model = await fitOnSelection(family, hyperparameters, input, input.onFit)
+  return {
+    model,
+    hyperparameters,
+    rows,
+    how: `fitted on the ${rows.toLocaleString('en-US')} training rows it was compared on (${family} does not stream)`,
+    streamSeconds: 0,
+  }
+}
+
+/** `family` fitted on the rows model selection compared it on (with the refit's generator). */
+function fitOnSelection(
+  family: string,
+  hyperparameters: Hyperparameters,
+  input: RefitInput,
+  onProgress: (progress: TrainingProgress) => void,
+): Promise<FittedModel> {
+  const positions = input.selectionPositions
+  return getModelFamily(family).fit(
     featureMatrixRows(input.sampleTrain, positions),
     targetRows(input.sampleTarget, positions),
     hyperparameters,
@@ -114,16 +132,9 @@ export async function refitLarge(
       rng: input.rng,
       isCancelled: input.isCancelled,
       forestHelper: input.forestHelper,
-      onProgress: input.onFit,
+      onProgress,
     },
   )
-  return {
-    model,
-    hyperparameters,
-    rows,
-    how: `fitted on the ${rows.toLocaleString('en-US')} training rows it was compared on (${family} does not stream)`,
-    streamSeconds: 0,
-  }
 }
 
 /** Every training row of every chunk, in table order: `visit(chunk, rows in the chunk, first training index)`. */
@@ -447,16 +458,8 @@ async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now
           'an integer from 1 to 20',
         )
   const startShare = 0.1
-  const start = await getModelFamily('mlp').fit(
-    featureMatrixRows(input.sampleTrain, positions),
-    targetRows(input.sampleTarget, positions),
-    hyperparameters,
-    {
-      task: input.task,
-      rng: input.rng,
-      isCancelled: input.isCancelled,
-      onProgress: (p) => input.onFit({ ...p, fraction: p.fraction * startShare }),
-    },
+  const start = await fitOnSelection('mlp', hyperparameters, input, (p) =>
+    input.onFit({ ...p, fraction: p.fraction * startShare }),
   )
   const { state, header } = readMlpFile(await start.serialize())
   start.dispose?.()
