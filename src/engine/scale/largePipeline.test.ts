@@ -411,5 +411,5 @@ describe('model selection on a large table (a seeded subsample, the winner refit
     })
     expect(again.model!.bytes).toEqual(run.model!.bytes)
     expect(again.metrics).toEqual(run.metrics)
-  })
+  }, 300_000)
 })
