@@ -183,13 +183,33 @@ test('the MLP chosen on a streamed table is refitted on every training row by st
     if ((await box.count()) > 0 && (await box.isChecked())) await box.uncheck()
   }
   await candidates.getByRole('checkbox', { name: 'Multilayer perceptron' }).check()
+  // The progress line of the streamed epochs lasts seconds (the tab's backend is fast): a MutationObserver
+  // keeps every one shown, instead of a poll that may fall between them.
+  await page.evaluate(() => {
+    const seen: string[] = []
+    ;(window as unknown as { streamedLines: string[] }).streamedLines = seen
+    new MutationObserver(() => {
+      const line = (document.querySelector('[aria-live="polite"]')?.textContent ?? '').match(
+        /epoch \d of \d over the streamed training rows: \d+%(, about [\d a-z]+? left)?/,
+      )
+      if (line && seen.at(-1) !== line[0]) seen.push(line[0])
+    }).observe(document.body, { childList: true, subtree: true, characterData: true })
+  })
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page).toHaveURL(/\/runs\/run_/)
-  // While the epochs stream: the epoch, how far it is and (once a little is done) the time left.
-  const streaming = page.getByText(/^epoch \d of \d over the streamed training rows: \d+%, about .* left$/)
-  await expect(streaming).toBeVisible({ timeout: 240_000 })
+  await page.waitForFunction(
+    () => (window as unknown as { streamedLines: string[] }).streamedLines.length > 0,
+    undefined,
+    { timeout: 240_000, polling: 'raf' },
+  )
   await page.screenshot({ path: 'test-results/large-table-mlp-streaming.png' })
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 300_000 })
+  // While the epochs streamed: the epoch, how far it was and (once a little was done) the time left.
+  const lines = await page.evaluate(() => (window as unknown as { streamedLines: string[] }).streamedLines)
+  expect(
+    lines.some((line) => /^epoch 1 of \d over the streamed training rows: \d+%, about .* left$/.test(line)),
+    lines.join('\n'),
+  ).toBe(true)
   const log = page.getByRole('log', { name: 'Run log' })
   await expect(log).toContainText(
     /mlp on all \d+ training rows: from its fit on the \d+ rows it was compared on, \d epochs? of Adam steps over the streamed training rows/,
