@@ -169,3 +169,62 @@ test('Cancel during a streamed run ends it "cancelled"; the table is released an
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 240_000 })
   await expect(page.getByRole('log', { name: 'Run log' })).toContainText('Large table: 30000 rows')
 })
+
+test('the MLP chosen on a streamed table is refitted on every training row by streamed mini-batches: the run page shows the epoch and the time left, the leaderboard and the log say how (screenshots)', async ({
+  page,
+}) => {
+  test.setTimeout(420_000)
+  await experimentOnLargeTable(page)
+  await streamPast(page, '100000')
+  const candidates = page.getByRole('group', { name: 'Candidate models' })
+  await candidates.getByRole('checkbox', { name: 'Automatic choice' }).uncheck()
+  for (const family of ['Logistic / softmax regression', 'Gradient-boosted trees', 'Random forest']) {
+    const box = candidates.getByRole('checkbox', { name: family })
+    if ((await box.count()) > 0 && (await box.isChecked())) await box.uncheck()
+  }
+  await candidates.getByRole('checkbox', { name: 'Multilayer perceptron' }).check()
+  // The progress line of the streamed epochs lasts seconds (the tab's backend is fast): a MutationObserver
+  // keeps every one shown, instead of a poll that may fall between them.
+  await page.evaluate(() => {
+    const seen: string[] = []
+    ;(window as unknown as { streamedLines: string[] }).streamedLines = seen
+    new MutationObserver(() => {
+      const line = (document.querySelector('[aria-live="polite"]')?.textContent ?? '').match(
+        /epoch \d of \d over the streamed training rows: \d+%(, about [\d a-z]+? left)?/,
+      )
+      if (line && seen.at(-1) !== line[0]) seen.push(line[0])
+    }).observe(document.body, { childList: true, subtree: true, characterData: true })
+  })
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page).toHaveURL(/\/runs\/run_/)
+  await page.waitForFunction(
+    () => (window as unknown as { streamedLines: string[] }).streamedLines.length > 0,
+    undefined,
+    { timeout: 240_000, polling: 'raf' },
+  )
+  await page.screenshot({ path: 'test-results/large-table-mlp-streaming.png' })
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 300_000 })
+  // While the epochs streamed: the epoch, how far it was and (once a little was done) the time left.
+  const lines = await page.evaluate(() => (window as unknown as { streamedLines: string[] }).streamedLines)
+  expect(
+    lines.some((line) => /^epoch 1 of \d over the streamed training rows: \d+%, about .* left$/.test(line)),
+    lines.join('\n'),
+  ).toBe(true)
+  const log = page.getByRole('log', { name: 'Run log' })
+  await expect(log).toContainText(
+    /mlp on all \d+ training rows: from its fit on the \d+ rows it was compared on, \d epochs? of Adam steps over the streamed training rows/,
+  )
+  await expect(log).toContainText(/mlp: \d streamed epochs? in [\d.]+ s; training loss by epoch/)
+  const chosenRow = page
+    .getByRole('table', { name: 'Model selection' })
+    .getByRole('row')
+    .filter({ hasText: '✓ chosen' })
+  await expect(chosenRow).toContainText(
+    /refitted on all [\d,]+ training rows: fitted on the [\d,]+ rows it was compared on, then \d epochs? of mini-batches streamed over [\d,]+ training rows/,
+  )
+  const accuracy = Number(await page.locator('[data-metric="accuracy"]').textContent())
+  expect(accuracy).toBeGreaterThan(0.8)
+  await page.screenshot({ path: 'test-results/large-table-mlp-run-page.png' })
+  await chosenRow.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/large-table-mlp-leaderboard.png' })
+})

@@ -126,7 +126,9 @@ export function RunPage() {
                         <Show when={p().epoch !== undefined}> · epoch {p().epoch}</Show>
                         <Show when={p().iteration !== undefined}> · iteration {p().iteration}</Show>
                         <Show when={p().loss !== undefined}> · loss {formatNumber(p().loss)}</Show>
-                        <Show when={p().block === 'model_selection' && p().message}>
+                        <Show
+                          when={(p().block === 'model_selection' || p().block === 'training') && p().message}
+                        >
                           <br />
                           <span class="muted small">{p().message}</span>
                         </Show>

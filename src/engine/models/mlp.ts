@@ -18,6 +18,7 @@ import {
   assertSameFeatures,
   decodeModelFile,
   encodeModelFile,
+  type ModelFileHeader,
   numberParam,
   predictInChunks,
   throwIfCancelled,
@@ -41,7 +42,8 @@ export interface MlpHyperparameters extends Hyperparameters {
   validationFraction: number
 }
 
-function readHyperparameters(hp: Hyperparameters): MlpHyperparameters {
+/** The MLP's hyperparameters, checked (a clear sentence for a bad one). */
+export function readMlpHyperparameters(hp: Hyperparameters): MlpHyperparameters {
   const hidden = hp.hiddenUnits
   if (
     typeof hidden !== 'string' ||
@@ -82,7 +84,7 @@ function readHyperparameters(hp: Hyperparameters): MlpHyperparameters {
   }
 }
 
-interface MlpState {
+export interface MlpState {
   /** Per layer: weights (in × out, row-major) and biases. */
   layers: { weights: Float32Array; biases: Float32Array; inputs: number; outputs: number }[]
   /** Regression only: training target mean and standard deviation. */
@@ -99,7 +101,7 @@ function forward(x: tf.Tensor2D, layers: { W: tf.Tensor2D; b: tf.Tensor1D }[]): 
   return h
 }
 
-function createFittedMlp(
+export function createFittedMlp(
   state: MlpState,
   featureNames: string[],
   nClasses: number,
@@ -178,6 +180,132 @@ export function autoBatchSize(n: number): number {
   return Math.min(n, Math.max(32, Math.ceil(n / 64), Math.min(256, Math.ceil(n / 16))))
 }
 
+/**
+ * An MLP's weights trained with Adam one mini-batch at a time: the in-memory fit's epochs and the streamed
+ * refit of a table too large to load (src/engine/scale/streamedMlp.ts) take the same steps. The loss is
+ * the mean log-loss (classes) or half the mean squared error of standardised targets, plus
+ * `alpha` / (2 × batch rows) × the squared weights.
+ */
+export class MlpTrainer {
+  private readonly variables: { W: tf.Variable; b: tf.Variable }[]
+  private readonly weightList: tf.Variable[]
+  private readonly optimizer: tf.AdamOptimizer
+
+  /** `initial`: per layer its weights (in × out, row-major) then its biases, as {@link weights} returns. */
+  constructor(
+    readonly sizes: readonly number[],
+    initial: readonly Float32Array[],
+    private readonly params: { learningRate: number; alpha: number },
+    private readonly nClasses: number,
+  ) {
+    this.variables = sizes.slice(1).map((outputs, i) => ({
+      W: tf.variable(tf.tensor2d(initial[2 * i], [sizes[i], outputs])),
+      b: tf.variable(tf.tensor1d(initial[2 * i + 1])),
+    }))
+    this.weightList = this.variables.flatMap((v) => [v.W, v.b])
+    this.optimizer = tf.train.adam(params.learningRate)
+  }
+
+  private lossOf(xb: tf.Tensor2D, yb: tf.Tensor2D): tf.Scalar {
+    const z = forward(xb, this.variables as unknown as { W: tf.Tensor2D; b: tf.Tensor1D }[])
+    return this.nClasses > 0
+      ? (tf.neg(tf.mean(tf.sum(tf.mul(yb, tf.logSoftmax(z)), 1))) as tf.Scalar)
+      : (tf.mul(0.5, tf.mean(tf.square(tf.sub(z, yb)))) as tf.Scalar)
+  }
+
+  /** One Adam step on `rows` rows (row-major features `x`, encoded targets `y`); the batch's loss. */
+  step(x: Float32Array, y: Float32Array, rows: number): number {
+    const d = this.sizes[0]
+    const width = this.sizes[this.sizes.length - 1]
+    const { alpha } = this.params
+    const cost = tf.tidy((): tf.Scalar => {
+      const xb = tf.tensor2d(x.subarray(0, rows * d), [rows, d])
+      const yb = tf.tensor2d(y.subarray(0, rows * width), [rows, width])
+      return this.optimizer.minimize(
+        () => {
+          let loss = this.lossOf(xb, yb)
+          if (alpha > 0) {
+            let l2: tf.Scalar = tf.scalar(0)
+            for (const v of this.variables) l2 = tf.add(l2, tf.sum(tf.square(v.W)))
+            loss = tf.add(loss, tf.mul(l2, alpha / (2 * rows)))
+          }
+          return loss
+        },
+        true,
+        this.weightList,
+      ) as tf.Scalar
+    })
+    const value = cost.dataSync()[0]
+    cost.dispose()
+    return value
+  }
+
+  /** The loss (without the penalty) on rows held as tensors. */
+  loss(x: tf.Tensor2D, y: tf.Tensor2D): number {
+    const v = tf.tidy(() => this.lossOf(x, y))
+    const value = v.dataSync()[0]
+    v.dispose()
+    return value
+  }
+
+  /** The loss (without the penalty) on `rows` rows given as {@link step} takes them. */
+  lossOnRows(x: Float32Array, y: Float32Array, rows: number): number {
+    const d = this.sizes[0]
+    const width = this.sizes[this.sizes.length - 1]
+    const xt = tf.tensor2d(x.subarray(0, rows * d), [rows, d])
+    const yt = tf.tensor2d(y.subarray(0, rows * width), [rows, width])
+    try {
+      return this.loss(xt, yt)
+    } finally {
+      xt.dispose()
+      yt.dispose()
+    }
+  }
+
+  /** Sets the weights (as {@link weights} gives them); the optimiser's moments are kept. */
+  setWeights(weights: readonly Float32Array[]): void {
+    this.weightList.forEach((w, i) => {
+      const value = tf.tensor(weights[i], w.shape)
+      w.assign(value)
+      value.dispose()
+    })
+  }
+
+  /** A copy of the current weights: per layer its weights then its biases. */
+  weights(): Float32Array[] {
+    return this.weightList.map((w) => (w.dataSync() as Float32Array).slice())
+  }
+
+  dispose(): void {
+    for (const v of this.variables) {
+      v.W.dispose()
+      v.b.dispose()
+    }
+    this.optimizer.dispose()
+  }
+}
+
+/** Weights as {@link MlpTrainer.weights} gives them, as the fitted model's layers. */
+export function mlpLayers(sizes: readonly number[], weights: readonly Float32Array[]): MlpState['layers'] {
+  return sizes.slice(1).map((outputs, i) => ({
+    inputs: sizes[i],
+    outputs,
+    weights: Float32Array.from(weights[2 * i]),
+    biases: Float32Array.from(weights[2 * i + 1]),
+  }))
+}
+
+/** Targets as the network is trained on them: one-hot classes, or standardised values. */
+export function encodeMlpTargets(target: Target, width: number, targetMean: number, targetScale: number) {
+  const rows = target.kind === 'classification' ? target.codes.length : target.values.length
+  const out = new Float32Array(rows * width)
+  for (let i = 0; i < rows; i++) {
+    if (target.kind === 'classification') out[i * width + target.codes[i]] = 1
+    else out[i] = (target.values[i] - targetMean) / targetScale
+  }
+  return out
+}
+
 /** Splits off a random validation slice (rows drawn with `rng`), keeping both parts in ascending order. */
 function splitValidation(n: number, fraction: number, rng: Rng): { fit: Int32Array; validation: Int32Array } {
   const order = shuffleInPlace(
@@ -196,7 +324,7 @@ async function fitMlp(
   hp: Hyperparameters,
   options: FitOptions,
 ): Promise<FittedModel> {
-  const params = readHyperparameters(hp)
+  const params = readMlpHyperparameters(hp)
   const nClasses = y.kind === 'classification' ? y.classes.length : 0
   if ((options.task === 'regression') !== (nClasses === 0))
     throw new ValidationError(
@@ -227,31 +355,19 @@ async function fitMlp(
     for (let i = 0; i < n; i++) ss += (fitY.values[i] - targetMean) ** 2
     targetScale = Math.sqrt(ss / n) || 1
   }
-  const encodeTargets = (target: Target): Float32Array => {
-    const rows = target.kind === 'classification' ? target.codes.length : target.values.length
-    const out = new Float32Array(rows * width)
-    for (let i = 0; i < rows; i++) {
-      if (target.kind === 'classification') out[i * width + target.codes[i]] = 1
-      else out[i] = (target.values[i] - targetMean) / targetScale
-    }
-    return out
-  }
+  const encodeTargets = (target: Target) => encodeMlpTargets(target, width, targetMean, targetScale)
   const rowsX = toRowMajorFloat32(fitX)
   const rowsY = encodeTargets(fitY)
   const sizes = [d, ...params.hiddenUnits.split(',').map(Number), width]
   const initRng = rng.fork('mlp-init')
-  const variables = sizes.slice(1).map((outputs, i) => ({
-    W: tf.variable(tf.tensor2d(glorotUniform(sizes[i], outputs, initRng), [sizes[i], outputs])),
-    b: tf.variable(tf.zeros([outputs])),
-  }))
-  const weightList = variables.flatMap((v) => [v.W, v.b]) as tf.Variable[]
-  const optimizer = tf.train.adam(params.learningRate)
-  const lossOf = (xb: tf.Tensor2D, yb: tf.Tensor2D): tf.Scalar => {
-    const z = forward(xb, variables as { W: tf.Tensor2D; b: tf.Tensor1D }[])
-    return nClasses > 0
-      ? (tf.neg(tf.mean(tf.sum(tf.mul(yb, tf.logSoftmax(z)), 1))) as tf.Scalar)
-      : (tf.mul(0.5, tf.mean(tf.square(tf.sub(z, yb)))) as tf.Scalar)
-  }
+  const trainer = new MlpTrainer(
+    sizes,
+    sizes
+      .slice(1)
+      .flatMap((outputs, i) => [glorotUniform(sizes[i], outputs, initRng), new Float32Array(outputs)]),
+    params,
+    nClasses,
+  )
   const valTensors =
     valX && valY
       ? {
@@ -266,11 +382,7 @@ async function fitMlp(
   const batchY = new Float32Array(batchSize * width)
   const trainCurve: number[] = []
   const validationCurve: number[] = []
-  let best = {
-    loss: Number.POSITIVE_INFINITY,
-    epoch: 0,
-    weights: weightList.map((w) => w.dataSync().slice()),
-  }
+  let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: trainer.weights() }
   let epochsRun = 0
   try {
     for (let epoch = 1; epoch <= params.maxEpochs; epoch++) {
@@ -285,34 +397,14 @@ async function fitMlp(
           batchX.set(rowsX.subarray(source * d, source * d + d), r * d)
           batchY.set(rowsY.subarray(source * width, source * width + width), r * width)
         }
-        const cost = tf.tidy((): tf.Scalar => {
-          const xb = tf.tensor2d(batchX.subarray(0, rows * d), [rows, d])
-          const yb = tf.tensor2d(batchY.subarray(0, rows * width), [rows, width])
-          return optimizer.minimize(
-            () => {
-              let loss = lossOf(xb, yb)
-              if (params.alpha > 0) {
-                let l2: tf.Scalar = tf.scalar(0)
-                for (const v of variables) l2 = tf.add(l2, tf.sum(tf.square(v.W)))
-                loss = tf.add(loss, tf.mul(l2, params.alpha / (2 * rows)))
-              }
-              return loss
-            },
-            true,
-            weightList,
-          ) as tf.Scalar
-        })
-        epochLoss += cost.dataSync()[0] * rows
-        cost.dispose()
+        epochLoss += trainer.step(batchX, batchY, rows) * rows
       }
       epochLoss /= n
       trainCurve.push(epochLoss)
       epochsRun = epoch
       let monitored = epochLoss
       if (valTensors) {
-        const v = tf.tidy(() => lossOf(valTensors.x, valTensors.y))
-        monitored = v.dataSync()[0]
-        v.dispose()
+        monitored = trainer.loss(valTensors.x, valTensors.y)
         validationCurve.push(monitored)
       }
       options.onProgress?.({
@@ -321,20 +413,10 @@ async function fitMlp(
         loss: epochLoss,
         ...(valTensors ? { validationLoss: monitored } : {}),
       })
-      if (monitored < best.loss - 1e-4)
-        best = { loss: monitored, epoch, weights: weightList.map((w) => w.dataSync().slice()) }
+      if (monitored < best.loss - 1e-4) best = { loss: monitored, epoch, weights: trainer.weights() }
       else if (epoch - best.epoch >= params.patience) break
     }
-    const state: MlpState = {
-      layers: sizes.slice(1).map((outputs, i) => ({
-        inputs: sizes[i],
-        outputs,
-        weights: Float32Array.from(best.weights[2 * i]),
-        biases: Float32Array.from(best.weights[2 * i + 1]),
-      })),
-      targetMean,
-      targetScale,
-    }
+    const state: MlpState = { layers: mlpLayers(sizes, best.weights), targetMean, targetScale }
     const lossName = nClasses > 0 ? 'log_loss' : 'half_squared_error_standardized'
     const curve: TrainingCurve = {
       unit: 'epoch',
@@ -351,11 +433,7 @@ async function fitMlp(
     }
     return createFittedMlp(state, X.names.slice(), nClasses, params, metadata, curve)
   } finally {
-    for (const v of variables) {
-      v.W.dispose()
-      v.b.dispose()
-    }
-    optimizer.dispose()
+    trainer.dispose()
     valTensors?.x.dispose()
     valTensors?.y.dispose()
   }
@@ -382,28 +460,33 @@ export const mlpFamily: ModelFamily = {
     ),
   fit: fitMlp,
   load: async (bytes) => {
-    const { header, tensors } = decodeModelFile(bytes, family)
-    const hp = readHyperparameters(header.hyperparameters)
-    const layers: MlpState['layers'] = []
-    for (let i = 0; tensors.has(`dense${i}/kernel`); i++) {
-      const kernel = tensors.get(`dense${i}/kernel`)!
-      layers.push({
-        inputs: kernel.shape[0],
-        outputs: kernel.shape[1],
-        weights: kernel.values as Float32Array,
-        biases: tensors.get(`dense${i}/bias`)!.values as Float32Array,
-      })
-    }
-    const extra = header.extra as { targetMean: number; targetScale: number }
+    const { header, state } = readMlpFile(bytes)
     return createFittedMlp(
-      { layers, targetMean: extra.targetMean, targetScale: extra.targetScale },
+      state,
       header.featureNames,
       header.nClasses,
-      hp,
+      readMlpHyperparameters(header.hyperparameters),
       header.trainingMetadata,
       undefined,
     )
   },
+}
+
+/** A serialized MLP's header and weights (its layers and target scaling). */
+export function readMlpFile(bytes: Uint8Array): { header: ModelFileHeader; state: MlpState } {
+  const { header, tensors } = decodeModelFile(bytes, family)
+  const layers: MlpState['layers'] = []
+  for (let i = 0; tensors.has(`dense${i}/kernel`); i++) {
+    const kernel = tensors.get(`dense${i}/kernel`)!
+    layers.push({
+      inputs: kernel.shape[0],
+      outputs: kernel.shape[1],
+      weights: kernel.values as Float32Array,
+      biases: tensors.get(`dense${i}/bias`)!.values as Float32Array,
+    })
+  }
+  const extra = header.extra as { targetMean: number; targetScale: number }
+  return { header, state: { layers, targetMean: extra.targetMean, targetScale: extra.targetScale } }
 }
 
 registerModelFamily(mlpFamily)

@@ -6,4 +6,6 @@ export interface TrainingProgress {
   iteration?: number
   loss?: number
   validationLoss?: number
+  /** A line for the progress display (e.g. the streamed MLP's epoch and time left). */
+  message?: string
 }

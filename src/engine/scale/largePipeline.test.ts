@@ -382,7 +382,7 @@ describe('model selection on a large table (a seeded subsample, the winner refit
     expect(a.metrics.r2).toBeGreaterThan(0.3)
   })
 
-  it('fits the MLP on the rows it was compared on and says so', async () => {
+  it('refits the MLP on every training row by mini-batches streamed in chunks, and says so', async () => {
     const snapshot = withSelection(await snapshotFor(task, {}), [
       { family: 'mlp', hyperparameters: { maxEpochs: 5 } },
     ])
@@ -390,14 +390,26 @@ describe('model selection on a large table (a seeded subsample, the winner refit
       sampleRows: 3000,
       selectionRows: 1200,
     })
-    expect(messageOf(run, /^mlp is fitted/)).toBe(
-      `mlp is fitted on the 1200 training rows model selection compared it on (a seeded subsample), not on all ${run.split.trainRows.length}: its optimiser goes over every row's floats many times, which a table this large cannot hold, and its cost on these rows is known to fit the selection's time budget (gbdt, rf, linear and logistic refit on all rows)`,
+    const nTrain = run.split.trainRows.length
+    expect(messageOf(run, /^mlp on all/)).toMatch(
+      new RegExp(
+        `^mlp on all ${nTrain} training rows: from its fit on the 1200 rows it was compared on, 3 epochs of Adam steps over the streamed training rows \\(at most\\), in blocks of 32768 rows shuffled with the run's generator, batches of \\d+ rows; \\d+ training rows held out for early stopping$`,
+      ),
     )
     expect(run.leaderboard[0].note).toContain(
-      'fitted on the 1,200 training rows it was compared on (mlp does not stream)',
+      `refitted on all ${nTrain.toLocaleString('en-US')} training rows: fitted on the 1,200 rows it was compared on, then `,
     )
-    // The MLP holds 10% of its rows out for early stopping: it trained on the other 1,080.
-    expect(run.model!.trainingMetadata.rows).toBe(1080)
+    const metadata = run.model!.trainingMetadata
+    expect(Number(metadata.rows) + Number(metadata.validationRows)).toBe(nTrain)
+    expect(metadata.streamedEpochs).toBe(3)
     expect(run.metrics.accuracy).toBeGreaterThan(0.7)
-  })
+    // Another chunk size: the same model, the same metrics.
+    const again = await executeLargePipeline(snapshot, frameChunkSource(frame), {
+      sampleRows: 3000,
+      selectionRows: 1200,
+      chunkRows: 1234,
+    })
+    expect(again.model!.bytes).toEqual(run.model!.bytes)
+    expect(again.metrics).toEqual(run.metrics)
+  }, 300_000)
 })

@@ -463,6 +463,7 @@ export async function executeLargePipeline(
           ...(p.epoch !== undefined ? { epoch: p.epoch } : {}),
           ...(p.loss !== undefined ? { loss: p.loss } : {}),
           ...(p.validationLoss !== undefined ? { validationLoss: p.validationLoss } : {}),
+          ...(p.message !== undefined ? { message: p.message } : {}),
         }),
     },
     now,

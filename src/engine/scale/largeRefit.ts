@@ -2,8 +2,8 @@
  * The winner of model selection refitted on every training row of a table too large to load (issue 16):
  * gradient boosting and random forests from one byte per cell (rows streamed and binned chunk by chunk),
  * ridge regression from normal equations summed over the streamed rows, logistic regression starting
- * from the sample's fit and Newton steps each summed over one streamed pass. The MLP, whose epochs go
- * over every row many times, is fitted on the rows it was compared on, and the log says so.
+ * from the sample's fit and Newton steps each summed over one streamed pass, the MLP starting from its fit
+ * on the rows it was compared on and a few epochs of Adam steps over the streamed rows (streamedMlp.ts).
  */
 import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
@@ -20,10 +20,11 @@ import {
 } from '../models/ensemble.ts'
 import { boostingParamsFrom } from '../models/gbdt.ts'
 import { createFittedLogistic } from '../models/logistic.ts'
+import { createFittedMlp, MlpTrainer, mlpLayers, readMlpFile, readMlpHyperparameters } from '../models/mlp.ts'
 import type { FitOptions, FittedModel, Hyperparameters, TrainingProgress } from '../models/model.ts'
 import { getModelFamily } from '../models/model.ts'
 import { forestParamsFrom } from '../models/rf.ts'
-import { decodeModelFile } from '../models/tfjsCommon.ts'
+import { decodeModelFile, numberParam } from '../models/tfjsCommon.ts'
 import type { FeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { applyFeatureRecipe } from '../pipeline/featureRecipe.ts'
 import { type BinMapper, fitBinMapper } from '../trees/binning.ts'
@@ -34,6 +35,7 @@ import { BinnedMatrixBuilder } from './binnedBuilder.ts'
 import type { TableChunkSource } from './chunkSource.ts'
 import { columnMeans, StreamedRidge } from './streamedLinear.ts'
 import { LogisticNewtonPass } from './streamedLogistic.ts'
+import { mlpStreamBlockRows, mlpStreamValidation, StreamedMlp, streamedMlpEpochs } from './streamedMlp.ts'
 
 /** What a refit reads: the stream, the split, the recipe and the sample's training features. */
 export interface RefitInput {
@@ -89,6 +91,7 @@ export async function refitLarge(
   if (family === 'gbdt') return refitBoosting(hyperparameters, input, now)
   if (family === 'rf') return refitForest(hyperparameters, input, now)
   if (family === 'linear') return refitRidge(hyperparameters, input, now)
+  if (family === 'mlp') return refitMlp(hyperparameters, input, now)
   const newtonWork = logisticPassWork(input)
   if (family === 'logistic' && newtonWork <= maxNewtonPassWork)
     return refitLogistic(hyperparameters, input, now)
@@ -100,9 +103,27 @@ export async function refitLarge(
     'warn',
     family === 'logistic'
       ? `logistic is fitted on ${where}: a Newton pass over every row would take about ${newtonWork.toExponential(1)} multiply-adds (its Hessian has (features + 1) × classes squared entries per row), past the ${maxNewtonPassWork.toExponential(0)} a pass may take`
-      : `${family} is fitted on ${where}: its optimiser goes over every row's floats many times, which a table this large cannot hold, and its cost on these rows is known to fit the selection's time budget (gbdt, rf, linear and logistic refit on all rows)`,
+      : `${family} is fitted on ${where}: its optimiser goes over every row's floats many times, which a table this large cannot hold, and its cost on these rows is known to fit the selection's time budget (gbdt, rf, linear, logistic and mlp refit on all rows)`,
   )
-  const model = await getModelFamily(family).fit(
+  const model = await fitOnSelection(family, hyperparameters, input, input.onFit)
+  return {
+    model,
+    hyperparameters,
+    rows,
+    how: `fitted on the ${rows.toLocaleString('en-US')} training rows it was compared on (${family} does not stream)`,
+    streamSeconds: 0,
+  }
+}
+
+/** `family` fitted on the rows model selection compared it on (with the refit's generator). */
+function fitOnSelection(
+  family: string,
+  hyperparameters: Hyperparameters,
+  input: RefitInput,
+  onProgress: (progress: TrainingProgress) => void,
+): Promise<FittedModel> {
+  const positions = input.selectionPositions
+  return getModelFamily(family).fit(
     featureMatrixRows(input.sampleTrain, positions),
     targetRows(input.sampleTarget, positions),
     hyperparameters,
@@ -111,16 +132,9 @@ export async function refitLarge(
       rng: input.rng,
       isCancelled: input.isCancelled,
       forestHelper: input.forestHelper,
-      onProgress: input.onFit,
+      onProgress,
     },
   )
-  return {
-    model,
-    hyperparameters,
-    rows,
-    how: `fitted on the ${rows.toLocaleString('en-US')} training rows it was compared on (${family} does not stream)`,
-    streamSeconds: 0,
-  }
 }
 
 /** Every training row of every chunk, in table order: `visit(chunk, rows in the chunk, first training index)`. */
@@ -413,6 +427,177 @@ async function refitLogistic(hyperparameters: Hyperparameters, input: RefitInput
     rows: nTrain,
     how: `refitted on all ${nTrain.toLocaleString('en-US')} training rows: fitted on the sample's ${input.sampleTrain.nRows.toLocaleString('en-US')} training rows, then ${logisticNewtonPasses} Newton steps, each one streamed pass over every training row`,
     streamSeconds,
+  }
+}
+
+/** "1 min 05 s" / "42 s": a duration for a progress line. */
+function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds))
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`
+}
+
+/**
+ * The MLP on every training row: its fit on the rows it was compared on, then up to
+ * {@link streamedMlpEpochs} epochs of Adam steps over the streamed training rows (see streamedMlp.ts),
+ * keeping the weights with the lowest loss on a seeded held-out slice of the training rows.
+ */
+async function refitMlp(hyperparameters: Hyperparameters, input: RefitInput, now: () => number) {
+  const params = readMlpHyperparameters(hyperparameters)
+  const positions = input.selectionPositions
+  const nTrain = input.yTrain.length
+  // Epochs over all rows: set by the `streamedEpochs` hyperparameter (a training override), else from the
+  // number of training rows; the model's hyperparameters record it, so a re-run is exact.
+  const epochs =
+    hyperparameters.streamedEpochs === undefined
+      ? streamedMlpEpochs(nTrain)
+      : numberParam(
+          hyperparameters,
+          'streamedEpochs',
+          'mlp',
+          (v) => Number.isInteger(v) && v >= 1 && v <= 20,
+          'an integer from 1 to 20',
+        )
+  const startShare = 0.1
+  const start = await fitOnSelection('mlp', hyperparameters, input, (p) =>
+    input.onFit({ ...p, fraction: p.fraction * startShare }),
+  )
+  const { state, header } = readMlpFile(await start.serialize())
+  start.dispose?.()
+  const nClasses = input.classes.length > 0 && input.task !== 'regression' ? input.classes.length : 0
+  const sizes = [state.layers[0].inputs, ...state.layers.map((layer) => layer.outputs)]
+  const startWeights = state.layers.flatMap((layer) => [layer.weights, layer.biases])
+  const batchSize = Number(header.trainingMetadata.batchSize)
+  const { isValidation, count: nValidation } = mlpStreamValidation(
+    nTrain,
+    params.validationFraction,
+    input.rng.fork('mlp-stream-validation'),
+  )
+  const nFit = nTrain - nValidation
+  input.log(
+    'info',
+    `mlp on all ${nTrain} training rows: from its fit on the ${positions.length} rows it was compared on, ${epochs} epoch${epochs === 1 ? '' : 's'} of Adam steps over the streamed training rows (at most), in blocks of ${mlpStreamBlockRows} rows shuffled with the run's generator, batches of ${batchSize} rows${nValidation > 0 ? `; ${nValidation} training rows held out for early stopping` : ''}`,
+    { mlpStream: { epochs, blockRows: mlpStreamBlockRows, batchSize, validationRows: nValidation } },
+  )
+  const trainer = new MlpTrainer(sizes, startWeights, params, nClasses)
+  const started = now()
+  let lastReport = started
+  let epoch = 1
+  const report = (
+    epoch: number,
+    fraction: number,
+    message?: string,
+    losses?: { loss: number; validationLoss?: number },
+  ) =>
+    input.onFit({
+      fraction: startShare + ((1 - startShare) * (epoch - 1 + fraction)) / epochs,
+      epoch,
+      ...(losses ?? {}),
+      ...(message ? { message } : {}),
+    })
+  try {
+    const mlp = new StreamedMlp(trainer, {
+      batchSize,
+      blockRows: mlpStreamBlockRows,
+      nClasses,
+      targetMean: state.targetMean,
+      targetScale: state.targetScale,
+      isValidation,
+      nValidation,
+      rng: input.rng.fork('mlp-stream-batches'),
+      checkCancelled: input.checkCancelled,
+      onBatch: (rows) => {
+        const at = now()
+        if (at - lastReport < 250) return
+        lastReport = at
+        const fraction = Math.min(1, rows / Math.max(1, nFit))
+        const done = (epoch - 1 + fraction) / epochs
+        const eta = ((at - started) / 1000) * ((1 - done) / done)
+        report(
+          epoch,
+          fraction,
+          `epoch ${epoch} of ${epochs} over the streamed training rows: ${Math.round(fraction * 100)}%${done > 0.01 ? `, about ${formatSeconds(eta)} left` : ''}`,
+        )
+      },
+    })
+    const train: number[] = []
+    const validation: number[] = []
+    let best = { epoch: 0, loss: Number.POSITIVE_INFINITY, weights: startWeights as readonly Float32Array[] }
+    let epochsRun = 0
+    for (; epoch <= epochs; epoch++) {
+      await streamTrainingRows(
+        { ...input, onPass: () => {} },
+        `epoch ${epoch} of ${epochs}`,
+        (chunk, rows, first) => {
+          if (rows.length === 0) return
+          const X = applyFeatureRecipe(input.recipe, chunk, Int32Array.from(rows))
+          mlp.add(X, input.yTrain.subarray(first, first + rows.length), first)
+        },
+      )
+      const loss = mlp.endEpoch()
+      train.push(loss)
+      epochsRun = epoch
+      if (nValidation === 0) {
+        best = { epoch, loss: Number.NaN, weights: trainer.weights() }
+        report(epoch, 1, undefined, { loss })
+        continue
+      }
+      if (epoch === 1) {
+        const startLoss = mlp.validationLoss(startWeights)
+        validation.push(startLoss)
+        best = { epoch: 0, loss: startLoss, weights: startWeights }
+      }
+      const validationLoss = mlp.validationLoss()
+      validation.push(validationLoss)
+      report(epoch, 1, undefined, { loss, validationLoss })
+      if (validationLoss < best.loss - 1e-4)
+        best = { epoch, loss: validationLoss, weights: trainer.weights() }
+      else break
+    }
+    const streamSeconds = (now() - started) / 1000
+    const kept =
+      best.epoch === 0
+        ? 'the starting fit (no streamed epoch lowered the held-out loss)'
+        : `the weights after epoch ${best.epoch}`
+    input.log(
+      'info',
+      `mlp: ${epochsRun} streamed epoch${epochsRun === 1 ? '' : 's'} in ${streamSeconds.toFixed(1)} s; training loss by epoch ${train.map((v) => v.toPrecision(4)).join(', ')}${validation.length ? `; held-out loss ${validation.map((v) => v.toPrecision(4)).join(' → ')} (start first)` : ''}; kept ${kept}`,
+    )
+    const model = createFittedMlp(
+      {
+        layers: mlpLayers(sizes, best.weights),
+        targetMean: state.targetMean,
+        targetScale: state.targetScale,
+      },
+      input.sampleTrain.names.slice(),
+      nClasses,
+      params,
+      {
+        rows: nFit,
+        validationRows: nValidation,
+        batchSize,
+        start: { ...header.trainingMetadata, comparedOnRows: positions.length },
+        streamedEpochs: epochs,
+        epochs: epochsRun,
+        bestEpoch: best.epoch,
+        blockRows: mlpStreamBlockRows,
+      },
+      {
+        unit: 'epoch',
+        train,
+        ...(validation.length ? { validation: validation.slice(1) } : {}),
+        loss: nClasses > 0 ? 'log_loss' : 'half_squared_error_standardized',
+      },
+    )
+    input.onFit({ fraction: 1 })
+    return {
+      model,
+      hyperparameters: { ...hyperparameters, streamedEpochs: epochs },
+      rows: nTrain,
+      how: `refitted on all ${nTrain.toLocaleString('en-US')} training rows: fitted on the ${positions.length.toLocaleString('en-US')} rows it was compared on, then ${epochsRun} epoch${epochsRun === 1 ? '' : 's'} of mini-batches streamed over ${nFit.toLocaleString('en-US')} training rows (${nValidation.toLocaleString('en-US')} held out; kept ${kept})`,
+      streamSeconds,
+    }
+  } finally {
+    trainer.dispose()
   }
 }
 
