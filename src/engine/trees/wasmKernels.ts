@@ -302,8 +302,9 @@ function gatherSpec(): FunctionSpec {
 /**
  * partition(rows, m, column, lut, scratch) → left count: stable, branchless split of the m row ids
  * at `rows` by `lut[bin]` (1 = left); right ids go through `scratch` and are copied back after.
+ * Without `copyBack` (partitionHalf) the right ids stay in `scratch`: the caller puts two halves together.
  */
-function partitionSpec(): FunctionSpec {
+function partitionSpec(copyBack = true): FunctionSpec {
   const [rows, m, column, lut, scratch, i, r, l, wl, wr] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
   const body = [
     ...block,
@@ -359,20 +360,23 @@ function partitionSpec(): FunctionSpec {
     ...brIf(0),
     ...end,
     ...end,
-    // memory.copy(rows + wl·4, scratch, wr·4)
-    ...get(rows),
-    ...get(wl),
-    ...i32c(2),
-    ...shl,
-    ...add,
-    ...get(scratch),
-    ...get(wr),
-    ...i32c(2),
-    ...shl,
-    ...memoryCopy,
-    ...get(wl),
   ]
-  return { name: 'partition', params: 5, results: 1, locals: [[5, I32]], body }
+  // memory.copy(rows + wl·4, scratch, wr·4)
+  if (copyBack)
+    body.push(
+      ...get(rows),
+      ...get(wl),
+      ...i32c(2),
+      ...shl,
+      ...add,
+      ...get(scratch),
+      ...get(wr),
+      ...i32c(2),
+      ...shl,
+      ...memoryCopy,
+    )
+  body.push(...get(wl))
+  return { name: copyBack ? 'partition' : 'partitionHalf', params: 5, results: 1, locals: [[5, I32]], body }
 }
 
 function assemble(functions: FunctionSpec[], sharedPages = 0): Uint8Array<ArrayBuffer> {
@@ -426,6 +430,8 @@ export interface WasmKernels {
   rootHistograms: HistogramKernel[]
   gather(src: number, rows: number, m: number, dst: number): void
   partition(rows: number, m: number, column: number, lut: number, scratch: number): number
+  /** {@link partition} that leaves the right ids in `scratch` (rows [0, left) hold the left ids). */
+  partitionHalf(rows: number, m: number, column: number, lut: number, scratch: number): number
   /** One feature's histogram with k ≥ 1 numerators per row; see {@link histogramKSpec}. */
   histogramK(
     column: number,
@@ -442,7 +448,7 @@ export interface WasmKernels {
 let compiled: WebAssembly.Module | null | undefined
 
 function kernelSpecs(): FunctionSpec[] {
-  const specs: FunctionSpec[] = [gatherSpec(), partitionSpec(), histogramKSpec()]
+  const specs: FunctionSpec[] = [gatherSpec(), partitionSpec(), histogramKSpec(), partitionSpec(false)]
   for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) specs.push(histogram(nf, false), histogram(nf, true))
   return specs
 }
@@ -510,6 +516,7 @@ function kernelsOn(module: WebAssembly.Module, memory: WebAssembly.Memory): Wasm
     rootHistograms,
     gather: exports.gather as WasmKernels['gather'],
     partition: exports.partition as WasmKernels['partition'],
+    partitionHalf: exports.partitionHalf as WasmKernels['partitionHalf'],
     histogramK: exports.histK as WasmKernels['histogramK'],
   }
 }
