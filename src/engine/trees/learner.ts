@@ -487,7 +487,7 @@ export class TreeLearner {
     halves.run()
   }
 
-  /** Adds the grown tree's leaf values to {@link rowBuffers}' raw scores: half of the leaves here, the rest on the thread. */
+  /** Adds the grown tree's leaf values to {@link rowBuffers}' raw scores: the first half of the row positions here, the rest on the thread. */
   addLeavesInHalves(values: Float64Array, tree: GrownTree): void {
     const halves = this.halves as HistogramHalves
     const nLeaves = tree.leafNode.length
@@ -507,8 +507,9 @@ export class TreeLearner {
       job[J.rows] = this.rows.byteOffset
       job[J.table] = table.byteOffset
       job[J.nLeaves] = nLeaves
-      job[J.from] = part === 0 ? 0 : nLeaves >>> 1
-      job[J.to] = part === 0 ? nLeaves >>> 1 : nLeaves
+      // Cut by row position, not by leaf: leaves differ in size, halves of the rows do not.
+      job[J.from] = part === 0 ? 0 : this.n >>> 1
+      job[J.to] = part === 0 ? this.n >>> 1 : this.n
     }
     halves.run()
   }
