@@ -45,6 +45,7 @@ import {
   createSharedWasmKernels,
   createWasmKernels,
   type HistogramKernel,
+  histogramKernels,
   JOB,
   JOB_HISTOGRAM,
   MAX_FEATURES_PER_PASS,
@@ -977,7 +978,7 @@ export class TreeLearner {
       }
       return
     }
-    const kernels = root ? wasm.rootHistograms : wasm.histograms
+    const kernels = histogramKernels(wasm, root, width)
     // Up to eight features per pass: row ids and gradient pairs are loaded once per pass.
     for (let s = 0; s < nSlots; ) {
       const nf = Math.min(MAX_FEATURES_PER_PASS, nSlots - s)

@@ -96,7 +96,7 @@ interface FunctionSpec {
  * node order), sums (f64 [g, h] pairs of feature 0; features follow every width·16 bytes), counts
  * (u32 of feature 0; every width·4 bytes), width.
  */
-function histogram(nf: number, root: boolean): FunctionSpec {
+function histogram(nf: number, root: boolean, fixedWidth = 0): FunctionSpec {
   const P = { rows: nf, m: nf + 1, g: nf + 2, h: nf + 3, sums: nf + 4, counts: nf + 5, width: nf + 6 }
   const nParams = nf + 7
   const L = {
@@ -109,8 +109,8 @@ function histogram(nf: number, root: boolean): FunctionSpec {
   }
   const pair = nParams + 4 + 2 * nf
   const body: number[] = []
-  // s[q] = sums + q·width·16, c[q] = counts + q·width·4.
-  for (let q = 0; q < nf; q++) {
+  // s[q] = sums + q·width·16, c[q] = counts + q·width·4 (with a fixed width: immediate offsets instead).
+  for (let q = 0; q < (fixedWidth ? 0 : nf); q++) {
     body.push(...get(P.sums), ...get(P.width), ...i32c(q * 16), ...[0x6c], ...add, ...set(L.s + q))
     body.push(...get(P.counts), ...get(P.width), ...i32c(q * 4), ...[0x6c], ...add, ...set(L.c + q))
   }
@@ -131,6 +131,15 @@ function histogram(nf: number, root: boolean): FunctionSpec {
   body.push(...set(pair))
   for (let q = 0; q < nf; q++) {
     body.push(...get(q), ...get(L.r), ...add, ...load8, ...set(L.x))
+    if (fixedWidth) {
+      const sumsAt = uleb(q * fixedWidth * 16)
+      const countsAt = uleb(q * fixedWidth * 4)
+      body.push(...get(P.sums), ...get(L.x), ...i32c(4), ...shl, ...add, ...tee(L.j))
+      body.push(...get(L.j), 0xfd, 0x00, 3, ...sumsAt, ...get(pair), ...addF64x2, 0xfd, 0x0b, 3, ...sumsAt)
+      body.push(...get(P.counts), ...get(L.x), ...i32c(2), ...shl, ...add, ...tee(L.j))
+      body.push(...get(L.j), 0x28, 2, ...countsAt, ...i32c(1), ...add, 0x36, 2, ...countsAt)
+      continue
+    }
     body.push(...get(L.s + q), ...get(L.x), ...i32c(4), ...shl, ...add, ...tee(L.j))
     body.push(...get(L.j), ...v128Load, ...get(pair), ...addF64x2, ...v128Store)
     body.push(...get(L.c + q), ...get(L.x), ...i32c(2), ...shl, ...add, ...tee(L.j))
@@ -138,7 +147,7 @@ function histogram(nf: number, root: boolean): FunctionSpec {
   }
   body.push(...get(L.i), ...i32c(1), ...add, ...tee(L.i), ...get(P.m), ...ltU, ...brIf(0), ...end, ...end)
   return {
-    name: `hist${nf}${root ? 'root' : ''}`,
+    name: `hist${nf}${root ? 'root' : ''}${fixedWidth ? `w${fixedWidth}` : ''}`,
     params: nParams,
     results: 0,
     locals: [
@@ -621,6 +630,12 @@ function assemble(functions: FunctionSpec[], sharedPages = 0): Uint8Array<ArrayB
   return Uint8Array.from(bytes)
 }
 
+/**
+ * The histogram width (max_bins 255 + the missing bin) whose kernels address each feature's histogram by
+ * an immediate offset: fewer live registers in the eight-feature loop than one base address per feature.
+ */
+export const FIXED_WIDTH = 256
+
 /** Most features one histogram kernel handles per pass over a node's rows. */
 export const MAX_FEATURES_PER_PASS = 8
 
@@ -636,6 +651,9 @@ export interface WasmKernels {
   /** `histograms[nf]` / `rootHistograms[nf]`: kernels for nf = 1..MAX_FEATURES_PER_PASS features. */
   histograms: HistogramKernel[]
   rootHistograms: HistogramKernel[]
+  /** The same for histograms of {@link FIXED_WIDTH} bins (their width argument is ignored). */
+  fixedHistograms: HistogramKernel[]
+  fixedRootHistograms: HistogramKernel[]
   gather(src: number, rows: number, m: number, dst: number): void
   partition(rows: number, m: number, column: number, lut: number, scratch: number): number
   /** Binary log loss's gradients of rows [from, to); see {@link gradientLogisticSpec}. */
@@ -668,7 +686,10 @@ function kernelSpecs(): FunctionSpec[] {
     gradientLogisticSpec(),
     leafRowsSpec(),
   ]
-  for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) specs.push(histogram(nf, false), histogram(nf, true))
+  for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) {
+    specs.push(histogram(nf, false), histogram(nf, true))
+    specs.push(histogram(nf, false, FIXED_WIDTH), histogram(nf, true, FIXED_WIDTH))
+  }
   return specs
 }
 
@@ -725,14 +746,20 @@ function kernelsOn(module: WebAssembly.Module, memory: WebAssembly.Memory): Wasm
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, unknown>
   const histograms: HistogramKernel[] = [() => {}]
   const rootHistograms: HistogramKernel[] = [() => {}]
+  const fixedHistograms: HistogramKernel[] = [() => {}]
+  const fixedRootHistograms: HistogramKernel[] = [() => {}]
   for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) {
     histograms.push(exports[`hist${nf}`] as HistogramKernel)
     rootHistograms.push(exports[`hist${nf}root`] as HistogramKernel)
+    fixedHistograms.push(exports[`hist${nf}w${FIXED_WIDTH}`] as HistogramKernel)
+    fixedRootHistograms.push(exports[`hist${nf}rootw${FIXED_WIDTH}`] as HistogramKernel)
   }
   return {
     memory,
     histograms,
     rootHistograms,
+    fixedHistograms,
+    fixedRootHistograms,
     gather: exports.gather as WasmKernels['gather'],
     partition: exports.partition as WasmKernels['partition'],
     partitionHalf: exports.partitionHalf as WasmKernels['partitionHalf'],
@@ -740,6 +767,12 @@ function kernelsOn(module: WebAssembly.Module, memory: WebAssembly.Memory): Wasm
     leafRows: exports.leafRows as WasmKernels['leafRows'],
     histogramK: exports.histK as WasmKernels['histogramK'],
   }
+}
+
+/** The histogram kernels for nodes (or the root) of histograms `width` bins wide. */
+export function histogramKernels(kernels: WasmKernels, root: boolean, width: number): HistogramKernel[] {
+  if (width === FIXED_WIDTH) return root ? kernels.fixedRootHistograms : kernels.fixedHistograms
+  return root ? kernels.rootHistograms : kernels.histograms
 }
 
 /**
@@ -789,10 +822,10 @@ export function runHistogramJob(kernels: WasmKernels, job: Int32Array, args: num
     numAt = job[JOB.orderedNum]
     denAt = job[JOB.orderedDen]
   }
-  const kernelSet = root ? kernels.rootHistograms : kernels.histograms
   const p = job[JOB.nFeatures]
   const n = job[JOB.n]
   const width = job[JOB.width]
+  const kernelSet = histogramKernels(kernels, root, width)
   for (let s = 0; s < p; ) {
     const nf = Math.min(MAX_FEATURES_PER_PASS, p - s)
     for (let q = 0; q < nf; q++) args[q] = job[JOB.bins] + (s + q) * n
