@@ -103,3 +103,36 @@ describe("the headless runner's histogram thread (boosting on two cores)", () =>
     60_000,
   )
 })
+
+describe('partitioning large nodes in two halves', () => {
+  it('leaves every row where the one-piece partition puts it, ascending inside each leaf', async () => {
+    setKernelThread(thread)
+    const n = 5000
+    const { X } = blobs(n, 3, 21)
+    const mapper = fitBinMapper(X, createRng(2))
+    const params = { ...learnerParams, featuresPerSplit: X.columns.length }
+    const grown = async (halfRows: number) => {
+      const learner = new TreeLearner(binMatrix(mapper, X), mapper, 1, { ...params, halfRows })
+      for (let wait = 0; halfRows < n && !learner.threadReady && wait < 300; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      const rng = createRng(4)
+      const g = Float32Array.from({ length: n }, (_, i) => X.columns[1][i] * 0.5 + rng.nextNormal())
+      const h = Float32Array.from({ length: n }, () => 0.2 + rng.nextFloat())
+      const tree = learner.grow(g, h, null, null)
+      const out = { tree, rows: learner.rows.slice(), jobs: learner.threadJobs }
+      learner.close()
+      return out
+    }
+    const whole = await grown(Number.POSITIVE_INFINITY)
+    const halves = await grown(300)
+    expect(halves.jobs).toBeGreaterThan(4)
+    expect(halves.tree.nodes.feature).toEqual(whole.tree.nodes.feature)
+    expect(halves.tree.nodes.binThreshold).toEqual(whole.tree.nodes.binThreshold)
+    expect(halves.tree.leafStart).toEqual(whole.tree.leafStart)
+    expect(halves.tree.leafNode.length).toBeGreaterThan(10)
+    expect(Array.from(halves.rows)).toEqual(Array.from(whole.rows))
+    for (let l = 0; l < halves.tree.leafNode.length; l++)
+      for (let i = halves.tree.leafStart[l] + 1; i < halves.tree.leafEnd[l]; i++)
+        expect(halves.rows[i]).toBeGreaterThan(halves.rows[i - 1])
+  }, 60_000)
+})

@@ -32,22 +32,3 @@ export function gradientRows(
     h[i] = p * (1 - p)
   }
 }
-
-/**
- * Adds each leaf's value to the raw scores of its rows, for leaves [from, to) of `table` (value, start,
- * end per leaf; the rows are `rows[start .. end)`).
- */
-export function leafRows(
-  table: Float64Array,
-  rows: Uint32Array,
-  raw: Float64Array,
-  offset: number,
-  from: number,
-  to: number,
-): void {
-  for (let l = from; l < to; l++) {
-    const v = table[3 * l]
-    const end = table[3 * l + 2]
-    for (let i = table[3 * l + 1]; i < end; i++) raw[offset + rows[i]] += v
-  }
-}

@@ -10,7 +10,7 @@
  * ({@link serveHistogramJobs}); the learner posts the second half's job, builds the first half itself,
  * then waits for the thread (Atomics, a few microseconds a node).
  */
-import { gradientRows, leafRows } from './boostingRows.ts'
+import { gradientRows, ROW_LOSS } from './boostingRows.ts'
 import {
   JOB,
   JOB_HISTOGRAM,
@@ -53,8 +53,17 @@ export const JOB_GRADIENTS = 1
 export const JOB_LEAVES = 2
 /** Words of a gradient job (op JOB_GRADIENTS): rows [from, to) of {@link gradientRows}. */
 export const GRADIENT_JOB = { loss: 0, n: 1, raw: 2, y: 3, g: 4, h: 5, from: 6, to: 7 } as const
-/** Words of a leaf job (op JOB_LEAVES): leaves [from, to) of {@link leafRows}, table of nLeaves triples. */
+/**
+ * Words of a leaf job (op JOB_LEAVES): WasmKernels.leafRows over the row positions [from, to), table of
+ * nLeaves triples (value, start, end).
+ */
 export const LEAF_JOB = { n: 1, raw: 2, rows: 3, table: 4, nLeaves: 5, from: 6, to: 7 } as const
+export const JOB_PARTITION = 3
+/**
+ * Words of a partition job (op JOB_PARTITION): WasmKernels.partitionHalf of the m row ids at `rows`
+ * by the bins at `column` through `lut`, right ids to `scratch`; the job writes the left count to `left`.
+ */
+export const PARTITION_JOB = { rows: 1, m: 2, column: 3, lut: 4, scratch: 5, left: 6 } as const
 
 /** Runs one job of any kind on `kernels` (both threads go through here). */
 function runJob(kernels: WasmKernels, job: Int32Array, args: number[]): void {
@@ -66,6 +75,11 @@ function runJob(kernels: WasmKernels, job: Int32Array, args: number[]): void {
   const buffer = kernels.memory.buffer
   if (op === JOB_GRADIENTS) {
     const J = GRADIENT_JOB
+    if (job[J.loss] === ROW_LOSS.binary) {
+      // The wasm kernel: gives gradientRows' numbers (within an ulp of its exp, the same f32 after rounding).
+      kernels.gradientLogistic(job[J.raw], job[J.y], job[J.g], job[J.h], job[J.from], job[J.to])
+      return
+    }
     const n = job[J.n]
     gradientRows(
       job[J.loss],
@@ -76,17 +90,12 @@ function runJob(kernels: WasmKernels, job: Int32Array, args: number[]): void {
       job[J.from],
       job[J.to],
     )
+  } else if (op === JOB_PARTITION) {
+    const J = PARTITION_JOB
+    job[J.left] = kernels.partitionHalf(job[J.rows], job[J.m], job[J.column], job[J.lut], job[J.scratch])
   } else if (op === JOB_LEAVES) {
     const J = LEAF_JOB
-    const n = job[J.n]
-    leafRows(
-      new Float64Array(buffer, job[J.table], 3 * job[J.nLeaves]),
-      new Uint32Array(buffer, job[J.rows], n),
-      new Float64Array(buffer, job[J.raw], n),
-      0,
-      job[J.from],
-      job[J.to],
-    )
+    kernels.leafRows(job[J.table], job[J.rows], job[J.raw], job[J.nLeaves], job[J.from], job[J.to])
   }
 }
 
@@ -125,6 +134,8 @@ export class HistogramHalves {
   readonly first = new Int32Array(JOB.length)
   readonly second = new Int32Array(JOB.length)
   private waitedForStart = false
+  /** Whether the last {@link run} gave the second job to the thread. */
+  private postedLast = false
 
   /** `shared`: whether `kernels` run on a shared memory (made by createSharedWasmKernels). */
   constructor(
@@ -158,7 +169,9 @@ export class HistogramHalves {
       this.waitedForStart = true
       Atomics.wait(control, STATE, NEW, START_WAIT_MS)
     }
+    this.postedLast = false
     if (control && Atomics.load(control, STATE) === READY) {
+      this.postedLast = true
       control.set(this.second, JOB_AT)
       Atomics.store(control, STATE, POSTED)
       Atomics.notify(control, STATE)
@@ -171,6 +184,12 @@ export class HistogramHalves {
     }
     runJob(this.kernels, this.first, this.args)
     runJob(this.kernels, this.second, this.args)
+  }
+
+  /** Word `word` of the second job after {@link run} (what the job wrote, wherever it ran). */
+  secondResult(word: number): number {
+    const control = this.control
+    return control && this.postedLast ? Atomics.load(control, JOB_AT + word) : this.second[word]
   }
 
   /** Lets the thread go (it returns to its message loop for the next fit). */

@@ -31,12 +31,21 @@ import {
   subtractCountsInPlace,
   subtractInPlace,
 } from './histogram.ts'
-import { GRADIENT_JOB, HistogramHalves, JOB_GRADIENTS, JOB_LEAVES, LEAF_JOB } from './histogramHalves.ts'
+import {
+  GRADIENT_JOB,
+  HistogramHalves,
+  JOB_GRADIENTS,
+  JOB_LEAVES,
+  JOB_PARTITION,
+  LEAF_JOB,
+  PARTITION_JOB,
+} from './histogramHalves.ts'
 import { CATEGORY_WORDS, type TreeNodes } from './treeModel.ts'
 import {
   createSharedWasmKernels,
   createWasmKernels,
   type HistogramKernel,
+  histogramKernels,
   JOB,
   JOB_HISTOGRAM,
   MAX_FEATURES_PER_PASS,
@@ -508,7 +517,7 @@ export class TreeLearner {
     halves.run()
   }
 
-  /** Adds the grown tree's leaf values to {@link rowBuffers}' raw scores: half of the leaves here, the rest on the thread. */
+  /** Adds the grown tree's leaf values to {@link rowBuffers}' raw scores: the first half of the row positions here, the rest on the thread. */
   addLeavesInHalves(values: Float64Array, tree: GrownTree): void {
     const halves = this.halves as HistogramHalves
     const nLeaves = tree.leafNode.length
@@ -528,8 +537,9 @@ export class TreeLearner {
       job[J.rows] = this.rows.byteOffset
       job[J.table] = table.byteOffset
       job[J.nLeaves] = nLeaves
-      job[J.from] = part === 0 ? 0 : nLeaves >>> 1
-      job[J.to] = part === 0 ? nLeaves >>> 1 : nLeaves
+      // Cut by row position, not by leaf: leaves differ in size, halves of the rows do not.
+      job[J.from] = part === 0 ? 0 : this.n >>> 1
+      job[J.to] = part === 0 ? this.n >>> 1 : this.n
     }
     halves.run()
   }
@@ -557,8 +567,9 @@ export class TreeLearner {
     const params = this.params
     const k = this.k
     const m = rootRows ? rootRows.length : this.n
-    if (rootRows) this.rows.set(rootRows)
-    else for (let i = 0; i < m; i++) this.rows[i] = i
+    const rows = this.rows
+    if (rootRows) rows.set(rootRows)
+    else for (let i = 0; i < m; i++) rows[i] = i
     // The kernels read these copies; JS code keeps reading the caller's arrays (the same values),
     // which stay valid when growing the slot pool detaches the views into the wasm memory.
     if (this.wasm) {
@@ -570,43 +581,61 @@ export class TreeLearner {
     this.treeDen = den
     const buffer = new NodeBuffer(k)
 
-    // Root totals in row order.
     const rootNum = new Float64Array(k)
-    let rootDen = 0
-    const rows = this.rows
-    if (k === 1) {
-      // The same sums without the per-class loop (one numerator: boosting, regression forests).
-      let sum = 0
-      for (let i = 0; i < m; i++) {
-        const r = rows[i]
-        sum += num[r]
-        rootDen += den[r]
-      }
-      rootNum[0] = sum
-    } else {
-      for (let i = 0; i < m; i++) {
-        const r = rows[i]
-        for (let c = 0; c < k; c++) rootNum[c] += num[r * k + c]
-        rootDen += den[r]
-      }
-    }
     const root: OpenNode = {
-      id: buffer.add(this.leafValue(rootNum, rootDen), this.cover(m, rootDen)),
+      id: 0,
       start: 0,
       end: m,
       depth: 0,
       count: m,
       num: rootNum,
-      den: rootDen,
+      den: 0,
       slot: -1,
       split: null,
       sorted: false,
     }
+    if (this.halves && m >= this.halfRows && m > SMALL_NODE && this.canSplit(root)) {
+      // A root built in halves takes its totals from its histogram (every row is in one bin of feature
+      // 0), summed bin by bin: no pass over the rows on this thread.
+      root.slot = this.acquireSlot()
+      this.buildFull(root, num, den, rootRows === null)
+      const sums = this.poolSums[root.slot]
+      let sum = 0
+      let denSum = 0
+      for (let b = 0; b < this.width; b++) {
+        sum += sums[2 * b]
+        denSum += sums[2 * b + 1]
+      }
+      rootNum[0] = sum
+      root.den = denSum
+    } else if (k === 1) {
+      // Root totals in row order, without the per-class loop (one numerator: boosting, regression forests).
+      let sum = 0
+      let denSum = 0
+      for (let i = 0; i < m; i++) {
+        const r = rows[i]
+        sum += num[r]
+        denSum += den[r]
+      }
+      rootNum[0] = sum
+      root.den = denSum
+    } else {
+      let denSum = 0
+      for (let i = 0; i < m; i++) {
+        const r = rows[i]
+        for (let c = 0; c < k; c++) rootNum[c] += num[r * k + c]
+        denSum += den[r]
+      }
+      root.den = denSum
+    }
+    root.id = buffer.add(this.leafValue(rootNum, root.den), this.cover(m, root.den))
     if (this.canSplit(root)) {
       if (root.count <= SMALL_NODE) root.split = this.evaluateSmall(root, num, den, rng)
       else if (this.subtraction) {
-        root.slot = this.acquireSlot()
-        this.buildFull(root, num, den, rootRows === null)
+        if (root.slot < 0) {
+          root.slot = this.acquireSlot()
+          this.buildFull(root, num, den, rootRows === null)
+        }
         root.split = this.findSplit(
           root,
           this.poolSums[root.slot],
@@ -979,7 +1008,7 @@ export class TreeLearner {
       }
       return
     }
-    const kernels = root ? wasm.rootHistograms : wasm.histograms
+    const kernels = histogramKernels(wasm, root, width)
     // Up to eight features per pass: row ids and gradient pairs are loaded once per pass.
     for (let s = 0; s < nSlots; ) {
       const nf = Math.min(MAX_FEATURES_PER_PASS, nSlots - s)
@@ -1037,6 +1066,44 @@ export class TreeLearner {
     halves.run()
     addInPlace(sums, halfSums, this.histSize)
     addCountsInPlace(counts, halfCounts, this.p * this.width)
+  }
+
+  /**
+   * The stable partition of a large node's rows in two halves by position, the second on the thread:
+   * each half leaves its left ids in place and its right ids in `scratch` at the same positions, then
+   * the left ids of the second half move up behind the first's, and both right parts follow.
+   */
+  private partitionInHalves(
+    halves: HistogramHalves,
+    start: number,
+    m: number,
+    column: number,
+    goLeft: Uint8Array,
+  ): number {
+    const mFirst = m >>> 1
+    const J = PARTITION_JOB
+    const jobs = [halves.first, halves.second]
+    for (let part = 0; part < 2; part++) {
+      const job = jobs[part]
+      const from = start + (part === 0 ? 0 : mFirst)
+      job[JOB.op] = JOB_PARTITION
+      job[J.rows] = this.rows.byteOffset + 4 * from
+      job[J.m] = part === 0 ? mFirst : m - mFirst
+      job[J.column] = this.bins.byteOffset + column
+      job[J.lut] = goLeft.byteOffset
+      job[J.scratch] = this.scratch.byteOffset + 4 * from
+    }
+    halves.run()
+    const left1 = halves.first[J.left]
+    const left2 = halves.secondResult(J.left)
+    const rows = this.rows
+    const scratch = this.scratch
+    const second = start + mFirst
+    rows.copyWithin(start + left1, second, second + left2)
+    const right1 = mFirst - left1
+    rows.set(scratch.subarray(start, start + right1), start + left1 + left2)
+    rows.set(scratch.subarray(second, second + (m - mFirst - left2)), start + left1 + left2 + right1)
+    return left1 + left2
   }
 
   /** Draws the features a split may use into `sampledFeatures` (all, in order, without subsampling). */
@@ -1755,15 +1822,19 @@ export class TreeLearner {
   private applySplit(node: OpenNode, split: Split, buffer: NodeBuffer): [OpenNode, OpenNode] {
     const f = split.feature
     const goLeft = this.routing(split.bits, split.binThreshold, split.defaultLeft)
-    const nLeft = this.wasm
-      ? this.wasm.partition(
-          this.rows.byteOffset + 4 * node.start,
-          node.end - node.start,
-          this.bins.byteOffset + f * this.n,
-          goLeft.byteOffset,
-          this.scratch.byteOffset,
-        )
-      : partitionRows(this.rows, node.start, node.end, this.bins, f * this.n, goLeft, this.scratch)
+    const m = node.end - node.start
+    const nLeft =
+      this.halves && m >= this.halfRows
+        ? this.partitionInHalves(this.halves, node.start, m, f * this.n, goLeft)
+        : this.wasm
+          ? this.wasm.partition(
+              this.rows.byteOffset + 4 * node.start,
+              node.end - node.start,
+              this.bins.byteOffset + f * this.n,
+              goLeft.byteOffset,
+              this.scratch.byteOffset,
+            )
+          : partitionRows(this.rows, node.start, node.end, this.bins, f * this.n, goLeft, this.scratch)
     if (nLeft !== split.leftCount)
       throw new Error(`Tree learner: partition gave ${nLeft} rows, histogram ${split.leftCount}`)
     const sorted = node.sorted && this.sortedRows !== null

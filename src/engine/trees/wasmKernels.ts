@@ -10,6 +10,7 @@
 
 const I32 = 0x7f
 const V128 = 0x7b
+const F64 = 0x7c
 
 function uleb(value: number): number[] {
   const out: number[] = []
@@ -95,7 +96,7 @@ interface FunctionSpec {
  * node order), sums (f64 [g, h] pairs of feature 0; features follow every width·16 bytes), counts
  * (u32 of feature 0; every width·4 bytes), width.
  */
-function histogram(nf: number, root: boolean): FunctionSpec {
+function histogram(nf: number, root: boolean, fixedWidth = 0): FunctionSpec {
   const P = { rows: nf, m: nf + 1, g: nf + 2, h: nf + 3, sums: nf + 4, counts: nf + 5, width: nf + 6 }
   const nParams = nf + 7
   const L = {
@@ -108,8 +109,8 @@ function histogram(nf: number, root: boolean): FunctionSpec {
   }
   const pair = nParams + 4 + 2 * nf
   const body: number[] = []
-  // s[q] = sums + q·width·16, c[q] = counts + q·width·4.
-  for (let q = 0; q < nf; q++) {
+  // s[q] = sums + q·width·16, c[q] = counts + q·width·4 (with a fixed width: immediate offsets instead).
+  for (let q = 0; q < (fixedWidth ? 0 : nf); q++) {
     body.push(...get(P.sums), ...get(P.width), ...i32c(q * 16), ...[0x6c], ...add, ...set(L.s + q))
     body.push(...get(P.counts), ...get(P.width), ...i32c(q * 4), ...[0x6c], ...add, ...set(L.c + q))
   }
@@ -130,6 +131,15 @@ function histogram(nf: number, root: boolean): FunctionSpec {
   body.push(...set(pair))
   for (let q = 0; q < nf; q++) {
     body.push(...get(q), ...get(L.r), ...add, ...load8, ...set(L.x))
+    if (fixedWidth) {
+      const sumsAt = uleb(q * fixedWidth * 16)
+      const countsAt = uleb(q * fixedWidth * 4)
+      body.push(...get(P.sums), ...get(L.x), ...i32c(4), ...shl, ...add, ...tee(L.j))
+      body.push(...get(L.j), 0xfd, 0x00, 3, ...sumsAt, ...get(pair), ...addF64x2, 0xfd, 0x0b, 3, ...sumsAt)
+      body.push(...get(P.counts), ...get(L.x), ...i32c(2), ...shl, ...add, ...tee(L.j))
+      body.push(...get(L.j), 0x28, 2, ...countsAt, ...i32c(1), ...add, 0x36, 2, ...countsAt)
+      continue
+    }
     body.push(...get(L.s + q), ...get(L.x), ...i32c(4), ...shl, ...add, ...tee(L.j))
     body.push(...get(L.j), ...v128Load, ...get(pair), ...addF64x2, ...v128Store)
     body.push(...get(L.c + q), ...get(L.x), ...i32c(2), ...shl, ...add, ...tee(L.j))
@@ -137,7 +147,7 @@ function histogram(nf: number, root: boolean): FunctionSpec {
   }
   body.push(...get(L.i), ...i32c(1), ...add, ...tee(L.i), ...get(P.m), ...ltU, ...brIf(0), ...end, ...end)
   return {
-    name: `hist${nf}${root ? 'root' : ''}`,
+    name: `hist${nf}${root ? 'root' : ''}${fixedWidth ? `w${fixedWidth}` : ''}`,
     params: nParams,
     results: 0,
     locals: [
@@ -302,8 +312,9 @@ function gatherSpec(): FunctionSpec {
 /**
  * partition(rows, m, column, lut, scratch) → left count: stable, branchless split of the m row ids
  * at `rows` by `lut[bin]` (1 = left); right ids go through `scratch` and are copied back after.
+ * Without `copyBack` (partitionHalf) the right ids stay in `scratch`: the caller puts two halves together.
  */
-function partitionSpec(): FunctionSpec {
+function partitionSpec(copyBack = true): FunctionSpec {
   const [rows, m, column, lut, scratch, i, r, l, wl, wr] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
   const body = [
     ...block,
@@ -359,20 +370,230 @@ function partitionSpec(): FunctionSpec {
     ...brIf(0),
     ...end,
     ...end,
-    // memory.copy(rows + wl·4, scratch, wr·4)
+  ]
+  // memory.copy(rows + wl·4, scratch, wr·4)
+  if (copyBack)
+    body.push(
+      ...get(rows),
+      ...get(wl),
+      ...i32c(2),
+      ...shl,
+      ...add,
+      ...get(scratch),
+      ...get(wr),
+      ...i32c(2),
+      ...shl,
+      ...memoryCopy,
+    )
+  body.push(...get(wl))
+  return { name: copyBack ? 'partition' : 'partitionHalf', params: 5, results: 1, locals: [[5, I32]], body }
+}
+
+const simd = (op: number) => [0xfd, ...uleb(op)]
+/** v128.const of two f64 lanes, or two i64 lanes. */
+function constF64x2(value: number): number[] {
+  return [...simd(0x0c), ...new Uint8Array(new Float64Array([value, value]).buffer)]
+}
+function constI64x2(value: number): number[] {
+  return [...simd(0x0c), ...new Uint8Array(new BigInt64Array([BigInt(value), BigInt(value)]).buffer)]
+}
+const [negF64x2, subF64x2, mulF64x2, divF64x2, minF64x2, maxF64x2, nearestF64x2] = [
+  0xed, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0x94,
+].map(simd)
+const truncSatF64x2ToI32 = simd(0xfc)
+const extendLowI32ToI64 = simd(0xc7)
+const addI64x2 = simd(0xce)
+const shlI64x2 = simd(0xcb)
+const demoteF64x2 = simd(0x5e)
+const store64Lane0 = [...simd(0x5b), 3, 0, 0]
+const store32Lane0 = [...simd(0x5a), 2, 0, 0]
+const gtU = [0x4b]
+const geU = [0x4f]
+const br = (depth: number) => [0x0c, ...uleb(depth)]
+
+/** 1/j! for j = 0..13: the Taylor polynomial of exp on |r| ≤ ln2/2 (truncation error below 2e-16). */
+const EXP_TAYLOR = Array.from({ length: 14 }, (_, j) => {
+  let f = 1
+  for (let i = 2; i <= j; i++) f *= i
+  return 1 / f
+})
+
+/**
+ * gradLogistic(raw, y, g, h, from, to): binary log loss's gradients and hessians of rows [from, to)
+ * (byte addresses of f64 raw scores and labels, f32 g and h), two rows per f64x2 step:
+ * p = 1 / (1 + exp(−raw)), g = p − y, h = p(1 − p), rounded to f32. exp is computed here from IEEE
+ * operations only (fdlibm's range reduction by ln 2, a degree-13 Taylor polynomial, scaling by 2^k;
+ * within 1 ulp of Math.exp), so each row's result is the same in every engine, thread and lane.
+ */
+function gradientLogisticSpec(): FunctionSpec {
+  const [raw, y, g, h, from, to, i, X, K, P] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+  /** p of the two raw scores that `loadRaw` pushes, into local P. */
+  const probability = (loadRaw: number[]) => {
+    const out = [...loadRaw, ...negF64x2, ...constF64x2(-708), ...maxF64x2, ...constF64x2(709), ...minF64x2]
+    out.push(...tee(X), ...constF64x2(Math.LOG2E), ...mulF64x2, ...nearestF64x2, ...set(K))
+    out.push(...get(X), ...get(K), ...constF64x2(6.9314718036912382e-1), ...mulF64x2, ...subF64x2)
+    out.push(...get(K), ...constF64x2(1.9082149292705877e-10), ...mulF64x2, ...subF64x2, ...set(X))
+    out.push(...constF64x2(1), ...constF64x2(1), ...constF64x2(EXP_TAYLOR[13]))
+    for (let j = 12; j >= 0; j--) out.push(...get(X), ...mulF64x2, ...constF64x2(EXP_TAYLOR[j]), ...addF64x2)
+    out.push(...get(K), ...truncSatF64x2ToI32, ...extendLowI32ToI64, ...constI64x2(1023), ...addI64x2)
+    out.push(...i32c(52), ...shlI64x2, ...mulF64x2, ...addF64x2, ...divF64x2, ...set(P))
+    return out
+  }
+  const at = (base: number, shift: number) => [...get(base), ...get(i), ...i32c(shift), ...shl, ...add]
+  /** Stores g and h of the rows at i from P and the labels that `loadY` pushes. */
+  const store = (loadY: number[], storeLane: number[]) => [
+    ...at(g, 2),
+    ...get(P),
+    ...loadY,
+    ...subF64x2,
+    ...demoteF64x2,
+    ...storeLane,
+    ...at(h, 2),
+    ...get(P),
+    ...constF64x2(1),
+    ...get(P),
+    ...subF64x2,
+    ...mulF64x2,
+    ...demoteF64x2,
+    ...storeLane,
+  ]
+  const body = [
+    ...get(from),
+    ...set(i),
+    ...block,
+    ...loop,
+    ...get(i),
+    ...i32c(2),
+    ...add,
+    ...get(to),
+    ...gtU,
+    ...brIf(1),
+    ...probability([...at(raw, 3), ...v128Load]),
+    ...store([...at(y, 3), ...v128Load], store64Lane0),
+    ...get(i),
+    ...i32c(2),
+    ...add,
+    ...set(i),
+    ...br(0),
+    ...end,
+    ...end,
+    // The last row of an odd count, alone.
+    ...block,
+    ...get(i),
+    ...get(to),
+    ...geU,
+    ...brIf(0),
+    ...probability([...at(raw, 3), ...loadF64, ...splatF64]),
+    ...store([...at(y, 3), ...loadF64, ...splatF64], store32Lane0),
+    ...end,
+  ]
+  return {
+    name: 'gradLogistic',
+    params: 6,
+    results: 0,
+    locals: [
+      [1, I32],
+      [3, V128],
+    ],
+    body,
+  }
+}
+
+/**
+ * leafRows(table, rows, raw, nLeaves, lo, hi): for each of the nLeaves leaves of `table` (f64 triples:
+ * value, start, end), raw[rows[i]] += value for the positions i of [start, end) inside [lo, hi) (raw f64,
+ * rows u32; byte addresses). Each row gets its one addition whatever the cut, as in boosting.ts.
+ */
+function leafRowsSpec(): FunctionSpec {
+  const [table, rows, raw, nLeaves, lo, hi, l, i, stop, entry, v, address] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+  ]
+  const truncF64ToU32 = [0xab]
+  const select = [0x1b]
+  const body = [
+    ...block,
+    ...loop,
+    ...get(l),
+    ...get(nLeaves),
+    ...geU,
+    ...brIf(1),
+    ...get(table),
+    ...get(l),
+    ...i32c(24),
+    ...mul,
+    ...add,
+    ...tee(entry),
+    ...loadF64,
+    ...set(v),
+    // i = max(start, lo), stop = min(end, hi)
+    ...get(entry),
+    ...[0x2b, 3, 8],
+    ...truncF64ToU32,
+    ...tee(i),
+    ...get(lo),
+    ...get(i),
+    ...get(lo),
+    ...gtU,
+    ...select,
+    ...set(i),
+    ...get(entry),
+    ...[0x2b, 3, 16],
+    ...truncF64ToU32,
+    ...tee(stop),
+    ...get(hi),
+    ...get(stop),
+    ...get(hi),
+    ...ltU,
+    ...select,
+    ...set(stop),
+    ...block,
+    ...loop,
+    ...get(i),
+    ...get(stop),
+    ...geU,
+    ...brIf(1),
+    ...get(raw),
     ...get(rows),
-    ...get(wl),
+    ...get(i),
     ...i32c(2),
     ...shl,
     ...add,
-    ...get(scratch),
-    ...get(wr),
-    ...i32c(2),
+    ...load32,
+    ...i32c(3),
     ...shl,
-    ...memoryCopy,
-    ...get(wl),
+    ...add,
+    ...tee(address),
+    ...get(address),
+    ...loadF64,
+    ...get(v),
+    ...addF64,
+    ...storeF64,
+    ...get(i),
+    ...i32c(1),
+    ...add,
+    ...set(i),
+    ...br(0),
+    ...end,
+    ...end,
+    ...get(l),
+    ...i32c(1),
+    ...add,
+    ...set(l),
+    ...br(0),
+    ...end,
+    ...end,
   ]
-  return { name: 'partition', params: 5, results: 1, locals: [[5, I32]], body }
+  return {
+    name: 'leafRows',
+    params: 6,
+    results: 0,
+    locals: [
+      [4, I32],
+      [1, F64],
+      [1, I32],
+    ],
+    body,
+  }
 }
 
 function assemble(functions: FunctionSpec[], sharedPages = 0): Uint8Array<ArrayBuffer> {
@@ -409,6 +630,12 @@ function assemble(functions: FunctionSpec[], sharedPages = 0): Uint8Array<ArrayB
   return Uint8Array.from(bytes)
 }
 
+/**
+ * The histogram width (max_bins 255 + the missing bin) whose kernels address each feature's histogram by
+ * an immediate offset: fewer live registers in the eight-feature loop than one base address per feature.
+ */
+export const FIXED_WIDTH = 256
+
 /** Most features one histogram kernel handles per pass over a node's rows. */
 export const MAX_FEATURES_PER_PASS = 8
 
@@ -424,8 +651,17 @@ export interface WasmKernels {
   /** `histograms[nf]` / `rootHistograms[nf]`: kernels for nf = 1..MAX_FEATURES_PER_PASS features. */
   histograms: HistogramKernel[]
   rootHistograms: HistogramKernel[]
+  /** The same for histograms of {@link FIXED_WIDTH} bins (their width argument is ignored). */
+  fixedHistograms: HistogramKernel[]
+  fixedRootHistograms: HistogramKernel[]
   gather(src: number, rows: number, m: number, dst: number): void
   partition(rows: number, m: number, column: number, lut: number, scratch: number): number
+  /** Binary log loss's gradients of rows [from, to); see {@link gradientLogisticSpec}. */
+  gradientLogistic(raw: number, y: number, g: number, h: number, from: number, to: number): void
+  /** Adds leaves' values to their rows' raw scores; see {@link leafRowsSpec}. */
+  leafRows(table: number, rows: number, raw: number, nLeaves: number, lo: number, hi: number): void
+  /** {@link partition} that leaves the right ids in `scratch` (rows [0, left) hold the left ids). */
+  partitionHalf(rows: number, m: number, column: number, lut: number, scratch: number): number
   /** One feature's histogram with k ≥ 1 numerators per row; see {@link histogramKSpec}. */
   histogramK(
     column: number,
@@ -442,8 +678,18 @@ export interface WasmKernels {
 let compiled: WebAssembly.Module | null | undefined
 
 function kernelSpecs(): FunctionSpec[] {
-  const specs: FunctionSpec[] = [gatherSpec(), partitionSpec(), histogramKSpec()]
-  for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) specs.push(histogram(nf, false), histogram(nf, true))
+  const specs: FunctionSpec[] = [
+    gatherSpec(),
+    partitionSpec(),
+    histogramKSpec(),
+    partitionSpec(false),
+    gradientLogisticSpec(),
+    leafRowsSpec(),
+  ]
+  for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) {
+    specs.push(histogram(nf, false), histogram(nf, true))
+    specs.push(histogram(nf, false, FIXED_WIDTH), histogram(nf, true, FIXED_WIDTH))
+  }
   return specs
 }
 
@@ -500,18 +746,33 @@ function kernelsOn(module: WebAssembly.Module, memory: WebAssembly.Memory): Wasm
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, unknown>
   const histograms: HistogramKernel[] = [() => {}]
   const rootHistograms: HistogramKernel[] = [() => {}]
+  const fixedHistograms: HistogramKernel[] = [() => {}]
+  const fixedRootHistograms: HistogramKernel[] = [() => {}]
   for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) {
     histograms.push(exports[`hist${nf}`] as HistogramKernel)
     rootHistograms.push(exports[`hist${nf}root`] as HistogramKernel)
+    fixedHistograms.push(exports[`hist${nf}w${FIXED_WIDTH}`] as HistogramKernel)
+    fixedRootHistograms.push(exports[`hist${nf}rootw${FIXED_WIDTH}`] as HistogramKernel)
   }
   return {
     memory,
     histograms,
     rootHistograms,
+    fixedHistograms,
+    fixedRootHistograms,
     gather: exports.gather as WasmKernels['gather'],
     partition: exports.partition as WasmKernels['partition'],
+    partitionHalf: exports.partitionHalf as WasmKernels['partitionHalf'],
+    gradientLogistic: exports.gradLogistic as WasmKernels['gradientLogistic'],
+    leafRows: exports.leafRows as WasmKernels['leafRows'],
     histogramK: exports.histK as WasmKernels['histogramK'],
   }
+}
+
+/** The histogram kernels for nodes (or the root) of histograms `width` bins wide. */
+export function histogramKernels(kernels: WasmKernels, root: boolean, width: number): HistogramKernel[] {
+  if (width === FIXED_WIDTH) return root ? kernels.fixedRootHistograms : kernels.fixedHistograms
+  return root ? kernels.rootHistograms : kernels.histograms
 }
 
 /**
@@ -561,10 +822,10 @@ export function runHistogramJob(kernels: WasmKernels, job: Int32Array, args: num
     numAt = job[JOB.orderedNum]
     denAt = job[JOB.orderedDen]
   }
-  const kernelSet = root ? kernels.rootHistograms : kernels.histograms
   const p = job[JOB.nFeatures]
   const n = job[JOB.n]
   const width = job[JOB.width]
+  const kernelSet = histogramKernels(kernels, root, width)
   for (let s = 0; s < p; ) {
     const nf = Math.min(MAX_FEATURES_PER_PASS, p - s)
     for (let q = 0; q < nf; q++) args[q] = job[JOB.bins] + (s + q) * n
