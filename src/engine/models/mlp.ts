@@ -359,35 +359,129 @@ async function fitMlp(
   const rowsX = toRowMajorFloat32(fitX)
   const rowsY = encodeTargets(fitY)
   const sizes = [d, ...params.hiddenUnits.split(',').map(Number), width]
-  const initRng = rng.fork('mlp-init')
-  const trainer = new MlpTrainer(
-    sizes,
-    sizes
-      .slice(1)
-      .flatMap((outputs, i) => [glorotUniform(sizes[i], outputs, initRng), new Float32Array(outputs)]),
-    params,
-    nClasses,
-  )
-  const valTensors =
-    valX && valY
+  const validationRows =
+    valX && valY ? { x: toRowMajorFloat32(valX), y: encodeTargets(valY), n: valX.nRows } : undefined
+  const key = JSON.stringify({ ...params, maxEpochs: 0, seed: rng.seed, sizes, targetMean, targetScale })
+  // A state left by an earlier fit with a lower epoch cap on the same rows, seed and hyperparameters
+  // continues; anything else starts afresh.
+  const saved = options.continuation?.state
+  let loop: MlpLoop
+  if (saved instanceof MlpLoop && saved.continues(key, params.maxEpochs, rowsX, rowsY, validationRows)) {
+    options.continuation!.state = undefined
+    loop = saved
+  } else {
+    const initRng = rng.fork('mlp-init')
+    const trainer = new MlpTrainer(
+      sizes,
+      sizes
+        .slice(1)
+        .flatMap((outputs, i) => [glorotUniform(sizes[i], outputs, initRng), new Float32Array(outputs)]),
+      params,
+      nClasses,
+    )
+    const batchSize = Math.min(n, params.batchSize > 0 ? params.batchSize : autoBatchSize(n))
+    loop = new MlpLoop(key, trainer, batchSize, rowsX, rowsY, validationRows, rng.fork('mlp-batches'))
+  }
+  let kept = false
+  try {
+    loop.train(params, options)
+    const { best } = loop
+    const state: MlpState = { layers: mlpLayers(sizes, best.weights), targetMean, targetScale }
+    const lossName = nClasses > 0 ? 'log_loss' : 'half_squared_error_standardized'
+    const curve: TrainingCurve = {
+      unit: 'epoch',
+      train: loop.trainCurve.slice(),
+      ...(validationRows ? { validation: loop.validationCurve.slice() } : {}),
+      loss: lossName,
+    }
+    const metadata = {
+      rows: n,
+      validationRows: valX?.nRows ?? 0,
+      batchSize: loop.batchSize,
+      epochs: loop.epochsRun,
+      bestEpoch: best.epoch,
+    }
+    const fitted = createFittedMlp(state, X.names.slice(), nClasses, params, metadata, curve)
+    if (options.continuation) {
+      options.continuation.dispose()
+      options.continuation.state = loop
+      kept = true
+    }
+    return fitted
+  } finally {
+    if (!kept) loop.dispose()
+  }
+}
+
+/**
+ * The MLP's epoch loop and everything it carries from one epoch to the next (weights and Adam moments,
+ * the batch order and its generator, the best epoch, the curves), so that a fit with a higher epoch cap
+ * can continue where a capped one stopped (see {@link FitOptions.continuation}).
+ */
+class MlpLoop {
+  readonly order: Int32Array
+  readonly trainCurve: number[] = []
+  readonly validationCurve: number[] = []
+  best: { loss: number; epoch: number; weights: Float32Array[] }
+  epochsRun = 0
+  /** Early stopping ended it: no epoch cap trains it further. */
+  stopped = false
+  private readonly validation: { x: tf.Tensor2D; y: tf.Tensor2D } | undefined
+
+  constructor(
+    private readonly key: string,
+    readonly trainer: MlpTrainer,
+    readonly batchSize: number,
+    private readonly rowsX: Float32Array,
+    private readonly rowsY: Float32Array,
+    private readonly validationRows: { x: Float32Array; y: Float32Array; n: number } | undefined,
+    private readonly shuffleRng: Rng,
+  ) {
+    const n = rowsY.length / trainer.sizes[trainer.sizes.length - 1]
+    this.order = Int32Array.from({ length: n }, (_, i) => i)
+    this.best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: trainer.weights() }
+    const d = trainer.sizes[0]
+    const width = trainer.sizes[trainer.sizes.length - 1]
+    this.validation = validationRows
       ? {
-          x: tf.tensor2d(toRowMajorFloat32(valX), [valX.nRows, d]),
-          y: tf.tensor2d(encodeTargets(valY), [valX.nRows, width]),
+          x: tf.tensor2d(validationRows.x, [validationRows.n, d]),
+          y: tf.tensor2d(validationRows.y, [validationRows.n, width]),
         }
       : undefined
-  const batchSize = Math.min(n, params.batchSize > 0 ? params.batchSize : autoBatchSize(n))
-  const order = Int32Array.from({ length: n }, (_, i) => i)
-  const shuffleRng = rng.fork('mlp-batches')
-  const batchX = new Float32Array(batchSize * d)
-  const batchY = new Float32Array(batchSize * width)
-  const trainCurve: number[] = []
-  const validationCurve: number[] = []
-  let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: trainer.weights() }
-  let epochsRun = 0
-  try {
-    for (let epoch = 1; epoch <= params.maxEpochs; epoch++) {
+  }
+
+  /** True when a fit of `key` capped at `maxEpochs` on these rows is this loop trained further. */
+  continues(
+    key: string,
+    maxEpochs: number,
+    rowsX: Float32Array,
+    rowsY: Float32Array,
+    validationRows: { x: Float32Array; y: Float32Array } | undefined,
+  ): boolean {
+    const same = (a: Float32Array | undefined, b: Float32Array | undefined) =>
+      a === b ||
+      (a !== undefined && b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]))
+    return (
+      key === this.key &&
+      maxEpochs >= this.epochsRun &&
+      same(rowsX, this.rowsX) &&
+      same(rowsY, this.rowsY) &&
+      same(validationRows?.x, this.validationRows?.x) &&
+      same(validationRows?.y, this.validationRows?.y)
+    )
+  }
+
+  /** Epochs from the last one run up to `params.maxEpochs`, or until early stopping ends them. */
+  train(params: MlpHyperparameters, options: Pick<FitOptions, 'isCancelled' | 'onProgress'>): void {
+    const { trainer, order, batchSize, rowsX, rowsY, validation } = this
+    const d = trainer.sizes[0]
+    const width = trainer.sizes[trainer.sizes.length - 1]
+    const n = order.length
+    const batchX = new Float32Array(batchSize * d)
+    const batchY = new Float32Array(batchSize * width)
+    for (let epoch = this.epochsRun + 1; !this.stopped && epoch <= params.maxEpochs; epoch++) {
       throwIfCancelled(options.isCancelled, family)
-      shuffleInPlace(order, shuffleRng)
+      shuffleInPlace(order, this.shuffleRng)
       let epochLoss = 0
       for (let start = 0; start < n; start += batchSize) {
         const end = Math.min(n, start + batchSize)
@@ -400,42 +494,29 @@ async function fitMlp(
         epochLoss += trainer.step(batchX, batchY, rows) * rows
       }
       epochLoss /= n
-      trainCurve.push(epochLoss)
-      epochsRun = epoch
+      this.trainCurve.push(epochLoss)
+      this.epochsRun = epoch
       let monitored = epochLoss
-      if (valTensors) {
-        monitored = trainer.loss(valTensors.x, valTensors.y)
-        validationCurve.push(monitored)
+      if (validation) {
+        monitored = trainer.loss(validation.x, validation.y)
+        this.validationCurve.push(monitored)
       }
       options.onProgress?.({
         fraction: epoch / params.maxEpochs,
         epoch,
         loss: epochLoss,
-        ...(valTensors ? { validationLoss: monitored } : {}),
+        ...(validation ? { validationLoss: monitored } : {}),
       })
-      if (monitored < best.loss - 1e-4) best = { loss: monitored, epoch, weights: trainer.weights() }
-      else if (epoch - best.epoch >= params.patience) break
+      if (monitored < this.best.loss - 1e-4)
+        this.best = { loss: monitored, epoch, weights: trainer.weights() }
+      else if (epoch - this.best.epoch >= params.patience) this.stopped = true
     }
-    const state: MlpState = { layers: mlpLayers(sizes, best.weights), targetMean, targetScale }
-    const lossName = nClasses > 0 ? 'log_loss' : 'half_squared_error_standardized'
-    const curve: TrainingCurve = {
-      unit: 'epoch',
-      train: trainCurve,
-      ...(valTensors ? { validation: validationCurve } : {}),
-      loss: lossName,
-    }
-    const metadata = {
-      rows: n,
-      validationRows: valX?.nRows ?? 0,
-      batchSize,
-      epochs: epochsRun,
-      bestEpoch: best.epoch,
-    }
-    return createFittedMlp(state, X.names.slice(), nClasses, params, metadata, curve)
-  } finally {
-    trainer.dispose()
-    valTensors?.x.dispose()
-    valTensors?.y.dispose()
+  }
+
+  dispose(): void {
+    this.trainer.dispose()
+    this.validation?.x.dispose()
+    this.validation?.y.dispose()
   }
 }
 

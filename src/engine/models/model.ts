@@ -24,6 +24,29 @@ export interface FitOptions {
   lane?: ModelLane
   /** Optional validation rows for early stopping and curves. */
   validation?: { X: FeatureMatrix; y: Target }
+  /**
+   * Where an epoch-capped fit (the MLP) leaves its training state, and a later fit on the same rows, seed
+   * and hyperparameters with a higher epoch cap continues from it instead of training the first epochs
+   * again: the same model, bit for bit, as that fit from scratch. The caller disposes of it.
+   */
+  continuation?: FitContinuation
+}
+
+/** See {@link FitOptions.continuation}: a family's own training state, opaque to the caller. */
+export interface FitContinuation {
+  state?: { dispose(): void }
+  dispose(): void
+}
+
+/** An empty {@link FitContinuation}. */
+export function createFitContinuation(): FitContinuation {
+  const slot: FitContinuation = {
+    dispose() {
+      slot.state?.dispose()
+      slot.state = undefined
+    },
+  }
+  return slot
 }
 
 /** A second thread that fits models of the families it `fits`, from a seed: the same model as a fit here. */

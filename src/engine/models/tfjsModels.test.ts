@@ -5,7 +5,7 @@ import { createRng } from '../../domain/random.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import './allModels.ts'
 import { minimizeLbfgs } from './lbfgs.ts'
-import { getModelFamily } from './model.ts'
+import { createFitContinuation, getModelFamily } from './model.ts'
 import { decodeModelFile, encodeModelFile } from './tfjsCommon.ts'
 
 function matrix(columns: number[][]): FeatureMatrix {
@@ -148,6 +148,47 @@ describe('mlp', () => {
     expect(curve.validation!.length).toBe(epochs.length)
     const loaded = await family.load(await a.serialize())
     expect(await loaded.predictProba(X)).toEqual(await a.predictProba(X))
+  })
+
+  it('continues a capped fit to a higher epoch cap: the same model as one fit from scratch', async () => {
+    const { X, y } = blobs(160, 3, 5)
+    const family = getModelFamily('mlp')
+    const hp = { ...family.defaults('multiclass'), hiddenUnits: '8', maxEpochs: 40, patience: 50 }
+    const options = { task: 'multiclass' as const }
+    const direct = await family.fit(X, y, hp, { ...options, rng: createRng(7) })
+    const continuation = createFitContinuation()
+    const epochs: number[] = []
+    const capped = await family.fit(
+      X,
+      y,
+      { ...hp, maxEpochs: 15 },
+      { ...options, rng: createRng(7), continuation },
+    )
+    expect(capped.trainingMetadata.epochs).toBe(15)
+    expect(continuation.state).toBeDefined()
+    const continued = await family.fit(X, y, hp, {
+      ...options,
+      rng: createRng(7),
+      continuation,
+      onProgress: (p) => epochs.push(p.epoch!),
+    })
+    // Only epochs 16 to 40 were trained; weights, curves and metadata are those of the direct fit.
+    expect(epochs[0]).toBe(16)
+    expect(epochs.at(-1)).toBe(40)
+    expect(await continued.serialize()).toEqual(await direct.serialize())
+    expect(continued.trainingCurve!()).toEqual(direct.trainingCurve!())
+    // Another seed or other rows start afresh (and match their own direct fit).
+    const otherSeed = await family.fit(X, y, hp, { ...options, rng: createRng(8), continuation })
+    expect(await otherSeed.serialize()).toEqual(
+      await (await family.fit(X, y, hp, { ...options, rng: createRng(8) })).serialize(),
+    )
+    const fewer = blobs(150, 3, 5)
+    const afresh = await family.fit(fewer.X, fewer.y, hp, { ...options, rng: createRng(8), continuation })
+    expect(await afresh.serialize()).toEqual(
+      await (await family.fit(fewer.X, fewer.y, hp, { ...options, rng: createRng(8) })).serialize(),
+    )
+    continuation.dispose()
+    expect(continuation.state).toBeUndefined()
   })
 
   it('learns a regression target on its original scale', async () => {

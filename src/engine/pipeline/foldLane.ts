@@ -59,7 +59,9 @@ export function fitsOnLane(family: string): boolean {
  */
 export async function fitFold(
   request: FoldFitRequest,
-  options: Pick<FitOptions, 'onProgress' | 'isCancelled' | 'forestHelper'> & { now?: () => number } = {},
+  options: Pick<FitOptions, 'onProgress' | 'isCancelled' | 'forestHelper' | 'continuation'> & {
+    now?: () => number
+  } = {},
 ): Promise<FoldFitResult> {
   const now = options.now ?? (() => performance.now())
   const started = now()
@@ -69,6 +71,7 @@ export async function fitFold(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.isCancelled ? { isCancelled: options.isCancelled } : {}),
     ...(options.forestHelper ? { forestHelper: options.forestHelper } : {}),
+    ...(options.continuation ? { continuation: options.continuation } : {}),
   })
   const fitSeconds = (now() - started) / 1000
   const epochs = model.trainingMetadata.epochs

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
+import { fixturePath, readFixtureFrame } from '../../../tests/fixtures/engine/readFixture.ts'
 import { WorkerError } from '../../domain/errors.ts'
 import type { Sha256Hex } from '../../domain/hash.ts'
 import type { BlockId, DatasetId, ExperimentId, PipelineId } from '../../domain/ids.ts'
@@ -14,6 +15,7 @@ import {
   cannotCatchUp,
   defaultModelSelectionConfig,
   defaultTimeBudgetSeconds,
+  isBestPossible,
   raceOrder,
   racingRung,
   seededSubsample,
@@ -45,7 +47,7 @@ registerModelFamily({
 let counter = 0
 const hash = (c: string) => c.repeat(64) as Sha256Hex
 
-function snapshot(task: TaskDefinition, candidates: unknown, extra: Record<string, unknown> = {}) {
+function snapshot(task: TaskDefinition, candidates: unknown, extra: Record<string, unknown> = {}, seed = 7) {
   const blocks = createDefaultPipelineBlocks(() => `blk_race${++counter}` as BlockId)
   const selection = blocks.find((b) => b.type === 'model_selection')!
   // These tests race on one hold-out slice unless they say otherwise (the default is 'auto').
@@ -56,7 +58,7 @@ function snapshot(task: TaskDefinition, candidates: unknown, extra: Record<strin
     id: 'pl_race' as PipelineId,
     experimentId: 'exp_race' as ExperimentId,
     blocks,
-    globalConfig: { ...createDefaultGlobalConfig(), backend: 'cpu', seed: 7 },
+    globalConfig: { ...createDefaultGlobalConfig(), backend: 'cpu', seed },
     versionHash: hash('0'),
     updatedAt: 0,
   }
@@ -137,6 +139,29 @@ describe('racing in model selection', () => {
     expect(again.leaderboard.map((e) => [e.validationScore, e.note])).toEqual(
       outcome.leaderboard.map((e) => [e.validationScore, e.note]),
     )
+  })
+
+  it('a rung that keeps up with a perfect best so far stops there: its full fit could not beat it', async () => {
+    expect(isBestPossible('accuracy', 1)).toBe(true)
+    expect(isBestPossible('roc_auc', 0.9999)).toBe(false)
+    expect(isBestPossible('rmse', 0)).toBe(true)
+    expect(isBestPossible('rmse', 0.01)).toBe(false)
+    // Iris's shared split, 5 folds, seed 42: logistic regression and the MLP's 20-epoch rung both
+    // classify fold 1 perfectly.
+    const iris = readFixtureFrame('iris.csv')
+    const irisTask = detectTask(iris, { target: 'species' })
+    const split = JSON.parse(readFileSync(fixturePath('iris.split.json'), 'utf8')).holdout
+    const outcome = await executePipeline(
+      await snapshot(irisTask, [{ family: 'logistic' }, { family: 'mlp' }], { validation: 'kfold' }, 42),
+      iris,
+      { testIndices: split.test_indices },
+    )
+    const mlp = outcome.leaderboard.find((e) => e.family === 'mlp')!
+    expect(mlp.foldScores).toEqual([1])
+    expect(mlp.note).toBe(
+      'stopped after 20 epochs on fold 1 of 5: the best so far on that fold scores 1.0000, the best possible accuracy, which a full fit cannot beat',
+    )
+    expect(outcome.leaderboard.find((e) => e.chosen)!.family).toBe('logistic')
   })
 
   it('repeated k-fold gives each candidate its spread, a 95% interval and a tie test against the best, and states the rule', async () => {

@@ -20,8 +20,8 @@ import {
 import { metricLabel } from '../../metrics/metricInfo.ts'
 import type { EnsembleMemberSpec } from '../../models/ensemble.ts'
 import { ensembleFamilyKey, ensembleHyperparameters } from '../../models/ensemble.ts'
-import type { Hyperparameters } from '../../models/model.ts'
-import { getModelFamily, listModelFamilies } from '../../models/model.ts'
+import type { FitContinuation, Hyperparameters } from '../../models/model.ts'
+import { createFitContinuation, getModelFamily, listModelFamilies } from '../../models/model.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
 import { createConfigReader } from '../configCheck.ts'
@@ -409,6 +409,14 @@ export function catchUpMargin(metric: string, best: number): number {
   return lowerIsBetter ? 0.02 * Math.abs(best) : Math.min(0.01, Math.max(0.001, 1 - best))
 }
 
+/**
+ * True when no model can score better than `score` on `metric`: 1 for the scores where higher is better
+ * (all of them at most 1: accuracy, ROC-AUC, R²…), 0 for the errors.
+ */
+export function isBestPossible(metric: string, score: number): boolean {
+  return isBetterScore(metric, 0, 1) ? score <= 0 : score >= 1
+}
+
 /** True when a raced candidate's rung score trails the best so far by more than the margin. */
 export function cannotCatchUp(metric: string, score: number, best: number): boolean {
   if (!Number.isFinite(best)) return false
@@ -607,12 +615,31 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       fit.then(next, next)
     }
   }
+  /**
+   * A raced candidate's training state after its rung on fold 1 when the rung fitted all of that fold's
+   * rows: its full fit there (same rows, seed and hyperparameters, a higher epoch cap) continues from it
+   * instead of training the rung's epochs again, and trains the same model.
+   */
+  const continuations = new Map<number, FitContinuation>()
+  const continuationOf = (job: FoldJob): FitContinuation | undefined => {
+    if (job.f !== 0 || (job.label !== '' && job.label !== '-rung')) return undefined
+    const rung = racingRung(job.family, candidates[job.index].hyperparameters, foldFitRows)
+    if (!rung || folds[0].fit.length > rung.maxFitRows) return undefined
+    const continuation = continuations.get(job.index) ?? createFitContinuation()
+    continuations.set(job.index, continuation)
+    return continuation
+  }
+  const endContinuation = (index: number) => {
+    continuations.get(index)?.dispose()
+    continuations.delete(index)
+  }
   /** Fits a job on the run thread; `report` receives its progress when it is the fold being scored. */
   const fitOnRunThread = (job: FoldJob, report?: (fraction: number, p: Partial<BlockProgress>) => void) =>
     track(
       job,
       fitFold(foldRequest(job), {
         now: context.now,
+        continuation: continuationOf(job),
         isCancelled: () => context.isCancelled?.() === true || beyondBudget(job),
         // A forest grows half on the helper thread only when the lane leaves it free.
         ...(laneInFlight === 0 && !(lane && nextUnstarted(true)) && context.forestHelper
@@ -880,9 +907,18 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
           fitSeconds += early.fitSeconds
           const score = early.foldScores[0]
           const against = bestSoFarFolds[0]
-          if (cannotCatchUp(task.metric, score, against)) {
-            const where = folds.length > 1 ? ` on fold 1 of ${folds.length}` : ''
-            note = `stopped after ${rung.label}${where}: ${score.toFixed(4)} trails the best so far${where ? ' on that fold' : ''} (${against.toFixed(4)}) by more than ${catchUpMargin(task.metric, against).toPrecision(2)}`
+          const rungIsFull = rungIsFullFit(rungResults[0], folds[0].fit.length, rung.maxFitRows)
+          const where = folds.length > 1 ? ` on fold 1 of ${folds.length}` : ''
+          const onThatFold = where ? ' on that fold' : ''
+          // Its full fit on fold 1 would have to beat the best so far there to race on, and nothing beats
+          // a perfect score: then that fit is not made either.
+          const stopped = cannotCatchUp(task.metric, score, against)
+            ? `${score.toFixed(4)} trails the best so far${onThatFold} (${against.toFixed(4)}) by more than ${catchUpMargin(task.metric, against).toPrecision(2)}`
+            : bestSoFarFolds.length === folds.length && isBestPossible(task.metric, against) && !rungIsFull
+              ? `the best so far${onThatFold} scores ${against.toFixed(4)}, the best possible ${task.metric}, which a full fit cannot beat`
+              : undefined
+          if (stopped) {
+            note = `stopped after ${rung.label}${where}: ${stopped}`
             results[index] = {
               ...candidate,
               validationScore: score,
@@ -890,7 +926,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
               fitSeconds,
               note,
             }
-          } else if (rungIsFullFit(rungResults[0], folds[0].fit.length, rung.maxFitRows)) {
+          } else if (rungIsFull) {
             // Early stopping ended the rung before its epoch cap, on every fit row and from the full fit's
             // seed: the full fit on fold 1 would train the same model, so the rung's result is used.
             track(
@@ -951,6 +987,8 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         fitSeconds += error.fitSeconds
         note = `stopped after ${error.foldsDone} of ${folds.length} validation folds: the time budget of ${budgetSeconds} s ran out`
         results[index] = { ...candidate, validationScore: Number.NaN, foldScores: [], fitSeconds, note }
+      } finally {
+        endContinuation(index)
       }
       finished++
       statuses[index].status = note ? 'stopped' : 'done'
@@ -978,6 +1016,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       }
     }
   } finally {
+    for (const index of [...continuations.keys()]) endContinuation(index)
     // Fits the lane has started run out; nothing new starts.
     laneOpen = false
   }
