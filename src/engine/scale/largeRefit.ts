@@ -160,16 +160,21 @@ async function streamTrainingRows(
   }
 }
 
-/** Training rows binned into one matrix (and a validation matrix of the rows `isValidation` marks). */
+/**
+ * Training rows binned into one matrix (and a validation matrix of the rows `isValidation` marks).
+ * `inWasm`: the fit's matrix is built where the boosting kernels will read it (BinnedMatrix.memory); the
+ * forest reads its matrix from several places, so it keeps a JS buffer.
+ */
 async function binTrainingRows(
   input: RefitInput,
   mapper: BinMapper,
   isValidation: Uint8Array | undefined,
   nValidation: number,
+  inWasm: boolean,
 ) {
   const nTrain = input.yTrain.length
   const nFit = nTrain - nValidation
-  const fitBuilder = new BinnedMatrixBuilder(mapper, nFit)
+  const fitBuilder = new BinnedMatrixBuilder(mapper, nFit, { inWasm })
   const validationBuilder = isValidation ? new BinnedMatrixBuilder(mapper, nValidation) : undefined
   const yFit = new Float64Array(nFit)
   const yValidation = new Float64Array(nValidation)
@@ -236,7 +241,7 @@ async function refitBoosting(hyperparameters: Hyperparameters, input: RefitInput
     isValidation ? sampleFitRows(input, isValidation) : null,
   )
   const started = now()
-  const data = await binTrainingRows(input, mapper, isValidation, nValidation)
+  const data = await binTrainingRows(input, mapper, isValidation, nValidation, true)
   const streamSeconds = (now() - started) / 1000
   const result = fitGradientBoostingFromBinned(
     {
@@ -302,7 +307,7 @@ async function refitForest(hyperparameters: Hyperparameters, input: RefitInput, 
   }
   const mapper = fitBinMapper(input.sampleTrain, input.rng.fork('binning'), params.maxBins)
   const started = now()
-  const data = await binTrainingRows(input, mapper, undefined, 0)
+  const data = await binTrainingRows(input, mapper, undefined, 0, false)
   const streamSeconds = (now() - started) / 1000
   const y = targetOf(input, data.yFit)
   const result = fitForestFromBinned(
