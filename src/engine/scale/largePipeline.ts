@@ -44,7 +44,7 @@ import {
 import { numericLabel } from '../pipeline/taskDetection.ts'
 import { initTfBackend } from '../tfBackend.ts'
 import type { TableChunkSource } from './chunkSource.ts'
-import { concatFrames } from './chunkSource.ts'
+import { concatFrames, releaseChunk } from './chunkSource.ts'
 import { refitLarge } from './largeRefit.ts'
 import { largeLeaderboard, selectionRowsFor, selectOnSubsample } from './largeSelection.ts'
 import { isTestRow, rowHash } from './rowSplit.ts'
@@ -500,6 +500,7 @@ export async function executeLargePipeline(
         testAt += rows.length
       }
       row += chunk.nRows
+      releaseChunk(source, chunk)
       progress(
         'evaluation',
         blockPercent.evaluation + blockWeight.evaluation * (row / rowCount),
