@@ -28,10 +28,12 @@ import type { Page } from '@playwright/test'
 import {
   ensureBuild,
   freePort,
+  type HeapPeaks,
   HeapSampler,
   launchBenchBrowser,
   longTasksBetween,
   observeLongTasks,
+  type RssPeaks,
   RssSampler,
   scrollToLastRow,
   sleep,
@@ -366,10 +368,35 @@ async function trainInTab(page: Page, profileDir: string, options: Options, shot
   const loadBefore = loadavg().map(round2)
   const pageStart = await page.evaluate(() => performance.now())
   const started = performance.now()
+  heap.phase = 'start'
+  rss.phase = 'start'
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await page.waitForURL(/\/runs\/run_/, { timeout: timeoutMs })
   const status = page.getByTestId('run-status')
-  await status.filter({ hasText: /^(completed|failed|cancelled)$/ }).waitFor({ timeout: timeoutMs })
+  const ended = status.filter({ hasText: /^(completed|failed|cancelled)$/ }).waitFor({ timeout: timeoutMs })
+  // The run's phase from its progress card, so that each sample counts toward the phase it was taken in.
+  let done = false
+  const phaseWatch = ended.finally(() => {
+    done = true
+  })
+  const phaseTimes: Record<string, number> = {}
+  while (!done) {
+    const card = await page
+      .locator('[aria-live="polite"] p')
+      .first()
+      .textContent({ timeout: 2000 })
+      .catch(() => null)
+    const phase = card === null ? (done ? 'end' : heap.phase) : runPhase(card)
+    if (phase !== heap.phase) {
+      heap.phase = phase
+      rss.phase = phase
+    }
+    phaseTimes[phase] ??= Math.round(performance.now() - started)
+    await Promise.race([phaseWatch, sleep(250)])
+  }
+  await ended
+  heap.phase = 'end'
+  rss.phase = 'end'
   const wallMs = performance.now() - started
   const pageEnd = await page.evaluate(() => performance.now())
   const loadAfter = loadavg().map(round2)
@@ -414,11 +441,58 @@ async function trainInTab(page: Page, profileDir: string, options: Options, shot
       .filter((t) => t.duration > 50)
       .map((t) => ({ at_ms: Math.round(t.startTime - pageStart), ms: Math.round(t.duration) })),
     metrics,
+    /** Peaks per phase of the run (from its progress card): Chromium's RSS sum and per process, JS heap and ArrayBuffers per worker. */
+    phase_peaks: phasePeaks(rssPeaks, peaks, phaseTimes),
     large_table_phases: log.match(/Large-table phases: [^\n[]*/)?.[0]?.trim(),
     memory_line: log.match(/Memory estimate: [^\n[]*/)?.[0]?.trim(),
     load_avg: { before: loadBefore, after: loadAfter },
     screenshot,
   }
+}
+
+/** The run's phase from its progress card's text ("Training · fitting GBDT · iteration 3"). */
+function runPhase(card: string): string {
+  if (card.startsWith('Starting')) return 'start'
+  // The card names no message for preprocessing: its phase is the read and sample pass (and the sample's recipe).
+  if (card.startsWith('Preprocessing')) return 'read'
+  if (card.startsWith('Feature') || card.startsWith('Model Selection')) return 'select'
+  // Binning (and the bin edges before it) until the fit reports its first iteration.
+  if (card.startsWith('Training')) return card.includes('iteration') ? 'fit' : 'bin'
+  if (card.startsWith('Evaluation')) return 'evaluate'
+  if (card.startsWith('Explainability')) return 'explain'
+  return 'other'
+}
+
+/** Per phase, in the order the run went through them: when it began (ms from the click) and its peaks in MB. */
+function phasePeaks(rss: RssPeaks, heap: HeapPeaks, began: Record<string, number>) {
+  const names = [...new Set([...Object.keys(began), ...Object.keys(rss.phases), ...Object.keys(heap.phases)])]
+  names.sort((a, b) => (began[a] ?? Number.POSITIVE_INFINITY) - (began[b] ?? Number.POSITIVE_INFINITY))
+  return Object.fromEntries(
+    names.map((name) => {
+      const r = rss.phases[name]
+      const h = heap.phases[name]
+      return [
+        name,
+        {
+          began_ms: began[name],
+          chromium_rss_mb: r ? mb(r.sumBytes) : undefined,
+          rss_per_process_mb: r
+            ? Object.fromEntries(Object.entries(r.perKindBytes).map(([kind, bytes]) => [kind, mb(bytes)]))
+            : undefined,
+          js_heap_mb: h ? mb(h.total.heap) : undefined,
+          array_buffers_mb: h ? mb(h.total.buffers) : undefined,
+          per_worker_mb: h
+            ? Object.fromEntries(
+                Object.entries(h.perWorker).map(([w, p]) => [
+                  w,
+                  { heap: mb(p.heap), buffers: mb(p.buffers) },
+                ]),
+              )
+            : undefined,
+        },
+      ]
+    }),
+  )
 }
 
 function printTraining(t: Awaited<ReturnType<typeof trainInTab>>): void {
@@ -434,6 +508,18 @@ function printTraining(t: Awaited<ReturnType<typeof trainInTab>>): void {
   line('peak JS heap (page+workers)', `${t.peak_js_heap_mb.total} MB`)
   line('longest main-thread task', `${t.longest_main_thread_task_ms} ms`)
   for (const [name, value] of Object.entries(t.metrics)) line(`metric ${name}`, String(value))
+  for (const [name, p] of Object.entries(t.phase_peaks)) {
+    const renderer = Math.max(
+      0,
+      ...Object.entries(p.rss_per_process_mb ?? {})
+        .filter(([kind]) => kind.startsWith('renderer'))
+        .map(([, v]) => v),
+    )
+    line(`phase ${name}`, `${p.chromium_rss_mb ?? '-'} MB`)
+    process.stdout.write(
+      `${''.padEnd(30)}largest renderer ${renderer} MB, JS heap ${p.js_heap_mb ?? '-'} MB, ArrayBuffers ${p.array_buffers_mb ?? '-'} MB\n`,
+    )
+  }
   if (t.large_table_phases) process.stdout.write(`${t.large_table_phases}\n`)
   if (t.failure) process.stdout.write(`failure: ${t.failure}\n`)
 }

@@ -168,6 +168,11 @@ export interface HeapPeaks {
   total: { heap: number; buffers: number }
   /** Each worker's own peak, by script URL (the file name only). */
   perWorker: Record<string, { heap: number; buffers: number }>
+  /** The same peaks per phase the caller named ({@link HeapSampler.phase}) while sampling. */
+  phases: Record<
+    string,
+    { total: { heap: number; buffers: number }; perWorker: Record<string, { heap: number; buffers: number }> }
+  >
 }
 
 /**
@@ -189,7 +194,10 @@ export class HeapSampler {
     workers: { heap: 0, buffers: 0 },
     total: { heap: 0, buffers: 0 },
     perWorker: {},
+    phases: {},
   }
+  /** The phase the next samples count toward (the caller sets it as the work moves on). */
+  phase = ''
 
   private constructor(private readonly cdp: CDPSession) {}
 
@@ -244,6 +252,8 @@ export class HeapSampler {
       ),
     ])
     const peaks = this.peaks
+    peaks.phases[this.phase] ??= { total: { heap: 0, buffers: 0 }, perWorker: {} }
+    const phase = peaks.phases[this.phase]
     peaks.samples++
     bump(peaks.page, page)
     const sum = { usedSize: 0, backingStorageSize: 0, totalSize: 0 }
@@ -254,13 +264,17 @@ export class HeapSampler {
       const name = (this.workers.get(workerIds[i])?.url ?? '?').split('/').pop() ?? '?'
       peaks.perWorker[name] ??= { heap: 0, buffers: 0 }
       bump(peaks.perWorker[name], usage)
+      phase.perWorker[name] ??= { heap: 0, buffers: 0 }
+      bump(phase.perWorker[name], usage)
     })
     bump(peaks.workers, sum)
-    bump(peaks.total, {
+    const total = {
       usedSize: page.usedSize + sum.usedSize,
       backingStorageSize: (page.backingStorageSize ?? 0) + sum.backingStorageSize,
       totalSize: 0,
-    })
+    }
+    bump(peaks.total, total)
+    bump(phase.total, total)
   }
 
   /** Sends `method` to the target at the end of `path` (session ids from the page down). */
@@ -344,6 +358,11 @@ export interface RssPeaks {
   maxProcessKind?: string
   /** Each process kind's largest VmHWM. */
   perKindBytes?: Record<string, number>
+  /**
+   * Per phase the caller named ({@link RssSampler.phase}): the largest RSS sum at one sample, and each
+   * process's largest VmRSS in it (its current size, not the lifetime high-water mark).
+   */
+  phases: Record<string, { sumBytes: number; perKindBytes: Record<string, number> }>
   processes: number
   /**
    * CPU seconds (user + system) the process tree used while sampling: unlike wall time, this hardly
@@ -366,7 +385,10 @@ export class RssSampler {
     maxProcessBytes: 0,
     processes: 0,
     cpuSeconds: 0,
+    phases: {},
   }
+  /** The phase the next samples count toward (the caller sets it as the work moves on). */
+  phase = ''
   /** CPU ticks per process: first and latest sample. */
   private readonly ticks = new Map<number, { first: number; last: number }>()
 
@@ -422,10 +444,13 @@ export class RssSampler {
       }
       let sum = 0
       let pss = 0
+      this.peaks.phases[this.phase] ??= { sumBytes: 0, perKindBytes: {} }
+      const phase = this.peaks.phases[this.phase]
       for (const pid of tree) {
         try {
           const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-          sum += kilobytes(status, 'VmRSS') * 1024
+          const rss = kilobytes(status, 'VmRSS') * 1024
+          sum += rss
           try {
             pss += kilobytes(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss') * 1024
           } catch {
@@ -436,6 +461,7 @@ export class RssSampler {
           kinds.set(pid, kind)
           this.peaks.perKindBytes ??= {}
           this.peaks.perKindBytes[kind] = Math.max(this.peaks.perKindBytes[kind] ?? 0, hwm)
+          phase.perKindBytes[kind] = Math.max(phase.perKindBytes[kind] ?? 0, rss)
           if (hwm > this.peaks.maxProcessBytes) {
             this.peaks.maxProcessBytes = hwm
             this.peaks.maxProcessKind = kind
@@ -451,6 +477,7 @@ export class RssSampler {
         }
       }
       this.peaks.sumBytes = Math.max(this.peaks.sumBytes, sum)
+      phase.sumBytes = Math.max(phase.sumBytes, sum)
       this.peaks.pssBytes = Math.max(this.peaks.pssBytes, pss)
       this.sampled = true
     } catch {

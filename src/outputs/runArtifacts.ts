@@ -23,7 +23,8 @@ export interface RunArtifactTexts {
   'report-data.json': string
   'report.html': string
   'run.log': string
-  'test-predictions.csv'?: string
+  /** Bytes, not a string: it has a line per test row (see {@link predictionsCsvBytes}). */
+  'test-predictions.csv'?: Uint8Array<ArrayBuffer>
   'notebook.ipynb'?: string
   /** The run as a Dask job (src/outputs/dask/buildDaskJob.ts), for runs with a trained model. */
   'dask_job.py'?: string
@@ -120,8 +121,8 @@ export function buildRunArtifactTexts(
     'report.html': renderReportHtml(reportInput),
     'run.log': outcome.logs.map((entry) => JSON.stringify(entry)).join('\n'),
   }
-  const csv = predictionsCsv(outcome)
-  if (csv) texts['test-predictions.csv'] = csv
+  const csv = predictionsCsvBytes(outcome)
+  if (csv.length > 0) texts['test-predictions.csv'] = csv
   if (context.dataset) {
     const input = notebookInputOfOutcome({
       run: context.run,
@@ -166,18 +167,52 @@ export function notebookInputOfOutcome(input: {
 
 /** `row,y_true,y_pred` plus `proba_<class>` per class: one line per test row. */
 export function predictionsCsv(outcome: Pick<RunOutcome, 'predictions'>): string {
+  return new TextDecoder().decode(predictionsCsvBytes(outcome))
+}
+
+/** Lines encoded at a time by {@link predictionsCsvBytes}. */
+const csvBlockLines = 4096
+
+/**
+ * {@link predictionsCsv} as UTF-8 bytes, encoded a block of lines at a time into one buffer sized from the
+ * first block: a run with millions of test rows (issue 16: 2M) never holds them as an array of line
+ * strings, one joined string and its encoding at once. Empty without predictions.
+ */
+export function predictionsCsvBytes(outcome: Pick<RunOutcome, 'predictions'>): Uint8Array<ArrayBuffer> {
   const p = outcome.predictions
-  if (!p) return ''
+  if (!p) return new Uint8Array(0)
   const classes = p.classes ?? []
-  const header = ['row', 'y_true', 'y_pred', ...classes.map((c) => `proba_${c}`)]
-  const lines = [header.map(csvField).join(',')]
-  const label = (v: number) => (classes.length ? (classes[v] ?? '') : String(v))
-  for (let i = 0; i < p.rows.length; i++) {
-    const fields = [String(p.rows[i]), label(p.yTrue[i]), label(p.yPred[i])]
-    for (let k = 0; k < classes.length; k++) fields.push(String(p.proba?.[i * classes.length + k] ?? ''))
-    lines.push(fields.map(csvField).join(','))
+  const label = (v: number) => csvField(classes.length ? (classes[v] ?? '') : String(v))
+  const encoder = new TextEncoder()
+  const n = p.rows.length
+  let out = new Uint8Array(0)
+  let used = 0
+  const put = (text: string, linesDone: number) => {
+    // encodeInto writes at most 3 bytes per UTF-16 unit. A new buffer holds the lines left at the bytes
+    // per line so far (counting a unit as a byte: ASCII in practice), with a tenth to spare.
+    const room = used + 3 * text.length
+    if (room > out.length) {
+      const perLine = (used + text.length) / Math.max(1, linesDone)
+      const grown = new Uint8Array(
+        Math.max(room, Math.ceil(1.1 * (used + text.length + perLine * (n - linesDone)))),
+      )
+      grown.set(out.subarray(0, used))
+      out = grown
+    }
+    used += encoder.encodeInto(text, out.subarray(used)).written
   }
-  return `${lines.join('\n')}\n`
+  let block = `${['row', 'y_true', 'y_pred', ...classes.map((c) => `proba_${c}`)].map(csvField).join(',')}\n`
+  for (let i = 0; i < n; i++) {
+    block += `${p.rows[i]},${label(p.yTrue[i])},${label(p.yPred[i])}`
+    for (let k = 0; k < classes.length; k++) block += `,${p.proba?.[i * classes.length + k] ?? ''}`
+    block += '\n'
+    if ((i + 1) % csvBlockLines === 0) {
+      put(block, i + 1)
+      block = ''
+    }
+  }
+  put(block, n)
+  return out.subarray(0, used)
 }
 
 function csvField(value: string): string {

@@ -146,7 +146,13 @@ const reportFiles: OutputBuilder = {
     for (const [fileName, type, mediaType, metadata] of kinds) {
       const text = texts[fileName]
       if (text)
-        files.push({ type, fileName, mediaType, bytes: encode(text), ...(metadata ? { metadata } : {}) })
+        files.push({
+          type,
+          fileName,
+          mediaType,
+          bytes: typeof text === 'string' ? encode(text) : text,
+          ...(metadata ? { metadata } : {}),
+        })
     }
     return files
   },

@@ -121,6 +121,8 @@ export function remoteTable(port: MessagePort): {
       return {
         rowCount,
         columnNames,
+        // Every chunk arrives transferred: its buffers are this worker's alone.
+        ownedChunks: true,
         async *chunks(columns, options) {
           const read = await server.open([...columns], options)
           let done = false

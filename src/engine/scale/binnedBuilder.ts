@@ -1,7 +1,9 @@
 /**
  * Builds one column-major BinnedMatrix from streamed chunks (issue 16): each chunk is binned with the
  * mapper fitted on the seeded sample and its bytes are copied into place, so no float frame of all
- * rows ever exists; only the Uint8 matrix (one byte per cell) does.
+ * rows ever exists; only the Uint8 matrix (one byte per cell) does. With `inWasm`, that matrix is built
+ * at byte 0 of a wasm memory that the boosting learner then takes over as its kernels' memory, instead
+ * of a JS buffer it would copy (10M rows × 23 features: 166 MB held once, not twice, during the fit).
  */
 
 import type { FeatureMatrix } from '../frame.ts'
@@ -12,12 +14,21 @@ export class BinnedMatrixBuilder {
   private readonly hasMissing: Uint8Array
   private filled = 0
 
-  /** `nRows`: the exact number of rows that will be appended (known up front from the row split). */
+  private readonly memory: WebAssembly.Memory | undefined
+
+  /**
+   * `nRows`: the exact number of rows that will be appended (known up front from the row split).
+   * `inWasm`: build the bytes in a wasm memory of their own (see BinnedMatrix.memory); a plain buffer
+   * where this engine has no WebAssembly or the memory cannot be had.
+   */
   constructor(
     private readonly mapper: BinMapper,
     private readonly nRows: number,
+    options: { inWasm?: boolean } = {},
   ) {
-    this.bins = new Uint8Array(nRows * mapper.nBins.length)
+    const bytes = nRows * mapper.nBins.length
+    this.memory = options.inWasm ? wasmMemoryOf(bytes) : undefined
+    this.bins = this.memory ? new Uint8Array(this.memory.buffer, 0, bytes) : new Uint8Array(bytes)
     this.hasMissing = new Uint8Array(mapper.nBins.length)
   }
 
@@ -44,6 +55,18 @@ export class BinnedMatrixBuilder {
       nFeatures: this.mapper.nBins.length,
       bins: this.bins,
       hasMissing: this.hasMissing,
+      ...(this.memory ? { memory: this.memory } : {}),
     }
+  }
+}
+
+/** A growable wasm memory of at least `bytes` bytes (whole 64 KiB pages), or undefined where there is none. */
+function wasmMemoryOf(bytes: number): WebAssembly.Memory | undefined {
+  const pages = Math.max(1, Math.ceil(bytes / 65536))
+  if (typeof WebAssembly === 'undefined' || pages > 65536) return undefined
+  try {
+    return new WebAssembly.Memory({ initial: pages })
+  } catch {
+    return undefined
   }
 }

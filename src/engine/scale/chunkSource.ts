@@ -21,6 +21,31 @@ export interface TableChunkSource {
     columns: readonly string[],
     options: { chunkRows: number; hints: Record<string, FrameColumnHint> },
   ): AsyncIterable<DataFrame>
+  /**
+   * True when each chunk's column buffers belong to the reader alone (chunks transferred from another
+   * worker, or copies): a reader done with a chunk may free them at once ({@link releaseChunk}).
+   */
+  readonly ownedChunks?: boolean
+}
+
+/**
+ * Frees the column buffers of a chunk from a source with `ownedChunks` now, rather than at a garbage
+ * collection that may come late: a 10M-row pass streams 1.6 GB through the run worker, and spent chunks
+ * piled up to about 390 MB in the tab. NOTE: detaches the buffers (the chunk reads as empty afterwards):
+ * only for a chunk nothing else holds. Does nothing for other sources.
+ */
+export function releaseChunk(source: TableChunkSource, chunk: DataFrame): void {
+  if (!source.ownedChunks) return
+  for (const column of chunk.columns) {
+    const buffer = (column.type === 'numeric' ? column.values : column.codes).buffer as ArrayBuffer & {
+      transfer?: (length: number) => ArrayBuffer
+    }
+    // A detached buffer (a column sharing one already freed) has no bytes left to free.
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) continue
+    // transfer(0) frees the bytes at once; where it is missing (Node 20) a transferring clone detaches them.
+    if (typeof buffer.transfer === 'function') buffer.transfer(0)
+    else structuredClone(buffer, { transfer: [buffer] })
+  }
 }
 
 /** Codes of `levels` re-read over `sorted` (a superset), -1 staying -1. */
@@ -90,6 +115,8 @@ function chunkOf(frame: DataFrame, start: number, end: number): DataFrame {
 /** A {@link TableChunkSource} over a frame in memory (hints are already applied to it). */
 export function frameChunkSource(frame: DataFrame): TableChunkSource {
   return {
+    // Each chunk is a copy of its rows (chunkOf).
+    ownedChunks: true,
     rowCount: frame.nRows,
     columnNames: frame.columns.map((c) => c.name),
     async *chunks(columns, { chunkRows }) {

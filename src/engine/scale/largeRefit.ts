@@ -32,7 +32,7 @@ import { fitGradientBoostingFromBinned, splitValidation } from '../trees/boostin
 import { TreeFittedModel } from '../trees/fittedTreeModel.ts'
 import { fitForestFromBinned } from '../trees/forest.ts'
 import { BinnedMatrixBuilder } from './binnedBuilder.ts'
-import type { TableChunkSource } from './chunkSource.ts'
+import { releaseChunk, type TableChunkSource } from './chunkSource.ts'
 import { columnMeans, StreamedRidge } from './streamedLinear.ts'
 import { LogisticNewtonPass } from './streamedLogistic.ts'
 import { mlpStreamBlockRows, mlpStreamValidation, StreamedMlp, streamedMlpEpochs } from './streamedMlp.ts'
@@ -160,16 +160,21 @@ async function streamTrainingRows(
   }
 }
 
-/** Training rows binned into one matrix (and a validation matrix of the rows `isValidation` marks). */
+/**
+ * Training rows binned into one matrix (and a validation matrix of the rows `isValidation` marks).
+ * `inWasm`: the fit's matrix is built where the boosting kernels will read it (BinnedMatrix.memory); the
+ * forest reads its matrix from several places, so it keeps a JS buffer.
+ */
 async function binTrainingRows(
   input: RefitInput,
   mapper: BinMapper,
   isValidation: Uint8Array | undefined,
   nValidation: number,
+  inWasm: boolean,
 ) {
   const nTrain = input.yTrain.length
   const nFit = nTrain - nValidation
-  const fitBuilder = new BinnedMatrixBuilder(mapper, nFit)
+  const fitBuilder = new BinnedMatrixBuilder(mapper, nFit, { inWasm })
   const validationBuilder = isValidation ? new BinnedMatrixBuilder(mapper, nValidation) : undefined
   const yFit = new Float64Array(nFit)
   const yValidation = new Float64Array(nValidation)
@@ -191,6 +196,8 @@ async function binTrainingRows(
     const X = applyFeatureRecipe(input.recipe, chunk)
     if (fitRows.length) fitBuilder.append(X, Uint32Array.from(fitRows))
     if (validationRows.length) validationBuilder!.append(X, Uint32Array.from(validationRows))
+    // The chunk's rows are bytes in the builders now.
+    releaseChunk(input.source, chunk)
   })
   return {
     fit: fitBuilder.finish(),
@@ -236,7 +243,7 @@ async function refitBoosting(hyperparameters: Hyperparameters, input: RefitInput
     isValidation ? sampleFitRows(input, isValidation) : null,
   )
   const started = now()
-  const data = await binTrainingRows(input, mapper, isValidation, nValidation)
+  const data = await binTrainingRows(input, mapper, isValidation, nValidation, true)
   const streamSeconds = (now() - started) / 1000
   const result = fitGradientBoostingFromBinned(
     {
@@ -302,7 +309,7 @@ async function refitForest(hyperparameters: Hyperparameters, input: RefitInput, 
   }
   const mapper = fitBinMapper(input.sampleTrain, input.rng.fork('binning'), params.maxBins)
   const started = now()
-  const data = await binTrainingRows(input, mapper, undefined, 0)
+  const data = await binTrainingRows(input, mapper, undefined, 0, false)
   const streamSeconds = (now() - started) / 1000
   const y = targetOf(input, data.yFit)
   const result = fitForestFromBinned(

@@ -36,6 +36,12 @@ export interface BinnedMatrix {
   bins: Uint8Array
   /** 1 where the feature had at least one missing value in these rows. */
   hasMissing: Uint8Array
+  /**
+   * When set, `bins` is the view at byte 0 of this (non-shared) wasm memory, and a tree learner takes the
+   * memory over as its kernels' memory instead of copying the bins into a fresh one (a large fit holds the
+   * bytes once). Growing the memory detaches `bins`: read the rows through the learner after that.
+   */
+  memory?: WebAssembly.Memory
 }
 
 /**

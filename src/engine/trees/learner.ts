@@ -428,12 +428,18 @@ export class TreeLearner {
     const wantWasm = params.useWasm !== false && (wasmSlots > 0 || !this.subtraction)
     const sharedKernels =
       wantWasm && useHalves && HistogramHalves.threadAvailable() ? createSharedWasmKernels(wasmBytes) : null
-    const kernels = sharedKernels ?? (wantWasm ? createWasmKernels(wasmBytes) : null)
+    // Bins built in place at byte 0 of a wasm memory (BinnedMatrix.memory) stay where they are: that
+    // memory becomes the kernels' one (bins come first in the layout), so the bytes exist once.
+    const adopt =
+      !sharedKernels && binned.memory && binned.bins.byteOffset === 0 && at.bins === 0
+        ? binned.memory
+        : undefined
+    const kernels = sharedKernels ?? (wantWasm ? createWasmKernels(wasmBytes, adopt) : null)
     this.wasm = kernels
     if (kernels) {
       this.wasmSlotCount = slots
       this.refreshViews()
-      this.bins.set(binned.bins)
+      if (kernels.memory !== adopt) this.bins.set(binned.bins)
       for (let i = 0; i < wasmSlots; i++) this.freeSlots.push(wasmSlots - 1 - i)
       if (useHalves) {
         this.halfSlot = wasmSlots

@@ -704,15 +704,23 @@ function kernelModule(): WebAssembly.Module | null {
   return compiled
 }
 
-/** Instantiates the kernels on a fresh memory of at least `bytes` bytes, or null without wasm SIMD. */
-export function createWasmKernels(bytes: number): WasmKernels | null {
+/**
+ * Instantiates the kernels on a fresh memory of at least `bytes` bytes, or on `adopt` grown to that size
+ * (its contents kept: a binned matrix built in place, see BinnedMatrix.memory); null without wasm SIMD
+ * or when the memory cannot be had.
+ */
+export function createWasmKernels(bytes: number, adopt?: WebAssembly.Memory): WasmKernels | null {
   const module = kernelModule()
   if (!module) return null
   const pages = Math.ceil(bytes / 65536)
   if (pages > 65536) return null
   let memory: WebAssembly.Memory
   try {
-    memory = new WebAssembly.Memory({ initial: pages })
+    if (adopt) {
+      const more = pages - adopt.buffer.byteLength / 65536
+      if (more > 0) adopt.grow(more)
+      memory = adopt
+    } else memory = new WebAssembly.Memory({ initial: pages })
   } catch {
     return null
   }
