@@ -53,14 +53,14 @@ export function quantizationLevels(n: number): number {
  */
 export function quantizationScales(maxG: number, maxH: number, levels: number): QuantizationScales {
   const scale = (max: number) => (max > 0 ? 2 ** Math.max(-120, Math.ceil(Math.log2(max / levels))) : 1)
-  const fit = (max: number) => {
+  const smallest = (max: number) => {
     let s = scale(max)
     // log2 may round: make sure the bound holds, and that half the scale would break it.
     while (max / s > levels) s *= 2
     while (s > 2 ** -120 && max / (s / 2) <= levels) s /= 2
     return s
   }
-  return { g: fit(maxG), h: fit(maxH) }
+  return { g: smallest(maxG), h: smallest(maxH) }
 }
 
 /**

@@ -52,8 +52,9 @@ const EXIT = 3
 export const JOB_GRADIENTS = 1
 export const JOB_LEAVES = 2
 /**
- * Words of a gradient job (op JOB_GRADIENTS): rows [from, to) of {@link gradientRows}; with `max` ≠ 0,
- * the largest |g| and h of those rows then go to the two f32 at that address (WasmKernels.gradientMax).
+ * Words of a gradient job (op JOB_GRADIENTS): rows [from, to) of {@link gradientRows}; with `max` ≠ 0
+ * (quantised fits), the largest |g| and h of those rows go to the two f32 at that address
+ * (WasmKernels.gradientMax), and log loss takes the f32 kernel (WasmKernels.gradientLogisticFast).
  */
 export const GRADIENT_JOB = { loss: 0, n: 1, raw: 2, y: 3, g: 4, h: 5, from: 6, to: 7, max: 8 } as const
 /**
@@ -81,6 +82,12 @@ function runJob(kernels: WasmKernels, job: Int32Array, args: number[]): void {
   const buffer = kernels.memory.buffer
   if (op === JOB_GRADIENTS) {
     const J = GRADIENT_JOB
+    if (job[J.loss] === ROW_LOSS.binary && job[J.max] !== 0) {
+      // Quantised fits round g and h to 8 bits next: f32 arithmetic, and the maxima in the same pass.
+      const [raw, y, g, h, from, to] = [job[J.raw], job[J.y], job[J.g], job[J.h], job[J.from], job[J.to]]
+      kernels.gradientLogisticFast(raw, y, g, h, from, to, job[J.max])
+      return
+    }
     if (job[J.loss] === ROW_LOSS.binary) {
       // The wasm kernel: gives gradientRows' numbers (within an ulp of its exp, the same f32 after rounding).
       kernels.gradientLogistic(job[J.raw], job[J.y], job[J.g], job[J.h], job[J.from], job[J.to])

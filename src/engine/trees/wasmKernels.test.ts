@@ -140,4 +140,47 @@ describe("boosting's row kernels in wasm", () => {
     expect(Math.abs(sumRounded - sum)).toBeLessThan(3 * scales.g * Math.sqrt(n))
     expect(new Set(Array.from(g.subarray(0, 2000), (v, i) => v - original.g[i] > 0)).size).toBe(2)
   })
+
+  it('gives f32 log-loss gradients within 2e-7 of gradientRows, the same on any cut, with their maxima', () => {
+    const n = 100_003
+    const kernels = createWasmKernels(40 * n + 256)
+    if (!kernels) throw new Error('no wasm SIMD in this engine')
+    const buffer = kernels.memory.buffer
+    const raw = new Float64Array(buffer, 0, n)
+    const y = new Float64Array(buffer, 8 * n, n)
+    const g = new Float32Array(buffer, 16 * n, n)
+    const h = new Float32Array(buffer, 20 * n, n)
+    const g2 = new Float32Array(buffer, 24 * n, n)
+    const h2 = new Float32Array(buffer, 28 * n, n)
+    const maxima = new Float32Array(buffer, 32 * n, 6)
+    const rng = createRng(11)
+    for (let i = 0; i < n; i++) {
+      raw[i] = (rng.nextFloat() - 0.5) * (i % 10 === 0 ? 400 : 16)
+      y[i] = rng.nextFloat() < 0.5 ? 1 : 0
+    }
+    raw.set([0, 90, -90, 1e-300, 36.7, -36.7, 88.5, -87.5], 0)
+    const exact = { g: new Float32Array(n), h: new Float32Array(n) }
+    gradientRows(ROW_LOSS.binary, raw, y, exact.g, exact.h, 0, n)
+    kernels.gradientLogisticFast(0, 8 * n, 16 * n, 20 * n, 0, n, 32 * n)
+    // Two cuts, one of them odd, into other arrays: the same numbers, and the maxima of each part.
+    kernels.gradientLogisticFast(0, 8 * n, 24 * n, 28 * n, 0, 50_001, 32 * n + 8)
+    kernels.gradientLogisticFast(0, 8 * n, 24 * n, 28 * n, 50_001, n, 32 * n + 16)
+    let worst = 0
+    let differing = 0
+    let maxG = 0
+    let maxH = 0
+    for (let i = 0; i < n; i++) {
+      worst = Math.max(worst, Math.abs(g[i] - exact.g[i]), Math.abs(h[i] - exact.h[i]))
+      if (g[i] !== g2[i] || h[i] !== h2[i]) differing++
+      maxG = Math.max(maxG, Math.abs(g[i]))
+      maxH = Math.max(maxH, h[i])
+    }
+    expect(differing).toBe(0)
+    expect(worst).toBeLessThan(2e-7)
+    expect([maxima[0], maxima[1]]).toEqual([maxG, maxH])
+    expect([Math.max(maxima[2], maxima[4]), Math.max(maxima[3], maxima[5])]).toEqual([maxG, maxH])
+    // Saturated scores: p = 1 and p = 0 to f32 (exp is clamped to f32's range, so h may be a tiny subnormal).
+    expect([g[1], g[2], h[1]]).toEqual([1 - y[1], 0 - y[2], 0])
+    expect(h[2]).toBeLessThan(1e-37)
+  })
 })

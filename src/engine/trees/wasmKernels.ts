@@ -455,6 +455,13 @@ const gtU = [0x4b]
 const geU = [0x4f]
 const br = (depth: number) => [0x0c, ...uleb(depth)]
 
+/** Stores the largest lane of f32x4 locals a and b as two f32 at the address in local `out`. */
+function storeMaxima(out: number, a: number, b: number): number[] {
+  const lanesMax = (v: number) =>
+    [0, 1, 2, 3].flatMap((lane) => [...get(v), ...simd(0x1f), lane, ...(lane ? [0x97] : [])])
+  return [...get(out), ...lanesMax(a), 0x38, 2, 0, ...get(out), ...lanesMax(b), 0x38, 2, 4]
+}
+
 /** while (i + rows ≤ to) { body; i += rows } over locals i and to (i starts where the caller set it). */
 function rowLoop(i: number, to: number, rows: number, body: number[]): number[] {
   const past =
@@ -564,6 +571,102 @@ function gradientLogisticSpec(): FunctionSpec {
 }
 
 /**
+ * gradLogisticFast(raw, y, g, h, from, to, out): gradLogistic in f32 arithmetic for quantised fits, where
+ * g and h are then rounded to 8 bits: raw scores and labels rounded to f32, exp from cephes' expf (range
+ * reduction by ln 2 in two parts, a degree-7 polynomial, scaling by 2^k; within 2 f32 ulps), four rows
+ * per f32x4 step; the largest |g| and h of the rows go to `out` as gradMax gives them. IEEE operations
+ * only, so each row's numbers are the same in every engine, thread and cut.
+ */
+function gradientLogisticFastSpec(): FunctionSpec {
+  const [raw, y, g, h, from, to, out, i, X, K, P, Y, mg, mh] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+  const [absF32, negF32, addF32, subF32, mulF32, divF32, minF32, maxF32, nearestF32, splatF32] = [
+    0xe0, 0xe1, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0x6a, 0x13,
+  ].map(simd)
+  const [truncSat, addI32, shlI32] = [0xf8, 0xae, 0xab].map(simd)
+  const demoteF64 = [0xb6]
+  const at = (base: number, shift: number) => [...get(base), ...get(i), ...i32c(shift), ...shl, ...add]
+  /** Rows i..i+3 of an f64 array as four f32 lanes. */
+  const four = (base: number) => [
+    ...at(base, 3),
+    ...v128Load,
+    ...demoteF64x2,
+    ...at(base, 3),
+    0xfd,
+    0x00,
+    3,
+    16,
+    ...demoteF64x2,
+    0xfd,
+    0x0d,
+    ...[0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23],
+  ]
+  /** Row i of an f64 array in all four lanes. */
+  const one = (base: number) => [...at(base, 3), ...loadF64, ...demoteF64, ...splatF32]
+  const cephes = [
+    1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
+  ]
+  const step = (load: (base: number) => number[], store: number[]) => {
+    const out: number[] = [
+      ...load(raw),
+      ...negF32,
+      ...constF32x4(88),
+      ...minF32,
+      ...constF32x4(-87),
+      ...maxF32,
+    ]
+    out.push(...tee(X), ...constF32x4(Math.LOG2E), ...mulF32, ...nearestF32, ...set(K))
+    out.push(...get(X), ...get(K), ...constF32x4(0.693359375), ...mulF32, ...subF32)
+    out.push(...get(K), ...constF32x4(2.1219444e-4), ...mulF32, ...addF32, ...set(X))
+    out.push(...constF32x4(cephes[0]))
+    for (const c of cephes.slice(1)) out.push(...get(X), ...mulF32, ...constF32x4(c), ...addF32)
+    out.push(...get(X), ...get(X), ...mulF32, ...mulF32, ...get(X), ...addF32, ...constF32x4(1), ...addF32)
+    out.push(...get(K), ...truncSat, ...constI32x4([127, 127, 127, 127]), ...addI32, ...i32c(23), ...shlI32)
+    out.push(
+      ...mulF32,
+      ...set(P),
+      ...constF32x4(1),
+      ...constF32x4(1),
+      ...get(P),
+      ...addF32,
+      ...divF32,
+      ...set(P),
+    )
+    out.push(...get(P), ...load(y), ...subF32, ...set(Y), ...at(g, 2), ...get(Y), ...store)
+    out.push(...get(mg), ...get(Y), ...absF32, ...maxF32, ...set(mg))
+    out.push(
+      ...get(P),
+      ...constF32x4(1),
+      ...get(P),
+      ...subF32,
+      ...mulF32,
+      ...set(Y),
+      ...at(h, 2),
+      ...get(Y),
+      ...store,
+    )
+    out.push(...get(mh), ...get(Y), ...maxF32, ...set(mh))
+    return out
+  }
+  const body = [
+    ...get(from),
+    ...set(i),
+    ...rowLoop(i, to, 4, step(four, [0xfd, 0x0b, 2, 0])),
+    ...rowLoop(i, to, 1, step(one, store32Lane0)),
+    ...storeMaxima(out, mg, mh),
+  ]
+  return {
+    name: 'gradLogisticFast',
+    params: 7,
+    results: 0,
+    locals: [
+      [1, I32],
+      [6, V128],
+    ],
+    body,
+  }
+}
+
+/**
  * gradMax(g, h, from, to, out): the largest |g| and the largest h of rows [from, to) (f32 arrays), stored
  * as two f32 at `out` (0 for an empty range). Four rows per f32x4 step; a maximum does not depend on
  * the order, so any cut of the rows gives the same two numbers.
@@ -571,8 +674,6 @@ function gradientLogisticSpec(): FunctionSpec {
 function gradientMaxSpec(): FunctionSpec {
   const [g, h, from, to, out, i, mg, mh] = [0, 1, 2, 3, 4, 5, 6, 7]
   const [absF32x4, maxF32x4, splatF32x4] = [0xe0, 0xe9, 0x13].map(simd)
-  const extract = (lane: number) => [...simd(0x1f), lane]
-  const maxF32 = [0x97]
   const at = (base: number) => [...get(base), ...get(i), ...i32c(2), ...shl, ...add]
   const step = (load: number[]) => [
     ...get(mg),
@@ -587,30 +688,12 @@ function gradientMaxSpec(): FunctionSpec {
     ...maxF32x4,
     ...set(mh),
   ]
-  const lanesMax = (v: number) => [
-    ...get(v),
-    ...extract(0),
-    ...get(v),
-    ...extract(1),
-    ...maxF32,
-    ...get(v),
-    ...extract(2),
-    ...maxF32,
-    ...get(v),
-    ...extract(3),
-    ...maxF32,
-  ]
   const body = [
     ...get(from),
     ...set(i),
     ...rowLoop(i, to, 4, step([0xfd, 0x00, 2, 0])),
     ...rowLoop(i, to, 1, step([...loadF32, ...splatF32x4])),
-    ...get(out),
-    ...lanesMax(mg),
-    ...[0x38, 2, 0],
-    ...get(out),
-    ...lanesMax(mh),
-    ...[0x38, 2, 4],
+    ...storeMaxima(out, mg, mh),
   ]
   return {
     name: 'gradMax',
@@ -932,6 +1015,16 @@ export interface WasmKernels {
   gradientLogistic(raw: number, y: number, g: number, h: number, from: number, to: number): void
   /** Adds leaves' values to their rows' raw scores; see {@link leafRowsSpec}. */
   leafRows(table: number, rows: number, raw: number, nLeaves: number, lo: number, hi: number): void
+  /** Binary log loss's gradients in f32 and their maxima (quantised fits); see {@link gradientLogisticFastSpec}. */
+  gradientLogisticFast(
+    raw: number,
+    y: number,
+    g: number,
+    h: number,
+    from: number,
+    to: number,
+    out: number,
+  ): void
   /** The largest |g| and h of rows [from, to), two f32 at `out`; see {@link gradientMaxSpec}. */
   gradientMax(g: number, h: number, from: number, to: number, out: number): void
   /** Quantises rows [from, to) of g and h; see {@link quantizeSpec}. */
@@ -963,6 +1056,7 @@ function kernelSpecs(): FunctionSpec[] {
     leafRowsSpec(),
     gradientMaxSpec(),
     quantizeSpec(),
+    gradientLogisticFastSpec(),
   ]
   for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) {
     specs.push(histogram(nf, false), histogram(nf, true))
@@ -1051,6 +1145,7 @@ function kernelsOn(module: WebAssembly.Module, memory: WebAssembly.Memory): Wasm
     gradientLogistic: exports.gradLogistic as WasmKernels['gradientLogistic'],
     leafRows: exports.leafRows as WasmKernels['leafRows'],
     gradientMax: exports.gradMax as WasmKernels['gradientMax'],
+    gradientLogisticFast: exports.gradLogisticFast as WasmKernels['gradientLogisticFast'],
     quantize: exports.quantize as WasmKernels['quantize'],
     histogramK: exports.histK as WasmKernels['histogramK'],
   }
