@@ -218,7 +218,9 @@ function emptyTarget(input: RefitInput): Target {
 }
 
 async function refitBoosting(hyperparameters: Hyperparameters, input: RefitInput, now: () => number) {
-  const params = boostingParamsFrom(hyperparameters)
+  // Quantised gradients (8-bit integers by seeded stochastic rounding, integer histograms): at 10M rows
+  // the fit takes about a fifth less time, and the accuracy stays within noise (see TreeLearner.quantizeInHalves).
+  const params = { ...boostingParamsFrom(hyperparameters), quantizedGradients: true }
   const nTrain = input.yTrain.length
   const earlyStopping = params.earlyStopping === 'auto' ? nTrain > 10_000 : params.earlyStopping
   // The validation slice exactly as the in-memory fit draws it, from the training labels alone.
@@ -269,7 +271,7 @@ async function refitBoosting(hyperparameters: Hyperparameters, input: RefitInput
     model,
     hyperparameters,
     rows: nTrain,
-    how: `refitted on all ${nTrain.toLocaleString('en-US')} training rows from the binned matrix (one byte per cell)`,
+    how: `refitted on all ${nTrain.toLocaleString('en-US')} training rows from the binned matrix (one byte per cell)${result.metadata.quantizedGradients ? ', gradients and hessians quantised to 8-bit integers by seeded stochastic rounding' : ''}`,
     streamSeconds,
   }
 }

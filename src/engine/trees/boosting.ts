@@ -33,6 +33,12 @@ export interface BoostingParams {
   useWasm?: boolean
   /** Nodes with this many rows build their histograms in two halves (default {@link HALF_ROWS}; tests lower it). */
   halfRows?: number
+  /**
+   * Quantised gradients on large binary and regression fits (see TreeLearner.quantizeInHalves): the
+   * large-table path sets it; in-memory fits keep sklearn's float gradients. Ignored where the learner
+   * does not build in halves (fewer than halfRows rows, max_bins below 255, multiclass).
+   */
+  quantizedGradients?: boolean
 }
 
 export const defaultBoostingParams: BoostingParams = {
@@ -158,6 +164,7 @@ export function fitGradientBoostingFromBinned(
     coverFromDenominator: false,
     useWasm: params.useWasm,
     halfRows: params.halfRows ?? HALF_ROWS,
+    quantized: params.quantizedGradients === true && nOutputs === 1,
   })
   try {
     return boost(set, params, options, learner, lossKind, nClasses, nOutputs, baseScore)
@@ -199,13 +206,17 @@ function boost(
   const validationLoss: number[] = validation
     ? [lossOf(lossKind, rawVal, nVal, validation.y, nOutputs, null)]
     : []
+  const quantizeRng = params.quantizedGradients ? options.rng.fork('quantize') : null
+  let quantized = false
   let stoppedEarly = false
   let iterations = 0
   let leavesTotal = 0
   for (let iteration = 0; iteration < params.maxIter; iteration++) {
     if (options.isCancelled?.()) throw new WorkerError('cancelled', 'Gradient boosting was cancelled')
-    if (shared && lossKind !== 'multiclass') learner.gradientsInHalves(ROW_LOSS[lossKind])
-    else computeGradients(lossKind, raw, yTrain, n, nOutputs, gradients, hessians)
+    if (shared && lossKind !== 'multiclass') {
+      learner.gradientsInHalves(ROW_LOSS[lossKind])
+      if (quantizeRng) quantized = learner.quantizeInHalves(quantizeRng.nextUint32())
+    } else computeGradients(lossKind, raw, yTrain, n, nOutputs, gradients, hessians)
     for (let o = 0; o < nOutputs; o++) {
       const grown = learner.grow(
         gradients.subarray(o * n, (o + 1) * n),
@@ -269,6 +280,7 @@ function boost(
       trainRows: n,
       validationRows: nVal,
       meanLeaves: trees.length ? leavesTotal / trees.length : 0,
+      quantizedGradients: quantized,
       nBins: Array.from(mapper.nBins),
     },
   }

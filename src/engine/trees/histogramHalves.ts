@@ -51,14 +51,21 @@ const EXIT = 3
 /** Jobs besides histograms: boosting's per-row passes on arrays in the shared memory. */
 export const JOB_GRADIENTS = 1
 export const JOB_LEAVES = 2
-/** Words of a gradient job (op JOB_GRADIENTS): rows [from, to) of {@link gradientRows}. */
-export const GRADIENT_JOB = { loss: 0, n: 1, raw: 2, y: 3, g: 4, h: 5, from: 6, to: 7 } as const
+/**
+ * Words of a gradient job (op JOB_GRADIENTS): rows [from, to) of {@link gradientRows}; with `max` ≠ 0
+ * (quantised fits), the largest |g| and h of those rows go to the two f32 at that address
+ * (WasmKernels.gradientMax), and log loss takes the f32 kernel (WasmKernels.gradientLogisticFast).
+ */
+export const GRADIENT_JOB = { loss: 0, n: 1, raw: 2, y: 3, g: 4, h: 5, from: 6, to: 7, max: 8 } as const
 /**
  * Words of a leaf job (op JOB_LEAVES): WasmKernels.leafRows over the row positions [from, to), table of
  * nLeaves triples (value, start, end).
  */
 export const LEAF_JOB = { n: 1, raw: 2, rows: 3, table: 4, nLeaves: 5, from: 6, to: 7 } as const
 export const JOB_PARTITION = 3
+export const JOB_QUANTIZE = 4
+/** Words of a quantisation job (op JOB_QUANTIZE): WasmKernels.quantize of rows [from, to). */
+export const QUANTIZE_JOB = { g: 1, h: 2, packed: 3, from: 4, to: 5, params: 6 } as const
 /**
  * Words of a partition job (op JOB_PARTITION): WasmKernels.partitionHalf of the m row ids at `rows`
  * by the bins at `column` through `lut`, right ids to `scratch`; the job writes the left count to `left`.
@@ -75,21 +82,31 @@ function runJob(kernels: WasmKernels, job: Int32Array, args: number[]): void {
   const buffer = kernels.memory.buffer
   if (op === JOB_GRADIENTS) {
     const J = GRADIENT_JOB
+    if (job[J.loss] === ROW_LOSS.binary && job[J.max] !== 0) {
+      // Quantised fits round g and h to 8 bits next: f32 arithmetic, and the maxima in the same pass.
+      const [raw, y, g, h, from, to] = [job[J.raw], job[J.y], job[J.g], job[J.h], job[J.from], job[J.to]]
+      kernels.gradientLogisticFast(raw, y, g, h, from, to, job[J.max])
+      return
+    }
     if (job[J.loss] === ROW_LOSS.binary) {
       // The wasm kernel: gives gradientRows' numbers (within an ulp of its exp, the same f32 after rounding).
       kernels.gradientLogistic(job[J.raw], job[J.y], job[J.g], job[J.h], job[J.from], job[J.to])
-      return
+    } else {
+      const n = job[J.n]
+      gradientRows(
+        job[J.loss],
+        new Float64Array(buffer, job[J.raw], n),
+        new Float64Array(buffer, job[J.y], n),
+        new Float32Array(buffer, job[J.g], n),
+        new Float32Array(buffer, job[J.h], n),
+        job[J.from],
+        job[J.to],
+      )
     }
-    const n = job[J.n]
-    gradientRows(
-      job[J.loss],
-      new Float64Array(buffer, job[J.raw], n),
-      new Float64Array(buffer, job[J.y], n),
-      new Float32Array(buffer, job[J.g], n),
-      new Float32Array(buffer, job[J.h], n),
-      job[J.from],
-      job[J.to],
-    )
+    if (job[J.max] !== 0) kernels.gradientMax(job[J.g], job[J.h], job[J.from], job[J.to], job[J.max])
+  } else if (op === JOB_QUANTIZE) {
+    const J = QUANTIZE_JOB
+    kernels.quantize(job[J.g], job[J.h], job[J.packed], job[J.from], job[J.to], job[J.params])
   } else if (op === JOB_PARTITION) {
     const J = PARTITION_JOB
     job[J.left] = kernels.partitionHalf(job[J.rows], job[J.m], job[J.column], job[J.lut], job[J.scratch])

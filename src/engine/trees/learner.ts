@@ -17,6 +17,7 @@
  */
 import type { Rng } from '../../domain/random.ts'
 import type { BinMapper, BinnedMatrix } from './binning.ts'
+import { type QuantizationScales, quantizationLevels, quantizationScales } from './boostingRows.ts'
 import {
   addCountsInPlace,
   addInPlace,
@@ -37,18 +38,23 @@ import {
   JOB_GRADIENTS,
   JOB_LEAVES,
   JOB_PARTITION,
+  JOB_QUANTIZE,
   LEAF_JOB,
   PARTITION_JOB,
+  QUANTIZE_JOB,
 } from './histogramHalves.ts'
 import { CATEGORY_WORDS, type TreeNodes } from './treeModel.ts'
 import {
   createSharedWasmKernels,
   createWasmKernels,
+  FIXED_WIDTH,
   type HistogramKernel,
   histogramKernels,
   JOB,
   JOB_HISTOGRAM,
   MAX_FEATURES_PER_PASS,
+  QUANTIZE_PARAMS,
+  runQuantizedKernels,
   type WasmKernels,
 } from './wasmKernels.ts'
 
@@ -86,6 +92,8 @@ const WASM_BUFFERS = [
   'raw',
   'labels',
   'leafTable',
+  'packed',
+  'quantize',
 ] as const
 type WasmBuffer = (typeof WASM_BUFFERS)[number]
 
@@ -152,6 +160,11 @@ export interface LearnerParams {
   halfRows?: number
   /** false never keeps small nodes' rows sorted (see PRESORT_MAX_CELLS; tests: the trees are the same). */
   presort?: boolean
+  /**
+   * Boosting in halves with 256-bin histograms: allow {@link TreeLearner.quantizeInHalves} (quantised
+   * gradients, integer histograms). Without halves or with another bin width it does nothing.
+   */
+  quantized?: boolean
 }
 
 /** A grown tree plus where its leaves' rows lie in {@link TreeLearner.rows}, for score updates. */
@@ -313,6 +326,23 @@ export class TreeLearner {
   private raw = new Float64Array(0)
   private labels = new Float64Array(0)
   private leafTable = new Float64Array(0)
+  /** Whether {@link quantizeInHalves} can run (see LearnerParams.quantized). */
+  private readonly quantizable: boolean
+  /** Packed quantised gradient pairs of all rows (one i32 each), and quantisation's parameters. */
+  private packed = new Int32Array(0)
+  private quantizeParams = new DataView(new ArrayBuffer(0))
+  /** The f32 maxima of the last gradient pass: |g| and h of the first half, then of the second. */
+  private gradientMaxima = new Float32Array(0)
+  /** Whether the row buffers' gradients are quantised now (set by quantizeInHalves, reset by gradientsInHalves). */
+  private packedReady = false
+  /** Whether the tree being grown uses the packed gradients and integer histograms. */
+  private packedTree = false
+  private scales: QuantizationScales = { g: 1, h: 1 }
+  /** A slot's integer histogram as i32 lanes [Σg, Σh, count, 0] per bin (quantised trees). */
+  private readonly poolInts: Int32Array[] = []
+  /** A quantised histogram scaled back to sums and counts for the split finder. */
+  private scanSums = new Float64Array(0)
+  private scanCounts = new Uint32Array(0)
   /** Byte offsets of the buffers in the wasm memory (see {@link refreshViews}). */
   private readonly at: Record<WasmBuffer, number>
   /** Where histogram slots start in the wasm memory, and the bytes of one slot. */
@@ -398,6 +428,7 @@ export class TreeLearner {
     this.halfRows = params.halfRows ?? Number.POSITIVE_INFINITY
     const useHalves = k === 1 && this.subtraction && !this.growableSlots && n >= this.halfRows
     const leafTableSize = useHalves ? 3 * (params.maxLeafNodes + 1) : 0
+    this.quantizable = params.quantized === true && useHalves && this.width === FIXED_WIDTH
     const layout = new WasmLayout()
     const sizes: Record<WasmBuffer, number> = {
       bins: this.p * n,
@@ -414,6 +445,9 @@ export class TreeLearner {
       raw: useHalves ? 8 * n : 0,
       labels: useHalves ? 8 * n : 0,
       leafTable: 8 * leafTableSize,
+      packed: this.quantizable ? 4 * n : 0,
+      // Quantisation's parameters, then the four f32 gradient maxima.
+      quantize: this.quantizable ? QUANTIZE_PARAMS.bytes + 16 : 0,
     }
     this.sampleLength = this.subtraction ? 0 : sampled * this.width
     const at = {} as Record<WasmBuffer, number>
@@ -471,6 +505,10 @@ export class TreeLearner {
       this.subtraction && k === 1 && params.presort !== false && this.p * n <= PRESORT_MAX_CELLS
         ? new Uint32Array(this.p * n)
         : null
+    if (this.quantizable) {
+      this.scanSums = new Float64Array(this.histSize)
+      this.scanCounts = new Uint32Array(this.p * this.width)
+    }
   }
 
   /**
@@ -519,8 +557,54 @@ export class TreeLearner {
       job[J.h] = this.wasmDen.byteOffset
       job[J.from] = part === 0 ? 0 : n >>> 1
       job[J.to] = part === 0 ? n >>> 1 : n
+      job[J.max] = this.quantizable ? this.gradientMaxima.byteOffset + 8 * part : 0
     }
     halves.run()
+    this.packedReady = false
+  }
+
+  /**
+   * Quantised gradients (LightGBM's quantised training, Shi et al. 2022), after {@link gradientsInHalves}:
+   * each row's gradient and hessian become integers (at most ±127, see quantizationLevels) times
+   * power-of-two scales set by the pass's largest |g| and h, by stochastic rounding seeded with `seed`
+   * and the row (unbiased; the same numbers in any thread or cut). The row buffers' g and h are
+   * overwritten with the rounded values, and the next {@link grow} on them builds integer histograms:
+   * one i32x4 add per feature and row instead of an f64x2 add and a count. Integer sums are exact, and
+   * so are the f64 sums of the rounded values, so the trees are exactly those the float kernels grow
+   * from the rounded g and h. Returns false (and changes nothing) where the learner cannot quantise.
+   */
+  quantizeInHalves(seed: number): boolean {
+    if (!this.quantizable) return false
+    const halves = this.halves as HistogramHalves
+    const maxima = this.gradientMaxima
+    const scales = quantizationScales(
+      Math.max(maxima[0], maxima[2]),
+      Math.max(maxima[1], maxima[3]),
+      quantizationLevels(this.n),
+    )
+    this.scales = scales
+    const params = this.quantizeParams
+    params.setFloat32(QUANTIZE_PARAMS.gInverse, 1 / scales.g, true)
+    params.setFloat32(QUANTIZE_PARAMS.hInverse, 1 / scales.h, true)
+    params.setFloat32(QUANTIZE_PARAMS.gScale, scales.g, true)
+    params.setFloat32(QUANTIZE_PARAMS.hScale, scales.h, true)
+    params.setInt32(QUANTIZE_PARAMS.seed, seed | 0, true)
+    const n = this.n
+    const jobs = [halves.first, halves.second]
+    for (let part = 0; part < 2; part++) {
+      const job = jobs[part]
+      const J = QUANTIZE_JOB
+      job[JOB.op] = JOB_QUANTIZE
+      job[J.g] = this.wasmNum.byteOffset
+      job[J.h] = this.wasmDen.byteOffset
+      job[J.packed] = this.packed.byteOffset
+      job[J.from] = part === 0 ? 0 : n >>> 1
+      job[J.to] = part === 0 ? n >>> 1 : n
+      job[J.params] = params.byteOffset
+    }
+    halves.run()
+    this.packedReady = true
+    return true
   }
 
   /** Adds the grown tree's leaf values to {@link rowBuffers}' raw scores: the first half of the row positions here, the rest on the thread. */
@@ -585,6 +669,7 @@ export class TreeLearner {
     }
     this.treeNum = num
     this.treeDen = den
+    this.packedTree = this.packedReady && sameView(num, this.wasmNum) && sameView(den, this.wasmDen)
     const buffer = new NodeBuffer(k)
 
     const rootNum = new Float64Array(k)
@@ -605,12 +690,23 @@ export class TreeLearner {
       // 0), summed bin by bin: no pass over the rows on this thread.
       root.slot = this.acquireSlot()
       this.buildFull(root, num, den, rootRows === null)
-      const sums = this.poolSums[root.slot]
       let sum = 0
       let denSum = 0
-      for (let b = 0; b < this.width; b++) {
-        sum += sums[2 * b]
-        denSum += sums[2 * b + 1]
+      if (this.packedTree) {
+        // Integer totals (exact), scaled once.
+        const ints = this.poolInts[root.slot]
+        for (let b = 0; b < this.width; b++) {
+          sum += ints[4 * b]
+          denSum += ints[4 * b + 1]
+        }
+        sum *= this.scales.g
+        denSum *= this.scales.h
+      } else {
+        const sums = this.poolSums[root.slot]
+        for (let b = 0; b < this.width; b++) {
+          sum += sums[2 * b]
+          denSum += sums[2 * b + 1]
+        }
       }
       rootNum[0] = sum
       root.den = denSum
@@ -642,13 +738,7 @@ export class TreeLearner {
           root.slot = this.acquireSlot()
           this.buildFull(root, num, den, rootRows === null)
         }
-        root.split = this.findSplit(
-          root,
-          this.poolSums[root.slot],
-          this.poolCounts[root.slot],
-          this.allFeatures,
-          this.p,
-        )
+        root.split = this.findSplitInSlot(root)
       } else {
         root.split = this.evaluateSampled(root, num, den, rng)
       }
@@ -695,21 +785,18 @@ export class TreeLearner {
         this.buildFull(smaller, num, den, false)
         larger.slot = node.slot
         node.slot = -1
-        subtractInPlace(this.poolSums[larger.slot], this.poolSums[smaller.slot], this.histSize)
-        subtractCountsInPlace(
-          this.poolCounts[larger.slot],
-          this.poolCounts[smaller.slot],
-          this.p * this.width,
-        )
+        if (this.packedTree) subtractInts(this.poolInts[larger.slot], this.poolInts[smaller.slot])
+        else {
+          subtractInPlace(this.poolSums[larger.slot], this.poolSums[smaller.slot], this.histSize)
+          subtractCountsInPlace(
+            this.poolCounts[larger.slot],
+            this.poolCounts[smaller.slot],
+            this.p * this.width,
+          )
+        }
         for (const child of children) {
           if (this.needsHistogram(child)) {
-            child.split = this.findSplit(
-              child,
-              this.poolSums[child.slot],
-              this.poolCounts[child.slot],
-              this.allFeatures,
-              this.p,
-            )
+            child.split = this.findSplitInSlot(child)
           } else {
             this.releaseSlot(child)
             if (this.canSplit(child)) child.split = this.evaluateSmall(child, num, den, rng)
@@ -743,6 +830,32 @@ export class TreeLearner {
       leafEnd[i] = leaves[i].end
     }
     return { nodes: buffer.toNodes(), leafNode, leafStart, leafEnd }
+  }
+
+  /**
+   * Best split of a node from the full histogram in its slot; a quantised histogram is first scaled back
+   * to sums and counts (exact: integers times powers of two).
+   */
+  private findSplitInSlot(node: OpenNode): Split | null {
+    if (!this.packedTree) {
+      return this.findSplit(
+        node,
+        this.poolSums[node.slot],
+        this.poolCounts[node.slot],
+        this.allFeatures,
+        this.p,
+      )
+    }
+    const ints = this.poolInts[node.slot]
+    const sums = this.scanSums
+    const counts = this.scanCounts
+    const { g, h } = this.scales
+    for (let e = 0; e < counts.length; e++) {
+      sums[2 * e] = ints[4 * e] * g
+      sums[2 * e + 1] = ints[4 * e + 1] * h
+      counts[e] = ints[4 * e + 2]
+    }
+    return this.findSplit(node, sums, counts, this.allFeatures, this.p)
   }
 
   /** Small nodes are scanned from their sorted rows and need no histogram (see evaluateSmall). */
@@ -823,14 +936,22 @@ export class TreeLearner {
       this.labels = new Float64Array(buffer, at.labels, n)
       this.leafTable = new Float64Array(buffer, at.leafTable, this.leafTableSize)
     }
+    if (this.quantizable) {
+      this.packed = new Int32Array(buffer, at.packed, n)
+      this.quantizeParams = new DataView(buffer, at.quantize, QUANTIZE_PARAMS.bytes)
+      this.gradientMaxima = new Float32Array(buffer, at.quantize + QUANTIZE_PARAMS.bytes, 4)
+    }
     const slots = this.wasmSlotCount
     this.poolSums.length = 0
     this.poolCounts.length = 0
+    this.poolInts.length = 0
     const sumsBytes = Math.ceil((8 * this.histSize) / 16) * 16
     for (let i = 0; i < slots; i++) {
       const base = this.slotsAt + i * this.slotBytes
       this.poolSums.push(new Float64Array(buffer, base, this.histSize))
       this.poolCounts.push(new Uint32Array(buffer, base + sumsBytes, this.p * this.width))
+      // The integer histogram of a quantised tree takes the bytes of the f64 sums (16 per bin either way).
+      if (this.quantizable) this.poolInts.push(new Int32Array(buffer, base, 4 * this.p * this.width))
     }
   }
 
@@ -989,6 +1110,26 @@ export class TreeLearner {
     }
     const binsAt = this.bins.byteOffset
     const rowsAt = this.rows.byteOffset + 4 * node.start
+    if (this.packedTree) {
+      let packedAt = this.packed.byteOffset
+      if (!root) {
+        wasm.gather(packedAt, rowsAt, m, this.orderedNum.byteOffset)
+        packedAt = this.orderedNum.byteOffset
+      }
+      runQuantizedKernels(
+        wasm,
+        root,
+        binsAt,
+        n,
+        this.p,
+        rowsAt,
+        m,
+        packedAt,
+        sums.byteOffset,
+        this.kernelArgs,
+      )
+      return
+    }
     let numAt = this.wasmNum.byteOffset
     let denAt = this.wasmDen.byteOffset
     if (!root) {
@@ -1054,6 +1195,7 @@ export class TreeLearner {
       const job = jobs[part]
       const offset = part === 0 ? 0 : mFirst
       job[JOB.op] = JOB_HISTOGRAM
+      job[JOB.quantized] = this.packedTree ? 1 : 0
       job[JOB.root] = root ? 1 : 0
       job[JOB.n] = this.n
       job[JOB.nFeatures] = this.p
@@ -1061,7 +1203,7 @@ export class TreeLearner {
       job[JOB.m] = part === 0 ? mFirst : m - mFirst
       // The root reads bins and gradients at row positions; other nodes gather them through row ids.
       job[JOB.bins] = this.bins.byteOffset + (root ? offset : 0)
-      job[JOB.num] = this.wasmNum.byteOffset + (root ? 4 * offset : 0)
+      job[JOB.num] = (this.packedTree ? this.packed : this.wasmNum).byteOffset + (root ? 4 * offset : 0)
       job[JOB.den] = this.wasmDen.byteOffset + (root ? 4 * offset : 0)
       job[JOB.orderedNum] = this.orderedNum.byteOffset + 4 * offset
       job[JOB.orderedDen] = this.orderedDen.byteOffset + 4 * offset
@@ -1070,6 +1212,10 @@ export class TreeLearner {
       job[JOB.width] = this.width
     }
     halves.run()
+    if (this.packedTree) {
+      addInts(this.poolInts[node.slot], this.poolInts[this.halfSlot])
+      return
+    }
     addInPlace(sums, halfSums, this.histSize)
     addCountsInPlace(counts, halfCounts, this.p * this.width)
   }
@@ -2078,4 +2224,14 @@ function rawThresholds(mapper: BinMapper): Float64Array[] {
     t[edges.length] = Number.POSITIVE_INFINITY
     return t
   })
+}
+
+/** a −= b over i32 lanes (wrapping, so exact whenever the result fits). */
+function subtractInts(a: Int32Array, b: Int32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = (a[i] - b[i]) | 0
+}
+
+/** a += b over i32 lanes. */
+function addInts(a: Int32Array, b: Int32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = (a[i] + b[i]) | 0
 }

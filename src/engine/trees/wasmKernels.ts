@@ -159,6 +159,44 @@ function histogram(nf: number, root: boolean, fixedWidth = 0): FunctionSpec {
 }
 
 /**
+ * Quantised histogram of `nf` features (256 bins each): params b0..b{nf-1} (byte address of each
+ * feature's bin column), rows (address of the first row id; ignored when `root`), m, gh (the node's
+ * packed gradient pairs in node order, one i32 per row: i16 gradient, i16 hessian), sums (i32 lanes
+ * [Σg, Σh, count, 0] per bin of feature 0; features follow every 4096 bytes). One `i32x4.add` per
+ * feature and row: integer sums are exact, so their order never matters.
+ */
+function histogramQuantized(nf: number, root: boolean): FunctionSpec {
+  const P = { rows: nf, m: nf + 1, gh: nf + 2, sums: nf + 3 }
+  const nParams = nf + 4
+  const L = { i: nParams, r: nParams + 1, x: nParams + 2, j: nParams + 3 }
+  const pair = nParams + 4
+  const body: number[] = []
+  body.push(...block, ...get(P.m), ...eqz, ...brIf(0), ...loop)
+  if (root) body.push(...get(L.i), ...set(L.r))
+  else body.push(...get(P.rows), ...get(L.i), ...i32c(2), ...shl, ...add, ...load32, ...set(L.r))
+  // pair = (g, h, 1, 0) from the packed i16 pair.
+  body.push(...get(P.gh), ...get(L.i), ...i32c(2), ...shl, ...add, ...simd(0x5c), 2, 0)
+  body.push(...simd(0xa7), ...constI32x4([0, 0, 1, 0]), ...simd(0x50), ...set(pair))
+  for (let q = 0; q < nf; q++) {
+    const at = uleb(q * 4096)
+    body.push(...get(q), ...get(L.r), ...add, ...load8)
+    body.push(...i32c(4), ...shl, ...get(P.sums), ...add, ...tee(L.j))
+    body.push(...get(L.j), 0xfd, 0x00, 4, ...at, ...get(pair), ...simd(0xae), 0xfd, 0x0b, 4, ...at)
+  }
+  body.push(...get(L.i), ...i32c(1), ...add, ...tee(L.i), ...get(P.m), ...ltU, ...brIf(0), ...end, ...end)
+  return {
+    name: `histq${nf}${root ? 'root' : ''}`,
+    params: nParams,
+    results: 0,
+    locals: [
+      [4, I32],
+      [1, V128],
+    ],
+    body,
+  }
+}
+
+/**
  * histK(column, rows, m, num, den, sums, counts, k): histogram of one feature with k numerators per
  * row (multiclass forests): for each of the m rows (ids at `rows`, node order), bin x = column[row],
  * sums[x·(k+1) + c] += num[i·k + c] for c < k, sums[x·(k+1) + k] += den[i], counts[x]++. Every bin
@@ -397,6 +435,12 @@ function constF64x2(value: number): number[] {
 function constI64x2(value: number): number[] {
   return [...simd(0x0c), ...new Uint8Array(new BigInt64Array([BigInt(value), BigInt(value)]).buffer)]
 }
+function constF32x4(value: number): number[] {
+  return [...simd(0x0c), ...new Uint8Array(new Float32Array([value, value, value, value]).buffer)]
+}
+function constI32x4(values: number[]): number[] {
+  return [...simd(0x0c), ...new Uint8Array(new Int32Array(values).buffer)]
+}
 const [negF64x2, subF64x2, mulF64x2, divF64x2, minF64x2, maxF64x2, nearestF64x2] = [
   0xed, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0x94,
 ].map(simd)
@@ -410,6 +454,33 @@ const store32Lane0 = [...simd(0x5a), 2, 0, 0]
 const gtU = [0x4b]
 const geU = [0x4f]
 const br = (depth: number) => [0x0c, ...uleb(depth)]
+
+/** Stores the largest lane of f32x4 locals a and b as two f32 at the address in local `out`. */
+function storeMaxima(out: number, a: number, b: number): number[] {
+  const lanesMax = (v: number) =>
+    [0, 1, 2, 3].flatMap((lane) => [...get(v), ...simd(0x1f), lane, ...(lane ? [0x97] : [])])
+  return [...get(out), ...lanesMax(a), 0x38, 2, 0, ...get(out), ...lanesMax(b), 0x38, 2, 4]
+}
+
+/** while (i + rows ≤ to) { body; i += rows } over locals i and to (i starts where the caller set it). */
+function rowLoop(i: number, to: number, rows: number, body: number[]): number[] {
+  const past =
+    rows === 1 ? [...get(i), ...get(to), ...geU] : [...get(i), ...i32c(rows), ...add, ...get(to), ...gtU]
+  return [
+    ...block,
+    ...loop,
+    ...past,
+    ...brIf(1),
+    ...body,
+    ...get(i),
+    ...i32c(rows),
+    ...add,
+    ...set(i),
+    ...br(0),
+    ...end,
+    ...end,
+  ]
+}
 
 /** 1/j! for j = 0..13: the Taylor polynomial of exp on |r| ≤ ln2/2 (truncation error below 2e-16). */
 const EXP_TAYLOR = Array.from({ length: 14 }, (_, j) => {
@@ -494,6 +565,287 @@ function gradientLogisticSpec(): FunctionSpec {
     locals: [
       [1, I32],
       [3, V128],
+    ],
+    body,
+  }
+}
+
+/**
+ * gradLogisticFast(raw, y, g, h, from, to, out): gradLogistic in f32 arithmetic for quantised fits, where
+ * g and h are then rounded to 8 bits: raw scores and labels rounded to f32, exp from cephes' expf (range
+ * reduction by ln 2 in two parts, a degree-7 polynomial, scaling by 2^k; within 2 f32 ulps), four rows
+ * per f32x4 step; the largest |g| and h of the rows go to `out` as gradMax gives them. IEEE operations
+ * only, so each row's numbers are the same in every engine, thread and cut.
+ */
+function gradientLogisticFastSpec(): FunctionSpec {
+  const [raw, y, g, h, from, to, out, i, X, K, P, Y, mg, mh] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+  const [absF32, negF32, addF32, subF32, mulF32, divF32, minF32, maxF32, nearestF32, splatF32] = [
+    0xe0, 0xe1, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0x6a, 0x13,
+  ].map(simd)
+  const [truncSat, addI32, shlI32] = [0xf8, 0xae, 0xab].map(simd)
+  const demoteF64 = [0xb6]
+  const at = (base: number, shift: number) => [...get(base), ...get(i), ...i32c(shift), ...shl, ...add]
+  /** Rows i..i+3 of an f64 array as four f32 lanes. */
+  const four = (base: number) => [
+    ...at(base, 3),
+    ...v128Load,
+    ...demoteF64x2,
+    ...at(base, 3),
+    0xfd,
+    0x00,
+    3,
+    16,
+    ...demoteF64x2,
+    0xfd,
+    0x0d,
+    ...[0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23],
+  ]
+  /** Row i of an f64 array in all four lanes. */
+  const one = (base: number) => [...at(base, 3), ...loadF64, ...demoteF64, ...splatF32]
+  const cephes = [
+    1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
+  ]
+  const step = (load: (base: number) => number[], store: number[]) => {
+    const out: number[] = [
+      ...load(raw),
+      ...negF32,
+      ...constF32x4(88),
+      ...minF32,
+      ...constF32x4(-87),
+      ...maxF32,
+    ]
+    out.push(...tee(X), ...constF32x4(Math.LOG2E), ...mulF32, ...nearestF32, ...set(K))
+    out.push(...get(X), ...get(K), ...constF32x4(0.693359375), ...mulF32, ...subF32)
+    out.push(...get(K), ...constF32x4(2.1219444e-4), ...mulF32, ...addF32, ...set(X))
+    out.push(...constF32x4(cephes[0]))
+    for (const c of cephes.slice(1)) out.push(...get(X), ...mulF32, ...constF32x4(c), ...addF32)
+    out.push(...get(X), ...get(X), ...mulF32, ...mulF32, ...get(X), ...addF32, ...constF32x4(1), ...addF32)
+    out.push(...get(K), ...truncSat, ...constI32x4([127, 127, 127, 127]), ...addI32, ...i32c(23), ...shlI32)
+    out.push(
+      ...mulF32,
+      ...set(P),
+      ...constF32x4(1),
+      ...constF32x4(1),
+      ...get(P),
+      ...addF32,
+      ...divF32,
+      ...set(P),
+    )
+    out.push(...get(P), ...load(y), ...subF32, ...set(Y), ...at(g, 2), ...get(Y), ...store)
+    out.push(...get(mg), ...get(Y), ...absF32, ...maxF32, ...set(mg))
+    out.push(
+      ...get(P),
+      ...constF32x4(1),
+      ...get(P),
+      ...subF32,
+      ...mulF32,
+      ...set(Y),
+      ...at(h, 2),
+      ...get(Y),
+      ...store,
+    )
+    out.push(...get(mh), ...get(Y), ...maxF32, ...set(mh))
+    return out
+  }
+  const body = [
+    ...get(from),
+    ...set(i),
+    ...rowLoop(i, to, 4, step(four, [0xfd, 0x0b, 2, 0])),
+    ...rowLoop(i, to, 1, step(one, store32Lane0)),
+    ...storeMaxima(out, mg, mh),
+  ]
+  return {
+    name: 'gradLogisticFast',
+    params: 7,
+    results: 0,
+    locals: [
+      [1, I32],
+      [6, V128],
+    ],
+    body,
+  }
+}
+
+/**
+ * gradMax(g, h, from, to, out): the largest |g| and the largest h of rows [from, to) (f32 arrays), stored
+ * as two f32 at `out` (0 for an empty range). Four rows per f32x4 step; a maximum does not depend on
+ * the order, so any cut of the rows gives the same two numbers.
+ */
+function gradientMaxSpec(): FunctionSpec {
+  const [g, h, from, to, out, i, mg, mh] = [0, 1, 2, 3, 4, 5, 6, 7]
+  const [absF32x4, maxF32x4, splatF32x4] = [0xe0, 0xe9, 0x13].map(simd)
+  const at = (base: number) => [...get(base), ...get(i), ...i32c(2), ...shl, ...add]
+  const step = (load: number[]) => [
+    ...get(mg),
+    ...at(g),
+    ...load,
+    ...absF32x4,
+    ...maxF32x4,
+    ...set(mg),
+    ...get(mh),
+    ...at(h),
+    ...load,
+    ...maxF32x4,
+    ...set(mh),
+  ]
+  const body = [
+    ...get(from),
+    ...set(i),
+    ...rowLoop(i, to, 4, step([0xfd, 0x00, 2, 0])),
+    ...rowLoop(i, to, 1, step([...loadF32, ...splatF32x4])),
+    ...storeMaxima(out, mg, mh),
+  ]
+  return {
+    name: 'gradMax',
+    params: 5,
+    results: 0,
+    locals: [
+      [1, I32],
+      [2, V128],
+    ],
+    body,
+  }
+}
+
+/** The integer hash behind quantisation's stochastic rounding (murmur3's finaliser of row·φ + seed). */
+export function roundingHash(row: number, seed: number): number {
+  let x = (Math.imul(row, 0x9e3779b9) + seed) | 0
+  x ^= x >>> 16
+  x = Math.imul(x, 0x85ebca6b)
+  x ^= x >>> 13
+  x = Math.imul(x, 0xc2b2ae35)
+  x ^= x >>> 16
+  return x >>> 0
+}
+
+/** Byte offsets of quantisation's parameters (see {@link quantizeSpec}): f32 powers of two, i32 seed. */
+export const QUANTIZE_PARAMS = {
+  gInverse: 0,
+  hInverse: 4,
+  gScale: 8,
+  hScale: 12,
+  seed: 16,
+  bytes: 32,
+} as const
+
+/**
+ * quantize(g, h, packed, from, to, params): rows [from, to) of f32 gradients and hessians to integers by
+ * stochastic rounding, q = ⌊x · inverse + u⌋ in f32 arithmetic, with u a 16-bit uniform from
+ * {@link roundingHash} of the row and the seed (so unbiased, and the same in every thread and cut),
+ * packed as one i32 per row (i16 gradient, i16 hessian); g and h are overwritten with q · scale (exact:
+ * the scales are powers of two). Four rows per step; the last rows of a count that is not a multiple of
+ * four one at a time (all lanes the same row, lane 0 stored). quantizeRows (boostingRows.ts) is its JS twin.
+ */
+function quantizeSpec(): FunctionSpec {
+  const [g, h, packed, from, to, params, i, x, gq, hq, gInv, hInv, gS, hS, seed] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+  ]
+  const [splatI32, splatF32, and, or, xor, shlI32, shrUI32, mulI32, addI32] = [
+    0x11, 0x13, 0x4e, 0x50, 0x51, 0xab, 0xad, 0xb5, 0xae,
+  ].map(simd)
+  const [addF32, mulF32, floorF32, truncSatS, convertS, convertU] = [0xe4, 0xe6, 0x68, 0xf8, 0xfa, 0xfb].map(
+    simd,
+  )
+  const loadF32Splat = (base: number) => [...at(base), ...loadF32, ...splatF32]
+  const at = (base: number) => [...get(base), ...get(i), ...i32c(2), ...shl, ...add]
+  const mix = (shift: number, multiplier: number) => [
+    ...get(x),
+    ...get(x),
+    ...i32c(shift),
+    ...shrUI32,
+    ...xor,
+    ...(multiplier
+      ? [...constI32x4([multiplier | 0, multiplier | 0, multiplier | 0, multiplier | 0]), ...mulI32]
+      : []),
+    ...set(x),
+  ]
+  /** ⌊v · inverse + bits / 2^16⌋ of the f32 lanes that `load` pushes. */
+  const quantized = (load: number[], inverse: number, bits: number[]) => [
+    ...load,
+    ...get(inverse),
+    ...mulF32,
+    ...get(x),
+    ...bits,
+    ...convertU,
+    ...constF32x4(2 ** -16),
+    ...mulF32,
+    ...addF32,
+    ...floorF32,
+    ...truncSatS,
+  ]
+  /** One step: rows i.. (lanes 0..3 = rows i + lanes, or all = row i) loaded by `load`, stored by `store`. */
+  const step = (lanes: number[], load: (base: number) => number[], store: number[]) => [
+    ...get(i),
+    ...splatI32,
+    ...constI32x4(lanes),
+    ...addI32,
+    ...constI32x4([0x9e3779b9 | 0, 0x9e3779b9 | 0, 0x9e3779b9 | 0, 0x9e3779b9 | 0]),
+    ...mulI32,
+    ...get(seed),
+    ...addI32,
+    ...set(x),
+    ...mix(16, 0x85ebca6b),
+    ...mix(13, 0xc2b2ae35),
+    ...mix(16, 0),
+    ...quantized(load(g), gInv, [...i32c(16), ...shrUI32]),
+    ...set(gq),
+    ...quantized(load(h), hInv, [...constI32x4([0xffff, 0xffff, 0xffff, 0xffff]), ...and]),
+    ...set(hq),
+    ...at(packed),
+    ...get(gq),
+    ...constI32x4([0xffff, 0xffff, 0xffff, 0xffff]),
+    ...and,
+    ...get(hq),
+    ...i32c(16),
+    ...shlI32,
+    ...or,
+    ...store,
+    ...at(g),
+    ...get(gq),
+    ...convertS,
+    ...get(gS),
+    ...mulF32,
+    ...store,
+    ...at(h),
+    ...get(hq),
+    ...convertS,
+    ...get(hS),
+    ...mulF32,
+    ...store,
+  ]
+  const param = (offset: number) => [...get(params), 0x2a, 2, ...uleb(offset), ...splatF32]
+  const body = [
+    ...param(QUANTIZE_PARAMS.gInverse),
+    ...set(gInv),
+    ...param(QUANTIZE_PARAMS.hInverse),
+    ...set(hInv),
+    ...param(QUANTIZE_PARAMS.gScale),
+    ...set(gS),
+    ...param(QUANTIZE_PARAMS.hScale),
+    ...set(hS),
+    ...get(params),
+    0x28,
+    2,
+    ...uleb(QUANTIZE_PARAMS.seed),
+    ...splatI32,
+    ...set(seed),
+    ...get(from),
+    ...set(i),
+    ...rowLoop(
+      i,
+      to,
+      4,
+      step([0, 1, 2, 3], (base) => [...at(base), 0xfd, 0x00, 2, 0], [0xfd, 0x0b, 2, 0]),
+    ),
+    ...rowLoop(i, to, 1, step([0, 0, 0, 0], loadF32Splat, store32Lane0)),
+  ]
+  return {
+    name: 'quantize',
+    params: 6,
+    results: 0,
+    locals: [
+      [1, I32],
+      [8, V128],
     ],
     body,
   }
@@ -654,12 +1006,29 @@ export interface WasmKernels {
   /** The same for histograms of {@link FIXED_WIDTH} bins (their width argument is ignored). */
   fixedHistograms: HistogramKernel[]
   fixedRootHistograms: HistogramKernel[]
+  /** Quantised kernels (see {@link histogramQuantized}) for nf = 1..MAX_FEATURES_PER_PASS features. */
+  quantizedHistograms: HistogramKernel[]
+  quantizedRootHistograms: HistogramKernel[]
   gather(src: number, rows: number, m: number, dst: number): void
   partition(rows: number, m: number, column: number, lut: number, scratch: number): number
   /** Binary log loss's gradients of rows [from, to); see {@link gradientLogisticSpec}. */
   gradientLogistic(raw: number, y: number, g: number, h: number, from: number, to: number): void
   /** Adds leaves' values to their rows' raw scores; see {@link leafRowsSpec}. */
   leafRows(table: number, rows: number, raw: number, nLeaves: number, lo: number, hi: number): void
+  /** Binary log loss's gradients in f32 and their maxima (quantised fits); see {@link gradientLogisticFastSpec}. */
+  gradientLogisticFast(
+    raw: number,
+    y: number,
+    g: number,
+    h: number,
+    from: number,
+    to: number,
+    out: number,
+  ): void
+  /** The largest |g| and h of rows [from, to), two f32 at `out`; see {@link gradientMaxSpec}. */
+  gradientMax(g: number, h: number, from: number, to: number, out: number): void
+  /** Quantises rows [from, to) of g and h; see {@link quantizeSpec}. */
+  quantize(g: number, h: number, packed: number, from: number, to: number, params: number): void
   /** {@link partition} that leaves the right ids in `scratch` (rows [0, left) hold the left ids). */
   partitionHalf(rows: number, m: number, column: number, lut: number, scratch: number): number
   /** One feature's histogram with k ≥ 1 numerators per row; see {@link histogramKSpec}. */
@@ -685,10 +1054,14 @@ function kernelSpecs(): FunctionSpec[] {
     partitionSpec(false),
     gradientLogisticSpec(),
     leafRowsSpec(),
+    gradientMaxSpec(),
+    quantizeSpec(),
+    gradientLogisticFastSpec(),
   ]
   for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) {
     specs.push(histogram(nf, false), histogram(nf, true))
     specs.push(histogram(nf, false, FIXED_WIDTH), histogram(nf, true, FIXED_WIDTH))
+    specs.push(histogramQuantized(nf, false), histogramQuantized(nf, true))
   }
   return specs
 }
@@ -756,11 +1129,15 @@ function kernelsOn(module: WebAssembly.Module, memory: WebAssembly.Memory): Wasm
   const rootHistograms: HistogramKernel[] = [() => {}]
   const fixedHistograms: HistogramKernel[] = [() => {}]
   const fixedRootHistograms: HistogramKernel[] = [() => {}]
+  const quantizedHistograms: HistogramKernel[] = [() => {}]
+  const quantizedRootHistograms: HistogramKernel[] = [() => {}]
   for (let nf = 1; nf <= MAX_FEATURES_PER_PASS; nf++) {
     histograms.push(exports[`hist${nf}`] as HistogramKernel)
     rootHistograms.push(exports[`hist${nf}root`] as HistogramKernel)
     fixedHistograms.push(exports[`hist${nf}w${FIXED_WIDTH}`] as HistogramKernel)
     fixedRootHistograms.push(exports[`hist${nf}rootw${FIXED_WIDTH}`] as HistogramKernel)
+    quantizedHistograms.push(exports[`histq${nf}`] as HistogramKernel)
+    quantizedRootHistograms.push(exports[`histq${nf}root`] as HistogramKernel)
   }
   return {
     memory,
@@ -768,11 +1145,16 @@ function kernelsOn(module: WebAssembly.Module, memory: WebAssembly.Memory): Wasm
     rootHistograms,
     fixedHistograms,
     fixedRootHistograms,
+    quantizedHistograms,
+    quantizedRootHistograms,
     gather: exports.gather as WasmKernels['gather'],
     partition: exports.partition as WasmKernels['partition'],
     partitionHalf: exports.partitionHalf as WasmKernels['partitionHalf'],
     gradientLogistic: exports.gradLogistic as WasmKernels['gradientLogistic'],
     leafRows: exports.leafRows as WasmKernels['leafRows'],
+    gradientMax: exports.gradMax as WasmKernels['gradientMax'],
+    gradientLogisticFast: exports.gradLogisticFast as WasmKernels['gradientLogisticFast'],
+    quantize: exports.quantize as WasmKernels['quantize'],
     histogramK: exports.histK as WasmKernels['histogramK'],
   }
 }
@@ -808,11 +1190,46 @@ export const JOB = {
   width: 12,
   /** What the job is: {@link JOB_HISTOGRAM} here; other kinds reuse words 0..11 (histogramHalves.ts). */
   op: 13,
-  length: 14,
+  /**
+   * 1: quantised gradients: `num` holds the packed pairs (one i32 per row), `orderedNum` the node's
+   * gathered pairs, `sums` the i32x4 histograms (see {@link histogramQuantized}); `den`, `counts` unused.
+   */
+  quantized: 14,
+  length: 15,
 } as const
 
 /** The op word of a histogram job. */
 export const JOB_HISTOGRAM = 0
+
+/**
+ * Quantised histograms of `p` features, eight per pass over the node's m rows: bins of feature f at
+ * binsAt + f·n, packed pairs at `packedAt` (node order; row positions for the root), i32x4 histograms
+ * of feature f at sumsAt + f·4096 (added into).
+ */
+export function runQuantizedKernels(
+  kernels: WasmKernels,
+  root: boolean,
+  binsAt: number,
+  n: number,
+  p: number,
+  rowsAt: number,
+  m: number,
+  packedAt: number,
+  sumsAt: number,
+  args: number[],
+): void {
+  const kernelSet = root ? kernels.quantizedRootHistograms : kernels.quantizedHistograms
+  for (let s = 0; s < p; ) {
+    const nf = Math.min(MAX_FEATURES_PER_PASS, p - s)
+    for (let q = 0; q < nf; q++) args[q] = binsAt + (s + q) * n
+    args[nf] = rowsAt
+    args[nf + 1] = m
+    args[nf + 2] = packedAt
+    args[nf + 3] = sumsAt + 16 * FIXED_WIDTH * s
+    kernelSet[nf](...args.slice(0, nf + 4))
+    s += nf
+  }
+}
 
 /**
  * Runs one histogram job (see {@link JOB}): gathers the part's gradient pairs in row order, then builds
@@ -821,6 +1238,26 @@ export const JOB_HISTOGRAM = 0
 export function runHistogramJob(kernels: WasmKernels, job: Int32Array, args: number[]): void {
   const m = job[JOB.m]
   const root = job[JOB.root] === 1
+  if (job[JOB.quantized] === 1) {
+    let packedAt = job[JOB.num]
+    if (!root) {
+      kernels.gather(packedAt, job[JOB.rows], m, job[JOB.orderedNum])
+      packedAt = job[JOB.orderedNum]
+    }
+    runQuantizedKernels(
+      kernels,
+      root,
+      job[JOB.bins],
+      job[JOB.n],
+      job[JOB.nFeatures],
+      job[JOB.rows],
+      m,
+      packedAt,
+      job[JOB.sums],
+      args,
+    )
+    return
+  }
   let numAt = job[JOB.num]
   let denAt = job[JOB.den]
   const rowsAt = job[JOB.rows]
