@@ -11,7 +11,7 @@ import {
   residualPoints,
   rocCurves,
 } from './curves.ts'
-import { isBetterScore } from './metricInfo.ts'
+import { clampToMetricRange, isBetterScore } from './metricInfo.ts'
 import { averagePrecisionScore, precisionRecallCurve, rocAucScore, rocCurve } from './ranking.ts'
 import { regressionMetrics } from './regression.ts'
 
@@ -274,5 +274,16 @@ describe('cross-validated summaries and metric directions', () => {
     expect(isBetterScore('rmse', 0.9, 0.8)).toBe(false)
     expect(isBetterScore('rmse', Number.NaN, 0.8)).toBe(false)
     expect(() => isBetterScore('nope', 1, 2)).toThrow("Unknown metric 'nope'")
+  })
+
+  it('keeps a value within the range of its metric (an interval end past 1 or below 0)', () => {
+    expect(clampToMetricRange('accuracy', 1.013)).toBe(1)
+    expect(clampToMetricRange('roc_auc', -0.02)).toBe(0)
+    expect(clampToMetricRange('accuracy', 0.9035)).toBe(0.9035)
+    expect(clampToMetricRange('r2', 1.2)).toBe(1)
+    expect(clampToMetricRange('r2', -3)).toBe(-3)
+    expect(clampToMetricRange('rmse', -0.5)).toBe(0)
+    expect(clampToMetricRange('rmse', 1e6)).toBe(1e6)
+    expect(clampToMetricRange('my_hook_metric', 7)).toBe(7)
   })
 })

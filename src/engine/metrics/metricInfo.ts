@@ -50,6 +50,36 @@ export function metricLabel(key: string): string {
   return metricLabels[key] ?? key
 }
 
+/** Metrics that cannot leave [0, 1], and those that cannot pass 1 (R²) or go below 0 (errors, losses). */
+const withinZeroOne = new Set([
+  'accuracy',
+  'balanced_accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'precision_macro',
+  'precision_weighted',
+  'recall_macro',
+  'recall_weighted',
+  'f1_macro',
+  'f1_weighted',
+  'roc_auc',
+  'pr_auc',
+  'brier',
+])
+const nonNegative = new Set(['log_loss', 'rmse', 'mae', 'mape', 'median_ae'])
+
+/**
+ * `value` kept within the values `metric` can take: an interval around a mean near a bound (a corrected
+ * t-interval of accuracies averaging 0.96 reaches 1.013) ends at the bound. Unknown metrics pass unchanged.
+ */
+export function clampToMetricRange(metric: string, value: number): number {
+  if (withinZeroOne.has(metric)) return Math.min(1, Math.max(0, value))
+  if (metric === 'r2') return Math.min(1, value)
+  if (nonNegative.has(metric)) return Math.max(0, value)
+  return value
+}
+
 /** Every metric name the engine reports; a hook metric of one of these names never replaces it. */
 export const builtinMetricNames: ReadonlySet<string> = new Set(Object.keys(metricLabels))
 
