@@ -130,3 +130,42 @@ test("'auto' validation says what it resolves to on this table (5-fold on diabet
   await leaderboard.scrollIntoViewIfNeeded()
   await page.screenshot({ path: 'test-results/auto-validation-run.png', fullPage: true })
 })
+
+test('the leaderboard gives each candidate its spread and 95% interval, marks the candidates tied with the chosen one, and writes the choice rule under the table', async ({
+  page,
+}) => {
+  await newExperiment(page, 'datasets/iris.csv')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
+
+  const leaderboard = page.getByRole('table', { name: 'Model selection' })
+  await expect(
+    leaderboard.getByRole('columnheader', { name: 'Validation Accuracy (mean ± SD)' }),
+  ).toBeVisible()
+  await expect(leaderboard.getByRole('columnheader', { name: '95% interval' })).toBeVisible()
+  const chosen = leaderboard.getByRole('row', { name: /✓ chosen/ })
+  await expect(chosen).toHaveCount(1)
+  // mean ± SD, then the interval's ends.
+  await expect(chosen).toContainText(/\d\.\d+ ± \d/)
+  await expect(chosen.getByRole('cell').nth(1)).toHaveText(/^\d(\.\d+)? – \d(\.\d+)?$/)
+  // Accuracy cannot pass 1: an interval around a mean near it ends at 1.
+  for (const text of await leaderboard.getByRole('cell').filter({ hasText: ' – ' }).allInnerTexts())
+    expect(Number(text.split(' – ')[1])).toBeLessThanOrEqual(1)
+
+  // The rule names exactly the rows marked as tied (iris' 120 training rows: auto validation is 5-fold).
+  const rule = page.locator('#leaderboard-rule')
+  await expect(rule).toHaveText(
+    /^Chosen: best mean over 5 validation folds; tied with it \(corrected resampled t-test, 5%\): (none|.+)\.$/,
+  )
+  const named = /t-test, 5%\): (none|.+)\.$/.exec((await rule.textContent())!)![1]
+  const tiedRows = await leaderboard
+    .getByRole('row')
+    .filter({ hasText: 'tied with it' })
+    .getByRole('rowheader')
+    .allInnerTexts()
+  const tiedNames = tiedRows.map((text) => text.split('\n')[0].trim())
+  expect(named === 'none' ? [] : named.split(', ')).toEqual(tiedNames)
+  await expect(leaderboard).toHaveAttribute('aria-describedby', 'leaderboard-rule')
+  await rule.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/leaderboard-intervals.png' })
+})

@@ -13,6 +13,7 @@ import { blockLabels } from '../../domain/pipeline.ts'
 import { describeConfigValue } from '../../domain/snapshotDiff.ts'
 import { metricLabel } from '../../engine/metrics/metricInfo.ts'
 import type { RunMetricsJson as MetricsReport, ReportInput } from '../../outputs/report/reportInput.ts'
+import { Leaderboard } from '../components/Leaderboard.tsx'
 import { PredictPanel } from '../components/PredictPanel.tsx'
 import { RunPlots } from '../components/RunPlots.tsx'
 import { RunSharing } from '../components/RunSharing.tsx'
@@ -209,51 +210,7 @@ export function RunPage() {
           </Show>
 
           <Show when={report()?.leaderboard?.length}>
-            <section aria-labelledby="leaderboard-title">
-              <h2 id="leaderboard-title">Model selection</h2>
-              <table class="data-table" aria-labelledby="leaderboard-title">
-                <thead>
-                  <tr>
-                    <th scope="col">Model</th>
-                    <th scope="col" class="num">
-                      Validation {metricLabel(report()!.leaderboard[0].metric)}
-                    </th>
-                    <th scope="col" class="num">
-                      Fit time
-                    </th>
-                    <th scope="col">Chosen</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={report()!.leaderboard}>
-                    {(entry) => (
-                      <tr classList={{ selected: entry.chosen }}>
-                        <th scope="row">
-                          {modelLabel(entry.family)}
-                          <Show when={entry.note}>
-                            <div class="muted small">{entry.note}</div>
-                          </Show>
-                        </th>
-                        <Show
-                          when={entry.validationScore != null && Number.isFinite(entry.validationScore)}
-                          fallback={
-                            <td colSpan={2} class="muted">
-                              {report()!.leaderboard.length === 1
-                                ? 'Not validated: it was the only candidate'
-                                : 'no validation score'}
-                            </td>
-                          }
-                        >
-                          <td class="num">{formatNumber(entry.validationScore ?? undefined)}</td>
-                          <td class="num">{formatDuration(entry.fitSeconds * 1000)}</td>
-                        </Show>
-                        <td>{entry.chosen ? '✓ chosen' : ''}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </section>
+            <Leaderboard entries={report()!.leaderboard} />
           </Show>
 
           <Show when={plotData()}>{(input) => <RunPlots input={input()} />}</Show>

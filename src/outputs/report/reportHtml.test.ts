@@ -117,6 +117,14 @@ describe('renderReportHtml: classification', () => {
     expect(html).toContain('<code>accuracy</code> <span class="badge">selection metric</span>')
     // The unvalidated candidate's score (JSON null) shows as a dash.
     expect(html).toMatch(/mlp[\s\S]*?<td class="num">—<\/td>/)
+    // Each validated candidate's spread, its interval, the tie with the chosen one and the choice rule.
+    expect(html).toMatch(
+      /logistic <span class="badge">tied with it<\/span><\/th>[\s\S]*?<td class="num">0\.9<\/td><td class="num">0\.0082<\/td><td class="num">0\.8746 – 0\.9254<\/td>/,
+    )
+    expect(html).not.toMatch(/gbdt <span class="badge">chosen<\/span> <span class="badge">tied/)
+    expect(html).toContain(
+      'Candidates compared on the validation folds; chosen: best mean over 3 validation folds; tied with it (corrected resampled t-test, 5%): logistic',
+    )
   })
 
   it('draws every classification plot once as inline SVG, recoloured for the dark scheme by CSS', () => {

@@ -25,11 +25,13 @@ import {
 } from './chartOptions.ts'
 import { type ChartTheme, formatChartNumber as fmt } from './chartTheme.ts'
 import { renderChartSvg } from './echartsRuntime.ts'
+import { storedChoiceRule } from './leaderboardRule.ts'
 import {
   type ReportInput,
   type RunMetricsJson,
   rowExplanationTitle,
   type StoredEvaluationReport,
+  type StoredLeaderboardEntry,
 } from './reportInput.ts'
 import { darkSchemeRules } from './svgTheme.ts'
 
@@ -423,18 +425,35 @@ function metricsSection(metrics: RunMetricsJson): string {
 
 function leaderboardSection(metrics: RunMetricsJson): string {
   if (metrics.leaderboard.length === 0) return ''
+  const interval = (e: StoredLeaderboardEntry) =>
+    e.interval ? `${fmt(e.interval.low, 4)} – ${fmt(e.interval.high, 4)}` : '—'
   const rows = metrics.leaderboard.map((e) => [
-    `${escapeHtml(e.family)}${e.chosen ? ' <span class="badge">chosen</span>' : ''}${e.note ? `<br><small>${escapeHtml(e.note)}</small>` : ''}`,
+    `${escapeHtml(e.family)}${e.chosen ? ' <span class="badge">chosen</span>' : ''}${e.tiedWithBest ? ' <span class="badge">tied with it</span>' : ''}${e.note ? `<br><small>${escapeHtml(e.note)}</small>` : ''}`,
     code(JSON.stringify(e.hyperparameters)),
     code(e.metric),
     value(e.validationScore),
+    e.std === undefined ? '—' : value(e.std),
+    escapeHtml(interval(e)),
     escapeHtml(e.foldScores.map((s) => fmt(s, 3)).join(', ') || '—'),
     value(e.fitSeconds),
   ])
+  const rule = storedChoiceRule(metrics.leaderboard)
   return `<section id="leaderboard" aria-labelledby="leaderboard-h"><h2 id="leaderboard-h">Model selection</h2>\n${table(
-    ['Model', 'Hyperparameters', 'Metric', 'Validation score', 'Fold scores', 'Fit (s)'],
+    [
+      'Model',
+      'Hyperparameters',
+      'Metric',
+      'Validation score (mean)',
+      'SD',
+      '95% interval',
+      'Fold scores',
+      'Fit (s)',
+    ],
     rows,
-    { caption: 'Candidates compared on the validation folds', numericFrom: 3 },
+    {
+      caption: `Candidates compared on the validation folds${rule ? `; chosen: ${rule}` : ''}`,
+      numericFrom: 3,
+    },
   )}\n</section>`
 }
 

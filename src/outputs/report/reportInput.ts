@@ -51,6 +51,10 @@ export interface StoredLeaderboardEntry {
   fitSeconds: number
   /** Why the candidate was not fully evaluated (stopped by racing); absent in older runs. */
   note?: string
+  /** With two or more fold scores (absent in older runs): their standard deviation, the 95% interval of their mean (Nadeau-Bengio corrected), and whether the candidate ties with the chosen one (corrected resampled t-test, 5%). */
+  std?: JsonNumber
+  interval?: { low: JsonNumber; high: JsonNumber }
+  tiedWithBest?: boolean
   chosen: boolean
 }
 

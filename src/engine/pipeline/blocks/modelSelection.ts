@@ -17,13 +17,14 @@ import {
   meanAndStd,
   studentT975,
 } from '../../metrics/crossValidation.ts'
-import { metricLabel } from '../../metrics/metricInfo.ts'
+import { clampToMetricRange, metricLabel } from '../../metrics/metricInfo.ts'
 import type { EnsembleMemberSpec } from '../../models/ensemble.ts'
 import { ensembleFamilyKey, ensembleHyperparameters } from '../../models/ensemble.ts'
 import type { FitContinuation, Hyperparameters } from '../../models/model.ts'
 import { createFitContinuation, getModelFamily, listModelFamilies } from '../../models/model.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
+import { choiceRule } from '../choiceRule.ts'
 import { createConfigReader } from '../configCheck.ts'
 import type { BlockProgress, CandidateModel, EngineContext } from '../engineContext.ts'
 import {
@@ -455,20 +456,6 @@ export function foldRace(
   const wonAny = scores.some((s, i) => isBetterScore(metric, s, bestFoldScores[i]))
   if (!wonAny) return { score, best, behind: true, reason: 'won-none' }
   return { score, best, behind: false }
-}
-
-/** The sentence written next to the leaderboard: how the choice was made and which candidates tie with it. */
-export function choiceRule(
-  chosen: CandidateModel,
-  results: readonly CandidateModel[],
-  tied: readonly string[],
-): string {
-  const scored = results.filter((r) => !r.note)
-  if (scored.length === 1 && !Number.isFinite(chosen.validationScore))
-    return 'the only candidate, not validated'
-  if (chosen.foldScores.length < 2)
-    return 'best validation score on one hold-out slice (no interval or tie test: set repeats or k-fold folds to 2 or more)'
-  return `best mean over ${chosen.foldScores.length} validation folds; tied with it (corrected resampled t-test, 5%): ${tied.length ? tied.join(', ') : 'none'}`
 }
 
 export async function runModelSelection(context: EngineContext, config: ModelSelectionConfig): Promise<void> {
@@ -1049,7 +1036,11 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     if ((result.note && result !== ensemble?.candidate) || result.foldScores.length < 2) continue
     result.std = meanAndStd(result.foldScores).std
     const interval = correctedInterval(result.foldScores, testToTrain)
-    if (interval) result.interval = { low: interval.low, high: interval.high }
+    if (interval)
+      result.interval = {
+        low: clampToMetricRange(task.metric, interval.low),
+        high: clampToMetricRange(task.metric, interval.high),
+      }
     if (result === chosen) continue
     const test = correctedResampledTTest(chosen.foldScores, result.foldScores, testToTrain)
     if (test) {
