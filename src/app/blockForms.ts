@@ -105,6 +105,15 @@ export const blockForms: Record<BlockType, FieldSpec[]> = {
     },
     { key: 'folds', label: 'Folds', kind: 'number', min: 2, max: 10, integer: true },
     {
+      key: 'repeats',
+      label: 'Repeats',
+      kind: 'number',
+      min: 1,
+      max: 10,
+      integer: true,
+      help: 'Each repeat draws the folds (or the hold-out slice) again: more scores per candidate, tighter intervals, longer runs.',
+    },
+    {
       key: 'searchBudget',
       label: 'Search budget (extra settings per family)',
       kind: 'number',

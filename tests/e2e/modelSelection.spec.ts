@@ -169,3 +169,18 @@ test('the leaderboard gives each candidate its spread and 95% interval, marks th
   await rule.scrollIntoViewIfNeeded()
   await page.screenshot({ path: 'test-results/leaderboard-intervals.png' })
 })
+
+test('Repeats in the Model Selection block draws the folds again: the rule counts every fold of every repeat', async ({
+  page,
+}) => {
+  await newExperiment(page, 'datasets/iris.csv')
+  const repeats = page.getByLabel('Repeats')
+  await expect(repeats).toHaveValue('1')
+  await repeats.fill('2')
+  await repeats.press('Tab')
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
+  await expect(page.locator('#leaderboard-rule')).toHaveText(
+    /^Chosen: best mean over 10 validation folds; tied with it/,
+  )
+})
