@@ -12,10 +12,11 @@
  *
  * With --train, the same sitting then trains the table in the tab as a person would (New experiment on
  * `--target` (default target), Run with the default pipeline; `--large-cells N` sets the run setting "Stream
- * tables larger than N cells" first) and reports the run's wall time from the click, Chromium's CPU seconds
+ * tables larger than N cells" first; `--gbdt` unchecks every candidate but gradient-boosted trees, the run the
+ * 2.5 GB target names) and reports the run's wall time from the click, Chromium's CPU seconds
  * and peak RSS over it, whether it streamed, its metrics and its large-table phases.
  *
- * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--trace-main] [--dist FOLDER] [--train [--target COL] [--large-cells N]]
+ * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--trace-main] [--dist FOLDER] [--train [--target COL] [--large-cells N] [--gbdt]]
  * Default file: butterfly_synthetic/synthetic_10m.csv in the OS temp folder (make it with
  * `/usr/bin/python3 ../shared/bench/make_synthetic.py --rows 10000000`). Prints a table, then JSON. Exits 0
  * when a target is missed (this is a measurement) and 1 on errors.
@@ -61,6 +62,8 @@ interface Options {
   train: boolean
   target: string
   largeCells?: number
+  /** Train gradient-boosted trees alone (the target's run: GBDT, its defaults) instead of the default candidates. */
+  gbdt: boolean
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -73,6 +76,7 @@ function parseOptions(argv: readonly string[]): Options {
     traceMain: false,
     train: false,
     target: 'target',
+    gbdt: false,
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -86,6 +90,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--screenshot') options.screenshot = true
     else if (arg === '--trace-main') options.traceMain = true
     else if (arg === '--train') options.train = true
+    else if (arg === '--gbdt') options.gbdt = true
     else if (arg === '--target') {
       const value = argv[++i]
       if (!value) throw new Error('--target needs a column name')
@@ -361,6 +366,13 @@ async function trainInTab(page: Page, profileDir: string, options: Options, shot
   await dialog.getByLabel('Target column').selectOption(options.target)
   await dialog.getByRole('button', { name: 'Create' }).click()
   await page.waitForURL(/\/experiments\/exp_/, { timeout: timeoutMs })
+  if (options.gbdt) {
+    // As a person picks one model: the Model Selection block's candidates, all but gradient-boosted trees off.
+    const candidates = page.getByRole('group', { name: 'Candidate models' })
+    await candidates.getByRole('checkbox', { name: 'Automatic choice' }).uncheck()
+    for (const family of ['Logistic / softmax regression', 'Multilayer perceptron', 'Random forest'])
+      await candidates.getByRole('checkbox', { name: family }).uncheck()
+  }
   const heap = await HeapSampler.attach(page)
   const rss = new RssSampler(profileDir)
   heap.start(250)
