@@ -69,15 +69,27 @@ const withinZeroOne = new Set([
 ])
 const nonNegative = new Set(['log_loss', 'rmse', 'mae', 'mape', 'median_ae'])
 
+/** The values `metric` can take (unknown metrics: any). The one place metric ranges are written down. */
+export function metricBounds(metric: string): { low: number; high: number } {
+  if (withinZeroOne.has(metric)) return { low: 0, high: 1 }
+  if (metric === 'r2') return { low: Number.NEGATIVE_INFINITY, high: 1 }
+  if (nonNegative.has(metric)) return { low: 0, high: Number.POSITIVE_INFINITY }
+  return { low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY }
+}
+
 /**
  * `value` kept within the values `metric` can take: an interval around a mean near a bound (a corrected
  * t-interval of accuracies averaging 0.96 reaches 1.013) ends at the bound. Unknown metrics pass unchanged.
  */
 export function clampToMetricRange(metric: string, value: number): number {
-  if (withinZeroOne.has(metric)) return Math.min(1, Math.max(0, value))
-  if (metric === 'r2') return Math.min(1, value)
-  if (nonNegative.has(metric)) return Math.max(0, value)
-  return value
+  const { low, high } = metricBounds(metric)
+  return Math.min(high, Math.max(low, value))
+}
+
+/** True when no model can score better than `score` on `metric` (its best bound: 1 for accuracy, 0 for RMSE). */
+export function isBestPossible(metric: string, score: number): boolean {
+  const { low, high } = metricBounds(metric)
+  return metricInfo[metric]?.greaterIsBetter === false ? score <= low : score >= high
 }
 
 /** Every metric name the engine reports; a hook metric of one of these names never replaces it. */

@@ -9,13 +9,13 @@ import { createSnapshot } from '../../domain/pipeline.ts'
 import { createRng } from '../../domain/random.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
 import type { DataFrame } from '../frame.ts'
+import { isBestPossible } from '../metrics/metricInfo.ts'
 import '../models/allModels.ts'
 import { getModelFamily, registerModelFamily } from '../models/model.ts'
 import {
   cannotCatchUp,
   defaultModelSelectionConfig,
   defaultTimeBudgetSeconds,
-  isBestPossible,
   raceOrder,
   racingRung,
   seededSubsample,

@@ -17,7 +17,7 @@ import {
   meanAndStd,
   studentT975,
 } from '../../metrics/crossValidation.ts'
-import { clampToMetricRange, metricLabel } from '../../metrics/metricInfo.ts'
+import { clampToMetricRange, isBestPossible, metricLabel } from '../../metrics/metricInfo.ts'
 import type { EnsembleMemberSpec } from '../../models/ensemble.ts'
 import { ensembleFamilyKey, ensembleHyperparameters } from '../../models/ensemble.ts'
 import type { FitContinuation, Hyperparameters } from '../../models/model.ts'
@@ -408,14 +408,6 @@ export function compareOnRung(
 export function catchUpMargin(metric: string, best: number): number {
   const lowerIsBetter = isBetterScore(metric, 0, 1)
   return lowerIsBetter ? 0.02 * Math.abs(best) : Math.min(0.01, Math.max(0.001, 1 - best))
-}
-
-/**
- * True when no model can score better than `score` on `metric`: 1 for the scores where higher is better
- * (all of them at most 1: accuracy, ROC-AUC, R²…), 0 for the errors.
- */
-export function isBestPossible(metric: string, score: number): boolean {
-  return isBetterScore(metric, 0, 1) ? score <= 0 : score >= 1
 }
 
 /** True when a raced candidate's rung score trails the best so far by more than the margin. */
