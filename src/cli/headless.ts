@@ -21,7 +21,7 @@ import type { Experiment } from '../domain/experiment.ts'
 import { getModelFamily, listModelFamilies } from '../engine/models/model.ts'
 import { createDefaultGlobalConfig, createDefaultPipelineBlocks } from '../engine/pipeline/defaults.ts'
 import { detectTask } from '../engine/pipeline/taskDetection.ts'
-import { predictionsCsv } from '../outputs/runArtifacts.ts'
+import { predictionsCsvBytes } from '../outputs/runArtifacts.ts'
 import type { PlainOutcome } from '../runs/outputBuilders.ts'
 import { draftPipeline, startRunRecord } from '../runs/runRecord.ts'
 import { executeRun } from '../runs/runService.ts'
@@ -329,7 +329,11 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     ),
   }
   await writeFile(args.out, `${JSON.stringify(result, null, 2)}\n`)
-  if (args.predictions) await writeFile(args.predictions, predictionsCsv(outcome) || 'row,y_true,y_pred\n')
+  if (args.predictions) {
+    // Written as the bytes the run's artifact holds, not decoded back into one string first.
+    const csv = predictionsCsvBytes(outcome)
+    await writeFile(args.predictions, csv.length > 0 ? csv : 'row,y_true,y_pred\n')
+  }
   if (args.bundle) {
     const bundle = await writeHeadlessBundle({
       result: completed,

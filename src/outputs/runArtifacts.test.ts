@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { ArtifactId, ModelId, RunId } from '../domain/ids.ts'
-import { buildModelRecords, predictionsCsv, predictionsCsvBytes } from './runArtifacts.ts'
+import { buildModelRecords, predictionsCsvBytes } from './runArtifacts.ts'
+
+const predictionsCsv = (outcome: Parameters<typeof predictionsCsvBytes>[0]) =>
+  new TextDecoder().decode(predictionsCsvBytes(outcome))
 
 describe('buildModelRecords', () => {
   it('records the chosen model with all its files and every other candidate', () => {

@@ -165,17 +165,12 @@ export function notebookInputOfOutcome(input: {
   })
 }
 
-/** `row,y_true,y_pred` plus `proba_<class>` per class: one line per test row. */
-export function predictionsCsv(outcome: Pick<RunOutcome, 'predictions'>): string {
-  return new TextDecoder().decode(predictionsCsvBytes(outcome))
-}
-
 /** Lines encoded at a time by {@link predictionsCsvBytes}. */
 const csvBlockLines = 4096
 
 /**
- * {@link predictionsCsv} as UTF-8 bytes, encoded a block of lines at a time into one buffer sized from the
- * first block: a run with millions of test rows (issue 16: 2M) never holds them as an array of line
+ * `row,y_true,y_pred` plus `proba_<class>` per class, one line per test row, as UTF-8 bytes encoded a
+ * block of lines at a time into one buffer sized from the first block: a run with millions of test rows (issue 16: 2M) never holds them as an array of line
  * strings, one joined string and its encoding at once. Empty without predictions.
  */
 export function predictionsCsvBytes(outcome: Pick<RunOutcome, 'predictions'>): Uint8Array<ArrayBuffer> {
