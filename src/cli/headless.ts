@@ -29,7 +29,7 @@ import type { HeadlessArgs } from './args.ts'
 import { UsageError } from './args.ts'
 import { datasetRecord, newHeadlessIds, writeHeadlessBundle } from './headlessBundle.ts'
 import { createHistogramThread } from './histogramThread.ts'
-import { createLaneThread } from './laneThreadHelper.ts'
+import { sharedLaneThread } from './laneThreadHelper.ts'
 import { openIfLarge } from './largeTable.ts'
 import { loadTable } from './loadTable.ts'
 
@@ -126,6 +126,10 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
       throw new UsageError(errorMessage(error))
     }
   })
+  // A second thread fits model selection's tree folds and grows half of the other forests: started now,
+  // its modules load while the table does.
+  const lane = options.threads === 1 ? undefined : sharedLaneThread()
+  lane?.start()
   const classification = args.task === 'binary' || args.task === 'multiclass'
   const hints = classification ? { [args.target]: 'categorical' as const } : {}
   // A table with more cells than the threshold streams from disk and is never loaded whole (issue 16).
@@ -255,9 +259,8 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   let lastBlock = ''
   const hookRunner = options.hookRunner ?? (hooks.length > 0 ? new HookSandbox() : undefined)
   // The app's run service: the same outputs (report, notebook, model package, TF.js files) and records.
-  // A second thread fits model selection's tree folds and grows half of the other forests; large
-  // gradient-boosting fits build half of each big node's histograms on another (same results either way).
-  const lane = options.threads === 1 ? undefined : createLaneThread()
+  // Large gradient-boosting fits build half of each big node's histograms on another thread (the lane,
+  // above, does the rest of the second core's work; same results either way).
   const histogramThread = options.threads === 1 ? undefined : createHistogramThread()
   if (histogramThread) setKernelThread(histogramThread)
   const completed = await executeRun(
@@ -282,7 +285,7 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     },
   ).finally(() => {
     if (histogramThread) setKernelThread(null)
-    return Promise.all([lane?.close(), histogramThread?.close()])
+    return histogramThread?.close()
   })
   const { outcome } = completed
   const result: Record<string, unknown> = {
