@@ -21,12 +21,16 @@ const y: Target = {
   codes: Int32Array.from({ length: 40 }, (_, i) => (i >= 20 ? 1 : 0)),
 }
 
-async function mlpBytes(): Promise<Uint8Array> {
+/**
+ * An MLP fitted on the current backend. The default network takes its steps in TF.js (32 rows through
+ * 2-256-256-2 is past mlpArrays' threshold); `small` ones train in plain arrays, whatever the backend.
+ */
+async function mlpBytes(size: 'default' | 'small' = 'default'): Promise<Uint8Array> {
   const family = getModelFamily('mlp')
   const model = await family.fit(
     X,
     y,
-    { ...family.defaults('binary'), hiddenUnits: '6', maxEpochs: 8 },
+    { ...family.defaults('binary'), hiddenUnits: size === 'small' ? '6' : '256,256', maxEpochs: 8 },
     { task: 'binary', rng: createRng(3) },
   )
   return model.serialize()
@@ -39,9 +43,12 @@ describe('TF.js backend choice', () => {
     const a = await mlpBytes()
     expect(currentTfBackend()).toBe('wasm')
     expect(await mlpBytes()).toEqual(a)
-    // cpu and wasm round differently in the last float32 bits: the run's backend is part of its result.
+    const small = await mlpBytes('small')
+    // cpu and wasm round differently in the last float32 bits: the run's backend is part of its result
+    // where the steps are taken in TF.js; small steps are taken in plain arrays, the same on any backend.
     await initTfBackend({ requested: 'cpu' })
     expect(await mlpBytes()).not.toEqual(a)
+    expect(await mlpBytes('small')).toEqual(small)
     const forced = initTfBackend({ requested: 'webgpu' })
     await expect(forced).rejects.toBeInstanceOf(WorkerError)
     await expect(forced).rejects.toThrow("TF.js backend 'webgpu' is not available here")

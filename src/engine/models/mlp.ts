@@ -12,6 +12,7 @@ import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import { featureMatrixRows, targetRows } from '../frame.ts'
 import { argmaxRows } from '../metrics/argmax.ts'
+import { ArrayMlpTrainer, useArrayTrainer } from './mlpArrays.ts'
 import type { FitOptions, FittedModel, Hyperparameters, ModelFamily, TrainingCurve } from './model.ts'
 import { registerModelFamily } from './model.ts'
 import {
@@ -180,13 +181,22 @@ export function autoBatchSize(n: number): number {
   return Math.min(n, Math.max(32, Math.ceil(n / 64), Math.min(256, Math.ceil(n / 16))))
 }
 
+/** What the epoch loop needs of a trainer: TF.js's {@link MlpTrainer} or the plain-array {@link ArrayMlpTrainer}. */
+export interface MlpSteps {
+  readonly sizes: readonly number[]
+  step(x: Float32Array, y: Float32Array, rows: number): number
+  lossOnRows(x: Float32Array, y: Float32Array, rows: number): number
+  weights(): Float32Array[]
+  dispose(): void
+}
+
 /**
  * An MLP's weights trained with Adam one mini-batch at a time: the in-memory fit's epochs and the streamed
  * refit of a table too large to load (src/engine/scale/streamedMlp.ts) take the same steps. The loss is
  * the mean log-loss (classes) or half the mean squared error of standardised targets, plus
  * `alpha` / (2 × batch rows) × the squared weights.
  */
-export class MlpTrainer {
+export class MlpTrainer implements MlpSteps {
   private readonly variables: { W: tf.Variable; b: tf.Variable }[]
   private readonly weightList: tf.Variable[]
   private readonly optimizer: tf.AdamOptimizer
@@ -371,15 +381,13 @@ async function fitMlp(
     loop = saved
   } else {
     const initRng = rng.fork('mlp-init')
-    const trainer = new MlpTrainer(
-      sizes,
-      sizes
-        .slice(1)
-        .flatMap((outputs, i) => [glorotUniform(sizes[i], outputs, initRng), new Float32Array(outputs)]),
-      params,
-      nClasses,
-    )
+    const initial = sizes
+      .slice(1)
+      .flatMap((outputs, i) => [glorotUniform(sizes[i], outputs, initRng), new Float32Array(outputs)])
     const batchSize = Math.min(n, params.batchSize > 0 ? params.batchSize : autoBatchSize(n))
+    const trainer = useArrayTrainer(sizes, batchSize)
+      ? new ArrayMlpTrainer(sizes, initial, params, nClasses)
+      : new MlpTrainer(sizes, initial, params, nClasses)
     loop = new MlpLoop(key, trainer, batchSize, rowsX, rowsY, validationRows, rng.fork('mlp-batches'))
   }
   let kept = false
@@ -398,6 +406,8 @@ async function fitMlp(
       rows: n,
       validationRows: valX?.nRows ?? 0,
       batchSize: loop.batchSize,
+      /** Where the steps were taken: 'arrays' (mlpArrays.ts) or 'tfjs' (the run's TF.js backend). */
+      trainer: loop.trainer instanceof ArrayMlpTrainer ? 'arrays' : 'tfjs',
       epochs: loop.epochsRun,
       bestEpoch: best.epoch,
     }
@@ -426,11 +436,9 @@ class MlpLoop {
   epochsRun = 0
   /** Early stopping ended it: no epoch cap trains it further. */
   stopped = false
-  private readonly validation: { x: tf.Tensor2D; y: tf.Tensor2D } | undefined
-
   constructor(
     private readonly key: string,
-    readonly trainer: MlpTrainer,
+    readonly trainer: MlpSteps,
     readonly batchSize: number,
     private readonly rowsX: Float32Array,
     private readonly rowsY: Float32Array,
@@ -440,14 +448,6 @@ class MlpLoop {
     const n = rowsY.length / trainer.sizes[trainer.sizes.length - 1]
     this.order = Int32Array.from({ length: n }, (_, i) => i)
     this.best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: trainer.weights() }
-    const d = trainer.sizes[0]
-    const width = trainer.sizes[trainer.sizes.length - 1]
-    this.validation = validationRows
-      ? {
-          x: tf.tensor2d(validationRows.x, [validationRows.n, d]),
-          y: tf.tensor2d(validationRows.y, [validationRows.n, width]),
-        }
-      : undefined
   }
 
   /** True when a fit of `key` capped at `maxEpochs` on these rows is this loop trained further. */
@@ -473,7 +473,7 @@ class MlpLoop {
 
   /** Epochs from the last one run up to `params.maxEpochs`, or until early stopping ends them. */
   train(params: MlpHyperparameters, options: Pick<FitOptions, 'isCancelled' | 'onProgress'>): void {
-    const { trainer, order, batchSize, rowsX, rowsY, validation } = this
+    const { trainer, order, batchSize, rowsX, rowsY, validationRows: validation } = this
     const d = trainer.sizes[0]
     const width = trainer.sizes[trainer.sizes.length - 1]
     const n = order.length
@@ -498,7 +498,7 @@ class MlpLoop {
       this.epochsRun = epoch
       let monitored = epochLoss
       if (validation) {
-        monitored = trainer.loss(validation.x, validation.y)
+        monitored = trainer.lossOnRows(validation.x, validation.y, validation.n)
         this.validationCurve.push(monitored)
       }
       options.onProgress?.({
@@ -515,8 +515,6 @@ class MlpLoop {
 
   dispose(): void {
     this.trainer.dispose()
-    this.validation?.x.dispose()
-    this.validation?.y.dispose()
   }
 }
 

@@ -1,0 +1,285 @@
+/**
+ * The MLP's Adam steps in plain typed arrays, for steps small enough that TF.js's fixed cost per kernel
+ * dominates them. A step of TF.js's trainer dispatches about 140 kernels, ~2–4 ms of bookkeeping for a
+ * 32-row batch whose arithmetic takes a tenth of that; here the same step is a few loops over the
+ * weights.
+ *
+ * The same mathematics as {@link MlpTrainer} (mlp.ts): dense layers, ReLU between them, the mean log-loss
+ * of a softmax (classes) or half the mean squared error (values), `alpha` / (2 × batch rows) × the squared
+ * weights (not the biases), and TF.js's Adam (β₁ 0.9, β₂ 0.999, ε 1e-7, bias correction by β^t).
+ * Weights and moments are rounded to float32 as TF.js holds them (and kept in float64 arrays, which
+ * V8 reads faster beside float64 activations); sums are taken in float64, so results
+ * differ from TF.js's in the last bits. Which trainer a fit used is a function of its sizes and batch
+ * rows alone ({@link useArrayTrainer}), recorded in the model's training metadata.
+ */
+
+/** Multiply-adds of one row's forward pass through layers of these sizes. */
+export function mlpMacsPerRow(sizes: readonly number[]): number {
+  let macs = 0
+  for (let i = 1; i < sizes.length; i++) macs += sizes[i - 1] * sizes[i]
+  return macs
+}
+
+/**
+ * Batches up to this many multiply-adds (rows × {@link mlpMacsPerRow}) step in plain arrays: below it
+ * TF.js's fixed cost per step outweighs its faster arithmetic, above it TF.js (wasm SIMD matrix products)
+ * is faster. Measured per step in Node (CPU ms, plain arrays vs TF.js wasm): 30-64-32-2 × 32 rows 0.56 vs
+ * 2.5; 9-64-32-2 × 110 rows 1.2 vs 2.1; 26-64-32-2 × 110 rows 1.8 vs 2.2; 26-64-32-1 × 256 rows 4.1 vs
+ * 3.9; × 674 rows 10.8 vs 5.7. The two cost the same near 850,000.
+ */
+export const arrayTrainerMaxMacs = 600_000
+
+/** Whether a fit whose steps take `batchRows` rows through `sizes` trains in plain arrays. */
+export function useArrayTrainer(sizes: readonly number[], batchRows: number): boolean {
+  return batchRows * mlpMacsPerRow(sizes) <= arrayTrainerMaxMacs
+}
+
+const beta1 = 0.9
+const beta2 = 0.999
+/** TF.js's epsilon for float32 backends (what its Adam uses when none is given). */
+const epsilon = 1e-7
+
+interface Layer {
+  inputs: number
+  outputs: number
+  /** inputs × outputs, row-major. */
+  W: Float64Array
+  b: Float64Array
+  mW: Float64Array
+  vW: Float64Array
+  mb: Float64Array
+  vb: Float64Array
+  gW: Float64Array
+  gb: Float64Array
+}
+
+/** Adam on an MLP's weights in typed arrays: the interface of TF.js's {@link MlpTrainer}. */
+export class ArrayMlpTrainer {
+  private readonly layers: Layer[]
+  /** β₁^t and β₂^t after t steps, as TF.js's Adam keeps them. */
+  private accBeta1 = beta1
+  private accBeta2 = beta2
+  /** Per layer, the activations of a batch (pre-ReLU values for hidden layers are kept in `pre`). */
+  private capacity = 0
+  /** The batch's features as float64 (every array the loops read has one element type, which V8 reads fastest). */
+  private input = new Float64Array(0)
+  private pre: Float64Array[] = []
+  private act: Float64Array[] = []
+  private grad: Float64Array[] = []
+
+  /** `initial`: per layer its weights (in × out, row-major) then its biases, as {@link weights} returns. */
+  constructor(
+    readonly sizes: readonly number[],
+    initial: readonly Float32Array[],
+    private readonly params: { learningRate: number; alpha: number },
+    private readonly nClasses: number,
+  ) {
+    this.layers = sizes.slice(1).map((outputs, i) => {
+      const inputs = sizes[i]
+      return {
+        inputs,
+        outputs,
+        W: Float64Array.from(initial[2 * i]),
+        b: Float64Array.from(initial[2 * i + 1]),
+        mW: new Float64Array(inputs * outputs),
+        vW: new Float64Array(inputs * outputs),
+        mb: new Float64Array(outputs),
+        vb: new Float64Array(outputs),
+        gW: new Float64Array(inputs * outputs),
+        gb: new Float64Array(outputs),
+      }
+    })
+  }
+
+  private reserve(rows: number): void {
+    if (rows <= this.capacity) return
+    this.capacity = rows
+    this.input = new Float64Array(rows * this.sizes[0])
+    this.pre = this.layers.map((l) => new Float64Array(rows * l.outputs))
+    this.act = this.layers.map((l) => new Float64Array(rows * l.outputs))
+    this.grad = this.layers.map((l) => new Float64Array(rows * l.outputs))
+  }
+
+  /** Forward pass of `rows` rows of `x`: the last layer's outputs are in `pre[last]`. */
+  private forward(x: Float32Array, rows: number): void {
+    this.reserve(rows)
+    for (let i = 0; i < rows * this.sizes[0]; i++) this.input[i] = x[i]
+    const last = this.layers.length - 1
+    for (let l = 0; l <= last; l++) {
+      const { inputs, outputs, W, b } = this.layers[l]
+      const z = this.pre[l]
+      const input = l === 0 ? this.input : this.act[l - 1]
+      for (let r = 0; r < rows; r++) {
+        const zo = r * outputs
+        for (let j = 0; j < outputs; j++) z[zo + j] = b[j]
+        const io = r * inputs
+        for (let k = 0; k < inputs; k++) {
+          const a = input[io + k]
+          if (a === 0) continue
+          const wo = k * outputs
+          for (let j = 0; j < outputs; j++) z[zo + j] += a * W[wo + j]
+        }
+      }
+      if (l < last) {
+        const h = this.act[l]
+        const n = rows * outputs
+        for (let i = 0; i < n; i++) h[i] = Math.max(z[i], 0)
+      }
+    }
+  }
+
+  /**
+   * The mean loss of the rows just passed forward against targets `y`; with `withGradient`, leaves
+   * d(loss)/d(last layer's outputs) in `grad[last]`.
+   */
+  private outputLoss(y: Float32Array, rows: number, withGradient: boolean): number {
+    const last = this.layers.length - 1
+    const width = this.layers[last].outputs
+    const z = this.pre[last]
+    const g = this.grad[last]
+    let total = 0
+    if (this.nClasses > 0) {
+      for (let r = 0; r < rows; r++) {
+        const o = r * width
+        let max = Number.NEGATIVE_INFINITY
+        for (let j = 0; j < width; j++) if (z[o + j] > max) max = z[o + j]
+        let sum = 0
+        for (let j = 0; j < width; j++) sum += Math.exp(z[o + j] - max)
+        const logSum = max + Math.log(sum)
+        for (let j = 0; j < width; j++) {
+          const t = y[o + j]
+          if (t !== 0) total -= t * (z[o + j] - logSum)
+          if (withGradient) g[o + j] = (Math.exp(z[o + j] - logSum) - t) / rows
+        }
+      }
+      return total / rows
+    }
+    const n = rows * width
+    for (let i = 0; i < n; i++) {
+      const diff = z[i] - y[i]
+      total += diff * diff
+      if (withGradient) g[i] = diff / n
+    }
+    return (0.5 * total) / n
+  }
+
+  /** One Adam step on `rows` rows (row-major features `x`, encoded targets `y`); the batch's loss. */
+  step(x: Float32Array, y: Float32Array, rows: number): number {
+    this.forward(x, rows)
+    let loss = this.outputLoss(y, rows, true)
+    const { alpha, learningRate } = this.params
+    const decay = alpha / rows
+    let l2 = 0
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const layer = this.layers[l]
+      const { inputs, outputs, W, gW, gb } = layer
+      const dz = this.grad[l]
+      const input = l === 0 ? this.input : this.act[l - 1]
+      gW.fill(0)
+      gb.fill(0)
+      for (let r = 0; r < rows; r++) {
+        const zo = r * outputs
+        for (let j = 0; j < outputs; j++) gb[j] += dz[zo + j]
+        const io = r * inputs
+        for (let k = 0; k < inputs; k++) {
+          const a = input[io + k]
+          if (a === 0) continue
+          const wo = k * outputs
+          for (let j = 0; j < outputs; j++) gW[wo + j] += a * dz[zo + j]
+        }
+      }
+      if (l > 0) {
+        // d(loss)/d(previous layer's pre-activations): back through W, then through the ReLU.
+        const below = this.grad[l - 1]
+        const z = this.pre[l - 1]
+        for (let r = 0; r < rows; r++) {
+          const zo = r * outputs
+          const io = r * inputs
+          for (let k = 0; k < inputs; k++) {
+            if (z[io + k] <= 0) {
+              below[io + k] = 0
+              continue
+            }
+            const wo = k * outputs
+            let s = 0
+            for (let j = 0; j < outputs; j++) s += dz[zo + j] * W[wo + j]
+            below[io + k] = s
+          }
+        }
+      }
+      if (alpha > 0)
+        for (let i = 0; i < W.length; i++) {
+          l2 += W[i] * W[i]
+          gW[i] += decay * W[i]
+        }
+    }
+    if (alpha > 0) loss += (alpha / (2 * rows)) * l2
+    const correction1 = 1 - this.accBeta1
+    const correction2 = 1 - this.accBeta2
+    for (const layer of this.layers) {
+      adam(layer.W, layer.gW, layer.mW, layer.vW, correction1, correction2, learningRate)
+      adam(layer.b, layer.gb, layer.mb, layer.vb, correction1, correction2, learningRate)
+    }
+    this.accBeta1 *= beta1
+    this.accBeta2 *= beta2
+    return loss
+  }
+
+  /** The loss (without the penalty) on `rows` rows given as {@link step} takes them. */
+  lossOnRows(x: Float32Array, y: Float32Array, rows: number): number {
+    const d = this.sizes[0]
+    const width = this.sizes[this.sizes.length - 1]
+    // In slices, so that a large validation set needs no activations of all its rows at once.
+    const slice = Math.max(1, Math.min(rows, 4096))
+    let total = 0
+    for (let start = 0; start < rows; start += slice) {
+      const n = Math.min(slice, rows - start)
+      this.forward(x.subarray(start * d, (start + n) * d), n)
+      total += this.outputLoss(y.subarray(start * width, (start + n) * width), n, false) * n
+    }
+    return total / rows
+  }
+
+  /** Sets the weights (as {@link weights} gives them); the optimiser's moments are kept. */
+  setWeights(weights: readonly Float32Array[]): void {
+    this.layers.forEach((layer, i) => {
+      layer.W.set(weights[2 * i])
+      layer.b.set(weights[2 * i + 1])
+    })
+  }
+
+  /** A copy of the current weights: per layer its weights then its biases. */
+  weights(): Float32Array[] {
+    return this.layers.flatMap((layer) => [Float32Array.from(layer.W), Float32Array.from(layer.b)])
+  }
+
+  dispose(): void {
+    this.capacity = 0
+    this.input = new Float64Array(0)
+    this.pre = []
+    this.act = []
+    this.grad = []
+  }
+}
+
+/** TF.js's Adam update of one variable, in place (moments and value rounded to float32 as TF.js stores them). */
+function adam(
+  value: Float64Array,
+  gradient: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  correction1: number,
+  correction2: number,
+  learningRate: number,
+): void {
+  for (let i = 0; i < value.length; i++) {
+    const g = gradient[i]
+    const mi = beta1 * m[i] + (1 - beta1) * g
+    const vi = beta2 * v[i] + (1 - beta2) * g * g
+    m[i] = Math.fround(mi)
+    v[i] = Math.fround(vi)
+    value[i] = Math.fround(
+      value[i] - (learningRate * (mi / correction1)) / (Math.sqrt(vi / correction2) + epsilon),
+    )
+  }
+}
