@@ -1,7 +1,10 @@
 /**
  * Logistic regression as scikit-learn's LogisticRegression(C=1, lbfgs): a sigmoid model for two classes
- * and a multinomial softmax model for more, with an L2 penalty on the weights (not the intercept). The
- * loss and gradient are computed with TF.js on the chosen backend; L-BFGS (float64, in TS) drives it.
+ * and a multinomial softmax model for more, with an L2 penalty on the weights (not the intercept). L-BFGS
+ * (float64, in TS) drives it. The loss and gradient of small problems are computed in float64 arrays
+ * (each evaluation is a few thousand multiply-adds, which TF.js's ~15 kernel dispatches and 3 reads back
+ * cost 10–50× more than), of larger ones with TF.js on the chosen backend; the choice depends on the
+ * problem's size alone and is recorded (`trainingMetadata.objective`).
  */
 import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '../../domain/errors.ts'
@@ -19,9 +22,68 @@ import {
   predictInChunks,
   throwIfCancelled,
   toRowMajorFloat32,
+  toRowMajorFloat64,
 } from './tfjsCommon.ts'
 
 const family = 'logistic'
+
+/**
+ * Problems up to this many multiply-adds per evaluation (rows × features × outputs) take their loss and
+ * gradient in float64 arrays. At this size an evaluation is ~0.1 ms there and ~0.2–0.5 ms in TF.js, most
+ * of it bookkeeping; past it TF.js's matrix products (wasm SIMD, or a GPU in the app) win.
+ */
+export const arrayObjectiveMaxMacs = 200_000
+
+/**
+ * The mean log-loss (without the penalty) at `x` (weights d × k row-major, then k intercepts), with its
+ * gradient in `grad` (the penalty's part added by the caller): the arithmetic of the TF.js objective below,
+ * in float64 on row-major features `rows`.
+ */
+function arrayObjective(rows: Float64Array, n: number, d: number, k: number, targets: Float32Array) {
+  const z = new Float64Array(k)
+  const diff = new Float64Array(k)
+  return (x: Float64Array, grad: Float64Array): number => {
+    grad.fill(0)
+    let loss = 0
+    for (let i = 0; i < n; i++) {
+      const o = i * d
+      for (let c = 0; c < k; c++) z[c] = x[d * k + c]
+      for (let f = 0; f < d; f++) {
+        const v = rows[o + f]
+        if (v === 0) continue
+        const w = f * k
+        for (let c = 0; c < k; c++) z[c] += v * x[w + c]
+      }
+      if (k === 1) {
+        const zi = z[0]
+        const t = targets[i]
+        // log(1 + e^z) − y·z, stable for large |z|.
+        loss += (zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi))) - t * zi
+        diff[0] = 1 / (1 + Math.exp(-zi)) - t
+      } else {
+        let max = Number.NEGATIVE_INFINITY
+        for (let c = 0; c < k; c++) if (z[c] > max) max = z[c]
+        let sum = 0
+        for (let c = 0; c < k; c++) sum += Math.exp(z[c] - max)
+        const logSum = max + Math.log(sum)
+        for (let c = 0; c < k; c++) {
+          const t = targets[i * k + c]
+          if (t !== 0) loss -= t * (z[c] - logSum)
+          diff[c] = Math.exp(z[c] - logSum) - t
+        }
+      }
+      for (let f = 0; f < d; f++) {
+        const v = rows[o + f]
+        if (v === 0) continue
+        const w = f * k
+        for (let c = 0; c < k; c++) grad[w + c] += v * diff[c]
+      }
+      for (let c = 0; c < k; c++) grad[d * k + c] += diff[c]
+    }
+    for (let j = 0; j < grad.length; j++) grad[j] /= n
+    return loss / n
+  }
+}
 
 /** Inverse L2 strength `C` (as scikit-learn), iteration cap and gradient tolerance. */
 export interface LogisticHyperparameters extends Hyperparameters {
@@ -111,30 +173,34 @@ async function fitLogistic(
   const d = X.columns.length
   const nClasses = y.classes.length
   const k = nClasses === 2 ? 1 : nClasses
-  const xTensor = tf.tensor2d(toRowMajorFloat32(X), [n, d])
   const targets = new Float32Array(n * k)
   for (let i = 0; i < n; i++) {
     if (k === 1) targets[i] = y.codes[i] === 1 ? 1 : 0
     else targets[i * k + y.codes[i]] = 1
   }
-  const yTensor = tf.tensor2d(targets, [n, k])
   const penalty = 1 / (params.C * n)
-  const objective = (x: Float64Array, grad: Float64Array): number => {
+  const inArrays = n * d * k <= arrayObjectiveMaxMacs
+  const dataTerm = inArrays ? arrayObjective(toRowMajorFloat64(X), n, d, k, targets) : undefined
+  const xTensor = inArrays ? undefined : tf.tensor2d(toRowMajorFloat32(X), [n, d])
+  const yTensor = inArrays ? undefined : tf.tensor2d(targets, [n, k])
+  const tfDataTerm = (x: Float64Array, grad: Float64Array): number => {
+    const xs = xTensor!
+    const ys = yTensor!
     const [loss, gW, gb] = tf.tidy(() => {
       const W = tf.tensor2d(Float32Array.from(x.subarray(0, d * k)), [d, k])
       const b = tf.tensor1d(Float32Array.from(x.subarray(d * k)))
-      const z = tf.add(tf.matMul(xTensor, W), b)
+      const z = tf.add(tf.matMul(xs, W), b)
       let data: tf.Scalar
       let diff: tf.Tensor2D
       if (k === 1) {
         // Mean of log(1 + e^z) − y·z, the numerically stable binary cross-entropy.
-        data = tf.mean(tf.sub(tf.softplus(z), tf.mul(yTensor, z)))
-        diff = tf.sub(tf.sigmoid(z), yTensor)
+        data = tf.mean(tf.sub(tf.softplus(z), tf.mul(ys, z)))
+        diff = tf.sub(tf.sigmoid(z), ys)
       } else {
-        data = tf.neg(tf.mean(tf.sum(tf.mul(yTensor, tf.logSoftmax(z)), 1)))
-        diff = tf.sub(tf.softmax(z), yTensor)
+        data = tf.neg(tf.mean(tf.sum(tf.mul(ys, tf.logSoftmax(z)), 1)))
+        diff = tf.sub(tf.softmax(z), ys)
       }
-      const gradW = tf.add(tf.div(tf.matMul(xTensor, diff, true, false), n), tf.mul(W, penalty))
+      const gradW = tf.div(tf.matMul(xs, diff, true, false), n)
       const gradB = tf.div(tf.sum(diff, 0), n)
       return [data, gradW, gradB]
     })
@@ -144,8 +210,15 @@ async function fitLogistic(
     loss.dispose()
     gW.dispose()
     gb.dispose()
+    return base
+  }
+  const objective = (x: Float64Array, grad: Float64Array): number => {
+    const base = dataTerm ? dataTerm(x, grad) : tfDataTerm(x, grad)
     let l2 = 0
-    for (let i = 0; i < d * k; i++) l2 += x[i] * x[i]
+    for (let i = 0; i < d * k; i++) {
+      l2 += x[i] * x[i]
+      grad[i] += penalty * x[i]
+    }
     return base + 0.5 * penalty * l2
   }
   try {
@@ -165,6 +238,8 @@ async function fitLogistic(
     const metadata = {
       rows: n,
       iterations: result.iterations,
+      /** Where the loss and gradient were computed: 'arrays' (float64) or 'tfjs' (the run's backend). */
+      objective: inArrays ? 'arrays' : 'tfjs',
       converged: result.converged,
       stopReason: result.stopReason,
       gradientMax: result.gradientMax,
@@ -173,12 +248,12 @@ async function fitLogistic(
     const curve: TrainingCurve = { unit: 'iteration', train: result.history, loss: 'log_loss' }
     return createFittedLogistic(weights, X.names.slice(), nClasses, params, metadata, curve)
   } finally {
-    xTensor.dispose()
-    yTensor.dispose()
+    xTensor?.dispose()
+    yTensor?.dispose()
   }
 }
 
-/** Logistic regression (binary sigmoid / multinomial softmax), L2, L-BFGS; TF.js loss and gradient. */
+/** Logistic regression (binary sigmoid / multinomial softmax), L2, L-BFGS; loss and gradient in arrays or TF.js. */
 export const logisticFamily: ModelFamily = {
   family,
   label: 'Logistic regression',

@@ -122,9 +122,17 @@ function utf8Length(text: string): number {
 
 /** Row-major Float32 copy of `X` (n × d) for TF.js; NaN (should not reach models) becomes 0. */
 export function toRowMajorFloat32(X: FeatureMatrix): Float32Array {
+  return fillRowMajor(X, new Float32Array(X.nRows * X.columns.length))
+}
+
+/** Row-major Float64 copy of `X` (n × d) for arithmetic in plain arrays; NaN becomes 0 as for TF.js. */
+export function toRowMajorFloat64(X: FeatureMatrix): Float64Array {
+  return fillRowMajor(X, new Float64Array(X.nRows * X.columns.length))
+}
+
+function fillRowMajor<T extends Float32Array | Float64Array>(X: FeatureMatrix, out: T): T {
   const n = X.nRows
   const d = X.columns.length
-  const out = new Float32Array(n * d)
   for (let j = 0; j < d; j++) {
     const column = X.columns[j]
     for (let i = 0; i < n; i++) {
