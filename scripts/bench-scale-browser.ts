@@ -16,7 +16,10 @@
  * 2.5 GB target names) and reports the run's wall time from the click, Chromium's CPU seconds
  * and peak RSS over it, whether it streamed, its metrics and its large-table phases.
  *
- * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--trace-main] [--dist FOLDER] [--train [--target COL] [--large-cells N] [--gbdt]]
+ * Usage: npm run bench:scale:browser [-- --file PATH] [--no-pandas] [--no-scroll] [--rebuild] [--screenshot] [--trace-main] [--dist FOLDER] [--train [--target COL] [--large-cells N] [--gbdt] [--collect-garbage MS]]
+ * `--collect-garbage MS` (a diagnostic) forces a full collection in the page and every worker every MS ms
+ * during the run, to tell memory awaiting a collection from memory still in use; each change of run phase
+ * is also written to stderr with its epoch time, to line the run up with other samplers (/proc/PID/smaps).
  * Default file: butterfly_synthetic/synthetic_10m.csv in the OS temp folder (make it with
  * `/usr/bin/python3 ../shared/bench/make_synthetic.py --rows 10000000`). Prints a table, then JSON. Exits 0
  * when a target is missed (this is a measurement) and 1 on errors.
@@ -64,6 +67,8 @@ interface Options {
   largeCells?: number
   /** Train gradient-boosted trees alone (the target's run: GBDT, its defaults) instead of the default candidates. */
   gbdt: boolean
+  /** Diagnostic: force a full garbage collection in the page and every worker this often during the run (ms). */
+  collectGarbageMs?: number
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -100,6 +105,10 @@ function parseOptions(argv: readonly string[]): Options {
       if (!Number.isInteger(value) || value < 0)
         throw new Error('--large-cells needs a whole number of cells')
       options.largeCells = value
+    } else if (arg === '--collect-garbage') {
+      const value = Number(argv[++i])
+      if (!Number.isInteger(value) || value <= 0) throw new Error('--collect-garbage needs milliseconds')
+      options.collectGarbageMs = value
     } else if (arg === '--dist') {
       const value = argv[++i]
       if (!value) throw new Error('--dist needs a folder')
@@ -377,6 +386,7 @@ async function trainInTab(page: Page, profileDir: string, options: Options, shot
   const rss = new RssSampler(profileDir)
   heap.start(250)
   rss.start(250)
+  if (options.collectGarbageMs) heap.collectGarbageEvery(options.collectGarbageMs)
   const loadBefore = loadavg().map(round2)
   const pageStart = await page.evaluate(() => performance.now())
   const started = performance.now()
@@ -402,6 +412,7 @@ async function trainInTab(page: Page, profileDir: string, options: Options, shot
     if (phase !== heap.phase) {
       heap.phase = phase
       rss.phase = phase
+      process.stderr.write(`bench-scale-browser: phase ${phase} at ${Date.now()}\n`)
     }
     phaseTimes[phase] ??= Math.round(performance.now() - started)
     await Promise.race([phaseWatch, sleep(250)])

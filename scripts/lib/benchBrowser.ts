@@ -187,6 +187,7 @@ export class HeapSampler {
   /** Attached workers by session id: the chain of session ids from the page down, and the script URL. */
   private readonly workers = new Map<string, { path: string[]; url: string }>()
   private timer: ReturnType<typeof setInterval> | undefined
+  private gcTimer: ReturnType<typeof setInterval> | undefined
   private busy = false
   private readonly peaks: HeapPeaks = {
     samples: 0,
@@ -233,8 +234,20 @@ export class HeapSampler {
     }, intervalMs)
   }
 
+  /**
+   * Diagnostic: a full garbage collection in the page and every worker each `intervalMs` (CDP
+   * HeapProfiler.collectGarbage), to tell memory awaiting a collection from memory the allocators keep.
+   */
+  collectGarbageEvery(intervalMs: number): void {
+    this.gcTimer = setInterval(() => {
+      const targets = [[], ...[...this.workers.values()].map((w) => w.path)]
+      for (const path of targets) this.call(path, 'HeapProfiler.collectGarbage').catch(() => undefined)
+    }, intervalMs)
+  }
+
   async stop(): Promise<HeapPeaks> {
     clearInterval(this.timer)
+    clearInterval(this.gcTimer)
     while (this.busy) await sleep(20)
     await this.sample().catch(() => undefined)
     await this.cdp.detach().catch(() => undefined)

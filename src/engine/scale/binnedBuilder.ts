@@ -8,6 +8,7 @@
 
 import type { FeatureMatrix } from '../frame.ts'
 import { type BinMapper, type BinnedMatrix, binMatrix } from '../trees/binning.ts'
+import { releaseArrays } from './chunkSource.ts'
 
 export class BinnedMatrixBuilder {
   private readonly bins: Uint8Array
@@ -42,6 +43,8 @@ export class BinnedMatrixBuilder {
       this.bins.set(part.bins.subarray(f * part.nRows, (f + 1) * part.nRows), f * this.nRows + this.filled)
       if (part.hasMissing[f]) this.hasMissing[f] = 1
     }
+    // Copied into place: the chunk's bytes are freed now rather than at a collection.
+    releaseArrays([part.bins])
     this.filled += part.nRows
   }
 

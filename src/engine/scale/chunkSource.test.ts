@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DataFrame } from '../frame.ts'
-import { frameChunkSource, releaseChunk, type TableChunkSource } from './chunkSource.ts'
+import { frameChunkSource, releaseArrays, releaseChunk, type TableChunkSource } from './chunkSource.ts'
 
 const frame: DataFrame = {
   nRows: 5,
@@ -40,5 +40,17 @@ describe('releaseChunk', () => {
     const [first] = await chunksOf(shared)
     releaseChunk(shared, first)
     expect(Array.from((first.columns[0] as { values: Float64Array }).values)).toEqual([1, 2])
+  })
+})
+
+describe('releaseArrays', () => {
+  it('frees each array’s buffer at once, and skips one already freed', () => {
+    const a = Float64Array.of(1, 2, 3)
+    const b = new Uint8Array(16)
+    const kept = Float64Array.of(4)
+    releaseArrays([a, b])
+    expect([a.byteLength, b.byteLength, a.buffer.byteLength]).toEqual([0, 0, 0])
+    releaseArrays([a])
+    expect(Array.from(kept)).toEqual([4])
   })
 })

@@ -22,25 +22,37 @@ export interface TableChunkSource {
     options: { chunkRows: number; hints: Record<string, FrameColumnHint> },
   ): AsyncIterable<DataFrame>
   /**
-   * True when each chunk's column buffers belong to the reader alone (chunks transferred from another
-   * worker, or copies): a reader done with a chunk may free them at once ({@link releaseChunk}).
+   * True when each chunk's column buffers were made in the reader's thread for it alone (copies): a reader
+   * done with a chunk may free them at once ({@link releaseChunk}). Not for chunks transferred from another
+   * worker (see {@link releaseArrays}).
    */
   readonly ownedChunks?: boolean
 }
 
 /**
- * Frees the column buffers of a chunk from a source with `ownedChunks` now, rather than at a garbage
- * collection that may come late: a 10M-row pass streams 1.6 GB through the run worker, and spent chunks
- * piled up to about 390 MB in the tab. NOTE: detaches the buffers (the chunk reads as empty afterwards):
- * only for a chunk nothing else holds. Does nothing for other sources.
+ * Frees the column buffers of a chunk from a source with `ownedChunks` (chunks copied in this thread) now,
+ * rather than at a garbage collection that may come late. NOTE: detaches the buffers (the chunk reads as
+ * empty afterwards): only for a chunk nothing else holds. Does nothing for other sources (see
+ * {@link releaseArrays} for why chunks transferred from another worker are not detached).
  */
 export function releaseChunk(source: TableChunkSource, chunk: DataFrame): void {
   if (!source.ownedChunks) return
-  for (const column of chunk.columns) {
-    const buffer = (column.type === 'numeric' ? column.values : column.codes).buffer as ArrayBuffer & {
-      transfer?: (length: number) => ArrayBuffer
-    }
-    // A detached buffer (a column sharing one already freed) has no bytes left to free.
+  releaseArrays(chunk.columns.map((column) => (column.type === 'numeric' ? column.values : column.codes)))
+}
+
+/**
+ * Frees the buffers of typed arrays made in this thread that nothing else holds (a chunk's feature matrix
+ * once its rows are binned or predicted) now, rather than at a garbage collection: the next chunk's arrays
+ * reuse the bytes. NOTE: detaches the buffers (the arrays read as empty afterwards). Not for a buffer that
+ * arrived in a message (transferred from another worker): Chromium's wrapper of the message holds its
+ * bytes as well, so detaching it frees nothing until a full collection and hides the bytes from the
+ * collector's count, which then comes later still (measured, issue 16: detaching DuckDB's result buffers
+ * in the data worker let a 10M-row pass grow the tab by 1.9 GB): leave those to the collector.
+ */
+export function releaseArrays(arrays: Iterable<ArrayBufferView>): void {
+  for (const array of arrays) {
+    const buffer = array.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }
+    // A detached buffer (an array sharing one already freed) has no bytes left to free.
     if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) continue
     // transfer(0) frees the bytes at once; where it is missing (Node 20) a transferring clone detaches them.
     if (typeof buffer.transfer === 'function') buffer.transfer(0)

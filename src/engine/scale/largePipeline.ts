@@ -44,7 +44,7 @@ import {
 import { numericLabel } from '../pipeline/taskDetection.ts'
 import { initTfBackend } from '../tfBackend.ts'
 import type { TableChunkSource } from './chunkSource.ts'
-import { concatFrames, releaseChunk } from './chunkSource.ts'
+import { concatFrames, releaseArrays, releaseChunk } from './chunkSource.ts'
 import { refitLarge } from './largeRefit.ts'
 import { largeLeaderboard, selectionRowsFor, selectOnSubsample } from './largeSelection.ts'
 import { isTestRow, rowHash } from './rowSplit.ts'
@@ -266,6 +266,8 @@ export async function executeLargePipeline(
       sampleChunks.push(takeRows(chunk, Int32Array.from(picked)))
       for (const i of picked) sampleSource.push(start + i)
     }
+    // The target and the sample's rows are copied out: the chunk is freed now, not at a collection.
+    releaseChunk(source, chunk)
     start += chunk.nRows
     progress(
       'preprocessing',
@@ -497,6 +499,7 @@ export async function executeLargePipeline(
         const X = applyFeatureRecipe(recipe, chunk, Int32Array.from(rows))
         if (proba) proba.set(await model.predictProba(X), testAt * k)
         else values!.set(await model.predict(X), testAt)
+        releaseArrays(X.columns)
         testAt += rows.length
       }
       row += chunk.nRows

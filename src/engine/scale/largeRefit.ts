@@ -32,7 +32,7 @@ import { fitGradientBoostingFromBinned, splitValidation } from '../trees/boostin
 import { TreeFittedModel } from '../trees/fittedTreeModel.ts'
 import { fitForestFromBinned } from '../trees/forest.ts'
 import { BinnedMatrixBuilder } from './binnedBuilder.ts'
-import { releaseChunk, type TableChunkSource } from './chunkSource.ts'
+import { releaseArrays, releaseChunk, type TableChunkSource } from './chunkSource.ts'
 import { columnMeans, StreamedRidge } from './streamedLinear.ts'
 import { LogisticNewtonPass } from './streamedLogistic.ts'
 import { mlpStreamBlockRows, mlpStreamValidation, StreamedMlp, streamedMlpEpochs } from './streamedMlp.ts'
@@ -196,8 +196,9 @@ async function binTrainingRows(
     const X = applyFeatureRecipe(input.recipe, chunk)
     if (fitRows.length) fitBuilder.append(X, Uint32Array.from(fitRows))
     if (validationRows.length) validationBuilder!.append(X, Uint32Array.from(validationRows))
-    // The chunk's rows are bytes in the builders now.
+    // The chunk's rows are bytes in the builders now: its floats and their features are freed at once.
     releaseChunk(input.source, chunk)
+    releaseArrays(X.columns)
   })
   return {
     fit: fitBuilder.finish(),
