@@ -12,6 +12,7 @@ import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import { argmaxRows } from '../metrics/argmax.ts'
 import { minimizeLbfgs } from './lbfgs.ts'
+import { logisticRowLoss } from './logisticLoss.ts'
 import type { FitOptions, FittedModel, Hyperparameters, ModelFamily, TrainingCurve } from './model.ts'
 import { registerModelFamily } from './model.ts'
 import {
@@ -34,54 +35,90 @@ const family = 'logistic'
  */
 export const arrayObjectiveMaxMacs = 200_000
 
-/**
- * The mean log-loss (without the penalty) at `x` (weights d × k row-major, then k intercepts), with its
- * gradient in `grad` (the penalty's part added by the caller): the arithmetic of the TF.js objective below,
- * in float64 on row-major features `rows`.
- */
-function arrayObjective(rows: Float64Array, n: number, d: number, k: number, targets: Float32Array) {
-  const z = new Float64Array(k)
-  const diff = new Float64Array(k)
-  return (x: Float64Array, grad: Float64Array): number => {
+/** The objective's data part: the mean log-loss (without the penalty) and its gradient. */
+interface DataTerm {
+  /** The loss at `x` (weights d × k row-major, then k intercepts); its gradient is written to `grad`. */
+  evaluate(x: Float64Array, grad: Float64Array): number
+  dispose(): void
+}
+
+/** {@link DataTerm} in float64 arrays over row-major features `rows` and class codes `codes`. */
+function arrayDataTerm(rows: Float64Array, codes: Int32Array, d: number, k: number): DataTerm {
+  const n = codes.length
+  const s = new Float64Array(k)
+  const prob = new Float64Array(k)
+  const evaluate = (x: Float64Array, grad: Float64Array): number => {
     grad.fill(0)
     let loss = 0
     for (let i = 0; i < n; i++) {
       const o = i * d
-      for (let c = 0; c < k; c++) z[c] = x[d * k + c]
+      for (let c = 0; c < k; c++) s[c] = x[d * k + c]
       for (let f = 0; f < d; f++) {
         const v = rows[o + f]
         if (v === 0) continue
-        const w = f * k
-        for (let c = 0; c < k; c++) z[c] += v * x[w + c]
+        for (let c = 0; c < k; c++) s[c] += v * x[f * k + c]
       }
-      if (k === 1) {
-        const zi = z[0]
-        const t = targets[i]
-        // log(1 + e^z) − y·z, stable for large |z|.
-        loss += (zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi))) - t * zi
-        diff[0] = 1 / (1 + Math.exp(-zi)) - t
-      } else {
-        let max = Number.NEGATIVE_INFINITY
-        for (let c = 0; c < k; c++) if (z[c] > max) max = z[c]
-        let sum = 0
-        for (let c = 0; c < k; c++) sum += Math.exp(z[c] - max)
-        const logSum = max + Math.log(sum)
-        for (let c = 0; c < k; c++) {
-          const t = targets[i * k + c]
-          if (t !== 0) loss -= t * (z[c] - logSum)
-          diff[c] = Math.exp(z[c] - logSum) - t
-        }
-      }
+      const y = codes[i]
+      loss += logisticRowLoss(s, k, y, prob)
+      // d(loss)/d(score): the probability minus the target.
+      if (k === 1) prob[0] -= y === 1 ? 1 : 0
+      else prob[y] -= 1
       for (let f = 0; f < d; f++) {
         const v = rows[o + f]
         if (v === 0) continue
-        const w = f * k
-        for (let c = 0; c < k; c++) grad[w + c] += v * diff[c]
+        for (let c = 0; c < k; c++) grad[f * k + c] += v * prob[c]
       }
-      for (let c = 0; c < k; c++) grad[d * k + c] += diff[c]
+      for (let c = 0; c < k; c++) grad[d * k + c] += prob[c]
     }
     for (let j = 0; j < grad.length; j++) grad[j] /= n
     return loss / n
+  }
+  return { evaluate, dispose: () => {} }
+}
+
+/** {@link DataTerm} with TF.js on the run's backend (float32). */
+function tensorDataTerm(X: FeatureMatrix, codes: Int32Array, d: number, k: number): DataTerm {
+  const n = codes.length
+  const targets = new Float32Array(n * k)
+  for (let i = 0; i < n; i++) {
+    if (k === 1) targets[i] = codes[i] === 1 ? 1 : 0
+    else targets[i * k + codes[i]] = 1
+  }
+  const xs = tf.tensor2d(toRowMajorFloat32(X), [n, d])
+  const ys = tf.tensor2d(targets, [n, k])
+  const evaluate = (x: Float64Array, grad: Float64Array): number => {
+    const [loss, gW, gb] = tf.tidy(() => {
+      const W = tf.tensor2d(Float32Array.from(x.subarray(0, d * k)), [d, k])
+      const b = tf.tensor1d(Float32Array.from(x.subarray(d * k)))
+      const z = tf.add(tf.matMul(xs, W), b)
+      let data: tf.Scalar
+      let diff: tf.Tensor2D
+      if (k === 1) {
+        // Mean of log(1 + e^z) − y·z, the numerically stable binary cross-entropy.
+        data = tf.mean(tf.sub(tf.softplus(z), tf.mul(ys, z)))
+        diff = tf.sub(tf.sigmoid(z), ys)
+      } else {
+        data = tf.neg(tf.mean(tf.sum(tf.mul(ys, tf.logSoftmax(z)), 1)))
+        diff = tf.sub(tf.softmax(z), ys)
+      }
+      const gradW = tf.div(tf.matMul(xs, diff, true, false), n)
+      const gradB = tf.div(tf.sum(diff, 0), n)
+      return [data, gradW, gradB]
+    })
+    const base = loss.dataSync()[0]
+    grad.set(gW.dataSync(), 0)
+    grad.set(gb.dataSync(), d * k)
+    loss.dispose()
+    gW.dispose()
+    gb.dispose()
+    return base
+  }
+  return {
+    evaluate,
+    dispose() {
+      xs.dispose()
+      ys.dispose()
+    },
   }
 }
 
@@ -173,47 +210,13 @@ async function fitLogistic(
   const d = X.columns.length
   const nClasses = y.classes.length
   const k = nClasses === 2 ? 1 : nClasses
-  const targets = new Float32Array(n * k)
-  for (let i = 0; i < n; i++) {
-    if (k === 1) targets[i] = y.codes[i] === 1 ? 1 : 0
-    else targets[i * k + y.codes[i]] = 1
-  }
   const penalty = 1 / (params.C * n)
   const inArrays = n * d * k <= arrayObjectiveMaxMacs
-  const dataTerm = inArrays ? arrayObjective(toRowMajorFloat64(X), n, d, k, targets) : undefined
-  const xTensor = inArrays ? undefined : tf.tensor2d(toRowMajorFloat32(X), [n, d])
-  const yTensor = inArrays ? undefined : tf.tensor2d(targets, [n, k])
-  const tfDataTerm = (x: Float64Array, grad: Float64Array): number => {
-    const xs = xTensor!
-    const ys = yTensor!
-    const [loss, gW, gb] = tf.tidy(() => {
-      const W = tf.tensor2d(Float32Array.from(x.subarray(0, d * k)), [d, k])
-      const b = tf.tensor1d(Float32Array.from(x.subarray(d * k)))
-      const z = tf.add(tf.matMul(xs, W), b)
-      let data: tf.Scalar
-      let diff: tf.Tensor2D
-      if (k === 1) {
-        // Mean of log(1 + e^z) − y·z, the numerically stable binary cross-entropy.
-        data = tf.mean(tf.sub(tf.softplus(z), tf.mul(ys, z)))
-        diff = tf.sub(tf.sigmoid(z), ys)
-      } else {
-        data = tf.neg(tf.mean(tf.sum(tf.mul(ys, tf.logSoftmax(z)), 1)))
-        diff = tf.sub(tf.softmax(z), ys)
-      }
-      const gradW = tf.div(tf.matMul(xs, diff, true, false), n)
-      const gradB = tf.div(tf.sum(diff, 0), n)
-      return [data, gradW, gradB]
-    })
-    const base = loss.dataSync()[0]
-    grad.set(gW.dataSync(), 0)
-    grad.set(gb.dataSync(), d * k)
-    loss.dispose()
-    gW.dispose()
-    gb.dispose()
-    return base
-  }
+  const dataTerm = inArrays
+    ? arrayDataTerm(toRowMajorFloat64(X), y.codes, d, k)
+    : tensorDataTerm(X, y.codes, d, k)
   const objective = (x: Float64Array, grad: Float64Array): number => {
-    const base = dataTerm ? dataTerm(x, grad) : tfDataTerm(x, grad)
+    const base = dataTerm.evaluate(x, grad)
     let l2 = 0
     for (let i = 0; i < d * k; i++) {
       l2 += x[i] * x[i]
@@ -248,8 +251,7 @@ async function fitLogistic(
     const curve: TrainingCurve = { unit: 'iteration', train: result.history, loss: 'log_loss' }
     return createFittedLogistic(weights, X.names.slice(), nClasses, params, metadata, curve)
   } finally {
-    xTensor?.dispose()
-    yTensor?.dispose()
+    dataTerm.dispose()
   }
 }
 

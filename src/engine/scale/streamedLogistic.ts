@@ -9,6 +9,7 @@
  */
 import type { FeatureMatrix } from '../frame.ts'
 import { solveCholesky } from '../models/linear.ts'
+import { logisticRowLoss } from '../models/logisticLoss.ts'
 
 /** One streamed Newton pass at the parameters `x` (d×k weights, row-major, then k intercepts). */
 export class LogisticNewtonPass {
@@ -49,27 +50,17 @@ export class LogisticNewtonPass {
         s[c] = sum
       }
       const y = codes[t]
+      this.loss += logisticRowLoss(s, k, y, r)
       if (k === 1) {
-        const prob = 1 / (1 + Math.exp(-s[0]))
-        const target = y === 1 ? 1 : 0
-        this.loss += Math.max(s[0], 0) + Math.log1p(Math.exp(-Math.abs(s[0]))) - target * s[0]
+        const prob = r[0]
         const w = prob * (1 - prob)
-        const residual = prob - target
+        const residual = prob - (y === 1 ? 1 : 0)
         for (let a = 0; a <= d; a++) {
           gradient[a] += z[a] * residual
           const wa = w * z[a]
           for (let b = a; b <= d; b++) hessian[a * p + b] += wa * z[b]
         }
       } else {
-        let max = Number.NEGATIVE_INFINITY
-        for (let c = 0; c < k; c++) if (s[c] > max) max = s[c]
-        let total = 0
-        for (let c = 0; c < k; c++) {
-          r[c] = Math.exp(s[c] - max)
-          total += r[c]
-        }
-        this.loss += Math.log(total) + max - s[y]
-        for (let c = 0; c < k; c++) r[c] /= total // probabilities
         for (let a = 0; a <= d; a++)
           for (let c = 0; c < k; c++) {
             const row = a * k + c
