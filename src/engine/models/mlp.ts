@@ -12,7 +12,7 @@ import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import { featureMatrixRows, targetRows } from '../frame.ts'
 import { argmaxRows } from '../metrics/argmax.ts'
-import { ArrayMlpTrainer, useArrayTrainer } from './mlpArrays.ts'
+import { ArrayMlpTrainer, type MlpSteps, useArrayTrainer } from './mlpArrays.ts'
 import type { FitOptions, FittedModel, Hyperparameters, ModelFamily, TrainingCurve } from './model.ts'
 import { registerModelFamily } from './model.ts'
 import {
@@ -181,15 +181,6 @@ export function autoBatchSize(n: number): number {
   return Math.min(n, Math.max(32, Math.ceil(n / 64), Math.min(256, Math.ceil(n / 16))))
 }
 
-/** What the epoch loop needs of a trainer: TF.js's {@link MlpTrainer} or the plain-array {@link ArrayMlpTrainer}. */
-export interface MlpSteps {
-  readonly sizes: readonly number[]
-  step(x: Float32Array, y: Float32Array, rows: number): number
-  lossOnRows(x: Float32Array, y: Float32Array, rows: number): number
-  weights(): Float32Array[]
-  dispose(): void
-}
-
 /**
  * An MLP's weights trained with Adam one mini-batch at a time: the in-memory fit's epochs and the streamed
  * refit of a table too large to load (src/engine/scale/streamedMlp.ts) take the same steps. The loss is
@@ -251,7 +242,7 @@ export class MlpTrainer implements MlpSteps {
   }
 
   /** The loss (without the penalty) on rows held as tensors. */
-  loss(x: tf.Tensor2D, y: tf.Tensor2D): number {
+  private loss(x: tf.Tensor2D, y: tf.Tensor2D): number {
     const v = tf.tidy(() => this.lossOf(x, y))
     const value = v.dataSync()[0]
     v.dispose()

@@ -74,18 +74,6 @@ describe('the MLP trainer in plain arrays', () => {
     })
   }
 
-  it('keeps its moments when the weights are set, and sets them exactly', () => {
-    const sizes = [3, 4, 2]
-    const { initial, x, y } = problem(sizes, 32, 2, 3)
-    const trainer = new ArrayMlpTrainer(sizes, initial, { learningRate: 0.01, alpha: 0 }, 2)
-    trainer.step(x, y, 32)
-    const after = trainer.weights()
-    trainer.setWeights(initial)
-    expect(trainer.weights()).toEqual(initial.map((w) => Float32Array.from(w)))
-    trainer.setWeights(after)
-    expect(trainer.weights()).toEqual(after)
-  })
-
   it('is chosen for small steps only, by the network and the rows per step', () => {
     expect(mlpMacsPerRow([30, 64, 32, 2])).toBe(30 * 64 + 64 * 32 + 32 * 2)
     expect(useArrayTrainer([30, 64, 32, 2], 32)).toBe(true)

@@ -7,11 +7,23 @@
  * The same mathematics as {@link MlpTrainer} (mlp.ts): dense layers, ReLU between them, the mean log-loss
  * of a softmax (classes) or half the mean squared error (values), `alpha` / (2 × batch rows) × the squared
  * weights (not the biases), and TF.js's Adam (β₁ 0.9, β₂ 0.999, ε 1e-7, bias correction by β^t).
- * Weights and moments are rounded to float32 as TF.js holds them (and kept in float64 arrays, which
- * V8 reads faster beside float64 activations); sums are taken in float64, so results
+ * Weights and moments are rounded to float32 as TF.js holds them (kept in float64 arrays beside the
+ * float64 activations; float32 arrays measured no faster); sums are taken in float64, so results
  * differ from TF.js's in the last bits. Which trainer a fit used is a function of its sizes and batch
  * rows alone ({@link useArrayTrainer}), recorded in the model's training metadata.
  */
+
+/** What the MLP's epoch loop needs of a trainer: TF.js's {@link MlpTrainer} (mlp.ts) or {@link ArrayMlpTrainer}. */
+export interface MlpSteps {
+  readonly sizes: readonly number[]
+  /** One Adam step on `rows` rows (row-major features `x`, encoded targets `y`); the batch's loss. */
+  step(x: Float32Array, y: Float32Array, rows: number): number
+  /** The loss (without the penalty) on `rows` rows given as `step` takes them. */
+  lossOnRows(x: Float32Array, y: Float32Array, rows: number): number
+  /** A copy of the current weights: per layer its weights then its biases. */
+  weights(): Float32Array[]
+  dispose(): void
+}
 
 /** Multiply-adds of one row's forward pass through layers of these sizes. */
 export function mlpMacsPerRow(sizes: readonly number[]): number {
@@ -25,7 +37,7 @@ export function mlpMacsPerRow(sizes: readonly number[]): number {
  * TF.js's fixed cost per step outweighs its faster arithmetic, above it TF.js (wasm SIMD matrix products)
  * is faster. Measured per step in Node (CPU ms, plain arrays vs TF.js wasm): 30-64-32-2 × 32 rows 0.56 vs
  * 2.5; 9-64-32-2 × 110 rows 1.2 vs 2.1; 26-64-32-2 × 110 rows 1.8 vs 2.2; 26-64-32-1 × 256 rows 4.1 vs
- * 3.9; × 674 rows 10.8 vs 5.7. The two cost the same near 850,000.
+ * 3.9; × 674 rows 10.8 vs 5.7. The two cost the same near 850,000; below 600,000 the arrays are clearly ahead.
  */
 export const arrayTrainerMaxMacs = 600_000
 
@@ -53,16 +65,17 @@ interface Layer {
   gb: Float64Array
 }
 
-/** Adam on an MLP's weights in typed arrays: the interface of TF.js's {@link MlpTrainer}. */
-export class ArrayMlpTrainer {
+/** Adam on an MLP's weights in typed arrays: the steps of TF.js's {@link MlpTrainer}. */
+export class ArrayMlpTrainer implements MlpSteps {
   private readonly layers: Layer[]
   /** β₁^t and β₂^t after t steps, as TF.js's Adam keeps them. */
   private accBeta1 = beta1
   private accBeta2 = beta2
-  /** Per layer, the activations of a batch (pre-ReLU values for hidden layers are kept in `pre`). */
+  /** Rows the buffers below hold. */
   private capacity = 0
-  /** The batch's features as float64 (every array the loops read has one element type, which V8 reads fastest). */
+  /** The batch's features as float64 (so that every array the loops read has one element type). */
   private input = new Float64Array(0)
+  /** Per layer, a batch's values before the ReLU, after it, and d(loss)/d(value before it). */
   private pre: Float64Array[] = []
   private act: Float64Array[] = []
   private grad: Float64Array[] = []
@@ -103,7 +116,7 @@ export class ArrayMlpTrainer {
   /** Forward pass of `rows` rows of `x`: the last layer's outputs are in `pre[last]`. */
   private forward(x: Float32Array, rows: number): void {
     this.reserve(rows)
-    for (let i = 0; i < rows * this.sizes[0]; i++) this.input[i] = x[i]
+    this.input.set(x.subarray(0, rows * this.sizes[0]))
     const last = this.layers.length - 1
     for (let l = 0; l <= last; l++) {
       const { inputs, outputs, W, b } = this.layers[l]
@@ -238,14 +251,6 @@ export class ArrayMlpTrainer {
       total += this.outputLoss(y.subarray(start * width, (start + n) * width), n, false) * n
     }
     return total / rows
-  }
-
-  /** Sets the weights (as {@link weights} gives them); the optimiser's moments are kept. */
-  setWeights(weights: readonly Float32Array[]): void {
-    this.layers.forEach((layer, i) => {
-      layer.W.set(weights[2 * i])
-      layer.b.set(weights[2 * i + 1])
-    })
   }
 
   /** A copy of the current weights: per layer its weights then its biases. */
