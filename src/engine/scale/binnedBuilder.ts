@@ -8,6 +8,7 @@
 
 import type { FeatureMatrix } from '../frame.ts'
 import { type BinMapper, type BinnedMatrix, binMatrix } from '../trees/binning.ts'
+import { wasmMemoryOf } from '../trees/wasmKernels.ts'
 import { releaseArrays } from './chunkSource.ts'
 
 export class BinnedMatrixBuilder {
@@ -28,7 +29,7 @@ export class BinnedMatrixBuilder {
     options: { inWasm?: boolean } = {},
   ) {
     const bytes = nRows * mapper.nBins.length
-    this.memory = options.inWasm ? wasmMemoryOf(bytes) : undefined
+    this.memory = (options.inWasm && wasmMemoryOf(bytes)) || undefined
     this.bins = this.memory ? new Uint8Array(this.memory.buffer, 0, bytes) : new Uint8Array(bytes)
     this.hasMissing = new Uint8Array(mapper.nBins.length)
   }
@@ -60,16 +61,5 @@ export class BinnedMatrixBuilder {
       hasMissing: this.hasMissing,
       ...(this.memory ? { memory: this.memory } : {}),
     }
-  }
-}
-
-/** A growable wasm memory of at least `bytes` bytes (whole 64 KiB pages), or undefined where there is none. */
-function wasmMemoryOf(bytes: number): WebAssembly.Memory | undefined {
-  const pages = Math.max(1, Math.ceil(bytes / 65536))
-  if (typeof WebAssembly === 'undefined' || pages > 65536) return undefined
-  try {
-    return new WebAssembly.Memory({ initial: pages })
-  } catch {
-    return undefined
   }
 }

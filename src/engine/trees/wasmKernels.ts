@@ -1085,19 +1085,25 @@ function kernelModule(): WebAssembly.Module | null {
 export function createWasmKernels(bytes: number, adopt?: WebAssembly.Memory): WasmKernels | null {
   const module = kernelModule()
   if (!module) return null
-  const pages = Math.ceil(bytes / 65536)
-  if (pages > 65536) return null
-  let memory: WebAssembly.Memory
+  const memory = wasmMemoryOf(bytes, adopt)
+  return memory ? kernelsOn(module, memory) : null
+}
+
+/**
+ * A wasm memory of at least `bytes` bytes (whole 64 KiB pages, at least one): `adopt` grown to that size
+ * (its contents kept), else a new one; null where there is no WebAssembly or the memory cannot be had.
+ */
+export function wasmMemoryOf(bytes: number, adopt?: WebAssembly.Memory): WebAssembly.Memory | null {
+  const pages = Math.max(1, Math.ceil(bytes / 65536))
+  if (typeof WebAssembly === 'undefined' || pages > 65536) return null
   try {
-    if (adopt) {
-      const more = pages - adopt.buffer.byteLength / 65536
-      if (more > 0) adopt.grow(more)
-      memory = adopt
-    } else memory = new WebAssembly.Memory({ initial: pages })
+    if (!adopt) return new WebAssembly.Memory({ initial: pages })
+    const more = pages - adopt.buffer.byteLength / 65536
+    if (more > 0) adopt.grow(more)
+    return adopt
   } catch {
     return null
   }
-  return kernelsOn(module, memory)
 }
 
 /**
