@@ -322,6 +322,7 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
       fit_s: entry.fitSeconds,
       chosen: entry.chosen,
       ...(entry.note ? { note: entry.note } : {}),
+      ...(entry.outOfBag ? { out_of_bag: true } : {}),
     })),
     feature_names: outcome.featureNames,
     task_reasons: task.reasons,

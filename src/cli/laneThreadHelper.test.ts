@@ -16,7 +16,8 @@ describe("the headless runner's lane thread", () => {
     const frame = readFixtureFrame('diabetes.csv')
     const task = detectTask(frame, { target: 'disease_progression' })
     const selection = {
-      validation: 'holdout',
+      validation: 'kfold',
+      folds: 3,
       repeats: 2,
       candidates: [
         { family: 'linear' },

@@ -80,6 +80,10 @@ test('the ensemble of the candidates is listed on the leaderboard with its weigh
   // Its time is its members' total, said so, never "0 ms".
   await expect(row).toContainText("fit time: its members' total")
   await expect(row).not.toContainText(/\b0 ms\b/)
+  // The forest was fitted once and scored out of bag, and its row says so.
+  await expect(leaderboard.getByRole('row', { name: /^Random forest/ })).toContainText(
+    'scored out of bag: fitted once on all training rows',
+  )
   const note = (await row.textContent()) ?? ''
   const kept = /; kept: /.test(note)
   expect(kept || /; not kept: /.test(note)).toBe(true)

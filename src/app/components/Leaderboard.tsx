@@ -6,7 +6,7 @@
  */
 import { For, Show } from 'solid-js'
 import { metricLabel } from '../../engine/metrics/metricInfo.ts'
-import { storedChoiceRule } from '../../outputs/report/leaderboardRule.ts'
+import { outOfBagNote, storedChoiceRule } from '../../outputs/report/leaderboardRule.ts'
 import type { StoredLeaderboardEntry } from '../../outputs/report/reportInput.ts'
 import { formatDuration, formatNumber } from '../format.ts'
 import { modelLabel } from '../modelCatalog.ts'
@@ -50,6 +50,9 @@ export function Leaderboard(props: { entries: StoredLeaderboardEntry[] }) {
                   {modelLabel(entry.family)}
                   <Show when={entry.note}>
                     <div class="muted small">{entry.note}</div>
+                  </Show>
+                  <Show when={entry.outOfBag}>
+                    <div class="muted small">{outOfBagNote}</div>
                   </Show>
                 </th>
                 <Show

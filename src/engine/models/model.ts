@@ -106,6 +106,16 @@ export interface ModelFamily {
     options: FitOptions,
   ): Promise<FittedModel>
   load(bytes: Uint8Array): Promise<FittedModel>
+  /**
+   * Scoring without held-out folds, for families that have it (bootstrap forests): `applies` says whether
+   * a model with these hyperparameters has out-of-bag predictions, and `predictions` gives them (what
+   * scoring reads: class probabilities, row-major, or values) for every row of the (X, y) that `model`
+   * was fitted on from generator `rng`, each from the members that did not see that row.
+   */
+  outOfBag?: {
+    applies(hyperparameters: Hyperparameters): boolean
+    predictions(model: FittedModel, X: FeatureMatrix, y: Target, rng: Rng): Float64Array
+  }
 }
 
 const families = new Map<string, ModelFamily>()

@@ -11,6 +11,7 @@ import {
   type ForestParams,
   type ForestPart,
   fitForest,
+  forestOutOfBag,
   mergeForestParts,
 } from '../trees/forest.ts'
 import { isPositiveInteger, readLimit, readNumber } from '../trees/hyperparameters.ts'
@@ -125,6 +126,22 @@ export const rfFamily: ModelFamily = {
   },
   async load(bytes: Uint8Array): Promise<FittedModel> {
     return TreeFittedModel.fromBytes(bytes)
+  },
+  outOfBag: {
+    applies: (hyperparameters) => hyperparameters.bootstrap !== false,
+    predictions(model, X, y, rng) {
+      if (!(model instanceof TreeFittedModel) || model.record.ensemble.kind !== 'forest')
+        throw new Error('Out-of-bag predictions need a random forest fitted by this family')
+      // A row that every tree drew (rare: about e^-trees) gets the training rows' class shares or mean.
+      const prior =
+        y.kind === 'classification'
+          ? Float64Array.from(
+              y.classes,
+              (_, c) => y.codes.filter((code) => code === c).length / y.codes.length,
+            )
+          : Float64Array.of(y.values.reduce((sum, v) => sum + v, 0) / y.values.length)
+      return forestOutOfBag(model.record.ensemble, X, rng, prior)
+    },
   },
 }
 

@@ -54,6 +54,8 @@ export interface CandidateModel {
   fitSeconds: number
   /** Why the candidate was not fully evaluated (stopped by racing: it could not catch up with the best). */
   note?: string
+  /** Scored out of bag (one fit on all training rows; see model selection) instead of a fit per fold. */
+  outOfBag?: boolean
   /** Standard deviation (ddof = 0) of the fold scores, with two or more. */
   std?: number
   /** 95% interval of the mean (Nadeau-Bengio corrected), with two or more fold scores. */

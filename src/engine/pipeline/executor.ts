@@ -80,6 +80,8 @@ export interface LeaderboardEntry {
   fitSeconds: number
   /** Why the candidate was not fully evaluated (stopped by racing). */
   note?: string
+  /** Its fold scores read its out-of-bag predictions of one fit on all training rows (a bootstrap forest). */
+  outOfBag?: boolean
   /** Standard deviation of the fold scores, 95% interval of their mean, tie with the chosen one (2+ folds). */
   std?: number
   interval?: { low: number; high: number }
@@ -364,6 +366,7 @@ export async function executePipeline(
     foldScores: c.foldScores,
     fitSeconds: c.fitSeconds,
     ...(c.note ? { note: c.note } : {}),
+    ...(c.outOfBag ? { outOfBag: true } : {}),
     ...(c.std !== undefined ? { std: c.std } : {}),
     ...(c.interval ? { interval: c.interval } : {}),
     ...(c.tiedWithBest !== undefined ? { tiedWithBest: c.tiedWithBest } : {}),

@@ -28,10 +28,16 @@ export interface FoldFitRequest {
   y: Target
   validationX: FeatureMatrix
   validationY: Target
+  /**
+   * Score out of bag instead (families with `outOfBag`): the predictions are those of every fit row by
+   * the members that did not see it, and the validation rows are the fit rows themselves (pass the same
+   * X and y objects: a structured clone then copies them once).
+   */
+  outOfBag?: boolean
 }
 
 export interface FoldFitResult {
-  /** What scoring reads: class probabilities (row-major) or regression values, on the validation rows. */
+  /** What scoring reads: class probabilities (row-major) or regression values, on the validation rows (out of bag: on the fit rows). */
   predictions: Float64Array
   fitSeconds: number
   /** Epochs trained, for families that report them (the MLP: fewer than its cap when early stopping ended it). */
@@ -65,7 +71,12 @@ export async function fitFold(
 ): Promise<FoldFitResult> {
   const now = options.now ?? (() => performance.now())
   const started = now()
-  const model = await getModelFamily(request.family).fit(request.X, request.y, request.hyperparameters, {
+  const family = getModelFamily(request.family)
+  if (request.outOfBag && !family.outOfBag?.applies(request.hyperparameters))
+    throw new Error(
+      `Model family '${request.family}' has no out-of-bag predictions with these hyperparameters`,
+    )
+  const model = await family.fit(request.X, request.y, request.hyperparameters, {
     task: request.task,
     rng: createRng(request.seed),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -77,7 +88,10 @@ export async function fitFold(
   const epochs = model.trainingMetadata.epochs
   try {
     return {
-      predictions: await predictForScoring(model, request.validationX, request.validationY),
+      predictions:
+        request.outOfBag && family.outOfBag
+          ? family.outOfBag.predictions(model, request.X, request.y, createRng(request.seed))
+          : await predictForScoring(model, request.validationX, request.validationY),
       fitSeconds,
       ...(typeof epochs === 'number' ? { epochs } : {}),
     }
@@ -88,7 +102,12 @@ export async function fitFold(
 
 /** Fits a tree family's model and returns its record (what the lane sends back instead of a model). */
 export async function fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord> {
-  const model = await getModelFamily(request.family).fit(request.X, request.y, request.hyperparameters, {
+  const family = getModelFamily(request.family)
+  if (request.outOfBag && !family.outOfBag?.applies(request.hyperparameters))
+    throw new Error(
+      `Model family '${request.family}' has no out-of-bag predictions with these hyperparameters`,
+    )
+  const model = await family.fit(request.X, request.y, request.hyperparameters, {
     task: request.task,
     rng: createRng(request.seed),
   })

@@ -257,3 +257,68 @@ describe('small nodes kept sorted by bin (presort)', () => {
     }
   })
 })
+
+describe('random forest out of bag', () => {
+  const outOfBag = rfFamily.outOfBag!
+  /** Column-wise argmax of row-major class probabilities. */
+  const argmax = (proba: Float64Array, k: number) =>
+    Array.from({ length: proba.length / k }, (_, i) => {
+      let best = 0
+      for (let c = 1; c < k; c++) if (proba[i * k + c] > proba[i * k + best]) best = c
+      return best
+    })
+
+  it('predicts each row from the trees that did not draw it: labels of pure noise, memorised in bag, score near chance out of bag', async () => {
+    const rng = createRng(3)
+    const n = 400
+    const X = matrix([0, 1, 2, 3].map(() => Array.from({ length: n }, () => rng.nextNormal())))
+    const codes = Array.from({ length: n }, () => rng.nextInt(2))
+    const y = classes(codes)
+    const model = await fitWith(rfFamily, X, y, 'binary', { n_estimators: 60 }, 11)
+    const inBag = argmax(await model.predictProba(X), 2)
+    expect(inBag.filter((c, i) => c === codes[i]).length / n).toBeGreaterThan(0.95)
+    // Replaying another seed's samples would let in-bag trees vote: the memorised labels would come back.
+    const oob = outOfBag.predictions(model, X, y, createRng(11))
+    const oobAccuracy = argmax(oob, 2).filter((c, i) => c === codes[i]).length / n
+    expect(oobAccuracy).toBeGreaterThan(0.35)
+    expect(oobAccuracy).toBeLessThan(0.65)
+    const wrongSeed = outOfBag.predictions(model, X, y, createRng(12))
+    expect(argmax(wrongSeed, 2).filter((c, i) => c === codes[i]).length / n).toBeGreaterThan(0.7)
+  })
+
+  it('scores an informative problem out of bag about as well as held-out rows, for classes and values', async () => {
+    const data = blobs(600, 3, 5)
+    const fit = slice(data, 0, 400)
+    const held = slice(data, 400, 600)
+    const model = await fitWith(rfFamily, fit.X, fit.y, 'multiclass', { n_estimators: 80 }, 4)
+    const oob = outOfBag.predictions(model, fit.X, fit.y, createRng(4))
+    expect(oob.length).toBe(400 * 3)
+    for (let i = 0; i < 400; i++) expect(oob[3 * i] + oob[3 * i + 1] + oob[3 * i + 2]).toBeCloseTo(1, 12)
+    const oobAccuracy = accuracy(Float64Array.from(argmax(oob, 3)), fit.y)
+    const heldAccuracy = accuracy(await model.predict(held.X), held.y)
+    expect(Math.abs(oobAccuracy - heldAccuracy)).toBeLessThan(0.06)
+
+    const values = regression(600, 9)
+    const train = slice(values, 0, 400)
+    const test = slice(values, 400, 600)
+    const reg = await fitWith(rfFamily, train.X, train.y, 'regression', { n_estimators: 80 }, 8)
+    const oobR2 = r2(outOfBag.predictions(reg, train.X, train.y, createRng(8)), train.y)
+    const heldR2 = r2(await reg.predict(test.X), test.y)
+    expect(Math.abs(oobR2 - heldR2)).toBeLessThan(0.04)
+    expect(oobR2).toBeLessThan(r2(await reg.predict(train.X), train.y) - 0.02)
+  })
+
+  it("gives a row that every tree drew the training rows' class shares, and needs bootstrap", async () => {
+    const data = blobs(200, 2, 8)
+    const model = await fitWith(rfFamily, data.X, data.y, 'binary', { n_estimators: 1 }, 2)
+    const oob = outOfBag.predictions(model, data.X, data.y, createRng(2))
+    const share =
+      Array.from(data.y.kind === 'classification' ? data.y.codes : []).filter((c) => c === 1).length / 200
+    const drawn = Array.from({ length: 200 }, (_, i) => i).filter((i) => oob[2 * i + 1] === share)
+    // One tree draws about 1 − 1/e of the rows.
+    expect(drawn.length / 200).toBeGreaterThan(0.55)
+    expect(drawn.length / 200).toBeLessThan(0.72)
+    expect(outOfBag.applies({ bootstrap: false })).toBe(false)
+    expect(outOfBag.applies(rfFamily.defaults('binary'))).toBe(true)
+  })
+})

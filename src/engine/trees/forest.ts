@@ -16,7 +16,7 @@ import type { FeatureMatrix, Target } from '../frame.ts'
 import type { TrainingProgress } from '../models/trainingProgress.ts'
 import { type BinMapper, type BinnedMatrix, binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
 import { TreeLearner } from './learner.ts'
-import type { TreeEnsemble, TreeNodes } from './treeModel.ts'
+import { routeRows, type TreeEnsemble, type TreeNodes } from './treeModel.ts'
 
 export interface ForestParams {
   nEstimators: number
@@ -249,6 +249,44 @@ function growForest(
       meanDepth: depthTotal / trees.length,
     },
   }
+}
+
+/**
+ * Out-of-bag outputs of a bootstrap forest that {@link fitForest} grew on the rows of `X` from generator
+ * `rng`: for each row, the mean over the trees whose bootstrap sample left it out of their outputs
+ * (class proportions or values; scikit-learn's `oob_decision_function_` / `oob_prediction_`), or
+ * `fallback` (one row of outputs) for a row that every tree drew. Each tree's sample is replayed from its
+ * own `tree-<t>` stream, whose first draws it was, so the forest needs to keep nothing and it does not
+ * matter which thread grew which tree. Row-major n × outputs.
+ */
+export function forestOutOfBag(
+  forest: TreeEnsemble,
+  X: FeatureMatrix,
+  rng: Rng,
+  fallback: ArrayLike<number>,
+): Float64Array {
+  const n = X.nRows
+  const k = forest.nOutputs
+  const sums = new Float64Array(n * k)
+  const votes = new Uint32Array(n)
+  const counts = new Uint32Array(n)
+  const leaves = new Int32Array(n)
+  for (let t = 0; t < forest.trees.length; t++) {
+    const draws = rng.fork(`tree-${t}`)
+    counts.fill(0)
+    for (let i = 0; i < n; i++) counts[draws.nextInt(n)]++
+    const tree = forest.trees[t]
+    routeRows(tree, X.columns, forest.categoricalLevels, n, leaves)
+    for (let i = 0; i < n; i++) {
+      if (counts[i] !== 0) continue
+      votes[i]++
+      const leaf = leaves[i] * k
+      for (let o = 0; o < k; o++) sums[i * k + o] += tree.value[leaf + o]
+    }
+  }
+  for (let i = 0; i < n; i++)
+    for (let o = 0; o < k; o++) sums[i * k + o] = votes[i] > 0 ? sums[i * k + o] / votes[i] : fallback[o]
+  return sums
 }
 
 function treeDepth(tree: TreeNodes): number {

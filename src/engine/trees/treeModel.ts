@@ -136,7 +136,7 @@ export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array 
 }
 
 /** Leaf index of every row (the routing rule of {@link leafIndex}, with the node arrays hoisted). */
-function routeRows(
+export function routeRows(
   tree: TreeNodes,
   columns: Float64Array[],
   levels: number[],

@@ -15,3 +15,7 @@ export function storedChoiceRule(
   const tied = entries.filter((e) => e.tiedWithBest).map((e) => name(e.family))
   return choiceRule(chosen, entries, tied)
 }
+
+/** What the run page and the report write under a candidate scored out of bag (a bootstrap forest). */
+export const outOfBagNote =
+  'scored out of bag: fitted once on all training rows, each row predicted by the trees that did not draw it'

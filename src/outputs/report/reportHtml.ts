@@ -25,7 +25,7 @@ import {
 } from './chartOptions.ts'
 import { type ChartTheme, formatChartNumber as fmt } from './chartTheme.ts'
 import { renderChartSvg } from './echartsRuntime.ts'
-import { storedChoiceRule } from './leaderboardRule.ts'
+import { outOfBagNote, storedChoiceRule } from './leaderboardRule.ts'
 import {
   type ReportInput,
   type RunMetricsJson,
@@ -428,7 +428,7 @@ function leaderboardSection(metrics: RunMetricsJson): string {
   const interval = (e: StoredLeaderboardEntry) =>
     e.interval ? `${fmt(e.interval.low, 4)} – ${fmt(e.interval.high, 4)}` : '—'
   const rows = metrics.leaderboard.map((e) => [
-    `${escapeHtml(e.family)}${e.chosen ? ' <span class="badge">chosen</span>' : ''}${e.tiedWithBest ? ' <span class="badge">tied with it</span>' : ''}${e.note ? `<br><small>${escapeHtml(e.note)}</small>` : ''}`,
+    `${escapeHtml(e.family)}${e.chosen ? ' <span class="badge">chosen</span>' : ''}${e.tiedWithBest ? ' <span class="badge">tied with it</span>' : ''}${e.note ? `<br><small>${escapeHtml(e.note)}</small>` : ''}${e.outOfBag ? `<br><small>${escapeHtml(outOfBagNote)}</small>` : ''}`,
     code(JSON.stringify(e.hyperparameters)),
     code(e.metric),
     value(e.validationScore),

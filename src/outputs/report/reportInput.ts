@@ -51,6 +51,8 @@ export interface StoredLeaderboardEntry {
   fitSeconds: number
   /** Why the candidate was not fully evaluated (stopped by racing); absent in older runs. */
   note?: string
+  /** Its fold scores read the out-of-bag predictions of one fit on all training rows (a bootstrap forest); absent in older runs. */
+  outOfBag?: boolean
   /** With two or more fold scores (absent in older runs): their standard deviation, the 95% interval of their mean (Nadeau-Bengio corrected), and whether the candidate ties with the chosen one (corrected resampled t-test, 5%). */
   std?: JsonNumber
   interval?: { low: JsonNumber; high: JsonNumber }

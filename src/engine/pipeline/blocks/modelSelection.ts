@@ -450,6 +450,15 @@ export function foldRace(
   return { score, best, behind: false }
 }
 
+/** Rows `rows` of row-major `values` (n rows of equal width). */
+function rowsOf(values: Float64Array, n: number, rows: Int32Array): Float64Array {
+  const width = values.length / n
+  const out = new Float64Array(rows.length * width)
+  for (let r = 0; r < rows.length; r++)
+    out.set(values.subarray(rows[r] * width, (rows[r] + 1) * width), r * width)
+  return out
+}
+
 export async function runModelSelection(context: EngineContext, config: ModelSelectionConfig): Promise<void> {
   const features = context.features
   if (!features) throw new Error('Model selection needs features from the preprocessing block')
@@ -520,6 +529,21 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   }
   const keyOf = (job: Pick<FoldJob, 'index' | 'label' | 'f'>) => `${job.index}${job.label}:${job.f}`
   const foldRequest = (job: FoldJob): FoldFitRequest => {
+    if (job.label === '-oob') {
+      // One fit on every training row, scored out of bag (see outOfBagScored below).
+      const X = features.train
+      return {
+        family: job.family,
+        hyperparameters: job.hyperparameters,
+        task: task.taskType,
+        seed: selectionRng.fork(`candidate-${job.index}-oob`).seed,
+        X,
+        y: trainTarget,
+        validationX: X,
+        validationY: trainTarget,
+        outOfBag: true,
+      }
+    }
     const fold = folds[job.f]
     const fitRows = seededSubsample(
       fold.fit,
@@ -640,7 +664,16 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
   ): Promise<{ foldScores: number[]; fitSeconds: number; stopped: boolean }> => {
     const foldScores: number[] = []
     let fitSeconds = 0
+    // Scored out of bag: one fit's predictions of every training row, read on each fold's rows.
+    const outOfBag = job.label === '-oob'
+    let bagged: FoldFitResult | undefined
     for (const [f, fold] of folds.slice(0, foldLimit).entries()) {
+      if (bagged) {
+        const predictions = rowsOf(bagged.predictions, n, fold.validation)
+        foldScores.push(scoreFold(fold, predictions))
+        keepPredictions?.push(predictions)
+        continue
+      }
       if (budgetBinds && overBudget()) throw new BudgetSpent(f, fitSeconds)
       const started = context.now()
       statuses[job.index].detail = folds.length > 1 ? `fold ${f + 1}/${folds.length}` : undefined
@@ -656,7 +689,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         })
       }
       report(0)
-      const foldJob = { ...job, f }
+      const foldJob = { ...job, f: outOfBag ? 0 : f }
       const key = keyOf(foldJob)
       // While the lane fits this fold, the run thread fits the next one nobody has started.
       while (claimed.has(key) && !settled.has(key)) {
@@ -681,15 +714,22 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       fitSeconds += result.fitSeconds
       applied.all++
       if (onLane.has(key)) applied.lane++
-      const validationTarget = targetRows(trainTarget, fold.validation)
-      const metrics = scorePredictions(validationTarget, result.predictions, context.positiveClassIndex)
-      foldScores.push(metrics[task.metric] ?? Number.NaN)
+      if (outOfBag) {
+        bagged = result
+        result = { ...result, predictions: rowsOf(result.predictions, n, fold.validation) }
+      }
+      foldScores.push(scoreFold(fold, result.predictions))
       keepPredictions?.push(result.predictions)
       keepResults?.push(result)
       if (f + 1 < foldLimit && stopAfter?.(foldScores)) return { foldScores, fitSeconds, stopped: true }
     }
     return { foldScores, fitSeconds, stopped: false }
   }
+  /** The task metric of predictions on a fold's validation rows. */
+  const scoreFold = (fold: { validation: Int32Array }, predictions: Float64Array) =>
+    scorePredictions(targetRows(trainTarget, fold.validation), predictions, context.positiveClassIndex)[
+      task.metric
+    ] ?? Number.NaN
   const mean = (scores: number[]) =>
     scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : Number.NaN
   const results: CandidateModel[] = new Array(candidates.length)
@@ -724,9 +764,27 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     label: '-half',
     maxFitRows: halvingRows ?? Number.POSITIVE_INFINITY,
   })
+  // A bootstrap forest is scored out of bag, as scikit-learn's oob_score: one fit on all training rows
+  // predicts each row from the trees whose bootstrap sample left it out (about a third of them), and those
+  // predictions are scored on every fold's validation rows, paired with the other candidates' fold scores
+  // and used by the ensemble as its out-of-fold predictions. One fit instead of one per fold (five, or
+  // folds × repeats), and held-out predictions all the same (as AutoGluon scores its forests).
+  const outOfBagScored = new Set(
+    validate
+      ? order.filter(
+          (i) =>
+            !halving.has(i) &&
+            getModelFamily(candidates[i].family).outOfBag?.applies(candidates[i].hyperparameters) === true,
+        )
+      : [],
+  )
   for (const [position, index] of validate ? order.entries() : []) {
     if (halving.has(index)) {
       plan.push({ ...halvingJob(index, position), f: 0 })
+      continue
+    }
+    if (outOfBagScored.has(index)) {
+      plan.push({ ...fullFit(index, position), label: '-oob', f: 0 })
       continue
     }
     const rung = racingRung(
@@ -925,7 +983,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
           const against = bestSoFarFolds
           let race: FoldRace | undefined
           const full = await scoreOnFolds(
-            { ...fullFit(index, position), position },
+            { ...fullFit(index, position), ...(outOfBagScored.has(index) ? { label: '-oob' } : {}) },
             predictions,
             folds.length,
             rung && against.length === folds.length
@@ -958,6 +1016,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
               validationScore: mean(full.foldScores),
               foldScores: full.foldScores,
               fitSeconds,
+              ...(outOfBagScored.has(index) ? { outOfBag: true } : {}),
             }
           }
         }
@@ -979,7 +1038,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
         note
           ? `Candidate ${candidate.family}: ${note}`
           : validate
-            ? `Candidate ${candidate.family}: validation ${task.metric} = ${result.validationScore.toFixed(4)}`
+            ? `Candidate ${candidate.family}: validation ${task.metric} = ${result.validationScore.toFixed(4)}${result.outOfBag ? ` (out of bag: one fit on all ${n.toLocaleString('en-US')} training rows, each row predicted by the trees whose bootstrap sample left it out, scored on every fold's rows)` : ''}`
             : `Candidate ${candidate.family}: not validated: it was the only candidate`,
         {
           hyperparameters: candidate.hyperparameters,
