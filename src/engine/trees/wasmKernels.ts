@@ -1,6 +1,6 @@
 /**
  * WebAssembly versions of the learner's hottest loops (histograms, gather, partition), emitted as
- * bytes at load time by a tiny assembler below, so no toolchain or binary blob is needed. They run on
+ * bytes at load time by the tiny assembler of `../wasm/assembler.ts` (no toolchain or binary blob). They run on
  * one `WebAssembly.Memory` that holds the binned matrix, row ids, gradients and histogram pool.
  *
  * Why: the same column-wise histogram loop runs 2–5× faster in wasm than in JS (no bounds checks,
@@ -8,87 +8,47 @@
  * lanes are plain IEEE adds, so results are bit-identical to the JS kernels, which stay as fallback).
  */
 
-const I32 = 0x7f
-const V128 = 0x7b
-const F64 = 0x7c
-
-function uleb(value: number): number[] {
-  const out: number[] = []
-  let v = value >>> 0
-  do {
-    let byte = v & 0x7f
-    v >>>= 7
-    if (v !== 0) byte |= 0x80
-    out.push(byte)
-  } while (v !== 0)
-  return out
-}
-
-function sleb(value: number): number[] {
-  const out: number[] = []
-  let v = value | 0
-  for (;;) {
-    const byte = v & 0x7f
-    v >>= 7
-    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte)
-      return out
-    }
-    out.push(byte | 0x80)
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body]
-}
-
-function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()]
-}
-
-function name(text: string): number[] {
-  const bytes = Array.from(new TextEncoder().encode(text))
-  return [...uleb(bytes.length), ...bytes]
-}
-
-// Instructions.
-const get = (i: number) => [0x20, ...uleb(i)]
-const set = (i: number) => [0x21, ...uleb(i)]
-const tee = (i: number) => [0x22, ...uleb(i)]
-const i32c = (v: number) => [0x41, ...sleb(v)]
-const add = [0x6a]
-const sub = [0x6b]
-const shl = [0x74]
-const ltU = [0x49]
-const eqz = [0x45]
-const load32 = [0x28, 2, 0]
-const loadF64 = [0x2b, 3, 0]
-const storeF64 = [0x39, 3, 0]
-const addF64 = [0xa0]
-const mul = [0x6c]
-const load8 = [0x2d, 0, 0]
-const store32 = [0x36, 2, 0]
-const loadF32 = [0x2a, 2, 0]
-const promote = [0xbb]
-const v128Load = [0xfd, 0x00, 3, 0]
-const v128Store = [0xfd, 0x0b, 3, 0]
-const splatF64 = [0xfd, 0x14]
-const replaceLaneF64 = (lane: number) => [0xfd, 0x22, lane]
-const addF64x2 = [0xfd, ...uleb(0xf0)]
-const memoryCopy = [0xfc, ...uleb(10), 0, 0]
-const block = [0x02, 0x40]
-const loop = [0x03, 0x40]
-const end = [0x0b]
-const brIf = (depth: number) => [0x0d, ...uleb(depth)]
-
-interface FunctionSpec {
-  name: string
-  params: number
-  results: number
-  /** Extra locals as [count, type] groups. */
-  locals: [number, number][]
-  body: number[]
-}
+import {
+  add,
+  addF64,
+  addF64x2,
+  assemble,
+  block,
+  br,
+  brIf,
+  end,
+  eqz,
+  F64,
+  type FunctionSpec,
+  get,
+  geU,
+  gtU,
+  I32,
+  i32c,
+  load8,
+  load32,
+  loadF32,
+  loadF64,
+  loop,
+  ltU,
+  memoryCopy,
+  mul,
+  mulF64x2,
+  promote,
+  replaceLaneF64,
+  set,
+  shl,
+  simd,
+  splatF64,
+  store32,
+  storeF64,
+  sub,
+  tee,
+  uleb,
+  V128,
+  v128Load,
+  v128Store,
+} from '../wasm/assembler.ts'
 
 /**
  * Histogram of `nf` features: params b0..b{nf-1} (byte address of each feature's bin column), rows
@@ -427,7 +387,6 @@ function partitionSpec(copyBack = true): FunctionSpec {
   return { name: copyBack ? 'partition' : 'partitionHalf', params: 5, results: 1, locals: [[5, I32]], body }
 }
 
-const simd = (op: number) => [0xfd, ...uleb(op)]
 /** v128.const of two f64 lanes, or two i64 lanes. */
 function constF64x2(value: number): number[] {
   return [...simd(0x0c), ...new Uint8Array(new Float64Array([value, value]).buffer)]
@@ -441,8 +400,8 @@ function constF32x4(value: number): number[] {
 function constI32x4(values: number[]): number[] {
   return [...simd(0x0c), ...new Uint8Array(new Int32Array(values).buffer)]
 }
-const [negF64x2, subF64x2, mulF64x2, divF64x2, minF64x2, maxF64x2, nearestF64x2] = [
-  0xed, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0x94,
+const [negF64x2, subF64x2, divF64x2, minF64x2, maxF64x2, nearestF64x2] = [
+  0xed, 0xf1, 0xf3, 0xf4, 0xf5, 0x94,
 ].map(simd)
 const truncSatF64x2ToI32 = simd(0xfc)
 const extendLowI32ToI64 = simd(0xc7)
@@ -451,9 +410,6 @@ const shlI64x2 = simd(0xcb)
 const demoteF64x2 = simd(0x5e)
 const store64Lane0 = [...simd(0x5b), 3, 0, 0]
 const store32Lane0 = [...simd(0x5a), 2, 0, 0]
-const gtU = [0x4b]
-const geU = [0x4f]
-const br = (depth: number) => [0x0c, ...uleb(depth)]
 
 /** Stores the largest lane of f32x4 locals a and b as two f32 at the address in local `out`. */
 function storeMaxima(out: number, a: number, b: number): number[] {
@@ -946,40 +902,6 @@ function leafRowsSpec(): FunctionSpec {
     ],
     body,
   }
-}
-
-function assemble(functions: FunctionSpec[], sharedPages = 0): Uint8Array<ArrayBuffer> {
-  const types = functions.map((f) => [
-    0x60,
-    ...uleb(f.params),
-    ...new Array(f.params).fill(I32),
-    ...uleb(f.results),
-    ...new Array(f.results).fill(I32),
-  ])
-  // A shared memory (limits flag 3: maximum given, shared) lets a second thread run the same kernels.
-  const limits = sharedPages > 0 ? [0x03, ...uleb(1), ...uleb(sharedPages)] : [0x00, ...uleb(1)]
-  const imports = vector([[...name('env'), ...name('memory'), 0x02, ...limits]])
-  const code = functions.map((f) => {
-    const locals = vector(f.locals.map(([count, type]) => [...uleb(count), type]))
-    const body = [...locals, ...f.body, ...end]
-    return [...uleb(body.length), ...body]
-  })
-  const bytes = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, vector(types)),
-    ...section(2, imports),
-    ...section(3, vector(functions.map((_, i) => uleb(i)))),
-    ...section(7, vector(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vector(code)),
-  ]
-  return Uint8Array.from(bytes)
 }
 
 /**
