@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createRng } from '../../domain/random.ts'
 import { MlpTrainer } from './mlp.ts'
 import { ArrayMlpTrainer, mlpMacsPerRow, useArrayTrainer } from './mlpArrays.ts'
+import { createMlpKernels } from './mlpKernels.ts'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -78,7 +79,46 @@ describe('the MLP trainer in plain arrays', () => {
     expect(mlpMacsPerRow([30, 64, 32, 2])).toBe(30 * 64 + 64 * 32 + 32 * 2)
     expect(useArrayTrainer([30, 64, 32, 2], 32)).toBe(true)
     expect(useArrayTrainer([26, 64, 32, 2], 110)).toBe(true)
-    expect(useArrayTrainer([26, 64, 32, 1], 256)).toBe(false)
-    expect(useArrayTrainer([26, 64, 32, 1], 674)).toBe(false)
+    expect(useArrayTrainer([26, 64, 32, 1], 256)).toBe(true)
+    expect(useArrayTrainer([100, 128, 64, 10], 512)).toBe(true)
+    expect(useArrayTrainer([100, 128, 64, 10], 2048)).toBe(false)
+    expect(useArrayTrainer([500, 256, 128, 2], 256)).toBe(false)
+  })
+
+  it('steps the same bits with the wasm kernels as with the JS loops (odd widths, zero inputs, growing batches)', () => {
+    expect(createMlpKernels()).not.toBeNull()
+    for (const [sizes, classes] of [
+      [[7, 33, 5, 3], 3],
+      [[9, 64, 32, 1], 0],
+      [[4, 1, 2], 2],
+    ] as const) {
+      const { initial, x, y } = problem([...sizes], 300, classes, 11)
+      // Zero features (a one-hot column's zeros) take the loops' skip.
+      for (let i = 0; i < x.length; i += 5) x[i] = 0
+      const params = { learningRate: 0.02, alpha: 0.01 }
+      const wasm = new ArrayMlpTrainer(sizes, initial, params, classes)
+      const js = new ArrayMlpTrainer(sizes, initial, params, classes, false)
+      const d = sizes[0]
+      const width = sizes[sizes.length - 1]
+      try {
+        for (let step = 0; step < 40; step++) {
+          // Batches grow (the memory grows under the weights) and shrink.
+          const rows = [16, 40, 3, 200, 64][step % 5] + step
+          const start = (step * 17) % (300 - rows)
+          const bx = x.slice(start * d, (start + rows) * d)
+          const by = y.slice(start * width, (start + rows) * width)
+          expect(wasm.step(bx, by, rows)).toBe(js.step(bx, by, rows))
+        }
+        expect(wasm.lossOnRows(x, y, 300)).toBe(js.lossOnRows(x, y, 300))
+        const a = wasm.weights()
+        const b = js.weights()
+        for (const [i, w] of a.entries()) expect(Array.from(w)).toEqual(Array.from(b[i]))
+        // And the steps moved the weights (identical because both trained, not because neither did).
+        expect(Array.from(a[0])).not.toEqual(Array.from(initial[0]))
+      } finally {
+        wasm.dispose()
+        js.dispose()
+      }
+    }
   })
 })

@@ -1,8 +1,8 @@
 /**
- * The MLP's Adam steps in plain typed arrays, for steps small enough that TF.js's fixed cost per kernel
- * dominates them. A step of TF.js's trainer dispatches about 140 kernels, ~2–4 ms of bookkeeping for a
- * 32-row batch whose arithmetic takes a tenth of that; here the same step is a few loops over the
- * weights.
+ * The MLP's Adam steps in typed arrays, the dense layers' loops in wasm (mlpKernels.ts). A step of TF.js's
+ * trainer dispatches about 140 kernels, ~2–4 ms of bookkeeping for a 32-row batch whose arithmetic takes
+ * a tenth of that; here the same step is a few loops over the weights, and up to 11M multiply-adds a
+ * step the kernels also beat TF.js's matrix products (see {@link arrayTrainerMaxMacs}).
  *
  * The same mathematics as {@link MlpTrainer} (mlp.ts): dense layers, ReLU between them, the mean log-loss
  * of a softmax (classes) or half the mean squared error (values), `alpha` / (2 × batch rows) × the squared
@@ -12,6 +12,8 @@
  * differ from TF.js's in the last bits. Which trainer a fit used is a function of its sizes and batch
  * rows alone ({@link useArrayTrainer}), recorded in the model's training metadata.
  */
+
+import { createMlpKernels, type MlpKernels } from './mlpKernels.ts'
 
 /** What the MLP's epoch loop needs of a trainer: TF.js's {@link MlpTrainer} (mlp.ts) or {@link ArrayMlpTrainer}. */
 export interface MlpSteps {
@@ -33,13 +35,15 @@ export function mlpMacsPerRow(sizes: readonly number[]): number {
 }
 
 /**
- * Batches up to this many multiply-adds (rows × {@link mlpMacsPerRow}) step in plain arrays: below it
- * TF.js's fixed cost per step outweighs its faster arithmetic, above it TF.js (wasm SIMD matrix products)
- * is faster. Measured per step in Node (CPU ms, plain arrays vs TF.js wasm): 30-64-32-2 × 32 rows 0.56 vs
- * 2.5; 9-64-32-2 × 110 rows 1.2 vs 2.1; 26-64-32-2 × 110 rows 1.8 vs 2.2; 26-64-32-1 × 256 rows 4.1 vs
- * 3.9; × 674 rows 10.8 vs 5.7. The two cost the same near 850,000; below 600,000 the arrays are clearly ahead.
+ * Batches up to this many multiply-adds (rows × {@link mlpMacsPerRow}) step in plain arrays, with the
+ * wasm kernels of mlpKernels.ts (the JS loops where there is no wasm SIMD: the same bits, slower).
+ * Measured per step in Node, CPU ms, TF.js wasm / JS loops / wasm kernels: 30-64-32-2 × 32 rows
+ * 2.88 / 0.75 / 0.29; 9-64-32-2 × 110 2.46 / 1.66 / 0.37; 26-64-32-1 × 256 3.57 / 5.30 / 1.30; × 674
+ * 6.49 / 13.5 / 3.10; 26-64-32-2 × 1,024 7.95 / 14.5 / 3.59; 100-128-64-10 × 512 (11M multiply-adds)
+ * 14.3 / 40.1 / 7.09. The kernels are ahead everywhere measured; past that, TF.js's (or a GPU's)
+ * matrix products may win, so larger steps stay in TF.js. Before the kernels the limit was 600,000.
  */
-export const arrayTrainerMaxMacs = 600_000
+export const arrayTrainerMaxMacs = 12_000_000
 
 /** Whether a fit whose steps take `batchRows` rows through `sizes` trains in plain arrays. */
 export function useArrayTrainer(sizes: readonly number[], batchRows: number): boolean {
@@ -54,8 +58,10 @@ const epsilon = 1e-7
 interface Layer {
   inputs: number
   outputs: number
-  /** inputs × outputs, row-major. */
+  /** inputs × outputs, row-major. W, WT, b and gW are views on the trainer's memory (see mapViews). */
   W: Float64Array
+  /** W transposed (outputs × inputs), for the gradient of the layer's inputs by the wasm kernels. */
+  WT: Float64Array
   b: Float64Array
   mW: Float64Array
   vW: Float64Array
@@ -71,6 +77,12 @@ export class ArrayMlpTrainer implements MlpSteps {
   /** β₁^t and β₂^t after t steps, as TF.js's Adam keeps them. */
   private accBeta1 = beta1
   private accBeta2 = beta2
+  /** The wasm kernels of the dense layers (null: the JS loops, without wasm SIMD or with `useWasm` false). */
+  private kernels: MlpKernels | null
+  /** Where the arrays live without kernels (with them: the kernels' memory). */
+  private plain = new ArrayBuffer(0)
+  /** Bytes before the batch buffers: 16 unused (address 0 means "no bias" to the kernels), then per layer W, WT, b and gW. */
+  private readonly weightBytes: number
   /** Rows the buffers below hold. */
   private capacity = 0
   /** The batch's features as float64 (so that every array the loops read has one element type). */
@@ -80,37 +92,85 @@ export class ArrayMlpTrainer implements MlpSteps {
   private act: Float64Array[] = []
   private grad: Float64Array[] = []
 
-  /** `initial`: per layer its weights (in × out, row-major) then its biases, as {@link weights} returns. */
+  /**
+   * `initial`: per layer its weights (in × out, row-major) then its biases, as {@link weights} returns.
+   * `useWasm` false keeps the JS loops (tests compare both: the same bits).
+   */
   constructor(
     readonly sizes: readonly number[],
     initial: readonly Float32Array[],
     private readonly params: { learningRate: number; alpha: number },
     private readonly nClasses: number,
+    useWasm = true,
   ) {
+    this.kernels = useWasm ? createMlpKernels() : null
+    const empty = new Float64Array(0)
+    let bytes = 16
     this.layers = sizes.slice(1).map((outputs, i) => {
       const inputs = sizes[i]
+      bytes += 8 * (3 * inputs * outputs + outputs)
       return {
         inputs,
         outputs,
-        W: Float64Array.from(initial[2 * i]),
-        b: Float64Array.from(initial[2 * i + 1]),
+        W: empty,
+        WT: empty,
+        b: empty,
+        gW: empty,
         mW: new Float64Array(inputs * outputs),
         vW: new Float64Array(inputs * outputs),
         mb: new Float64Array(outputs),
         vb: new Float64Array(outputs),
-        gW: new Float64Array(inputs * outputs),
         gb: new Float64Array(outputs),
       }
     })
+    this.weightBytes = bytes
+    this.reserve(1)
+    for (const [i, layer] of this.layers.entries()) {
+      layer.W.set(initial[2 * i])
+      layer.b.set(initial[2 * i + 1])
+    }
   }
 
+  /** Room for batches of `rows` rows: the memory grows (the weights kept) and the views are made again. */
   private reserve(rows: number): void {
     if (rows <= this.capacity) return
+    let perRow = this.sizes[0]
+    for (const layer of this.layers) perRow += 3 * layer.outputs
+    const bytes = this.weightBytes + 8 * rows * perRow
+    if (this.kernels) {
+      const memory = this.kernels.memory
+      const more = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536
+      if (more > 0) memory.grow(more)
+    } else {
+      const grown = new ArrayBuffer(bytes)
+      new Uint8Array(grown).set(
+        new Uint8Array(this.plain, 0, Math.min(this.plain.byteLength, this.weightBytes)),
+      )
+      this.plain = grown
+    }
     this.capacity = rows
-    this.input = new Float64Array(rows * this.sizes[0])
-    this.pre = this.layers.map((l) => new Float64Array(rows * l.outputs))
-    this.act = this.layers.map((l) => new Float64Array(rows * l.outputs))
-    this.grad = this.layers.map((l) => new Float64Array(rows * l.outputs))
+    this.mapViews()
+  }
+
+  /** Views of every array on the current memory: per layer W, WT, b, gW, then the batch buffers. */
+  private mapViews(): void {
+    const buffer = this.kernels ? this.kernels.memory.buffer : this.plain
+    let offset = 16
+    const take = (length: number) => {
+      const view = new Float64Array(buffer, offset, length)
+      offset += 8 * length
+      return view
+    }
+    for (const layer of this.layers) {
+      layer.W = take(layer.inputs * layer.outputs)
+      layer.WT = take(layer.inputs * layer.outputs)
+      layer.b = take(layer.outputs)
+      layer.gW = take(layer.inputs * layer.outputs)
+    }
+    this.input = take(this.capacity * this.sizes[0])
+    this.pre = this.layers.map((l) => take(this.capacity * l.outputs))
+    this.act = this.layers.map((l) => take(this.capacity * l.outputs))
+    this.grad = this.layers.map((l) => take(this.capacity * l.outputs))
   }
 
   /** Forward pass of `rows` rows of `x`: the last layer's outputs are in `pre[last]`. */
@@ -122,17 +182,29 @@ export class ArrayMlpTrainer implements MlpSteps {
       const { inputs, outputs, W, b } = this.layers[l]
       const z = this.pre[l]
       const input = l === 0 ? this.input : this.act[l - 1]
-      for (let r = 0; r < rows; r++) {
-        const zo = r * outputs
-        for (let j = 0; j < outputs; j++) z[zo + j] = b[j]
-        const io = r * inputs
-        for (let k = 0; k < inputs; k++) {
-          const a = input[io + k]
-          if (a === 0) continue
-          const wo = k * outputs
-          for (let j = 0; j < outputs; j++) z[zo + j] += a * W[wo + j]
+      if (this.kernels)
+        this.kernels.rowProducts(
+          input.byteOffset,
+          rows,
+          inputs,
+          W.byteOffset,
+          outputs,
+          z.byteOffset,
+          b.byteOffset,
+          1,
+        )
+      else
+        for (let r = 0; r < rows; r++) {
+          const zo = r * outputs
+          for (let j = 0; j < outputs; j++) z[zo + j] = b[j]
+          const io = r * inputs
+          for (let k = 0; k < inputs; k++) {
+            const a = input[io + k]
+            if (a === 0) continue
+            const wo = k * outputs
+            for (let j = 0; j < outputs; j++) z[zo + j] += a * W[wo + j]
+          }
         }
-      }
       if (l < last) {
         const h = this.act[l]
         const n = rows * outputs
@@ -190,35 +262,57 @@ export class ArrayMlpTrainer implements MlpSteps {
       const input = l === 0 ? this.input : this.act[l - 1]
       gW.fill(0)
       gb.fill(0)
-      for (let r = 0; r < rows; r++) {
-        const zo = r * outputs
-        for (let j = 0; j < outputs; j++) gb[j] += dz[zo + j]
-        const io = r * inputs
-        for (let k = 0; k < inputs; k++) {
-          const a = input[io + k]
-          if (a === 0) continue
-          const wo = k * outputs
-          for (let j = 0; j < outputs; j++) gW[wo + j] += a * dz[zo + j]
+      if (this.kernels) {
+        for (let r = 0; r < rows; r++) for (let j = 0; j < outputs; j++) gb[j] += dz[r * outputs + j]
+        this.kernels.outerSums(input.byteOffset, rows, inputs, dz.byteOffset, outputs, gW.byteOffset)
+      } else
+        for (let r = 0; r < rows; r++) {
+          const zo = r * outputs
+          for (let j = 0; j < outputs; j++) gb[j] += dz[zo + j]
+          const io = r * inputs
+          for (let k = 0; k < inputs; k++) {
+            const a = input[io + k]
+            if (a === 0) continue
+            const wo = k * outputs
+            for (let j = 0; j < outputs; j++) gW[wo + j] += a * dz[zo + j]
+          }
         }
-      }
       if (l > 0) {
         // d(loss)/d(previous layer's pre-activations): back through W, then through the ReLU.
         const below = this.grad[l - 1]
         const z = this.pre[l - 1]
-        for (let r = 0; r < rows; r++) {
-          const zo = r * outputs
-          const io = r * inputs
-          for (let k = 0; k < inputs; k++) {
-            if (z[io + k] <= 0) {
-              below[io + k] = 0
-              continue
+        if (this.kernels) {
+          // The same sums, each from 0 over j in order: below[r] = Σ_j dz[r][j] · WT[j], then the ReLU's mask.
+          const { WT } = layer
+          for (let k = 0; k < inputs; k++)
+            for (let j = 0; j < outputs; j++) WT[j * inputs + k] = W[k * outputs + j]
+          this.kernels.rowProducts(
+            dz.byteOffset,
+            rows,
+            outputs,
+            WT.byteOffset,
+            inputs,
+            below.byteOffset,
+            0,
+            0,
+          )
+          const n = rows * inputs
+          for (let i = 0; i < n; i++) if (z[i] <= 0) below[i] = 0
+        } else
+          for (let r = 0; r < rows; r++) {
+            const zo = r * outputs
+            const io = r * inputs
+            for (let k = 0; k < inputs; k++) {
+              if (z[io + k] <= 0) {
+                below[io + k] = 0
+                continue
+              }
+              const wo = k * outputs
+              let s = 0
+              for (let j = 0; j < outputs; j++) s += dz[zo + j] * W[wo + j]
+              below[io + k] = s
             }
-            const wo = k * outputs
-            let s = 0
-            for (let j = 0; j < outputs; j++) s += dz[zo + j] * W[wo + j]
-            below[io + k] = s
           }
-        }
       }
       if (alpha > 0)
         for (let i = 0; i < W.length; i++) {
@@ -260,6 +354,8 @@ export class ArrayMlpTrainer implements MlpSteps {
 
   dispose(): void {
     this.capacity = 0
+    this.kernels = null
+    this.plain = new ArrayBuffer(0)
     this.input = new Float64Array(0)
     this.pre = []
     this.act = []

@@ -1,0 +1,335 @@
+/**
+ * WebAssembly kernels for the MLP's dense layers in {@link ArrayMlpTrainer} (mlpArrays.ts): the same
+ * loops as its plain-JS ones, with the innermost one (a row of `out += a × M`) two lanes at a time
+ * (`f64x2.mul` then `f64x2.add`). SIMD lanes are plain IEEE operations in the same order as the JS
+ * loop's, so the results are the same bits; the JS loops stay as the fallback where there is no wasm
+ * SIMD. Emitted by the tiny assembler of `../wasm/assembler.ts`.
+ */
+import {
+  add,
+  addF64,
+  addF64x2,
+  assemble,
+  block,
+  br,
+  brIf,
+  constF64,
+  elseArm,
+  end,
+  eqF64,
+  eqz,
+  F64,
+  type FunctionSpec,
+  get,
+  geU,
+  gtU,
+  I32,
+  i32c,
+  ifF64,
+  ifVoid,
+  loadF64,
+  loop,
+  ltU,
+  mul,
+  mulF64,
+  mulF64x2,
+  set,
+  shl,
+  splatF64,
+  storeF64,
+  tee,
+  V128,
+  v128Load,
+  v128Store,
+} from '../wasm/assembler.ts'
+
+/** Byte address of element `index` (a local) of the f64 array at `base` (a local). */
+const at = (base: number, index: number) => [...get(base), ...get(index), ...i32c(3), ...shl, ...add]
+
+/**
+ * `dst[0..m) += a · src[0..m)` (locals: dst and src byte addresses, a as f64 and splat into `av`, j the
+ * counter, m the length), pairs of lanes then the odd last element.
+ */
+function axpy(L: { dst: number; src: number; a: number; av: number; j: number; m: number }): number[] {
+  return [
+    ...get(L.a),
+    ...splatF64,
+    ...set(L.av),
+    ...i32c(0),
+    ...set(L.j),
+    ...block,
+    ...loop,
+    ...get(L.j),
+    ...i32c(2),
+    ...add,
+    ...get(L.m),
+    ...gtU,
+    ...brIf(1),
+    ...at(L.dst, L.j),
+    ...at(L.dst, L.j),
+    ...v128Load,
+    ...get(L.av),
+    ...at(L.src, L.j),
+    ...v128Load,
+    ...mulF64x2,
+    ...addF64x2,
+    ...v128Store,
+    ...get(L.j),
+    ...i32c(2),
+    ...add,
+    ...set(L.j),
+    ...br(0),
+    ...end,
+    ...end,
+    ...get(L.j),
+    ...get(L.m),
+    ...ltU,
+    ...ifVoid,
+    ...at(L.dst, L.j),
+    ...at(L.dst, L.j),
+    ...loadF64,
+    ...get(L.a),
+    ...at(L.src, L.j),
+    ...loadF64,
+    ...mulF64,
+    ...addF64,
+    ...storeF64,
+    ...end,
+  ]
+}
+
+/**
+ * rowProducts(A, rows, inner, M, m, out, bias, skipZero): for each row r, out[r] = bias (or zeros when
+ * bias is 0), then for k < inner, out[r] += A[r][k] · M[k] (rows of M are m long); with skipZero a zero
+ * A[r][k] adds nothing. A layer's forward pass (A the inputs, M its weights) and the gradient of its
+ * inputs (A the output gradients, M the transposed weights, no bias, no skip).
+ */
+function rowProductsSpec(): FunctionSpec {
+  const P = { A: 0, rows: 1, inner: 2, M: 3, m: 4, out: 5, bias: 6, skip: 7 }
+  const L = { r: 8, k: 9, j: 10, o: 11, arow: 12, src: 13, a: 14, av: 15 }
+  const rowAddress = (base: number, width: number) => [
+    ...get(base),
+    ...get(L.r),
+    ...get(width),
+    ...mul,
+    ...i32c(3),
+    ...shl,
+    ...add,
+  ]
+  const body = [
+    ...block,
+    ...get(P.rows),
+    ...eqz,
+    ...brIf(0),
+    ...loop,
+    ...rowAddress(P.out, P.m),
+    ...set(L.o),
+    ...rowAddress(P.A, P.inner),
+    ...set(L.arow),
+    // The row starts as the bias, or zeros.
+    ...i32c(0),
+    ...set(L.j),
+    ...block,
+    ...loop,
+    ...get(L.j),
+    ...get(P.m),
+    ...geU,
+    ...brIf(1),
+    ...at(L.o, L.j),
+    ...get(P.bias),
+    ...eqz,
+    ...ifF64,
+    ...constF64(0),
+    ...elseArm,
+    ...at(P.bias, L.j),
+    ...loadF64,
+    ...end,
+    ...storeF64,
+    ...get(L.j),
+    ...i32c(1),
+    ...add,
+    ...set(L.j),
+    ...br(0),
+    ...end,
+    ...end,
+    // out[r] += A[r][k] · M[k] for every k.
+    ...i32c(0),
+    ...set(L.k),
+    ...block,
+    ...loop,
+    ...get(L.k),
+    ...get(P.inner),
+    ...geU,
+    ...brIf(1),
+    ...at(L.arow, L.k),
+    ...loadF64,
+    ...set(L.a),
+    ...block,
+    ...get(P.skip),
+    ...ifVoid,
+    ...get(L.a),
+    ...constF64(0),
+    ...eqF64,
+    ...brIf(1),
+    ...end,
+    ...get(P.M),
+    ...get(L.k),
+    ...get(P.m),
+    ...mul,
+    ...i32c(3),
+    ...shl,
+    ...add,
+    ...set(L.src),
+    ...axpy({ dst: L.o, src: L.src, a: L.a, av: L.av, j: L.j, m: P.m }),
+    ...end,
+    ...get(L.k),
+    ...i32c(1),
+    ...add,
+    ...set(L.k),
+    ...br(0),
+    ...end,
+    ...end,
+    ...get(L.r),
+    ...i32c(1),
+    ...add,
+    ...tee(L.r),
+    ...get(P.rows),
+    ...ltU,
+    ...brIf(0),
+    ...end,
+    ...end,
+  ]
+  return {
+    name: 'rowProducts',
+    params: 8,
+    results: 0,
+    locals: [
+      [6, I32],
+      [1, F64],
+      [1, V128],
+    ],
+    body,
+  }
+}
+
+/**
+ * outerSums(A, rows, inner, D, m, G): for each row r and k < inner with A[r][k] ≠ 0,
+ * G[k] += A[r][k] · D[r] (rows of D and G are m long). A layer's weight gradient (A its inputs, D the
+ * gradient of its outputs), accumulated into G (zeroed by the caller).
+ */
+function outerSumsSpec(): FunctionSpec {
+  const P = { A: 0, rows: 1, inner: 2, D: 3, m: 4, G: 5 }
+  const L = { r: 6, k: 7, j: 8, drow: 9, arow: 10, dst: 11, a: 12, av: 13 }
+  const body = [
+    ...block,
+    ...get(P.rows),
+    ...eqz,
+    ...brIf(0),
+    ...loop,
+    ...get(P.D),
+    ...get(L.r),
+    ...get(P.m),
+    ...mul,
+    ...i32c(3),
+    ...shl,
+    ...add,
+    ...set(L.drow),
+    ...get(P.A),
+    ...get(L.r),
+    ...get(P.inner),
+    ...mul,
+    ...i32c(3),
+    ...shl,
+    ...add,
+    ...set(L.arow),
+    ...i32c(0),
+    ...set(L.k),
+    ...block,
+    ...loop,
+    ...get(L.k),
+    ...get(P.inner),
+    ...geU,
+    ...brIf(1),
+    ...at(L.arow, L.k),
+    ...loadF64,
+    ...set(L.a),
+    ...block,
+    ...get(L.a),
+    ...constF64(0),
+    ...eqF64,
+    ...brIf(0),
+    ...get(P.G),
+    ...get(L.k),
+    ...get(P.m),
+    ...mul,
+    ...i32c(3),
+    ...shl,
+    ...add,
+    ...set(L.dst),
+    ...axpy({ dst: L.dst, src: L.drow, a: L.a, av: L.av, j: L.j, m: P.m }),
+    ...end,
+    ...get(L.k),
+    ...i32c(1),
+    ...add,
+    ...set(L.k),
+    ...br(0),
+    ...end,
+    ...end,
+    ...get(L.r),
+    ...i32c(1),
+    ...add,
+    ...tee(L.r),
+    ...get(P.rows),
+    ...ltU,
+    ...brIf(0),
+    ...end,
+    ...end,
+  ]
+  return {
+    name: 'outerSums',
+    params: 6,
+    results: 0,
+    locals: [
+      [6, I32],
+      [1, F64],
+      [1, V128],
+    ],
+    body,
+  }
+}
+
+/** The kernels on one memory, called with byte addresses of f64 arrays in it. */
+export interface MlpKernels {
+  memory: WebAssembly.Memory
+  rowProducts(
+    A: number,
+    rows: number,
+    inner: number,
+    M: number,
+    m: number,
+    out: number,
+    bias: number,
+    skipZero: number,
+  ): void
+  outerSums(A: number, rows: number, inner: number, D: number, m: number, G: number): void
+}
+
+let compiled: WebAssembly.Module | null | undefined
+
+/** The kernels on a fresh memory of one page (grow it with `memory.grow`); null without wasm SIMD. */
+export function createMlpKernels(): MlpKernels | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(assemble([rowProductsSpec(), outerSumsSpec()]))
+    } catch {
+      compiled = null
+    }
+  }
+  if (!compiled) return null
+  const memory = new WebAssembly.Memory({ initial: 1 })
+  const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Omit<
+    MlpKernels,
+    'memory'
+  >
+  return { memory, rowProducts: exports.rowProducts, outerSums: exports.outerSums }
+}
