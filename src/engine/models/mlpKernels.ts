@@ -26,6 +26,7 @@ import {
   I32,
   i32c,
   ifF64,
+  ifI32,
   ifVoid,
   loadF64,
   loop,
@@ -37,7 +38,6 @@ import {
   shl,
   splatF64,
   storeF64,
-  tee,
   V128,
   v128Load,
   v128Store,
@@ -98,6 +98,74 @@ function axpy(L: { dst: number; src: number; a: number; av: number; j: number; m
   ]
 }
 
+/** `counter = 0; while (counter < limit) { body; counter++ }` over locals. */
+function countLoop(counter: number, limit: number, body: number[]): number[] {
+  return [
+    ...i32c(0),
+    ...set(counter),
+    ...block,
+    ...loop,
+    ...get(counter),
+    ...get(limit),
+    ...geU,
+    ...brIf(1),
+    ...body,
+    ...get(counter),
+    ...i32c(1),
+    ...add,
+    ...set(counter),
+    ...br(0),
+    ...end,
+    ...end,
+  ]
+}
+
+/** `target = base + index · width · 8`: the byte address of row `index` of an f64 matrix `width` wide. */
+const rowAddress = (target: number, base: number, index: number, width: number) => [
+  ...get(base),
+  ...get(index),
+  ...get(width),
+  ...mul,
+  ...i32c(3),
+  ...shl,
+  ...add,
+  ...set(target),
+]
+
+/**
+ * For each row r < rows (r a local, from 0): `perRow`, then for k < inner, a = A[r][k] and, unless
+ * `skip` (code leaving an i32) says to skip it, `dst[0..m) += a · src[0..m)` with dst and src set by
+ * `addresses`. The loop nest of both kernels.
+ */
+function rowsTimesInner(
+  L: { r: number; k: number; j: number; arow: number; dst: number; src: number; a: number; av: number },
+  P: { A: number; rows: number; inner: number; m: number },
+  perRow: number[],
+  skip: number[],
+  addresses: number[],
+): number[] {
+  return [
+    ...countLoop(L.r, P.rows, [
+      ...rowAddress(L.arow, P.A, L.r, P.inner),
+      ...perRow,
+      ...countLoop(L.k, P.inner, [
+        ...at(L.arow, L.k),
+        ...loadF64,
+        ...set(L.a),
+        ...block,
+        ...skip,
+        ...brIf(0),
+        ...addresses,
+        ...axpy({ dst: L.dst, src: L.src, a: L.a, av: L.av, j: L.j, m: P.m }),
+        ...end,
+      ]),
+    ]),
+  ]
+}
+
+/** f64 `a` (a local) is zero, as an i32. */
+const isZero = (a: number) => [...get(a), ...constF64(0), ...eqF64]
+
 /**
  * rowProducts(A, rows, inner, M, m, out, bias, skipZero): for each row r, out[r] = bias (or zeros when
  * bias is 0), then for k < inner, out[r] += A[r][k] · M[k] (rows of M are m long); with skipZero a zero
@@ -106,99 +174,25 @@ function axpy(L: { dst: number; src: number; a: number; av: number; j: number; m
  */
 function rowProductsSpec(): FunctionSpec {
   const P = { A: 0, rows: 1, inner: 2, M: 3, m: 4, out: 5, bias: 6, skip: 7 }
-  const L = { r: 8, k: 9, j: 10, o: 11, arow: 12, src: 13, a: 14, av: 15 }
-  const rowAddress = (base: number, width: number) => [
-    ...get(base),
-    ...get(L.r),
-    ...get(width),
-    ...mul,
-    ...i32c(3),
-    ...shl,
-    ...add,
+  const L = { r: 8, k: 9, j: 10, dst: 11, arow: 12, src: 13, a: 14, av: 15 }
+  // The row starts as the bias, or zeros.
+  const startRow = [
+    ...rowAddress(L.dst, P.out, L.r, P.m),
+    ...countLoop(L.j, P.m, [
+      ...at(L.dst, L.j),
+      ...get(P.bias),
+      ...eqz,
+      ...ifF64,
+      ...constF64(0),
+      ...elseArm,
+      ...at(P.bias, L.j),
+      ...loadF64,
+      ...end,
+      ...storeF64,
+    ]),
   ]
-  const body = [
-    ...block,
-    ...get(P.rows),
-    ...eqz,
-    ...brIf(0),
-    ...loop,
-    ...rowAddress(P.out, P.m),
-    ...set(L.o),
-    ...rowAddress(P.A, P.inner),
-    ...set(L.arow),
-    // The row starts as the bias, or zeros.
-    ...i32c(0),
-    ...set(L.j),
-    ...block,
-    ...loop,
-    ...get(L.j),
-    ...get(P.m),
-    ...geU,
-    ...brIf(1),
-    ...at(L.o, L.j),
-    ...get(P.bias),
-    ...eqz,
-    ...ifF64,
-    ...constF64(0),
-    ...elseArm,
-    ...at(P.bias, L.j),
-    ...loadF64,
-    ...end,
-    ...storeF64,
-    ...get(L.j),
-    ...i32c(1),
-    ...add,
-    ...set(L.j),
-    ...br(0),
-    ...end,
-    ...end,
-    // out[r] += A[r][k] · M[k] for every k.
-    ...i32c(0),
-    ...set(L.k),
-    ...block,
-    ...loop,
-    ...get(L.k),
-    ...get(P.inner),
-    ...geU,
-    ...brIf(1),
-    ...at(L.arow, L.k),
-    ...loadF64,
-    ...set(L.a),
-    ...block,
-    ...get(P.skip),
-    ...ifVoid,
-    ...get(L.a),
-    ...constF64(0),
-    ...eqF64,
-    ...brIf(1),
-    ...end,
-    ...get(P.M),
-    ...get(L.k),
-    ...get(P.m),
-    ...mul,
-    ...i32c(3),
-    ...shl,
-    ...add,
-    ...set(L.src),
-    ...axpy({ dst: L.o, src: L.src, a: L.a, av: L.av, j: L.j, m: P.m }),
-    ...end,
-    ...get(L.k),
-    ...i32c(1),
-    ...add,
-    ...set(L.k),
-    ...br(0),
-    ...end,
-    ...end,
-    ...get(L.r),
-    ...i32c(1),
-    ...add,
-    ...tee(L.r),
-    ...get(P.rows),
-    ...ltU,
-    ...brIf(0),
-    ...end,
-    ...end,
-  ]
+  const skip = [...get(P.skip), ...ifI32, ...isZero(L.a), ...elseArm, ...i32c(0), ...end]
+  const body = rowsTimesInner(L, P, startRow, skip, rowAddress(L.src, P.M, L.k, P.m))
   return {
     name: 'rowProducts',
     params: 8,
@@ -219,72 +213,14 @@ function rowProductsSpec(): FunctionSpec {
  */
 function outerSumsSpec(): FunctionSpec {
   const P = { A: 0, rows: 1, inner: 2, D: 3, m: 4, G: 5 }
-  const L = { r: 6, k: 7, j: 8, drow: 9, arow: 10, dst: 11, a: 12, av: 13 }
-  const body = [
-    ...block,
-    ...get(P.rows),
-    ...eqz,
-    ...brIf(0),
-    ...loop,
-    ...get(P.D),
-    ...get(L.r),
-    ...get(P.m),
-    ...mul,
-    ...i32c(3),
-    ...shl,
-    ...add,
-    ...set(L.drow),
-    ...get(P.A),
-    ...get(L.r),
-    ...get(P.inner),
-    ...mul,
-    ...i32c(3),
-    ...shl,
-    ...add,
-    ...set(L.arow),
-    ...i32c(0),
-    ...set(L.k),
-    ...block,
-    ...loop,
-    ...get(L.k),
-    ...get(P.inner),
-    ...geU,
-    ...brIf(1),
-    ...at(L.arow, L.k),
-    ...loadF64,
-    ...set(L.a),
-    ...block,
-    ...get(L.a),
-    ...constF64(0),
-    ...eqF64,
-    ...brIf(0),
-    ...get(P.G),
-    ...get(L.k),
-    ...get(P.m),
-    ...mul,
-    ...i32c(3),
-    ...shl,
-    ...add,
-    ...set(L.dst),
-    ...axpy({ dst: L.dst, src: L.drow, a: L.a, av: L.av, j: L.j, m: P.m }),
-    ...end,
-    ...get(L.k),
-    ...i32c(1),
-    ...add,
-    ...set(L.k),
-    ...br(0),
-    ...end,
-    ...end,
-    ...get(L.r),
-    ...i32c(1),
-    ...add,
-    ...tee(L.r),
-    ...get(P.rows),
-    ...ltU,
-    ...brIf(0),
-    ...end,
-    ...end,
-  ]
+  const L = { r: 6, k: 7, j: 8, src: 9, arow: 10, dst: 11, a: 12, av: 13 }
+  const body = rowsTimesInner(
+    L,
+    P,
+    rowAddress(L.src, P.D, L.r, P.m),
+    isZero(L.a),
+    rowAddress(L.dst, P.G, L.k, P.m),
+  )
   return {
     name: 'outerSums',
     params: 6,

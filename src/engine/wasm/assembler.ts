@@ -81,9 +81,10 @@ export const mulF64x2 = simd(0xf2)
 export const memoryCopy = [0xfc, ...uleb(10), 0, 0]
 export const block = [0x02, 0x40]
 export const loop = [0x03, 0x40]
-/** `if` without a result; `ifF64` leaves an f64 (both arms must). */
+/** `if` without a result; `ifF64` and `ifI32` leave a value (both arms must). */
 export const ifVoid = [0x04, 0x40]
 export const ifF64 = [0x04, F64]
+export const ifI32 = [0x04, I32]
 export const elseArm = [0x05]
 export const end = [0x0b]
 export const br = (depth: number) => [0x0c, ...uleb(depth)]
