@@ -288,10 +288,19 @@ export const ensembleFamily: ModelFamily = {
   async fit(X, y, hyperparameters, options): Promise<FittedModel> {
     const specs = parseEnsembleMembers(hyperparameters)
     const rng = (j: number) => options.rng.fork(`ensemble-member-${j}`)
+    // A member model selection already fitted on these rows (a forest scored out of bag) is not fitted again.
+    const prefitted = specs.map(
+      (spec) =>
+        options.prefitted?.find(
+          (p) =>
+            p.family === spec.family &&
+            canonicalJson(p.hyperparameters) === canonicalJson(spec.hyperparameters),
+        )?.model,
+    )
     // With a second thread, tree members are fitted there (from the same seeds: the same models) while
     // this thread fits the others; with only tree members, this thread keeps the first one.
     const lane = options.lane
-    const onLane = specs.map((spec) => lane?.fits(spec.family) === true)
+    const onLane = specs.map((spec, j) => !prefitted[j] && lane?.fits(spec.family) === true)
     if (onLane.every(Boolean)) onLane[0] = false
     const laneFits = specs.map((spec, j) => {
       if (!lane || !onLane[j]) return undefined
@@ -302,6 +311,11 @@ export const ensembleFamily: ModelFamily = {
     const models: FittedModel[] = []
     for (const [j, spec] of specs.entries()) {
       if (onLane[j]) continue
+      const reused = prefitted[j]
+      if (reused) {
+        models[j] = reused
+        continue
+      }
       models[j] = await getModelFamily(spec.family).fit(X, y, spec.hyperparameters, {
         ...options,
         // A forest halves over the helper only when the second thread has no member to fit.
@@ -314,7 +328,11 @@ export const ensembleFamily: ModelFamily = {
     }
     for (const [j, fit] of laneFits.entries()) if (fit) models[j] = await fit
     const members: EnsembleMember[] = specs.map((spec, j) => ({ model: models[j], weight: spec.weight }))
-    return new EnsembleFittedModel(members, hyperparameters)
+    const model = new EnsembleFittedModel(members, hyperparameters)
+    const reused = specs.filter((_, j) => prefitted[j]).map((spec) => spec.family)
+    // Which members are model selection's fits, kept (the training log says so).
+    if (reused.length) model.trainingMetadata.prefittedMembers = reused
+    return model
   },
   load: loadEnsemble,
 }

@@ -12,6 +12,13 @@ export type Hyperparameters = Record<string, number | string | boolean>
 
 export type { TrainingProgress } from './trainingProgress.ts'
 
+/** A model fitted on the rows a later fit gets, reusable by it (see {@link FitOptions.prefitted}). */
+export interface PrefittedModel {
+  family: string
+  hyperparameters: Hyperparameters
+  model: FittedModel
+}
+
 export interface FitOptions {
   task: TaskType
   rng: Rng
@@ -24,6 +31,12 @@ export interface FitOptions {
   lane?: ModelLane
   /** Optional validation rows for early stopping and curves. */
   validation?: { X: FeatureMatrix; y: Target }
+  /**
+   * Models already fitted on these same rows (model selection's out-of-bag fits), with the family and
+   * hyperparameters they were fitted with: a family that fits members (the ensemble) uses one instead of
+   * fitting that member again.
+   */
+  prefitted?: readonly PrefittedModel[]
   /**
    * Where an epoch-capped fit (the MLP) leaves its training state, and a later fit on the same rows, seed
    * and hyperparameters with a higher epoch cap continues from it instead of training the first epochs

@@ -42,6 +42,8 @@ export interface FoldFitResult {
   fitSeconds: number
   /** Epochs trained, for families that report them (the MLP: fewer than its cap when early stopping ended it). */
   epochs?: number
+  /** Out-of-bag fits only: the fitted tree model, which the refit on the same rows reuses instead of fitting again. */
+  model?: TreeModelRecord
 }
 
 /** One model fit of a tree family on the lane (an ensemble's member when the training block refits it). */
@@ -94,6 +96,7 @@ export async function fitFold(
           : await predictForScoring(model, request.validationX, request.validationY),
       fitSeconds,
       ...(typeof epochs === 'number' ? { epochs } : {}),
+      ...(request.outOfBag && model instanceof TreeFittedModel ? { model: model.record } : {}),
     }
   } finally {
     model.dispose?.()

@@ -115,4 +115,34 @@ describe('the ensemble in model selection (diabetes fixture, seed 1)', () => {
       outcome.logs.some((l) => /^Ensemble: not built: .* kept logistic 1\.00 alone$/.test(l.message)),
     ).toBe(true)
   }, 60_000)
+
+  it("keeps a forest chosen alone as model selection's out-of-bag fit (same rows and hyperparameters), and refits it when training overrides them", async () => {
+    const selection = {
+      candidates: [{ family: 'gbdt' }, { family: 'rf' }],
+      validation: 'holdout',
+      ensemble: false,
+    }
+    const outcome = await executePipeline(await snapshotOf(task, selection), diabetes)
+    expect(outcome.model?.family).toBe('rf')
+    const messages = outcome.logs.map((l) => l.message)
+    expect(messages).toContain(
+      "Trained rf on 353 rows (model selection's out-of-bag fit on the same rows, kept: not fitted again)",
+    )
+    const again = await executePipeline(await snapshotOf(task, selection), diabetes)
+    expect(again.model?.bytes).toEqual(outcome.model?.bytes)
+    expect(again.metrics).toEqual(outcome.metrics)
+    // With a training override the chosen hyperparameters change: it is fitted again.
+    const snapshot = await snapshotOf(task, selection)
+    const refitted = await executePipeline(
+      {
+        ...snapshot,
+        blocks: snapshot.blocks.map((b) =>
+          b.type === 'training' ? { ...b, config: { overrides: { n_estimators: 50 } } } : b,
+        ),
+      },
+      diabetes,
+    )
+    expect(refitted.logs.map((l) => l.message)).toContain('Trained rf on 353 rows')
+    expect(refitted.model?.bytes).not.toEqual(outcome.model?.bytes)
+  }, 60_000)
 })

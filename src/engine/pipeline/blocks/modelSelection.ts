@@ -22,6 +22,7 @@ import type { EnsembleMemberSpec } from '../../models/ensemble.ts'
 import { ensembleFamilyKey, ensembleHyperparameters } from '../../models/ensemble.ts'
 import type { FitContinuation, Hyperparameters } from '../../models/model.ts'
 import { createFitContinuation, getModelFamily, listModelFamilies } from '../../models/model.ts'
+import { TreeFittedModel } from '../../trees/fittedTreeModel.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
 import { choiceRule } from '../choiceRule.ts'
@@ -982,6 +983,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
           // behind the best on the folds so far is not fitted on the rest.
           const against = bestSoFarFolds
           let race: FoldRace | undefined
+          const fitResults: FoldFitResult[] = []
           const full = await scoreOnFolds(
             { ...fullFit(index, position), ...(outOfBagScored.has(index) ? { label: '-oob' } : {}) },
             predictions,
@@ -992,6 +994,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
                   return race.behind
                 }
               : undefined,
+            fitResults,
           )
           fitSeconds += full.fitSeconds
           if (full.stopped && race) {
@@ -1016,7 +1019,9 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
               validationScore: mean(full.foldScores),
               foldScores: full.foldScores,
               fitSeconds,
+              // Fitted on every training row: the training block (or the ensemble's refit) reuses it.
               ...(outOfBagScored.has(index) ? { outOfBag: true } : {}),
+              ...(fitResults[0]?.model ? { model: new TreeFittedModel(fitResults[0].model) } : {}),
             }
           }
         }

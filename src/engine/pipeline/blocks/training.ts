@@ -40,26 +40,49 @@ export async function runTraining(context: EngineContext, config: TrainingConfig
   const family = getModelFamily(chosen.family)
   const hyperparameters = { ...chosen.hyperparameters, ...config.overrides }
   const started = context.now()
-  const model = await family.fit(
-    features.train,
-    targetRows(context.data.target, context.data.trainRows),
-    hyperparameters,
-    {
-      task: context.task.taskType,
-      rng: context.rng.fork('training'),
-      isCancelled: context.isCancelled,
-      forestHelper: context.forestHelper,
-      ...(context.foldFitter ? { lane: modelLane(context.foldFitter) } : {}),
-      onProgress: (p) => context.progress({ ...p, model: chosen.family }),
-    },
-  )
+  // Model selection's out-of-bag fits were made on these rows with these hyperparameters: reused, not
+  // fitted again (the chosen one itself, or an ensemble's member).
+  const overridden = Object.keys(config.overrides).length > 0
+  const prefitted = overridden
+    ? []
+    : context.models.candidates.flatMap((c) =>
+        c.outOfBag && c.model
+          ? [{ family: c.family, hyperparameters: c.hyperparameters, model: c.model }]
+          : [],
+      )
+  const reused = chosen.outOfBag && !overridden ? chosen.model : undefined
+  const model =
+    reused ??
+    (await family.fit(
+      features.train,
+      targetRows(context.data.target, context.data.trainRows),
+      hyperparameters,
+      {
+        task: context.task.taskType,
+        rng: context.rng.fork('training'),
+        isCancelled: context.isCancelled,
+        forestHelper: context.forestHelper,
+        ...(context.foldFitter ? { lane: modelLane(context.foldFitter) } : {}),
+        ...(prefitted.length ? { prefitted } : {}),
+        onProgress: (p) => context.progress({ ...p, model: chosen.family }),
+      },
+    ))
   const seconds = (context.now() - started) / 1000
   context.timings.fitSeconds += seconds
   context.models = { ...context.models, chosen: { ...chosen, hyperparameters, model } }
   context.trainingCurve = model.trainingCurve?.()
-  context.log('info', `Trained ${chosen.family} on ${features.train.nRows} rows`, {
-    ...model.trainingMetadata,
-  })
+  const keptMembers = model.trainingMetadata.prefittedMembers as string[] | undefined
+  context.log(
+    'info',
+    `Trained ${chosen.family} on ${features.train.nRows} rows${
+      reused
+        ? " (model selection's out-of-bag fit on the same rows, kept: not fitted again)"
+        : keptMembers
+          ? ` (${keptMembers.join(', ')}: model selection's out-of-bag fit on the same rows, kept)`
+          : ''
+    }`,
+    { ...model.trainingMetadata },
+  )
 }
 
 export const trainingBlock: BlockDefinition<TrainingConfig> = {
