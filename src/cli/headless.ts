@@ -134,7 +134,9 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
   const hints = classification ? { [args.target]: 'categorical' as const } : {}
   // A table with more cells than the threshold streams from disk and is never loaded whole (issue 16).
   const large = await openIfLarge(args.data, args.largeCells, hints)
-  let loaded = large ? undefined : await loadTable(args.data, hints)
+  // Only a bundle's dataset record holds the profile's histograms and top values.
+  const profile = args.bundle ? 'full' : 'summary'
+  let loaded = large ? undefined : await loadTable(args.data, hints, profile)
   const table = large?.table ?? loaded!
   say(
     `${large ? 'opened (streamed, too large to load whole)' : 'loaded'} ${basename(args.data)}: ${table.rowCount} rows × ${table.schema.length} columns`,
@@ -149,7 +151,7 @@ async function runHeadlessOrThrow(args: HeadlessArgs, options: HeadlessOptions):
     task.taskType !== 'regression' &&
     loaded.frame.columns.find((c) => c.name === task.target)?.type === 'numeric'
   )
-    loaded = await loadTable(args.data, { [task.target]: 'categorical' })
+    loaded = await loadTable(args.data, { [task.target]: 'categorical' }, profile)
   if (large && args.includeData)
     throw new ValidationError(
       'invalid-argument',

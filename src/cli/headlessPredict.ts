@@ -113,7 +113,7 @@ async function openPredictionTable(
 ): Promise<PredictionTable> {
   const format = formatOf(path)
   if (format === 'parquet') {
-    const { frame } = await loadTable(path)
+    const { frame } = await loadTable(path, {}, 'summary')
     return {
       source: frameChunkSource(frame),
       keyColumnNames: keyColumns(document, frame).map((c) => c.name),

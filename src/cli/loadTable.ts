@@ -30,10 +30,15 @@ async function parquetToArrow(bytes: Uint8Array): Promise<Uint8Array> {
   return readParquet(bytes).intoIPCStream()
 }
 
-/** Reads `path` into a DataFrame; `hints` force columns to categorical (e.g. a classification target). */
+/**
+ * Reads `path` into a DataFrame; `hints` force columns to categorical (e.g. a classification target).
+ * `profile` 'summary' leaves the profile's histograms and top values out (nothing but a bundle's dataset
+ * record shows them).
+ */
 export async function loadTable(
   path: string,
   hints: Record<string, ColumnTypeHint> = {},
+  profile: 'full' | 'summary' = 'full',
 ): Promise<LoadedTable> {
   const format = formatOf(path)
   let bytes: Uint8Array<ArrayBuffer>
@@ -45,7 +50,7 @@ export async function loadTable(
       `Cannot read data file '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     )
   }
-  return loadTableBytes(bytes, format, path, hints)
+  return loadTableBytes(bytes, format, path, hints, profile)
 }
 
 /** Reads a table's bytes (e.g. a bundle's dataset file); `name` is for messages only. */
@@ -54,6 +59,7 @@ export async function loadTableBytes(
   format: LoadedTable['format'],
   name: string,
   hints: Record<string, ColumnTypeHint> = {},
+  profile: 'full' | 'summary' = 'full',
 ): Promise<LoadedTable> {
   const frameHints: Record<string, FrameColumnHint> = {}
   for (const [column, hint] of Object.entries(hints))
@@ -62,5 +68,6 @@ export async function loadTableBytes(
     parquetToArrow,
     hints: frameHints,
     format,
+    summaryOnly: profile === 'summary',
   })
 }

@@ -51,6 +51,13 @@ describe('CSV ingest', () => {
     expect(bill.histogram?.counts.reduce((a, b) => a + b, 0)).toBe(342)
     const year = profile.find((p) => p.name === 'year')!
     expect(year.histogram?.counts).toHaveLength(3)
+    // A summary (a CLI run without a bundle): the same schema and counts, no histograms or top values.
+    const summary = await describeTable(engine, 't', rows, { summaryOnly: true })
+    expect(summary.schema).toEqual(schema)
+    expect(summary.profile.map(({ histogram, topValues, ...rest }) => rest)).toEqual(
+      profile.map(({ histogram, topValues, ...rest }) => rest),
+    )
+    expect(summary.profile.some((p) => p.histogram || p.topValues)).toBe(false)
   })
 
   it('reads the Parquet version to the same table', async () => {

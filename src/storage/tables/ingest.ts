@@ -460,6 +460,11 @@ export interface ProfileOptions {
   sample?: ProfileSample
   /** Fraction of the profile done, 0..1, after each query. */
   onProgress?: (fraction: number) => void
+  /**
+   * The schema and each column's counts, range, mean and deviation only, without histograms or top
+   * values: for a run that stores no dataset page (the CLI without a bundle). The schema is the same.
+   */
+  summaryOnly?: boolean
 }
 
 /** Runs a summary query, turning the engine's failures into the sentences an import gives. */
@@ -664,9 +669,11 @@ async function profileTable(
     kind: inferKind(s, rowCount),
   }))
   progress(0.5)
-  const histogramSource = options.sample ? sampleSql(table, rowCount, options.sample) : quoteIdent(table)
-  const histograms = await numericHistograms(engine, histogramSource, columnStats, finiteOnly)
   refuseBlank(columnStats, rowCount)
+  const histogramSource = options.sample ? sampleSql(table, rowCount, options.sample) : quoteIdent(table)
+  const histograms = options.summaryOnly
+    ? new Map<number, ColumnProfile['histogram']>()
+    : await numericHistograms(engine, histogramSource, columnStats, finiteOnly)
   progress(0.7)
   // Numbers with few distinct values get their counts too: a class stored as numbers, once its kind is
   // corrected to categorical, is drawn as bars of these counts.
@@ -676,9 +683,9 @@ async function profileTable(
       ? [s.name]
       : [],
   )
-  const tops = await topValues(engine, table, counted, topValueColumnsPerQuery, (done) =>
-    progress(0.7 + 0.3 * done),
-  )
+  const tops = options.summaryOnly
+    ? new Map<string, ColumnProfile['topValues']>()
+    : await topValues(engine, table, counted, topValueColumnsPerQuery, (done) => progress(0.7 + 0.3 * done))
   const profile: ColumnProfile[] = []
   for (const [i, s] of columnStats.entries()) {
     const entry: ColumnProfile = { name: s.name, missing: rowCount - s.nonNull, distinct: s.distinct }

@@ -37,6 +37,8 @@ export interface LoadTableFileOptions {
   hints?: Record<string, FrameColumnHint>
   /** The format when the name has no usable extension (a bundle's dataset file). */
   format?: SourceFormat
+  /** Profile without histograms and top values (see ProfileOptions.summaryOnly): the same schema, sooner. */
+  summaryOnly?: boolean
 }
 
 let loads = 0
@@ -72,7 +74,9 @@ export async function loadTableFile(
         'header-only',
         `“${fileName}” has a header but no data rows: there is nothing to import`,
       )
-    const { schema, profile } = await describeTable(engine, table, rowCount)
+    const { schema, profile } = await describeTable(engine, table, rowCount, {
+      summaryOnly: options.summaryOnly === true,
+    })
     const notes = dialect
       ? renamedColumnNotes(
           dialect.columns,
