@@ -20,16 +20,17 @@ import type { HookRunner } from '../hooks/hookContract.ts'
 import type { FittedModel, Hyperparameters, TrainingCurve } from '../models/model.ts'
 import { getModelFamily } from '../models/model.ts'
 import type { TfBackendOptions } from '../tfBackend.ts'
-import { initTfBackend } from '../tfBackend.ts'
 import type { ForestHelper } from '../trees/forest.ts'
 import { getBlock } from './blockRegistry.ts'
 import { recordEvaluation } from './blocks/evaluation.ts'
+import type { ModelSelectionConfig } from './blocks/modelSelection.ts'
 import { compareCodePoints } from './blocks/preprocessing.ts'
 import type { BlockProgress, EngineContext, EvaluationReport, TestPredictions } from './engineContext.ts'
 import type { FeatureRecipe } from './featureRecipe.ts'
 import type { FoldFitter } from './foldLane.ts'
 import type { OverrideState } from './hooks.ts'
 import { assertHooksRunnable, runOverrideHooks, runPatchHooks } from './hooks.ts'
+import { startRunBackend } from './runBackend.ts'
 import { checkClasses, createRunLog, positiveClassIndexOf, validatedBlockConfigs } from './runChecks.ts'
 import { explicitSplit, stratifiedHoldout } from './split.ts'
 import { numericLabel } from './taskDetection.ts'
@@ -204,10 +205,12 @@ export async function executePipeline(
   const { task } = snapshot
   checkCancelled()
 
-  const backend = await initTfBackend({
-    ...deps.tfBackend,
-    requested: deps.tfBackend?.requested ?? snapshot.globalConfig.backend,
-  })
+  const selectionAt = snapshot.blocks.findIndex((b) => b.type === 'model_selection')
+  const backend = await startRunBackend(
+    selectionAt >= 0 ? (configs[selectionAt] as ModelSelectionConfig) : undefined,
+    task.taskType,
+    { ...deps.tfBackend, requested: deps.tfBackend?.requested ?? snapshot.globalConfig.backend },
+  )
   log(
     'info',
     `TF.js backend: ${backend.backend} (${backend.reason})`,

@@ -35,6 +35,7 @@ import type { TrainingConfig } from '../pipeline/blocks/training.ts'
 import type { EngineContext } from '../pipeline/engineContext.ts'
 import type { ExecuteDeps, RunOutcome } from '../pipeline/executor.ts'
 import { applyFeatureRecipe } from '../pipeline/featureRecipe.ts'
+import { startRunBackend } from '../pipeline/runBackend.ts'
 import {
   checkClasses,
   createRunLog,
@@ -42,7 +43,6 @@ import {
   validatedBlockConfigs,
 } from '../pipeline/runChecks.ts'
 import { numericLabel } from '../pipeline/taskDetection.ts'
-import { initTfBackend } from '../tfBackend.ts'
 import type { TableChunkSource } from './chunkSource.ts'
 import { concatFrames, releaseArrays, releaseChunk } from './chunkSource.ts'
 import { refitLarge } from './largeRefit.ts'
@@ -210,7 +210,7 @@ export async function executeLargePipeline(
     },
   )
   // The TF.js backend as the in-memory run chooses it (logistic regression, the MLP and ridge predict with it).
-  const backend = await initTfBackend({
+  const backend = await startRunBackend(selection, task.taskType, {
     ...deps.tfBackend,
     requested: deps.tfBackend?.requested ?? snapshot.globalConfig.backend,
   })
