@@ -16,6 +16,7 @@ import type { FeatureMatrix, Target } from '../frame.ts'
 import type { TrainingProgress } from '../models/trainingProgress.ts'
 import { type BinMapper, type BinnedMatrix, binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
 import { TreeLearner } from './learner.ts'
+import { TreeRouter } from './routeKernel.ts'
 import { routeRows, type TreeEnsemble, type TreeNodes } from './treeModel.ts'
 
 export interface ForestParams {
@@ -270,13 +271,19 @@ export function forestOutOfBag(
   const sums = new Float64Array(n * k)
   const votes = new Uint32Array(n)
   const counts = new Uint32Array(n)
-  const leaves = new Int32Array(n)
+  const jsLeaves = new Int32Array(n)
+  const router = TreeRouter.of(forest)
+  router?.load(X)
   for (let t = 0; t < forest.trees.length; t++) {
     const draws = rng.fork(`tree-${t}`)
     counts.fill(0)
     for (let i = 0; i < n; i++) counts[draws.nextInt(n)]++
     const tree = forest.trees[t]
-    routeRows(tree, X.columns, forest.categoricalLevels, n, leaves)
+    let leaves = router?.leaves(t)
+    if (!leaves) {
+      routeRows(tree, X.columns, forest.categoricalLevels, n, jsLeaves)
+      leaves = jsLeaves
+    }
     for (let i = 0; i < n; i++) {
       if (counts[i] !== 0) continue
       votes[i]++

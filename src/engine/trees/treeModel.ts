@@ -13,6 +13,7 @@
  */
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix } from '../frame.ts'
+import { TreeRouter } from './routeKernel.ts'
 
 /** Words of one categorical left-set (256 bits). */
 export const CATEGORY_WORDS = 8
@@ -105,6 +106,9 @@ function goesLeft(
   return x <= tree.threshold[node]
 }
 
+/** From this many rows, prediction routes rows in wasm ({@link TreeRouter}). */
+const routedRows = 8
+
 /** Raw ensemble outputs, row-major `nRows × nOutputs`. */
 export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array {
   if (X.columns.length !== model.nFeatures) {
@@ -113,13 +117,20 @@ export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array 
   const n = X.nRows
   const k = model.nOutputs
   const out = new Float64Array(n * k)
-  const leaves = new Int32Array(n)
+  const jsLeaves = new Int32Array(n)
   const weight = model.treeWeight
+  // The wasm walk (the same leaves) where it can take the trees; a few rows are not worth copying.
+  const router = n >= routedRows ? TreeRouter.of(model) : null
+  router?.load(X)
   for (let t = 0; t < model.trees.length; t++) {
     const tree = model.trees[t]
     const column = model.treeOutput[t]
     const value = tree.value
-    routeRows(tree, X.columns, model.categoricalLevels, n, leaves)
+    let leaves = router?.leaves(t)
+    if (!leaves) {
+      routeRows(tree, X.columns, model.categoricalLevels, n, jsLeaves)
+      leaves = jsLeaves
+    }
     if (column >= 0) {
       for (let i = 0; i < n; i++) out[i * k + column] += value[leaves[i]]
     } else {
