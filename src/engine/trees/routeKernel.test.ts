@@ -8,7 +8,7 @@ import { rfFamily } from '../models/rf.ts'
 import type { TreeFittedModel } from './fittedTreeModel.ts'
 import { TreeRouter } from './routeKernel.ts'
 import { blobs, matrix, regression, slice } from './testData.ts'
-import { routeRows, type TreeEnsemble } from './treeModel.ts'
+import { predictRaw, routeRows, type TreeEnsemble } from './treeModel.ts'
 
 async function ensembleOf(family: ModelFamily, X: FeatureMatrix, y: Target, task: TaskType) {
   const model = (await family.fit(X, y, family.defaults(task), {
@@ -70,5 +70,22 @@ describe('routing rows in wasm', () => {
     const forest = await ensembleOf(rfFamily, values.X, values.y, 'regression')
     expect(forest.trees.every((t) => t.categoryOffset.some((o) => o >= 0))).toBe(true)
     expect(TreeRouter.of(forest)).toBeNull()
+  })
+
+  it('predicts a table larger than its blocks exactly as the JS walk sums it (mixed trees, every row)', async () => {
+    const data = blobs(20_500, 3, 8)
+    const train = slice(data, 0, 600)
+    const ensemble = await ensembleOf(gbdtFamily, train.X, train.y, 'multiclass')
+    const k = ensemble.nOutputs
+    const expected = new Float64Array(data.X.nRows * k)
+    const leaves = new Int32Array(data.X.nRows)
+    for (const [t, tree] of ensemble.trees.entries()) {
+      routeRows(tree, data.X.columns, ensemble.categoricalLevels, data.X.nRows, leaves)
+      const column = ensemble.treeOutput[t]
+      for (let i = 0; i < data.X.nRows; i++) expected[i * k + column] += tree.value[leaves[i]]
+    }
+    for (let i = 0; i < expected.length; i++)
+      expected[i] = ensemble.baseScore[i % k] + ensemble.treeWeight * expected[i]
+    expect(Array.from(predictRaw(ensemble, data.X))).toEqual(Array.from(expected))
   })
 })

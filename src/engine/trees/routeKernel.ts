@@ -269,9 +269,8 @@ export class TreeRouter {
     return router
   }
 
-  /** Copies the rows of `X` in (row-major) for the calls to {@link leaves} that follow. */
-  load(X: FeatureMatrix): void {
-    const n = X.nRows
+  /** Copies rows `from .. from + n` of `X` in (row-major) for the calls to {@link leaves} that follow. */
+  load(X: FeatureMatrix, from = 0, n = X.nRows - from): void {
     const p = X.columns.length
     const need = this.nodesEnd + n * p * 8 + n * 4
     const more = Math.ceil(need / 65536) - this.memory.buffer.byteLength / 65536
@@ -279,7 +278,7 @@ export class TreeRouter {
     const rows = new Float64Array(this.memory.buffer, this.nodesEnd, n * p)
     for (let f = 0; f < p; f++) {
       const column = X.columns[f]
-      for (let i = 0; i < n; i++) rows[i * p + f] = column[i]
+      for (let i = 0; i < n; i++) rows[i * p + f] = column[from + i]
     }
     this.rows = n
     this.p = p

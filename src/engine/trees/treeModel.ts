@@ -106,8 +106,9 @@ function goesLeft(
   return x <= tree.threshold[node]
 }
 
-/** From this many rows, prediction routes rows in wasm ({@link TreeRouter}). */
+/** From this many rows, prediction routes rows in wasm ({@link TreeRouter}), this many at a time. */
 const routedRows = 8
+const routedBlockRows = 16_384
 
 /** Raw ensemble outputs, row-major `nRows × nOutputs`. */
 export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array {
@@ -117,26 +118,31 @@ export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array 
   const n = X.nRows
   const k = model.nOutputs
   const out = new Float64Array(n * k)
-  const jsLeaves = new Int32Array(n)
   const weight = model.treeWeight
-  // The wasm walk (the same leaves) where it can take the trees; a few rows are not worth copying.
+  // The wasm walk (the same leaves) where it can take the trees; a few rows are not worth copying. Rows
+  // go in blocks, so the router's memory (kept while the model lives) stays small on a large table.
   const router = n >= routedRows ? TreeRouter.of(model) : null
-  router?.load(X)
-  for (let t = 0; t < model.trees.length; t++) {
-    const tree = model.trees[t]
-    const column = model.treeOutput[t]
-    const value = tree.value
-    let leaves = router?.leaves(t)
-    if (!leaves) {
-      routeRows(tree, X.columns, model.categoricalLevels, n, jsLeaves)
-      leaves = jsLeaves
-    }
-    if (column >= 0) {
-      for (let i = 0; i < n; i++) out[i * k + column] += value[leaves[i]]
-    } else {
-      for (let i = 0; i < n; i++) {
-        const leaf = leaves[i] * k
-        for (let o = 0; o < k; o++) out[i * k + o] += value[leaf + o]
+  const block = router ? Math.min(n, routedBlockRows) : n
+  const jsLeaves = new Int32Array(block)
+  for (let start = 0; start < n; start += block) {
+    const rows = Math.min(block, n - start)
+    router?.load(X, start, rows)
+    for (let t = 0; t < model.trees.length; t++) {
+      const tree = model.trees[t]
+      const column = model.treeOutput[t]
+      const value = tree.value
+      let leaves = router?.leaves(t)
+      if (!leaves) {
+        routeRows(tree, X.columns, model.categoricalLevels, rows, jsLeaves, start)
+        leaves = jsLeaves
+      }
+      if (column >= 0) {
+        for (let i = 0; i < rows; i++) out[(start + i) * k + column] += value[leaves[i]]
+      } else {
+        for (let i = 0; i < rows; i++) {
+          const leaf = leaves[i] * k
+          for (let o = 0; o < k; o++) out[(start + i) * k + o] += value[leaf + o]
+        }
       }
     }
   }
@@ -146,16 +152,21 @@ export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array 
   return out
 }
 
-/** Leaf index of every row (the routing rule of {@link leafIndex}, with the node arrays hoisted). */
+/**
+ * Leaf index of rows `from .. from + n` into `out[0 .. n]` (the routing rule of {@link leafIndex}, with
+ * the node arrays hoisted).
+ */
 export function routeRows(
   tree: TreeNodes,
   columns: Float64Array[],
   levels: number[],
   n: number,
   out: Int32Array,
+  from = 0,
 ): void {
   const { left, right, feature, threshold, defaultLeft, categoryOffset, categoryBits } = tree
-  for (let i = 0; i < n; i++) {
+  for (let r = 0; r < n; r++) {
+    const i = from + r
     let node = 0
     while (left[node] !== -1) {
       const f = feature[node]
@@ -171,7 +182,7 @@ export function routeRows(
       else goLeft = Number.isNaN(x) ? defaultLeft[node] === 1 : false
       node = goLeft ? left[node] : right[node]
     }
-    out[i] = node
+    out[r] = node
   }
 }
 
