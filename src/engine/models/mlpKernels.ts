@@ -51,6 +51,18 @@ const at = (base: number, index: number) => [...get(base), ...get(index), ...i32
  * counter, m the length), pairs of lanes then the odd last element.
  */
 function axpy(L: { dst: number; src: number; a: number; av: number; j: number; m: number }): number[] {
+  /** dst[j] (and dst[j + 1] for two lanes) += factor · src[j]: a mul then an add, as the JS loop. */
+  const update = (load: number[], factor: number, mulOp: number[], addOp: number[], store: number[]) => [
+    ...at(L.dst, L.j),
+    ...at(L.dst, L.j),
+    ...load,
+    ...get(factor),
+    ...at(L.src, L.j),
+    ...load,
+    ...mulOp,
+    ...addOp,
+    ...store,
+  ]
   return [
     ...get(L.a),
     ...splatF64,
@@ -65,15 +77,7 @@ function axpy(L: { dst: number; src: number; a: number; av: number; j: number; m
     ...get(L.m),
     ...gtU,
     ...brIf(1),
-    ...at(L.dst, L.j),
-    ...at(L.dst, L.j),
-    ...v128Load,
-    ...get(L.av),
-    ...at(L.src, L.j),
-    ...v128Load,
-    ...mulF64x2,
-    ...addF64x2,
-    ...v128Store,
+    ...update(v128Load, L.av, mulF64x2, addF64x2, v128Store),
     ...get(L.j),
     ...i32c(2),
     ...add,
@@ -85,15 +89,7 @@ function axpy(L: { dst: number; src: number; a: number; av: number; j: number; m
     ...get(L.m),
     ...ltU,
     ...ifVoid,
-    ...at(L.dst, L.j),
-    ...at(L.dst, L.j),
-    ...loadF64,
-    ...get(L.a),
-    ...at(L.src, L.j),
-    ...loadF64,
-    ...mulF64,
-    ...addF64,
-    ...storeF64,
+    ...update(loadF64, L.a, mulF64, addF64, storeF64),
     ...end,
   ]
 }

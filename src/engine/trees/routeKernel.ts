@@ -137,19 +137,17 @@ function routeSpec(): FunctionSpec {
     ...geU,
     ...brIf(1),
   ]
+  /** g + k: the row lane k walks in this group. */
+  const row = (k: number) => [...get(L.g), ...i32c(k), ...add]
   for (let k = 0; k < LANES; k++) {
     // row k = X + min(g + k, n − 1) · p · 8
     body.push(
       ...get(P.X),
-      ...get(L.g),
-      ...i32c(k),
-      ...add,
+      ...row(k),
       ...get(P.n),
       ...i32c(1),
       ...sub,
-      ...get(L.g),
-      ...i32c(k),
-      ...add,
+      ...row(k),
       ...get(P.n),
       ...ltU,
       ...select,
@@ -170,16 +168,12 @@ function routeSpec(): FunctionSpec {
     // if (g + k < n) out[g + k] = cur k
     body.push(
       ...block,
-      ...get(L.g),
-      ...i32c(k),
-      ...add,
+      ...row(k),
       ...get(P.n),
       ...geU,
       ...brIf(0),
       ...get(P.out),
-      ...get(L.g),
-      ...i32c(k),
-      ...add,
+      ...row(k),
       ...i32c(2),
       ...shl,
       ...add,
