@@ -12,7 +12,7 @@ import type { FeatureMatrix } from '../frame.ts'
 import { argmaxRows } from '../metrics/argmax.ts'
 import { getTreeModelStructure } from '../trees/fittedTreeModel.ts'
 import type { FittedModel, Hyperparameters, ModelFamily } from './model.ts'
-import { getModelFamily, registerModelFamily } from './model.ts'
+import { getModelFamily, prefittedModel, registerModelFamily } from './model.ts'
 
 /** Registry key of the ensemble family. */
 export const ensembleFamilyKey = 'ensemble'
@@ -289,13 +289,8 @@ export const ensembleFamily: ModelFamily = {
     const specs = parseEnsembleMembers(hyperparameters)
     const rng = (j: number) => options.rng.fork(`ensemble-member-${j}`)
     // A member model selection already fitted on these rows (a forest scored out of bag) is not fitted again.
-    const prefitted = specs.map(
-      (spec) =>
-        options.prefitted?.find(
-          (p) =>
-            p.family === spec.family &&
-            canonicalJson(p.hyperparameters) === canonicalJson(spec.hyperparameters),
-        )?.model,
+    const prefitted = specs.map((spec) =>
+      prefittedModel(options.prefitted, spec.family, spec.hyperparameters),
     )
     // With a second thread, tree members are fitted there (from the same seeds: the same models) while
     // this thread fits the others; with only tree members, this thread keeps the first one.

@@ -2,6 +2,7 @@
  * The uniform model interface every family implements (TF.js models and Butterfly's own trees), and
  * the registry model selection and loading go through. One family per file registers itself.
  */
+import { canonicalJson } from '../../domain/hash.ts'
 import type { Rng } from '../../domain/random.ts'
 import type { TaskType } from '../../domain/task.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
@@ -17,6 +18,16 @@ export interface PrefittedModel {
   family: string
   hyperparameters: Hyperparameters
   model: FittedModel
+}
+
+/** The model in `prefitted` fitted as `family` with exactly these hyperparameters, if there is one. */
+export function prefittedModel(
+  prefitted: readonly PrefittedModel[] | undefined,
+  family: string,
+  hyperparameters: Hyperparameters,
+): FittedModel | undefined {
+  const wanted = canonicalJson(hyperparameters)
+  return prefitted?.find((p) => p.family === family && canonicalJson(p.hyperparameters) === wanted)?.model
 }
 
 export interface FitOptions {

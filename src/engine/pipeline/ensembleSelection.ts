@@ -115,11 +115,10 @@ export function blendPredictions(
 }
 
 /** Rows `rows` (of `width` values each) of a row-major prediction array. */
-export function takeRows(values: Float64Array, width: number, rows: readonly number[]): Float64Array {
+export function takeRows(values: Float64Array, width: number, rows: ArrayLike<number>): Float64Array {
   const out = new Float64Array(rows.length * width)
-  rows.forEach((r, i) => {
-    for (let w = 0; w < width; w++) out[i * width + w] = values[r * width + w]
-  })
+  for (let i = 0; i < rows.length; i++)
+    for (let w = 0; w < width; w++) out[i * width + w] = values[rows[i] * width + w]
   return out
 }
 

@@ -47,7 +47,7 @@ export interface FoldFitResult {
 }
 
 /** One model fit of a tree family on the lane (an ensemble's member when the training block refits it). */
-export type ModelFitRequest = Omit<FoldFitRequest, 'validationX' | 'validationY'>
+export type ModelFitRequest = Omit<FoldFitRequest, 'validationX' | 'validationY' | 'outOfBag'>
 
 /** A second thread that fits folds (see the module comment), and tree models for the ensemble's refit. */
 export interface FoldFitter {
@@ -105,12 +105,7 @@ export async function fitFold(
 
 /** Fits a tree family's model and returns its record (what the lane sends back instead of a model). */
 export async function fitTreeModel(request: ModelFitRequest): Promise<TreeModelRecord> {
-  const family = getModelFamily(request.family)
-  if (request.outOfBag && !family.outOfBag?.applies(request.hyperparameters))
-    throw new Error(
-      `Model family '${request.family}' has no out-of-bag predictions with these hyperparameters`,
-    )
-  const model = await family.fit(request.X, request.y, request.hyperparameters, {
+  const model = await getModelFamily(request.family).fit(request.X, request.y, request.hyperparameters, {
     task: request.task,
     rng: createRng(request.seed),
   })

@@ -17,7 +17,7 @@ import type { TrainingProgress } from '../models/trainingProgress.ts'
 import { type BinMapper, type BinnedMatrix, binMatrix, fitBinMapper, SubsetBinner } from './binning.ts'
 import { TreeLearner } from './learner.ts'
 import { TreeRouter } from './routeKernel.ts'
-import { routeRows, type TreeEnsemble, type TreeNodes } from './treeModel.ts'
+import { type TreeEnsemble, type TreeNodes, treeLeaves } from './treeModel.ts'
 
 export interface ForestParams {
   nEstimators: number
@@ -279,11 +279,7 @@ export function forestOutOfBag(
     counts.fill(0)
     for (let i = 0; i < n; i++) counts[draws.nextInt(n)]++
     const tree = forest.trees[t]
-    let leaves = router?.leaves(t)
-    if (!leaves) {
-      routeRows(tree, X.columns, forest.categoricalLevels, n, jsLeaves)
-      leaves = jsLeaves
-    }
+    const leaves = treeLeaves(forest, t, router, X, 0, n, jsLeaves)
     for (let i = 0; i < n; i++) {
       if (counts[i] !== 0) continue
       votes[i]++

@@ -131,11 +131,7 @@ export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array 
       const tree = model.trees[t]
       const column = model.treeOutput[t]
       const value = tree.value
-      let leaves = router?.leaves(t)
-      if (!leaves) {
-        routeRows(tree, X.columns, model.categoricalLevels, rows, jsLeaves, start)
-        leaves = jsLeaves
-      }
+      const leaves = treeLeaves(model, t, router, X, start, rows, jsLeaves)
       if (column >= 0) {
         for (let i = 0; i < rows; i++) out[(start + i) * k + column] += value[leaves[i]]
       } else {
@@ -150,6 +146,25 @@ export function predictRaw(model: TreeEnsemble, X: FeatureMatrix): Float64Array 
     for (let o = 0; o < k; o++) out[i * k + o] = model.baseScore[o] + weight * out[i * k + o]
   }
   return out
+}
+
+/**
+ * The leaf of rows `from .. from + n` of `X` in tree `t`: by `router` (those rows loaded into it) where it
+ * takes the tree, else by the JS walk into `scratch`.
+ */
+export function treeLeaves(
+  model: TreeEnsemble,
+  t: number,
+  router: TreeRouter | null,
+  X: FeatureMatrix,
+  from: number,
+  n: number,
+  scratch: Int32Array,
+): Int32Array {
+  const routed = router?.leaves(t)
+  if (routed) return routed
+  routeRows(model.trees[t], X.columns, model.categoricalLevels, n, scratch, from)
+  return scratch
 }
 
 /**

@@ -131,18 +131,21 @@ describe('the ensemble in model selection (diabetes fixture, seed 1)', () => {
     const again = await executePipeline(await snapshotOf(task, selection), diabetes)
     expect(again.model?.bytes).toEqual(outcome.model?.bytes)
     expect(again.metrics).toEqual(outcome.metrics)
-    // With a training override the chosen hyperparameters change: it is fitted again.
+    // A training override that changes the chosen hyperparameters fits again; one that repeats them does not.
     const snapshot = await snapshotOf(task, selection)
-    const refitted = await executePipeline(
-      {
-        ...snapshot,
-        blocks: snapshot.blocks.map((b) =>
-          b.type === 'training' ? { ...b, config: { overrides: { n_estimators: 50 } } } : b,
-        ),
-      },
-      diabetes,
-    )
+    const withOverrides = (overrides: Record<string, number>) =>
+      executePipeline(
+        {
+          ...snapshot,
+          blocks: snapshot.blocks.map((b) => (b.type === 'training' ? { ...b, config: { overrides } } : b)),
+        },
+        diabetes,
+      )
+    const refitted = await withOverrides({ n_estimators: 50 })
     expect(refitted.logs.map((l) => l.message)).toContain('Trained rf on 353 rows')
     expect(refitted.model?.bytes).not.toEqual(outcome.model?.bytes)
+    const trees = outcome.leaderboard.find((e) => e.family === 'rf')!.hyperparameters.n_estimators as number
+    const same = await withOverrides({ n_estimators: trees })
+    expect(same.model?.bytes).toEqual(outcome.model?.bytes)
   }, 60_000)
 })

@@ -451,15 +451,6 @@ export function foldRace(
   return { score, best, behind: false }
 }
 
-/** Rows `rows` of row-major `values` (n rows of equal width). */
-function rowsOf(values: Float64Array, n: number, rows: Int32Array): Float64Array {
-  const width = values.length / n
-  const out = new Float64Array(rows.length * width)
-  for (let r = 0; r < rows.length; r++)
-    out.set(values.subarray(rows[r] * width, (rows[r] + 1) * width), r * width)
-  return out
-}
-
 export async function runModelSelection(context: EngineContext, config: ModelSelectionConfig): Promise<void> {
   const features = context.features
   if (!features) throw new Error('Model selection needs features from the preprocessing block')
@@ -670,7 +661,7 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
     let bagged: FoldFitResult | undefined
     for (const [f, fold] of folds.slice(0, foldLimit).entries()) {
       if (bagged) {
-        const predictions = rowsOf(bagged.predictions, n, fold.validation)
+        const predictions = takeRows(bagged.predictions, bagged.predictions.length / n, fold.validation)
         foldScores.push(scoreFold(fold, predictions))
         keepPredictions?.push(predictions)
         continue
@@ -717,7 +708,10 @@ export async function runModelSelection(context: EngineContext, config: ModelSel
       if (onLane.has(key)) applied.lane++
       if (outOfBag) {
         bagged = result
-        result = { ...result, predictions: rowsOf(result.predictions, n, fold.validation) }
+        result = {
+          ...result,
+          predictions: takeRows(result.predictions, result.predictions.length / n, fold.validation),
+        }
       }
       foldScores.push(scoreFold(fold, result.predictions))
       keepPredictions?.push(result.predictions)

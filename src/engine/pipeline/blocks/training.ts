@@ -4,7 +4,7 @@
  */
 import type { BlockConfig } from '../../../domain/pipeline.ts'
 import { targetRows } from '../../frame.ts'
-import { getModelFamily } from '../../models/model.ts'
+import { getModelFamily, prefittedModel } from '../../models/model.ts'
 import type { BlockDefinition } from '../blockRegistry.ts'
 import { registerBlock, systemLogicRef } from '../blockRegistry.ts'
 import { createConfigReader } from '../configCheck.ts'
@@ -40,17 +40,13 @@ export async function runTraining(context: EngineContext, config: TrainingConfig
   const family = getModelFamily(chosen.family)
   const hyperparameters = { ...chosen.hyperparameters, ...config.overrides }
   const started = context.now()
-  // Model selection's out-of-bag fits were made on these rows with these hyperparameters: reused, not
-  // fitted again (the chosen one itself, or an ensemble's member).
-  const overridden = Object.keys(config.overrides).length > 0
-  const prefitted = overridden
-    ? []
-    : context.models.candidates.flatMap((c) =>
-        c.outOfBag && c.model
-          ? [{ family: c.family, hyperparameters: c.hyperparameters, model: c.model }]
-          : [],
-      )
-  const reused = chosen.outOfBag && !overridden ? chosen.model : undefined
+  // Model selection's out-of-bag fits were made on these rows: one with the family and hyperparameters
+  // this fit asks for (the chosen one itself, or an ensemble's member) is reused, not fitted again; an
+  // override that changes them fits again.
+  const prefitted = context.models.candidates.flatMap((c) =>
+    c.outOfBag && c.model ? [{ family: c.family, hyperparameters: c.hyperparameters, model: c.model }] : [],
+  )
+  const reused = prefittedModel(prefitted, chosen.family, hyperparameters)
   const model =
     reused ??
     (await family.fit(
