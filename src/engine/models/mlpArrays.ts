@@ -13,6 +13,7 @@
  * rows alone ({@link useArrayTrainer}), recorded in the model's training metadata.
  */
 
+import { wasmMemoryOf } from '../wasm/assembler.ts'
 import { createMlpKernels, type MlpKernels } from './mlpKernels.ts'
 
 /** What the MLP's epoch loop needs of a trainer: TF.js's {@link MlpTrainer} (mlp.ts) or {@link ArrayMlpTrainer}. */
@@ -138,9 +139,10 @@ export class ArrayMlpTrainer implements MlpSteps {
     for (const layer of this.layers) perRow += 3 * layer.outputs
     const bytes = this.weightBytes + 8 * rows * perRow
     if (this.kernels) {
-      const memory = this.kernels.memory
-      const more = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536
-      if (more > 0) memory.grow(more)
+      if (!wasmMemoryOf(bytes, this.kernels.memory))
+        throw new Error(
+          `The MLP's buffers for ${rows} rows a step (${bytes} bytes) do not fit in wasm memory`,
+        )
     } else {
       const grown = new ArrayBuffer(bytes)
       new Uint8Array(grown).set(

@@ -8,7 +8,7 @@
 
 import type { FeatureMatrix } from '../frame.ts'
 import { type BinMapper, type BinnedMatrix, binMatrix } from '../trees/binning.ts'
-import { wasmMemoryOf } from '../trees/wasmKernels.ts'
+import { wasmMemoryOf } from '../wasm/assembler.ts'
 import { releaseArrays } from './chunkSource.ts'
 
 export class BinnedMatrixBuilder {

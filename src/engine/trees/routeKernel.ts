@@ -33,6 +33,7 @@ import {
   store32,
   sub,
   tee,
+  wasmMemoryOf,
 } from '../wasm/assembler.ts'
 
 /** What routing reads of a tree (treeModel.ts's TreeNodes has it; not imported, which would make a cycle). */
@@ -231,7 +232,9 @@ export class TreeRouter {
     let bytes = 0
     const eligible = ensemble.trees.map(routable)
     for (const [t, tree] of ensemble.trees.entries()) if (eligible[t]) bytes += tree.nNodes * NODE_BYTES
-    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) })
+    const memory = wasmMemoryOf(bytes)
+    if (!memory) throw new Error(`A tree router's ${bytes} bytes of nodes do not fit in wasm memory`)
+    this.memory = memory
     const exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports
     this.route = exports.route as TreeRouter['route']
     this.at = new Int32Array(ensemble.trees.length).fill(-1)
@@ -258,7 +261,14 @@ export class TreeRouter {
     const cached = routers.get(ensemble)
     if (cached !== undefined) return cached
     const module = routeModule()
-    const router = module && ensemble.trees.some(routable) ? new TreeRouter(module, ensemble) : null
+    let router: TreeRouter | null = null
+    // Without room for the nodes in wasm memory, the JS walk takes every tree.
+    if (module && ensemble.trees.some(routable))
+      try {
+        router = new TreeRouter(module, ensemble)
+      } catch {
+        router = null
+      }
     routers.set(ensemble, router)
     return router
   }
@@ -267,8 +277,8 @@ export class TreeRouter {
   load(X: FeatureMatrix, from = 0, n = X.nRows - from): void {
     const p = X.columns.length
     const need = this.nodesEnd + n * p * 8 + n * 4
-    const more = Math.ceil(need / 65536) - this.memory.buffer.byteLength / 65536
-    if (more > 0) this.memory.grow(more)
+    if (!wasmMemoryOf(need, this.memory))
+      throw new Error(`A tree router's ${need} bytes of nodes and rows do not fit in wasm memory`)
     const rows = new Float64Array(this.memory.buffer, this.nodesEnd, n * p)
     for (let f = 0; f < p; f++) {
       const column = X.columns[f]

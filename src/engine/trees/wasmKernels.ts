@@ -48,6 +48,7 @@ import {
   V128,
   v128Load,
   v128Store,
+  wasmMemoryOf,
 } from '../wasm/assembler.ts'
 
 /**
@@ -1009,23 +1010,6 @@ export function createWasmKernels(bytes: number, adopt?: WebAssembly.Memory): Wa
   if (!module) return null
   const memory = wasmMemoryOf(bytes, adopt)
   return memory ? kernelsOn(module, memory) : null
-}
-
-/**
- * A wasm memory of at least `bytes` bytes (whole 64 KiB pages, at least one): `adopt` grown to that size
- * (its contents kept), else a new one; null where there is no WebAssembly or the memory cannot be had.
- */
-export function wasmMemoryOf(bytes: number, adopt?: WebAssembly.Memory): WebAssembly.Memory | null {
-  const pages = Math.max(1, Math.ceil(bytes / 65536))
-  if (typeof WebAssembly === 'undefined' || pages > 65536) return null
-  try {
-    if (!adopt) return new WebAssembly.Memory({ initial: pages })
-    const more = pages - adopt.buffer.byteLength / 65536
-    if (more > 0) adopt.grow(more)
-    return adopt
-  } catch {
-    return null
-  }
 }
 
 /**

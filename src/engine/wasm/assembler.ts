@@ -1,8 +1,9 @@
 /**
  * A tiny WebAssembly assembler: the binary encoding of the few instructions Butterfly's kernels use,
  * and a module of functions on one imported memory (`env.memory`). Kernels are emitted as bytes at load
- * time, so no toolchain or binary blob is needed (the trees' kernels, `trees/wasmKernels.ts`, and the
- * MLP's, `models/mlpKernels.ts`). Every parameter and result is an i32 (byte addresses and counts).
+ * time, so no toolchain or binary blob is needed (the trees' kernels, `trees/wasmKernels.ts`, the
+ * MLP's, `models/mlpKernels.ts`, tree routing's, `trees/routeKernel.ts`). Every parameter and result is
+ * an i32 (byte addresses and counts). {@link wasmMemoryOf} makes or grows the memory they run on.
  */
 
 export const I32 = 0x7f
@@ -136,4 +137,21 @@ export function assemble(functions: FunctionSpec[], sharedPages = 0): Uint8Array
     ...section(10, vector(code)),
   ]
   return Uint8Array.from(bytes)
+}
+
+/**
+ * A wasm memory of at least `bytes` bytes (whole 64 KiB pages, at least one): `adopt` grown to that size
+ * (its contents kept), else a new one; null where there is no WebAssembly or the memory cannot be had.
+ */
+export function wasmMemoryOf(bytes: number, adopt?: WebAssembly.Memory): WebAssembly.Memory | null {
+  const pages = Math.max(1, Math.ceil(bytes / 65536))
+  if (typeof WebAssembly === 'undefined' || pages > 65536) return null
+  try {
+    if (!adopt) return new WebAssembly.Memory({ initial: pages })
+    const more = pages - adopt.buffer.byteLength / 65536
+    if (more > 0) adopt.grow(more)
+    return adopt
+  } catch {
+    return null
+  }
 }
