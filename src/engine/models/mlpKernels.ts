@@ -9,10 +9,10 @@ import {
   add,
   addF64,
   addF64x2,
-  assemble,
   block,
   br,
   brIf,
+  compiledOnce,
   constF64,
   elseArm,
   end,
@@ -246,17 +246,11 @@ export interface MlpKernels {
   outerSums(A: number, rows: number, inner: number, D: number, m: number, G: number): void
 }
 
-let compiled: WebAssembly.Module | null | undefined
+const mlpModule = compiledOnce(() => [rowProductsSpec(), outerSumsSpec()])
 
-/** The kernels on a fresh memory of one page (grow it with `memory.grow`); null without wasm SIMD. */
+/** The kernels on a fresh memory of one page (grow it with `wasmMemoryOf`); null without wasm SIMD. */
 export function createMlpKernels(): MlpKernels | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(assemble([rowProductsSpec(), outerSumsSpec()]))
-    } catch {
-      compiled = null
-    }
-  }
+  const compiled = mlpModule()
   if (!compiled) return null
   const memory = new WebAssembly.Memory({ initial: 1 })
   const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Omit<

@@ -13,10 +13,10 @@
 import type { FeatureMatrix } from '../frame.ts'
 import {
   add,
-  assemble,
   block,
   br,
   brIf,
+  compiledOnce,
   end,
   F64,
   type FunctionSpec,
@@ -196,18 +196,7 @@ function routeSpec(): FunctionSpec {
   }
 }
 
-let compiled: WebAssembly.Module | null | undefined
-
-function routeModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(assemble([routeSpec()]))
-    } catch {
-      compiled = null
-    }
-  }
-  return compiled
-}
+const routeModule = compiledOnce(() => [routeSpec()])
 
 /** Whether the kernel takes `tree`: numeric splits only, and each right child right after its left one. */
 function routable(tree: RoutableTree): boolean {

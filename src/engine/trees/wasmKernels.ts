@@ -16,6 +16,7 @@ import {
   block,
   br,
   brIf,
+  compiledOnce,
   end,
   eqz,
   F64,
@@ -967,8 +968,6 @@ export interface WasmKernels {
   ): void
 }
 
-let compiled: WebAssembly.Module | null | undefined
-
 function kernelSpecs(): FunctionSpec[] {
   const specs: FunctionSpec[] = [
     gatherSpec(),
@@ -990,15 +989,7 @@ function kernelSpecs(): FunctionSpec[] {
 }
 
 /** Compiles the kernels once; null when this engine has no WebAssembly SIMD (the JS kernels are used). */
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled
-  try {
-    compiled = new WebAssembly.Module(assemble(kernelSpecs()))
-  } catch {
-    compiled = null
-  }
-  return compiled
-}
+const kernelModule = compiledOnce(kernelSpecs)
 
 /**
  * Instantiates the kernels on a fresh memory of at least `bytes` bytes, or on `adopt` grown to that size

@@ -155,3 +155,21 @@ export function wasmMemoryOf(bytes: number, adopt?: WebAssembly.Memory): WebAsse
     return null
   }
 }
+
+/**
+ * A function that compiles the module of `specs` on its first call and returns it from then on; null
+ * where this engine cannot compile it (no WebAssembly, or no SIMD), so callers keep their JS loops.
+ */
+export function compiledOnce(specs: () => FunctionSpec[]): () => WebAssembly.Module | null {
+  let compiled: WebAssembly.Module | null | undefined
+  return () => {
+    if (compiled === undefined) {
+      try {
+        compiled = new WebAssembly.Module(assemble(specs()))
+      } catch {
+        compiled = null
+      }
+    }
+    return compiled
+  }
+}
