@@ -21,6 +21,11 @@ test('boosted trees chosen: the model package downloads, reloads, and predicts t
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 180_000 })
   await expect(page.getByTestId('chosen-model')).toHaveText('Gradient-boosted trees')
+  // A run of tree models only never starts TF.js, and says so.
+  await expect(page.getByRole('log', { name: 'Run log' })).toContainText(
+    "TF.js backend: cpu (not started: every candidate is a tree model, which runs in Butterfly's own code)",
+  )
+  await expect(page.getByTestId('lineage-backend')).toHaveText(/cpu/)
 
   const [packageDownload] = await Promise.all([
     page.waitForEvent('download'),
