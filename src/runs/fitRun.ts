@@ -33,7 +33,10 @@ export interface TablePorts {
 export async function fitRun(
   request: { run: Run; testIndices?: readonly number[] },
   ports: TablePorts & {
-    engine?: Pick<ExecuteDeps, 'hookRunner' | 'forestHelper' | 'foldFitter' | 'tfBackend' | 'isCancelled'>
+    engine?: Pick<
+      ExecuteDeps,
+      'hookRunner' | 'forestHelper' | 'foldFitter' | 'tfBackend' | 'isCancelled' | 'runnerNote'
+    >
     onProgress?: ExecuteDeps['onProgress']
     onLog?: ExecuteDeps['onLog']
   },

@@ -39,7 +39,10 @@ export interface RunRequest {
 export interface RunPorts extends TablePorts {
   /** Stores one artifact's bytes at its path (the app: OPFS via the main thread; the CLI: in memory for the zip). */
   writeFile?(path: string, bytes: Uint8Array): Promise<void>
-  engine?: Pick<ExecuteDeps, 'hookRunner' | 'forestHelper' | 'foldFitter' | 'tfBackend' | 'isCancelled'>
+  engine?: Pick<
+    ExecuteDeps,
+    'hookRunner' | 'forestHelper' | 'foldFitter' | 'tfBackend' | 'isCancelled' | 'runnerNote'
+  >
   onProgress?: (event: RunProgressEvent) => void
   onLog?: (entry: LogEntry) => void
   /** Wall clock in ms (default Date.now). */

@@ -159,6 +159,8 @@ export interface RunWorkerApi {
     onProgress?: (event: RunProgressEvent) => void,
     onLog?: (entry: LogEntry) => void,
   ): Promise<RunResult>
+  /** Whether this worker may execute the next run too (the app then keeps it warm; see RunApi). */
+  reusable(): Promise<boolean>
 }
 
 /** The hook sandbox worker's API (src/engine/hooks/sandboxService.ts implements it). */

@@ -2,7 +2,9 @@
  * The run worker's API: task detection over a dataset's columns, and executing a run through the run
  * service (src/runs). Data arrives as Arrow IPC bytes and leaves as plain data + typed arrays
  * (transferred, never copied per row). Cancelling a run terminates this worker: nothing here needs to
- * cooperate for Cancel to stop at once.
+ * cooperate for Cancel to stop at once. The app keeps a worker for the next run when {@link RunApi.reusable}
+ * says so (its JIT-compiled engine and its second thread are then warm); every run says in its first log
+ * line whether it was this worker's first.
  */
 import { tableFromIPC } from 'apache-arrow'
 import type { LogEntry } from '../domain/run.ts'
@@ -36,7 +38,8 @@ export interface RunApiDeps {
   wasmPaths?: Record<string, string>
   calibrationCache?: BackendCalibrationCache
   deviceKey?: string
-  hookRunner?: () => HookRunner
+  /** A hook sandbox for one run (disposed when the run ends, so a reused worker keeps none alive). */
+  hookRunner?: () => HookRunner & { dispose?(): void }
   /** A second thread for forests (the browser starts a worker on first use). */
   forestHelper?: ForestHelper
   /** A second thread for model selection's tree fold fits (the same worker as the forest helper). */
@@ -45,8 +48,27 @@ export interface RunApiDeps {
   transfer?: <T>(value: T, buffers: ArrayBuffer[]) => T
 }
 
+/**
+ * Runs one worker may execute before the app replaces it: a bound on whatever a long-lived worker gathers
+ * (caches, fragmented heaps), far past the handful of runs a session tends to start in a row.
+ */
+export const runsPerWorker = 20
+
 export class RunApi implements RunWorkerApi {
+  /** Runs started in this worker. */
+  private runs = 0
+  /** Whether the last run held its table whole (a streamed run leaves large wasm memories grown). */
+  private lastHeldWhole = false
+
   constructor(private readonly deps: RunApiDeps = {}) {}
+
+  /**
+   * Whether this worker may run the next run too: its last run held its table whole (a large, streamed
+   * run grows memories a worker never gives back) and it has run fewer than {@link runsPerWorker}.
+   */
+  async reusable(): Promise<boolean> {
+    return this.lastHeldWhole && this.runs < runsPerWorker
+  }
 
   async predict(
     modelPackage: Uint8Array,
@@ -110,26 +132,39 @@ export class RunApi implements RunWorkerApi {
     // The app's runs read the table from the data worker: whole when small, in chunks when large.
     const remote = table ? remoteTable(table) : undefined
     const budget = memoryBudget(memory ?? browserMemory(), defaultLargeMemoryBytes)
-    const result = await executeRun(runRequest, {
-      loadFrame: async (run) =>
-        frameFromArrow(tableFromIPC(data ?? (await remote!.arrow())), arrowHints(run.snapshot)),
-      ...(remote ? { openTable: () => remote.source() } : {}),
-      ...(largeCells !== undefined ? { largeCells } : {}),
-      memoryLimitBytes: budget.bytes,
-      memoryLimitBasis: budget.basis,
-      engine: {
-        hookRunner: this.deps.hookRunner?.(),
-        forestHelper: this.deps.forestHelper,
-        foldFitter: this.deps.foldFitter,
-        tfBackend: {
-          wasmPaths: this.deps.wasmPaths,
-          cache: this.deps.calibrationCache,
-          deviceKey: this.deps.deviceKey,
+    const nth = ++this.runs
+    this.lastHeldWhole = false
+    const hookRunner = this.deps.hookRunner?.()
+    try {
+      const result = await executeRun(runRequest, {
+        loadFrame: async (run) => {
+          this.lastHeldWhole = true
+          return frameFromArrow(tableFromIPC(data ?? (await remote!.arrow())), arrowHints(run.snapshot))
         },
-      },
-      onProgress,
-      onLog,
-    })
-    return this.deps.transfer ? this.deps.transfer(result, resultTransferables(result)) : result
+        ...(remote ? { openTable: () => remote.source() } : {}),
+        ...(largeCells !== undefined ? { largeCells } : {}),
+        memoryLimitBytes: budget.bytes,
+        memoryLimitBasis: budget.basis,
+        engine: {
+          hookRunner,
+          forestHelper: this.deps.forestHelper,
+          foldFitter: this.deps.foldFitter,
+          tfBackend: {
+            wasmPaths: this.deps.wasmPaths,
+            cache: this.deps.calibrationCache,
+            deviceKey: this.deps.deviceKey,
+          },
+          runnerNote:
+            nth === 1
+              ? 'Run worker: first run in this worker'
+              : `Run worker: reused (run ${nth} in this worker; its compiled engine and second thread were warm)`,
+        },
+        onProgress,
+        onLog,
+      })
+      return this.deps.transfer ? this.deps.transfer(result, resultTransferables(result)) : result
+    } finally {
+      hookRunner?.dispose?.()
+    }
   }
 }

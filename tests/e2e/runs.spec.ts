@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { expect, newExperiment, nextRunCompletes, test } from './fixtures.ts'
 
 test('penguins: detected multiclass task on species, a run with defaults completes with metrics and artifacts', async ({
@@ -88,17 +89,74 @@ test('Cancel stops a run at once: it is "cancelled" (not failed) and offers no b
   await page.getByRole('button', { name: 'Run', exact: true }).click()
   await page.getByRole('button', { name: 'Cancel run' }).click()
   await expect(page.getByTestId('run-status')).toHaveText('cancelled')
+  const cancelledUrl = page.url()
   await expect(page.getByRole('status').filter({ hasText: 'Cancelled' })).toContainText(
     'the run was stopped before it finished',
   )
   await expect(page.getByTestId('run-failure')).toHaveCount(0)
   await expect(page.getByRole('button', { name: 'Re-run' })).toBeVisible()
   await expect(page.getByRole('button', { name: 'Export run bundle' })).toHaveCount(0)
-  await page.reload()
+  // The app works on: the next run completes, in a new worker (the cancelled one was terminated, not kept).
+  await nextRunCompletes(page, /credit_data · Status/)
+  await expect(page.getByRole('log', { name: 'Run log' })).toContainText(
+    'Run worker: first run in this worker',
+  )
+  // The cancelled run stays cancelled after a fresh load of its page.
+  await page.goto(cancelledUrl)
   await expect(page.getByTestId('run-status')).toHaveText('cancelled')
   await expect(page.getByRole('button', { name: 'Export run bundle' })).toHaveCount(0)
-  // The app works on: the next run completes.
-  await nextRunCompletes(page, /credit_data · Status/)
+})
+
+test('the next run reuses the warm run worker: its log says so, and metrics and model are the same as the first run', async ({
+  page,
+}) => {
+  await newExperiment(page, 'datasets/iris.csv')
+  const runLog = page.getByRole('log', { name: 'Run log' })
+  const metricsOf = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        (await page.locator('[data-metric]').all()).map(async (cell) => [
+          await cell.getAttribute('data-metric'),
+          await cell.textContent(),
+        ]),
+      ),
+    )
+  const modelBytes = async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download model-package.json' }).click(),
+    ])
+    // What the run fitted: the model's bytes and everything it predicts with, without the run's id and time.
+    const {
+      createdAt: _,
+      provenance: __,
+      ...fitted
+    } = JSON.parse((await readFile(await download.path())).toString('utf8'))
+    return fitted
+  }
+
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
+  await expect(runLog).toContainText('Run worker: first run in this worker')
+  const first = {
+    metrics: await metricsOf(),
+    hash: await page.getByTestId('lineage-snapshot-hash').textContent(),
+  }
+  const firstModel = await modelBytes()
+  expect(Object.keys(first.metrics)).toContain('accuracy')
+
+  await page
+    .getByRole('link', { name: /iris · species/ })
+    .first()
+    .click()
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 120_000 })
+  await expect(runLog).toContainText('Run worker: reused (run 2 in this worker')
+  await expect(page.getByTestId('lineage-snapshot-hash')).toHaveText(first.hash ?? '')
+  expect(await metricsOf()).toEqual(first.metrics)
+  // The same snapshot and seed in a warm worker fit the same model, byte for byte.
+  expect(await modelBytes()).toEqual(firstModel)
+  expect(firstModel.model.bytes.length).toBeGreaterThan(100)
 })
 
 test('a run left running by a reload is marked failed (interrupted) and the app works on', async ({

@@ -1,6 +1,6 @@
 /** An experiment: its task, its draft pipeline, the Run button and its runs. */
 import { A, useNavigate, useParams } from '@solidjs/router'
-import { createSignal, Show } from 'solid-js'
+import { createSignal, onMount, Show } from 'solid-js'
 import { errorMessage } from '../../domain/errors.ts'
 import type { ExperimentId, WorkspaceId } from '../../domain/ids.ts'
 import { Dialog } from '../components/Dialog.tsx'
@@ -11,11 +11,13 @@ import { RunsTable } from '../components/RunsTable.tsx'
 import { TaskEditor } from '../components/TaskEditor.tsx'
 import { createLiveQuery, db } from '../services/db.ts'
 import { renameExperiment, updateTask } from '../services/experiments.ts'
-import { startRun } from '../services/runs.ts'
+import { prewarmRunWorker, startRun } from '../services/runs.ts'
 
 export function ExperimentPage() {
   const params = useParams<{ workspaceId: WorkspaceId; experimentId: ExperimentId }>()
   const navigate = useNavigate()
+  // The run worker starts while the person reads the page, not after they click Run.
+  onMount(prewarmRunWorker)
   const experiment = createLiveQuery(
     () => params.experimentId,
     (id) => db.experiments.get(id),

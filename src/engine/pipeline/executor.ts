@@ -68,6 +68,8 @@ export interface ExecuteDeps {
   forestHelper?: ForestHelper
   /** A second thread for model selection's tree fold fits (the same thread as the forest helper); results are identical. */
   foldFitter?: FoldFitter
+  /** A line about what runs the run (the app: a run worker's first run, or a warm one reused), logged first. */
+  runnerNote?: string
 }
 
 /** One row of the model-selection leaderboard. */

@@ -10,10 +10,13 @@ import type { LogEntry } from '../../domain/run.ts'
 import type { TaskDefinition } from '../../domain/task.ts'
 import { getBlock } from './blockRegistry.ts'
 
-/** The run's log (entries stamped with ms since `now()` at creation and the current block) and its cancel check. */
+/**
+ * The run's log (entries stamped with ms since `now()` at creation and the current block) and its cancel
+ * check. The caller's `runnerNote`, when given, is its first line.
+ */
 export function createRunLog(
   now: () => number,
-  deps: { onLog?: (entry: LogEntry) => void; isCancelled?: () => boolean },
+  deps: { onLog?: (entry: LogEntry) => void; isCancelled?: () => boolean; runnerNote?: string },
   currentBlock: () => BlockType | undefined,
 ) {
   const started = now()
@@ -36,6 +39,7 @@ export function createRunLog(
       throw new WorkerError('cancelled', `Run cancelled${block ? ` during ${block}` : ''}`)
     }
   }
+  if (deps.runnerNote) log('info', deps.runnerNote)
   return { started, logs, log, checkCancelled }
 }
 

@@ -210,6 +210,51 @@ describe('DataApi and RunApi in-thread', () => {
     expect(wholeResult.run.metrics?.accuracy).toBeGreaterThan(0.85)
   })
 
+  it('a reused RunApi says which run of the worker each is, fits the same model again, and is not reused after a streamed run', async () => {
+    let sandboxes = 0
+    let disposed = 0
+    const api = new RunApi({
+      hookRunner: () => {
+        sandboxes += 1
+        return {
+          run: async () => {
+            throw new Error('no hooks in this run')
+          },
+          dispose: () => {
+            disposed += 1
+          },
+        }
+      },
+    })
+    expect(await api.reusable()).toBe(false)
+    const results: Awaited<ReturnType<RunApi['execute']>>[] = []
+    for (const runId of ['run_reuse_1', 'run_reuse_2']) {
+      const { run, dataset, table } = await servedRun(runId)
+      results.push(await api.execute({ run, table, dataset }))
+      await data.releaseTable(runId)
+      expect(await api.reusable()).toBe(true)
+    }
+    const [first, second] = results
+    expect(first.outcome.logs[0].message).toBe('Run worker: first run in this worker')
+    expect(second.outcome.logs[0].message).toMatch(/^Run worker: reused \(run 2 in this worker; /)
+    expect(second.run.metrics).toEqual(first.run.metrics)
+    const modelBytes = (result: (typeof results)[number]) =>
+      result.files[result.artifacts.findIndex((a) => a.type === 'model')].bytes
+    expect(modelBytes(second)).toEqual(modelBytes(first))
+    // One sandbox per run, disposed when the run ends: a kept worker holds none.
+    expect([sandboxes, disposed]).toEqual([2, 2])
+
+    const streamed = await servedRun('run_reuse_streamed')
+    await api.execute({
+      run: streamed.run,
+      table: streamed.table,
+      dataset: streamed.dataset,
+      largeCells: 1000,
+    })
+    await data.releaseTable('run_reuse_streamed')
+    expect(await api.reusable()).toBe(false)
+  })
+
   it('refuses a streamed run that would not fit in what the browser offers, with a sentence', async () => {
     const { api, run, dataset, table } = await servedRun('run_refused')
     await expect(
