@@ -161,6 +161,8 @@ export interface RunWorkerApi {
   ): Promise<RunResult>
   /** Whether this worker may execute the next run too (the app then keeps it warm; see RunApi). */
   reusable(): Promise<boolean>
+  /** A practice run ahead of the first real one (see RunApi.warmUp); true once warm. */
+  warmUp(): Promise<boolean>
 }
 
 /** The hook sandbox worker's API (src/engine/hooks/sandboxService.ts implements it). */

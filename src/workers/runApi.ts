@@ -27,6 +27,7 @@ import {
   predictNewData,
   streamPredictions,
 } from '../outputs/predict/predictNewData.ts'
+import { practiceRun } from '../runs/practiceRun.ts'
 import type { RunResult } from '../runs/runService.ts'
 import { arrowHints, executeRun, resultTransferables } from '../runs/runService.ts'
 import { createPredictionsFile } from '../storage/predictionFiles.ts'
@@ -59,6 +60,10 @@ export class RunApi implements RunWorkerApi {
   private runs = 0
   /** Whether the last run held its table whole (a streamed run leaves large wasm memories grown). */
   private lastHeldWhole = false
+  /** The practice run started by {@link warmUp}; a run waits for it (they would share the second thread). */
+  private warming: Promise<boolean> | undefined
+  /** Set when a real run arrives: a practice run still going stops at its next check instead. */
+  private runWaiting = false
 
   constructor(private readonly deps: RunApiDeps = {}) {}
 
@@ -68,6 +73,34 @@ export class RunApi implements RunWorkerApi {
    */
   async reusable(): Promise<boolean> {
     return this.lastHeldWhole && this.runs < runsPerWorker
+  }
+
+  /**
+   * Warms this worker up with a practice run (src/runs/practiceRun.ts) before its first real run, which
+   * then skips the engine's compilation and the second thread's start. Resolves true once warm, false
+   * when the practice run failed or was stopped because a real run arrived first (that run then starts
+   * as warm as the practice run got); calling it again does nothing.
+   */
+  async warmUp(): Promise<boolean> {
+    this.warming ??= practiceRun({ ...this.engineDeps(undefined), isCancelled: () => this.runWaiting }).then(
+      () => true,
+      () => false,
+    )
+    return this.warming
+  }
+
+  /** The engine's helpers for one run (`hookRunner`: its sandbox, or none). */
+  private engineDeps(hookRunner: HookRunner | undefined) {
+    return {
+      hookRunner,
+      forestHelper: this.deps.forestHelper,
+      foldFitter: this.deps.foldFitter,
+      tfBackend: {
+        wasmPaths: this.deps.wasmPaths,
+        cache: this.deps.calibrationCache,
+        deviceKey: this.deps.deviceKey,
+      },
+    }
   }
 
   async predict(
@@ -132,6 +165,8 @@ export class RunApi implements RunWorkerApi {
     // The app's runs read the table from the data worker: whole when small, in chunks when large.
     const remote = table ? remoteTable(table) : undefined
     const budget = memoryBudget(memory ?? browserMemory(), defaultLargeMemoryBytes)
+    this.runWaiting = true
+    const warmed = (await this.warming) === true
     const nth = ++this.runs
     this.lastHeldWhole = false
     const hookRunner = this.deps.hookRunner?.()
@@ -146,18 +181,13 @@ export class RunApi implements RunWorkerApi {
         memoryLimitBytes: budget.bytes,
         memoryLimitBasis: budget.basis,
         engine: {
-          hookRunner,
-          forestHelper: this.deps.forestHelper,
-          foldFitter: this.deps.foldFitter,
-          tfBackend: {
-            wasmPaths: this.deps.wasmPaths,
-            cache: this.deps.calibrationCache,
-            deviceKey: this.deps.deviceKey,
-          },
+          ...this.engineDeps(hookRunner),
           runnerNote:
-            nth === 1
-              ? 'Run worker: first run in this worker'
-              : `Run worker: reused (run ${nth} in this worker; its compiled engine and second thread were warm)`,
+            nth > 1
+              ? `Run worker: reused (run ${nth} in this worker; its compiled engine and second thread were warm)`
+              : warmed
+                ? 'Run worker: first run in this worker, warmed up ahead by a practice run on a generated table'
+                : 'Run worker: first run in this worker',
         },
         onProgress,
         onLog,

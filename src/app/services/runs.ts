@@ -47,9 +47,14 @@ type RunWorker = ReturnType<typeof createRunWorker>
 /** The run worker waiting for the next run, started ahead or kept from the last one. */
 let idleWorker: RunWorker | undefined
 
-/** Starts a run worker ahead of the next run, unless one is waiting already. */
+/**
+ * Starts a run worker ahead of the next run, unless one is waiting already, and has it warm up with a
+ * practice run (about a second of one core, while the person reads the page).
+ */
 export function prewarmRunWorker(): void {
-  idleWorker ??= createRunWorker()
+  if (idleWorker) return
+  idleWorker = createRunWorker()
+  idleWorker.api.warmUp().catch(() => undefined)
 }
 
 /** The waiting run worker, or a new one. */

@@ -244,6 +244,33 @@ describe('DataApi and RunApi in-thread', () => {
     // One sandbox per run, disposed when the run ends: a kept worker holds none.
     expect([sandboxes, disposed]).toEqual([2, 2])
 
+    // A worker warmed up by a practice run (the app does it when an experiment page opens) says so, and
+    // fits the same model as the cold worker did.
+    const warmed = new RunApi()
+    expect(await warmed.warmUp()).toBe(true)
+    const { run, dataset, table } = await servedRun('run_warmed')
+    const afterPractice = await warmed.execute({ run, table, dataset })
+    await data.releaseTable('run_warmed')
+    expect(afterPractice.outcome.logs[0].message).toBe(
+      'Run worker: first run in this worker, warmed up ahead by a practice run on a generated table',
+    )
+    expect(afterPractice.run.metrics).toEqual(first.run.metrics)
+    expect(modelBytes(afterPractice)).toEqual(modelBytes(first))
+
+    // A run that arrives during the practice run stops it at its next check rather than waiting it out.
+    const interrupted = new RunApi()
+    const practice = interrupted.warmUp()
+    const next = await servedRun('run_interrupting')
+    const interrupting = await interrupted.execute({
+      run: next.run,
+      table: next.table,
+      dataset: next.dataset,
+    })
+    await data.releaseTable('run_interrupting')
+    expect(await practice).toBe(false)
+    expect(interrupting.outcome.logs[0].message).toBe('Run worker: first run in this worker')
+    expect(modelBytes(interrupting)).toEqual(modelBytes(first))
+
     const streamed = await servedRun('run_reuse_streamed')
     await api.execute({
       run: streamed.run,
