@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     ),
   ]
   process.stdout.write(
-    `${lines.join('\n')}\n\nEngines (DuckDB-WASM, TF.js, the second thread) started before the first run in ${enginesStartSeconds.toFixed(1)} s, outside every run's time. ${practiceSeconds === null ? 'No practice run (--cold): the first dataset carries the engine\'s compilation.' : `A practice run on a generated table (as the app's run worker does ahead) took ${practiceSeconds.toFixed(1)} s, outside every run's time.`}\n`,
+    `${lines.join('\n')}\n\nEngines (DuckDB-WASM, TF.js, the second thread) started before the first run in ${enginesStartSeconds.toFixed(1)} s, outside every run's time. ${practiceSeconds === null ? "No practice run (--cold): the first dataset carries the engine's compilation." : `A practice run on a generated table (as the app's run worker does ahead) took ${practiceSeconds.toFixed(1)} s, outside every run's time.`}\n`,
   )
 }
 
