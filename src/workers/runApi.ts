@@ -62,8 +62,6 @@ export class RunApi implements RunWorkerApi {
   private lastHeldWhole = false
   /** The practice run started by {@link warmUp}; a run waits for it (they would share the second thread). */
   private warming: Promise<boolean> | undefined
-  /** Set when a real run arrives: a practice run still going stops at its next check instead. */
-  private runWaiting = false
 
   constructor(private readonly deps: RunApiDeps = {}) {}
 
@@ -82,7 +80,8 @@ export class RunApi implements RunWorkerApi {
    * as warm as the practice run got); calling it again does nothing.
    */
   async warmUp(): Promise<boolean> {
-    this.warming ??= practiceRun({ ...this.engineDeps(undefined), isCancelled: () => this.runWaiting }).then(
+    // Once a real run has arrived, a practice run still going stops at its next check.
+    this.warming ??= practiceRun({ ...this.engineDeps(undefined), isCancelled: () => this.runs > 0 }).then(
       () => true,
       () => false,
     )
@@ -165,9 +164,8 @@ export class RunApi implements RunWorkerApi {
     // The app's runs read the table from the data worker: whole when small, in chunks when large.
     const remote = table ? remoteTable(table) : undefined
     const budget = memoryBudget(memory ?? browserMemory(), defaultLargeMemoryBytes)
-    this.runWaiting = true
-    const warmed = (await this.warming) === true
     const nth = ++this.runs
+    const warmed = (await this.warming) === true
     this.lastHeldWhole = false
     const hookRunner = this.deps.hookRunner?.()
     try {
