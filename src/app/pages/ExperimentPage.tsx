@@ -11,7 +11,7 @@ import { RunsTable } from '../components/RunsTable.tsx'
 import { TaskEditor } from '../components/TaskEditor.tsx'
 import { createLiveQuery, db } from '../services/db.ts'
 import { renameExperiment, updateTask } from '../services/experiments.ts'
-import { prewarmRunWorker, startRun } from '../services/runs.ts'
+import { idleWorkerWarm, prewarmRunWorker, startRun } from '../services/runs.ts'
 
 export function ExperimentPage() {
   const params = useParams<{ workspaceId: WorkspaceId; experimentId: ExperimentId }>()
@@ -68,7 +68,13 @@ export function ExperimentPage() {
             · {dataset()!.rowCount.toLocaleString('en-US')} rows
           </p>
           <div class="actions">
-            <button type="button" class="primary" onClick={run} disabled={starting()}>
+            <button
+              type="button"
+              class="primary"
+              onClick={run}
+              disabled={starting()}
+              data-run-worker={idleWorkerWarm() ? 'warm' : 'starting'}
+            >
               {starting() ? 'Starting…' : 'Run'}
             </button>
             <button

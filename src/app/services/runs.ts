@@ -10,6 +10,7 @@
  * crashed worker, or one whose run streamed a large table, is terminated instead.
  */
 import * as Comlink from 'comlink'
+import { createSignal } from 'solid-js'
 import { createStore, produce, reconcile } from 'solid-js/store'
 import { errorMessage, HookError, WorkerError } from '../../domain/errors.ts'
 import type { ExperimentId, RunId } from '../../domain/ids.ts'
@@ -47,28 +48,40 @@ type RunWorker = ReturnType<typeof createRunWorker>
 /** The run worker waiting for the next run, started ahead or kept from the last one. */
 let idleWorker: RunWorker | undefined
 
+/** Whether the waiting run worker is warm (its practice run done, or kept from a run). */
+const [idleWorkerWarm, setIdleWorkerWarm] = createSignal(false)
+
+export { idleWorkerWarm }
+
 /**
  * Starts a run worker ahead of the next run, unless one is waiting already, and has it warm up with a
  * practice run (about a second of one core, while the person reads the page).
  */
 export function prewarmRunWorker(): void {
   if (idleWorker) return
-  idleWorker = createRunWorker()
-  idleWorker.api.warmUp().catch(() => undefined)
+  const started = createRunWorker()
+  idleWorker = started
+  started.api
+    .warmUp()
+    .then((warm) => setIdleWorkerWarm(warm && idleWorker === started))
+    .catch(() => undefined)
 }
 
 /** The waiting run worker, or a new one. */
 function takeRunWorker(): RunWorker {
   const taken = idleWorker ?? createRunWorker()
   idleWorker = undefined
+  setIdleWorkerWarm(false)
   return taken
 }
 
 /** After a run: keeps its worker for the next run when it says it may run one, else terminates it. */
 async function releaseRunWorker(runWorker: RunWorker, healthy: boolean): Promise<void> {
   const keep = healthy && (await runWorker.api.reusable().catch(() => false))
-  if (keep && !idleWorker) idleWorker = runWorker
-  else runWorker.worker.terminate()
+  if (keep && !idleWorker) {
+    idleWorker = runWorker
+    setIdleWorkerWarm(true)
+  } else runWorker.worker.terminate()
 }
 
 export function createRunWorker(): { worker: Worker; api: Comlink.Remote<RunWorkerApi> } {
@@ -160,7 +173,7 @@ async function executeRun(run: Run): Promise<void> {
   // Only a worker whose run ended by itself (completed, or failed with the engine's error) is kept.
   let healthy = true
   let cancelled!: () => void
-  let crashed: ((event: ErrorEvent) => void) | undefined
+  let crashed!: (event: ErrorEvent) => void
   const cancelledPromise = new Promise<never>((_, reject) => {
     cancelled = () => reject(new WorkerError('cancelled', 'cancelled'))
     // An error nothing in the run worker caught leaves it in an unknown state: the run fails at once
@@ -250,7 +263,7 @@ async function executeRun(run: Run): Promise<void> {
           : failRun(stored, failure, Date.now(), extra),
       )
   } finally {
-    if (crashed) worker.removeEventListener('error', crashed)
+    worker.removeEventListener('error', crashed)
     workers.delete(run.id)
     await releaseRunWorker(runWorker, healthy)
     await dataWorker()
