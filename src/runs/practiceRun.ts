@@ -8,6 +8,7 @@
  * The table is generated from a fixed seed and touches no stored data. Real runs are unaffected: the
  * engine keeps no state between runs that changes results (a reused worker gives the same bytes; tested).
  */
+import type { Sha256Hex } from '../domain/hash.ts'
 import type { DatasetId, ExperimentId, PipelineId, WorkspaceId } from '../domain/ids.ts'
 import { createRng } from '../domain/random.ts'
 import type { CategoricalColumn, DataFrame, NumericColumn } from '../engine/frame.ts'
@@ -76,7 +77,7 @@ export async function practiceRun(engine: RunPorts['engine'] = {}): Promise<RunR
         hooks: [],
         task,
         datasetId: 'ds_practice' as DatasetId,
-        datasetHash: '0'.repeat(64) as never,
+        datasetHash: '0'.repeat(64) as Sha256Hex,
       },
     },
     now: 0,
