@@ -7,6 +7,7 @@ import { WorkerError } from '../../domain/errors.ts'
 import type { Rng } from '../../domain/random.ts'
 import type { FeatureMatrix, Target } from '../frame.ts'
 import type { FittedModel } from '../models/model.ts'
+import { concatTyped } from '../typedArrays.ts'
 import {
   defaultExplainBudget,
   defaultNow,
@@ -122,16 +123,6 @@ function shapOutputNames(trees: ShapEnsemble, y: Target): string[] {
   return [y.classes[y.classes.length - 1]]
 }
 
-function concatenate(arrays: Float64Array[]): Float64Array {
-  const out = new Float64Array(arrays.reduce((total, a) => total + a.length, 0))
-  let offset = 0
-  for (const a of arrays) {
-    out.set(a, offset)
-    offset += a.length
-  }
-  return out
-}
-
 async function explainWithShap(
   options: ExplainModelOptions,
   trees: ShapEnsemble,
@@ -169,9 +160,17 @@ async function explainWithShap(
   const shap: ShapValues = {
     nRows: done,
     nFeatures: nF,
-    values: Array.from({ length: k }, (_, o) => concatenate(parts.map((part) => part.values[o]))),
+    values: Array.from({ length: k }, (_, o) =>
+      concatTyped(
+        parts.map((part) => part.values[o]),
+        (n) => new Float64Array(n),
+      ),
+    ),
     expectedValue: parts[0]?.expectedValue ?? [],
-    rawPrediction: concatenate(parts.map((part) => part.rawPrediction)),
+    rawPrediction: concatTyped(
+      parts.map((part) => part.rawPrediction),
+      (n) => new Float64Array(n),
+    ),
   }
   const featureValues = options.X.columns
     .slice(0, nF)

@@ -16,6 +16,7 @@ import {
 } from '../metrics/classification.ts'
 import { rocAucScore } from '../metrics/ranking.ts'
 import { meanAbsoluteError, r2Score, regressionMetrics, rootMeanSquaredError } from '../metrics/regression.ts'
+import { concatTyped } from '../typedArrays.ts'
 import { isBetterScore } from './scoring.ts'
 
 /**
@@ -122,29 +123,19 @@ export function takeRows(values: Float64Array, width: number, rows: ArrayLike<nu
   return out
 }
 
-function concatArrays<T extends Float64Array | Int32Array>(parts: readonly T[], make: (n: number) => T): T {
-  const out = make(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
-}
-
 function concatTargets(parts: readonly Target[]): Target {
   const first = parts[0]
   if (first.kind === 'classification')
     return {
       ...first,
-      codes: concatArrays(
+      codes: concatTyped(
         parts.map((p) => (p as typeof first).codes),
         (n) => new Int32Array(n),
       ),
     }
   return {
     ...first,
-    values: concatArrays(
+    values: concatTyped(
       parts.map((p) => (p as Extract<Target, { kind: 'regression' }>).values),
       (n) => new Float64Array(n),
     ),
@@ -199,7 +190,7 @@ export function selectEnsemble(input: EnsembleSelectionInput): EnsembleSelection
   const allFolds = Array.from({ length: nFolds }, (_, f) => f)
   const pooled = (folds: readonly number[]) => ({
     predictions: Array.from({ length: m }, (_, j) =>
-      concatArrays(
+      concatTyped(
         folds.map((f) => predictions[j][f]),
         (n) => new Float64Array(n),
       ),
@@ -214,7 +205,7 @@ export function selectEnsemble(input: EnsembleSelectionInput): EnsembleSelection
   for (const group of input.groups) {
     const { predictions: groupPredictions, y } = pooled(group.folds)
     const w = width(group.folds[0])
-    const part = concatArrays(group.parts as Int32Array[], (n) => new Int32Array(n))
+    const part = concatTyped(group.parts as Int32Array[], (n) => new Int32Array(n))
     const crossFitted = new Float64Array(part.length * w)
     for (const p of [...new Set(part)].sort((a, b) => a - b)) {
       const inside: number[] = []

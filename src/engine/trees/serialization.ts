@@ -21,6 +21,7 @@
  * (i32/u32/u8/f64 = base64 string of that array type's bytes). Readers reject other formats and versions.
  */
 import { ValidationError } from '../../domain/errors.ts'
+import { fromBase64 as decodeBase64, jsonBytes } from '../base64.ts'
 import type { Hyperparameters, TrainingCurve } from '../models/model.ts'
 import type { TreeEnsemble, TreeNodes } from './treeModel.ts'
 
@@ -40,23 +41,15 @@ export interface TreeModelRecord {
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
-function toBase64(array: ArrayBufferView): string {
+/** The bytes of a typed array, which {@link jsonBytes} writes as base64. */
+function bytesOf(array: ArrayBufferView): Uint8Array {
   if (!littleEndian) throw new Error('Tree serialization needs a little-endian platform')
-  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
-  let binary = ''
-  const chunk = 0x8000
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + chunk) as unknown as number[])
-  }
-  return btoa(binary)
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
 }
 
 function fromBase64(text: unknown, what: string): Uint8Array {
-  if (typeof text !== 'string')
-    throw new ValidationError('invalid-record', `Tree model: '${what}' must be a base64 string`)
-  const binary = atob(text)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  const bytes = typeof text === 'string' ? decodeBase64(text) : null
+  if (!bytes) throw new ValidationError('invalid-record', `Tree model: '${what}' must be a base64 string`)
   return bytes
 }
 
@@ -90,29 +83,29 @@ export function encodeTreeModel(record: TreeModelRecord): Uint8Array {
       nFeatures: e.nFeatures,
       nClasses: e.nClasses,
       nOutputs: e.nOutputs,
-      baseScore: toBase64(e.baseScore),
-      treeOutput: toBase64(e.treeOutput),
+      baseScore: bytesOf(e.baseScore),
+      treeOutput: bytesOf(e.treeOutput),
       treeWeight: e.treeWeight,
       link: e.link,
       categoricalLevels: e.categoricalLevels,
       trees: e.trees.map((t) => ({
         nNodes: t.nNodes,
         nOutputs: t.nOutputs,
-        left: toBase64(t.left),
-        right: toBase64(t.right),
-        feature: toBase64(t.feature),
-        threshold: toBase64(t.threshold),
-        binThreshold: toBase64(t.binThreshold),
-        defaultLeft: toBase64(t.defaultLeft),
-        categoryOffset: toBase64(t.categoryOffset),
-        categoryBits: toBase64(t.categoryBits),
-        value: toBase64(t.value),
-        cover: toBase64(t.cover),
-        gain: toBase64(t.gain),
+        left: bytesOf(t.left),
+        right: bytesOf(t.right),
+        feature: bytesOf(t.feature),
+        threshold: bytesOf(t.threshold),
+        binThreshold: bytesOf(t.binThreshold),
+        defaultLeft: bytesOf(t.defaultLeft),
+        categoryOffset: bytesOf(t.categoryOffset),
+        categoryBits: bytesOf(t.categoryBits),
+        value: bytesOf(t.value),
+        cover: bytesOf(t.cover),
+        gain: bytesOf(t.gain),
       })),
     },
   }
-  return new TextEncoder().encode(JSON.stringify(json))
+  return jsonBytes(json)
 }
 
 type Json = Record<string, unknown>

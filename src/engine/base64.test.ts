@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { createRng } from '../domain/random.ts'
+import { fromBase64, jsonBytes, tableBase64, toBase64 } from './base64.ts'
+
+/** The platform's own codec over a binary string, the reference both directions must match. */
+function btoaReference(bytes: Uint8Array): string {
+  let binary = ''
+  for (const b of bytes) binary += String.fromCharCode(b)
+  return btoa(binary)
+}
+
+describe('base64', () => {
+  it('encodes as btoa does at every remainder, a view into a larger buffer included, and decodes back', () => {
+    const rng = createRng(5)
+    const whole = Uint8Array.from({ length: 40_003 }, () => rng.nextInt(256))
+    const views = [whole, whole.subarray(7, 30_001), new Uint8Array(0), whole.subarray(1, 3)]
+    for (let n = 1; n <= 7; n++) views.push(whole.subarray(100, 100 + n))
+    views.push(Uint8Array.from({ length: 256 }, (_, i) => i))
+    for (const bytes of views) {
+      const text = toBase64(bytes)
+      expect(text).toBe(btoaReference(bytes))
+      expect(new TextDecoder().decode(tableBase64(bytes))).toBe(text)
+      const back = fromBase64(text)!
+      expect(back).toEqual(Uint8Array.from(bytes))
+      expect(back.byteOffset).toBe(0)
+    }
+  })
+
+  it('refuses text that is not well-formed base64', () => {
+    const good = toBase64(Uint8Array.from([1, 2, 3, 4, 5]))
+    expect(good).toBe('AQIDBAU=')
+    for (const bad of [
+      'AQIDBAU',
+      'AQI DBAU=',
+      'AQ=DBAU=',
+      'AQIDBA*=',
+      'AQID\u0100AU=',
+      'A===',
+      '\u0141QID',
+    ]) {
+      expect(fromBase64(bad), JSON.stringify(bad)).toBeNull()
+    }
+    expect(fromBase64('')).toEqual(new Uint8Array(0))
+    expect(fromBase64('AQ==')).toEqual(Uint8Array.from([1]))
+  })
+})
+
+describe('jsonBytes', () => {
+  it('writes what JSON.stringify writes with each byte array as its base64 text', () => {
+    const rng = createRng(9)
+    const big = Uint8Array.from({ length: 3001 }, () => rng.nextInt(256))
+    const value = {
+      name: 'Größe → "quoted" \\u0000base64:0 \n',
+      arrays: [big, big.subarray(1, 2), new Uint8Array(0)],
+      nested: { first: Uint8Array.of(255, 0), n: 1.5, none: null, skipped: undefined, list: [1, 'two'] },
+    }
+    const expected = JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? toBase64(v) : v))
+    expect(new TextDecoder().decode(jsonBytes(value))).toBe(expected)
+    expect(new TextDecoder().decode(jsonBytes(value, { end: '\n' }))).toBe(`${expected}\n`)
+    expect(new TextDecoder().decode(jsonBytes([1, 2]))).toBe('[1,2]')
+  })
+
+  it('passes other values through the replacer and refuses a string that holds its placeholder', () => {
+    const doubled = jsonBytes(
+      { a: 2, b: Uint8Array.of(1) },
+      { replacer: (_k, v) => (typeof v === 'number' ? v * 2 : v) },
+    )
+    expect(new TextDecoder().decode(doubled)).toBe('{"a":4,"b":"AQ=="}')
+    expect(() => jsonBytes({ a: 'x\u0000base64:0', b: Uint8Array.of(1) })).toThrow('placeholder')
+  })
+})
