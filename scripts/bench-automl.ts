@@ -24,8 +24,9 @@
  *
  * Then, as the app's run worker does before its first run (src/runs/practiceRun.ts), it warms the run
  * path up with a practice run on a generated table (`practice_s`, also outside every run), so the first
- * dataset is timed as warm as the others. `--cold` leaves the practice run out: the first dataset then
- * carries the engine's compilation, as a one-off `butterfly run` does.
+ * dataset is timed as warm as the others. Each table is also loaded once before its run (`import_s`, apart),
+ * as a person imports a table before running on it. `--cold` leaves the practice run and the loads out: the
+ * first dataset then carries the engine's compilation, as a one-off `butterfly run` does.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
@@ -34,7 +35,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { runHeadless } from '../src/cli/headless.ts'
 import { sharedLaneThread } from '../src/cli/laneThreadHelper.ts'
-import { loadTableBytes } from '../src/cli/loadTable.ts'
+import { loadTable, loadTableBytes } from '../src/cli/loadTable.ts'
 import { initTfBackend } from '../src/engine/tfBackend.ts'
 import { practiceRun } from '../src/runs/practiceRun.ts'
 
@@ -112,6 +113,8 @@ interface Row {
   reference_best: number | null
   reference_best_model: string | null
   delta_points: number | null
+  /** Loading the table once before the run, as the app's import does (null with --cold). */
+  import_s: number | null
   run_s: number
   run_cpu_s: number
   reference_fits_s: number | null
@@ -163,6 +166,12 @@ async function main(): Promise<void> {
   >[] = []
   for (const dir of folders) {
     const meta = readMeta(dir)
+    // The table is loaded once first, as the app imports a table before any run on it: DuckDB's reader and
+    // profile queries compile for the file's shape on first use (breast_cancer's first load took 0.55 s in
+    // the CLI, the next 0.13 s). Timed apart (`import_s`); `--cold` leaves it out.
+    const importStarted = performance.now()
+    if (!cold) await loadTable(join(dir, `${meta.name}.csv`))
+    const importSeconds = cold ? null : (performance.now() - importStarted) / 1000
     const loadBefore = loadavg()[0]
     const startedCpu = process.cpuUsage()
     const started = performance.now()
@@ -194,6 +203,7 @@ async function main(): Promise<void> {
       metric,
       chosen: result.outcome.model?.family ?? null,
       butterfly: Number.isFinite(value) ? value : null,
+      import_s: importSeconds,
       run_s: runSeconds,
       run_cpu_s: (cpu.user + cpu.system) / 1e6,
       load: [loadBefore, loadavg()[0]],
@@ -232,7 +242,7 @@ async function main(): Promise<void> {
     ),
   ]
   process.stdout.write(
-    `${lines.join('\n')}\n\nEngines (DuckDB-WASM, TF.js, the second thread) started before the first run in ${enginesStartSeconds.toFixed(1)} s, outside every run's time. ${practiceSeconds === null ? "No practice run (--cold): the first dataset carries the engine's compilation." : `A practice run on a generated table (as the app's run worker does ahead) took ${practiceSeconds.toFixed(1)} s, outside every run's time.`}\n`,
+    `${lines.join('\n')}\n\nEngines (DuckDB-WASM, TF.js, the second thread) started before the first run in ${enginesStartSeconds.toFixed(1)} s, outside every run's time. ${practiceSeconds === null ? "No practice run (--cold): the first dataset carries the engine's compilation." : `A practice run on a generated table (as the app's run worker does ahead) took ${practiceSeconds.toFixed(1)} s, and each table was loaded once before its run (as the app imports it), outside every run's time.`}\n`,
   )
 }
 
