@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRng } from '../domain/random.ts'
-import { fromBase64, jsonBytes, tableBase64, toBase64 } from './base64.ts'
+import { fromBase64, jsonBytes, toBase64, writeBase64 } from './base64.ts'
 
 /** The platform's own codec over a binary string, the reference both directions must match. */
 function btoaReference(bytes: Uint8Array): string {
@@ -19,7 +19,10 @@ describe('base64', () => {
     for (const bytes of views) {
       const text = toBase64(bytes)
       expect(text).toBe(btoaReference(bytes))
-      expect(new TextDecoder().decode(tableBase64(bytes))).toBe(text)
+      // The table encoder (browsers) writes the same text, at an odd offset too.
+      const out = new Uint8Array(text.length + 3)
+      expect(writeBase64(bytes, out, 3)).toBe(out.length)
+      expect(new TextDecoder().decode(out.subarray(3))).toBe(text)
       const back = fromBase64(text)!
       expect(back).toEqual(Uint8Array.from(bytes))
       expect(back.byteOffset).toBe(0)

@@ -5,19 +5,11 @@
  * tables instead of binary strings: `btoa` over a binary string costs ~0.4 s for 11 MB in Node, whose
  * `btoa` is per-character JavaScript, and building the binary string is most of the browser's cost.
  */
-import { concatTyped } from './typedArrays.ts'
-
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const padCode = 61 // '='
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
-/** Two output characters for every 12-bit value, as one 16-bit word in the platform's byte order. */
-const pairs = new Uint16Array(4096)
-for (let v = 0; v < 4096; v++) {
-  const first = alphabet.charCodeAt(v >> 6)
-  const second = alphabet.charCodeAt(v & 63)
-  pairs[v] = littleEndian ? first | (second << 8) : (first << 8) | second
-}
+/** The character code of each 6-bit value. */
+const codes = Uint8Array.from(alphabet, (c) => c.charCodeAt(0))
 
 /** Value of each character code, or 255 outside the alphabet. */
 const values = new Uint8Array(256).fill(255)
@@ -25,57 +17,63 @@ for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i
 
 const ascii = new TextDecoder('ascii')
 
-/** Node's Buffer where there is one (the CLI, tests): its encoder is native, ~6× faster than the table. */
+/** Node's Buffer where there is one (the CLI, tests): its encoder is native, several times the table's speed. */
 interface NodeBufferLike {
-  from(bytes: ArrayBuffer, offset: number, length: number): { toString(encoding: 'base64'): string }
-  from(text: string, encoding: 'latin1'): Uint8Array
+  from(bytes: ArrayBuffer, offset?: number, length?: number): NodeBufferView
+}
+interface NodeBufferView {
+  toString(encoding: 'base64'): string
+  write(text: string, offset: number, length: number, encoding: 'latin1'): number
 }
 const nodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer
+
+/** Length of the base64 text of `n` bytes. */
+const base64Length = (n: number) => Math.ceil(n / 3) * 4
 
 /** Base64 of `bytes` (a view into a larger buffer reads only its own bytes). */
 export function toBase64(bytes: Uint8Array): string {
   if (nodeBuffer)
     return nodeBuffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength).toString('base64')
-  return ascii.decode(tableBase64(bytes))
-}
-
-/** {@link toBase64} as ASCII bytes, never a string (what {@link jsonBytes} splices into its output). */
-function base64Bytes(bytes: Uint8Array): Uint8Array {
-  return nodeBuffer ? nodeBuffer.from(toBase64(bytes), 'latin1') : tableBase64(bytes)
+  const out = new Uint8Array(base64Length(bytes.length))
+  writeBase64(bytes, out, 0)
+  return ascii.decode(out)
 }
 
 /**
- * The base64 text of `bytes` as ASCII bytes, by lookup tables (browsers; exported so the tests run it in
- * Node too).
+ * Writes the base64 text of `bytes` into `out` from `offset` as ASCII bytes, by lookup table (browsers;
+ * exported so the tests run it in Node too). Returns the offset after it.
  */
-export function tableBase64(bytes: Uint8Array): Uint8Array {
+export function writeBase64(bytes: Uint8Array, out: Uint8Array, offset: number): number {
   const n = bytes.length
   const whole = n - (n % 3)
-  const out = new Uint8Array(Math.ceil(n / 3) * 4)
-  const words = new Uint16Array(out.buffer, 0, out.length >> 1)
-  let w = 0
+  let o = offset
   for (let i = 0; i < whole; i += 3) {
     const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
-    words[w++] = pairs[v >>> 12]
-    words[w++] = pairs[v & 4095]
+    out[o] = codes[v >>> 18]
+    out[o + 1] = codes[(v >>> 12) & 63]
+    out[o + 2] = codes[(v >>> 6) & 63]
+    out[o + 3] = codes[v & 63]
+    o += 4
   }
   const rest = n - whole
   if (rest > 0) {
     const v = (bytes[whole] << 16) | (rest === 2 ? bytes[whole + 1] << 8 : 0)
-    let o = w * 2
-    out[o++] = alphabet.charCodeAt(v >>> 18)
-    out[o++] = alphabet.charCodeAt((v >>> 12) & 63)
-    out[o++] = rest === 2 ? alphabet.charCodeAt((v >>> 6) & 63) : padCode
-    out[o] = padCode
+    out[o] = codes[v >>> 18]
+    out[o + 1] = codes[(v >>> 12) & 63]
+    out[o + 2] = rest === 2 ? codes[(v >>> 6) & 63] : padCode
+    out[o + 3] = padCode
+    o += 4
   }
-  return out
+  return o
 }
 
 /**
  * `JSON.stringify(value)` as UTF-8 bytes, with every byte array in it (`Uint8Array`) written as a base64
- * string: the same bytes as stringifying the base64 text, without ever holding a model's megabytes as
- * one JavaScript string (stringifying and encoding one costs ~0.2 s per 10 MB). `replacer` sees every
- * other value, as JSON.stringify's does; `end` is text written after the JSON (a newline).
+ * string: the same bytes as stringifying the base64 text, written straight into the one output buffer.
+ * A model's megabytes never become one JavaScript string to stringify and encode (~0.2 s per 10 MB
+ * here), and no second buffer of that size is filled and copied (fresh memory costs ~3 ms per MB on
+ * this machine). `replacer` sees every other value, as JSON.stringify's does; `end` is text written
+ * after the JSON (a newline).
  */
 export function jsonBytes(
   value: unknown,
@@ -94,22 +92,37 @@ export function jsonBytes(
     return replacer ? replacer(key, v) : v
   })
   const encoder = new TextEncoder()
-  const parts: Uint8Array[] = []
+  // The text around each array, each ending in the quote that opens the array's string (the next one
+  // starts with the quote that closes it).
+  const pieces: Uint8Array[] = []
   let from = 0
   for (let k = 0; k < arrays.length; k++) {
     // JSON writes the placeholder's NUL as the six characters \u0000.
     const token = `"\\u0000${placeholder.slice(1)}${k}"`
     const at = text.indexOf(token, from)
-    parts.push(encoder.encode(`${text.slice(from, at)}"`), base64Bytes(arrays[k]), quote)
-    from = at + token.length
+    pieces.push(encoder.encode(`${text.slice(from, at)}"`))
+    from = at + token.length - 1
   }
-  parts.push(encoder.encode(text.slice(from) + (options.end ?? '')))
-  return concatTyped(parts, (n) => new Uint8Array(n))
+  pieces.push(encoder.encode(text.slice(from) + (options.end ?? '')))
+  let size = 0
+  for (const piece of pieces) size += piece.length
+  for (const bytes of arrays) size += base64Length(bytes.length)
+  const out = new Uint8Array(size)
+  const outBuffer = nodeBuffer?.from(out.buffer)
+  let offset = 0
+  for (const [k, piece] of pieces.entries()) {
+    out.set(piece, offset)
+    offset += piece.length
+    if (k === arrays.length) break
+    const bytes = arrays[k]
+    if (outBuffer) offset += outBuffer.write(toBase64(bytes), offset, base64Length(bytes.length), 'latin1')
+    else offset = writeBase64(bytes, out, offset)
+  }
+  return out
 }
 
 /** What a byte array is written as before its base64 is spliced in (see {@link jsonBytes}). */
 const placeholder = '\u0000base64:'
-const quote = Uint8Array.of(34)
 
 /**
  * The bytes of base64 `text`, or null when it is not well-formed base64: a length that is not a
