@@ -4,7 +4,7 @@ import { hashB, makeDataset, makeRun } from '../../tests/helpers/builders.ts'
 import { asDirectoryHandle, MemoryDirectoryHandle } from '../../tests/helpers/memoryFs.ts'
 import { newId } from '../domain/ids.ts'
 import { completeRun, failRun } from '../domain/run.ts'
-import { BlobStore } from './blobStore.ts'
+import { arraySliceBytes, BlobStore } from './blobStore.ts'
 import { ButterflyDb } from './db.ts'
 import { setOpfsRootProvider, workspaceBlobStore } from './roots.ts'
 import {
@@ -205,6 +205,19 @@ describe('blob store', () => {
     await store.remove('a')
     expect(root.paths()).toEqual([])
     expect(await store.list()).toEqual([])
+  })
+
+  it('writes a large byte array in slices (the browser copies each write on the calling thread)', async () => {
+    const root = new MemoryDirectoryHandle()
+    const store = new BlobStore(asDirectoryHandle(root))
+    const bytes = Uint8Array.from({ length: 2 * arraySliceBytes + 5 }, (_, i) => (i * 31) & 255)
+    const seen: number[] = []
+    await store.write('artifacts/big.csv', bytes, { onBytes: (n) => seen.push(n) })
+    expect(seen).toEqual([arraySliceBytes, 2 * arraySliceBytes, 2 * arraySliceBytes + 5])
+    expect(await store.readBytes('artifacts/big.csv')).toEqual(bytes)
+    // An empty file is still one write, and exists.
+    await store.write('artifacts/empty.csv', new Uint8Array(0))
+    expect((await store.readBytes('artifacts/empty.csv')).byteLength).toBe(0)
   })
 
   it('writeOnce: two writers of one content-addressed path at the same millisecond both succeed, one file stays', async () => {
