@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { execSync, spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -365,6 +365,13 @@ export interface RssPeaks {
    * several processes (shared-memory buffers passing a file between them) counted once in all.
    */
   pssBytes: number
+  /**
+   * Largest number of bytes of distinct physical pages resident in the process tree at one sample: each
+   * page once, however many processes map it (the tree's own resident set; /proc/PID/pagemap, which
+   * needs root). Sampled when the RSS sum is near its peak so far, at most once a second. 0 when pagemap
+   * gives no page frame numbers.
+   */
+  uniqueBytes: number
   /** Largest VmHWM (the kernel's own high-water mark) of a single process. */
   maxProcessBytes: number
   /** That process's kind: `browser`, or its `--type` (renderer, gpu-process, utility…). */
@@ -395,6 +402,7 @@ export class RssSampler {
   private readonly peaks: RssPeaks = {
     sumBytes: 0,
     pssBytes: 0,
+    uniqueBytes: 0,
     maxProcessBytes: 0,
     processes: 0,
     cpuSeconds: 0,
@@ -404,6 +412,9 @@ export class RssSampler {
   phase = ''
   /** CPU ticks per process: first and latest sample. */
   private readonly ticks = new Map<number, { first: number; last: number }>()
+  /** When the distinct pages were last counted (ms), and whether pagemap gives frame numbers at all. */
+  private uniqueAt = 0
+  private uniqueReadable = true
 
   constructor(private readonly profileDir: string) {}
 
@@ -489,6 +500,14 @@ export class RssSampler {
           // Gone.
         }
       }
+      // Counting distinct pages reads every resident page's frame number: only near the peak, once a second.
+      const now = Date.now()
+      if (this.uniqueReadable && sum >= 0.97 * this.peaks.sumBytes && now - this.uniqueAt >= 1000) {
+        this.uniqueAt = now
+        const unique = distinctResidentBytes(tree)
+        if (unique === null) this.uniqueReadable = false
+        else this.peaks.uniqueBytes = Math.max(this.peaks.uniqueBytes, unique)
+      }
       this.peaks.sumBytes = Math.max(this.peaks.sumBytes, sum)
       phase.sumBytes = Math.max(phase.sumBytes, sum)
       this.peaks.pssBytes = Math.max(this.peaks.pssBytes, pss)
@@ -497,6 +516,65 @@ export class RssSampler {
       // /proc unreadable: no RSS numbers.
     }
   }
+}
+
+/**
+ * Bytes of the distinct physical pages resident in `pids`: for each mapping with resident pages
+ * (/proc/PID/smaps), the page frame number of each present page (/proc/PID/pagemap: bit 63 present,
+ * bits 0–54 the frame), marked once in a bitmap. Null when the frame numbers read as 0 (not root).
+ */
+export function distinctResidentBytes(pids: Iterable<number>): number | null {
+  const pageSize = 4096
+  let bitmap = new Uint32Array(1 << 16)
+  let pages = 0
+  let present = 0
+  let framed = 0
+  for (const pid of pids) {
+    let smaps: string
+    let fd: number
+    try {
+      smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8')
+      fd = openSync(`/proc/${pid}/pagemap`, 'r')
+    } catch {
+      continue
+    }
+    try {
+      const ranges = [
+        ...smaps.matchAll(/^([0-9a-f]+)-([0-9a-f]+) [^\n]*\n(?:(?![0-9a-f]+-)[^\n]*\n)*?Rss:\s+(\d+) kB/gm),
+      ]
+      for (const [, from, to, rss] of ranges) {
+        if (rss === '0') continue
+        const first = Number.parseInt(from, 16) / pageSize
+        const count = (Number.parseInt(to, 16) - Number.parseInt(from, 16)) / pageSize
+        const entries = Buffer.alloc(count * 8)
+        const read = readSync(fd, entries, 0, entries.length, first * 8)
+        for (let k = 0; k + 8 <= read; k += 8) {
+          const high = entries.readUInt32LE(k + 4)
+          if ((high & 0x80000000) === 0) continue
+          present++
+          const frame = (high & 0x7fffff) * 0x100000000 + entries.readUInt32LE(k)
+          if (frame === 0) continue
+          framed++
+          const word = Math.floor(frame / 32)
+          if (word >= bitmap.length) {
+            const grown = new Uint32Array(Math.max(word + 1, bitmap.length * 2))
+            grown.set(bitmap)
+            bitmap = grown
+          }
+          const bit = 1 << (frame % 32)
+          if ((bitmap[word] & bit) === 0) {
+            bitmap[word] |= bit
+            pages++
+          }
+        }
+      }
+    } catch {
+      // The process ended while we read it.
+    } finally {
+      closeSync(fd)
+    }
+  }
+  return present > 0 && framed === 0 ? null : pages * pageSize
 }
 
 /** Process kinds by pid, read once per process. */
