@@ -78,6 +78,16 @@ describe('successive halving in model selection', () => {
     expect(compareOnRung('r2', y, undefined, far, close, parts).clearlyBehind).toBe(false)
   })
 
+  it('compares on a hold-out of any size (a 1M-row table holds out 160,000 rows in the rung)', () => {
+    const rng = createRng(6)
+    const n = 400_000
+    const values = Float64Array.from({ length: n }, () => rng.nextFloat())
+    const parts = Int32Array.from({ length: n }, (_, i) => i % 5)
+    const noisy = Float64Array.from(values, (v) => v + rng.nextFloat() - 0.5)
+    const comparison = compareOnRung('r2', { kind: 'regression', values }, undefined, values, noisy, parts)
+    expect(comparison.clearlyBehind).toBe(true)
+  })
+
   it('a candidate clearly behind on the rung is stopped with its reason; the same seed gives the same race', async () => {
     // 16,000 rows: 12,800 training rows, 10,240 fit rows and 2,560 validation rows.
     const frame = stepFrame(16_000)

@@ -381,7 +381,9 @@ export function compareOnRung(
   candidate: Float64Array,
   parts: Int32Array,
 ): RungComparison {
-  const nParts = Math.max(...parts) + 1
+  // A loop, not Math.max(...parts): spreading a 160,000-row hold-out overflows the call stack.
+  let nParts = 0
+  for (const part of parts) nParts = Math.max(nParts, part + 1)
   const n = parts.length
   const width = leader.length / n
   const lowerIsBetter = isBetterScore(metric, 0, 1)
