@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRng } from '../domain/random.ts'
-import { fromBase64, jsonBytes, toBase64, writeBase64 } from './base64.ts'
+import { fromBase64, jsonBytes, nodeSliceBytes, toBase64, writeBase64 } from './base64.ts'
 
 /** The platform's own codec over a binary string, the reference both directions must match. */
 function btoaReference(bytes: Uint8Array): string {
@@ -61,6 +61,14 @@ describe('jsonBytes', () => {
     expect(new TextDecoder().decode(jsonBytes(value))).toBe(expected)
     expect(new TextDecoder().decode(jsonBytes(value, { end: '\n' }))).toBe(`${expected}\n`)
     expect(new TextDecoder().decode(jsonBytes([1, 2]))).toBe('[1,2]')
+  })
+
+  it('writes an array larger than its slices (Node encodes slices of a multiple of 3 bytes) as one text', () => {
+    expect(nodeSliceBytes % 3).toBe(0)
+    const rng = createRng(10)
+    const big = Uint8Array.from({ length: 2 * nodeSliceBytes + 7 }, () => rng.nextInt(256))
+    const text = new TextDecoder().decode(jsonBytes({ big }))
+    expect(text).toBe(`{"big":"${btoaReference(big)}"}`)
   })
 
   it('passes other values through the replacer and refuses a string that holds its placeholder', () => {

@@ -115,11 +115,20 @@ export function jsonBytes(
     offset += piece.length
     if (k === arrays.length) break
     const bytes = arrays[k]
-    if (outBuffer) offset += outBuffer.write(toBase64(bytes), offset, base64Length(bytes.length), 'latin1')
-    else offset = writeBase64(bytes, out, offset)
+    if (!outBuffer) offset = writeBase64(bytes, out, offset)
+    // Slices of a multiple of 3 bytes encode to the same text as the whole, and no string grows past
+    // a few megabytes: a whole-loaded forest's hundreds of megabytes as one string pass V8's 512 MB limit.
+    else
+      for (let at = 0; at < bytes.length; at += nodeSliceBytes) {
+        const slice = bytes.subarray(at, Math.min(bytes.length, at + nodeSliceBytes))
+        offset += outBuffer.write(toBase64(slice), offset, base64Length(slice.length), 'latin1')
+      }
   }
   return out
 }
+
+/** Bytes encoded per string by Node's Buffer in {@link jsonBytes}: a multiple of 3 (exported for tests). */
+export const nodeSliceBytes = 3 * 1024 * 1024
 
 /** What a byte array is written as before its base64 is spliced in (see {@link jsonBytes}). */
 const placeholder = '\u0000base64:'
