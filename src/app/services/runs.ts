@@ -277,7 +277,7 @@ const largeCellsKey = 'butterfly.largeCells'
 
 /**
  * The run setting "Stream tables larger than N cells" (this browser's, like the import's large-table
- * rows): unset, runs take the engine's default (64,000,000 cells). Recorded in a large run's log.
+ * rows): unset, runs take the engine's default (12,000,000 cells). Recorded in a large run's log.
  */
 export function largeCellsSetting(): number | undefined {
   return readCountSetting(largeCellsKey)
