@@ -252,7 +252,7 @@ export function packageRunOutcome(
  * whose inputs or classes disagree with the package.
  */
 export async function loadModelPackage(bytes: Uint8Array | string): Promise<LoadedModelPackage> {
-  const document = parseModelPackage(bytes)
+  const { document, modelBytes } = readModelPackage(bytes)
   const family = (() => {
     try {
       return getModelFamily(document.model.family)
@@ -260,8 +260,6 @@ export async function loadModelPackage(bytes: Uint8Array | string): Promise<Load
       return bad(errorMessage(error))
     }
   })()
-  const modelBytes = fromBase64(document.model.bytes)
-  if (!modelBytes) return bad('model.bytes must be base64 text')
   let model: FittedModel
   try {
     model = await family.load(modelBytes)
@@ -285,6 +283,21 @@ function bad(why: string): never {
 
 /** The checks of {@link loadModelPackage} that need no model registry: the document's shape. */
 export function parseModelPackage(bytes: Uint8Array | string): ModelPackageDocument {
+  return readModelPackage(bytes).document
+}
+
+/** {@link parseModelPackage}, with the model bytes its base64 holds (decoded once, which checks it). */
+function readModelPackage(bytes: Uint8Array | string): {
+  document: ModelPackageDocument
+  modelBytes: Uint8Array
+} {
+  const document = parseDocument(bytes)
+  const modelBytes = fromBase64(document.model.bytes)
+  if (!modelBytes) bad('model.bytes must be base64 text')
+  return { document, modelBytes }
+}
+
+function parseDocument(bytes: Uint8Array | string): ModelPackageDocument {
   let value: unknown
   try {
     value = JSON.parse(

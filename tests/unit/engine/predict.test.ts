@@ -325,10 +325,23 @@ describe('model package and predictions on new data', () => {
     await expect(loadModelPackage(broken((d) => (d.model.bytes = 'AAAA')))).rejects.toThrow(
       'model.bytes do not load as a logistic model',
     )
-    for (const text of ['AAA', 'AA AA', 'A=AA', 42])
+    for (const text of ['AAA', 'AA AA', 'A=AA', 42]) {
       await expect(loadModelPackage(broken((d) => (d.model.bytes = text)))).rejects.toThrow(
         'model.bytes must be base64 text',
       )
+      // The shape check alone refuses it too, before the model family is looked up.
+      expect(() => parseModelPackage(broken((d) => (d.model.bytes = text)))).toThrow(
+        'model.bytes must be base64 text',
+      )
+    }
+    await expect(
+      loadModelPackage(
+        broken((d) => {
+          d.model.family = 'xgboost'
+          d.model.bytes = 'A=AA'
+        }),
+      ),
+    ).rejects.toThrow('model.bytes must be base64 text')
     await expect(loadModelPackage(broken((d) => (d.featureRecipe.steps[0].source = 'nope')))).rejects.toThrow(
       'featureRecipe.steps[0].source must name an input column, got "nope"',
     )
