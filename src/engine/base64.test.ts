@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createRng } from '../domain/random.ts'
 import { fromBase64, jsonBytes, nodeSliceBytes, toBase64, writeBase64 } from './base64.ts'
 
@@ -69,6 +69,29 @@ describe('jsonBytes', () => {
     const big = Uint8Array.from({ length: 2 * nodeSliceBytes + 7 }, () => rng.nextInt(256))
     const text = new TextDecoder().decode(jsonBytes({ big }))
     expect(text).toBe(`{"big":"${btoaReference(big)}"}`)
+  })
+
+  it('writes the same bytes where there is no Buffer (browsers: the table encoder into the output)', async () => {
+    const rng = createRng(11)
+    const value = {
+      name: 'Größe',
+      arrays: [
+        Uint8Array.from({ length: 3001 }, () => rng.nextInt(256)),
+        Uint8Array.of(7),
+        new Uint8Array(0),
+      ],
+      after: [1.5, 'x'],
+    }
+    vi.resetModules()
+    vi.stubGlobal('Buffer', undefined)
+    let browser: typeof import('./base64.ts')
+    try {
+      browser = await import('./base64.ts')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+    expect(browser.jsonBytes(value, { end: '\n' })).toEqual(jsonBytes(value, { end: '\n' }))
+    expect(browser.toBase64(value.arrays[0])).toBe(toBase64(value.arrays[0]))
   })
 
   it('passes other values through the replacer and refuses a string that holds its placeholder', () => {

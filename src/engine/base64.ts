@@ -115,14 +115,14 @@ export function jsonBytes(
     offset += piece.length
     if (k === arrays.length) break
     const bytes = arrays[k]
-    if (!outBuffer) offset = writeBase64(bytes, out, offset)
-    // Slices of a multiple of 3 bytes encode to the same text as the whole, and no string grows past
-    // a few megabytes: a whole-loaded forest's hundreds of megabytes as one string pass V8's 512 MB limit.
-    else
+    if (outBuffer) {
+      // Slices of a multiple of 3 bytes encode to the same text as the whole, and no string grows past
+      // a few megabytes: a whole-loaded forest's hundreds of megabytes as one string pass V8's 512 MB limit.
       for (let at = 0; at < bytes.length; at += nodeSliceBytes) {
         const slice = bytes.subarray(at, Math.min(bytes.length, at + nodeSliceBytes))
         offset += outBuffer.write(toBase64(slice), offset, base64Length(slice.length), 'latin1')
       }
+    } else offset = writeBase64(bytes, out, offset)
   }
   return out
 }
